@@ -1,0 +1,125 @@
+/**
+ * The schema of a layer definition: `layers/*.json` for built-in layers, the catalog row for uploads.
+ * Validated with zod; a bad file stops the start with a message naming the file and the field.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** A layer id: lower-case, safe in URLs and comma lists (tiles/{a,b}). */
+export const layerIdPattern = /^[a-z][a-z0-9_]{0,62}$/;
+
+const label = z.object({ en: z.string().min(1), vi: z.string().min(1) }).strict();
+
+/** Column types we expose; they map to JSON Schema types in queryables and MVT value types. */
+export const columnTypes = ['string', 'integer', 'number', 'boolean', 'date', 'datetime'] as const;
+export type ColumnType = (typeof columnTypes)[number];
+
+const column = z
+  .object({
+    name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'column names are lower-case SQL identifiers'),
+    type: z.enum(columnTypes),
+    label,
+    description: z.string().optional(),
+  })
+  .strict();
+
+const category = z
+  .object({ value: z.union([z.string(), z.number()]), color: z.string().regex(/^#[0-9a-fA-F]{6}$/), label })
+  .strict();
+
+/** How the viewer draws the layer: one colour, or a colour per value of a property. */
+const style = z
+  .object({
+    type: z.enum(['single', 'categorical']),
+    color: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
+    fillOpacity: z.number().min(0).max(1).optional(),
+    weight: z.number().min(0).max(20).optional(),
+    radius: z.number().min(0).max(50).optional(),
+    property: z.string().optional(),
+    categories: z.array(category).optional(),
+    labelProperty: z.string().optional(),
+  })
+  .strict()
+  .refine((s) => s.type === 'single' || (s.property && s.categories?.length), {
+    message: 'a categorical style needs "property" and "categories"',
+  });
+
+/** Zoom-dependent tile content. Units: metres on the ground, pixels at 256 px tiles. */
+const tileOptions = z
+  .object({
+    /** Simplification tolerance in tile pixels (of a 4096 extent) at every zoom below maxzoom. */
+    simplifyPx: z.number().min(0).max(64).optional(),
+    /** Drop polygons smaller than this many square tile pixels (of a 256 px tile). */
+    minAreaPx: z.number().min(0).max(10_000).optional(),
+    /** Points are thinned into clusters (with a `count` property) below this zoom. */
+    clusterBelowZoom: z.number().int().min(0).max(24).optional(),
+    /** Cache-Control for this layer's tiles (overrides TILE_CACHE_CONTROL). */
+    cacheControl: z.string().optional(),
+  })
+  .strict();
+
+/** One layer definition as written in `layers/*.json`. */
+export const layerDefinitionSchema = z
+  .object({
+    id: z.string().regex(layerIdPattern, 'lower-case letters, digits and _; starts with a letter'),
+    title: z.string().min(1),
+    title_vi: z.string().min(1),
+    description: z.string().default(''),
+    keywords: z.array(z.string()).default([]),
+    group: z.enum(['basemap', 'landuse', 'industry', 'telecom', 'other']),
+    table: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
+    geometryType: z.enum(['Point', 'LineString', 'Polygon']),
+    columns: z.array(column).min(0),
+    minzoom: z.number().int().min(0).max(24).default(0),
+    maxzoom: z.number().int().min(0).max(24).default(22),
+    style: style,
+    tileOptions: tileOptions.default({}),
+    attribution: z.string().default(''),
+    licence: z.string().default(''),
+    access: z.enum(['public', 'restricted']).default('public'),
+    sortOrder: z.number().int().default(100),
+  })
+  .strict()
+  .refine((d) => d.minzoom <= d.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] });
+
+export type LayerDefinition = z.infer<typeof layerDefinitionSchema>;
+export type LayerColumn = z.infer<typeof column>;
+export type LayerStyle = z.infer<typeof style>;
+export type TileOptions = z.infer<typeof tileOptions>;
+
+/** A layer definition file that does not validate; the message names the file and the field. */
+export class LayerDefinitionError extends Error {}
+
+/** Validates one parsed definition; `source` names where it came from in messages. */
+export function parseLayerDefinition(value: unknown, source: string): LayerDefinition {
+  const result = layerDefinitionSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue.path.length ? issue.path.join('.') : '(root)';
+    throw new LayerDefinitionError(`${source}: field "${field}": ${issue.message}`);
+  }
+  return result.data;
+}
+
+/** Reads and validates every `*.json` in `dir`; ids must be unique and match the file name. */
+export function loadLayerDefinitions(dir: string): LayerDefinition[] {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const seen = new Set<string>();
+  return files.map((file) => {
+    const source = path.join(path.basename(dir), file);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    } catch (err) {
+      throw new LayerDefinitionError(`${source}: not valid JSON: ${(err as Error).message}`);
+    }
+    const def = parseLayerDefinition(raw, source);
+    if (def.id !== path.basename(file, '.json')) {
+      throw new LayerDefinitionError(`${source}: field "id": "${def.id}" must match the file name`);
+    }
+    if (seen.has(def.id)) throw new LayerDefinitionError(`${source}: field "id": "${def.id}" is defined twice`);
+    seen.add(def.id);
+    return def;
+  });
+}

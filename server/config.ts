@@ -1,0 +1,143 @@
+/**
+ * Configuration: one typed defaults object, overridden by environment variables.
+ * This is the only module that reads `process.env`. Bad values stop the start with a
+ * message naming the variable and the value.
+ */
+import path from 'node:path';
+
+/** Every setting, with its default and the environment variable that overrides it. */
+export interface Config {
+  /** PORT: TCP port the HTTP server listens on (0 picks a free port; tests use that). */
+  port: number;
+  /** HOST: interface to bind. */
+  host: string;
+  /** PUBLIC_URL: base URL as seen by clients behind a proxy (no trailing slash); empty = from the request's Host. */
+  publicUrl: string;
+  /** DATABASE_URL: a PostgreSQL + PostGIS server; empty = embedded PostGIS (PGlite). */
+  databaseUrl: string;
+  /** DATA_DIR: directory of the embedded database (ignored with DATABASE_URL); "memory://" keeps it in memory. */
+  dataDir: string;
+  /** DB_POOL_SIZE: connections in the pg pool (server PostGIS). Keep below max_connections. */
+  poolSize: number;
+  /** STATEMENT_TIMEOUT_MS: per-statement timeout for request queries (ms); 0 = none. */
+  statementTimeoutMs: number;
+  /** SEED_DEMO: load the demo layers when the database has none ("auto": only for the embedded backend). */
+  seedDemo: 'auto' | 'always' | 'never';
+  /** SEED_SCALE: demo data scale (1 ~ 20,000 parcels, 10 ~ 200,000; fractions for quick tests). */
+  seedScale: number;
+  /** LOG_LEVEL: pino level (fatal, error, warn, info, debug, trace, silent). */
+  logLevel: string;
+  /** LAYERS_DIR: directory of built-in layer definitions (*.json). */
+  layersDir: string;
+  /** TILE_CACHE_MB: in-process tile cache size in MiB (0 disables it). */
+  tileCacheMb: number;
+  /** TILE_MAX_FEATURES: cap of features per layer in one tile. */
+  tileMaxFeatures: number;
+  /** TILE_CACHE_CONTROL: default Cache-Control header of tiles (a layer may override it). */
+  tileCacheControl: string;
+  /** REDIS_URL: shared tile cache for several instances; empty = in-process cache only. */
+  redisUrl: string;
+  /** ITEMS_MAX_LIMIT: the largest `limit` accepted by /items. */
+  itemsMaxLimit: number;
+  /** UPLOAD_MAX_MB: the largest upload accepted (MiB). */
+  uploadMaxMb: number;
+  /** UPLOAD_DIR: where uploads are staged on disk while they are read. */
+  uploadDir: string;
+}
+
+/** Defaults: a zero-setup start on embedded PostGIS with demo data. */
+export const defaults: Config = {
+  port: 3000,
+  host: '0.0.0.0',
+  publicUrl: '',
+  databaseUrl: '',
+  dataDir: './data',
+  poolSize: 10,
+  statementTimeoutMs: 30_000,
+  seedDemo: 'auto',
+  seedScale: 1,
+  logLevel: 'info',
+  layersDir: path.resolve(import.meta.dirname, '..', 'layers'),
+  tileCacheMb: 128,
+  tileMaxFeatures: 50_000,
+  tileCacheControl: 'public, max-age=60',
+  redisUrl: '',
+  itemsMaxLimit: 10_000,
+  uploadMaxMb: 512,
+  uploadDir: '',
+};
+
+/** Raised when a setting has a value we cannot use; the message names the variable. */
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function intSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function numberSetting(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} must be one of ${allowed.join(', ')}`);
+  }
+  return raw as T;
+}
+
+function urlSetting(env: Env, name: string, protocols: string[]): string {
+  const raw = env[name] ?? '';
+  if (raw === '') return '';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL (expected e.g. ${protocols[0]}//host:port/...)`);
+  }
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got ${url.protocol}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
+
+/** Builds the configuration from the environment (by default `process.env`), validating every value. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const config: Config = {
+    port: intSetting(env, 'PORT', defaults.port, 0, 65535),
+    host: env.HOST || defaults.host,
+    publicUrl: urlSetting(env, 'PUBLIC_URL', ['http:', 'https:']),
+    databaseUrl: urlSetting(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: env.DATA_DIR || defaults.dataDir,
+    poolSize: intSetting(env, 'DB_POOL_SIZE', defaults.poolSize, 1, 500),
+    statementTimeoutMs: intSetting(env, 'STATEMENT_TIMEOUT_MS', defaults.statementTimeoutMs, 0, 3_600_000),
+    seedDemo: oneOf(env, 'SEED_DEMO', defaults.seedDemo, ['auto', 'always', 'never'] as const),
+    seedScale: numberSetting(env, 'SEED_SCALE', defaults.seedScale, 0.01, 100),
+    logLevel: oneOf(env, 'LOG_LEVEL', defaults.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    layersDir: env.LAYERS_DIR || defaults.layersDir,
+    tileCacheMb: intSetting(env, 'TILE_CACHE_MB', defaults.tileCacheMb, 0, 65536),
+    tileMaxFeatures: intSetting(env, 'TILE_MAX_FEATURES', defaults.tileMaxFeatures, 1, 10_000_000),
+    tileCacheControl: env.TILE_CACHE_CONTROL || defaults.tileCacheControl,
+    redisUrl: urlSetting(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    itemsMaxLimit: intSetting(env, 'ITEMS_MAX_LIMIT', defaults.itemsMaxLimit, 1, 1_000_000),
+    uploadMaxMb: intSetting(env, 'UPLOAD_MAX_MB', defaults.uploadMaxMb, 1, 102_400),
+    uploadDir: env.UPLOAD_DIR || defaults.uploadDir,
+    ...overrides,
+  };
+  return config;
+}

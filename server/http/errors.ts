@@ -1,0 +1,78 @@
+/**
+ * One error class per outcome, one middleware that maps them to a status and an OGC exception
+ * `{code, description}`. Messages say what and which: the layer, the tile, the parameter and its value.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { UnknownLayerError } from '../catalog/catalog.ts';
+
+/** An error with an HTTP status and an OGC exception code. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** 400: a parameter has a value we cannot use. Name the parameter and the value in the message. */
+export class InvalidParameterError extends HttpError {
+  constructor(message: string) {
+    super(400, 'InvalidParameterValue', message);
+  }
+}
+
+/** 404: no such resource. */
+export class NotFoundError extends HttpError {
+  constructor(message: string) {
+    super(404, 'NotFound', message);
+  }
+}
+
+/** Throws InvalidParameterError unless `ok`. */
+export function check(ok: unknown, message: string): asserts ok {
+  if (!ok) throw new InvalidParameterError(message);
+}
+
+/** Turns any error into `{code, description}` with the right status; unexpected ones are logged and hidden. */
+export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
+  let status = 500;
+  let code = 'ServerError';
+  let description = 'internal server error';
+  if (err instanceof HttpError) {
+    ({ status, code } = err);
+    description = err.message;
+    for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  } else if (err instanceof UnknownLayerError) {
+    status = 404;
+    code = 'NotFound';
+    description = err.message;
+  } else if (err?.type === 'entity.too.large') {
+    status = 413;
+    code = 'PayloadTooLarge';
+    description = `request body larger than the limit of ${err.limit} bytes`;
+  } else if (err?.type === 'entity.parse.failed') {
+    status = 400;
+    code = 'InvalidParameterValue';
+    description = `request body is not valid JSON: ${err.message}`;
+  } else if (err?.code === '57014') {
+    status = 503;
+    code = 'QueryTimeout';
+    description = `the database query for ${req.path} took longer than the statement timeout`;
+    res.setHeader('Retry-After', '5');
+  } else {
+    req.log?.error({ err }, 'request failed');
+  }
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.status(status).type('application/json').send(JSON.stringify({ code, description }));
+};
+
+/** 404 for any path no route answered. */
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new NotFoundError(`no resource at ${req.path}`));
+};

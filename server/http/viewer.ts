@@ -1,0 +1,7 @@
+/** Placeholder router: replaced by its issue's implementation. */
+import { Router } from 'express';
+import type { AppContext } from '../context.ts';
+
+export function createViewerRouter(_ctx: AppContext): Router {
+  return Router();
+}

@@ -1,0 +1,61 @@
+/** Prometheus metrics: requests and latency by route and status, database pool use. */
+import client from 'prom-client';
+import type { RequestHandler } from 'express';
+import type { Database } from './db/database.ts';
+
+/** The metrics of one app instance (its own registry, so tests can make several apps). */
+export interface Metrics {
+  registry: client.Registry;
+  middleware: RequestHandler;
+  tileCache: { hits: client.Counter; misses: client.Counter };
+}
+
+/** Creates the registry with default process metrics, HTTP metrics and pool gauges. */
+export function createMetrics(db: Database): Metrics {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+  const requests = new client.Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by route, method and status',
+    labelNames: ['route', 'method', 'status'],
+    registers: [registry],
+  });
+  const latency = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['route', 'method', 'status'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  for (const [name, pick] of [
+    ['db_pool_used', 'used'],
+    ['db_pool_free', 'free'],
+    ['db_pool_pending', 'pending'],
+    ['db_pool_max', 'max'],
+  ] as const) {
+    new client.Gauge({
+      name,
+      help: `database pool: ${pick} connections`,
+      registers: [registry],
+      collect() {
+        this.set(db.poolStats()[pick]);
+      },
+    });
+  }
+  const tileCache = {
+    hits: new client.Counter({ name: 'tile_cache_hits_total', help: 'tiles served from cache', registers: [registry] }),
+    misses: new client.Counter({ name: 'tile_cache_misses_total', help: 'tiles rendered', registers: [registry] }),
+  };
+  const middleware: RequestHandler = (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      // The matched route pattern, never the raw path: keeps label cardinality bounded.
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      const labels = { route, method: req.method, status: String(res.statusCode) };
+      requests.inc(labels);
+      latency.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+    });
+    next();
+  };
+  return { registry, middleware, tileCache };
+}

@@ -1,0 +1,97 @@
+/**
+ * Start-up, shared by `server/index.ts` and the tests: open (and migrate) the database, apply the
+ * built-in layer definitions, seed the demo data when asked, load the catalog, build the app, listen.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { applyLayerDefinitions, Catalog } from './catalog/catalog.ts';
+import { loadLayerDefinitions } from './catalog/definition.ts';
+import { createLogger, type Logger } from './log.ts';
+import { createMetrics } from './metrics.ts';
+import { createApp, type App } from './app.ts';
+import type { AppContext } from './context.ts';
+import { hasDemoData, seedDemo } from './seed/demo.ts';
+
+/** A running server. */
+export interface RunningServer {
+  url: string;
+  ctx: AppContext;
+  app: App;
+  http: http.Server;
+  /** Stops accepting, lets requests in flight finish, then closes caches and the database. */
+  close(): Promise<void>;
+}
+
+/** Opens the database and prepares catalog and data; the app is not built yet. */
+export async function loadContext(config: Config, log: Logger = createLogger(config.logLevel)): Promise<AppContext> {
+  const definitions = loadLayerDefinitions(config.layersDir); // fail fast on a bad file, before connecting
+  const started = Date.now();
+  const db = await openDatabase(config);
+  try {
+    await applyLayerDefinitions(db, definitions);
+    const seed = config.seedDemo === 'always' || (config.seedDemo === 'auto' && db.backend === 'embedded');
+    if (seed && !(await hasDemoData(db))) {
+      log.info({ scale: config.seedScale }, 'loading demo data (first start)');
+      const report = await seedDemo(db, { scale: config.seedScale, log });
+      log.info({ report }, 'demo data loaded');
+    }
+    const catalog = new Catalog(db);
+    await catalog.load();
+    const ctx: AppContext = { config, db, catalog, log, metrics: createMetrics(db), onClose: [] };
+    await catalog.watch((err) => log.error({ err }, 'catalog reload failed'));
+    ctx.onClose.push(() => catalog.close());
+    log.info({ ms: Date.now() - started, layers: catalog.list({ role: 'admin', tokenId: '', name: '' }).length }, 'database ready');
+    return ctx;
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Starts the HTTP server on the configured port (0 = any free port). */
+export async function startServer(config: Config, log?: Logger): Promise<RunningServer> {
+  const ctx = await loadContext(config, log);
+  const app = createApp(ctx);
+  const server = http.createServer(app.express);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${port}`;
+  const { db, capabilities } = { db: ctx.db, capabilities: ctx.db.capabilities };
+  ctx.log.info(
+    {
+      backend: db.backend === 'server' ? 'PostgreSQL server (DATABASE_URL)' : `embedded PGlite (${config.dataDir})`,
+      postgres: capabilities.postgresVersion,
+      postgis: capabilities.postgisVersion,
+      tileEncoder: capabilities.mvt ? 'PostGIS ST_AsMVT' : 'Node (vt-pbf)',
+      viewer: `${config.publicUrl || url}/viewer/`,
+    },
+    `listening on ${url}; viewer at ${config.publicUrl || url}/viewer/`,
+  );
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    ctx,
+    app,
+    http: server,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await app.close();
+        await ctx.db.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+export type { Database };
