@@ -63,9 +63,39 @@ async function openServer(config: Config): Promise<Database> {
       },
     },
     acquireConnectionTimeout: 10_000,
+    // Connection errors surface as failed queries (and /ready 503); knex's own console output is noise.
+    log: quietKnexLog,
   });
   const listeners = new Map<string, Set<NotifyHandler>>();
   let listenClient: pg.Client | null = null;
+
+  let closed = false;
+  // One dedicated connection for LISTEN; when it drops it reconnects and listens again, so cache
+  // invalidation and catalog reloads survive a database restart.
+  const connectListener = async (): Promise<pg.Client> => {
+    const client = new pg.Client({ connectionString: config.databaseUrl, application_name: 'sdi-listen' });
+    client.on('notification', (msg) => {
+      for (const h of listeners.get(msg.channel) ?? []) h(msg.payload ?? '');
+    });
+    const reconnect = () => {
+      if (listenClient !== client || closed) return;
+      listenClient = null;
+      client.end().catch(() => undefined);
+      setTimeout(() => {
+        if (closed) return;
+        connectListener()
+          .then(async (c) => {
+            for (const channel of listeners.keys()) await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+          })
+          .catch(reconnect);
+      }, 1000).unref();
+    };
+    client.on('error', reconnect);
+    client.on('end', reconnect);
+    await client.connect();
+    listenClient = client;
+    return client;
+  };
 
   const db: Database = {
     backend: 'server',
@@ -92,19 +122,12 @@ async function openServer(config: Config): Promise<Database> {
       }
     },
     async listen(channel, handler) {
-      if (!listenClient) {
-        listenClient = new pg.Client({ connectionString: config.databaseUrl, application_name: 'sdi-listen' });
-        await listenClient.connect();
-        listenClient.on('notification', (msg) => {
-          for (const h of listeners.get(msg.channel) ?? []) h(msg.payload ?? '');
-        });
-        listenClient.on('error', () => undefined);
-      }
       let set = listeners.get(channel);
       if (!set) {
         set = new Set();
         listeners.set(channel, set);
-        await listenClient.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        const client = listenClient ?? (await connectListener());
+        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       }
       set.add(handler);
       return async () => {
@@ -122,6 +145,7 @@ async function openServer(config: Config): Promise<Database> {
       };
     },
     async close() {
+      closed = true;
       await listenClient?.end().catch(() => undefined);
       await knex.destroy();
     },
@@ -177,6 +201,8 @@ async function prepare(db: Database): Promise<Database> {
     throw err;
   }
 }
+
+const quietKnexLog = { warn() {}, error() {}, deprecate() {}, debug() {} };
 
 async function pingWith(knex: Knex, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../server/config.ts';
+
+describe('configuration', () => {
+  it('starts on the embedded default with no environment at all', () => {
+    const config = loadConfig({});
+    expect(config.databaseUrl).to.equal('');
+    expect(config.dataDir).to.equal('./data');
+    expect(config.port).to.equal(3000);
+  });
+
+  const bad: Array<[Record<string, string>, RegExp]> = [
+    [{ PORT: 'eighty' }, /PORT="eighty"/],
+    [{ PORT: '70000' }, /PORT="70000".*0 to 65535/],
+    [{ DATABASE_URL: 'mysql://x/y' }, /DATABASE_URL must start with postgres:/],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a URL/],
+    [{ DB_POOL_SIZE: '0' }, /DB_POOL_SIZE="0"/],
+    [{ SEED_DEMO: 'yes' }, /SEED_DEMO="yes" must be one of auto, always, never/],
+    [{ SEED_SCALE: '-1' }, /SEED_SCALE="-1"/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud"/],
+    [{ TILE_CACHE_MB: '1.5' }, /TILE_CACHE_MB="1.5" is not a whole number/],
+  ];
+  for (const [env, message] of bad) {
+    it(`stops the start with a message naming ${Object.keys(env)[0]} for ${JSON.stringify(Object.values(env)[0])}`, () => {
+      expect(() => loadConfig(env)).to.throw(ConfigError, message);
+    });
+  }
+
+  it('accepts a server database URL and trims a trailing slash from PUBLIC_URL', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', PUBLIC_URL: 'https://maps.example.vn/sdi/' });
+    expect(config.databaseUrl).to.equal('postgres://u@h:5432/db');
+    expect(config.publicUrl).to.equal('https://maps.example.vn/sdi');
+  });
+});
