@@ -1,7 +1,108 @@
-/** Placeholder router: replaced by its issue's implementation. */
-import { Router } from 'express';
+/**
+ * The Leaflet viewer: `/viewer/` (built into memory by esbuild on start), `/viewer/config.json` (what the viewer
+ * needs to draw every layer the caller may read, from the live catalog), and the redirect of a browser opening `/`.
+ */
+import { createHash } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context.ts';
+import type { Layer } from '../catalog/catalog.ts';
+import { principalOf } from './auth.ts';
+import { HttpError, NotFoundError } from './errors.ts';
+import { buildViewer, type ViewerBundle } from '../../viewer/build.ts';
 
-export function createViewerRouter(_ctx: AppContext): Router {
-  return Router();
+/** What the viewer learns about one layer (GET /viewer/config.json). */
+export interface ViewerLayer {
+  id: string;
+  title: string;
+  title_vi: string;
+  description: string;
+  group: Layer['group'];
+  geometryType: Layer['geometryType'];
+  style: Layer['style'];
+  columns: Layer['columns'];
+  minzoom: number;
+  maxzoom: number;
+  /** EPSG:4326 [minx, miny, maxx, maxy], or null for an empty layer. */
+  bounds: Layer['bounds'];
+  sortOrder: number;
+  attribution: string;
+  access: Layer['access'];
+}
+
+/** The viewer's view of one catalog layer. */
+export function toViewerLayer(layer: Layer): ViewerLayer {
+  return {
+    id: layer.id,
+    title: layer.title,
+    title_vi: layer.titleVi,
+    description: layer.description,
+    group: layer.group,
+    geometryType: layer.geometryType,
+    style: layer.style,
+    columns: layer.columns,
+    minzoom: layer.minzoom,
+    maxzoom: layer.maxzoom,
+    bounds: layer.bounds,
+    sortOrder: layer.sortOrder,
+    attribution: layer.attribution,
+    access: layer.access,
+  };
+}
+
+/** True for a browser asking for a page (Accept prefers HTML) without an explicit `f` format parameter. */
+export function wantsViewer(req: Request): boolean {
+  return req.query.f === undefined && req.accepts(['json', 'html']) === 'html';
+}
+
+/** Serves the viewer and its configuration; sends browsers from `/` to `/viewer/`. */
+export function createViewerRouter(ctx: AppContext): Router {
+  const router = Router();
+  let built: Promise<{ bundle: ViewerBundle; etags: Map<string, string> }> | null = null;
+  const load = () => {
+    built ??= buildViewer().then((bundle) => {
+      const etags = new Map([...bundle].map(([name, a]) => [name, `"${createHash('sha1').update(a.body).digest('base64url')}"`]));
+      ctx.log.debug({ files: bundle.size }, 'viewer built');
+      return { bundle, etags };
+    });
+    return built;
+  };
+  // Build at start so the first visitor does not wait; a failure is logged and retried on the next request.
+  load().catch((err) => {
+    ctx.log.error({ err }, 'viewer build failed');
+    built = null;
+  });
+
+  router.get('/', (req, res, next) => {
+    if (!wantsViewer(req)) return next();
+    res.redirect(302, 'viewer/');
+  });
+  router.get('/viewer', (_req, res) => res.redirect(301, 'viewer/'));
+
+  router.get('/viewer/config.json', (_req, res) => {
+    const layers = ctx.catalog.list(principalOf(res)).map(toViewerLayer);
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('application/json').send(JSON.stringify({ layers }));
+  });
+
+  router.get(/^\/viewer\/(.*)$/, async (req: Request, res: Response) => {
+    const name = (req.params as Record<string, string>)[0] || 'index.html';
+    let viewer;
+    try {
+      viewer = await load();
+    } catch (err) {
+      built = null;
+      throw new HttpError(500, 'ViewerBuildFailed', `the viewer could not be built: ${(err as Error).message.split('\n')[0]}`);
+    }
+    const asset = viewer.bundle.get(name);
+    if (!asset) throw new NotFoundError(`no viewer file ${name}`);
+    const etag = viewer.etags.get(name)!;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'no-cache');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.type(asset.contentType).send(asset.body);
+  });
+  return router;
 }

@@ -1,0 +1,228 @@
+/**
+ * The server API as the viewer uses it: typed requests to /viewer/config.json, /query/identify, /query/summary and
+ * /search, resolved against the server root (the viewer lives at `<root>/viewer/`). Errors carry the server's
+ * `{code, description}` so the page can say what failed.
+ */
+import type { Feature, Geometry } from 'geojson';
+
+/** A label in both languages. */
+export interface Label {
+  en: string;
+  vi: string;
+}
+
+/** One category of a categorical style. */
+export interface StyleCategory {
+  value: string | number;
+  color: string;
+  label: Label;
+}
+
+/** How a layer is drawn (from the catalog). */
+export interface LayerStyle {
+  type: 'single' | 'categorical';
+  color?: string;
+  fillOpacity?: number;
+  weight?: number;
+  radius?: number;
+  property?: string;
+  categories?: StyleCategory[];
+  labelProperty?: string;
+}
+
+/** A column of a layer with its labels. */
+export interface LayerColumn {
+  name: string;
+  type: string;
+  label: Label;
+  description?: string;
+}
+
+/** The layer groups of the panel, in panel order. */
+export const layerGroups = ['basemap', 'landuse', 'industry', 'telecom', 'other'] as const;
+/** One layer group. */
+export type LayerGroup = (typeof layerGroups)[number];
+
+/** One layer as served by /viewer/config.json. */
+export interface ViewerLayer {
+  id: string;
+  title: string;
+  title_vi: string;
+  description: string;
+  group: LayerGroup;
+  geometryType: 'Point' | 'LineString' | 'Polygon';
+  style: LayerStyle;
+  columns: LayerColumn[];
+  minzoom: number;
+  maxzoom: number;
+  bounds: [number, number, number, number] | null;
+  sortOrder: number;
+  attribution: string;
+  access: 'public' | 'restricted';
+}
+
+/** The features of one layer at a clicked point. */
+export interface IdentifiedLayer {
+  layer: string;
+  features: Feature[];
+}
+
+/** One group of a summary. */
+export interface SummaryGroup {
+  value: string | number | boolean | null;
+  count: number;
+  area_ha: number | null;
+  length_km: number | null;
+}
+
+/** The answer of POST /query/summary. */
+export interface Summary {
+  layer: string;
+  groupBy: string | null;
+  groups: SummaryGroup[];
+  total: { count: number; area_ha: number | null; length_km: number | null };
+  method: string;
+}
+
+/** One search result. */
+export interface SearchResult {
+  name: string;
+  layer: string;
+  id: string | number | null;
+  kind: string;
+  bbox: [number, number, number, number];
+}
+
+/** A failed API call: HTTP status and the server's description. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The server root, from the viewer's own URL (`…/viewer/` -> `…/`). */
+export const apiRoot = new URL('../', window.location.href);
+
+let token = sessionStorage.getItem('sdi-token') ?? '';
+
+/** Sets (or clears with '') the access token sent with every request; kept for this browser tab only. */
+export function setToken(value: string): void {
+  token = value.trim();
+  if (token) sessionStorage.setItem('sdi-token', token);
+  else sessionStorage.removeItem('sdi-token');
+}
+
+/** The current access token, or ''. */
+export function currentToken(): string {
+  return token;
+}
+
+/** Headers for every API request (the token, when one is set). */
+export function authHeaders(): Record<string, string> {
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+/** An absolute URL of an API path ('tiles/…', 'query/…'). */
+export function apiUrl(path: string, params: Record<string, string | number> = {}): string {
+  const url = new URL(path, apiRoot);
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, String(v));
+  return url.href;
+}
+
+async function request<T>(path: string, init: RequestInit = {}, params: Record<string, string | number> = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(path, params), { ...init, headers: { Accept: 'application/json', ...authHeaders(), ...(init.headers ?? {}) } });
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
+    throw new ApiError(0, 'NetworkError', `the server did not answer (${path})`);
+  }
+  if (!res.ok) {
+    let code = 'HttpError';
+    let description = `${res.status} ${res.statusText}`;
+    try {
+      const body = (await res.json()) as { code?: string; description?: string };
+      code = body.code ?? code;
+      description = body.description ?? description;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(res.status, code, description);
+  }
+  return (await res.json()) as T;
+}
+
+/** The layers the caller may read. */
+export async function loadLayers(): Promise<ViewerLayer[]> {
+  const body = await request<{ layers: ViewerLayer[] }>('viewer/config.json');
+  return body.layers;
+}
+
+/** Features of the given layers at a point (EPSG:4326), topmost layer first. */
+export async function identify(lon: number, lat: number, layers: string[], toleranceM: number, signal?: AbortSignal): Promise<IdentifiedLayer[]> {
+  const body = await request<unknown>('query/identify', { signal }, {
+    lon: lon.toFixed(7),
+    lat: lat.toFixed(7),
+    layers: layers.join(','),
+    tolerance_m: Math.max(1, Math.round(toleranceM)),
+  });
+  return readIdentify(body);
+}
+
+/**
+ * Accepts the identify answer either as `{layers: [{layer|id, features}]}` or as one FeatureCollection whose
+ * features name their layer (`layer` member or property).
+ */
+export function readIdentify(body: unknown): IdentifiedLayer[] {
+  const b = body as { layers?: Array<{ layer?: string; id?: string; features: Feature[] }>; features?: Array<Feature & { layer?: string }> };
+  if (Array.isArray(b.layers)) return b.layers.map((l) => ({ layer: String(l.layer ?? l.id), features: l.features ?? [] }));
+  const byLayer = new Map<string, Feature[]>();
+  for (const f of b.features ?? []) {
+    const layer = String(f.layer ?? f.properties?.layer ?? '');
+    if (!byLayer.has(layer)) byLayer.set(layer, []);
+    byLayer.get(layer)!.push(f);
+  }
+  return [...byLayer].map(([layer, features]) => ({ layer, features }));
+}
+
+/** Counts, areas and lengths of a layer inside a geometry (EPSG:4326), grouped by a property. */
+export async function summarise(layer: string, geometry: Geometry, groupBy: string | null): Promise<Summary> {
+  const payload: Record<string, unknown> = { layer, geometry };
+  if (groupBy) payload.groupBy = groupBy;
+  const body = await request<Partial<Summary> & { groups: SummaryGroup[] }>('query/summary', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+  const groups = body.groups.map((g) => ({
+    value: g.value ?? (g as unknown as Record<string, SummaryGroup['value']>)[groupBy ?? ''] ?? null,
+    count: Number(g.count ?? 0),
+    area_ha: g.area_ha == null ? null : Number(g.area_ha),
+    length_km: g.length_km == null ? null : Number(g.length_km),
+  }));
+  const sum = (k: 'area_ha' | 'length_km') => (groups.some((g) => g[k] !== null) ? groups.reduce((s, g) => s + (g[k] ?? 0), 0) : null);
+  return {
+    layer,
+    groupBy,
+    groups,
+    total: body.total ?? { count: groups.reduce((s, g) => s + g.count, 0), area_ha: sum('area_ha'), length_km: sum('length_km') },
+    method: body.method ?? '',
+  };
+}
+
+/** Ranked, diacritic-insensitive search over places, administrative units and layer titles. */
+export async function search(q: string, signal?: AbortSignal): Promise<SearchResult[]> {
+  const body = await request<{ results?: SearchResult[]; features?: Array<Feature & { bbox?: number[] }> }>('search', { signal }, { q, limit: 8 });
+  if (Array.isArray(body.results)) return body.results;
+  return (body.features ?? []).map((f) => ({
+    name: String(f.properties?.name ?? ''),
+    layer: String(f.properties?.layer ?? ''),
+    id: (f.id as string | number | undefined) ?? null,
+    kind: String(f.properties?.kind ?? ''),
+    bbox: (f.bbox ?? [0, 0, 0, 0]) as SearchResult['bbox'],
+  }));
+}

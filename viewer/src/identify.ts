@@ -1,0 +1,76 @@
+/**
+ * Click on the map: a popup with the properties of every visible layer's features at that point
+ * (GET /query/identify), labelled from the catalog in the current language, categorical values named.
+ */
+import L from 'leaflet';
+import type { Feature } from 'geojson';
+import { identify, type ViewerLayer } from './api.ts';
+import { h } from './dom.ts';
+import { formatNumber, pick, t } from './i18n.ts';
+import { layerTitle } from './layers.ts';
+
+/** How far from the click (in screen pixels) a feature still counts as clicked. */
+const tolerancePx = 6;
+
+function formatValue(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '—';
+  if (typeof v === 'number') return Number.isInteger(v) ? formatNumber(v) : formatNumber(v, 2);
+  if (typeof v === 'boolean') return v ? '✓' : '✗';
+  return String(v);
+}
+
+/** The properties table of one feature: catalog columns in catalog order, with labels and category names. */
+export function featureTable(info: ViewerLayer | undefined, f: Feature): HTMLElement {
+  const props = f.properties ?? {};
+  const columns = info?.columns.length ? info.columns : Object.keys(props).map((name) => ({ name, label: { en: name, vi: name } }));
+  const style = info?.style;
+  const rows = columns
+    .filter((c) => c.name in props)
+    .map((c) => {
+      const raw = props[c.name];
+      let value = formatValue(raw);
+      if (style?.type === 'categorical' && style.property === c.name) {
+        const cat = style.categories?.find((k) => String(k.value) === String(raw));
+        if (cat) value = `${value} — ${pick(cat.label)}`;
+      }
+      return h('tr', { 'data-column': c.name }, h('th', { scope: 'row' }, pick(c.label, c.name)), h('td', {}, value));
+    });
+  return h('table', { class: 'props' }, h('tbody', {}, rows));
+}
+
+/** Answers map clicks with an identify popup, unless `busy()` says a drawing tool has the click. */
+export function enableIdentify(map: L.Map, visibleLayers: () => ViewerLayer[], busy: () => boolean): void {
+  let controller: AbortController | null = null;
+  map.on('click', async (ev: L.LeafletMouseEvent) => {
+    if (busy()) return;
+    const layers = visibleLayers().filter((l) => map.getZoom() >= l.minzoom);
+    if (!layers.length) return;
+    controller?.abort();
+    controller = new AbortController();
+    const content = h('div', { class: 'identify', 'aria-live': 'polite' }, h('p', {}, t('loading')));
+    const popup = L.popup({ maxWidth: 360, maxHeight: 320, autoPanPadding: [20, 20] }).setLatLng(ev.latlng).setContent(content).openOn(map);
+    // Metres per screen pixel at this latitude and zoom (Web Mercator).
+    const metresPerPx = (40075016.686 * Math.cos((ev.latlng.lat * Math.PI) / 180)) / 2 ** (map.getZoom() + 8);
+    try {
+      const found = await identify(ev.latlng.lng, ev.latlng.lat, layers.map((l) => l.id), tolerancePx * metresPerPx, controller.signal);
+      const byId = new Map(layers.map((l) => [l.id, l]));
+      const sections = found
+        .filter((g) => g.features.length)
+        .map((g) => {
+          const info = byId.get(g.layer);
+          return h(
+            'section',
+            { 'data-layer': g.layer },
+            h('h4', {}, info ? layerTitle(info) : g.layer),
+            g.features.slice(0, 5).map((f) => featureTable(info, f)),
+            g.features.length > 5 ? h('p', {}, `+ ${g.features.length - 5}`) : null,
+          );
+        });
+      content.replaceChildren(...(sections.length ? sections : [h('p', {}, t('nothingHere'))]));
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') return;
+      content.replaceChildren(h('p', { class: 'error', role: 'alert' }, `${t('identifyFailed')}: ${(err as Error).message}`));
+    }
+    popup.update();
+  });
+}

@@ -1,0 +1,249 @@
+/**
+ * The layers on the map and their panel: grouped (base map, land use, industry, telecom), each with a toggle,
+ * opacity, draw order, zoom-to-layer, a legend, and a warning when its tiles fail. Everything comes from the
+ * catalog; nothing here knows a layer by name.
+ */
+import L from 'leaflet';
+import { layerGroups, type LayerGroup, type ViewerLayer } from './api.ts';
+import { h } from './dom.ts';
+import { currentLang, formatNumber, onLangChange, pick, t, type TextKey } from './i18n.ts';
+import { createVectorLayer, type TileOutcome, type VectorLayer } from './vector-layer.ts';
+import { dismissNotice, showNotice } from './notices.ts';
+
+interface Entry {
+  info: ViewerLayer;
+  leaflet: VectorLayer;
+  visible: boolean;
+  opacity: number;
+  /** The last tile failure, or ''. */
+  error: string;
+}
+
+/** The title of a layer in the current language. */
+export function layerTitle(info: ViewerLayer): string {
+  return currentLang() === 'vi' ? info.title_vi || info.title : info.title;
+}
+
+/** Owns the map layers, their order and visibility, and renders the layer panel. */
+export class LayerManager {
+  /** Entries in draw order, topmost first. */
+  private entries: Entry[] = [];
+  private readonly changeListeners = new Set<() => void>();
+  private readonly firstDrawListeners = new Set<(ms: number) => void>();
+  private firstDrawn = false;
+
+  constructor(
+    private readonly map: L.Map,
+    private readonly panel: HTMLElement,
+  ) {
+    onLangChange(() => this.render());
+  }
+
+  /** Replaces the layers (a catalog load); keeps visibility and opacity of layers still present. */
+  setLayers(infos: ViewerLayer[], state: { visible?: string[]; opacity?: Record<string, number> } = {}): void {
+    const previous = new Map(this.entries.map((e) => [e.info.id, e]));
+    for (const e of this.entries) e.leaflet.remove();
+    // Catalog sortOrder is the draw order from the bottom; the panel lists the top first.
+    const sorted = [...infos].sort((a, b) => b.sortOrder - a.sortOrder || a.id.localeCompare(b.id));
+    const visible = state.visible ? new Set(state.visible) : null;
+    if (state.visible) {
+      // A permalink lists the visible layers top first: keep that order, then the others.
+      const rank = new Map(state.visible.map((id, i) => [id, i]));
+      sorted.sort((a, b) => (rank.get(a.id) ?? 1e6) - (rank.get(b.id) ?? 1e6));
+    }
+    this.entries = sorted.map((info) => {
+      const old = previous.get(info.id);
+      return {
+        info,
+        leaflet: createVectorLayer(info, (o) => this.onTile(o)),
+        visible: visible ? visible.has(info.id) : (old?.visible ?? true),
+        opacity: state.opacity?.[info.id] ?? old?.opacity ?? 1,
+        error: '',
+      };
+    });
+    for (const e of this.entries) {
+      e.leaflet.setOpacity(e.opacity);
+      e.leaflet.once('load', () => this.onFirstDraw());
+    }
+    this.applyOrder();
+    for (const e of this.entries) if (e.visible) e.leaflet.addTo(this.map);
+    this.render();
+    this.changed();
+  }
+
+  /** The catalog layers, topmost first. */
+  all(): ViewerLayer[] {
+    return this.entries.map((e) => e.info);
+  }
+
+  /** The visible layers, topmost first. */
+  visible(): ViewerLayer[] {
+    return this.entries.filter((e) => e.visible).map((e) => e.info);
+  }
+
+  /** Opacity per layer id. */
+  opacities(): Record<string, number> {
+    return Object.fromEntries(this.entries.map((e) => [e.info.id, e.opacity]));
+  }
+
+  /** Calls `fn` whenever visibility, order or opacity changes. */
+  onChange(fn: () => void): void {
+    this.changeListeners.add(fn);
+  }
+
+  /** Calls `fn` once, with milliseconds since page start, when the first layer has drawn all its visible tiles. */
+  onFirstDraw(fn?: (ms: number) => void): void {
+    if (fn) {
+      this.firstDrawListeners.add(fn);
+      return;
+    }
+    if (this.firstDrawn) return;
+    this.firstDrawn = true;
+    const ms = performance.now();
+    for (const l of this.firstDrawListeners) l(ms);
+  }
+
+  /** Shows or hides a layer. */
+  setVisible(id: string, visible: boolean): void {
+    const e = this.entries.find((x) => x.info.id === id);
+    if (!e || e.visible === visible) return;
+    e.visible = visible;
+    if (visible) e.leaflet.addTo(this.map);
+    else e.leaflet.remove();
+    this.changed();
+  }
+
+  private changed(): void {
+    for (const fn of this.changeListeners) fn();
+  }
+
+  private applyOrder(): void {
+    const n = this.entries.length;
+    this.entries.forEach((e, i) => e.leaflet.setZIndex(n - i));
+  }
+
+  private onTile(o: TileOutcome): void {
+    const e = this.entries.find((x) => x.info.id === o.layer);
+    if (!e) return;
+    const failed = o.status === 0 || o.status >= 400;
+    if (failed === !!e.error && (!failed || e.error === o.message)) return;
+    e.error = failed ? o.message || String(o.status) : '';
+    const key = `layer:${o.layer}`;
+    if (failed) {
+      const why = o.status === 0 ? t('serverDown') : `${o.status}: ${e.error}`;
+      showNotice(key, `${t('layerFailed')} “${layerTitle(e.info)}” (${why})`, () => {
+        dismissNotice(key);
+        e.leaflet.redraw();
+      });
+    } else dismissNotice(key);
+    this.render();
+  }
+
+  /** Moves a layer one place up (-1) or down (+1) among the layers of its group. */
+  private move(id: string, step: -1 | 1): void {
+    const i = this.entries.findIndex((e) => e.info.id === id);
+    const group = this.entries[i].info.group;
+    let j = i + step;
+    while (j >= 0 && j < this.entries.length && this.entries[j].info.group !== group) j += step;
+    if (j < 0 || j >= this.entries.length) return;
+    [this.entries[i], this.entries[j]] = [this.entries[j], this.entries[i]];
+    this.applyOrder();
+    this.render();
+    this.panel.querySelector<HTMLButtonElement>(`[data-layer="${id}"] [data-move="${step}"]`)?.focus();
+    this.changed();
+  }
+
+  private zoomTo(info: ViewerLayer): void {
+    if (!info.bounds) return;
+    const [x1, y1, x2, y2] = info.bounds;
+    this.map.fitBounds([
+      [y1, x1],
+      [y2, x2],
+    ]);
+  }
+
+  /** Draws the panel anew (on load, language change, reorder or a layer's error). */
+  render(): void {
+    const body = this.panel.querySelector('.panel-body')!;
+    body.replaceChildren();
+    if (!this.entries.length) {
+      body.append(h('p', { class: 'empty' }, t('noLayers')));
+      return;
+    }
+    for (const group of layerGroups) {
+      const members = this.entries.filter((e) => e.info.group === group);
+      if (!members.length) continue;
+      body.append(
+        h(
+          'section',
+          { class: 'layer-group', 'data-group': group },
+          h('h3', {}, t(`group_${group}` as TextKey)),
+          h('ul', {}, members.map((e, k) => this.row(e, group, k === 0, k === members.length - 1))),
+        ),
+      );
+    }
+  }
+
+  private row(e: Entry, _group: LayerGroup, first: boolean, last: boolean): HTMLElement {
+    const { info } = e;
+    const title = layerTitle(info);
+    const checkboxId = `layer-${info.id}`;
+    const opacity = h('input', {
+      type: 'range',
+      min: 0,
+      max: 100,
+      step: 5,
+      value: Math.round(e.opacity * 100),
+      'aria-label': `${t('opacity')}: ${title}`,
+      title: t('opacity'),
+      oninput: (ev: Event) => {
+        e.opacity = Number((ev.target as HTMLInputElement).value) / 100;
+        e.leaflet.setOpacity(e.opacity);
+        this.changed();
+      },
+    });
+    return h(
+      'li',
+      { class: 'layer', 'data-layer': info.id },
+      h(
+        'div',
+        { class: 'layer-head' },
+        h('input', {
+          type: 'checkbox',
+          id: checkboxId,
+          checked: e.visible,
+          onchange: (ev: Event) => this.setVisible(info.id, (ev.target as HTMLInputElement).checked),
+        }),
+        h('label', { for: checkboxId }, title, info.access === 'restricted' ? h('small', {}, ` (${t('restricted')})`) : null),
+        h('span', { class: 'layer-tools' },
+          h('button', { type: 'button', 'data-move': -1, disabled: first, 'aria-label': `${t('moveUp')}: ${title}`, title: t('moveUp'), onclick: () => this.move(info.id, -1) }, '▲'),
+          h('button', { type: 'button', 'data-move': 1, disabled: last, 'aria-label': `${t('moveDown')}: ${title}`, title: t('moveDown'), onclick: () => this.move(info.id, 1) }, '▼'),
+          h('button', { type: 'button', disabled: !info.bounds, 'aria-label': `${t('zoomTo')}: ${title}`, title: t('zoomTo'), onclick: () => this.zoomTo(info) }, '⤢'),
+        ),
+      ),
+      h('div', { class: 'layer-opacity' }, opacity),
+      legendOf(info),
+      e.error ? h('p', { class: 'layer-error', role: 'status' }, `${t('layerFailed')}: ${e.error}`) : null,
+      info.minzoom > 0 ? h('p', { class: 'layer-zoom' }, `z ≥ ${formatNumber(info.minzoom)}`) : null,
+    );
+  }
+}
+
+function swatch(color: string, geometryType: ViewerLayer['geometryType']): HTMLElement {
+  return h('span', { class: `swatch swatch-${geometryType.toLowerCase()}`, style: `--c:${color}`, 'aria-hidden': 'true' });
+}
+
+/** The legend of a layer: one entry per category of a categorical style, else its one colour. */
+function legendOf(info: ViewerLayer): HTMLElement {
+  const { style } = info;
+  if (style.type === 'categorical' && style.categories?.length) {
+    return h(
+      'ul',
+      { class: 'legend', 'aria-label': `${t('legend')}: ${layerTitle(info)}` },
+      style.categories.map((c) =>
+        h('li', {}, swatch(c.color, info.geometryType), h('code', {}, String(c.value)), ' ', pick(c.label, String(c.value))),
+      ),
+    );
+  }
+  return h('div', { class: 'legend legend-single' }, swatch(style.color ?? '#6b7280', info.geometryType));
+}

@@ -1,0 +1,152 @@
+/**
+ * The viewer's start: read the permalink, build the map, learn the layers from the server, wire the panels.
+ * Nothing is loaded from outside the server: Leaflet, its CSS and images, and the base map are all ours.
+ */
+import './leaflet-global.ts';
+import L from 'leaflet';
+import '@geoman-io/leaflet-geoman-free';
+import 'leaflet/dist/leaflet.css';
+import '@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css';
+import './styles.css';
+import { ApiError, currentToken, loadLayers, setToken, type ViewerLayer } from './api.ts';
+import { h } from './dom.ts';
+import { currentLang, onLangChange, setLang, t } from './i18n.ts';
+import { enableIdentify } from './identify.ts';
+import { LayerManager } from './layers.ts';
+import { dismissNotice, showNotice } from './notices.ts';
+import { formatState, parseState } from './permalink.ts';
+import { enableSearch } from './search.ts';
+import { enableStatus } from './status.ts';
+import { SummaryPanel } from './summary.ts';
+import { Tools } from './tools.ts';
+
+/** What the page tells tests and the curious about itself. */
+interface ViewerStats {
+  /** Milliseconds from navigation start until the first layer drew all its visible tiles. */
+  firstDrawMs: number | null;
+  /** Set once the layers are known (or their loading failed). */
+  ready: boolean;
+  layers: string[];
+}
+
+declare global {
+  interface Window {
+    viewerStats: ViewerStats;
+    viewerMap: L.Map;
+  }
+}
+
+/** Where the map opens when neither the link nor the layers say: the merged Bắc Ninh province. */
+const provinceBounds = L.latLngBounds([20.97, 105.88], [21.63, 107.03]);
+
+const stats: ViewerStats = { firstDrawMs: null, ready: false, layers: [] };
+window.viewerStats = stats;
+
+const initial = parseState(window.location.hash);
+setLang(initial.lang ?? (navigator.language.toLowerCase().startsWith('en') ? 'en' : 'vi'));
+document.documentElement.lang = currentLang();
+
+const map = L.map('map', { zoomControl: false, minZoom: 5, maxZoom: 19, keyboard: true, attributionControl: true });
+window.viewerMap = map;
+map.attributionControl.setPrefix(false);
+const zoom = L.control.zoom({ position: 'topleft' }).addTo(map);
+L.control.scale({ metric: true, imperial: false, position: 'bottomleft' }).addTo(map);
+map.getContainer().setAttribute('aria-label', t('appTitle'));
+if (initial.zoom !== undefined) map.setView([initial.lat!, initial.lon!], initial.zoom);
+else map.fitBounds(provinceBounds);
+
+const layers = new LayerManager(map, document.getElementById('layer-panel')!);
+layers.onFirstDraw((ms) => {
+  stats.firstDrawMs = Math.round(ms);
+  document.body.dataset.firstDraw = String(stats.firstDrawMs);
+});
+const summary = new SummaryPanel(document.getElementById('summary-panel')!);
+const tools = new Tools(map, document.getElementById('toolbar')!, {
+  layers: () => layers.all(),
+  summarise: (geometry, name) => void summary.show(geometry, layers.visible().filter((l) => l.group !== 'basemap'), name),
+  permalink: () => window.location.href,
+});
+enableIdentify(map, () => layers.visible(), () => tools.busy());
+enableSearch(document.getElementById('search') as HTMLFormElement, map, () => layers.all());
+enableStatus(document.getElementById('status')!, map);
+
+/** Writes the view into the URL hash (replacing, so Back leaves the viewer as expected). */
+function writeHash(): void {
+  const c = map.getCenter();
+  const hash = formatState({
+    zoom: map.getZoom(),
+    lat: c.lat,
+    lon: c.lng,
+    layers: layers.visible().map((l) => l.id),
+    opacity: layers.opacities(),
+    lang: currentLang(),
+  });
+  if (window.location.hash.slice(1) !== hash) history.replaceState(null, '', `#${hash}`);
+}
+map.on('moveend', writeHash);
+layers.onChange(writeHash);
+onLangChange(writeHash);
+window.addEventListener('hashchange', () => {
+  const s = parseState(window.location.hash);
+  if (s.lang) setLang(s.lang);
+  if (s.zoom !== undefined) map.setView([s.lat!, s.lon!], s.zoom);
+  if (s.layers) for (const l of layers.all()) layers.setVisible(l.id, s.layers.includes(l.id));
+});
+
+function applyTexts(): void {
+  document.title = t('appTitle');
+  document.querySelector('#app-title')!.textContent = t('appTitle');
+  document.querySelector('#layer-panel .panel-title')!.textContent = t('layers');
+  const langButton = document.getElementById('lang')!;
+  langButton.textContent = t('language');
+  langButton.setAttribute('aria-label', t('languageLabel'));
+  const zc = zoom.getContainer()!;
+  zc.querySelector('.leaflet-control-zoom-in')!.setAttribute('title', currentLang() === 'vi' ? 'Phóng to' : 'Zoom in');
+  zc.querySelector('.leaflet-control-zoom-out')!.setAttribute('title', currentLang() === 'vi' ? 'Thu nhỏ' : 'Zoom out');
+  renderToken();
+}
+document.getElementById('lang')!.addEventListener('click', () => setLang(currentLang() === 'vi' ? 'en' : 'vi'));
+onLangChange(applyTexts);
+
+function renderToken(): void {
+  const box = document.getElementById('token')!;
+  const input = h('input', { id: 'token-input', type: 'password', autocomplete: 'off', value: currentToken() });
+  box.replaceChildren(
+    h('summary', {}, t('token')),
+    h('p', {}, t('tokenHint')),
+    h('label', { for: 'token-input', class: 'visually-hidden' }, t('token')),
+    input,
+    h('button', { type: 'button', onclick: () => (setToken(input.value), void start()) }, t('apply')),
+  );
+}
+
+/** Shows a message in the map area itself (no blank map) until layers load. */
+function mapMessage(text: string | null): void {
+  const el = document.getElementById('map-message')!;
+  el.hidden = text === null;
+  el.textContent = text ?? '';
+}
+
+/** Loads the layer list and puts the layers on the map; on failure says so and offers a retry. */
+async function start(): Promise<void> {
+  let infos: ViewerLayer[];
+  try {
+    infos = await loadLayers();
+  } catch (err) {
+    const why = err instanceof ApiError && err.status ? `${err.status}: ${err.message}` : (err as Error).message;
+    showNotice('server', `${t('serverDown')} (${why})`, () => void start());
+    mapMessage(`${t('serverDown')} — ${why}`);
+    stats.ready = true;
+    return;
+  }
+  dismissNotice('server');
+  mapMessage(infos.length ? null : t('noLayers'));
+  const current = parseState(window.location.hash);
+  layers.setLayers(infos, { visible: stats.layers.length ? undefined : current.layers, opacity: current.opacity });
+  stats.layers = infos.map((l) => l.id);
+  stats.ready = true;
+  writeHash();
+}
+
+applyTexts();
+void start();

@@ -1,0 +1,163 @@
+/**
+ * The summary panel: for an area (drawn, or a picked commune), each visible thematic layer summarised by
+ * POST /query/summary: a bar chart (area for polygons, length for lines, count for points), the totals,
+ * a group-by choice and a CSV download.
+ */
+import type { Geometry } from 'geojson';
+import { summarise, type Summary, type ViewerLayer } from './api.ts';
+import { barChart } from './chart.ts';
+import { toCsv } from './csv.ts';
+import { h } from './dom.ts';
+import { formatNumber, onLangChange, pick, t } from './i18n.ts';
+import { layerTitle } from './layers.ts';
+import { colourOf } from './vector-layer.ts';
+
+type Metric = 'area_ha' | 'length_km' | 'count';
+
+/** Bar colours for groups that have no style colour (Okabe-Ito, readable by colour-blind users). */
+const palette = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442', '#000000'];
+
+function metricOf(layer: ViewerLayer): Metric {
+  return layer.geometryType === 'Polygon' ? 'area_ha' : layer.geometryType === 'LineString' ? 'length_km' : 'count';
+}
+
+/** The property a layer is summarised by at first: its style's category, else its label property. */
+export function defaultGroupBy(layer: ViewerLayer): string | null {
+  return (layer.style.type === 'categorical' ? layer.style.property : undefined) ?? layer.style.labelProperty ?? null;
+}
+
+function groupLabel(layer: ViewerLayer, groupBy: string | null, value: unknown): string {
+  if (value === null || value === undefined || value === '') return groupBy ? t('none') : t('total');
+  const s = layer.style;
+  if (s.type === 'categorical' && s.property === groupBy) {
+    const cat = s.categories?.find((c) => String(c.value) === String(value));
+    if (cat) return `${value} – ${pick(cat.label)}`;
+  }
+  return String(value);
+}
+
+function metricText(metric: Metric, v: number | null): string {
+  if (v === null) return '—';
+  return metric === 'count' ? formatNumber(v) : formatNumber(v, 2);
+}
+
+interface Section {
+  layer: ViewerLayer;
+  groupBy: string | null;
+  summary: Summary | null;
+  error: string;
+}
+
+/** Owns the summary panel. */
+export class SummaryPanel {
+  private sections: Section[] = [];
+  private geometry: Geometry | null = null;
+  private areaName = '';
+
+  constructor(private readonly panel: HTMLElement) {
+    onLangChange(() => this.render());
+    panel.querySelector('.panel-close')!.addEventListener('click', () => this.close());
+  }
+
+  /** Hides the panel. */
+  close(): void {
+    this.panel.hidden = true;
+  }
+
+  /** Summarises every given layer inside `geometry` (EPSG:4326) and shows the panel. */
+  async show(geometry: Geometry, layers: ViewerLayer[], areaName = ''): Promise<void> {
+    this.geometry = geometry;
+    this.areaName = areaName;
+    this.sections = layers.map((layer) => ({ layer, groupBy: defaultGroupBy(layer), summary: null, error: '' }));
+    this.panel.hidden = false;
+    this.render();
+    await Promise.all(this.sections.map((s) => this.load(s)));
+  }
+
+  private async load(section: Section): Promise<void> {
+    if (!this.geometry) return;
+    section.summary = null;
+    section.error = '';
+    this.render();
+    try {
+      section.summary = await summarise(section.layer.id, this.geometry, section.groupBy);
+    } catch (err) {
+      section.error = (err as Error).message;
+    }
+    this.render();
+  }
+
+  private render(): void {
+    const body = this.panel.querySelector('.panel-body')!;
+    this.panel.querySelector('.panel-title')!.textContent = t('summary');
+    body.replaceChildren(...this.sections.map((s) => this.sectionElement(s)));
+    if (this.areaName) body.prepend(h('p', { class: 'area-name' }, this.areaName));
+    if (!this.sections.length) body.append(h('p', {}, t('noFeaturesInArea')));
+  }
+
+  private sectionElement(s: Section): HTMLElement {
+    const { layer } = s;
+    const metric = metricOf(layer);
+    const choices = [null, ...layer.columns.filter((c) => c.type === 'string' || c.type === 'integer').map((c) => c.name)];
+    const selectId = `groupby-${layer.id}`;
+    const select = h(
+      'select',
+      {
+        id: selectId,
+        onchange: (ev: Event) => {
+          s.groupBy = (ev.target as HTMLSelectElement).value || null;
+          void this.load(s);
+        },
+      },
+      choices.map((name) =>
+        h('option', { value: name ?? '', selected: name === s.groupBy }, name ? pick(layer.columns.find((c) => c.name === name)?.label, name) : '—'),
+      ),
+    );
+    const head = [h('h3', {}, layerTitle(layer)), h('label', { for: selectId }, `${t('groupBy')} `), select];
+    if (s.error) return h('section', { class: 'summary', 'data-layer': layer.id }, head, h('p', { class: 'error', role: 'alert' }, `${t('summaryFailed')}: ${s.error}`));
+    if (!s.summary) return h('section', { class: 'summary', 'data-layer': layer.id, 'aria-busy': 'true' }, head, h('p', {}, t('loading')));
+    const sum = s.summary;
+    const groups = [...sum.groups].sort((a, b) => (b[metric] ?? 0) - (a[metric] ?? 0));
+    const byStyle = layer.style.type === 'categorical' && layer.style.property === s.groupBy;
+    const bars = groups.map((g, i) => ({
+      label: groupLabel(layer, s.groupBy, g.value),
+      value: g[metric] ?? 0,
+      color: byStyle ? colourOf(layer.style, { [s.groupBy!]: g.value }) : palette[i % palette.length],
+      text: metricText(metric, g[metric]),
+    }));
+    const totals = h(
+      'p',
+      {
+        class: 'totals',
+        'data-total-count': sum.total.count,
+        'data-total-area-ha': sum.total.area_ha ?? '',
+        'data-total-length-km': sum.total.length_km ?? '',
+      },
+      `${t('total')}: ${formatNumber(sum.total.count)} · `,
+      sum.total.area_ha !== null ? `${t('areaHa')}: ${formatNumber(sum.total.area_ha, 2)}` : null,
+      sum.total.length_km !== null ? ` ${t('lengthKm')}: ${formatNumber(sum.total.length_km, 2)}` : null,
+    );
+    const csv = h('button', { type: 'button', class: 'csv', onclick: () => this.download(s) }, t('downloadCsv'));
+    return h(
+      'section',
+      { class: 'summary', 'data-layer': layer.id },
+      head,
+      sum.total.count ? barChart(bars, `${layerTitle(layer)} – ${t(metric === 'count' ? 'count' : metric === 'area_ha' ? 'areaHa' : 'lengthKm')}`) : h('p', {}, t('noFeaturesInArea')),
+      totals,
+      sum.method ? h('p', { class: 'method' }, sum.method) : null,
+      csv,
+    );
+  }
+
+  private download(s: Section): void {
+    if (!s.summary) return;
+    const { layer } = s;
+    const rows = s.summary.groups.map((g) => [layer.id, s.groupBy ?? '', g.value === null ? '' : String(g.value), groupLabel(layer, s.groupBy, g.value), g.count, g.area_ha, g.length_km]);
+    const text = toCsv(['layer', 'group_by', 'value', 'label', 'count', 'area_ha', 'length_km'], rows);
+    const a = h('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' })), download: `summary-${layer.id}.csv` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+}

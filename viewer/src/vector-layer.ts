@@ -1,0 +1,177 @@
+/**
+ * One catalog layer drawn in Leaflet from our own Mapbox Vector Tiles (`/tiles/{id}/{z}/{x}/{y}.mvt`) with
+ * protomaps-leaflet: canvas 2D (no WebGL), maintained, styled by paint and label rules that we build from the
+ * layer's catalog style. Tiles come through our own TileSource so that 204 (empty tile) is an empty tile,
+ * any other failure is reported with the server's message, and the access token is sent.
+ */
+import L from 'leaflet';
+import { VectorTile } from '@mapbox/vector-tile';
+import { PbfReader } from 'pbf';
+import {
+  CenteredTextSymbolizer,
+  CircleSymbolizer,
+  leafletLayer,
+  LineLabelSymbolizer,
+  LineSymbolizer,
+  OffsetTextSymbolizer,
+  PolygonSymbolizer,
+  TileCache,
+  View,
+  type Feature,
+  type LabelRule,
+  type PaintRule,
+  type TileSource,
+  type Zxy,
+} from 'protomaps-leaflet';
+import { apiUrl, authHeaders, type LayerStyle, type ViewerLayer } from './api.ts';
+
+/** What a tile request of a layer ended with: HTTP status (0 = no answer) and, on failure, the server's message. */
+export interface TileOutcome {
+  layer: string;
+  status: number;
+  message: string;
+}
+
+/** A Leaflet layer of one catalog layer. */
+export type VectorLayer = L.GridLayer & { rerenderTiles(): void };
+
+const fallbackColor = '#6b7280';
+
+/** The colour of a feature under a style: its category's colour, else the style's colour. */
+export function colourOf(style: LayerStyle, props: Record<string, unknown>): string {
+  if (style.type === 'categorical' && style.property) {
+    const value = props[style.property];
+    const hit = style.categories?.find((c) => String(c.value) === String(value));
+    if (hit) return hit.color;
+  }
+  return style.color ?? fallbackColor;
+}
+
+/** Parses an MVT into protomaps features, geometry scaled to `tileSize` pixels. */
+function parseTile(buffer: ArrayBuffer, tileSize: number): Map<string, Feature[]> {
+  const tile = new VectorTile(new PbfReader(buffer));
+  const result = new Map<string, Feature[]>();
+  for (const [name, layer] of Object.entries(tile.layers)) {
+    const features: Feature[] = [];
+    const scale = tileSize / layer.extent;
+    for (let i = 0; i < layer.length; i++) {
+      const f = layer.feature(i);
+      if (f.type === 0) continue;
+      let numVertices = 0;
+      let minX = Infinity;
+      let minY = Infinity;
+      let maxX = -Infinity;
+      let maxY = -Infinity;
+      // Scale the decoded points in place: they are the Point class protomaps draws with.
+      const geom = f.loadGeometry();
+      for (const ring of geom) {
+        for (const p of ring) {
+          p.x *= scale;
+          p.y *= scale;
+          numVertices++;
+          if (p.x < minX) minX = p.x;
+          if (p.x > maxX) maxX = p.x;
+          if (p.y < minY) minY = p.y;
+          if (p.y > maxY) maxY = p.y;
+        }
+      }
+      features.push({ props: f.properties, bbox: { minX, minY, maxX, maxY }, geomType: f.type, geom, numVertices });
+    }
+    result.set(name, features);
+  }
+  return result;
+}
+
+/** Fetches the tiles of one layer; reports each outcome; 204 and 404-free empties are empty tiles. */
+class LayerTileSource implements TileSource {
+  constructor(
+    private readonly layerId: string,
+    private readonly report: (outcome: TileOutcome) => void,
+  ) {}
+
+  async get(c: Zxy, tileSize: number): Promise<Map<string, Feature[]>> {
+    const url = apiUrl(`tiles/${encodeURIComponent(this.layerId)}/${c.z}/${c.x}/${c.y}.mvt`);
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: authHeaders() });
+    } catch (err) {
+      this.report({ layer: this.layerId, status: 0, message: (err as Error).message });
+      throw err;
+    }
+    if (res.status === 204) {
+      this.report({ layer: this.layerId, status: 204, message: '' });
+      return new Map();
+    }
+    if (!res.ok) {
+      let message = `${res.status} ${res.statusText}`;
+      try {
+        message = ((await res.json()) as { description?: string }).description ?? message;
+      } catch {
+        // not JSON: keep the status line
+      }
+      this.report({ layer: this.layerId, status: res.status, message });
+      throw new Error(message);
+    }
+    const parsed = parseTile(await res.arrayBuffer(), tileSize);
+    this.report({ layer: this.layerId, status: res.status, message: '' });
+    return parsed;
+  }
+}
+
+function paintRulesOf(layer: ViewerLayer): PaintRule[] {
+  const { style } = layer;
+  const fill = (_z: number, f?: Feature) => colourOf(style, f?.props ?? {});
+  const dataLayer = layer.id;
+  if (layer.geometryType === 'Polygon') {
+    const rules: PaintRule[] = [];
+    const fillOpacity = style.fillOpacity ?? 0.5;
+    if (fillOpacity > 0) rules.push({ dataLayer, symbolizer: new PolygonSymbolizer({ fill, opacity: fillOpacity, perFeature: true }) });
+    rules.push({
+      dataLayer,
+      symbolizer: new LineSymbolizer({
+        color: style.type === 'categorical' ? '#ffffff' : (style.color ?? fallbackColor),
+        width: style.type === 'categorical' ? 0.5 : (style.weight ?? 1),
+        opacity: style.type === 'categorical' ? 0.7 : 1,
+      }),
+    });
+    return rules;
+  }
+  if (layer.geometryType === 'LineString') {
+    return [{ dataLayer, symbolizer: new LineSymbolizer({ color: fill, width: style.weight ?? 1.5, perFeature: true, lineCap: 'round' }) }];
+  }
+  const radius = (_z: number, f?: Feature) => {
+    const base = style.radius ?? 4;
+    const count = Number(f?.props.count ?? f?.props.point_count ?? 1);
+    return count > 1 ? base + Math.min(10, Math.log2(count) * 2) : base;
+  };
+  return [{ dataLayer, symbolizer: new CircleSymbolizer({ radius, fill, stroke: '#ffffff', width: 1, opacity: 0.9 }) }];
+}
+
+function labelRulesOf(layer: ViewerLayer): LabelRule[] {
+  const property = layer.style.labelProperty;
+  if (!property) return [];
+  const text = { labelProps: [property], fill: '#1f2937', stroke: '#ffffff', width: 2.5, font: '600 12px sans-serif' };
+  const dataLayer = layer.id;
+  if (layer.geometryType === 'LineString') return [{ dataLayer, symbolizer: new LineLabelSymbolizer(text) }];
+  if (layer.geometryType === 'Point') return [{ dataLayer, symbolizer: new OffsetTextSymbolizer({ ...text, offsetX: 6, offsetY: 6 }) }];
+  return [{ dataLayer, symbolizer: new CenteredTextSymbolizer(text) }];
+}
+
+/** Builds the Leaflet layer of a catalog layer; `report` hears of every tile request's outcome. */
+export function createVectorLayer(layer: ViewerLayer, report: (outcome: TileOutcome) => void): VectorLayer {
+  const bounds = layer.bounds
+    ? L.latLngBounds([layer.bounds[1], layer.bounds[0]], [layer.bounds[3], layer.bounds[2]]).pad(0.05)
+    : undefined;
+  const grid = leafletLayer({
+    sources: {},
+    paintRules: paintRulesOf(layer),
+    labelRules: labelRulesOf(layer),
+    attribution: layer.attribution,
+    minZoom: layer.minzoom,
+    bounds,
+  }) as unknown as VectorLayer & { views: Map<string, View> };
+  // One data tile per display tile (levelDiff 0): the server generalises per zoom for 256 px tiles,
+  // and the tile requests then carry the map's own zoom. Beyond the layer's maxzoom, tiles are overzoomed.
+  grid.views = new Map([['', new View(new TileCache(new LayerTileSource(layer.id, report), 256), layer.maxzoom, 0)]]);
+  return grid;
+}
