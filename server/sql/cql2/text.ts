@@ -239,7 +239,8 @@ class TextParser {
 
   private geometry(): CqlGeomExpression {
     const t = this.ts.peek();
-    if (startsGeometryLiteral(this.ts) && this.ts.isSymbol('(', 1)) return readGeometryLiteral(this.ts, this.budget);
+    const literalFollows = this.ts.isSymbol('(', 1) || this.ts.isKeyword('Z', 1) || this.ts.isKeyword('EMPTY', 1);
+    if (startsGeometryLiteral(this.ts) && literalFollows) return readGeometryLiteral(this.ts, this.budget);
     if ((t.type === 'ident' && !this.ts.isSymbol('(', 1) && !reserved.has(t.text.toUpperCase())) || t.type === 'quoted') {
       return this.make({ kind: 'property', name: this.ts.next().text }, t);
     }
