@@ -35,6 +35,8 @@ export interface Config {
   tileMaxFeatures: number;
   /** TILE_CACHE_CONTROL: default Cache-Control header of tiles (a layer may override it). */
   tileCacheControl: string;
+  /** TILE_TIMEOUT_MS: deadline of one tile render (ms); the query is cancelled and the client gets 503. */
+  tileTimeoutMs: number;
   /** REDIS_URL: shared tile cache for several instances; empty = in-process cache only. */
   redisUrl: string;
   /** ITEMS_MAX_LIMIT: the largest `limit` accepted by /items. */
@@ -61,6 +63,7 @@ export const defaults: Config = {
   tileCacheMb: 128,
   tileMaxFeatures: 50_000,
   tileCacheControl: 'public, max-age=60',
+  tileTimeoutMs: 15_000,
   redisUrl: '',
   itemsMaxLimit: 10_000,
   uploadMaxMb: 512,
@@ -133,6 +136,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     tileCacheMb: intSetting(env, 'TILE_CACHE_MB', defaults.tileCacheMb, 0, 65536),
     tileMaxFeatures: intSetting(env, 'TILE_MAX_FEATURES', defaults.tileMaxFeatures, 1, 10_000_000),
     tileCacheControl: env.TILE_CACHE_CONTROL || defaults.tileCacheControl,
+    tileTimeoutMs: intSetting(env, 'TILE_TIMEOUT_MS', defaults.tileTimeoutMs, 100, 3_600_000),
     redisUrl: urlSetting(env, 'REDIS_URL', ['redis:', 'rediss:']),
     itemsMaxLimit: intSetting(env, 'ITEMS_MAX_LIMIT', defaults.itemsMaxLimit, 1, 1_000_000),
     uploadMaxMb: intSetting(env, 'UPLOAD_MAX_MB', defaults.uploadMaxMb, 1, 102_400),

@@ -1,0 +1,228 @@
+/**
+ * The tile service: cache lookups (in-process LRU, then Redis when configured), rendering on a miss with a
+ * deadline and cancellation, and invalidation by area (NOTIFY tile_changes) or by layer (catalog reload).
+ * One service per app instance (`tileService(ctx)`).
+ */
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { AppContext } from '../context.ts';
+import type { Layer } from '../catalog/catalog.ts';
+import { HttpError } from '../http/errors.ts';
+import { TileCache, type CachedTile } from './cache.ts';
+import { ensureChangeTriggers, parseTableChange, tileChangesChannel } from './changes.ts';
+import type { BBox } from './grid.ts';
+import { describeTile, TileRenderer, type TileRequest } from './render.ts';
+import { SharedTileCache } from './shared-cache.ts';
+
+const gzip = promisify(zlib.gzip);
+
+/** ETag of the empty tile (served as 204). */
+const emptyEtag = '"empty"';
+
+/** The rendered tile did not come in time (TILE_TIMEOUT_MS or the statement timeout). */
+export class TileTimeoutError extends HttpError {
+  constructor(what: string, ms: number) {
+    super(503, 'TileTimeout', `${what} took longer than ${ms} ms (TILE_TIMEOUT_MS); try again, or zoom in`, { 'Retry-After': '5' });
+  }
+}
+
+/** The client went away before its tile was ready; nothing is written. */
+export class ClientGoneError extends Error {}
+
+interface InFlight {
+  promise: Promise<CachedTile>;
+  controller: AbortController;
+  waiting: number;
+}
+
+/** Renders, caches and invalidates tiles for one app instance. */
+export class TileService {
+  readonly cache: TileCache;
+  readonly shared: SharedTileCache | null;
+  readonly renderer: TileRenderer;
+  private readonly inFlight = new Map<string, InFlight>();
+  /** Bumped whenever a layer's tiles are invalidated: a render that straddles a bump is not cached. */
+  private readonly epochs = new Map<string, number>();
+  /** Per layer version: its change triggers are in place (or cannot be), so its tiles may be cached. */
+  private readonly triggersReady = new Map<string, Promise<boolean>>();
+  /** True once this instance LISTENs for edits; until then (or if that failed) nothing is cached. */
+  private readonly listening: Promise<boolean>;
+
+  constructor(private readonly ctx: AppContext) {
+    this.cache = new TileCache(ctx.config.tileCacheMb * 1024 * 1024);
+    this.shared = ctx.config.redisUrl ? new SharedTileCache(ctx.config.redisUrl, ctx.log) : null;
+    this.renderer = new TileRenderer(ctx.db, () => ctx.config.tileMaxFeatures);
+    const shared = this.shared;
+    if (shared) ctx.onClose.push(() => shared.close());
+    this.listening = this.start().then(
+      () => true,
+      (err: Error) => {
+        ctx.log.error({ err }, 'cannot LISTEN for tile changes; tiles are rendered for every request');
+        return false;
+      },
+    );
+  }
+
+  /** Listens for data and catalog changes; registers its closers in ctx.onClose. */
+  private async start(): Promise<void> {
+    const stopListening = await this.ctx.db.listen(tileChangesChannel, (payload) => {
+      const change = parseTableChange(payload);
+      if (!change) return;
+      const ids = this.ctx.catalog.list(adminView).filter((l) => l.table === change.table).map((l) => l.id);
+      if (ids.length) void this.invalidate(ids, change.bbox);
+    });
+    const stopWatching = this.ctx.catalog.onChange((ids) => {
+      void this.invalidate(ids, null);
+      for (const id of ids) {
+        const layer = this.ctx.catalog.find(id);
+        if (layer) void this.triggers(layer);
+      }
+    });
+    this.ctx.onClose.push(async () => {
+      stopWatching();
+      await stopListening();
+      this.cache.clear();
+    });
+    for (const layer of this.ctx.catalog.list(adminView)) void this.triggers(layer);
+  }
+
+  /** Makes sure a layer's table reports its edits; resolves false when it cannot (logged once). */
+  triggers(layer: Layer): Promise<boolean> {
+    const key = `${layer.id}@${layer.dataVersion}@${layer.table}`;
+    let p = this.triggersReady.get(key);
+    if (!p) {
+      p = ensureChangeTriggers(this.ctx.db, layer).catch((err: Error) => {
+        this.ctx.log.warn({ layer: layer.id, err: err.message }, 'cannot attach tile change triggers; edits reach tiles only on reload');
+        return false;
+      });
+      this.triggersReady.set(key, p);
+    }
+    return p;
+  }
+
+  /** Drops cached tiles of these layers over bbox (EPSG:4326), or all of them (bbox null), here and in Redis. */
+  async invalidate(layerIds: readonly string[], bbox: BBox | null): Promise<void> {
+    for (const id of layerIds) this.epochs.set(id, (this.epochs.get(id) ?? 0) + 1);
+    const dropped = this.cache.invalidate(layerIds, bbox);
+    const droppedShared = (await this.shared?.invalidate(layerIds, bbox)) ?? 0;
+    this.ctx.log.debug({ layers: layerIds, bbox, dropped, droppedShared }, 'tiles invalidated');
+  }
+
+  /** The cache key of a request: layer versions, tile and property selection. */
+  key(req: TileRequest): string {
+    let k = '';
+    for (const l of req.layers) k += `${k ? ',' : ''}${l.id}@${l.dataVersion}`;
+    k += `/${req.coord.z}/${req.coord.x}/${req.coord.y}`;
+    if (req.properties) {
+      k += '?';
+      for (const l of req.layers) k += `${l.id}:${req.properties.get(l.id)!.map((c) => c.name).join(',')};`;
+    }
+    return k;
+  }
+
+  /** The in-process cached tile, synchronously (the warm path). */
+  cached(key: string): CachedTile | undefined {
+    const hit = this.cache.get(key);
+    if (hit) this.ctx.metrics.tileCache.hits.inc();
+    return hit;
+  }
+
+  /**
+   * The tile for a request that missed the in-process cache: from Redis, from a render already running
+   * for the same key, or rendered now. `signal` is the client's: when every waiting client has gone,
+   * the query is cancelled.
+   */
+  async load(key: string, req: TileRequest, signal: AbortSignal): Promise<CachedTile> {
+    let flight = this.inFlight.get(key);
+    if (!flight) {
+      const controller = new AbortController();
+      flight = { controller, waiting: 0, promise: this.produce(key, req, controller.signal) };
+      const f = flight;
+      this.inFlight.set(key, f);
+      f.promise.then(() => this.inFlight.delete(key), () => this.inFlight.delete(key));
+    }
+    const f = flight;
+    f.waiting++;
+    return new Promise<CachedTile>((resolve, reject) => {
+      const onAbort = () => {
+        if (--f.waiting === 0) f.controller.abort(new ClientGoneError());
+        reject(new ClientGoneError());
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      f.promise.then(
+        (t) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(t);
+        },
+        (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  private async produce(key: string, req: TileRequest, cancel: AbortSignal): Promise<CachedTile> {
+    const meta = { key, layers: req.layers.map((l) => l.id), ...req.coord };
+    if (this.shared) {
+      const hit = await this.shared.get(key, meta);
+      if (hit) {
+        this.ctx.metrics.tileCache.hits.inc();
+        this.cache.set(hit);
+        return hit;
+      }
+    }
+    this.ctx.metrics.tileCache.misses.inc();
+    const ready = [await this.listening, ...(await Promise.all(req.layers.map((l) => this.triggers(l))))];
+    const epochs = req.layers.map((l) => this.epochs.get(l.id) ?? 0);
+    const raw = await this.renderWithDeadline(req, cancel);
+    const tile: CachedTile = raw.length === 0
+      ? { ...meta, gz: Buffer.alloc(0), etag: emptyEtag }
+      : { ...meta, gz: await gzip(raw), etag: `"${createHash('sha1').update(raw).digest('base64url').slice(0, 27)}"` };
+    // Cache only when no edit arrived meanwhile and every layer reports its edits (else it could go stale).
+    const unchanged = req.layers.every((l, i) => (this.epochs.get(l.id) ?? 0) === epochs[i]);
+    if (unchanged && ready.every(Boolean)) {
+      this.cache.set(tile);
+      if (this.shared) await this.shared.set(tile);
+    }
+    return tile;
+  }
+
+  /** Renders with TILE_TIMEOUT_MS as deadline; the database query is cancelled when it passes. */
+  private async renderWithDeadline(req: TileRequest, cancel: AbortSignal): Promise<Buffer> {
+    const ms = this.ctx.config.tileTimeoutMs;
+    const deadline = AbortSignal.timeout(ms);
+    const signal = AbortSignal.any([cancel, deadline]);
+    const what = describeTile(req.layers, req.coord);
+    // Embedded queries cannot be cancelled; the race still answers the client on time.
+    const stop = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(deadline.aborted ? new TileTimeoutError(what, ms) : new ClientGoneError()), { once: true });
+    });
+    stop.catch(() => undefined);
+    try {
+      return await Promise.race([this.renderer.tile(req, signal), stop]);
+    } catch (err) {
+      if (deadline.aborted) throw new TileTimeoutError(what, ms);
+      if (cancel.aborted) throw new ClientGoneError();
+      if ((err as { code?: string }).code === '57014') throw new TileTimeoutError(what, this.ctx.config.statementTimeoutMs);
+      throw err;
+    }
+  }
+}
+
+/** The catalog as seen by internal work (invalidation), which must see restricted layers too. */
+const adminView = { role: 'admin' as const, tokenId: 'internal', name: 'tile service' };
+
+const services = new WeakMap<AppContext, TileService>();
+
+/** The tile service of an app context, created and started on first use. */
+export function tileService(ctx: AppContext): TileService {
+  let s = services.get(ctx);
+  if (!s) {
+    s = new TileService(ctx);
+    services.set(ctx, s);
+  }
+  return s;
+}

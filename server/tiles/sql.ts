@@ -1,0 +1,162 @@
+/**
+ * Tile SQL, built once per layer (and per property selection and mode) and reused with bound values.
+ * Geometry is stored in EPSG:4326 with a GiST index, so the tile envelope is transformed to 4326 for the
+ * index test (never the column); simplification and the tiny-polygon filter run in 4326 too, before the
+ * transform to 3857, where they are cheap. Only z/x/y and the derived tolerances are bound.
+ *
+ * Two endings share one source query:
+ *  - `mvt`: ST_AsMVTGeom + ST_AsMVT (server PostGIS built with protobuf);
+ *  - `node`: clipped, transformed to tile coordinates (0..4096, y down), snapped to the integer grid and
+ *    wound for MVT in SQL, returned as GeoJSON for the Node encoder (embedded PostGIS has no protobuf).
+ */
+import type { Layer } from '../catalog/catalog.ts';
+import type { LayerColumn } from '../catalog/definition.ts';
+import { quoteIdent } from '../sql/identifiers.ts';
+import { tileBuffer, tileExtent, tileUnitDegrees, type TileCoord } from './grid.ts';
+
+/** Which database encodes the tile. */
+export type Encoder = 'mvt' | 'node';
+
+/** Zoom-dependent content settings of a layer, with our defaults filled in. */
+export interface TileContent {
+  /** Simplification tolerance in tile units (of 4096) below the layer's maxzoom. */
+  simplifyPx: number;
+  /** Polygons smaller than this many square pixels of a 256 px tile are dropped below maxzoom. */
+  minAreaPx: number;
+  /** Points are clustered (with a `count` property) below this zoom; 0 = never. */
+  clusterBelowZoom: number;
+}
+
+/** Defaults: a quarter pixel of simplification is invisible and halves low-zoom polygon tiles. */
+export const defaultTileContent: TileContent = { simplifyPx: 4, minAreaPx: 0.25, clusterBelowZoom: 0 };
+
+/** Clusters are formed on a grid of this many cells across a tile (16 cells = 16 px at 256 px). */
+export const clusterCellsAcross = 16;
+
+/** The content settings of a layer (its tileOptions over our defaults). */
+export function tileContent(layer: Layer): TileContent {
+  const o = layer.tileOptions;
+  return {
+    simplifyPx: o.simplifyPx ?? defaultTileContent.simplifyPx,
+    minAreaPx: o.minAreaPx ?? defaultTileContent.minAreaPx,
+    clusterBelowZoom: o.clusterBelowZoom ?? defaultTileContent.clusterBelowZoom,
+  };
+}
+
+/** True when this zoom of this layer is served as point clusters. */
+export function isClustered(layer: Layer, z: number): boolean {
+  return layer.geometryType === 'Point' && z < tileContent(layer).clusterBelowZoom;
+}
+
+/** The shape of one tile query: what varies the SQL text (never the tile address). */
+export interface TileQueryShape {
+  encoder: Encoder;
+  cluster: boolean;
+  /** The properties to carry, already resolved through the catalog. */
+  properties: readonly LayerColumn[];
+}
+
+/** Columns that are the feature id and geometry, never properties. */
+const reserved = new Set(['id', 'geom']);
+
+/** The layer's columns that may become tile properties. */
+export function propertyColumns(layer: Layer): LayerColumn[] {
+  return layer.columns.filter((c) => !reserved.has(c.name));
+}
+
+/**
+ * A property as an MVT value: numbers as float8 (ST_AsMVT writes numeric as a string), integers as int8,
+ * dates as ISO 8601 text (to_json gives the same text on every server whatever its DateStyle).
+ */
+function propertyExpr(column: LayerColumn): string {
+  const c = `t.${quoteIdent(column.name)}`;
+  switch (column.type) {
+    case 'integer':
+      return `${c}::int8`;
+    case 'number':
+      return `${c}::float8`;
+    case 'boolean':
+      return `${c}::boolean`;
+    case 'date':
+    case 'datetime':
+      return `to_json(${c}) #>> '{}'`;
+    default:
+      return `${c}::text`;
+  }
+}
+
+const dimension = { Point: 1, LineString: 2, Polygon: 3 } as const;
+
+/**
+ * The SQL text of one layer's tile. Bindings, in order (see `tileBindings`):
+ * z, x, y, query margin (fraction of a tile), [simplify tolerance deg], [min area deg²], feature limit, [layer name].
+ */
+export function tileQuery(layer: Layer, shape: TileQueryShape): string {
+  const geom = `t.${quoteIdent('geom')}`;
+  const props = shape.properties.map((c) => `${propertyExpr(c)} AS ${quoteIdent(c.name)}`);
+  const bounds = `bounds AS (
+    SELECT e AS tile,
+           ST_Transform(ST_TileEnvelope(?::int, ?::int, ?::int, margin => ?::float8), 4326) AS query,
+           ST_Expand(e, (ST_XMax(e) - ST_XMin(e)) * ${tileBuffer / tileExtent})::box2d AS clip,
+           ${tileExtent}.0 / (ST_XMax(e) - ST_XMin(e)) AS scale,
+           ST_XMin(e) AS x0, ST_YMax(e) AS y1
+      FROM (SELECT ST_TileEnvelope(?::int, ?::int, ?::int) AS e) envelope)`;
+  let src: string;
+  if (shape.cluster) {
+    // Cells align with the tile edges, so a cluster lies in exactly one tile whichever tile is asked.
+    const cell = `(ST_XMax(b.tile) - ST_XMin(b.tile)) / ${clusterCellsAcross}`;
+    const p = `ST_Transform(${geom}, 3857)`;
+    src = `src AS (
+    SELECT min(t.${quoteIdent('id')}) AS __fid, count(*)::int AS count, ST_Centroid(ST_Collect(${geom})) AS __g
+      FROM ${layer.tableSql} t, bounds b
+     WHERE ${geom} && b.query
+     GROUP BY floor((ST_X(${p}) - b.x0) / ${cell}), floor((b.y1 - ST_Y(${p})) / ${cell})
+     LIMIT ?::int)`;
+  } else {
+    const simplify = layer.geometryType !== 'Point';
+    const areaFilter = layer.geometryType === 'Polygon';
+    src = `src AS (
+    SELECT t.${quoteIdent('id')} AS __fid${props.map((p) => `, ${p}`).join('')},
+           ${simplify ? `ST_Simplify(${geom}, ?::float8)` : geom} AS __g
+      FROM ${layer.tableSql} t, bounds b
+     WHERE ${geom} && b.query${areaFilter ? ` AND ST_Area(${geom}) >= ?::float8` : ''}
+     LIMIT ?::int)`;
+  }
+  const names = shape.cluster ? ['count'] : shape.properties.map((c) => c.name);
+  const carried = names.map((n) => `, s.${quoteIdent(n)}`).join('');
+  if (shape.encoder === 'mvt') {
+    return `WITH ${bounds}, ${src}
+SELECT ST_AsMVT(m, ?::text, ${tileExtent}, '__geom', '__fid') AS tile, (SELECT count(*) FROM src)::int AS n
+  FROM (SELECT s.__fid${carried},
+               ST_AsMVTGeom(ST_Transform(s.__g, 3857), b.tile, ${tileExtent}, ${tileBuffer}, true) AS __geom
+          FROM src s, bounds b) m
+ WHERE m.__geom IS NOT NULL`;
+  }
+  // Tile coordinates: x right, y down, 0..4096; exterior rings get a positive surveyor's area there (MVT 2.1).
+  const dim = shape.cluster ? 1 : dimension[layer.geometryType];
+  let g = `ST_SnapToGrid(ST_Affine(ST_ClipByBox2D(ST_Transform(s.__g, 3857), b.clip), b.scale, 0, 0, -b.scale, -b.x0 * b.scale, b.y1 * b.scale), 1)`;
+  if (dim > 1) g = `ST_CollectionExtract(${g}, ${dim})`;
+  if (dim === 3) g = `ST_ForcePolygonCCW(${g})`;
+  return `WITH ${bounds}, ${src}
+SELECT s.__fid${carried}, ST_AsGeoJSON(${g}, 0, 0) AS __geom
+  FROM src s, bounds b`;
+}
+
+/** Values bound to `tileQuery`'s text for one tile; `limit` is the feature cap plus one (to detect overflow). */
+export function tileBindings(layer: Layer, shape: TileQueryShape, coord: TileCoord, limit: number): unknown[] {
+  const { z, x, y } = coord;
+  const margin = shape.cluster ? 0 : tileBuffer / tileExtent;
+  const out: unknown[] = [z, x, y, margin, z, x, y];
+  if (!shape.cluster) {
+    const content = tileContent(layer);
+    const detailed = z >= layer.maxzoom;
+    const unit = tileUnitDegrees(coord);
+    // Tolerance in degrees from the smaller (latitude) unit, so neither axis moves more than simplifyPx units.
+    if (layer.geometryType !== 'Point') out.push(detailed ? 0 : content.simplifyPx * unit.lat);
+    // One pixel of a 256 px tile is 16 x 16 tile units.
+    if (layer.geometryType === 'Polygon') out.push(detailed ? 0 : content.minAreaPx * 256 * unit.lon * unit.lat);
+  }
+  out.push(limit);
+  if (shape.encoder === 'mvt') out.push(layer.id);
+  return out;
+}
