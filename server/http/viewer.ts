@@ -56,7 +56,7 @@ export function wantsViewer(req: Request): boolean {
 
 /** Serves the viewer and its configuration; sends browsers from `/` to `/viewer/`. */
 export function createViewerRouter(ctx: AppContext): Router {
-  const router = Router();
+  const router = Router({ strict: true });
   let built: Promise<{ bundle: ViewerBundle; etags: Map<string, string> }> | null = null;
   const load = () => {
     built ??= buildViewer().then((bundle) => {

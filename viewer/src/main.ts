@@ -43,7 +43,7 @@ const stats: ViewerStats = { firstDrawMs: null, ready: false, layers: [] };
 window.viewerStats = stats;
 
 const initial = parseState(window.location.hash);
-setLang(initial.lang ?? (navigator.language.toLowerCase().startsWith('en') ? 'en' : 'vi'));
+setLang(initial.lang ?? 'vi');
 document.documentElement.lang = currentLang();
 
 const map = L.map('map', { zoomControl: false, minZoom: 5, maxZoom: 19, keyboard: true, attributionControl: true });

@@ -159,7 +159,7 @@ export class Tools {
       h('span', { class: 'toolbar-title' }, t('tools')),
       button('polygon', 'drawPolygon', '⬠'),
       button('circle', 'drawCircle', '◯'),
-      button('pick', 'pickCommune', '⌖'),
+      button('pick', 'pickCommune', '◎'),
       button('distance', 'measureDistance', '↔'),
       button('area', 'measureArea', '▱'),
       h('button', { type: 'button', 'data-tool': 'clear', onclick: () => this.drawn.clearLayers() }, h('span', { 'aria-hidden': 'true' }, '✕'), ` ${t('clear')}`),
