@@ -212,6 +212,10 @@ describe('CQL2 parsing and compiling', () => {
       const projected = compileCql2(parseCql2Text('S_INTERSECTS(geom, POINT(500000 2300000))'), { ...ctx, filterSrid: 9214 });
       expect(projected.sql).to.equal('ST_Intersects("geom", ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(?::text), ?::int), 4326))');
       expect(projected.bindings).to.deep.equal(['{"type":"Point","coordinates":[500000,2300000]}', 9214]);
+      const box = compileCql2(parseCql2Text('S_INTERSECTS(geom, BBOX(0, 0, 3200, 6400))'), { ...ctx, filterSrid: 3857 });
+      expect(box.sql).to.equal(`ST_Intersects("geom", ST_Transform(ST_Segmentize(ST_MakeEnvelope(${env}, ?::int), ?::double precision), 4326))`);
+      expect(box.bindings, 'bindings in placeholder order').to.deep.equal([0, 0, 3200, 6400, 3857, 200]);
+      expect(() => compileCql2(parseCql2Text('S_INTERSECTS(geom, BBOX(10, 0, 0, 1))'), { ...ctx, filterSrid: 3857 })).to.throw(CqlError, /minx 10 above maxx 0/);
       const latLon = compileCql2(parseCql2Text('S_INTERSECTS(geom, POINT(21 106))'), { ...ctx, swapAxes: true });
       expect(latLon.bindings).to.deep.equal(['{"type":"Point","coordinates":[106,21]}']);
     });

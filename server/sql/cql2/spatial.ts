@@ -47,19 +47,21 @@ function bboxSql(node: CqlBbox, crs: LiteralCrs, bind: Bind): string {
   let [minx, miny, maxx, maxy] = b.length === 6 ? [b[0], b[1], b[3], b[4]] : b;
   if (crs.swapAxes) [minx, miny, maxx, maxy] = [miny, minx, maxy, maxx];
   const where = originOf(node);
-  const env = (x0: number, y0: number, x1: number, y1: number, srid: string) =>
-    `ST_MakeEnvelope(${bind(x0, 'double precision')}, ${bind(y0, 'double precision')}, ${bind(x1, 'double precision')}, ${bind(y1, 'double precision')}, ${srid})`;
+  // `srid` is a function so that its placeholder, when it has one, is bound after the four numbers it follows.
+  const env = (x0: number, y0: number, x1: number, y1: number, srid: () => string) =>
+    `ST_MakeEnvelope(${bind(x0, 'double precision')}, ${bind(y0, 'double precision')}, ${bind(x1, 'double precision')}, ${bind(y1, 'double precision')}, ${srid()})`;
+  const wgs84 = () => '4326';
   if (crs.srid === 4326) {
     checkLonLat(minx, miny, where);
     checkLonLat(maxx, maxy, where);
-    if (minx <= maxx) return env(minx, miny, maxx, maxy, '4326');
+    if (minx <= maxx) return env(minx, miny, maxx, maxy, wgs84);
     // West above east: the box crosses the antimeridian, so it is two boxes.
-    return `ST_Collect(${env(minx, miny, 180, maxy, '4326')}, ${env(-180, miny, maxx, maxy, '4326')})`;
+    return `ST_Collect(${env(minx, miny, 180, maxy, wgs84)}, ${env(-180, miny, maxx, maxy, wgs84)})`;
   }
   if (minx > maxx) throw new CqlError(`the bbox has minx ${minx} above maxx ${maxx} in EPSG:${crs.srid}`, where);
   // Densify before transforming so the box's edges stay where they were drawn (32 segments a side).
   const step = Math.max(maxx - minx, maxy - miny) / 32 || 1;
-  return `ST_Transform(ST_Segmentize(${env(minx, miny, maxx, maxy, bind(crs.srid, 'int'))}, ${bind(step, 'double precision')}), 4326)`;
+  return `ST_Transform(ST_Segmentize(${env(minx, miny, maxx, maxy, () => bind(crs.srid, 'int'))}, ${bind(step, 'double precision')}), 4326)`;
 }
 
 function checkLonLat(lon: number, lat: number, where: string): void {
