@@ -182,6 +182,44 @@ describe('CQL2 parsing and compiling', () => {
     });
   });
 
+  describe('predicates from the CQL2 conformance tests (OGC 21-065 annex A)', () => {
+    const atsColumns: Record<string, ColumnType> = { name: 'string', pop_other: 'integer', date: 'date', start: 'datetime', boolean: 'boolean' };
+    const atsCtx: CompileContext = {
+      resolveProperty: (n) => (Object.hasOwn(atsColumns, n) ? { sqlIdent: quoteIdent(n), type: atsColumns[n] } : undefined),
+      geometrySql: '"geom"',
+    };
+    const predicates = [
+      'true',
+      'false',
+      "name<>'København'",
+      'pop_other<=1038288',
+      '"date">=DATE(\'2022-04-16\')',
+      "start<TIMESTAMP('2022-04-16T10:13:19Z')",
+      'boolean=true',
+      "name LIKE 'B_r%'",
+      'pop_other BETWEEN 1000000 AND 3000000',
+      "name IN ('Kiev','kobenhavn','Berlin')",
+      "CASEI(name) IN (CASEI('Kiev'), CASEI('kobenhavn'))",
+      "ACCENTI(name) = ACCENTI('Chişinău')",
+      'S_INTERSECTS(geom,BBOX(-180,-90,180,90))',
+      'S_INTERSECTS(geom,POINT(7.02 49.92))',
+    ];
+    for (const p of predicates) {
+      it(`compiles ${p}`, () => {
+        expect(compileCql2(parseCql2Text(p), atsCtx).sql).to.be.a('string');
+      });
+    }
+
+    it("compiles the logical template (NOT ({p2}) AND {p1}) OR ({p3} and {p4}) or not ({p1} OR {p4})", () => {
+      const [p1, p2, p3, p4] = ['pop_other<>1038288', "name<>'København'", 'pop_other IS NULL', "name<'København'"];
+      const compiled = compileCql2(parseCql2Text(`(NOT (${p2}) AND ${p1}) OR (${p3} and ${p4}) or not (${p1} OR ${p4})`), atsCtx);
+      expect(compiled.sql).to.equal(
+        '(((NOT ("name" <> ?::text)) AND ("pop_other" <> ?::bigint)) OR (("pop_other" IS NULL) AND ("name" < ?::text)) OR (NOT (("pop_other" <> ?::bigint) OR ("name" < ?::text))))',
+      );
+      expect(compiled.bindings).to.deep.equal(['København', 1038288, 'København', 1038288, 'København']);
+    });
+  });
+
   describe('literals', () => {
     it("reads '' and \\' inside a string as one quote", () => {
       expect(compileCql2(parseCql2Text("name = 'it''s' OR name = 'it\\'s'"), ctx).bindings).to.deep.equal(["it's", "it's"]);
@@ -273,6 +311,7 @@ describe('CQL2 parsing and compiling', () => {
       ['a geometry compared as a value', "geom = 'x'", /is a geometry/],
       ['a text column in a spatial predicate', 'S_INTERSECTS(name, POINT(1 2))', /property "name" is not a geometry/],
       ['a geometry literal outside a spatial predicate', 'POINT(1 2) IS NULL', /only allowed in a spatial predicate/],
+      ['a NUL character in a string', "name = 'a\u0000b'", /NUL character at offset 9/],
       ['a bbox with 5 numbers', 'S_INTERSECTS(geom, BBOX(1, 2, 3, 4, 5))', /4 numbers.*or 6/],
     ];
     for (const [what, text, message] of badText) {
@@ -299,6 +338,8 @@ describe('CQL2 parsing and compiling', () => {
       ['a position of one number', { op: 's_intersects', args: [prop('geom'), { type: 'Point', coordinates: [1] }] }, /2 or 3 numbers at \$\.args\[1\]\.coordinates/],
       ['a string coordinate', { op: 's_intersects', args: [prop('geom'), { type: 'LineString', coordinates: [[0, 0], [1, '1']] }] }, /"1" is not a finite number at \$\.args\[1\]\.coordinates\[1\]\[1\]/],
       ['a trailing escape in a LIKE pattern', { op: 'like', args: [prop('name'), 'abc\\'] }, /must not end with the escape character/],
+      ['a NUL character in a string', { op: '=', args: [prop('name'), 'a\u0000b'] }, /NUL character at \$\.args\[1\]/],
+      ['a NUL character in a property name', { op: '=', args: [prop('na\u0000me'), 'a'] }, /NUL character at \$\.args\[0\]\.property/],
       ['a non-string property', { op: '=', args: [{ property: 5 }, 1] }, /"property" must be a non-empty string/],
       ['a date that is not a string', { op: '=', args: [prop('d'), { date: 20240101 }] }, /is not a date/],
     ];

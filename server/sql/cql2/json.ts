@@ -29,6 +29,12 @@ function opOf(v: Record<string, unknown>): string | undefined {
   return typeof v.op === 'string' ? v.op.toLowerCase() : undefined;
 }
 
+/** PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database. */
+function checkText(value: string, path: string): string {
+  if (value.includes('\u0000')) throw new CqlError('a string contains a NUL character', path);
+  return value;
+}
+
 class JsonParser {
   private readonly geojson: GeoJsonReader;
   constructor(private readonly budget: CqlBudget) {
@@ -123,7 +129,7 @@ class JsonParser {
 
   private scalar(v: unknown, path: string, depth: number): CqlScalar {
     this.budget.depth(depth, path);
-    if (typeof v === 'string') return this.make({ kind: 'string', value: v }, path);
+    if (typeof v === 'string') return this.make({ kind: 'string', value: checkText(v, path) }, path);
     if (typeof v === 'number') return this.make({ kind: 'number', value: checkNumber(v, path) }, path);
     if (typeof v === 'boolean') return this.make({ kind: 'boolean', value: v }, path);
     if (v === null) throw new CqlError('null is not a value (test for it with "isNull")', path);
@@ -145,7 +151,7 @@ class JsonParser {
 
   private propertyName(v: Record<string, unknown>, path: string): string {
     if (typeof v.property !== 'string' || v.property.length === 0) throw new CqlError('"property" must be a non-empty string', `${path}.property`);
-    return v.property;
+    return checkText(v.property, `${path}.property`);
   }
 
   private geometry(v: unknown, path: string): CqlGeomExpression {

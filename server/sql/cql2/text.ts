@@ -28,6 +28,9 @@ export function parseCql2Text(text: string, limits: CqlLimits = defaultCqlLimits
   if (typeof text !== 'string') throw new CqlError('a CQL2 text filter must be a string');
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > limits.maxTextBytes) throw new CqlError(`the filter is ${bytes} bytes long, more than the limit of ${limits.maxTextBytes}`);
+  // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
+  const nul = text.indexOf('\u0000');
+  if (nul >= 0) throw new CqlError('the filter contains a NUL character', `offset ${nul}`);
   const ts = new TokenStream(tokenize(text));
   if (ts.peek().type === 'end') throw new CqlError('the filter is empty', 'offset 0');
   const node = new TextParser(ts, new CqlBudget(limits)).expression(1);
