@@ -1,0 +1,109 @@
+/**
+ * Real administrative units: the 2009 commune polygons of Bắc Giang and (pre-2025) Bắc Ninh
+ * (censusVN2009, MIT; copies in layers/data/), dissolved in PostGIS into districts and provinces.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Feature, FeatureCollection, Polygon } from 'geojson';
+import { outlinePartsTable, outlineTable, type Sql } from './sql.ts';
+
+/** The source files, in id order (Bắc Giang first). */
+export const communeFiles = ['bac_giang_communes_2009.geojson', 'bac_ninh_pre2025_communes_2009.geojson'];
+
+/** Written on every administrative unit: these are not today's (post-2025) units. */
+export const vintage = '2009 boundaries, pre-2025 names';
+
+/** The properties of a commune feature in the source files. */
+export interface CommuneProperties {
+  code: string | null;
+  name: string;
+  full_name: string;
+  type: string | null;
+  district_code: string;
+  district_name: string;
+  district_full_name: string;
+  province_code: string;
+  province_name: string;
+  population_2009: number | null;
+  area_ha_2009: number | null;
+}
+
+/** Reads the commune features from `dataDir` (layers/data). */
+export function loadCommunes(dataDir: string): Array<Feature<Polygon, CommuneProperties>> {
+  return communeFiles.flatMap((file) => {
+    const fc = JSON.parse(fs.readFileSync(path.join(dataDir, file), 'utf8')) as FeatureCollection<Polygon, CommuneProperties>;
+    return fc.features;
+  });
+}
+
+/** "Huyện Yên Thế" with name "Yên Thế" -> "Huyện". */
+function unitType(fullName: string, name: string): string {
+  return fullName.endsWith(name) ? fullName.slice(0, fullName.length - name.length).trim() : fullName;
+}
+
+/** SQL of a polygonal geometry without interior rings: slivers left between the thinned communes. */
+const withoutHoles = (expr: string) =>
+  `(SELECT ST_Multi(ST_Collect(ST_MakePolygon(ST_ExteriorRing(d.geom)) ORDER BY d.path)) FROM ST_Dump(${expr}) d)`;
+
+/**
+ * Fills admin_communes, admin_districts and admin_provinces, and creates the temporary outline
+ * tables (the union of both provinces) that every generated layer is clipped to.
+ */
+export async function seedAdmin(sql: Sql, dataDir: string): Promise<void> {
+  const features = loadCommunes(dataDir);
+  const rows = features.map((f, i) => ({ id: i + 1, ...f.properties, geometry: f.geometry }));
+  await sql(
+    `INSERT INTO admin_communes (id, code, name, full_name, type, district_code, district_name, province_code,
+       province_name, population_2009, area_ha_2009, vintage, geom)
+     SELECT r.id, r.code, r.name, r.full_name, r.type, r.district_code, r.district_name, r.province_code,
+       r.province_name, r.population_2009, r.area_ha_2009, ?::text,
+       ST_Multi(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(r.geometry::text), 4326)))
+     FROM jsonb_to_recordset(?::jsonb) AS r(id int, code text, name text, full_name text, type text,
+       district_code text, district_name text, province_code text, province_name text,
+       population_2009 int, area_ha_2009 numeric, geometry jsonb)`,
+    [vintage, JSON.stringify(rows)],
+  );
+
+  const districts = new Map<string, { code: string; name: string; full_name: string; type: string; province_code: string; province_name: string }>();
+  for (const f of features) {
+    const p = f.properties;
+    districts.set(p.district_code, {
+      code: p.district_code,
+      name: p.district_name,
+      full_name: p.district_full_name,
+      type: unitType(p.district_full_name, p.district_name),
+      province_code: p.province_code,
+      province_name: p.province_name,
+    });
+  }
+  await sql(
+    `INSERT INTO admin_districts (id, code, name, full_name, type, province_code, province_name,
+       population_2009, area_ha_2009, vintage, geom)
+     SELECT row_number() OVER (ORDER BY d.code)::int, d.code, d.name, d.full_name, d.type, d.province_code,
+       d.province_name, u.population, u.area_ha, ?::text, ${withoutHoles('u.geom')}
+     FROM jsonb_to_recordset(?::jsonb) AS d(code text, name text, full_name text, type text,
+       province_code text, province_name text)
+     JOIN (SELECT district_code, sum(population_2009)::int AS population, sum(area_ha_2009) AS area_ha,
+             ST_Union(geom) AS geom
+           FROM admin_communes GROUP BY district_code) u ON u.district_code = d.code`,
+    [vintage, JSON.stringify([...districts.values()])],
+  );
+
+  await sql(
+    `INSERT INTO admin_provinces (id, code, name, full_name, type, population_2009, area_ha_2009, vintage, geom)
+     SELECT row_number() OVER (ORDER BY province_code)::int, province_code, min(province_name),
+       'Tỉnh ' || min(province_name), 'Tỉnh', sum(population_2009)::int, sum(area_ha_2009), ?::text,
+       ${withoutHoles('ST_Union(geom)')}
+     FROM admin_communes GROUP BY province_code`,
+    [vintage],
+  );
+
+  // The clip outline: both provinces as one (the merged Bắc Ninh of 2025). Slivers along their common
+  // border stay outside it, so "inside a province" and "inside the outline" are the same test.
+  await sql(`CREATE TEMP TABLE ${outlineTable} ON COMMIT DROP AS SELECT ST_Union(geom) AS geom FROM admin_provinces`);
+  await sql(
+    `CREATE TEMP TABLE ${outlinePartsTable} ON COMMIT DROP AS
+     SELECT ST_Subdivide(geom, 128) AS geom FROM ${outlineTable}`,
+  );
+  await sql(`CREATE INDEX ON ${outlinePartsTable} USING gist (geom)`);
+}

@@ -1,0 +1,73 @@
+/**
+ * BTS stations (generated): about 2,000 per unit of scale, shared among communes by a weight that
+ * grows with population (more so in wards and towns, where traffic is) and with area (coverage of
+ * the countryside and the hills). Points are drawn inside each commune by ST_GeneratePoints with a
+ * fixed seed; operator, technology and height are hashed from the station id.
+ */
+import { sqlHashUnit } from './random.ts';
+import type { Sql } from './sql.ts';
+
+/** Stations per unit of scale. */
+export const stationsPerScale = 2_000;
+
+/** Population multiplier by commune type: urban traffic needs more, smaller cells. */
+const urbanFactor: Record<string, number> = { 'Phường': 2.4, 'Thị trấn': 1.7, 'Xã': 1 };
+/** Weight per hectare, so large thinly settled communes still get coverage. */
+const weightPerHa = 2.5;
+
+/** Splits `total` among `weights` by largest remainder: integers that sum to `total`, deterministically. */
+export function apportion(weights: number[], total: number): number[] {
+  const sum = weights.reduce((s, w) => s + w, 0);
+  const exact = weights.map((w) => (sum > 0 ? (w / sum) * total : 0));
+  const counts = exact.map(Math.floor);
+  let left = total - counts.reduce((s, c) => s + c, 0);
+  const order = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of order) {
+    if (left-- <= 0) break;
+    counts[i]++;
+  }
+  return counts;
+}
+
+/** Fills `bts_stations`; returns the number of stations. */
+export async function seedBts(sql: Sql, scale: number): Promise<number> {
+  const communes = await sql<{ id: number; type: string | null; population: number | null; area_ha: number }>(
+    `SELECT id, type, population_2009 AS population, ST_Area(geom::geography) / 10000 AS area_ha
+     FROM admin_communes ORDER BY id`,
+  );
+  const weights = communes.map((c) =>
+    c.type === null ? c.area_ha * weightPerHa * 0.3 : (c.population ?? 0) * (urbanFactor[c.type] ?? 1) + c.area_ha * weightPerHa,
+  );
+  const counts = apportion(weights, Math.round(stationsPerScale * scale));
+  const plan = communes.map((c, i) => ({ id: c.id, n: counts[i] })).filter((p) => p.n > 0);
+  const u = (salt: string) => sqlHashUnit(`'${salt}:' || g.id`);
+  await sql(
+    `INSERT INTO bts_stations (id, station_code, operator, technology, height_m, commune_name, district_name, geom)
+     WITH g AS (
+       SELECT row_number() OVER (ORDER BY c.id, d.path[1])::int AS id, c.type, c.name, c.district_name, c.province_code, d.geom
+       FROM jsonb_to_recordset(?::jsonb) AS p(id int, n int)
+       JOIN admin_communes c ON c.id = p.id
+       CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(c.geom, p.n, 1000 + c.id)) d
+     ), a AS (
+       SELECT g.*, ${u('operator')} AS uo, ${u('tech')} AS ut, ${u('height')} AS uh FROM g
+     ), b AS (
+       SELECT a.*,
+         CASE WHEN uo < 0.46 THEN 'Viettel' WHEN uo < 0.72 THEN 'VinaPhone' WHEN uo < 0.94 THEN 'MobiFone' ELSE 'Vietnamobile' END AS operator,
+         CASE WHEN type IN ('Phường', 'Thị trấn')
+              THEN CASE WHEN ut < 0.22 THEN '5G' WHEN ut < 0.85 THEN '4G' WHEN ut < 0.95 THEN '3G' ELSE '2G' END
+              ELSE CASE WHEN ut < 0.04 THEN '5G' WHEN ut < 0.7 THEN '4G' WHEN ut < 0.88 THEN '3G' ELSE '2G' END END AS technology
+       FROM a
+     )
+     SELECT id,
+       CASE province_code WHEN '24' THEN 'BGG' ELSE 'BNH' END
+         || '-' || CASE operator WHEN 'Viettel' THEN 'VT' WHEN 'VinaPhone' THEN 'VP' WHEN 'MobiFone' THEN 'MF' ELSE 'VN' END
+         || '-' || lpad(id::text, 5, '0'),
+       operator, technology,
+       -- rooftop masts in wards and towns (12-30 m), free-standing towers elsewhere (30-60 m); 0.5 m steps
+       round((CASE WHEN type IN ('Phường', 'Thị trấn') THEN 12 + 18 * uh ELSE 30 + 30 * uh END) * 2) / 2,
+       name, district_name, geom
+     FROM b`,
+    [JSON.stringify(plan)],
+  );
+  return plan.reduce((s, p) => s + p.n, 0);
+}
