@@ -1,0 +1,68 @@
+/**
+ * Token administration from the command line (the bootstrap path: the first admin token comes from here).
+ *   npm run token -- create --role editor --name "Nguyễn Văn A"
+ *   npm run token -- list
+ *   npm run token -- revoke tok_abc123
+ * Uses DATABASE_URL / DATA_DIR like the server (migrating first), so it works on both backends.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../server/config.ts';
+import { openDatabase } from '../server/db/database.ts';
+import { createToken, isRole, listTokens, revokeToken, roles } from '../server/auth/tokens.ts';
+import { cliActor } from '../server/auth/audit.ts';
+
+const usage = `usage:
+  npm run token -- create --role <${roles.join('|')}> --name <name>
+  npm run token -- list
+  npm run token -- revoke <token id>`;
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { role: { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, arg] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return command ? 0 : 2;
+  }
+  const db = await openDatabase(loadConfig());
+  try {
+    if (command === 'create') {
+      if (!isRole(values.role) || !values.name) {
+        console.error(`create needs --role (${roles.join(', ')}) and --name\n${usage}`);
+        return 2;
+      }
+      const t = await createToken(db, values.name, values.role, cliActor);
+      console.log(`created ${t.id} (${t.role}) for ${t.name}\ntoken (shown once, keep it secret):\n${t.token}`);
+      return 0;
+    }
+    if (command === 'list') {
+      for (const t of await listTokens(db)) {
+        console.log([t.id, t.role.padEnd(6), t.revokedAt ? `revoked ${t.revokedAt}` : 'active', t.createdAt, t.name].join('\t'));
+      }
+      return 0;
+    }
+    if (command === 'revoke') {
+      if (!arg) {
+        console.error(`revoke needs a token id\n${usage}`);
+        return 2;
+      }
+      const done = await revokeToken(db, arg, cliActor);
+      console.log(done ? `revoked ${arg}` : `no active token ${arg}`);
+      return done ? 0 : 1;
+    }
+    console.error(`unknown command "${command}"\n${usage}`);
+    return 2;
+  } finally {
+    await db.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,374 @@
+/**
+ * The upload service: receive -> open -> inspect -> decide CRS and encoding -> (confirm) -> stage -> publish.
+ * One per server instance. Jobs run one at a time per instance (embedded PostGIS has one connection, and it keeps
+ * the load predictable); uploads to the same layer from several instances are serialised by the advisory lock of
+ * the publish transaction. A failure at any step drops the staging tables and leaves the live layer untouched.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../context.ts';
+import type { Principal } from '../catalog/catalog.ts';
+import { actorOf } from '../auth/audit.ts';
+import { hasRole } from '../auth/tokens.ts';
+import { JobStore, zeroCounts, type Job, type JobReport, type DatasetReport } from './jobs.ts';
+import { receiveUpload, tooLarge } from './receive.ts';
+import { openSource, type OpenedSource } from './source.ts';
+import { inspectDataset, type Inspection } from './inspect.ts';
+import { checkInsideVietnam, decideCrs, type CrsAnswer, type CrsDecision } from './crs-decision.ts';
+import { decideEncoding, decodeText, type EncodingDecision } from './text.ts';
+import { planColumns, type ColumnPlan } from './columns.ts';
+import { stageDataset, type StageTarget, type StagedTable } from './stage.ts';
+import { checkReplaceable, dropOrphanStaging, dropStaging, liveTable, publishLayers } from './publish.ts';
+import { quoteIdent } from '../sql/identifiers.ts';
+import { parseCrsAnswer, parseUploadOptions, checkLayerId, type UploadOptions } from './options.ts';
+import { familyType, type Family } from './geometry.ts';
+import { UploadError, badInput, type SourceDataset } from './types.ts';
+import type { IncomingMessage } from 'node:http';
+
+interface WorkItem {
+  dataset: SourceDataset;
+  inspection: Inspection;
+  crs: CrsDecision;
+  encoding: EncodingDecision;
+  columns: ColumnPlan[];
+  /** Layer id per geometry family present. */
+  layers: Map<Family, string>;
+}
+
+interface Work {
+  source: OpenedSource;
+  options: UploadOptions;
+  items: WorkItem[];
+  stagingTables: string[];
+}
+
+const familySuffix: Record<Family, string> = { point: 'points', line: 'lines', polygon: 'polygons' };
+
+/** Zip limits derived from the upload limit: an archive may inflate to 4x the upload limit, at most 100x per entry. */
+function zipLimits(maxBytes: number) {
+  return { maxEntries: 1000, maxTotalBytes: Math.max(64 << 20, maxBytes * 4), maxRatio: 100 };
+}
+
+/** Answers from POST /admin/jobs/{id}/confirm. */
+export interface ConfirmAnswer {
+  crs: CrsAnswer;
+  encoding?: string;
+}
+
+/** The upload service of one server instance. */
+export class UploadService {
+  readonly jobs: JobStore;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly root: string;
+
+  constructor(private readonly ctx: AppContext) {
+    this.jobs = new JobStore(ctx.db);
+    this.root = ctx.config.uploadDir || path.join(os.tmpdir(), 'sdi-uploads');
+    fs.mkdirSync(this.root, { recursive: true });
+  }
+
+  /** Drops staging tables a crashed instance left behind. */
+  async cleanOrphans(): Promise<number> {
+    return dropOrphanStaging(this.ctx.db);
+  }
+
+  private get maxBytes(): number {
+    return this.ctx.config.uploadMaxMb * 1048576;
+  }
+
+  /** Handles POST /admin/layers up to the point where the job waits for confirmation or is queued. */
+  async start(req: IncomingMessage, principal: Principal): Promise<JobReport> {
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared > this.maxBytes + (1 << 20)) throw tooLarge(this.maxBytes);
+    const id = randomUUID();
+    const dir = fs.mkdtempSync(path.join(this.root, `${id.slice(0, 8)}-`));
+    let job: Job | null = null;
+    try {
+      const received = await receiveUpload(req, dir, this.maxBytes);
+      if (!received.file || received.file.bytes === 0) throw badInput('no file: send it in a multipart part named "file"');
+      const options = parseUploadOptions(received.fields, received.file.fileName);
+      const now = new Date().toISOString();
+      job = {
+        tokenId: principal.tokenId,
+        dir,
+        abort: new AbortController(),
+        work: null,
+        report: {
+          id,
+          status: 'inspecting',
+          progress: 0,
+          phase: 'reading the file',
+          layerId: options.layerId,
+          replace: options.replace,
+          owner: principal.name,
+          fileName: received.file.fileName,
+          fileBytes: received.file.bytes,
+          format: null,
+          createdAt: now,
+          updatedAt: now,
+          datasets: [],
+          confirmation: null,
+          counts: zeroCounts(),
+          fixes: [],
+          warnings: [],
+          errors: [],
+          layers: [],
+        },
+      };
+      await this.jobs.add(job);
+      await this.inspect(job, received.file.path, options);
+      return job.report;
+    } catch (err) {
+      if (job) await this.fail(job, err);
+      else fs.rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  private async inspect(job: Job, file: string, options: UploadOptions): Promise<void> {
+    const source = await openSource(file, job.report.fileName, job.dir, zipLimits(this.maxBytes), options);
+    const work: Work = { source, options, items: [], stagingTables: [] };
+    job.work = work;
+    job.report.format = source.format;
+    for (const dataset of source.datasets) {
+      const inspection = await inspectDataset(dataset, job.abort.signal);
+      if (inspection.features === inspection.nullGeometries) {
+        throw badInput(`${dataset.name}: none of its ${inspection.features} features has a geometry`);
+      }
+      const crs = decideCrs(dataset.crs, dataset.format, inspection.samples, options.crs);
+      const encoding = dataset.rawText
+        ? decideEncoding(dataset.encoding, inspection.rawText, options.encoding)
+        : decideEncoding(null, [], 'utf-8');
+      if (crs.status === 'resolved') checkInsideVietnam(crs.chosen!, crs.swapAxes, inspection.samples, dataset.name);
+      const columns = planColumns(inspection.columns);
+      work.items.push({ dataset, inspection, crs, encoding, columns, layers: new Map() });
+    }
+    this.assignLayerIds(work);
+    this.describe(job, work);
+    for (const layerId of work.items.flatMap((i) => [...i.layers.values()])) {
+      checkReplaceable(this.ctx.catalog.find(layerId), layerId, options.replace);
+    }
+    const needs = this.confirmationOf(work);
+    if (needs) {
+      await this.jobs.update(job, { status: 'needs_confirmation', phase: 'waiting for the uploader to confirm', progress: 10, confirmation: needs });
+    } else {
+      await this.enqueue(job);
+    }
+  }
+
+  private assignLayerIds(work: Work): void {
+    const base = work.options.layerId;
+    const many = work.items.length > 1;
+    for (const item of work.items) {
+      const id = many ? `${base}_${item.dataset.name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '')}` : base;
+      const fams = (Object.keys(item.inspection.families) as Family[]).filter((f) => item.inspection.families[f] > 0);
+      // The family with most features keeps the id; the others get a suffix.
+      fams.sort((a, b) => item.inspection.families[b] - item.inspection.families[a]);
+      fams.forEach((f, i) => item.layers.set(f, checkLayerId(i === 0 ? id.slice(0, 50) : `${id.slice(0, 41)}_${familySuffix[f]}`)));
+    }
+  }
+
+  private confirmationOf(work: Work): JobReport['confirmation'] {
+    const reasons = work.items.flatMap((i) => [i.crs.reason, i.encoding.status === 'needs_confirmation' ? i.encoding.reason : null]).filter((r): r is string => !!r);
+    if (reasons.length === 0) return null;
+    return {
+      crs: work.items.some((i) => i.crs.status === 'needs_confirmation'),
+      encoding: work.items.some((i) => i.encoding.status === 'needs_confirmation'),
+      reasons,
+    };
+  }
+
+  private describe(job: Job, work: Work): void {
+    const datasets: DatasetReport[] = work.items.map((i) => ({
+      name: i.dataset.name,
+      format: i.dataset.format,
+      layerId: [...i.layers.values()][0],
+      features: i.inspection.features,
+      geometryTypes: i.inspection.geometryTypes,
+      crs: i.crs,
+      encoding: i.encoding,
+      columns: i.columns.map((c) => ({ ...c, label: c.source })),
+    }));
+    const fixes: string[] = [];
+    const warnings: string[] = [];
+    for (const i of work.items) {
+      const name = i.dataset.name;
+      fixes.push(...i.dataset.notes.map((n) => `${name}: ${n}`), ...i.crs.notes.map((n) => `${name}: ${n}`));
+      if (i.encoding.status !== 'not_needed') fixes.push(...i.encoding.notes.map((n) => `${name}: ${n}`));
+      if (i.crs.swapAxes) warnings.push(`${name}: X and Y are swapped in the file (northing first); they were read the other way round`);
+      for (const c of i.columns) if (c.name !== c.source) fixes.push(`${name}: column "${c.source}" stored as ${c.name} (its original name is kept as the label)`);
+      if (i.inspection.nullGeometries) {
+        warnings.push(`${name}: ${i.inspection.nullGeometries} features have no geometry and are left out (rows ${i.inspection.nullRows.join(', ')}${i.inspection.nullGeometries > i.inspection.nullRows.length ? ', …' : ''})`);
+      }
+      if (i.layers.size > 1) {
+        fixes.push(`${name}: mixed geometry types split into layers ${[...i.layers].map(([f, id]) => `${id} (${familyType[f]})`).join(', ')}`);
+      }
+      if (i.inspection.collections) fixes.push(`${name}: ${i.inspection.collections} geometry collections split by geometry type`);
+    }
+    const counts = { ...job.report.counts, read: work.items.reduce((n, i) => n + i.inspection.features, 0), nullGeometries: work.items.reduce((n, i) => n + i.inspection.nullGeometries, 0) };
+    Object.assign(job.report, { datasets, fixes, warnings, counts });
+  }
+
+  /** Handles POST /admin/jobs/{id}/confirm: applies the answers, checks them, and queues the job. */
+  async confirm(id: string, principal: Principal, body: Record<string, unknown>): Promise<JobReport> {
+    const job = this.ownJob(id, principal);
+    if (job.report.status !== 'needs_confirmation') throw new UploadError(409, 'Conflict', `job ${id} is ${job.report.status}, not waiting for confirmation`);
+    const work = job.work as Work;
+    const crsAnswer = parseCrsAnswer(body);
+    const encoding = typeof body.encoding === 'string' && body.encoding.trim() ? body.encoding.trim() : undefined;
+    const missing: string[] = [];
+    const items = work.items.map((i) => {
+      const crs = i.crs.status === 'needs_confirmation' || crsAnswer.srid !== undefined || crsAnswer.proj4 !== undefined || crsAnswer.swapAxes !== undefined
+        ? decideCrs(i.dataset.crs, i.dataset.format, i.inspection.samples, { ...work.options.crs, ...crsAnswer })
+        : i.crs;
+      if (crs.status !== 'resolved') missing.push(`srid or proj4 for ${i.dataset.name} (proposed: ${crs.proposals[0] ? `EPSG:${crs.proposals[0].srid}` : 'none'})`);
+      const enc = i.encoding.status === 'needs_confirmation' || encoding ? decideEncoding(i.dataset.encoding, i.inspection.rawText, encoding ?? undefined) : i.encoding;
+      if (i.encoding.status === 'needs_confirmation' && !encoding) missing.push(`encoding for ${i.dataset.name} (proposed: ${i.encoding.encoding})`);
+      return { ...i, crs, encoding: enc };
+    });
+    if (missing.length) throw badInput(`confirm needs ${missing.join('; ')}`);
+    for (const i of items) checkInsideVietnam(i.crs.chosen!, i.crs.swapAxes, i.inspection.samples, i.dataset.name);
+    work.items = items;
+    this.describe(job, work);
+    job.report.fixes.push(`confirmed by ${principal.name}: ${items.map((i) => `${i.dataset.name} ${i.crs.chosen!.label}${i.dataset.rawText ? `, ${i.encoding.encoding}` : ''}`).join('; ')}`);
+    job.report.confirmation = null;
+    await this.enqueue(job);
+    return job.report;
+  }
+
+  /** Handles POST /admin/jobs/{id}/cancel. */
+  async cancel(id: string, principal: Principal): Promise<JobReport> {
+    const job = this.ownJob(id, principal);
+    if (job.report.status === 'needs_confirmation') {
+      await this.finish(job, 'cancelled', 'cancelled by the uploader');
+    } else {
+      job.abort.abort(new UploadError(409, 'Cancelled', 'cancelled by the uploader'));
+    }
+    return job.report;
+  }
+
+  private ownJob(id: string, principal: Principal): Job {
+    const job = this.jobs.live(id);
+    if (!job) throw new UploadError(404, 'NotFound', `no job ${id} waiting or running on this server`);
+    if (job.report.owner !== principal.name && !hasRole(principal.role, 'admin')) {
+      throw new UploadError(403, 'Forbidden', `job ${id} belongs to another uploader`);
+    }
+    return job;
+  }
+
+  private async enqueue(job: Job): Promise<void> {
+    await this.jobs.update(job, { status: 'queued', phase: 'queued', progress: 10 });
+    const run = this.queue.then(() => this.run(job));
+    this.queue = run.catch(() => undefined);
+  }
+
+  private async run(job: Job): Promise<void> {
+    const work = job.work as Work;
+    const { db } = this.ctx;
+    const signal = job.abort.signal;
+    try {
+      signal.throwIfAborted();
+      await this.jobs.update(job, { status: 'running', phase: 'writing the staging tables', progress: 10 });
+      const total = Math.max(1, job.report.counts.read);
+      let done = 0;
+      const staged: Array<{ item: WorkItem; table: StagedTable }> = [];
+      await db.knex.transaction(async (trx) => {
+        for (const item of work.items) {
+          const targets = new Map<Family, StageTarget>();
+          for (const [family, layerId] of item.layers) {
+            const table = `upl_stage_${job.report.id.slice(0, 8)}_${work.stagingTables.length}`;
+            work.stagingTables.push(table);
+            targets.set(family, { layerId, family, table, columns: item.columns });
+          }
+          const before = done;
+          const tables = await stageDataset(trx, {
+            dataset: item.dataset,
+            targets,
+            crs: item.crs.chosen!,
+            swapAxes: item.crs.swapAxes,
+            decode: (bytes) => decodeText(bytes, item.encoding.encoding),
+            counts: job.report.counts,
+            fixes: job.report.fixes,
+            signal,
+            onProgress: (written) => {
+              done = before + written;
+              void this.jobs.update(job, { progress: Math.min(85, 10 + Math.round((75 * done) / total)) }).catch(() => undefined);
+            },
+          });
+          done = before + item.inspection.features;
+          staged.push(...tables.map((table) => ({ item, table })));
+        }
+      });
+      signal.throwIfAborted();
+      await this.jobs.update(job, { phase: 'publishing', progress: 90 });
+      const published = await publishLayers(
+        db,
+        staged.map(({ item, table }) => ({
+          staged: table,
+          columns: item.columns.map((c) => ({ name: c.name, type: c.type, label: { en: c.source, vi: c.source } })),
+          sourceCrs: item.crs.chosen!.label,
+          metadata: {
+            ...work.options.metadata,
+            title: work.options.metadata.title && staged.length > 1 ? `${work.options.metadata.title} – ${table.layerId}` : (work.options.metadata.title ?? table.layerId),
+          },
+        })),
+        work.options.replace,
+        actorOf({ role: 'editor', tokenId: job.tokenId, name: job.report.owner }),
+      );
+      work.stagingTables = [];
+      for (const p of published) await db.rows(`ANALYZE ${quoteIdent(liveTable(p.id))}`).catch(() => undefined);
+      await this.ctx.catalog.load();
+      job.report.layers = published.map((p) => {
+        const t = staged.find((s) => s.table.layerId === p.id)!.table;
+        return { id: p.id, dataVersion: p.dataVersion, features: t.features, geometryType: t.storedType };
+      });
+      await this.finish(job, 'published', null);
+    } catch (err) {
+      await this.fail(job, err);
+    }
+  }
+
+  private async fail(job: Job, err: unknown): Promise<void> {
+    const aborted = job.abort.signal.aborted;
+    const message = err instanceof Error ? err.message : String(err);
+    if (!(err instanceof UploadError) && !aborted) this.ctx.log.error({ err, job: job.report.id }, 'upload failed');
+    await this.finish(job, aborted ? 'cancelled' : 'failed', aborted ? 'cancelled by the uploader' : message);
+  }
+
+  private async finish(job: Job, status: 'published' | 'failed' | 'cancelled', error: string | null): Promise<void> {
+    const work = job.work as Work | null;
+    if (work?.stagingTables.length) await dropStaging(this.ctx.db, work.stagingTables).catch(() => undefined);
+    try {
+      work?.source.close();
+    } catch {
+      // a reader that cannot close has nothing left to lose
+    }
+    fs.rmSync(job.dir, { recursive: true, force: true });
+    await this.jobs
+      .update(job, { status, phase: status, progress: status === 'published' ? 100 : job.report.progress, errors: error ? [...job.report.errors, error] : job.report.errors })
+      .catch((e: unknown) => this.ctx.log.warn({ err: e }, 'job state not saved'));
+    this.jobs.release(job);
+  }
+
+  /** Aborts jobs and waits for the queue (server close). */
+  async close(): Promise<void> {
+    await this.queue;
+  }
+}
+
+const services = new WeakMap<AppContext, UploadService>();
+
+/** The upload service of a server instance (created on first use; closed with the app). */
+export function uploadService(ctx: AppContext): UploadService {
+  let s = services.get(ctx);
+  if (!s) {
+    const created = new UploadService(ctx);
+    s = created;
+    services.set(ctx, created);
+    ctx.onClose.push(() => created.close());
+    created.cleanOrphans().catch((err: unknown) => ctx.log.warn({ err }, 'could not drop orphan staging tables'));
+  }
+  return s;
+}

@@ -1,0 +1,74 @@
+/** The shapes that flow through an upload: source features as read, and what the reading found out. */
+import type { Geometry } from 'geojson';
+
+/**
+ * Text whose encoding is not known yet: the raw bytes of a DBF or CSV value. It is decoded once the encoding is
+ * settled (declared by .cpg/LDID, detected, or confirmed by the uploader).
+ */
+export class RawText {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+/** A property value as read from a source file. */
+export type SourceValue = string | number | boolean | Date | RawText | null;
+
+/** One feature as read: geometry in the source CRS, in the file's axis order. */
+export interface SourceFeature {
+  geometry: Geometry | null;
+  properties: Record<string, SourceValue>;
+  /** 1-based position in the source (row, record or placemark number) for messages. */
+  row: number;
+}
+
+/** A CRS as the file declares it, before we decide what to use. */
+export interface DeclaredCrs {
+  /** Where it came from, for the report: '.prj', 'GeoPackage srs 9214', 'GeoJSON crs member', 'KML (always WGS 84)'. */
+  source: string;
+  /** An EPSG code when the declaration names one. */
+  srid?: number;
+  /** WKT of a .prj or a GeoPackage srs definition. */
+  wkt?: string;
+  /** A CRS URI/URN from GeoJSON. */
+  uri?: string;
+}
+
+/** A declared text encoding of a DBF (from .cpg or the language driver byte) or a CSV. */
+export interface DeclaredEncoding {
+  source: string;
+  /** What the declaration says, as written ('UTF-8', '1258', 'LDID 0x57'...). */
+  value: string;
+  /** The encoding it names in our terms, when we know it. */
+  encoding?: string;
+}
+
+/** One readable table of an upload: a shapefile, a GeoPackage table, a GeoJSON/KML/CSV file. */
+export interface SourceDataset {
+  /** Name in the upload (table or file name without extension). */
+  name: string;
+  /** Format label for the report. */
+  format: 'GeoJSON' | 'Shapefile' | 'GeoPackage' | 'KML' | 'CSV';
+  crs: DeclaredCrs | null;
+  encoding: DeclaredEncoding | null;
+  /** True when strings arrive as RawText and need an encoding decision. */
+  rawText: boolean;
+  /** Fix-ups made while reading (columns detected, axes named...), for the report. */
+  notes: string[];
+  /** Reads every feature; may be called more than once (inspect, then load). */
+  features(): AsyncIterable<SourceFeature>;
+}
+
+/** A failed upload with the HTTP status to answer (400, 409, 413, 415, 422) and a message that names the problem. */
+export class UploadError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** 400 for input we cannot read. */
+export function badInput(message: string): UploadError {
+  return new UploadError(400, 'InvalidUpload', message);
+}
