@@ -13,6 +13,7 @@ const columns: Record<string, ColumnType> = {
   ok: 'boolean',
   d: 'date',
   t: 'datetime',
+  'có?': 'string',
 };
 
 const injection = "'; DROP TABLE x; --";
@@ -46,12 +47,12 @@ forEachBackend('CQL2 filters on PostGIS', (server) => {
   before(async () => {
     await db().rows(
       `CREATE TABLE ${tableSql} (id integer PRIMARY KEY, "tên xã" text, "a""b" text, "dân.số" integer, area double precision,
-         ok boolean, d date, t timestamptz, geom geometry(Geometry, 4326) NOT NULL)`,
+         ok boolean, d date, t timestamptz, geom geometry(Geometry, 4326) NOT NULL, "có\\?" text)`, // knex: \? is a literal ?
     );
     await db().rows(`CREATE INDEX ${quoteIdent(`${table}_geom`)} ON ${tableSql} USING gist (geom)`);
     for (const [id, name, ab, pop, area, ok, d, t, wkt] of rows) {
-      await db().rows(`INSERT INTO ${tableSql} VALUES (?::int, ?::text, ?::text, ?::int, ?::float8, ?::boolean, ?::date, ?::timestamptz, ST_GeomFromText(?::text, 4326))`, [
-        id, name, ab, pop, area, ok, d, t, wkt,
+      await db().rows(`INSERT INTO ${tableSql} VALUES (?::int, ?::text, ?::text, ?::int, ?::float8, ?::boolean, ?::date, ?::timestamptz, ST_GeomFromText(?::text, 4326), ?::text)`, [
+        id, name, ab, pop, area, ok, d, t, wkt, id % 2 ? 'có' : 'không',
       ]);
     }
   });
@@ -82,6 +83,7 @@ forEachBackend('CQL2 filters on PostGIS', (server) => {
     ['compares booleans', 'ok = FALSE', [2, 5]],
     ['compares dates', `d >= DATE('2024-03-01') AND d < DATE('2025-01-01')`, [2, 5]],
     ['compares timestamps', `t < TIMESTAMP('2024-01-01T00:00:00Z')`, [3]],
+    ['filters a column with a question mark in its name', `"có?" = 'có' AND "dân.số" > 50`, [1, 3]],
     ['keeps precedence: AND before OR', `ok = FALSE OR "dân.số" = 300 AND area IS NULL`, [2, 3, 5]],
     ['intersects a bbox', 'S_INTERSECTS(geom, BBOX(106.05, 21.17, 106.1, 21.19))', [1, 5]],
     ['intersects a bbox across the antimeridian', 'S_INTERSECTS(geom, BBOX(179, -1, -179, 1))', [6, 7]],

@@ -12,6 +12,7 @@ const columns: Record<string, ColumnType> = {
   t: 'datetime',
   'tên xã': 'string',
   'a"b': 'string',
+  'có?': 'string',
 };
 
 const ctx: CompileContext = {
@@ -227,6 +228,18 @@ describe('CQL2 parsing and compiling', () => {
 
     it('keeps a LIKE pattern that ends in an escaped backslash, and ends the string after it', () => {
       expect(compileCql2(parseCql2Text("name LIKE 'a\\\\' OR name = 'b'"), ctx).bindings).to.deep.equal(['a\\\\', 'b']);
+    });
+
+    it('checks calendar dates, leap days and early years included', () => {
+      expect(compileCql2(parseCql2Text("d = DATE('2024-02-29') OR d = DATE('0050-01-01')"), ctx).bindings).to.deep.equal(['2024-02-29', '0050-01-01']);
+      expect(() => parseCql2Text("d = DATE('2024-13-01')")).to.throw(CqlError, /is not a date/);
+      expect(() => parseCql2Text("t = TIMESTAMP('2024-01-01T24:00:00Z')")).to.throw(CqlError, /is not a timestamp/);
+    });
+
+    it('escapes a question mark in a column name so knex does not take it for a placeholder', () => {
+      const compiled = compileCql2(parseCql2Text(`"có?" = '?'`), ctx);
+      expect(compiled.sql).to.equal('("có\\?" = ?::text)');
+      expect(compiled.bindings).to.deep.equal(['?']);
     });
 
     it('reads signed and scientific numbers', () => {

@@ -63,6 +63,15 @@ function describeScalar(s: CqlScalar): string {
 
 const geometryNames = new Set(['geom', 'geometry']);
 
+/**
+ * Knex reads every `?` as a placeholder, even inside a quoted identifier: a column named `có?` must reach it as
+ * `"có\?"`. A backslash right before such a `?` cannot be written at all, so that name is refused.
+ */
+function escapePlaceholders(sql: string, name: string, where: string): string {
+  if (/\\\?/.test(sql)) throw new CqlError(`property ${JSON.stringify(name.slice(0, 64))} cannot be used in a filter (it holds "\\?")`, where);
+  return sql.replace(/\?/g, '\\?');
+}
+
 class Compiler {
   readonly bindings: unknown[] = [];
   private readonly crs: LiteralCrs;
@@ -83,7 +92,8 @@ class Compiler {
     if (!this.resolved.has(name)) {
       const r = this.ctx.resolveProperty(name);
       const sql = r ? ('sqlIdent' in r ? r.sqlIdent : r.sql) : undefined;
-      this.resolved.set(name, r && sql ? { sql, type: r.type } : geometryNames.has(name) ? { sql: this.ctx.geometrySql, type: 'geometry' } : undefined);
+      const found = r && sql ? { sql, type: r.type } : geometryNames.has(name) ? { sql: this.ctx.geometrySql, type: 'geometry' as const } : undefined;
+      this.resolved.set(name, found && { sql: escapePlaceholders(found.sql, name, where), type: found.type });
     }
     const p = this.resolved.get(name);
     if (!p) throw new CqlError(`unknown property ${JSON.stringify(name.slice(0, 64))}`, where);
