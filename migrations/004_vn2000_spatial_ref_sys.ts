@@ -6,10 +6,12 @@
 import type { Knex } from 'knex';
 import { applyVn2000SpatialRefSys } from '../server/crs/spatial-ref-sys.ts';
 
+/** Inserts or corrects the VN-2000 rows (idempotent). */
 export async function up(knex: Knex): Promise<void> {
   await applyVn2000SpatialRefSys(knex);
 }
 
+/** Leaves the rows as they are (see the comment inside). */
 export async function down(): Promise<void> {
   // Nothing is undone: restoring the EPSG authority would bring back the Mekong-delta shift (EPSG:5194), and
   // deleting 9205-9218 would strand any geometry stored in those SRIDs.

@@ -20,6 +20,8 @@ export interface PrjCrs {
   readonly datum: 'VN-2000' | 'WGS 84';
   /** What the .prj's own TOWGS84 was; anything but 'official' and 'none' was replaced by the official one. */
   readonly towgs84InPrj: Towgs84InPrj;
+  /** For a TM-3 zone declared on WGS 84: the VN-2000 zone with the same parameters, which the data most likely is. */
+  readonly vn2000Lookalike?: number;
   /** What was recognised or corrected, for the job report. */
   readonly notes: readonly string[];
 }
@@ -103,68 +105,74 @@ function recognise(root: WktNode): PrjCrs | null {
     return source ? recognise(source) : null;
   }
   if (!['PROJCS', 'PROJCRS', 'PROJECTEDCRS', 'GEOGCS', 'GEOGCRS', 'GEOGRAPHICCRS', 'GEODCRS'].includes(rootKind)) return null;
-  const projected = ['PROJCS', 'PROJCRS', 'PROJECTEDCRS'].includes(rootKind);
-  const datumNode = findDeep(root, 'DATUM', 'GEODETICDATUM', 'TRF');
-  const geog = findDeep(root, 'GEOGCS', 'GEOGCRS', 'BASEGEOGCRS', 'BASEGEODCRS', 'GEODCRS');
+  const datum = datumOf(root);
+  if (!datum) return null;
+  const base = { name: nameOf(root), datum: datum.vn2000 ? ('VN-2000' as const) : ('WGS 84' as const), towgs84InPrj: datum.towgs84InPrj };
+  if (!['PROJCS', 'PROJCRS', 'PROJECTEDCRS'].includes(rootKind)) {
+    const srid = datum.vn2000 ? 4756 : 4326;
+    return { ...base, srid, proj4: crsBySrid(srid).proj4, notes: [...datum.notes, `geographic ${base.datum}: EPSG:${srid}`] };
+  }
+  const projected = projectionOf(root, datum.vn2000);
+  return projected && { ...base, ...projected, notes: [...datum.notes, ...projected.notes] };
+}
+
+interface DatumReading {
+  readonly vn2000: boolean;
+  readonly towgs84InPrj: Towgs84InPrj;
+  readonly notes: string[];
+}
+
+/** VN-2000 or WGS 84 from the datum and ellipsoid of a CRS element; null for any other datum. */
+function datumOf(root: WktNode): DatumReading | null {
   const spheroid = numbersOf(findDeep(root, 'SPHEROID', 'ELLIPSOID'));
+  if (spheroid.length >= 2 && (Math.abs(spheroid[0] - WGS84_A) > 0.001 || Math.abs(spheroid[1] - WGS84_RF) > 1e-6)) return null;
   const towgs = numbersOf(findDeep(root, 'TOWGS84'));
+  const towgs84InPrj = classifyTowgs84(towgs.length ? towgs : undefined);
   const authority = children(root, 'AUTHORITY', 'ID')[0];
   const authCode = authority && fold(nameOf(authority)) === 'epsg' ? Number(authority.args[1]) : NaN;
-  const towgs84InPrj = classifyTowgs84(towgs.length ? towgs : undefined);
-
-  if (spheroid.length >= 2 && (Math.abs(spheroid[0] - WGS84_A) > 0.001 || Math.abs(spheroid[1] - WGS84_RF) > 1e-6)) return null;
-  const names = [nameOf(root), nameOf(datumNode), nameOf(geog)];
+  const names = [nameOf(root), nameOf(findDeep(root, 'DATUM', 'GEODETICDATUM', 'TRF')), nameOf(findDeep(root, 'GEOGCS', 'GEOGCRS', 'BASEGEOGCRS', 'BASEGEODCRS', 'GEODCRS'))];
   const vn2000 =
     isVn2000Name(...names) ||
     towgs84InPrj === 'official' ||
     towgs84InPrj === 'decision-signs' ||
-    (Number.isFinite(authCode) && EPSG_CRS.some((c) => c.srid === authCode && c.datum === 'VN-2000'));
-  if (!vn2000 && !isWgs84Name(...names) && spheroid.length === 0) return null;
-  if (!vn2000 && towgs84InPrj === 'other') return null;
-
+    EPSG_CRS.some((c) => c.srid === authCode && c.datum === 'VN-2000');
+  if (!vn2000 && ((!isWgs84Name(...names) && spheroid.length === 0) || towgs84InPrj === 'other')) return null;
   const notes: string[] = [];
-  if (vn2000) {
-    if (towgs84InPrj === 'none') notes.push('the .prj has no TOWGS84: the official VN-2000 shift (EPSG:6960) is applied');
-    if (towgs84InPrj === 'decision-signs') notes.push("the .prj's TOWGS84 has the decision's rotation signs (~0.76 m off): replaced by the official shift");
-    if (towgs84InPrj === 'other') notes.push(`the .prj's TOWGS84 (${towgs.join(',')}) is not the official one: replaced by EPSG:6960`);
-  }
-  const base = { name: nameOf(root), datum: vn2000 ? ('VN-2000' as const) : ('WGS 84' as const), towgs84InPrj };
-  const datumProj4 = vn2000 ? `+ellps=WGS84 +towgs84=${VN2000_TOWGS84}` : '+datum=WGS84';
+  if (vn2000 && towgs84InPrj === 'none') notes.push('the .prj has no TOWGS84: the official VN-2000 shift (EPSG:6960) is applied');
+  if (vn2000 && towgs84InPrj === 'decision-signs') notes.push("the .prj's TOWGS84 has the decision's rotation signs (~0.76 m off): replaced by the official shift");
+  if (vn2000 && towgs84InPrj === 'other') notes.push(`the .prj's TOWGS84 (${towgs.join(',')}) is not the official one: replaced by EPSG:6960`);
+  return { vn2000, towgs84InPrj, notes };
+}
 
-  if (!projected) {
-    const srid = vn2000 ? 4756 : 4326;
-    notes.push(`geographic ${base.datum}: EPSG:${srid}`);
-    return { ...base, srid, proj4: crsBySrid(srid).proj4, notes };
-  }
-
+/** The projection of a projected CRS element: a listed EPSG code, or a proj4 string of its transverse Mercator. */
+function projectionOf(root: WktNode, vn2000: boolean): { srid?: number; proj4: string; vn2000Lookalike?: number; notes: string[] } | null {
   const method = fold(nameOf(findDeep(root, 'PROJECTION', 'METHOD')));
-  const params = projectionParameters(root);
-  const toMetre = linearUnit(root);
-  if (!vn2000 && /mercator(1sp|auxiliarysphere)?$|pseudomercator|popularvisualisation/.test(method) && !method.includes('transverse')) {
-    const isWebMercator = method.includes('pseudo') || method.includes('auxiliarysphere') || method.includes('popular') || authCode === 3857 || /webmercator|pseudomercator|3857/.test(fold(base.name));
-    if (isWebMercator) return { ...base, srid: 3857, proj4: crsBySrid(3857).proj4, notes: ['WGS 84 / Pseudo-Mercator: EPSG:3857'] };
-    return null;
+  if (!vn2000 && /pseudomercator|popularvisualisation|mercatorauxiliarysphere/.test(method)) {
+    return { srid: 3857, proj4: crsBySrid(3857).proj4, notes: ['WGS 84 / Pseudo-Mercator: EPSG:3857'] };
   }
   if (!/transversemercator|gausskruger/.test(method)) return null;
-
+  const params = projectionParameters(root);
+  const toMetre = linearUnit(root);
   const cm = param(params, NaN, 'centralmeridian', 'longitudeofnaturalorigin', 'longitudeofcenter', 'longitudeoforigin');
   const k = param(params, 1, 'scalefactor', 'scalefactoratnaturalorigin');
   const fe = param(params, 0, 'falseeasting') * toMetre;
   const fn = param(params, 0, 'falsenorthing') * toMetre;
   const lat0 = param(params, 0, 'latitudeoforigin', 'latitudeofnaturalorigin');
   if (!Number.isFinite(cm)) return null;
+  // The EPSG zone with exactly these parameters, had the datum been VN-2000.
+  const match =
+    toMetre === 1 && lat0 === 0 && fn === 0 && fe === 500000
+      ? EPSG_CRS.find((c) => c.datum === 'VN-2000' && c.kind === 'projected' && c.centralMeridian === cm && c.scaleFactor === k)
+      : undefined;
+  if (vn2000 && match) return { srid: match.srid, proj4: match.proj4, notes: [`${match.title}: EPSG:${match.srid} (central meridian ${cm}°, k ${k})`] };
+  const datumProj4 = vn2000 ? `+ellps=WGS84 +towgs84=${VN2000_TOWGS84}` : '+datum=WGS84';
   const units = toMetre === 1 ? '+units=m' : `+to_meter=${toMetre}`;
   const proj4 = `+proj=tmerc +lat_0=${lat0} +lon_0=${cm} +k=${k} +x_0=${fe} +y_0=${fn} ${datumProj4} ${units} +no_defs`;
-
-  if (vn2000 && toMetre === 1 && lat0 === 0 && fn === 0 && fe === 500000) {
-    const match = EPSG_CRS.find(
-      (c) => c.datum === 'VN-2000' && c.kind === 'projected' && Math.abs((c.centralMeridian ?? NaN) - cm) < 1e-9 && Math.abs((c.scaleFactor ?? NaN) - k) < 1e-9,
-    );
-    if (match) {
-      notes.push(`${match.title}: EPSG:${match.srid} (central meridian ${cm}°, k ${k})`);
-      return { ...base, srid: match.srid, proj4: match.proj4, notes };
-    }
+  const notes = [`transverse Mercator on ${vn2000 ? 'VN-2000' : 'WGS 84'} (central meridian ${cm}°, k ${k}, false easting ${fe} m, false northing ${fn} m): no EPSG code we list, its own parameters are used`];
+  if (!vn2000 && match && k === 0.9999) {
+    // A TM-3 zone declared on WGS 84 is the usual way VN-2000 data loses its datum shift (~220 m): ask.
+    notes.push(`these are the parameters of ${match.title} (EPSG:${match.srid}) on a WGS 84 datum: if the data is VN-2000, choose EPSG:${match.srid}`);
+    return { proj4, vn2000Lookalike: match.srid, notes };
   }
-  notes.push(`transverse Mercator on ${base.datum} (central meridian ${cm}°, k ${k}, false easting ${fe} m, false northing ${fn} m) matches no EPSG code we list: its own parameters are used`);
-  return { ...base, proj4, notes };
+  return { proj4, notes };
 }

@@ -118,48 +118,22 @@ export function suggestVn2000Crs(input: readonly Position[] | LonLatBbox, option
   const raw = samplePoints(input, options.maxSamples ?? 500);
   const axes = detectSwappedAxes(raw);
   const points = axes.swapped ? raw.map(([a, b]) => [b, a] as Position) : raw;
-  const hinted = options.province ? tm3ZoneOfProvince(options.province) : undefined;
-  const hintedBounds = options.province ? boundsOfProvince(options.province) : undefined;
-  const prefer = options.preferSrids ?? BAC_NINH_ZONES;
+  const context: RankingContext = {
+    province: options.province,
+    hinted: options.province ? tm3ZoneOfProvince(options.province) : undefined,
+    hintedBounds: options.province ? boundsOfProvince(options.province) : undefined,
+    prefer: options.preferSrids ?? BAC_NINH_ZONES,
+    region: options.regionBounds ?? BAC_NINH_2025_BOUNDS,
+  };
   const candidates =
-    axes.kind === 'geographic'
-      ? [crsBySrid(4326), crsBySrid(4756)]
-      : EPSG_CRS.filter((c) => c.datum === 'VN-2000' && c.kind === 'projected');
-
-  const region = options.regionBounds ?? BAC_NINH_2025_BOUNDS;
+    axes.kind === 'geographic' ? [crsBySrid(4326), crsBySrid(4756)] : EPSG_CRS.filter((c) => c.datum === 'VN-2000' && c.kind === 'projected');
   const out: CrsSuggestion[] = [];
   for (const crs of candidates) {
     const landed = landing(crs, points);
     if (landed.inside === 0) continue;
     const fraction = landed.inside / points.length;
-    const reasons = [`${percent(fraction)} of the sample points land in Vietnam`];
-    // Weights: landing in Vietnam 0.4, in this server's region 0.15, in a province that uses the zone 0.25,
-    // the uploader's province hint 0.15, this province's own zones and TM-3 over UTM 0.05 together.
-    let score = 0.4 * fraction;
+    const { score, reasons } = rank(crs, fraction, landed.points, context);
     if (axes.swapped) reasons.push('read with the two values swapped: the first looks like the northing/latitude');
-    const inRegion = share(landed.points, (lon, lat) => inBbox(region, lon, lat));
-    score += 0.15 * inRegion;
-    if (inRegion > 0) reasons.push(`${percent(inRegion)} land in this server's region`);
-    if (crs.kind === 'geographic') {
-      score += crs.srid === 4326 ? 0.05 : 0.03;
-      reasons.push('WGS 84 and VN-2000 degrees differ by only ~200 m: the ranges cannot tell them apart');
-    } else {
-      const homes = Object.entries(PROVINCE_BOUNDS).filter(([name]) => crs.provinces?.includes(name));
-      const atHome = share(landed.points, (lon, lat) => homes.some(([, b]) => inBbox(b, lon, lat)));
-      score += 0.25 * atHome;
-      if (atHome > 0) reasons.push(`${percent(atHome)} land in ${homes.map(([n]) => n).join(', ')}, which uses this zone`);
-      if (hinted?.srid === crs.srid) {
-        score += 0.15;
-        reasons.push(`the central meridian of ${options.province}`);
-        // The hint names a zone; when the points read in that zone miss the province, the hint is doubtful.
-        if (hintedBounds && share(landed.points, (lon, lat) => inBbox(hintedBounds, lon, lat)) < 0.5) {
-          score -= 0.15;
-          reasons.push(`read in this zone the points fall outside ${options.province}`);
-        }
-      }
-      if (prefer.includes(crs.srid)) score += 0.03;
-      if (crs.scaleFactor === 0.9999) score += 0.02;
-    }
     out.push({
       srid: crs.srid,
       uri: crs.uri,
@@ -173,6 +147,47 @@ export function suggestVn2000Crs(input: readonly Position[] | LonLatBbox, option
     });
   }
   return out.sort((a, b) => b.score - a.score || a.srid - b.srid);
+}
+
+interface RankingContext {
+  readonly province?: string;
+  readonly hinted?: CrsDefinition;
+  readonly hintedBounds?: LonLatBbox;
+  readonly prefer: readonly number[];
+  readonly region: LonLatBbox;
+}
+
+/**
+ * Weights: landing in Vietnam 0.4, in this server's region 0.15, in a known province that uses the zone 0.25,
+ * the uploader's province hint 0.15, this province's own zones and TM-3 over UTM 0.05 together.
+ */
+function rank(crs: CrsDefinition, fractionInVietnam: number, landed: readonly Position[], ctx: RankingContext): { score: number; reasons: string[] } {
+  const reasons = [`${percent(fractionInVietnam)} of the sample points land in Vietnam`];
+  let score = 0.4 * fractionInVietnam;
+  const inRegion = share(landed, (lon, lat) => inBbox(ctx.region, lon, lat));
+  score += 0.15 * inRegion;
+  if (inRegion > 0) reasons.push(`${percent(inRegion)} land in this server's region`);
+  if (crs.kind === 'geographic') {
+    reasons.push('WGS 84 and VN-2000 degrees differ by only ~200 m: the ranges cannot tell them apart');
+    return { score: score + (crs.srid === 4326 ? 0.05 : 0.03), reasons };
+  }
+  const homes = Object.entries(PROVINCE_BOUNDS).filter(([name]) => crs.provinces?.includes(name));
+  const atHome = share(landed, (lon, lat) => homes.some(([, b]) => inBbox(b, lon, lat)));
+  score += 0.25 * atHome;
+  if (atHome > 0) reasons.push(`${percent(atHome)} land in ${homes.map(([n]) => n).join(', ')}, which uses this zone`);
+  if (ctx.hinted?.srid === crs.srid) {
+    score += 0.15;
+    reasons.push(`the central meridian of ${ctx.province}`);
+    // The hint names a zone; when the points read in that zone miss the province, the hint is doubtful.
+    const hintedBounds = ctx.hintedBounds;
+    if (hintedBounds && share(landed, (lon, lat) => inBbox(hintedBounds, lon, lat)) < 0.5) {
+      score -= 0.15;
+      reasons.push(`read in this zone the points fall outside ${ctx.province}`);
+    }
+  }
+  if (ctx.prefer.includes(crs.srid)) score += 0.03;
+  if (crs.scaleFactor === 0.9999) score += 0.02;
+  return { score, reasons };
 }
 
 function landing(crs: CrsDefinition, points: readonly Position[]): { inside: number; points: Position[]; bbox: LonLatBbox } {

@@ -30,6 +30,7 @@ export function proj4Definition(crs: CrsInput): string {
   return crs.trim().startsWith('+') ? crs.trim() : parseCrsUri(crs).proj4;
 }
 
+const CACHE_LIMIT = 256;
 const cache = new Map<string, CrsTransformer>();
 
 /**
@@ -62,6 +63,8 @@ export function proj4Transformer(from: CrsInput, to: CrsInput): CrsTransformer {
       forward: (p) => run((q) => converter.forward(q), p, fromDef, toDef),
       inverse: (p) => run((q) => converter.inverse(q), p, toDef, fromDef),
     };
+    // Definitions from uploaded .prj files are open-ended: keep the cache bounded (oldest entry out first).
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
     cache.set(key, t);
   }
   return t;

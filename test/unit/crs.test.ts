@@ -328,6 +328,20 @@ describe('CRS from .prj files', () => {
     expect(lat).to.be.closeTo(20.79, 0.01);
   });
 
+  it('flags a TM-3 zone declared on WGS 84 as a likely VN-2000 zone without its shift', () => {
+    const crs = crsFromPrj(prj('wgs84-tm3-107-lookalike.prj'));
+    expect(crs).to.deep.include({ datum: 'WGS 84', vn2000Lookalike: 9214 });
+    expect(crs?.srid).to.equal(undefined);
+    expect(crs?.proj4).to.contain('+datum=WGS84').and.not.contain('towgs84');
+    expect(crs?.notes.join(' ')).to.contain('choose EPSG:9214');
+  });
+
+  it('reads the WKT2 of a UTM zone with a bound CRS and a compound CRS around it', () => {
+    const bound = `BOUNDCRS[SOURCECRS[${prj('epsg3405.wkt2.prj')}],TARGETCRS[GEOGCRS["WGS 84",DATUM["World Geodetic System 1984",ELLIPSOID["WGS 84",6378137,298.257223563]],CS[ellipsoidal,2],AXIS["latitude",north],AXIS["longitude",east],ANGLEUNIT["degree",0.0174532925199433]]],ABRIDGEDTRANSFORMATION["x",METHOD["Position Vector transformation (geog2D domain)"],PARAMETER["X-axis translation",-191.90441429]]]`;
+    expect(crsFromPrj(bound)?.srid).to.equal(3405);
+    expect(crsFromPrj(`COMPD_CS["x",${prj('epsg9214.wkt1.prj')},VERT_CS["h",VERT_DATUM["d",2005]]]`)?.srid).to.equal(9214);
+  });
+
   it('returns null for Hà Nội-72, garbage and hostile text', () => {
     expect(crsFromPrj(prj('hanoi72.esri.prj'))).to.equal(null);
     expect(crsFromPrj('not a prj')).to.equal(null);
