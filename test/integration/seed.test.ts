@@ -1,0 +1,185 @@
+import { expect } from 'chai';
+import { forEachBackend, testConfig } from '../support/servers.ts';
+import { openDatabase, type Database } from '../../server/db/database.ts';
+import { migrateLatest } from '../../server/db/migrate.ts';
+import { applyLayerDefinitions } from '../../server/catalog/catalog.ts';
+import { loadLayerDefinitions } from '../../server/catalog/definition.ts';
+import { demoTables, hasDemoData, seedDemo } from '../../server/seed/demo.ts';
+import * as demoMigration from '../../migrations/003_demo_tables.ts';
+
+/** Rows and a checksum of every geometry (WKB) and every attribute, in id order, per demo table. */
+async function fingerprint(db: Database): Promise<Record<string, { n: number; geom: string; attrs: string }>> {
+  const out: Record<string, { n: number; geom: string; attrs: string }> = {};
+  for (const t of demoTables) {
+    const [r] = await db.rows<{ n: number; geom: string; attrs: string }>(
+      `SELECT count(*)::int AS n,
+         md5(coalesce(string_agg(encode(ST_AsBinary(geom), 'hex'), ',' ORDER BY id), '')) AS geom,
+         md5(coalesce(string_agg((to_jsonb(t) - 'geom')::text, ',' ORDER BY id), '')) AS attrs
+       FROM "${t}" t`,
+    );
+    out[t] = r;
+  }
+  return out;
+}
+
+describe('demo data seed on a fresh embedded database', function () {
+  this.timeout(600_000);
+  // Small enough to seed twice quickly on the embedded build, large enough to have every zone kind.
+  const scale = 0.1;
+  let db: Database;
+
+  before(async () => {
+    db = await openDatabase(testConfig('embedded', { dataDir: 'memory://' }));
+    await applyLayerDefinitions(db, loadLayerDefinitions(testConfig('embedded').layersDir));
+  });
+  after(async () => db?.close());
+
+  it('reports no demo data before the first seed', async () => {
+    expect(await hasDemoData(db)).to.equal(false);
+  });
+
+  it('gives the same counts and the same geometry and attribute checksums when seeded twice at one scale', async () => {
+    const first = await seedDemo(db, { scale });
+    const a = await fingerprint(db);
+    const second = await seedDemo(db, { scale });
+    const b = await fingerprint(db);
+    expect(second.counts).to.deep.equal(first.counts);
+    expect(b).to.deep.equal(a);
+    expect(await hasDemoData(db)).to.equal(true);
+    for (const t of demoTables) expect(a[t].n, `rows in ${t}`).to.be.greaterThan(0);
+  });
+
+  it('scales the parcels and BTS stations with the scale (about 20,000 and 2,000 per unit)', async () => {
+    const [r] = await db.rows<{ parcels: number; bts: number }>(
+      'SELECT (SELECT count(*) FROM landuse_parcels)::int AS parcels, (SELECT count(*) FROM bts_stations)::int AS bts',
+    );
+    expect(r.parcels).to.be.within(20_000 * scale * 0.85, 20_000 * scale * 1.15);
+    expect(r.bts).to.equal(2_000 * scale);
+  });
+
+  it('bumps data_version of every seeded layer, so tile caches drop', async () => {
+    const rows = await db.rows<{ id: string; data_version: number }>(
+      'SELECT id, data_version FROM layer_catalog WHERE origin = ? ORDER BY id',
+      ['builtin'],
+    );
+    expect(rows.length).to.be.greaterThan(0);
+    for (const r of rows) expect(r.data_version, r.id).to.equal(3); // 1 at insert, +1 per seed
+  });
+
+  it('runs the migrations again without error, including the demo tables migration itself', async () => {
+    expect(await migrateLatest(db.knex)).to.deep.equal([]);
+    await demoMigration.up(db.knex);
+    expect(await hasDemoData(db)).to.equal(true);
+  });
+});
+
+forEachBackend('demo data seed', (server) => {
+  const db = () => server().ctx.db;
+
+  it('dissolves the communes into 10 + 8 districts and 2 provinces', async () => {
+    const rows = await db().rows<{ province_code: string; n: number }>(
+      'SELECT province_code, count(*)::int AS n FROM admin_districts GROUP BY province_code ORDER BY province_code',
+    );
+    expect(rows).to.deep.equal([{ province_code: '24', n: 10 }, { province_code: '27', n: 8 }]);
+    const provinces = await db().rows<{ code: string; name: string; population_2009: number }>(
+      'SELECT code, name, population_2009 FROM admin_provinces ORDER BY code',
+    );
+    // Census 2009 totals of the source files.
+    expect(provinces).to.deep.equal([
+      { code: '24', name: 'Bắc Giang', population_2009: 1_522_360 },
+      { code: '27', name: 'Bắc Ninh', population_2009: 916_123 },
+    ]);
+  });
+
+  it('keeps all 358 communes with their vintage', async () => {
+    const [r] = await db().rows<{ n: number; vintages: string[] }>(
+      'SELECT count(*)::int AS n, array_agg(DISTINCT vintage) AS vintages FROM admin_communes',
+    );
+    expect(r.n).to.equal(358);
+    expect(r.vintages).to.deep.equal(['2009 boundaries, pre-2025 names']);
+  });
+
+  it('puts every demo feature inside the dissolved provinces (1e-6 degree tolerance)', async () => {
+    for (const t of demoTables) {
+      const [r] = await db().rows<{ outside: number }>(
+        `WITH o AS (SELECT ST_Buffer(ST_Union(geom), 0.000001) AS geom FROM admin_provinces)
+         SELECT count(*)::int AS outside FROM "${t}" f, o WHERE NOT ST_Covers(o.geom, f.geom)`,
+      );
+      expect(r.outside, `features of ${t} outside the province`).to.equal(0);
+    }
+  });
+
+  it('tiles the province with parcels that never overlap one another', async () => {
+    const [r] = await db().rows<{ overlaps: number; invalid: number }>(
+      `SELECT (SELECT count(*) FROM landuse_parcels a JOIN landuse_parcels b
+                 ON a.id < b.id AND a.geom && b.geom AND ST_Relate(a.geom, b.geom, '2********'))::int AS overlaps,
+              (SELECT count(*) FROM landuse_parcels WHERE NOT ST_IsValid(geom))::int AS invalid`,
+    );
+    expect(r).to.deep.equal({ overlaps: 0, invalid: 0 });
+  });
+
+  it('covers nearly all of the province with parcels (only border corner cuts are left out)', async () => {
+    const [r] = await db().rows<{ share: number }>(
+      `SELECT (SELECT sum(ST_Area(geom)) FROM landuse_parcels) / (SELECT ST_Area(ST_Union(geom)) FROM admin_provinces) AS share`,
+    );
+    expect(r.share).to.be.within(0.97, 1.0000001);
+  });
+
+  it('never lets industrial zones overlap, and makes parks larger and fewer than clusters', async () => {
+    const [r] = await db().rows<{ overlaps: number; parks: number; clusters: number; park_ha: number; cluster_ha: number }>(
+      `SELECT (SELECT count(*) FROM industrial_zones a JOIN industrial_zones b
+                 ON a.id < b.id AND a.geom && b.geom AND ST_Relate(a.geom, b.geom, '2********'))::int AS overlaps,
+              count(*) FILTER (WHERE kind = 'park')::int AS parks, count(*) FILTER (WHERE kind = 'cluster')::int AS clusters,
+              avg(area_ha) FILTER (WHERE kind = 'park') AS park_ha, avg(area_ha) FILTER (WHERE kind = 'cluster') AS cluster_ha
+       FROM industrial_zones`,
+    );
+    expect(r.overlaps).to.equal(0);
+    expect(r.parks).to.be.lessThan(r.clusters);
+    expect(r.park_ha).to.be.greaterThan(r.cluster_ha * 3);
+  });
+
+  it('makes land-use codes plausible: paddy dominant, forest in Sơn Động, orchards in Lục Ngạn, industry in parks', async () => {
+    const share = async (code: string, district?: string) => {
+      const [r] = await db().rows<{ share: number }>(
+        `SELECT sum(area_m2) FILTER (WHERE code = ?) / sum(area_m2) AS share FROM landuse_parcels
+         WHERE ?::text IS NULL OR district_name = ?`,
+        [code, district ?? null, district ?? null],
+      );
+      return r.share ?? 0;
+    };
+    expect(await share('LUA')).to.be.greaterThan(0.2);
+    expect((await share('RSX', 'Sơn Động')) + (await share('RPH', 'Sơn Động'))).to.be.greaterThan(0.4);
+    expect(await share('CLN', 'Lục Ngạn')).to.be.greaterThan(0.25);
+    const [p] = await db().rows<{ share: number }>(
+      `SELECT avg((code = 'SKK')::int)::float8 AS share FROM landuse_parcels l
+       WHERE EXISTS (SELECT 1 FROM industrial_zones z WHERE z.kind = 'park' AND ST_Intersects(z.geom, ST_PointOnSurface(l.geom)))`,
+    );
+    expect(p.share).to.be.greaterThan(0.7);
+  });
+
+  it('places more BTS stations per km² in wards and towns than in rural communes', async () => {
+    const rows = await db().rows<{ urban: boolean; per_km2: number }>(
+      `SELECT urban, sum(n) / sum(km2) AS per_km2 FROM (
+         SELECT c.type IN ('Phường', 'Thị trấn') AS urban, ST_Area(c.geom::geography) / 1e6 AS km2,
+           (SELECT count(*) FROM bts_stations b WHERE ST_Intersects(c.geom, b.geom)) AS n
+         FROM admin_communes c WHERE c.type IS NOT NULL) x
+       GROUP BY urban ORDER BY urban`,
+    );
+    expect(rows[1].per_km2).to.be.greaterThan(rows[0].per_km2 * 2);
+  });
+
+  it('fills name_search without diacritics', async () => {
+    const rows = await db().rows<{ name: string }>(`SELECT name FROM places WHERE name_search = ? ORDER BY id`, ['bac giang']);
+    expect(rows.map((r) => r.name)).to.include('Bắc Giang');
+    const [r] = await db().rows<{ missing: number }>(
+      `SELECT (SELECT count(*) FROM roads WHERE name_search IS NULL) + (SELECT count(*) FROM admin_communes WHERE name_search IS NULL)
+         + (SELECT count(*) FROM industrial_zones WHERE name_search IS NULL) AS missing`,
+    );
+    expect(Number(r.missing)).to.equal(0);
+  });
+
+  it('runs the migrations again without error', async () => {
+    expect(await migrateLatest(db().knex)).to.deep.equal([]);
+    expect(await migrateLatest(db().knex)).to.deep.equal([]);
+  });
+});
