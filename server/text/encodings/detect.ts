@@ -40,22 +40,24 @@ export function detectVietnameseEncoding(samples: readonly Uint8Array[], declare
   const best = ranked[0];
   const declaredCandidate = candidates.find((c) => c.encoding === declared);
   const chosen = declaredCandidate && !clearlyWrong(declaredCandidate, best) ? declaredCandidate : best;
-  const texts = new Map(candidates.map((c) => [c.encoding, decodedAll(samples, c.encoding)]));
-  const rival = ranked.find((c) => c !== chosen && texts.get(c.encoding) !== texts.get(chosen.encoding));
+  const rival = ranked.find((c) => c !== chosen && c.text !== chosen.text);
   return {
     encoding: chosen.encoding,
     confidence: confidenceOf(chosen, rival),
     declaredOverridden: declaredCandidate !== undefined && chosen !== declaredCandidate,
-    alternatives: ranked,
+    alternatives: ranked.map(({ text: _text, ...candidate }) => candidate),
   };
 }
 
-function judge(samples: readonly Uint8Array[], encoding: TextEncodingName): EncodingCandidate {
+/** A candidate with the whole decoded text kept, to tell readings that differ from readings that agree. */
+type Judged = EncodingCandidate & { readonly text: string | null };
+
+function judge(samples: readonly Uint8Array[], encoding: TextEncodingName): Judged {
   const text = decodedAll(samples, encoding);
-  if (text === null) return { encoding, score: -Infinity, details: null, example: '' };
+  if (text === null) return { encoding, score: -Infinity, details: null, example: '', text };
   const details = scoreVietnameseText(text);
   const firstNonAscii = samples.find((s) => s.some((b) => b >= 0x80));
-  return { encoding, score: details.score, details, example: firstNonAscii ? decodeText(firstNonAscii, encoding) : '' };
+  return { encoding, score: details.score, details, example: firstNonAscii ? decodeText(firstNonAscii, encoding) : '', text };
 }
 
 function decodedAll(samples: readonly Uint8Array[], encoding: TextEncodingName): string | null {
