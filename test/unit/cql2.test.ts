@@ -406,6 +406,14 @@ describe('CQL2 parsing and compiling', () => {
       expect(() => parseCql2Text(text)).to.throw(CqlError, /more than 10000 nodes/);
     });
 
+    it('refuses a hand-built tree whose operator is not one of the known ones', () => {
+      const sneaky = { kind: 'compare', op: '= 1 OR 1 =', left: { kind: 'property', name: 'pop' }, right: { kind: 'number', value: 1 } };
+      expect(() => compileCql2(sneaky as never, ctx)).to.throw(CqlError, /unknown comparison operator/);
+      const spatial = { kind: 'spatial', op: 'pg_sleep', left: { kind: 'property', name: 'geom' }, right: { kind: 'property', name: 'geom' } };
+      expect(() => compileCql2(spatial as never, ctx)).to.throw(CqlError, /unknown spatial operator/);
+      expect(() => compileCql2({ kind: 'raw' } as never, ctx)).to.throw(CqlError, /unknown node "raw"/);
+    });
+
     it('rejects a compile context with an invalid filter SRID', () => {
       expect(() => compileCql2(parseCql2Text('pop = 1'), { ...ctx, filterSrid: Number.NaN })).to.throw(CqlError, /not a valid SRID/);
     });

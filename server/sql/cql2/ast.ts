@@ -62,7 +62,16 @@ export const comparisonOperators = ['=', '<>', '<', '>', '<=', '>='] as const;
 export type ComparisonOperator = (typeof comparisonOperators)[number];
 
 /** The spatial predicates of the Spatial Operators class, in their CQL2-JSON spelling. */
-export const spatialOperators = ['s_intersects', 's_equals', 's_disjoint', 's_touches', 's_within', 's_overlaps', 's_crosses', 's_contains'] as const;
+export const spatialOperators = [
+  's_intersects',
+  's_equals',
+  's_disjoint',
+  's_touches',
+  's_within',
+  's_overlaps',
+  's_crosses',
+  's_contains',
+] as const;
 /** A spatial predicate name. */
 export type SpatialOperator = (typeof spatialOperators)[number];
 

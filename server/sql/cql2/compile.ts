@@ -4,7 +4,7 @@
  * are checked against the column types first, so a mismatch is a CqlError (400), never a database error.
  */
 import type { ColumnType } from '../../catalog/definition.ts';
-import { CqlError, originOf, type CqlGeomExpression, type CqlNode, type CqlScalar } from './ast.ts';
+import { CqlError, comparisonOperators, originOf, type CqlGeomExpression, type CqlNode, type CqlScalar } from './ast.ts';
 import { accentTable } from './accents.ts';
 import { dwithinSql, geometryLiteralSql, spatialFunctionSql, type LiteralCrs } from './spatial.ts';
 
@@ -92,7 +92,8 @@ class Compiler {
     if (!this.resolved.has(name)) {
       const r = this.ctx.resolveProperty(name);
       const sql = r ? ('sqlIdent' in r ? r.sqlIdent : r.sql) : undefined;
-      const found = r && sql ? { sql, type: r.type } : geometryNames.has(name) ? { sql: this.ctx.geometrySql, type: 'geometry' as const } : undefined;
+      const geometry = geometryNames.has(name) ? { sql: this.ctx.geometrySql, type: 'geometry' as const } : undefined;
+      const found = r && sql ? { sql, type: r.type } : geometry;
       this.resolved.set(name, found && { sql: escapePlaceholders(found.sql, name, where), type: found.type });
     }
     const p = this.resolved.get(name);
@@ -110,6 +111,10 @@ class Compiler {
       case 'boolean':
         return this.bind(node.value, 'boolean');
       case 'compare': {
+        // The tree is typed, but it is the last gate before SQL: only the six operators are ever written.
+        if (!(comparisonOperators as readonly string[]).includes(node.op)) {
+          throw new CqlError(`unknown comparison operator ${JSON.stringify(node.op)}`, originOf(node));
+        }
         const [l, r] = this.comparable([node.left, node.right], node, 'compare');
         return `(${l} ${node.op} ${r})`;
       }
@@ -125,10 +130,14 @@ class Compiler {
         return this.like(node.value, node.pattern, originOf(node));
       case 'isNull':
         return `(${this.nullable(node.value)} IS NULL)`;
-      case 'spatial':
+      case 'spatial': {
+        if (!Object.hasOwn(spatialFunctionSql, node.op)) throw new CqlError(`unknown spatial operator ${JSON.stringify(node.op)}`, originOf(node));
         return `${spatialFunctionSql[node.op]}(${this.geometry(node.left)}, ${this.geometry(node.right)})`;
+      }
       case 'dwithin':
         return this.dwithin(node.left, node.right, node.metres);
+      default:
+        throw new CqlError(`unknown node ${JSON.stringify((node as { kind: unknown }).kind)}`, originOf(node));
     }
   }
 
@@ -138,10 +147,9 @@ class Compiler {
     const first = operands[0];
     for (let i = 1; i < operands.length; i++) {
       if (family(operands[i].type) !== family(first.type)) {
-        throw new CqlError(
-          `cannot ${what === 'compare' ? 'compare' : `use ${what} with`} ${describeScalar(scalars[0])} (${first.type}) and ${describeScalar(scalars[i])} (${operands[i].type})`,
-          originOf(node),
-        );
+        const verb = what === 'compare' ? 'compare' : `use ${what} with`;
+        const [a, b] = [`${describeScalar(scalars[0])} (${first.type})`, `${describeScalar(scalars[i])} (${operands[i].type})`];
+        throw new CqlError(`cannot ${verb} ${a} and ${b}`, originOf(node));
       }
     }
     if (what === 'BETWEEN' && first.type === 'boolean') throw new CqlError('BETWEEN needs numbers, dates or text, not booleans', originOf(node));

@@ -74,8 +74,8 @@ class JsonParser {
     }
     if ((comparisonOperators as readonly string[]).includes(op)) {
       const [l, r] = this.args(v, path, 2, 2);
-      const node = { kind: 'compare', op: op as ComparisonOperator, left: this.scalar(l, at(0), depth + 1), right: this.scalar(r, at(1), depth + 1) } as const;
-      return this.make(node, path);
+      const [left, right] = [this.scalar(l, at(0), depth + 1), this.scalar(r, at(1), depth + 1)];
+      return this.make({ kind: 'compare', op: op as ComparisonOperator, left, right }, path);
     }
     if ((spatialOperators as readonly string[]).includes(op)) {
       const [l, r] = this.args(v, path, 2, 2);
@@ -100,7 +100,8 @@ class JsonParser {
       case 'isnull': {
         // CQL2 1.0 wraps the operand in an array; drafts gave it bare.
         const [arg, where] = Array.isArray(v.args) ? [this.args(v, path, 1, 1)[0], at(0)] : [v.args, `${path}.args`];
-        const value = isObject(arg) && (arg.type !== undefined || arg.bbox !== undefined) ? this.geometry(arg, where) : this.scalar(arg, where, depth + 1);
+        const isGeometry = isObject(arg) && (arg.type !== undefined || arg.bbox !== undefined);
+        const value = isGeometry ? this.geometry(arg, where) : this.scalar(arg, where, depth + 1);
         return this.make({ kind: 'isNull', value }, path);
       }
       case 's_dwithin': {
@@ -143,7 +144,8 @@ class JsonParser {
       return this.make({ kind: op, arg: this.scalar(arg, `${path}.args[0]`, depth + 1) }, path);
     }
     if (op !== undefined) {
-      throw new CqlError(unsupportedFunctionMessage(op) ?? `${JSON.stringify(String(v.op).slice(0, 64))} is not a value (functions and arithmetic are not supported)`, path);
+      const name = JSON.stringify(String(v.op).slice(0, 64));
+      throw new CqlError(unsupportedFunctionMessage(op) ?? `${name} is not a value (functions and arithmetic are not supported)`, path);
     }
     if ('type' in v || 'bbox' in v) throw new CqlError('a geometry is only allowed in a spatial predicate', path);
     throw new CqlError('expected a value: a string, a number, a boolean, {"property"}, {"date"} or {"timestamp"}', path);

@@ -74,7 +74,8 @@ export function distanceInMetres(distance: unknown, units: unknown, where: strin
 /** Temporal and array operators are part of CQL2 but not of what this server evaluates. */
 export function unsupportedFunctionMessage(name: string): string | undefined {
   const n = name.toLowerCase();
-  if (/^t_(after|before|contains|disjoint|during|equals|finishedby|finishes|intersects|meets|metby|overlappedby|overlaps|startedby|starts)$/.test(n)) {
+  const temporal = /^t_(after|before|contains|disjoint|during|equals|finishedby|finishes|intersects|meets|metby|overlappedby|overlaps|startedby|starts)$/;
+  if (temporal.test(n)) {
     return `temporal operator ${name.toUpperCase()} is not supported (compare dates with =, <, > or BETWEEN)`;
   }
   if (/^a_(containedby|contains|equals|overlaps)$/.test(n)) return `array operator ${name.toUpperCase()} is not supported`;

@@ -48,8 +48,10 @@ function bboxSql(node: CqlBbox, crs: LiteralCrs, bind: Bind): string {
   if (crs.swapAxes) [minx, miny, maxx, maxy] = [miny, minx, maxy, maxx];
   const where = originOf(node);
   // `srid` is a function so that its placeholder, when it has one, is bound after the four numbers it follows.
-  const env = (x0: number, y0: number, x1: number, y1: number, srid: () => string) =>
-    `ST_MakeEnvelope(${bind(x0, 'double precision')}, ${bind(y0, 'double precision')}, ${bind(x1, 'double precision')}, ${bind(y1, 'double precision')}, ${srid()})`;
+  const env = (x0: number, y0: number, x1: number, y1: number, srid: () => string) => {
+    const corners = [x0, y0, x1, y1].map((v) => bind(v, 'double precision'));
+    return `ST_MakeEnvelope(${corners.join(', ')}, ${srid()})`;
+  };
   const wgs84 = () => '4326';
   if (crs.srid === 4326) {
     checkLonLat(minx, miny, where);
