@@ -9,6 +9,7 @@ import pg from 'pg';
 import type { Config } from '../config.ts';
 import { detectCapabilities, type Capabilities } from './capabilities.ts';
 import { migrateLatest } from './migrate.ts';
+import { applyVn2000SpatialRefSys } from '../crs/spatial-ref-sys.ts';
 
 /** Which kind of PostGIS we talk to. */
 export type Backend = 'server' | 'embedded';
@@ -194,6 +195,9 @@ async function openEmbedded(config: Config): Promise<Database> {
 async function prepare(db: Database): Promise<Database> {
   try {
     await migrateLatest(db.knex);
+    // Re-assert the VN-2000 rows at every start: a dump/restore or PostGIS upgrade puts back EPSG rows whose
+    // transformation PROJ may pick differently (0.8 m off in the Mekong delta); a no-op when they are right.
+    await applyVn2000SpatialRefSys(db.knex);
     (db as { capabilities: Capabilities }).capabilities = await detectCapabilities(db);
     return db;
   } catch (err) {
