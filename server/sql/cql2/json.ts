@@ -135,9 +135,9 @@ class JsonParser {
     if (typeof v === 'boolean') return this.make({ kind: 'boolean', value: v }, path);
     if (v === null) throw new CqlError('null is not a value (test for it with "isNull")', path);
     if (!isObject(v)) throw new CqlError('expected a value: a string, a number, a boolean, {"property"}, {"date"} or {"timestamp"}', path);
-    if ('property' in v) return this.make({ kind: 'property', name: this.propertyName(v, path) }, path);
-    if ('date' in v) return this.make({ kind: 'date', value: checkDate(v.date, `${path}.date`) }, path);
-    if ('timestamp' in v) return this.make({ kind: 'timestamp', value: checkTimestamp(v.timestamp, `${path}.timestamp`) }, path);
+    if (Object.hasOwn(v, 'property')) return this.make({ kind: 'property', name: this.propertyName(v, path) }, path);
+    if (Object.hasOwn(v, 'date')) return this.make({ kind: 'date', value: checkDate(v.date, `${path}.date`) }, path);
+    if (Object.hasOwn(v, 'timestamp')) return this.make({ kind: 'timestamp', value: checkTimestamp(v.timestamp, `${path}.timestamp`) }, path);
     const op = opOf(v);
     if (op === 'casei' || op === 'accenti') {
       const [arg] = this.args(v, path, 1, 1);
@@ -147,7 +147,7 @@ class JsonParser {
       const name = JSON.stringify(String(v.op).slice(0, 64));
       throw new CqlError(unsupportedFunctionMessage(op) ?? `${name} is not a value (functions and arithmetic are not supported)`, path);
     }
-    if ('type' in v || 'bbox' in v) throw new CqlError('a geometry is only allowed in a spatial predicate', path);
+    if (Object.hasOwn(v, 'type') || Object.hasOwn(v, 'bbox')) throw new CqlError('a geometry is only allowed in a spatial predicate', path);
     throw new CqlError('expected a value: a string, a number, a boolean, {"property"}, {"date"} or {"timestamp"}', path);
   }
 
@@ -158,9 +158,9 @@ class JsonParser {
 
   private geometry(v: unknown, path: string): CqlGeomExpression {
     if (!isObject(v)) throw new CqlError('expected a geometry: {"property"}, {"bbox": [...]} or a GeoJSON geometry', path);
-    if ('property' in v) return this.make({ kind: 'property', name: this.propertyName(v, path) }, path);
-    if ('bbox' in v && !('type' in v)) return this.make({ kind: 'bbox', bbox: checkBbox(v.bbox, `${path}.bbox`) }, path);
-    if ('type' in v) return this.make({ kind: 'geometry', geometry: this.geojson.geometry(v, path) }, path);
+    if (Object.hasOwn(v, 'property')) return this.make({ kind: 'property', name: this.propertyName(v, path) }, path);
+    if (Object.hasOwn(v, 'bbox') && !Object.hasOwn(v, 'type')) return this.make({ kind: 'bbox', bbox: checkBbox(v.bbox, `${path}.bbox`) }, path);
+    if (Object.hasOwn(v, 'type')) return this.make({ kind: 'geometry', geometry: this.geojson.geometry(v, path) }, path);
     throw new CqlError('expected a geometry: {"property"}, {"bbox": [...]} or a GeoJSON geometry', path);
   }
 }
