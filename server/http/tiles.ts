@@ -24,7 +24,8 @@ const mvtType = 'application/vnd.mapbox-vector-tile';
 export function createTilesRouter(ctx: AppContext): Router {
   const tiles = tileService(ctx);
   const router = Router();
-  const baseUrl = (req: Request) => ctx.config.publicUrl || `${req.protocol}://${req.get('host')}`;
+  // Behind a proxy (trust proxy is on) protocol and host come from X-Forwarded-Proto/-Host.
+  const baseUrl = (req: Request) => ctx.config.publicUrl || `${req.protocol}://${req.host}`;
   const layersOf = (raw: string, res: Response) => parseLayerList(raw).map((id) => ctx.catalog.get(id, principalOf(res)));
 
   router.get('/tiles/:layers/:z/:x/:file', (req, res, next) => {

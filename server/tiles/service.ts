@@ -196,14 +196,19 @@ export class TileService {
     const deadline = AbortSignal.timeout(ms);
     const signal = AbortSignal.any([cancel, deadline]);
     const what = describeTile(req.layers, req.coord);
-    // Embedded queries cannot be cancelled; the race still answers the client on time.
+    const started = performance.now();
     const stop = new Promise<never>((_, reject) => {
       signal.addEventListener('abort', () => reject(deadline.aborted ? new TileTimeoutError(what, ms) : new ClientGoneError()), { once: true });
     });
     stop.catch(() => undefined);
     try {
-      return await Promise.race([this.renderer.tile(req, signal), stop]);
+      const tile = await Promise.race([this.renderer.tile(req, signal), stop]);
+      // Embedded PostGIS runs on this thread and cannot be interrupted: its deadline is checked afterwards,
+      // so both backends answer an overrun alike.
+      if (performance.now() - started > ms) throw new TileTimeoutError(what, ms);
+      return tile;
     } catch (err) {
+      if (err instanceof TileTimeoutError) throw err;
       if (deadline.aborted) throw new TileTimeoutError(what, ms);
       if (cancel.aborted) throw new ClientGoneError();
       if ((err as { code?: string }).code === '57014') throw new TileTimeoutError(what, this.ctx.config.statementTimeoutMs);

@@ -1,0 +1,510 @@
+/**
+ * Vector tiles over real HTTP on every backend: decoded features against the rows we wrote, status codes,
+ * ETag/304, gzip, composites, property selection, clustering, TileJSON, OGC API Tiles, timeouts, the
+ * feature cap, and cache invalidation by area after SQL writes.
+ * Test layers (tt_*) are made here over small tables with awkward names, so the suite does not depend on
+ * the demo data; demo-tile checks live in tiles-demo.test.ts.
+ */
+import http from 'node:http';
+import zlib from 'node:zlib';
+import { expect } from 'chai';
+import { VectorTile } from '@mapbox/vector-tile';
+import { PbfReader } from 'pbf';
+import { forEachBackend } from '../support/servers.ts';
+import type { RunningServer } from '../../server/server.ts';
+import { latToTileY, lonToTileX, tileExtent } from '../../server/tiles/grid.ts';
+import { tileService } from '../../server/tiles/service.ts';
+import { quoteIdent } from '../../server/sql/identifiers.ts';
+
+/** The awkward polygon table: quotes, a dot, spaces and Vietnamese in its name and its columns. */
+const polyTable = 'tile test "poly" Ô.x';
+const awkward = { name: 'Tên đường', dotted: 'a.b', quoted: 'quote"d', spaced: 'with space', day: 'ngày' };
+/** South-west corner of the test grid (EPSG:4326) and its squares: 5 x 5 of 0.002°, 0.003° apart. */
+const lon0 = 106.04;
+const lat0 = 21.14;
+const step = 0.003;
+const side = 0.002;
+
+interface Response {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** GET with exact control over headers (fetch would add Accept-Encoding and gunzip by itself). */
+function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+/** The uncompressed tile bytes of a response. */
+function tileBytes(r: Response): Buffer {
+  return r.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(r.body) : r.body;
+}
+
+function decode(buf: Buffer): VectorTile {
+  return new VectorTile(new PbfReader(buf));
+}
+
+/** Tile (x, y) at zoom z containing a lon/lat. */
+function tileAt(lon: number, lat: number, z: number): { z: number; x: number; y: number } {
+  return { z, x: Math.floor(lonToTileX(lon, z)), y: Math.floor(latToTileY(lat, z)) };
+}
+
+/** A lon/lat in the tile coordinates (0..4096, y down) of tile t. */
+function toTile(lon: number, lat: number, t: { z: number; x: number; y: number }): [number, number] {
+  return [(lonToTileX(lon, t.z) - t.x) * tileExtent, (latToTileY(lat, t.z) - t.y) * tileExtent];
+}
+
+/** The square of grid cell (i, j), id = 1 + i + 5 j. */
+function square(i: number, j: number): [number, number, number, number] {
+  const w = lon0 + i * step;
+  const s = lat0 + j * step;
+  return [w, s, w + side, s + side];
+}
+
+function insertLayer(s: RunningServer, row: Record<string, unknown>) {
+  return s.ctx.db.knex('layer_catalog').insert({
+    layer_group: 'other',
+    minzoom: 0,
+    maxzoom: 16,
+    tile_options: JSON.stringify({}),
+    ...row,
+    title: row.id,
+    columns: JSON.stringify(row.columns),
+  });
+}
+
+async function createTestLayers(s: RunningServer): Promise<void> {
+  const db = s.ctx.db;
+  await dropTestLayers(s);
+  const p = quoteIdent(polyTable);
+  const q = (n: string) => quoteIdent(n);
+  await db.rows(`CREATE TABLE ${p} (id integer PRIMARY KEY, ${q(awkward.name)} text, ${q(awkward.dotted)} integer,
+    ${q(awkward.quoted)} numeric, ${q(awkward.spaced)} boolean, ${q(awkward.day)} date, geom geometry(Polygon, 4326))`);
+  await db.rows(`INSERT INTO ${p}
+    SELECT 1 + i + 5 * j, 'Ô số ' || (1 + i + 5 * j), (1 + i + 5 * j) * 10, (1 + i + 5 * j) + 0.5, (i + j) % 2 = 0,
+           DATE '2024-01-01' + (1 + i + 5 * j),
+           ST_MakeEnvelope(?::float8 + i * ?::float8, ?::float8 + j * ?::float8, ?::float8 + i * ?::float8 + ?::float8, ?::float8 + j * ?::float8 + ?::float8, 4326)
+      FROM generate_series(0, 4) i, generate_series(0, 4) j`, [lon0, step, lat0, step, lon0, step, side, lat0, step, side]);
+  // One square with a hole (id 26), north of the grid: winding must keep the hole a hole.
+  await db.rows(`INSERT INTO ${p} (id, ${q(awkward.name)}, geom) VALUES (26, 'lỗ', ST_GeomFromText(
+    'POLYGON((106.04 21.16, 106.05 21.16, 106.05 21.17, 106.04 21.17, 106.04 21.16),
+              (106.043 21.163, 106.043 21.167, 106.047 21.167, 106.047 21.163, 106.043 21.163))', 4326))`);
+  await db.rows(`CREATE INDEX ON ${p} USING gist (geom)`);
+  await db.rows(`CREATE TABLE tt_points (id integer PRIMARY KEY, kind text, height real, geom geometry(Point, 4326))`);
+  await db.rows(`INSERT INTO tt_points SELECT g, CASE WHEN g % 2 = 0 THEN 'even' ELSE 'odd' END, g * 1.5,
+    ST_SetSRID(ST_MakePoint(106.04 + (g % 20) * 0.0007, 21.14 + (g / 20) * 0.0007), 4326) FROM generate_series(1, 200) g`);
+  await db.rows(`CREATE INDEX ON tt_points USING gist (geom)`);
+  await db.rows(`CREATE TABLE tt_lines (id integer PRIMARY KEY, name text, geom geometry(LineString, 4326))`);
+  await db.rows(`INSERT INTO tt_lines VALUES (1, 'đường chéo', ST_GeomFromText('LINESTRING(106.03 21.13, 106.06 21.16)', 4326)),
+    (2, 'ngang', ST_GeomFromText('LINESTRING(106.03 21.15, 106.06 21.15)', 4326))`);
+  await db.rows(`CREATE INDEX ON tt_lines USING gist (geom)`);
+  // A layer whose query sleeps once (a stable, argument-free qual runs as a one-time filter): for timeouts.
+  // A busy wait rather than pg_sleep, which does not wait in the embedded (WebAssembly) build.
+  await db.rows(`CREATE FUNCTION tt_sleepy() RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+    DECLARE t0 timestamptz := clock_timestamp();
+    BEGIN
+      WHILE clock_timestamp() < t0 + interval '1.5 seconds' LOOP END LOOP;
+      RETURN true;
+    END $$`);
+  await db.rows(`CREATE VIEW tt_slow AS SELECT id, kind, geom FROM tt_points WHERE tt_sleepy()`);
+  const col = (name: string, type: string) => ({ name, type, label: { en: name, vi: name } });
+  await insertLayer(s, {
+    id: 'tt_poly', source_table: polyTable, geometry_type: 'Polygon', maxzoom: 16,
+    columns: [col(awkward.name, 'string'), col(awkward.dotted, 'integer'), col(awkward.quoted, 'number'), col(awkward.spaced, 'boolean'), col(awkward.day, 'date')],
+    attribution: 'Test © Ô',
+  });
+  await insertLayer(s, {
+    id: 'tt_points', source_table: 'tt_points', geometry_type: 'Point', columns: [col('kind', 'string'), col('height', 'number')],
+    tile_options: JSON.stringify({ clusterBelowZoom: 13, cacheControl: 'public, max-age=5' }),
+  });
+  await insertLayer(s, { id: 'tt_lines', source_table: 'tt_lines', geometry_type: 'LineString', columns: [col('name', 'string')], minzoom: 10 });
+  await insertLayer(s, { id: 'tt_slow', source_table: 'tt_slow', geometry_type: 'Point', columns: [col('kind', 'string')] });
+  await insertLayer(s, { id: 'tt_secret', source_table: 'tt_points', geometry_type: 'Point', columns: [col('kind', 'string')], access: 'restricted' });
+  await s.ctx.catalog.load();
+}
+
+async function dropTestLayers(s: RunningServer): Promise<void> {
+  const db = s.ctx.db;
+  await db.rows(`DELETE FROM layer_catalog WHERE id LIKE 'tt\\_%'`);
+  await db.rows('DROP VIEW IF EXISTS tt_slow');
+  await db.rows('DROP FUNCTION IF EXISTS tt_sleepy()');
+  for (const t of [polyTable, 'tt_points', 'tt_lines']) await db.rows(`DROP TABLE IF EXISTS ${quoteIdent(t)}`);
+  await s.ctx.catalog.load();
+}
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function hits(s: RunningServer): Promise<number> {
+  return (await s.ctx.metrics.tileCache.hits.get()).values[0]?.value ?? 0;
+}
+
+const z14 = tileAt(lon0 + 0.007, lat0 + 0.007, 14);
+const url = (t: { z: number; x: number; y: number }) => `${t.z}/${t.x}/${t.y}`;
+
+forEachBackend('tiles', (server, backend) => {
+  before(async function () {
+    this.timeout(60_000);
+    await createTestLayers(server());
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await dropTestLayers(server());
+  });
+
+  it('returns the features of the tile with ids, typed properties and geometry in tile coordinates', async () => {
+    const [w, s, e, n] = square(1, 1);
+    const t = tileAt((w + e) / 2, (s + n) / 2, 14);
+    const r = await get(`${server().url}/tiles/tt_poly/${url(t)}.mvt`);
+    expect(r.status).to.equal(200);
+    expect(r.headers['content-type']).to.equal('application/vnd.mapbox-vector-tile');
+    const layer = decode(tileBytes(r)).layers.tt_poly;
+    expect(layer.extent).to.equal(4096);
+    expect(layer.version).to.equal(2);
+    const byId = new Map<number, ReturnType<typeof layer.feature>>();
+    for (let i = 0; i < layer.length; i++) byId.set(layer.feature(i).id!, layer.feature(i));
+    expect([...byId.keys()]).to.include(7);
+    const f = byId.get(7)!; // cell i=1, j=1
+    expect(f.type).to.equal(3);
+    expect(f.properties).to.deep.equal({
+      [awkward.name]: 'Ô số 7', [awkward.dotted]: 70, [awkward.quoted]: 7.5, [awkward.spaced]: true, [awkward.day]: '2024-01-08',
+    });
+    const [x0, y1] = toTile(w, s, t);
+    const [x1, y0] = toTile(e, n, t);
+    const [bx0, by0, bx1, by1] = f.bbox();
+    for (const [got, want] of [[bx0, x0], [by0, y0], [bx1, x1], [by1, y1]]) expect(Math.abs(got - want)).to.be.below(1.5);
+  });
+
+  it('winds exterior rings with positive area and holes negative (MVT 2.1), so holes stay holes', async () => {
+    // The largest zoom whose one tile holds the whole holed square (106.04..106.05, 21.16..21.17).
+    let z = 16;
+    while (url(tileAt(106.04, 21.16, z)) !== url(tileAt(106.05, 21.17, z))) z--;
+    const t = tileAt(106.045, 21.165, z);
+    const layer = decode(tileBytes(await get(`${server().url}/tiles/tt_poly/${url(t)}.mvt`))).layers.tt_poly;
+    const holed = Array.from({ length: layer.length }, (_, i) => layer.feature(i)).find((f) => f.id === 26)!;
+    const rings = holed.loadGeometry();
+    expect(rings).to.have.length(2);
+    const area = (ring: { x: number; y: number }[]) => ring.reduce((a, p, i) => {
+      const q = ring[(i + 1) % ring.length];
+      return a + (p.x * q.y - q.x * p.y);
+    }, 0) / 2;
+    expect(area(rings[0])).to.be.above(0);
+    expect(area(rings[1])).to.be.below(0);
+    const gj = holed.toGeoJSON(t.x, t.y, t.z);
+    expect(gj.geometry.type).to.equal('Polygon');
+  });
+
+  it('keeps a buffer: a square crossing the tile edge appears in both tiles, clipped to the 64-unit buffer', async () => {
+    // Tile column boundary between the squares: find a square that straddles a z16 tile edge.
+    const t = tileAt(lon0 + 0.001, lat0 + 0.001, 16);
+    const right = { ...t, x: t.x + 1 };
+    const ids = async (tt: typeof t) => {
+      const r = await get(`${server().url}/tiles/tt_poly/${url(tt)}.mvt`);
+      if (r.status === 204) return [];
+      const l = decode(tileBytes(r)).layers.tt_poly;
+      for (let i = 0; i < l.length; i++) {
+        const [minx, miny, maxx, maxy] = l.feature(i).bbox();
+        expect(minx).to.be.at.least(-64);
+        expect(miny).to.be.at.least(-64);
+        expect(maxx).to.be.at.most(4096 + 64);
+        expect(maxy).to.be.at.most(4096 + 64);
+      }
+      return Array.from({ length: l.length }, (_, i) => l.feature(i).id);
+    };
+    const [a, b] = [await ids(t), await ids(right)];
+    const edgeLon = (t.x + 1) / 2 ** 16 * 360 - 180;
+    const [w, , e] = square(0, 0);
+    if (w < edgeLon && e > edgeLon) expect(a).to.include(1) && expect(b).to.include(1);
+    else expect(a.length + b.length).to.be.above(0);
+  });
+
+  it('returns 204 for a tile with no features, and for a zoom below the layer minzoom', async () => {
+    const far = tileAt(0.5, 0.5, 12);
+    const r = await get(`${server().url}/tiles/tt_poly/${url(far)}.mvt`);
+    expect(r.status).to.equal(204);
+    expect(r.body.length).to.equal(0);
+    const low = tileAt(106.05, 21.15, 8);
+    expect((await get(`${server().url}/tiles/tt_lines/${url(low)}.mvt`)).status).to.equal(204);
+  });
+
+  const bad: Array<[string, number, RegExp]> = [
+    ['/tiles/tt_poly/25/0/0.mvt', 400, /z=25/],
+    ['/tiles/tt_poly/3/8/0.mvt', 400, /x=8/],
+    ['/tiles/tt_poly/3/0/9.pbf', 400, /y=9/],
+    ['/tiles/tt_poly/a/0/0.mvt', 400, /z="a"/],
+    ['/tiles/tt_poly/1/-1/0.mvt', 400, /x="-1"/],
+    ['/tiles/tt_poly/1/0/0.png', 400, /\.mvt or \.pbf/],
+    ['/tiles/tt_poly,,tt_lines/1/0/0.mvt', 400, /empty entry/],
+    ['/tiles/tt_poly,tt_poly/1/0/0.mvt', 400, /twice/],
+    ['/tiles/no_such_layer/1/0/0.mvt', 404, /no_such_layer/],
+    ['/tiles/tt_secret/1/0/0.mvt', 404, /tt_secret/],
+    ['/tiles/no_such_layer.json', 404, /no_such_layer/],
+    ['/tiles/tt_poly/1/0/0.mvt?properties=nope', 400, /"nope"/],
+    ["/tiles/tt_poly/1/0/0.mvt?properties=x'%3B%20DROP%20TABLE%20layer_catalog%3B--", 400, /DROP TABLE/],
+    ['/collections/tt_poly/tiles/WorldCRS84Quad/1/0/0', 404, /WorldCRS84Quad/],
+    ['/collections/tt_poly/tiles/WebMercatorQuad/2/4/0', 400, /y=4/],
+  ];
+  for (const [path, status, message] of bad) {
+    it(`answers ${status} with a JSON error naming the culprit for ${path}`, async () => {
+      const r = await get(`${server().url}${path}`);
+      expect(r.status).to.equal(status);
+      const body = JSON.parse(r.body.toString());
+      expect(body.code).to.be.a('string');
+      expect(body.description).to.match(message);
+    });
+  }
+
+  it('sends gzip only to clients that accept it, with Vary, ETag and the layer Cache-Control', async () => {
+    const path = `${server().url}/tiles/tt_points/${url(z14)}.mvt`;
+    const gz = await get(path, { 'Accept-Encoding': 'gzip, deflate' });
+    expect(gz.status).to.equal(200);
+    expect(gz.headers['content-encoding']).to.equal('gzip');
+    expect(gz.headers.vary).to.match(/Accept-Encoding/);
+    expect(gz.headers['cache-control']).to.equal('public, max-age=5');
+    expect(gz.headers['access-control-allow-origin']).to.equal('*');
+    const plain = await get(path);
+    expect(plain.headers['content-encoding']).to.equal(undefined);
+    expect(zlib.gunzipSync(gz.body).equals(plain.body)).to.equal(true);
+    expect(plain.headers.etag).to.equal(gz.headers.etag).and.match(/^"[^"]+"$/);
+  });
+
+  it('answers 304 to If-None-Match with the current ETag', async () => {
+    const path = `${server().url}/tiles/tt_poly/${url(z14)}.mvt`;
+    const first = await get(path);
+    const again = await get(path, { 'If-None-Match': first.headers.etag! });
+    expect(again.status).to.equal(304);
+    expect(again.body.length).to.equal(0);
+    expect((await get(path, { 'If-None-Match': '"other", W/' + first.headers.etag })).status).to.equal(304);
+    expect((await get(path, { 'If-None-Match': '"other"' })).status).to.equal(200);
+  });
+
+  it('builds a composite tile with one MVT layer per source layer, named by layer id', async () => {
+    const t = tileAt(106.045, 21.145, 14);
+    const r = await get(`${server().url}/tiles/tt_poly,tt_lines,tt_points/${url(t)}.pbf`);
+    expect(r.status).to.equal(200);
+    const tile = decode(tileBytes(r));
+    expect(Object.keys(tile.layers).sort()).to.deep.equal(['tt_lines', 'tt_points', 'tt_poly']);
+    expect(tile.layers.tt_lines.feature(0).type).to.equal(2);
+    expect(tile.layers.tt_points.feature(0).type).to.equal(1);
+  });
+
+  it('carries only the properties asked for with ?properties', async () => {
+    const r = await get(`${server().url}/tiles/tt_poly,tt_lines/${url(z14)}.mvt?properties=${encodeURIComponent(`${awkward.dotted},name`)}`);
+    const tile = decode(tileBytes(r));
+    expect(Object.keys(tile.layers.tt_poly.feature(0).properties)).to.deep.equal([awkward.dotted]);
+    expect(Object.keys(tile.layers.tt_lines.feature(0).properties)).to.deep.equal(['name']);
+    const none = decode(tileBytes(await get(`${server().url}/tiles/tt_poly/${url(z14)}.mvt?properties=`)));
+    expect(none.layers.tt_poly.feature(0).properties).to.deep.equal({});
+  });
+
+  it('clusters points below clusterBelowZoom with a count, and the counts add up to the points', async () => {
+    const t = tileAt(106.045, 21.145, 10);
+    const layer = decode(tileBytes(await get(`${server().url}/tiles/tt_points/${url(t)}.mvt`))).layers.tt_points;
+    expect(layer.length).to.be.below(200);
+    let total = 0;
+    for (let i = 0; i < layer.length; i++) {
+      const p = layer.feature(i).properties;
+      expect(Object.keys(p)).to.deep.equal(['count']);
+      total += p.count as number;
+    }
+    expect(total).to.equal(200);
+    const high = decode(tileBytes(await get(`${server().url}/tiles/tt_points/${url(tileAt(106.045, 21.145, 13))}.mvt`))).layers.tt_points;
+    expect(high.feature(0).properties).to.have.keys('kind', 'height');
+  });
+
+  it('serves TileJSON 3.0.0 with typed fields, zooms, bounds, centre and URLs from the request host', async () => {
+    const r = await get(`${server().url}/tiles/tt_poly,tt_points.json`, { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'maps.example.vn' });
+    expect(r.status).to.equal(200);
+    const tj = JSON.parse(r.body.toString());
+    expect(tj.tilejson).to.equal('3.0.0');
+    expect(tj.tiles).to.deep.equal(['https://maps.example.vn/tiles/tt_poly,tt_points/{z}/{x}/{y}.mvt']);
+    expect(tj.minzoom).to.equal(0);
+    expect(tj.maxzoom).to.equal(16);
+    expect(tj.attribution).to.equal('Test © Ô');
+    expect(tj.bounds[0]).to.be.closeTo(lon0, 1e-6);
+    expect(tj.center).to.have.length(3);
+    const poly = tj.vector_layers.find((v: { id: string }) => v.id === 'tt_poly');
+    expect(poly.fields).to.deep.equal({ [awkward.name]: 'String', [awkward.dotted]: 'Number', [awkward.quoted]: 'Number', [awkward.spaced]: 'Boolean', [awkward.day]: 'String' });
+    expect(poly).to.include({ minzoom: 0, maxzoom: 16 });
+    expect(poly.description).to.be.a('string');
+    const points = tj.vector_layers.find((v: { id: string }) => v.id === 'tt_points');
+    expect(points.fields).to.have.property('count', 'Number');
+    const sel = JSON.parse((await get(`${server().url}/tiles/tt_poly.json?properties=${encodeURIComponent(awkward.dotted)}`)).body.toString());
+    expect(sel.tiles[0]).to.match(/\?properties=a\.b$/);
+    expect(Object.keys(sel.vector_layers[0].fields)).to.deep.equal([awkward.dotted]);
+  });
+
+  it('honours PUBLIC_URL in TileJSON and OGC links', async () => {
+    const config = server().ctx.config;
+    config.publicUrl = 'https://sdi.bacninh.gov.vn/api';
+    try {
+      const tj = JSON.parse((await get(`${server().url}/tiles/tt_poly.json`)).body.toString());
+      expect(tj.tiles[0]).to.equal('https://sdi.bacninh.gov.vn/api/tiles/tt_poly/{z}/{x}/{y}.mvt');
+    } finally {
+      config.publicUrl = '';
+    }
+  });
+
+  it('offers OGC API Tiles: tile matrix sets, tilesets, metadata, and tiles in z/y/x order', async () => {
+    const base = server().url;
+    const list = JSON.parse((await get(`${base}/tileMatrixSets`)).body.toString());
+    expect(list.tileMatrixSets[0].id).to.equal('WebMercatorQuad');
+    const tms = JSON.parse((await get(`${base}/tileMatrixSets/WebMercatorQuad`)).body.toString());
+    expect(tms.tileMatrices).to.have.length(25);
+    expect(tms.tileMatrices[0]).to.include({ id: '0', matrixWidth: 1, cornerOfOrigin: 'topLeft' });
+    expect(tms.tileMatrices[0].scaleDenominator).to.be.closeTo(559082264.028717, 1e-3);
+    const sets = JSON.parse((await get(`${base}/collections/tt_poly/tiles`)).body.toString());
+    const item = sets.tilesets[0].links.find((l: { rel: string }) => l.rel === 'item');
+    expect(item.href).to.equal(`${base}/collections/tt_poly/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}`);
+    const meta = JSON.parse((await get(`${base}/collections/tt_poly/tiles/WebMercatorQuad`)).body.toString());
+    const limits14 = meta.tileMatrixSetLimits.find((l: { tileMatrix: string }) => l.tileMatrix === '14');
+    expect(limits14.minTileCol).to.be.at.most(z14.x);
+    expect(limits14.maxTileRow).to.be.at.least(z14.y);
+    const ogc = await get(`${base}/collections/tt_poly/tiles/WebMercatorQuad/${z14.z}/${z14.y}/${z14.x}`);
+    const xyz = await get(`${base}/tiles/tt_poly/${url(z14)}.mvt`);
+    expect(ogc.status).to.equal(200);
+    expect(ogc.headers.etag).to.equal(xyz.headers.etag);
+    expect((await get(`${base}/collections/tt_secret/tiles`)).status).to.equal(404);
+  });
+
+  it('drops only the cached tiles over an edited area: the edit shows at once, a tile elsewhere stays cached', async () => {
+    const s = server();
+    const here = tileAt(106.041, 21.141, 15);
+    const elsewhere = tileAt(106.049, 21.149, 15);
+    expect(url(here)).to.not.equal(url(elsewhere));
+    const ids = async (t: typeof here) => {
+      const r = await get(`${s.url}/tiles/tt_poly/${url(t)}.mvt`);
+      if (r.status === 204) return [];
+      const l = decode(tileBytes(r)).layers.tt_poly;
+      return Array.from({ length: l.length }, (_, i) => l.feature(i).id);
+    };
+    expect(await ids(here)).to.not.include(1000);
+    await ids(elsewhere);
+    const service = tileService(s.ctx);
+    const key = (t: typeof here) => service.key({ layers: [s.ctx.catalog.get('tt_poly', null)], coord: t });
+    expect(service.cache.get(key(here))).to.not.equal(undefined);
+    await s.ctx.db.rows(`INSERT INTO ${quoteIdent(polyTable)} (id, ${quoteIdent(awkward.name)}, geom)
+      VALUES (1000, 'mới', ST_MakeEnvelope(106.0405, 21.1405, 106.0412, 21.1412, 4326))`);
+    await until('the edited tile to leave the cache', () => service.cache.get(key(here)) === undefined);
+    expect(await ids(here)).to.include(1000);
+    const before = await hits(s);
+    await ids(elsewhere);
+    expect(await hits(s)).to.equal(before + 1);
+    await s.ctx.db.rows(`UPDATE ${quoteIdent(polyTable)} SET geom = ST_Translate(geom, 0.008, 0.008) WHERE id = 1000`);
+    await until('the update to invalidate the old place', () => service.cache.get(key(here)) === undefined);
+    expect(await ids(here)).to.not.include(1000);
+    expect(await ids(elsewhere)).to.include(1000);
+    await s.ctx.db.rows(`DELETE FROM ${quoteIdent(polyTable)} WHERE id = 1000`);
+    await until('the delete to invalidate', () => service.cache.get(key(elsewhere)) === undefined);
+    expect(await ids(elsewhere)).to.not.include(1000);
+  });
+
+  it('drops every cached tile of a layer when its data version changes', async () => {
+    const s = server();
+    const service = tileService(s.ctx);
+    await get(`${s.url}/tiles/tt_lines/${url(z14)}.mvt`);
+    const oldKey = service.key({ layers: [s.ctx.catalog.get('tt_lines', null)], coord: z14 });
+    expect(service.cache.get(oldKey)).to.not.equal(undefined);
+    await s.ctx.db.rows(`UPDATE layer_catalog SET data_version = data_version + 1 WHERE id = 'tt_lines'`);
+    await s.ctx.catalog.load();
+    expect(service.cache.get(oldKey)).to.equal(undefined);
+  });
+
+  it('answers 503 naming the layer and tile when a tile passes TILE_TIMEOUT_MS, and stays healthy', async function () {
+    this.timeout(30_000);
+    const s = server();
+    const before = s.ctx.config.tileTimeoutMs;
+    s.ctx.config.tileTimeoutMs = 300;
+    try {
+      const r = await get(`${s.url}/tiles/tt_slow/${url(z14)}.mvt`);
+      expect(r.status).to.equal(503);
+      const body = JSON.parse(r.body.toString());
+      expect(body.code).to.equal('TileTimeout');
+      expect(body.description).to.contain('tt_slow').and.contain(url(z14));
+      expect(r.headers['retry-after']).to.equal('5');
+    } finally {
+      s.ctx.config.tileTimeoutMs = before;
+    }
+    if (backend === 'embedded') await new Promise((r) => setTimeout(r, 1600)); // the embedded query runs to its end
+    expect((await get(`${s.url}/health`)).status).to.equal(200);
+    expect((await get(`${s.url}/tiles/tt_poly/${url(tileAt(106.045, 21.145, 13))}.mvt`)).status).to.equal(200);
+  });
+
+  it('answers 500 naming the layer, tile and setting when a tile has more features than TILE_MAX_FEATURES', async () => {
+    const s = server();
+    const before = s.ctx.config.tileMaxFeatures;
+    s.ctx.config.tileMaxFeatures = 5;
+    try {
+      const t = tileAt(106.045, 21.145, 16);
+      const r = await get(`${s.url}/tiles/tt_points/${url({ ...t, z: 13, x: t.x >> 3, y: t.y >> 3 })}.mvt?properties=kind`);
+      expect(r.status).to.equal(500);
+      expect(JSON.parse(r.body.toString()).description).to.contain('tt_points').and.contain('TILE_MAX_FEATURES');
+    } finally {
+      s.ctx.config.tileMaxFeatures = before;
+    }
+  });
+
+  if (backend === 'server') {
+    it('cancels the database query when the client disconnects', async function () {
+      this.timeout(20_000);
+      const s = server();
+      const t = tileAt(106.045, 21.145, 12);
+      const req = http.get(`${s.url}/tiles/tt_slow/${url(t)}.mvt`);
+      req.on('error', () => undefined);
+      const running = async () => (await s.ctx.db.rows<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%tt_slow%' AND state = 'active' AND pid <> pg_backend_pid()`,
+      ))[0].n;
+      await until('the tile query to start', async () => (await running()) > 0);
+      req.destroy();
+      await until('the tile query to be cancelled', async () => (await running()) === 0, 1200);
+    });
+
+    it('gives the same features from ST_AsMVT and from the Node encoder', async () => {
+      const s = server();
+      const renderer = tileService(s.ctx).renderer;
+      const layers = ['tt_poly', 'tt_lines', 'tt_points'].map((id) => s.ctx.catalog.get(id, null));
+      for (const z of [9, 11, 13, 14, 15, 16]) {
+        const coord = tileAt(106.045, 21.15, z);
+        const a = decode(await renderer.tile({ layers, coord }, undefined, 'mvt'));
+        const b = decode(await renderer.tile({ layers, coord }, undefined, 'node'));
+        expect(Object.keys(b.layers).sort(), `z${z} layers`).to.deep.equal(Object.keys(a.layers).sort());
+        for (const name of Object.keys(a.layers)) compareLayers(a.layers[name], b.layers[name], `${name} z${z}`);
+      }
+    });
+  }
+});
+
+type DecodedLayer = VectorTile['layers'][string];
+
+/** Same ids, types, properties; bounding boxes within 2 tile units; same ring winding. */
+export function compareLayers(a: DecodedLayer, b: DecodedLayer, what: string): void {
+  const features = (l: DecodedLayer) => new Map(Array.from({ length: l.length }, (_, i) => l.feature(i)).map((f) => [f.id, f]));
+  const fa = features(a);
+  const fb = features(b);
+  expect([...fb.keys()].sort(), `${what}: feature ids`).to.deep.equal([...fa.keys()].sort());
+  for (const [id, f] of fa) {
+    const g = fb.get(id)!;
+    expect(g.type, `${what} #${id} type`).to.equal(f.type);
+    expect(g.properties, `${what} #${id} properties`).to.deep.equal(f.properties);
+    const ba = f.bbox();
+    const bb = g.bbox();
+    for (let i = 0; i < 4; i++) expect(Math.abs(ba[i] - bb[i]), `${what} #${id} bbox[${i}]`).to.be.at.most(2);
+    if (f.type === 3) {
+      const sign = (ring: { x: number; y: number }[]) => Math.sign(ring.reduce((s, p, i) => s + p.x * ring[(i + 1) % ring.length].y - ring[(i + 1) % ring.length].x * p.y, 0));
+      expect(sign(g.loadGeometry()[0]), `${what} #${id} winding`).to.equal(sign(f.loadGeometry()[0]));
+    }
+  }
+}
