@@ -1,7 +1,221 @@
-/** Placeholder router: replaced by its issue's implementation. */
-import { Router } from 'express';
+/**
+ * OGC API Features (Parts 1, 2, 3): landing page, conformance, OpenAPI, collections, items, one item, queryables.
+ * Thin handlers: parse -> catalog.get -> FeatureService -> write. Mounted last, after the other routers.
+ */
+import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context.ts';
+import type { Layer } from '../catalog/catalog.ts';
+import { principalOf } from './auth.ts';
+import { InvalidParameterError, NotFoundError } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
+import { conformanceClasses } from '../features/conformance.ts';
+import { describeCollection, describeCollections, mediaTypes } from '../features/collections.ts';
+import { queryablesSchema } from '../features/queryables.ts';
+import { parseItemsQuery, parseInteger, single, type ItemsQuery } from '../features/params.ts';
+import { parseCrsParam, contentCrsHeader } from '../features/crs.ts';
+import { FeatureService, type MatchCount } from '../features/service.ts';
+import { writeCsv, writeFeatureCollection } from '../features/write.ts';
+import { apiUrl, formatLinks, pageLinks, type Link } from '../features/links.ts';
+import { collectionHtml, collectionsHtml, itemHtml, itemsHtml, landingHtml } from '../features/html.ts';
 
-export function createOgcRouter(_ctx: AppContext): Router {
-  return Router();
+/** Output formats of OGC resources, chosen by `f` or the Accept header. */
+type Format = 'json' | 'html' | 'csv';
+
+const formatAliases: Record<string, Format> = { json: 'json', geojson: 'json', html: 'html', csv: 'csv' };
+
+/** `f` wins; otherwise Accept (browsers ask for text/html first; GDAL, QGIS and curl get JSON). */
+export function negotiate(req: Request, allowed: readonly Format[]): Format {
+  const f = single(req.query as Record<string, unknown>, 'f');
+  if (f !== undefined) {
+    const format = formatAliases[f.toLowerCase()];
+    if (!format || !allowed.includes(format)) {
+      throw new InvalidParameterError(`parameter "f": ${JSON.stringify(f.slice(0, 20))} is not one of ${allowed.join(', ')}`);
+    }
+    return format;
+  }
+  const types: Record<Format, string[]> = { json: [mediaTypes.json, mediaTypes.geojson], html: [mediaTypes.html], csv: [mediaTypes.csv] };
+  const best = req.accepts(allowed.flatMap((a) => types[a]));
+  if (!best) return allowed[0];
+  return (Object.keys(types) as Format[]).find((k) => types[k].includes(best)) ?? allowed[0];
+}
+
+/** The public base URL of the API (PUBLIC_URL, else scheme://host of the request). */
+export function baseUrl(ctx: AppContext, req: Request): string {
+  return ctx.config.publicUrl || `${req.protocol}://${req.get('host')}`;
+}
+
+/** The raw query of the request, parameters in the order the client sent them. */
+function rawQuery(req: Request): URLSearchParams {
+  return new URL(req.originalUrl, 'http://localhost').searchParams;
+}
+
+/** An AbortSignal that fires when the client goes away before the response is complete. */
+function clientGone(res: Response): AbortSignal {
+  const ac = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  return ac.signal;
+}
+
+function allowOnly(req: Request, names: readonly string[]): void {
+  for (const name of Object.keys(req.query)) {
+    if (!names.includes(name)) throw new InvalidParameterError(`parameter "${name.slice(0, 64)}" is unknown for ${req.path}`);
+  }
+}
+
+/** The router of the OGC API Features resources. */
+export function createOgcRouter(ctx: AppContext): Router {
+  const router = Router();
+  const features = new FeatureService(ctx.db);
+  const jsonHtml: readonly Format[] = ['json', 'html'];
+
+  router.get('/', (req, res) => {
+    allowOnly(req, ['f']);
+    const format = negotiate(req, jsonHtml);
+    const base = baseUrl(ctx, req);
+    const links: Link[] = [
+      ...formatLinks(base, '/', rawQuery(req), format, [
+        { f: 'json', type: mediaTypes.json, title: 'this document' },
+        { f: 'html', type: mediaTypes.html, title: 'this document as HTML' },
+      ]),
+      { href: apiUrl(base, '/api'), rel: 'service-desc', type: mediaTypes.openapi, title: 'the API definition (OpenAPI 3.0)' },
+      { href: apiUrl(base, '/conformance'), rel: 'conformance', type: mediaTypes.json, title: 'conformance classes' },
+      { href: apiUrl(base, '/collections'), rel: 'data', type: mediaTypes.json, title: 'layers (collections)' },
+      { href: apiUrl(base, '/tileMatrixSets'), rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes', type: mediaTypes.json, title: 'tile matrix sets' },
+      { href: apiUrl(base, '/viewer/'), rel: 'service-doc', type: mediaTypes.html, title: 'map viewer' },
+      { href: apiUrl(base, '/search'), rel: 'search', type: mediaTypes.json, title: 'search places, administrative units and layers (?q=)' },
+    ];
+    const title = 'Bắc Ninh spatial data infrastructure';
+    const description = 'Vector tiles, OGC API Features and spatial queries over the layers of Bắc Ninh province (PostGIS).';
+    if (format === 'html') {
+      res.type('html').send(landingHtml(title, description, links));
+      return;
+    }
+    res.json({ title, description, links });
+  });
+
+  router.get('/conformance', (req, res) => {
+    allowOnly(req, ['f']);
+    negotiate(req, ['json']);
+    res.json({ conformsTo: conformanceClasses });
+  });
+
+  router.get('/api', (req, res) => {
+    allowOnly(req, ['f']);
+    negotiate(req, ['json']);
+    res.type(mediaTypes.openapi).send(JSON.stringify(openApiDocument(baseUrl(ctx, req), ctx.config.itemsMaxLimit)));
+  });
+
+  router.get('/collections', (req, res) => {
+    allowOnly(req, ['f']);
+    const format = negotiate(req, jsonHtml);
+    const layers = ctx.catalog.list(principalOf(res));
+    if (format === 'html') {
+      res.type('html').send(collectionsHtml(layers));
+      return;
+    }
+    res.json(describeCollections(layers, baseUrl(ctx, req)));
+  });
+
+  router.get('/collections/:layer', (req, res) => {
+    allowOnly(req, ['f']);
+    const format = negotiate(req, jsonHtml);
+    const layer = ctx.catalog.get(req.params.layer, principalOf(res));
+    const doc = describeCollection(layer, baseUrl(ctx, req));
+    if (format === 'html') {
+      res.type('html').send(collectionHtml(layer, doc.links as Link[]));
+      return;
+    }
+    res.json(doc);
+  });
+
+  router.get('/collections/:layer/queryables', (req, res) => {
+    allowOnly(req, ['f']);
+    negotiate(req, ['json']);
+    const layer = ctx.catalog.get(req.params.layer, principalOf(res));
+    const base = baseUrl(ctx, req);
+    res.type(mediaTypes.schema).send(JSON.stringify(queryablesSchema(layer, apiUrl(base, `/collections/${encodeURIComponent(layer.id)}/queryables`))));
+  });
+
+  router.get('/collections/:layer/items', async (req, res) => {
+    const layer = ctx.catalog.get(req.params.layer, principalOf(res));
+    const format = negotiate(req, ['json', 'html', 'csv']);
+    const q = parseItemsQuery(layer, req.query as Record<string, unknown>, ctx.config.itemsMaxLimit);
+    const signal = clientGone(res);
+    if (format === 'csv') {
+      res.setHeader('Content-Crs', contentCrsHeader(q.crs));
+      res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${layer.id}.csv"`);
+      await writeCsv(res, q.properties.map((c) => c.name), features.csvRows(layer, q, signal));
+      return;
+    }
+    const matched = await features.count(layer, q, signal);
+    if (format === 'html') {
+      await sendItemsHtml(req, res, layer, q, matched, signal);
+      return;
+    }
+    res.status(200).type(mediaTypes.geojson).setHeader('Content-Crs', contentCrsHeader(q.crs));
+    const base = baseUrl(ctx, req);
+    const path = `/collections/${encodeURIComponent(layer.id)}/items`;
+    const query = rawQuery(req);
+    await writeFeatureCollection(
+      res,
+      { numberMatched: matched.value, numberMatchedMethod: matched.method, timeStamp: new Date().toISOString() },
+      features.features(layer, q, signal),
+      (numberReturned) => ({
+        numberReturned,
+        links: [
+          ...formatLinks(base, path, query, 'json', [
+            { f: 'json', type: mediaTypes.geojson, title: 'this page' },
+            { f: 'html', type: mediaTypes.html, title: 'this page as HTML' },
+            { f: 'csv', type: mediaTypes.csv, title: 'this page as CSV' },
+          ]),
+          ...pageLinks(base, path, query, pageState(q, numberReturned, matched), mediaTypes.geojson),
+          { href: apiUrl(base, `/collections/${encodeURIComponent(layer.id)}`), rel: 'collection', type: mediaTypes.json, title: layer.title },
+        ],
+      }),
+    );
+  });
+
+  async function sendItemsHtml(req: Request, res: Response, layer: Layer, q: ItemsQuery, matched: MatchCount, signal: AbortSignal): Promise<void> {
+    const list = [];
+    for await (const f of features.features(layer, q, signal)) list.push(JSON.parse(f));
+    const base = baseUrl(ctx, req);
+    const path = `/collections/${encodeURIComponent(layer.id)}/items`;
+    const links = pageLinks(base, path, rawQuery(req), pageState(q, list.length, matched), mediaTypes.html);
+    res.type('html').send(itemsHtml(layer, q.properties.map((c) => c.name), list, matched.value, links));
+  }
+
+  router.get('/collections/:layer/items/:id', async (req, res) => {
+    allowOnly(req, ['f', 'crs']);
+    const layer = ctx.catalog.get(req.params.layer, principalOf(res));
+    const format = negotiate(req, jsonHtml);
+    const crs = parseCrsParam('crs', single(req.query as Record<string, unknown>, 'crs'));
+    const notFound = new NotFoundError(`layer "${layer.id}" has no feature with id ${JSON.stringify(req.params.id.slice(0, 40))}`);
+    if (!/^\d{1,15}$/.test(req.params.id)) throw notFound;
+    const id = parseInteger('id', req.params.id, 0, 0, Number.MAX_SAFE_INTEGER);
+    const feature = await features.feature(layer, id, crs, clientGone(res));
+    if (feature === null) throw notFound;
+    if (format === 'html') {
+      res.type('html').send(itemHtml(layer, JSON.parse(feature)));
+      return;
+    }
+    const base = baseUrl(ctx, req);
+    const path = `/collections/${encodeURIComponent(layer.id)}/items/${id}`;
+    const links = [
+      ...formatLinks(base, path, rawQuery(req), 'json', [
+        { f: 'json', type: mediaTypes.geojson, title: 'this feature' },
+        { f: 'html', type: mediaTypes.html, title: 'this feature as HTML' },
+      ]),
+      { href: apiUrl(base, `/collections/${encodeURIComponent(layer.id)}`), rel: 'collection', type: mediaTypes.json, title: layer.title },
+    ];
+    res.status(200).type(mediaTypes.geojson).setHeader('Content-Crs', contentCrsHeader(crs));
+    res.send(`${feature.slice(0, -1)},"links":${JSON.stringify(links)}}`);
+  });
+
+  return router;
+}
+
+function pageState(q: ItemsQuery, numberReturned: number, matched: MatchCount) {
+  return { offset: q.offset, limit: q.limit, numberReturned, numberMatchedExact: matched.method === 'exact' ? matched.value : null };
 }

@@ -1,7 +1,139 @@
-/** Placeholder router: replaced by its issue's implementation. */
-import { Router } from 'express';
+/**
+ * Spatial queries for planners (`/query/...`) and name search (`/search`). JSON in and out; GeoJSON geometry in
+ * EPSG:4326. Thin handlers: parse -> catalog.get -> QueryService / SearchService -> write.
+ */
+import express, { Router, type Response } from 'express';
 import type { AppContext } from '../context.ts';
+import type { Layer } from '../catalog/catalog.ts';
+import type { LayerColumn } from '../catalog/definition.ts';
+import { principalOf } from './auth.ts';
+import { InvalidParameterError } from './errors.ts';
+import { QueryService, type FeatureCollectionText } from '../query/service.ts';
+import { allowOnlyParams, parseList, parseLonLat, parseNumber } from '../query/params.ts';
+import { parseBodyGeometry } from '../query/geometry.ts';
+import { SearchService } from '../search/service.ts';
+import { single } from '../features/params.ts';
 
-export function createQueryRouter(_ctx: AppContext): Router {
-  return Router();
+/** Largest JSON body of POST /query/* (a 50,000-vertex polygon is about 1.5 MB). */
+export const queryBodyLimit = '4mb';
+
+/** Most features one layer contributes to an identify answer. */
+const identifyPerLayer = 50;
+
+function sendCollection(res: Response, fc: FeatureCollectionText): void {
+  res.status(200).type('application/geo+json').send(fc.json);
+}
+
+function clientGone(res: Response): AbortSignal {
+  const ac = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  return ac.signal;
+}
+
+/** The JSON object of a POST body, or a 400 when the body is missing or not an object. */
+function bodyObject(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new InvalidParameterError('the request body must be a JSON object (Content-Type: application/json)');
+  }
+  return body as Record<string, unknown>;
+}
+
+function bodyString(body: Record<string, unknown>, name: string): string {
+  const v = body[name];
+  if (typeof v !== 'string' || v === '') throw new InvalidParameterError(`field "${name}" is required and must be a string`);
+  return v;
+}
+
+function bodyLimit(body: Record<string, unknown>, max: number): number {
+  const v = body.limit;
+  if (v === undefined) return Math.min(1000, max);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new InvalidParameterError(`field "limit": must be a whole number from 1 to ${max}`);
+  return v;
+}
+
+/** groupBy: a column name or a list of up to 4, each a column of the layer. */
+function parseGroupBy(layer: Layer, value: unknown): LayerColumn[] {
+  if (value === undefined || value === null) return [];
+  const names = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(names) || names.length > 4 || !names.every((n) => typeof n === 'string')) {
+    throw new InvalidParameterError('field "groupBy": a property name or a list of at most 4 property names');
+  }
+  return [...new Set(names as string[])].map((n) => {
+    const column = layer.column(n);
+    if (!column) throw new InvalidParameterError(`field "groupBy": layer "${layer.id}" has no property ${JSON.stringify(n.slice(0, 64))}`);
+    return column;
+  });
+}
+
+/** The router of /query/* and /search. */
+export function createQueryRouter(ctx: AppContext): Router {
+  const router = Router();
+  const queries = new QueryService(ctx.db);
+  const search = new SearchService(ctx.db, ctx.catalog);
+  const json = express.json({ limit: queryBodyLimit });
+  const maxLimit = ctx.config.itemsMaxLimit;
+
+  router.get('/query/identify', async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    allowOnlyParams(query, ['lon', 'lat', 'layers', 'tolerance_m'], req.path);
+    const at = parseLonLat(query);
+    const tolerance = parseNumber(query, 'tolerance_m', 0, 5000, 10);
+    const ids = parseList(query, 'layers', 100);
+    const principal = principalOf(res);
+    const layers = ids ? ids.map((id) => ctx.catalog.get(id, principal)) : ctx.catalog.list(principal);
+    sendCollection(res, await queries.identify(layers, at, tolerance, identifyPerLayer, clientGone(res)));
+  });
+
+  router.get('/query/nearest', async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    allowOnlyParams(query, ['layer', 'lon', 'lat', 'k'], req.path);
+    const layer = ctx.catalog.get(single(query, 'layer') ?? '', principalOf(res));
+    const at = parseLonLat(query);
+    const k = parseNumber(query, 'k', 1, 1000, 5);
+    if (!Number.isInteger(k)) throw new InvalidParameterError(`parameter "k": ${k} is not a whole number`);
+    sendCollection(res, await queries.nearest(layer, at, k, clientGone(res)));
+  });
+
+  router.get('/query/within', async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    allowOnlyParams(query, ['layer', 'lon', 'lat', 'radius_m', 'limit'], req.path);
+    const layer = ctx.catalog.get(single(query, 'layer') ?? '', principalOf(res));
+    const at = parseLonLat(query);
+    const radius = parseNumber(query, 'radius_m', 0, 100_000);
+    if (radius <= 0) throw new InvalidParameterError('parameter "radius_m": must be greater than 0');
+    const limit = parseNumber(query, 'limit', 1, maxLimit, Math.min(1000, maxLimit));
+    if (!Number.isInteger(limit)) throw new InvalidParameterError(`parameter "limit": ${limit} is not a whole number`);
+    sendCollection(res, await queries.within(layer, at, radius, limit, clientGone(res)));
+  });
+
+  router.post('/query/intersects', json, async (req, res) => {
+    const body = bodyObject(req.body);
+    const layer = ctx.catalog.get(bodyString(body, 'layer'), principalOf(res));
+    const geometry = parseBodyGeometry(body.geometry);
+    sendCollection(res, await queries.intersects(layer, geometry, bodyLimit(body, maxLimit), clientGone(res)));
+  });
+
+  router.post('/query/summary', json, async (req, res) => {
+    const body = bodyObject(req.body);
+    const layer = ctx.catalog.get(bodyString(body, 'layer'), principalOf(res));
+    const geometry = parseBodyGeometry(body.geometry);
+    const groupBy = parseGroupBy(layer, body.groupBy);
+    res.json(await queries.summary(layer, geometry, groupBy, clientGone(res)));
+  });
+
+  router.get('/search', async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    allowOnlyParams(query, ['q', 'limit'], req.path);
+    const q = single(query, 'q');
+    if (q === undefined || q.trim() === '') throw new InvalidParameterError('parameter "q" is required: the name to look for');
+    if (q.length > 200) throw new InvalidParameterError('parameter "q": at most 200 characters');
+    const limit = parseNumber(query, 'limit', 1, 100, 20);
+    if (!Number.isInteger(limit)) throw new InvalidParameterError(`parameter "limit": ${limit} is not a whole number`);
+    const found = await search.search(q, principalOf(res), limit, clientGone(res));
+    res.json({ query: q, normalized: found.normalized, numberReturned: found.results.length, results: found.results });
+  });
+
+  return router;
 }

@@ -1,0 +1,73 @@
+/**
+ * Collection metadata of OGC API Features (Parts 1 and 2): extent in CRS84 from the catalog bounds, the CRS list,
+ * the storage CRS, links to items, queryables and tiles. Pure.
+ */
+import type { Layer } from '../catalog/catalog.ts';
+import { CRS84_URI } from '../crs/registry.ts';
+import { supportedCrsUris } from './crs.ts';
+import { apiUrl, type Link } from './links.ts';
+
+/** Media types we write. */
+export const mediaTypes = {
+  json: 'application/json',
+  geojson: 'application/geo+json',
+  html: 'text/html',
+  csv: 'text/csv',
+  schema: 'application/schema+json',
+  openapi: 'application/vnd.oai.openapi+json;version=3.0',
+  mvt: 'application/vnd.mapbox-vector-tile',
+} as const;
+
+/** The collection document of one layer. `base` is the API's public URL (no trailing slash). */
+export function describeCollection(layer: Layer, base: string): Record<string, unknown> {
+  const path = `/collections/${encodeURIComponent(layer.id)}`;
+  const links: Link[] = [
+    { href: apiUrl(base, path), rel: 'self', type: mediaTypes.json, title: 'this collection' },
+    { href: apiUrl(base, path, new URLSearchParams({ f: 'html' })), rel: 'alternate', type: mediaTypes.html, title: 'this collection as HTML' },
+    { href: apiUrl(base, `${path}/items`), rel: 'items', type: mediaTypes.geojson, title: 'features (GeoJSON)' },
+    { href: apiUrl(base, `${path}/items`, new URLSearchParams({ f: 'html' })), rel: 'items', type: mediaTypes.html, title: 'features (HTML)' },
+    { href: apiUrl(base, `${path}/items`, new URLSearchParams({ f: 'csv' })), rel: 'items', type: mediaTypes.csv, title: 'features (CSV, WKT geometry)' },
+    { href: apiUrl(base, `${path}/queryables`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/queryables', type: mediaTypes.schema, title: 'queryable properties' },
+    { href: apiUrl(base, `${path}/tiles`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector', type: mediaTypes.json, title: 'vector tilesets (OGC API Tiles)' },
+    { href: apiUrl(base, `/tiles/${encodeURIComponent(layer.id)}.json`), rel: 'describedby', type: mediaTypes.json, title: 'TileJSON 3.0.0' },
+    { href: apiUrl(base, `/tiles/${encodeURIComponent(layer.id)}/{z}/{x}/{y}.mvt`), rel: 'item', type: mediaTypes.mvt, title: 'vector tiles', templated: true },
+  ];
+  if (layer.licence) links.push({ href: apiUrl(base, path), rel: 'license', type: mediaTypes.json, title: layer.licence });
+  return {
+    id: layer.id,
+    title: layer.title,
+    title_vi: layer.titleVi,
+    description: layer.description,
+    keywords: layer.keywords,
+    attribution: layer.attribution,
+    itemType: 'feature',
+    extent: {
+      spatial: {
+        // CRS84 (lon/lat): the catalog keeps bounds in EPSG:4326 longitude first, the same numbers.
+        bbox: [layer.bounds ?? [-180, -90, 180, 90]],
+        crs: CRS84_URI,
+      },
+    },
+    crs: supportedCrsUris,
+    storageCrs: CRS84_URI,
+    geometryType: layer.geometryType,
+    group: layer.group,
+    sortOrder: layer.sortOrder,
+    minzoom: layer.minzoom,
+    maxzoom: layer.maxzoom,
+    properties: layer.columns.map((c) => ({ name: c.name, type: c.type, label: c.label })),
+    links,
+  };
+}
+
+/** The /collections document: every layer the caller may read. */
+export function describeCollections(layers: readonly Layer[], base: string): Record<string, unknown> {
+  return {
+    links: [
+      { href: apiUrl(base, '/collections'), rel: 'self', type: mediaTypes.json, title: 'collections' },
+      { href: apiUrl(base, '/collections', new URLSearchParams({ f: 'html' })), rel: 'alternate', type: mediaTypes.html, title: 'collections as HTML' },
+    ],
+    crs: supportedCrsUris,
+    collections: layers.map((l) => describeCollection(l, base)),
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * HTML pages of the OGC API for people with a browser: landing page, collections, one collection, features.
+ * Plain server-rendered HTML; every value from the data is escaped.
+ */
+import type { Layer } from '../catalog/catalog.ts';
+import type { Link } from './links.ts';
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}code{background:#f4f4f4}</style>
+</head><body>
+<nav><a href="/">Home</a> · <a href="/collections?f=html">Collections</a> · <a href="/viewer/">Map viewer</a> · <a href="/api">API (OpenAPI)</a></nav>
+${body}
+</body></html>`;
+}
+
+function linkList(links: readonly Link[]): string {
+  return `<ul>${links.map((l) => `<li><a href="${escapeHtml(l.href)}">${escapeHtml(l.title ?? l.rel)}</a> <small>(${escapeHtml(l.rel)}${l.type ? `, ${escapeHtml(l.type)}` : ''})</small></li>`).join('')}</ul>`;
+}
+
+/** The landing page: what this service is, the viewer, and the API links. */
+export function landingHtml(title: string, description: string, links: readonly Link[]): string {
+  return page(
+    title,
+    `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(description)}</p>
+<p><a href="/viewer/"><strong>Open the map viewer</strong></a></p>
+<h2>Links</h2>${linkList(links)}`,
+  );
+}
+
+/** The list of collections. */
+export function collectionsHtml(layers: readonly Layer[]): string {
+  const rows = layers
+    .map(
+      (l) =>
+        `<tr><td><a href="/collections/${encodeURIComponent(l.id)}?f=html">${escapeHtml(l.id)}</a></td><td>${escapeHtml(l.title)}</td><td>${escapeHtml(l.titleVi)}</td><td>${escapeHtml(l.geometryType)}</td></tr>`,
+    )
+    .join('');
+  return page('Collections', `<h1>Collections</h1><table><tr><th>id</th><th>title</th><th>tên</th><th>geometry</th></tr>${rows}</table>`);
+}
+
+/** One collection: description, extent, properties, links. */
+export function collectionHtml(layer: Layer, links: readonly Link[]): string {
+  const props = layer.columns
+    .map((c) => `<tr><td><code>${escapeHtml(c.name)}</code></td><td>${escapeHtml(c.type)}</td><td>${escapeHtml(c.label.en)}</td><td>${escapeHtml(c.label.vi)}</td></tr>`)
+    .join('');
+  return page(
+    layer.title,
+    `<h1>${escapeHtml(layer.title)}</h1><p>${escapeHtml(layer.titleVi)}</p><p>${escapeHtml(layer.description)}</p>
+<p>Extent (CRS84): ${escapeHtml(layer.bounds ? layer.bounds.join(', ') : 'empty')}</p>
+<p><a href="/collections/${encodeURIComponent(layer.id)}/items?f=html">Browse features</a> · <a href="/viewer/#${encodeURIComponent(layer.id)}">Show on the map</a></p>
+<h2>Properties</h2><table><tr><th>name</th><th>type</th><th>label</th><th>nhãn</th></tr>${props}</table>
+<h2>Links</h2>${linkList(links)}`,
+  );
+}
+
+interface HtmlFeature {
+  id: number;
+  geometry: { type: string } | null;
+  properties: Record<string, unknown>;
+}
+
+/** A page of features as a table, with the paging links. */
+export function itemsHtml(layer: Layer, columns: readonly string[], features: readonly HtmlFeature[], matched: number, links: readonly Link[]): string {
+  const head = ['id', ...columns, 'geometry'].map((c) => `<th>${escapeHtml(c)}</th>`).join('');
+  const rows = features
+    .map(
+      (f) =>
+        `<tr><td><a href="/collections/${encodeURIComponent(layer.id)}/items/${f.id}?f=html">${f.id}</a></td>${columns.map((c) => `<td>${escapeHtml(f.properties[c])}</td>`).join('')}<td>${escapeHtml(f.geometry?.type ?? '')}</td></tr>`,
+    )
+    .join('');
+  return page(
+    `${layer.title}: features`,
+    `<h1>${escapeHtml(layer.title)}</h1><p>${features.length} of ${matched} features</p>
+<table><tr>${head}</tr>${rows}</table>${linkList(links)}`,
+  );
+}
+
+/** One feature: its properties and geometry type. */
+export function itemHtml(layer: Layer, feature: HtmlFeature): string {
+  const rows = Object.entries(feature.properties)
+    .map(([k, v]) => `<tr><th>${escapeHtml(layer.column(k)?.label.en ?? k)}</th><td>${escapeHtml(v)}</td></tr>`)
+    .join('');
+  return page(
+    `${layer.title} ${feature.id}`,
+    `<h1>${escapeHtml(layer.title)}: ${feature.id}</h1><table>${rows}<tr><th>geometry</th><td>${escapeHtml(feature.geometry?.type ?? '')}</td></tr></table>
+<p><a href="/collections/${encodeURIComponent(layer.id)}/items?f=html">All features</a></p>`,
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * Parses the query string of `/collections/{layer}/items` into an ItemsQuery. Pure: every name is checked against
+ * the layer's columns here, so nothing unknown goes further; each failure is a 400 naming the parameter and value.
+ */
+import type { Layer } from '../catalog/catalog.ts';
+import type { LayerColumn } from '../catalog/definition.ts';
+import type { CrsDefinition } from '../crs/registry.ts';
+import { InvalidParameterError } from '../http/errors.ts';
+import { parseBbox, type Bbox } from './bbox.ts';
+import { parseCrsParam } from './crs.ts';
+import { parseFilter, type ParsedFilter } from './filter.ts';
+
+/** One sort key: a column of the layer or the feature id. */
+export interface SortKey {
+  column: string;
+  descending: boolean;
+}
+
+/** A property=value equality filter on a known column; `value` is checked against the column type. */
+export interface EqualityFilter {
+  column: LayerColumn;
+  value: string;
+}
+
+/** A validated items request. Column names in here all come from `layer.columns`. */
+export interface ItemsQuery {
+  limit: number;
+  offset: number;
+  bbox: Bbox | null;
+  /** Output CRS (`crs`), CRS84 by default. */
+  crs: CrsDefinition;
+  /** The properties to return, in the layer's column order. */
+  properties: LayerColumn[];
+  sortby: SortKey[];
+  equals: EqualityFilter[];
+  filter: ParsedFilter | null;
+}
+
+/** Parameters of the items endpoint other than property names. */
+export const itemsParameters = ['f', 'limit', 'offset', 'bbox', 'bbox-crs', 'crs', 'properties', 'sortby', 'filter', 'filter-lang', 'filter-crs'] as const;
+
+/** The default page size (OGC API Features examples and pg_featureserv use 10; 100 suits map clients). */
+export const defaultLimit = 100;
+
+/** The largest offset we accept: deeper pages should use filters (OFFSET scans every skipped row). */
+export const maxOffset = 10_000_000;
+
+/** Reads one string parameter; repeated parameters and nested objects are rejected. */
+export function single(query: Record<string, unknown>, name: string): string | undefined {
+  const v = query[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new InvalidParameterError(`parameter "${name}" must be given once, as a plain value`);
+  return v;
+}
+
+/** Parses a whole number within [min, max]; `fallback` when absent. */
+export function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (!/^\d{1,16}$/.test(value.trim())) {
+    throw new InvalidParameterError(`parameter "${name}": ${JSON.stringify(value.slice(0, 40))} is not a whole number from ${min} to ${max}`);
+  }
+  const n = Number(value.trim());
+  if (n < min || n > max) throw new InvalidParameterError(`parameter "${name}": ${n} is out of range ${min} to ${max}`);
+  return n;
+}
+
+function parseProperties(layer: Layer, value: string | undefined): LayerColumn[] {
+  if (value === undefined) return [...layer.columns];
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!layer.column(name)) {
+      throw new InvalidParameterError(`parameter "properties": layer "${layer.id}" has no property ${JSON.stringify(name.slice(0, 64))}`);
+    }
+  }
+  return layer.columns.filter((c) => names.includes(c.name));
+}
+
+/** Parses `sortby=name,-height` (`+`/`-` prefix; a `+` arrives as a space when not URL-encoded). */
+export function parseSortby(layer: Layer, value: string | undefined): SortKey[] {
+  if (value === undefined || value.trim() === '') return [];
+  const keys = value.split(',').map((raw) => {
+    const s = raw.trim();
+    const descending = s.startsWith('-');
+    const name = s.replace(/^[+-]/, '').trim();
+    if (name !== 'id' && !layer.column(name)) {
+      throw new InvalidParameterError(`parameter "sortby": layer "${layer.id}" has no property ${JSON.stringify(name.slice(0, 64))} to sort by`);
+    }
+    return { column: name, descending };
+  });
+  if (keys.length > 8) throw new InvalidParameterError('parameter "sortby": at most 8 sort keys');
+  return keys;
+}
+
+const valuePatterns: Record<string, RegExp> = {
+  integer: /^[-+]?\d{1,18}$/,
+  number: /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/,
+  boolean: /^(true|false)$/,
+  date: /^\d{4}-\d{2}-\d{2}$/,
+  datetime: /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/,
+};
+
+/** Checks a property=value filter against its column type (the value is bound; this gives a 400, not an SQL error). */
+export function parseEquality(column: LayerColumn, value: string): EqualityFilter {
+  const pattern = valuePatterns[column.type];
+  if (pattern && !pattern.test(value)) {
+    throw new InvalidParameterError(`parameter "${column.name}": ${JSON.stringify(value.slice(0, 64))} is not a valid ${column.type}`);
+  }
+  if (column.type === 'date' && Number.isNaN(Date.parse(value))) {
+    throw new InvalidParameterError(`parameter "${column.name}": ${JSON.stringify(value)} is not a calendar date`);
+  }
+  return { column, value };
+}
+
+/** Parses and validates every items parameter; unknown parameters are a 400 (OGC API Features /req/core/query-param-unknown). */
+export function parseItemsQuery(layer: Layer, query: Record<string, unknown>, maxLimit: number): ItemsQuery {
+  const equals: EqualityFilter[] = [];
+  for (const name of Object.keys(query)) {
+    if ((itemsParameters as readonly string[]).includes(name)) continue;
+    const column = layer.column(name);
+    if (!column) {
+      throw new InvalidParameterError(`parameter "${name.slice(0, 64)}" is unknown: not a parameter of /items and not a property of layer "${layer.id}"`);
+    }
+    equals.push(parseEquality(column, single(query, name) ?? ''));
+  }
+  const bboxCrs = parseCrsParam('bbox-crs', single(query, 'bbox-crs'));
+  const bboxValue = single(query, 'bbox');
+  if (single(query, 'bbox-crs') !== undefined && bboxValue === undefined) {
+    throw new InvalidParameterError('parameter "bbox-crs" needs a "bbox"');
+  }
+  const filterText = single(query, 'filter');
+  const filterLang = single(query, 'filter-lang');
+  const filterCrs = parseCrsParam('filter-crs', single(query, 'filter-crs'));
+  return {
+    limit: parseInteger('limit', single(query, 'limit'), Math.min(defaultLimit, maxLimit), 1, maxLimit),
+    offset: parseInteger('offset', single(query, 'offset'), 0, 0, maxOffset),
+    bbox: bboxValue === undefined ? null : parseBbox(bboxValue, bboxCrs),
+    crs: parseCrsParam('crs', single(query, 'crs')),
+    properties: parseProperties(layer, single(query, 'properties')),
+    sortby: parseSortby(layer, single(query, 'sortby')),
+    equals,
+    filter: filterText === undefined ? null : parseFilter(layer, filterText, filterLang, filterCrs),
+  };
+}

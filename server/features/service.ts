@@ -1,0 +1,75 @@
+/**
+ * The feature service: pages of features, one feature, and numberMatched, for a layer the catalog resolved.
+ * Route handlers call this and never see SQL.
+ */
+import type { Layer } from '../catalog/catalog.ts';
+import type { CrsDefinition } from '../crs/registry.ts';
+import type { Database } from '../db/database.ts';
+import type { ItemsQuery } from './params.ts';
+import { countQuery, csvColumnsSql, estimateQuery, featureJsonSql, featureQuery, isFiltered, pageQuery } from './sql.ts';
+import { streamRows } from './stream.ts';
+
+/** numberMatched and how it was obtained: `exact` (COUNT) or `estimate` (planner statistics, pg_class.reltuples). */
+export interface MatchCount {
+  value: number;
+  method: 'exact' | 'estimate';
+}
+
+/** Unfiltered layers with at least this many rows (by the planner's statistics) get an estimated numberMatched. */
+export const estimateThresholdRows = 100_000;
+
+/** Pages up to this many features are read in one round trip; larger ones go through a cursor. */
+export const streamAboveRows = 1_000;
+
+/** One CSV row: the id, each property as text (null stays null), the geometry as WKT. */
+export interface CsvRow {
+  id: number;
+  values: Array<string | null>;
+  wkt: string | null;
+}
+
+/** Reads features of catalog layers. */
+export class FeatureService {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * numberMatched: exact when the request filters (bbox, property=value, filter) or the table is small; for large
+   * unfiltered tables the planner's estimate, since a full COUNT(*) per page is the slow path (pygeoapi #1969).
+   */
+  async count(layer: Layer, q: ItemsQuery, signal?: AbortSignal): Promise<MatchCount> {
+    if (!isFiltered(q)) {
+      const est = estimateQuery(layer);
+      const [row] = await this.db.cancellableRows<{ n: number }>(est.sql, est.bindings, signal);
+      if (row && row.n >= estimateThresholdRows) return { value: Math.round(row.n), method: 'estimate' };
+    }
+    const c = countQuery(layer, q);
+    const [row] = await this.db.cancellableRows<{ n: number }>(c.sql, c.bindings, signal);
+    return { value: Number(row?.n ?? 0), method: 'exact' };
+  }
+
+  /** The features of one page as GeoJSON Feature texts, in the requested CRS and order. */
+  async *features(layer: Layer, q: ItemsQuery, signal?: AbortSignal): AsyncGenerator<string> {
+    const page = pageQuery(layer, q, featureJsonSql(q.properties, q.crs));
+    if (q.limit <= streamAboveRows) {
+      for (const row of await this.db.cancellableRows<{ f: string }>(page.sql, page.bindings, signal)) yield row.f;
+      return;
+    }
+    for await (const row of streamRows<{ f: string }>(this.db, page.sql, page.bindings, signal)) yield row.f;
+  }
+
+  /** The rows of one page for CSV output. */
+  async *csvRows(layer: Layer, q: ItemsQuery, signal?: AbortSignal): AsyncGenerator<CsvRow> {
+    const page = pageQuery(layer, q, csvColumnsSql(q.properties, q.crs));
+    const names = q.properties.map((_, i) => `c${i}`);
+    for await (const row of streamRows<Record<string, unknown>>(this.db, page.sql, page.bindings, signal)) {
+      yield { id: Number(row.id), values: names.map((n) => (row[n] === null ? null : String(row[n]))), wkt: (row.wkt as string | null) ?? null };
+    }
+  }
+
+  /** One feature as GeoJSON text, or null when the layer has no feature with this id. */
+  async feature(layer: Layer, id: number, crs: CrsDefinition, signal?: AbortSignal): Promise<string | null> {
+    const f = featureQuery(layer, id, crs);
+    const [row] = await this.db.cancellableRows<{ f: string }>(f.sql, f.bindings, signal);
+    return row?.f ?? null;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * SQL of the items endpoint, one builder per clause. Identifiers come only from the catalog (`layer.column`) through
+ * quoteIdent; every value is a bound `?` (cast where PostGIS is overloaded). The layer table is aliased `t`.
+ */
+import type { Layer } from '../catalog/catalog.ts';
+import type { LayerColumn } from '../catalog/definition.ts';
+import type { CrsDefinition } from '../crs/registry.ts';
+import { quoteIdent } from '../sql/identifiers.ts';
+import { splitAntimeridian, type Bbox } from './bbox.ts';
+import { coordinatePrecision, isLatitudeFirst } from './crs.ts';
+import type { EqualityFilter, ItemsQuery, SortKey } from './params.ts';
+import { filterClause } from './filter.ts';
+
+/** A piece of SQL and the values of its `?` placeholders, in order. */
+export interface SqlPart {
+  sql: string;
+  bindings: unknown[];
+}
+
+/** Joins parts with a separator, concatenating their bindings in order. */
+export function joinParts(parts: SqlPart[], separator: string): SqlPart {
+  return { sql: parts.map((p) => p.sql).join(separator), bindings: parts.flatMap((p) => p.bindings) };
+}
+
+/** `t."column"` for a column the catalog knows (or the `id` key every layer table has). */
+export function columnSql(name: string): string {
+  return `t.${quoteIdent(name)}`;
+}
+
+/**
+ * A box as an EPSG:4326 polygon. A box in another CRS is densified (33 points a side) before it is transformed,
+ * so its curved edges in EPSG:4326 are followed to well under a metre; the envelope is transformed, not the
+ * column, so the GiST index on `geom` is used.
+ */
+export function envelopeSql(box: [number, number, number, number], crs: CrsDefinition): SqlPart {
+  if (crs.srid === 4326) {
+    return { sql: 'ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, 4326)', bindings: [...box] };
+  }
+  const step = Math.max(box[2] - box[0], box[3] - box[1]) / 32 || 1;
+  return {
+    sql: 'ST_Transform(ST_Segmentize(ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, ?::int), ?::float8), 4326)',
+    bindings: [...box, crs.srid, step],
+  };
+}
+
+/** bbox: features whose geometry intersects the box (both halves of a box across the antimeridian). */
+export function bboxClause(bbox: Bbox): SqlPart {
+  const parts = splitAntimeridian(bbox).map((box) => {
+    const env = envelopeSql(box, bbox.crs);
+    return { sql: `ST_Intersects(t.geom, ${env.sql})`, bindings: env.bindings };
+  });
+  return parts.length === 1 ? parts[0] : { ...joinParts(parts, ' OR '), sql: `(${parts.map((p) => p.sql).join(' OR ')})` };
+}
+
+/** The cast that makes a bound text value comparable with a column of this type. */
+export function valueCast(column: LayerColumn): string {
+  switch (column.type) {
+    case 'integer':
+      return '?::bigint';
+    case 'number':
+      return '?::float8';
+    case 'boolean':
+      return '?::boolean';
+    case 'date':
+      return '?::date';
+    case 'datetime':
+      return '?::timestamptz';
+    default:
+      return '?::text';
+  }
+}
+
+/** property=value: equality on each named column. */
+export function equalityClause(equals: EqualityFilter[]): SqlPart {
+  return joinParts(
+    equals.map((e) => ({ sql: `${columnSql(e.column.name)} = ${valueCast(e.column)}`, bindings: [e.value] })),
+    ' AND ',
+  );
+}
+
+/** WHERE of an items query (empty when unfiltered): bbox AND property=value AND filter. */
+export function whereClause(layer: Layer, q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>): SqlPart {
+  const parts: SqlPart[] = [];
+  if (q.bbox) parts.push(bboxClause(q.bbox));
+  if (q.equals.length) parts.push(equalityClause(q.equals));
+  if (q.filter) parts.push(filterClause(layer, q.filter));
+  if (!parts.length) return { sql: '', bindings: [] };
+  const joined = joinParts(parts.map((p) => ({ ...p, sql: `(${p.sql})` })), ' AND ');
+  return { sql: `WHERE ${joined.sql}`, bindings: joined.bindings };
+}
+
+/** True when the items query has any condition, so numberMatched must be counted exactly. */
+export function isFiltered(q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>): boolean {
+  return q.bbox !== null || q.equals.length > 0 || q.filter !== null;
+}
+
+/** ORDER BY of the sort keys, then the id, so pages are stable. */
+export function orderClause(sortby: SortKey[]): string {
+  const keys = sortby.map((k) => `${columnSql(k.column)} ${k.descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}`);
+  if (!sortby.some((k) => k.column === 'id')) keys.push('t.id ASC');
+  return `ORDER BY ${keys.join(', ')}`;
+}
+
+/** The geometry in the output CRS, latitude first where the CRS says so (EPSG:4326, EPSG:4756). */
+export function outputGeometrySql(crs: CrsDefinition): SqlPart {
+  const transformed = crs.srid === 4326 ? { sql: 't.geom', bindings: [] } : { sql: 'ST_Transform(t.geom, ?::int)', bindings: [crs.srid] };
+  return isLatitudeFirst(crs) ? { sql: `ST_FlipCoordinates(${transformed.sql})`, bindings: transformed.bindings } : transformed;
+}
+
+// json_build_object takes at most 100 arguments: 50 key/value pairs per call, merged as jsonb beyond that.
+const pairsPerCall = 50;
+
+/** The properties of a feature as JSON text; keys are bound, values are catalog columns. */
+export function propertiesJsonSql(columns: readonly LayerColumn[]): SqlPart {
+  if (!columns.length) return { sql: `'{}'`, bindings: [] };
+  const calls: SqlPart[] = [];
+  for (let i = 0; i < columns.length; i += pairsPerCall) {
+    const chunk = columns.slice(i, i + pairsPerCall);
+    calls.push({
+      sql: `json_build_object(${chunk.map((c) => `?::text, ${columnSql(c.name)}`).join(', ')})`,
+      bindings: chunk.map((c) => c.name),
+    });
+  }
+  if (calls.length === 1) return { sql: `${calls[0].sql}::text`, bindings: calls[0].bindings };
+  const merged = joinParts(calls.map((c) => ({ ...c, sql: `${c.sql}::jsonb` })), ' || ');
+  return { sql: `(${merged.sql})::text`, bindings: merged.bindings };
+}
+
+/**
+ * One column `f`: the whole GeoJSON Feature as text, built by PostgreSQL so Node only concatenates strings.
+ * Coordinates are in the output CRS with coordinatePrecision digits; option 0 leaves out the GeoJSON `crs` member
+ * (RFC 7946 has none; the CRS travels in the Content-Crs header).
+ */
+export function featureJsonSql(columns: readonly LayerColumn[], crs: CrsDefinition): SqlPart {
+  const geom = outputGeometrySql(crs);
+  const props = propertiesJsonSql(columns);
+  return {
+    sql:
+      `'{"type":"Feature","id":' || t.id || ',"geometry":' || COALESCE(ST_AsGeoJSON(${geom.sql}, ?::int, 0), 'null')` +
+      ` || ',"properties":' || ${props.sql} || '}' AS f`,
+    bindings: [...geom.bindings, coordinatePrecision(crs), ...props.bindings],
+  };
+}
+
+/** Columns of a CSV row: id, each property as text, and the geometry as WKT in the output CRS. */
+export function csvColumnsSql(columns: readonly LayerColumn[], crs: CrsDefinition): SqlPart {
+  const geom = outputGeometrySql(crs);
+  const props = columns.map((c, i) => `${columnSql(c.name)}::text AS c${i}`);
+  return {
+    sql: ['t.id', ...props, `ST_AsText(${geom.sql}, ?::int) AS wkt`].join(', '),
+    bindings: [...geom.bindings, coordinatePrecision(crs)],
+  };
+}
+
+/** The page query: selected columns, WHERE, ORDER BY, LIMIT/OFFSET. */
+export function pageQuery(layer: Layer, q: ItemsQuery, select: SqlPart): SqlPart {
+  const where = whereClause(layer, q);
+  return {
+    sql: `SELECT ${select.sql} FROM ${layer.tableSql} t ${where.sql} ${orderClause(q.sortby)} LIMIT ?::int OFFSET ?::bigint`,
+    bindings: [...select.bindings, ...where.bindings, q.limit, q.offset],
+  };
+}
+
+/** Exact count of the features matching the query. */
+export function countQuery(layer: Layer, q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>): SqlPart {
+  const where = whereClause(layer, q);
+  return { sql: `SELECT count(*)::float8 AS n FROM ${layer.tableSql} t ${where.sql}`, bindings: where.bindings };
+}
+
+/** The planner's row estimate of the layer table (pg_class.reltuples; -1 when never analysed). */
+export function estimateQuery(layer: Layer): SqlPart {
+  return { sql: 'SELECT reltuples::float8 AS n FROM pg_class WHERE oid = to_regclass(?::text)', bindings: [layer.tableSql] };
+}
+
+/** One feature by id. */
+export function featureQuery(layer: Layer, id: number, crs: CrsDefinition): SqlPart {
+  const select = featureJsonSql(layer.columns, crs);
+  return { sql: `SELECT ${select.sql} FROM ${layer.tableSql} t WHERE t.id = ?::bigint`, bindings: [...select.bindings, id] };
+}

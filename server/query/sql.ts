@@ -1,0 +1,130 @@
+/**
+ * SQL of the spatial queries, one builder per query. The layer table is `t`, its geometry EPSG:4326 with a GiST
+ * index; the query point or area is built once from bound values. Distances are metres on the WGS 84 ellipsoid
+ * (geography), after an index pre-filter in degrees. Identifiers come from the catalog only.
+ */
+import type { Layer } from '../catalog/catalog.ts';
+import type { LayerColumn } from '../catalog/definition.ts';
+import { columnSql, joinParts, propertiesJsonSql, type SqlPart } from '../features/sql.ts';
+import { degreesCovering, type LonLat } from './params.ts';
+
+/** Digits of the EPSG:4326 coordinates we return (1e-7° ≈ 1 cm). */
+export const outputDigits = 7;
+
+/** The columns of a result feature: id, geometry (GeoJSON text), properties (JSON text). */
+function featureColumns(layer: Layer): SqlPart {
+  const props = propertiesJsonSql(layer.columns);
+  return { sql: `t.id, ST_AsGeoJSON(t.geom, ${outputDigits}, 0) AS g, ${props.sql} AS p`, bindings: props.bindings };
+}
+
+const pointSql = 'ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326)';
+
+/**
+ * Features of one layer at a point: polygons containing it; points and lines within `toleranceM` metres.
+ * Ordered by distance, then id; at most `limit` rows.
+ */
+export function identifyLayerQuery(layer: Layer, order: number, at: LonLat, toleranceM: number, limit: number): SqlPart {
+  const cols = featureColumns(layer);
+  const near =
+    layer.geometryType === 'Polygon'
+      ? { sql: `ST_Intersects(t.geom, ${pointSql})`, bindings: [at.lon, at.lat] }
+      : {
+          sql: `ST_DWithin(t.geom, ${pointSql}, ?::float8) AND ST_DWithin(t.geom::geography, ${pointSql}::geography, ?::float8)`,
+          bindings: [at.lon, at.lat, degreesCovering(toleranceM, at.lat), at.lon, at.lat, toleranceM],
+        };
+  return {
+    sql:
+      `(SELECT ?::text AS layer, ?::int AS ord, ${cols.sql}, ST_Distance(t.geom::geography, ${pointSql}::geography) AS d` +
+      ` FROM ${layer.tableSql} t WHERE ${near.sql} ORDER BY d, t.id LIMIT ?::int)`,
+    bindings: [layer.id, order, ...cols.bindings, at.lon, at.lat, ...near.bindings, limit],
+  };
+}
+
+/** Identify over several layers in one round trip, in the order given (topmost first). */
+export function identifyQuery(layers: readonly Layer[], at: LonLat, toleranceM: number, perLayer: number): SqlPart {
+  const parts = layers.map((l, i) => identifyLayerQuery(l, i, at, toleranceM, perLayer));
+  const union = joinParts(parts, ' UNION ALL ');
+  return { sql: `SELECT * FROM (${union.sql}) u ORDER BY ord, d, id`, bindings: union.bindings };
+}
+
+/**
+ * The k nearest features, exactly by ellipsoidal distance: the KNN operator `<->` (GiST, planar degrees) finds k
+ * candidates; the farthest of them bounds the search radius; every feature within that radius is then ranked by
+ * its true distance, so degree distortion cannot reorder or drop a feature.
+ */
+export function nearestQuery(layer: Layer, at: LonLat, k: number): SqlPart {
+  const cols = featureColumns(layer);
+  return {
+    sql:
+      `WITH p AS (SELECT ${pointSql} AS g),` +
+      ` c AS (SELECT t.geom FROM ${layer.tableSql} t, p ORDER BY t.geom <-> p.g LIMIT ?::int),` +
+      ` r AS (SELECT max(ST_Distance(c.geom::geography, p.g::geography)) AS m FROM c, p)` +
+      ` SELECT ${cols.sql}, ST_Distance(t.geom::geography, p.g::geography) AS d FROM ${layer.tableSql} t, p, r` +
+      ` WHERE ST_DWithin(t.geom, p.g, r.m * ?::float8 + 1e-9) AND ST_DWithin(t.geom::geography, p.g::geography, r.m + 0.001)` +
+      ` ORDER BY d, t.id LIMIT ?::int`,
+    bindings: [at.lon, at.lat, k, ...cols.bindings, degreesCovering(1, at.lat), k],
+  };
+}
+
+/** Features within `radiusM` metres (ellipsoid) of a point, nearest first; `limit` + 1 rows to tell truncation. */
+export function withinQuery(layer: Layer, at: LonLat, radiusM: number, limit: number): SqlPart {
+  const cols = featureColumns(layer);
+  return {
+    sql:
+      `WITH p AS (SELECT ${pointSql} AS g)` +
+      ` SELECT ${cols.sql}, ST_Distance(t.geom::geography, p.g::geography) AS d FROM ${layer.tableSql} t, p` +
+      ` WHERE ST_DWithin(t.geom, p.g, ?::float8) AND ST_DWithin(t.geom::geography, p.g::geography, ?::float8)` +
+      ` ORDER BY d, t.id LIMIT ?::int`,
+    bindings: [at.lon, at.lat, ...cols.bindings, degreesCovering(radiusM, at.lat), radiusM, limit + 1],
+  };
+}
+
+/** The drawn area, made valid (a self-intersecting drawing must not make GEOS fail). */
+const areaSql = 'ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(?::text), 4326))';
+
+/** Features intersecting a geometry, by id; `limit` + 1 rows to tell truncation. */
+export function intersectsQuery(layer: Layer, geometryJson: string, limit: number): SqlPart {
+  const cols = featureColumns(layer);
+  return {
+    sql:
+      `WITH a AS (SELECT ${areaSql} AS g)` +
+      ` SELECT ${cols.sql}, NULL::float8 AS d FROM ${layer.tableSql} t, a WHERE ST_Intersects(t.geom, a.g) ORDER BY t.id LIMIT ?::int`,
+    bindings: [geometryJson, ...cols.bindings, limit + 1],
+  };
+}
+
+/** Measures of the summary: what is summed for this geometry type. */
+export type SummaryMeasure = 'count' | 'area' | 'length';
+
+/** What a layer's geometry type can be measured by. */
+export function measureOf(layer: Layer): SummaryMeasure {
+  return layer.geometryType === 'Polygon' ? 'area' : layer.geometryType === 'LineString' ? 'length' : 'count';
+}
+
+/**
+ * Count, and area (ha) or length (km) of the part of each feature inside the geometry, grouped by columns.
+ * The part is ST_Intersection in EPSG:4326 (the feature itself when covered, which skips GEOS overlay work), measured
+ * as geography on the WGS 84 ellipsoid.
+ */
+export function summaryQuery(layer: Layer, geometryJson: string, groupBy: readonly LayerColumn[]): SqlPart {
+  const measure = measureOf(layer);
+  const keys = groupBy.map((c, i) => `${columnSql(c.name)} AS k${i}`);
+  const dim = measure === 'area' ? 3 : 2;
+  const part = `CASE WHEN ST_CoveredBy(t.geom, a.g) THEN t.geom ELSE ST_CollectionExtract(ST_Intersection(t.geom, a.g), ${dim}) END`;
+  const values =
+    measure === 'area'
+      ? ['sum(ST_Area(m.part::geography)) / 10000.0 AS area_ha']
+      : measure === 'length'
+        ? ['sum(ST_Length(m.part::geography)) / 1000.0 AS length_km']
+        : [];
+  const inner = measure === 'count' ? [] : [`${part} AS part`];
+  const groupKeys = groupBy.map((_, i) => `m.k${i}`);
+  return {
+    sql:
+      `WITH a AS (SELECT ${areaSql} AS g),` +
+      ` m AS (SELECT ${[...keys, ...inner, 't.id'].join(', ')} FROM ${layer.tableSql} t, a WHERE ST_Intersects(t.geom, a.g))` +
+      ` SELECT ${[...groupKeys, 'count(*)::float8 AS count', ...values].join(', ')} FROM m` +
+      (groupKeys.length ? ` GROUP BY ${groupKeys.join(', ')} ORDER BY count DESC, ${groupKeys.join(', ')}` : ''),
+    bindings: [geometryJson],
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Keeps `search_index` in step with the catalog: each layer with a `name` column is indexed with its names folded
+ * by normalizeSearchText (Node, the same function that folds the query) and each feature's bbox (EPSG:4326).
+ * A layer is re-indexed when its data_version or updated_at changes; removed layers are dropped.
+ */
+import type { Knex } from 'knex';
+import type { Catalog, Layer } from '../catalog/catalog.ts';
+import type { Database } from '../db/database.ts';
+import { quoteIdent } from '../sql/identifiers.ts';
+import { normalizeSearchText } from '../text/normalize.ts';
+
+/** Rows written per INSERT while indexing. */
+const insertBatch = 2_000;
+
+/** The column that names a feature, if the layer has one. */
+export function nameColumn(layer: Layer): string | null {
+  return layer.column('name')?.type === 'string' ? 'name' : null;
+}
+
+interface StateRow {
+  layer_id: string;
+  data_version: number;
+  updated_at: Date;
+}
+
+interface NamedRow {
+  id: number;
+  name: string;
+  full_name: string | null;
+  minx: number;
+  miny: number;
+  maxx: number;
+  maxy: number;
+}
+
+/** Builds and refreshes the search index; one refresh at a time per instance. */
+export class SearchIndexBuilder {
+  private fresh = false;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly catalog: Catalog,
+  ) {
+    catalog.onChange(() => {
+      this.fresh = false;
+    });
+  }
+
+  /** Brings the index up to date with the catalog (cheap when nothing changed since the last call). */
+  async ensureFresh(): Promise<void> {
+    if (this.fresh) return;
+    this.running ??= this.refresh().finally(() => {
+      this.running = null;
+    });
+    await this.running;
+  }
+
+  private async refresh(): Promise<void> {
+    const layers = this.catalog.list({ role: 'admin', tokenId: 'search-index', name: 'search index' });
+    const states = new Map((await this.db.rows<StateRow>('SELECT layer_id, data_version, updated_at FROM search_index_state')).map((s) => [s.layer_id, s]));
+    const wanted = new Set<string>();
+    for (const layer of layers) {
+      if (!nameColumn(layer)) continue;
+      wanted.add(layer.id);
+      const s = states.get(layer.id);
+      if (s && s.data_version === layer.dataVersion && new Date(s.updated_at).getTime() === layer.updatedAt.getTime()) continue;
+      await this.indexLayer(layer);
+    }
+    for (const id of states.keys()) {
+      if (!wanted.has(id)) await this.db.knex.transaction(async (trx) => this.clear(trx, id));
+    }
+    this.fresh = true;
+  }
+
+  private async clear(trx: Knex.Transaction, layerId: string): Promise<void> {
+    await trx.raw('DELETE FROM search_index WHERE layer_id = ?', [layerId]);
+    await trx.raw('DELETE FROM search_index_state WHERE layer_id = ?', [layerId]);
+  }
+
+  /** Re-indexes one layer in a transaction, so searches see the old or the new names, never half. */
+  async indexLayer(layer: Layer): Promise<void> {
+    const fullName = layer.column('full_name')?.type === 'string' ? `t.${quoteIdent('full_name')}` : 'NULL::text';
+    let rows: NamedRow[];
+    try {
+      rows = await this.db.rows<NamedRow>(
+        `SELECT t.id, t.${quoteIdent('name')} AS name, ${fullName} AS full_name,
+                ST_XMin(t.geom) AS minx, ST_YMin(t.geom) AS miny, ST_XMax(t.geom) AS maxx, ST_YMax(t.geom) AS maxy
+           FROM ${layer.tableSql} t WHERE t.${quoteIdent('name')} IS NOT NULL AND t.geom IS NOT NULL`,
+      );
+    } catch {
+      return; // the table is missing or being replaced; the next catalog change indexes it
+    }
+    await this.db.knex.transaction(async (trx) => {
+      // Serialises instances that re-index the same layer at once (shared database, several servers).
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?::text))', [`search_index:${layer.id}`]);
+      await this.clear(trx, layer.id);
+      for (let i = 0; i < rows.length; i += insertBatch) {
+        const batch = rows.slice(i, i + insertBatch).filter((r) => normalizeSearchText(r.name) !== '');
+        if (!batch.length) continue;
+        await trx.raw(
+          `INSERT INTO search_index (layer_id, feature_id, name, full_name, name_norm, full_norm, minx, miny, maxx, maxy)
+           SELECT ?::text, * FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::float8[], ?::float8[], ?::float8[])`,
+          [
+            layer.id,
+            batch.map((r) => r.id),
+            batch.map((r) => r.name),
+            batch.map((r) => r.full_name),
+            batch.map((r) => normalizeSearchText(r.name)),
+            batch.map((r) => normalizeSearchText(r.full_name)),
+            batch.map((r) => r.minx),
+            batch.map((r) => r.miny),
+            batch.map((r) => r.maxx),
+            batch.map((r) => r.maxy),
+          ] as Knex.RawBinding[],
+        );
+      }
+      await trx.raw(
+        'INSERT INTO search_index_state (layer_id, data_version, updated_at, rows) VALUES (?, ?::int, ?::timestamptz, ?::int)',
+        [layer.id, layer.dataVersion, layer.updatedAt.toISOString(), rows.length],
+      );
+    });
+  }
+}
