@@ -1,0 +1,240 @@
+/** Tile maths, request parsing, the cache index and TileJSON: pure functions, table-driven. */
+import { expect } from 'chai';
+import {
+  isValidTile, latToTileY, lonToTileX, tileBounds3857, tileBounds4326, tileRange, tileUnitDegrees, originShift,
+} from '../../server/tiles/grid.ts';
+import {
+  acceptsGzip, cacheControlFor, matchesEtag, parseLayerList, parsePropertyList, parseTileCoord, parseTileFile,
+} from '../../server/tiles/params.ts';
+import { TileIndex } from '../../server/tiles/index.ts';
+import { TileCache } from '../../server/tiles/cache.ts';
+import { buildTileJson, fieldType } from '../../server/tiles/tilejson.ts';
+import { webMercatorQuad } from '../../server/tiles/tms.ts';
+import { parseTableChange } from '../../server/tiles/changes.ts';
+import { rowsToFeatures, toVtGeometry } from '../../server/tiles/encoder.ts';
+import { tileBindings, tileQuery } from '../../server/tiles/sql.ts';
+import { InvalidParameterError } from '../../server/http/errors.ts';
+import type { Layer } from '../../server/catalog/catalog.ts';
+
+function layer(over: Partial<Layer> = {}): Layer {
+  const columns = over.columns ?? [
+    { name: 'name', type: 'string' as const, label: { en: 'Name', vi: 'Tên' } },
+    { name: 'height_m', type: 'number' as const, label: { en: 'Height', vi: 'Cao' } },
+    { name: 'lit', type: 'boolean' as const, label: { en: 'Lit', vi: 'Sáng' } },
+  ];
+  return {
+    id: 'roads', title: 'Roads', titleVi: 'Đường', description: 'Road network', keywords: [], group: 'basemap',
+    tableSql: '"roads"', table: 'roads', geometryType: 'LineString', sourceCrs: null, columns, minzoom: 6, maxzoom: 22,
+    style: { type: 'single' }, tileOptions: {}, attribution: '© OSM', licence: '', access: 'public', origin: 'builtin',
+    owner: null, sortOrder: 1, dataVersion: 3, updatedAt: new Date(0), bounds: [105.9, 21.0, 106.9, 21.6],
+    column: (n: string) => columns.find((c) => c.name === n),
+    ...over,
+  } as Layer;
+}
+
+describe('tile maths', () => {
+  it('gives the whole Web Mercator square for tile 0/0/0', () => {
+    expect(tileBounds3857({ z: 0, x: 0, y: 0 })).to.deep.equal([-originShift, -originShift, originShift, originShift]);
+    const [w, s, e, n] = tileBounds4326({ z: 0, x: 0, y: 0 });
+    expect([w, e]).to.deep.equal([-180, 180]);
+    expect(n).to.be.closeTo(85.0511287798, 1e-9);
+    expect(s).to.be.closeTo(-85.0511287798, 1e-9);
+  });
+
+  const cases: Array<[number, number, number, number, number]> = [
+    // lon, lat, z, x, y (Bắc Ninh city centre, and the corners of the world)
+    [106.07, 21.18, 10, 813, 450],
+    [106.07, 21.18, 14, 13019, 7205],
+    [-180, 85, 3, 0, 0],
+    [179.99, -85, 3, 7, 7],
+  ];
+  for (const [lon, lat, z, x, y] of cases) {
+    it(`puts ${lon},${lat} in tile ${z}/${x}/${y} and the tile bounds contain it`, () => {
+      expect(Math.floor(lonToTileX(lon, z))).to.equal(x);
+      expect(Math.floor(latToTileY(lat, z))).to.equal(y);
+      const [w, s, e, n] = tileBounds4326({ z, x, y });
+      expect(lon).to.be.within(w, e);
+      expect(lat).to.be.within(s, n);
+    });
+  }
+
+  it('knows the grid bounds at each zoom', () => {
+    expect(isValidTile(0, 0, 0)).to.equal(true);
+    expect(isValidTile(1, 2, 0)).to.equal(false);
+    expect(isValidTile(24, 2 ** 24 - 1, 2 ** 24 - 1)).to.equal(true);
+    expect(isValidTile(25, 0, 0)).to.equal(false);
+    expect(isValidTile(3, 1.5, 0)).to.equal(false);
+  });
+
+  it('finds the tiles a bbox touches, including the 64-unit buffer of neighbours', () => {
+    const t = { z: 14, x: 13019, y: 7205 };
+    const [w, s, e, n] = tileBounds4326(t);
+    const inside = tileRange([w + (e - w) * 0.4, s + (n - s) * 0.4, w + (e - w) * 0.6, s + (n - s) * 0.6], 14);
+    expect(inside).to.deep.equal({ z: 14, minX: t.x, maxX: t.x, minY: t.y, maxY: t.y });
+    // A point just inside the western edge also lies in the buffer of the western neighbour.
+    const edge = tileRange([w + (e - w) * 0.005, (s + n) / 2, w + (e - w) * 0.005, (s + n) / 2], 14);
+    expect(edge.minX).to.equal(t.x - 1);
+    expect(edge.maxX).to.equal(t.x);
+    expect(tileRange([-180, -85, 180, 85], 2)).to.deep.equal({ z: 2, minX: 0, maxX: 3, minY: 0, maxY: 3 });
+  });
+
+  it('gives the size of a tile unit in degrees, latitude shrunk by cos(lat)', () => {
+    const u = tileUnitDegrees({ z: 14, x: 13019, y: 7205 });
+    expect(u.lon).to.be.closeTo(360 / 2 ** 14 / 4096, 1e-15);
+    expect(u.lat / u.lon).to.be.closeTo(Math.cos((21.18 * Math.PI) / 180), 1e-3);
+  });
+});
+
+describe('tile request parsing', () => {
+  it('parses z/x/y and names the bad part', () => {
+    expect(parseTileCoord('14', '13019', '7205')).to.deep.equal({ z: 14, x: 13019, y: 7205 });
+    const bad: Array<[string, string, string, RegExp]> = [
+      ['25', '0', '0', /z=25 is outside 0\.\.24/],
+      ['2', '4', '0', /x=4 is outside 0\.\.3 at z=2/],
+      ['2', '0', '4', /y=4 is outside/],
+      ['-1', '0', '0', /z="-1"/],
+      ['1e1', '0', '0', /z="1e1"/],
+      ['1', ' 0', '0', /x=" 0"/],
+      ['1', '0', '99999999999', /y="99999999999"/],
+    ];
+    for (const [z, x, y, msg] of bad) expect(() => parseTileCoord(z, x, y)).to.throw(InvalidParameterError, msg);
+  });
+
+  it('accepts .mvt and .pbf only', () => {
+    expect(parseTileFile('7.mvt')).to.equal('7');
+    expect(parseTileFile('7.pbf')).to.equal('7');
+    expect(() => parseTileFile('7.png')).to.throw(InvalidParameterError, /\.mvt or \.pbf/);
+    expect(() => parseTileFile('7')).to.throw(InvalidParameterError);
+  });
+
+  it('splits layer lists and refuses empty entries, repeats and too many layers', () => {
+    expect(parseLayerList('roads')).to.deep.equal(['roads']);
+    expect(parseLayerList('roads,places')).to.deep.equal(['roads', 'places']);
+    expect(() => parseLayerList('roads,')).to.throw(/empty entry/);
+    expect(() => parseLayerList('a,a')).to.throw(/"a" twice/);
+    expect(() => parseLayerList(Array.from({ length: 40 }, (_, i) => `l${i}`).join(','))).to.throw(/at most 32/);
+  });
+
+  it('reads ?properties as absent, empty or a list', () => {
+    expect(parsePropertyList(undefined)).to.equal(undefined);
+    expect(parsePropertyList('')).to.deep.equal([]);
+    expect(parsePropertyList('a, b,a')).to.deep.equal(['a', 'b']);
+    expect(() => parsePropertyList(['a', 'b'])).to.throw(InvalidParameterError);
+  });
+
+  it('matches If-None-Match lists, weak tags and *', () => {
+    expect(matchesEtag('"x"', '"x"')).to.equal(true);
+    expect(matchesEtag('"y", W/"x"', '"x"')).to.equal(true);
+    expect(matchesEtag('*', '"x"')).to.equal(true);
+    expect(matchesEtag('"y"', '"x"')).to.equal(false);
+    expect(matchesEtag(undefined, '"x"')).to.equal(false);
+  });
+
+  it('reads Accept-Encoding for gzip, honouring q=0', () => {
+    expect(acceptsGzip('gzip, deflate, br')).to.equal(true);
+    expect(acceptsGzip('br;q=1.0, gzip;q=0.8')).to.equal(true);
+    expect(acceptsGzip('gzip;q=0')).to.equal(false);
+    expect(acceptsGzip('deflate')).to.equal(false);
+    expect(acceptsGzip('*')).to.equal(true);
+    expect(acceptsGzip(undefined)).to.equal(false);
+  });
+
+  it('makes restricted tiles private in Cache-Control', () => {
+    expect(cacheControlFor([{ access: 'public', tileOptions: {} }], 'public, max-age=60')).to.equal('public, max-age=60');
+    expect(cacheControlFor([{ access: 'public', tileOptions: { cacheControl: 'public, max-age=5' } }], 'public, max-age=60')).to.equal('public, max-age=5');
+    expect(cacheControlFor([{ access: 'restricted', tileOptions: {} }], 'public, max-age=60, s-maxage=600')).to.equal('private, max-age=60');
+  });
+});
+
+describe('tile cache index', () => {
+  it('finds cached tiles by layer and area at every zoom', () => {
+    const index = new TileIndex();
+    index.add({ key: 'a', layers: ['roads'], z: 14, x: 13019, y: 7205 });
+    index.add({ key: 'b', layers: ['roads', 'places'], z: 14, x: 13030, y: 7205 });
+    index.add({ key: 'c', layers: ['roads'], z: 8, x: 203, y: 112 });
+    const [w, s, e, n] = tileBounds4326({ z: 14, x: 13019, y: 7205 });
+    const mid: [number, number, number, number] = [(w + e) / 2, (s + n) / 2, (w + e) / 2, (s + n) / 2];
+    expect(index.keysInArea(['roads'], mid).sort()).to.deep.equal(['a', 'c']);
+    expect(index.keysInArea(['places'], mid)).to.deep.equal([]);
+    expect(index.keysOfLayers(['places'])).to.deep.equal(['b']);
+    index.remove({ key: 'a', layers: ['roads'], z: 14, x: 13019, y: 7205 });
+    expect(index.keysInArea(['roads'], mid)).to.deep.equal(['c']);
+  });
+
+  it('stays within its byte budget and forgets evicted tiles in the index', () => {
+    const cache = new TileCache(10_000);
+    for (let i = 0; i < 20; i++) cache.set({ key: `k${i}`, layers: ['roads'], z: 14, x: i, y: 0, gz: Buffer.alloc(1000), etag: '"e"' });
+    expect(cache.stats().bytes).to.be.at.most(10_000);
+    expect(cache.get('k0')).to.equal(undefined);
+    expect(cache.get('k19')).to.not.equal(undefined);
+    const held = cache.stats().entries;
+    expect(cache.invalidate(['roads'], null)).to.equal(held);
+    expect(cache.stats().entries).to.equal(0);
+  });
+
+  it('reads change notifications and ignores foreign ones', () => {
+    expect(parseTableChange('{"table":"roads","bbox":[1,2,3,4]}')).to.deep.equal({ table: 'roads', bbox: [1, 2, 3, 4] });
+    expect(parseTableChange('{"table":"roads","bbox":null}')).to.deep.equal({ table: 'roads', bbox: null });
+    expect(parseTableChange('INSERT')).to.equal(null);
+  });
+});
+
+describe('Node encoder input', () => {
+  it('turns GeoJSON in tile coordinates into vt-pbf features, dropping what clipping emptied', () => {
+    expect(toVtGeometry({ type: 'Point', coordinates: [1, 2] })).to.deep.equal({ type: 1, geometry: [[1, 2]] });
+    expect(toVtGeometry({ type: 'MultiPoint', coordinates: [] })).to.equal(null);
+    expect(toVtGeometry({ type: 'LineString', coordinates: [[0, 0]] })).to.equal(null);
+    const mp = toVtGeometry({ type: 'MultiPolygon', coordinates: [[[[0, 0], [1, 0], [1, 1], [0, 0]]], [[[5, 5], [6, 5], [6, 6], [5, 5]]]] });
+    expect(mp?.type).to.equal(3);
+    expect(mp?.geometry).to.have.length(2);
+    const rows = rowsToFeatures([
+      { __fid: '7', __geom: '{"type":"Point","coordinates":[3,4]}', name: 'Ô', n: 5n, gone: null },
+      { __fid: 8, __geom: null, name: 'x' },
+    ]);
+    expect(rows).to.deep.equal([{ id: 7, type: 1, geometry: [[3, 4]], tags: { name: 'Ô', n: 5 } }]);
+  });
+});
+
+describe('tile SQL', () => {
+  it('quotes every identifier and binds z/x/y and tolerances', () => {
+    const awkward = layer({ tableSql: '"a ""b"" Ô"', columns: [{ name: 'x"; DROP', type: 'string', label: { en: 'x', vi: 'x' } }] });
+    const shape = { encoder: 'mvt' as const, cluster: false, properties: awkward.columns };
+    const sql = tileQuery(awkward, shape);
+    expect(sql).to.contain('"a ""b"" Ô" t').and.contain('t."x""; DROP"::text AS "x""; DROP"');
+    expect(sql).to.not.match(/\b13019\b/);
+    const b = tileBindings(awkward, shape, { z: 14, x: 13019, y: 7205 }, 50_001);
+    expect(b.slice(0, 3)).to.deep.equal([14, 13019, 7205]);
+    expect(b.at(-2)).to.equal(50_001);
+    expect(b.at(-1)).to.equal('roads');
+    expect(sql.split('?').length - 1).to.equal(b.length);
+  });
+
+  it('simplifies below maxzoom only', () => {
+    const l = layer({ maxzoom: 16 });
+    const shape = { encoder: 'node' as const, cluster: false, properties: [] };
+    expect(tileBindings(l, shape, { z: 12, x: 3254, y: 1801 }, 10)[7]).to.be.above(0);
+    expect(tileBindings(l, shape, { z: 16, x: 52078, y: 28820 }, 10)[7]).to.equal(0);
+  });
+});
+
+describe('TileJSON and tile matrix sets', () => {
+  it('builds TileJSON 3.0.0 with typed fields and absolute tile URLs', () => {
+    const tj = buildTileJson([layer(), layer({ id: 'places', title: 'Places', geometryType: 'Point', minzoom: 7, maxzoom: 22, bounds: [105.8, 20.9, 107, 21.7], attribution: '© OSM', columns: [] })], 'https://maps.example.vn');
+    expect(tj.tilejson).to.equal('3.0.0');
+    expect(tj.tiles).to.deep.equal(['https://maps.example.vn/tiles/roads,places/{z}/{x}/{y}.mvt']);
+    expect(tj.minzoom).to.equal(6);
+    expect(tj.maxzoom).to.equal(22);
+    expect(tj.bounds).to.deep.equal([105.8, 20.9, 107, 21.7]);
+    expect(tj.center[2]).to.equal(10);
+    expect(tj.attribution).to.equal('© OSM');
+    expect(tj.vector_layers[0]).to.deep.include({ id: 'roads', minzoom: 6, maxzoom: 22, fields: { name: 'String', height_m: 'Number', lit: 'Boolean' } });
+    expect(fieldType('date')).to.equal('String');
+  });
+
+  it('gives WebMercatorQuad 25 matrices with halving cell sizes', () => {
+    const tms = webMercatorQuad();
+    expect(tms.tileMatrices).to.have.length(25);
+    expect(tms.tileMatrices[1].cellSize * 2).to.be.closeTo(tms.tileMatrices[0].cellSize, 1e-6);
+    expect(tms.tileMatrices[24].matrixWidth).to.equal(2 ** 24);
+  });
+});
