@@ -30,7 +30,8 @@ export interface ZipEntryInfo {
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: false, strictFileNames: false, validateEntrySizes: true }, (err, zip) =>
+    // decodeStrings: false so we see and judge every name ourselves (yauzl would reject '../' with a vaguer message).
+    yauzl.open(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true }, (err, zip) =>
       err || !zip ? reject(badInput(`the zip archive cannot be read: ${err?.message ?? 'unknown error'}`)) : resolve(zip),
     ),
   );
@@ -40,6 +41,7 @@ function readEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
   return new Promise((resolve, reject) => {
     const out: yauzl.Entry[] = [];
     zip.on('entry', (e: yauzl.Entry) => {
+      e.fileName = entryName(e);
       out.push(e);
       zip.readEntry();
     });
@@ -47,6 +49,19 @@ function readEntries(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
     zip.on('error', (err: Error) => reject(badInput(`the zip archive is damaged: ${err.message}`)));
     zip.readEntry();
   });
+}
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/** The entry's name: UTF-8 when flagged or valid as UTF-8, else Latin-1 (old Windows zips use the OEM code page). */
+function entryName(e: yauzl.Entry): string {
+  const raw = e.fileName as unknown as Buffer;
+  if (typeof raw === 'string') return raw;
+  try {
+    return utf8Strict.decode(raw);
+  } catch {
+    return raw.toString('latin1');
+  }
 }
 
 /** Why an entry name is unsafe, or null. Rejects `..` segments, absolute and drive paths, NUL. */

@@ -1,0 +1,111 @@
+/**
+ * The "done means" scenario of issue 6: an editor uploads a zipped VN-2000 TM-3 107-00 Shapefile whose .prj carries
+ * the decision's TOWGS84 signs and whose DBF text is TCVN3 without a .cpg; the server proposes EPSG:9214 and TCVN3,
+ * the editor confirms, and the layer is served at the control points (within 1 m) with correct names, restricted.
+ */
+import { expect } from 'chai';
+import { forEachBackend } from '../support/servers.ts';
+import { encodeTcvn3 } from '../../server/text/encodings/tcvn3.ts';
+import { decodeTcvn3 } from '../../server/text/encodings/tcvn3.ts';
+import { communeNames, controlPoints, dbfBytes, prjTm3, shpBytes, towgs84DecisionSigns, zipBytes } from '../fixtures/upload/builders.ts';
+import { call, dropUploadedLayer, tokenFor, upload, waitForJob } from '../fixtures/upload/http.ts';
+import type { JobReport } from '../../server/upload/jobs.ts';
+
+/** Metres between two WGS 84 positions (equirectangular; exact enough below 1 km). */
+function metres(a: [number, number], b: [number, number]): number {
+  const k = Math.PI / 180;
+  const x = (b[0] - a[0]) * Math.cos(((a[1] + b[1]) / 2) * k) * 6_371_008;
+  const y = (b[1] - a[1]) * 6_371_008;
+  return Math.hypot(x * k, y * k);
+}
+
+async function vn2000Shapefile(layerName: string): Promise<{ zip: Buffer; names: string[] }> {
+  const points = controlPoints();
+  // Names that survive TCVN3 (capitals with tones have no TCVN3 code, so they are avoided by the real data too).
+  const names = points.map((_, i) => `Xã ${communeNames[i % communeNames.length]}`).map((n) => (decodeTcvn3(encodeTcvn3(n)) === n ? n : 'Xã Tân Tiến'));
+  const { shp, shx } = shpBytes(points.map((p) => ({ type: 'Point', coordinates: [p.e9214, p.n9214] })));
+  const dbf = dbfBytes(
+    [
+      { name: 'TEN', type: 'C', length: 60 },
+      { name: 'STT', type: 'N', length: 6, decimals: 0 },
+    ],
+    names.map((n, i) => [encodeTcvn3(n), i + 1]),
+  );
+  const zip = await zipBytes({
+    [`${layerName}.shp`]: shp,
+    [`${layerName}.shx`]: shx,
+    [`${layerName}.dbf`]: dbf,
+    [`${layerName}.prj`]: prjTm3(107, towgs84DecisionSigns),
+  });
+  return { zip, names };
+}
+
+forEachBackend('upload: VN-2000 TM-3 Shapefile with TCVN3 text', (server) => {
+  before(() => dropUploadedLayer(server(), 'control_points_up'));
+  it('proposes EPSG:9214 and TCVN3, publishes after confirmation, and serves the points within 1 m with correct names', async function () {
+    const editor = await tokenFor(server(), 'editor', 'Biên tập viên');
+    const viewer = await tokenFor(server(), 'viewer');
+    const { zip, names } = await vn2000Shapefile('diem_khong_che');
+    const res = await upload(server(), editor, { name: 'Điểm khống chế.zip', bytes: zip }, { id: 'control_points_up', access: 'restricted', title: 'Điểm khống chế' });
+    expect(res.status, await res.clone().text()).to.equal(202);
+    let job = (await res.json()) as JobReport;
+    expect(job.status).to.equal('needs_confirmation');
+    expect(job.confirmation).to.include({ crs: true, encoding: true });
+    const ds = job.datasets[0];
+    expect(ds.crs.proposals[0].srid).to.equal(9214);
+    expect(ds.crs.reason).to.match(/TOWGS84|sign/i);
+    expect(ds.encoding.encoding).to.equal('tcvn3');
+    expect(ds.encoding.candidates[0].preview[0]).to.equal(names[0]);
+
+    const confirmed = await call(server(), editor, 'POST', `/admin/jobs/${job.id}/confirm`, { srid: 9214, encoding: 'tcvn3' });
+    expect(confirmed.status, await confirmed.clone().text()).to.equal(202);
+    job = await waitForJob(server(), editor, job.id);
+    expect(job.status, job.errors.join('; ')).to.equal('published');
+    expect(job.progress).to.equal(100);
+    expect(job.layers).to.deep.equal([{ id: 'control_points_up', dataVersion: 1, features: names.length, geometryType: 'Point' }]);
+
+    const rows = await server().ctx.db.rows<{ ten: string; stt: number; lon: number; lat: number }>(
+      'SELECT ten, stt, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM upl_control_points_up ORDER BY stt',
+    );
+    const points = controlPoints();
+    expect(rows).to.have.length(points.length);
+    rows.forEach((r, i) => {
+      expect(metres([r.lon, r.lat], [points[i].lon, points[i].lat]), `point ${i + 1}`).to.be.below(1);
+      expect(r.ten).to.equal(names[i]);
+      expect(r.ten).to.equal(r.ten.normalize('NFC'));
+    });
+
+    const layer = server().ctx.catalog.find('control_points_up')!;
+    expect(layer.access).to.equal('restricted');
+    expect(layer.sourceCrs).to.equal('EPSG:9214');
+    expect(layer.origin).to.equal('upload');
+    expect(layer.owner).to.equal('Biên tập viên');
+    expect(layer.column('ten')!.label.vi).to.equal('TEN');
+
+    // Served as features (when the OGC router is in): hidden without a token, found with one.
+    const anon = await fetch(`${server().url}/collections/control_points_up/items?limit=100`);
+    if (anon.status !== 404 || (await fetch(`${server().url}/collections`)).status === 200) {
+      expect(anon.status).to.equal(404);
+      const items = await fetch(`${server().url}/collections/control_points_up/items?limit=100`, { headers: { Authorization: `Bearer ${viewer}` } });
+      expect(items.status).to.equal(200);
+      const fc = (await items.json()) as { features: Array<{ geometry: { coordinates: [number, number] }; properties: { ten: string; stt: number } }> };
+      expect(fc.features).to.have.length(points.length);
+      for (const f of fc.features) {
+        const p = points[f.properties.stt - 1];
+        expect(metres(f.geometry.coordinates, [p.lon, p.lat])).to.be.below(1);
+        expect(f.properties.ten).to.equal(names[f.properties.stt - 1]);
+      }
+    }
+    // And as tiles (when the tile router is in): the tile holding the first point is not empty for a viewer.
+    const z = 14;
+    const p0 = points[0];
+    const x = Math.floor(((p0.lon + 180) / 360) * 2 ** z);
+    const y = Math.floor(((1 - Math.log(Math.tan((p0.lat * Math.PI) / 180) + 1 / Math.cos((p0.lat * Math.PI) / 180)) / Math.PI) / 2) * 2 ** z);
+    const tile = await fetch(`${server().url}/tiles/control_points_up/${z}/${x}/${y}.mvt`, { headers: { Authorization: `Bearer ${viewer}` } });
+    if (tile.status !== 404 || (await fetch(`${server().url}/tiles/control_points_up.json`, { headers: { Authorization: `Bearer ${viewer}` } })).status === 200) {
+      expect(tile.status).to.equal(200);
+      const anonTile = await fetch(`${server().url}/tiles/control_points_up/${z}/${x}/${y}.mvt`);
+      expect(anonTile.status).to.equal(404);
+    }
+  });
+});
