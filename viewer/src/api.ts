@@ -67,6 +67,15 @@ export interface IdentifiedLayer {
   features: Feature[];
 }
 
+/** One group of a summary as the server sends it: the group's property values in `key`. */
+interface SummaryGroupBody {
+  key?: Record<string, string | number | boolean | null>;
+  value?: string | number | boolean | null;
+  count?: number | string;
+  area_ha?: number | string | null;
+  length_km?: number | string | null;
+}
+
 /** One group of a summary. */
 export interface SummaryGroup {
   value: string | number | boolean | null;
@@ -87,6 +96,9 @@ export interface Summary {
 /** One search result. */
 export interface SearchResult {
   name: string;
+  /** The name with its type ("Thành phố Bắc Giang"), when the server has one. */
+  fullName?: string | null;
+  layerTitle?: string;
   layer: string;
   id: string | number | null;
   kind: string;
@@ -178,8 +190,10 @@ export async function identify(lon: number, lat: number, layers: string[], toler
  * features name their layer (`layer` member or property).
  */
 export function readIdentify(body: unknown): IdentifiedLayer[] {
-  const b = body as { layers?: Array<{ layer?: string; id?: string; features: Feature[] }>; features?: Array<Feature & { layer?: string }> };
-  if (Array.isArray(b.layers)) return b.layers.map((l) => ({ layer: String(l.layer ?? l.id), features: l.features ?? [] }));
+  const b = body as { layers?: unknown[]; features?: Array<Feature & { layer?: string }> };
+  if (!Array.isArray(b.features) && Array.isArray(b.layers)) {
+    return (b.layers as Array<{ layer?: string; id?: string; features?: Feature[] }>).map((l) => ({ layer: String(l.layer ?? l.id), features: l.features ?? [] }));
+  }
   const byLayer = new Map<string, Feature[]>();
   for (const f of b.features ?? []) {
     const layer = String(f.layer ?? f.properties?.layer ?? '');
@@ -193,23 +207,26 @@ export function readIdentify(body: unknown): IdentifiedLayer[] {
 export async function summarise(layer: string, geometry: Geometry, groupBy: string | null): Promise<Summary> {
   const payload: Record<string, unknown> = { layer, geometry };
   if (groupBy) payload.groupBy = groupBy;
-  const body = await request<Partial<Summary> & { groups: SummaryGroup[] }>('query/summary', {
+  const body = await request<{ groups: SummaryGroupBody[]; total?: SummaryGroupBody; method?: string }>('query/summary', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(payload),
   });
+  const num = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
   const groups = body.groups.map((g) => ({
-    value: g.value ?? (g as unknown as Record<string, SummaryGroup['value']>)[groupBy ?? ''] ?? null,
+    value: g.value ?? (groupBy ? (g.key?.[groupBy] ?? null) : null),
     count: Number(g.count ?? 0),
-    area_ha: g.area_ha == null ? null : Number(g.area_ha),
-    length_km: g.length_km == null ? null : Number(g.length_km),
+    area_ha: num(g.area_ha),
+    length_km: num(g.length_km),
   }));
   const sum = (k: 'area_ha' | 'length_km') => (groups.some((g) => g[k] !== null) ? groups.reduce((s, g) => s + (g[k] ?? 0), 0) : null);
   return {
     layer,
     groupBy,
     groups,
-    total: body.total ?? { count: groups.reduce((s, g) => s + g.count, 0), area_ha: sum('area_ha'), length_km: sum('length_km') },
+    total: body.total
+      ? { count: Number(body.total.count ?? 0), area_ha: num(body.total.area_ha), length_km: num(body.total.length_km) }
+      : { count: groups.reduce((s, g) => s + g.count, 0), area_ha: sum('area_ha'), length_km: sum('length_km') },
     method: body.method ?? '',
   };
 }

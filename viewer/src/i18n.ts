@@ -44,7 +44,7 @@ const texts = {
   loading: { vi: 'Đang tải…', en: 'Loading…' },
   coordinates: { vi: 'Toạ độ', en: 'Coordinates' },
   zone: { vi: 'Múi chiếu VN-2000', en: 'VN-2000 zone' },
-  zoneAuto: { vi: 'Tự động (theo tỉnh cũ)', en: 'Automatic (by former province)' },
+  zoneAuto: { vi: 'Tự động theo tỉnh cũ', en: 'Auto by former province' },
   serverDown: { vi: 'Không kết nối được máy chủ bản đồ', en: 'The map server cannot be reached' },
   layerFailed: { vi: 'Không tải được lớp', en: 'Layer failed to load' },
   retry: { vi: 'Thử lại', en: 'Retry' },

@@ -19,6 +19,12 @@ interface Entry {
   error: string;
 }
 
+/** Milliseconds from navigation start until the first tile was drawn, and until every visible layer had drawn all its tiles. */
+export interface DrawTiming {
+  firstTileMs: number | null;
+  allTilesMs: number | null;
+}
+
 /** The title of a layer in the current language. */
 export function layerTitle(info: ViewerLayer): string {
   return currentLang() === 'vi' ? info.title_vi || info.title : info.title;
@@ -29,8 +35,8 @@ export class LayerManager {
   /** Entries in draw order, topmost first. */
   private entries: Entry[] = [];
   private readonly changeListeners = new Set<() => void>();
-  private readonly firstDrawListeners = new Set<(ms: number) => void>();
-  private firstDrawn = false;
+  private readonly drawListeners = new Set<(timing: DrawTiming) => void>();
+  private readonly timing: DrawTiming = { firstTileMs: null, allTilesMs: null };
 
   constructor(
     private readonly map: L.Map,
@@ -63,7 +69,7 @@ export class LayerManager {
     });
     for (const e of this.entries) {
       e.leaflet.setOpacity(e.opacity);
-      e.leaflet.once('load', () => this.onFirstDraw());
+      e.leaflet.on('tileload load', () => this.onTileDrawn());
     }
     this.applyOrder();
     for (const e of this.entries) if (e.visible) e.leaflet.addTo(this.map);
@@ -91,16 +97,17 @@ export class LayerManager {
     this.changeListeners.add(fn);
   }
 
-  /** Calls `fn` once, with milliseconds since page start, when the first layer has drawn all its visible tiles. */
-  onFirstDraw(fn?: (ms: number) => void): void {
-    if (fn) {
-      this.firstDrawListeners.add(fn);
-      return;
-    }
-    if (this.firstDrawn) return;
-    this.firstDrawn = true;
-    const ms = performance.now();
-    for (const l of this.firstDrawListeners) l(ms);
+  /** Calls `fn` when the first tile is drawn and when every visible layer has drawn all its tiles (the first time). */
+  onDraw(fn: (timing: DrawTiming) => void): void {
+    this.drawListeners.add(fn);
+  }
+
+  private onTileDrawn(): void {
+    if (this.timing.allTilesMs !== null) return;
+    const now = Math.round(performance.now());
+    this.timing.firstTileMs ??= now;
+    if (this.entries.every((e) => !e.visible || !e.leaflet.isLoading())) this.timing.allTilesMs = now;
+    for (const fn of this.drawListeners) fn(this.timing);
   }
 
   /** Shows or hides a layer. */

@@ -4,6 +4,7 @@
  */
 import './leaflet-global.ts';
 import L from 'leaflet';
+import type { Geometry } from 'geojson';
 import '@geoman-io/leaflet-geoman-free';
 import 'leaflet/dist/leaflet.css';
 import '@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css';
@@ -22,11 +23,15 @@ import { Tools } from './tools.ts';
 
 /** What the page tells tests and the curious about itself. */
 interface ViewerStats {
-  /** Milliseconds from navigation start until the first layer drew all its visible tiles. */
+  /** Milliseconds from navigation start until the first tile was drawn. */
   firstDrawMs: number | null;
+  /** Milliseconds from navigation start until every visible layer had drawn all its tiles (first view only). */
+  allTilesMs: number | null;
   /** Set once the layers are known (or their loading failed). */
   ready: boolean;
   layers: string[];
+  /** The last area summarised (EPSG:4326). */
+  summaryGeometry: Geometry | null;
 }
 
 declare global {
@@ -39,7 +44,7 @@ declare global {
 /** Where the map opens when neither the link nor the layers say: the merged Bắc Ninh province. */
 const provinceBounds = L.latLngBounds([20.97, 105.88], [21.63, 107.03]);
 
-const stats: ViewerStats = { firstDrawMs: null, ready: false, layers: [] };
+const stats: ViewerStats = { firstDrawMs: null, allTilesMs: null, ready: false, layers: [], summaryGeometry: null };
 window.viewerStats = stats;
 
 const initial = parseState(window.location.hash);
@@ -55,15 +60,21 @@ map.getContainer().setAttribute('aria-label', t('appTitle'));
 if (initial.zoom !== undefined) map.setView([initial.lat!, initial.lon!], initial.zoom);
 else map.fitBounds(provinceBounds);
 
+// The map's box changes when a panel opens or closes: let Leaflet re-measure it.
+new ResizeObserver(() => map.invalidateSize({ animate: false })).observe(map.getContainer());
+
 const layers = new LayerManager(map, document.getElementById('layer-panel')!);
-layers.onFirstDraw((ms) => {
-  stats.firstDrawMs = Math.round(ms);
-  document.body.dataset.firstDraw = String(stats.firstDrawMs);
+layers.onDraw((timing) => {
+  stats.firstDrawMs = timing.firstTileMs;
+  stats.allTilesMs = timing.allTilesMs;
 });
 const summary = new SummaryPanel(document.getElementById('summary-panel')!);
 const tools = new Tools(map, document.getElementById('toolbar')!, {
   layers: () => layers.all(),
-  summarise: (geometry, name) => void summary.show(geometry, layers.visible().filter((l) => l.group !== 'basemap'), name),
+  summarise: (geometry, name) => {
+    stats.summaryGeometry = geometry;
+    void summary.show(geometry, layers.visible().filter((l) => l.group !== 'basemap'), name);
+  },
   permalink: () => window.location.href,
 });
 enableIdentify(map, () => layers.visible(), () => tools.busy());
@@ -72,6 +83,7 @@ enableStatus(document.getElementById('status')!, map);
 
 /** Writes the view into the URL hash (replacing, so Back leaves the viewer as expected). */
 function writeHash(): void {
+  if (!stats.layers.length) return; // keep the link's layers until the layers are known
   const c = map.getCenter();
   const hash = formatState({
     zoom: map.getZoom(),
@@ -142,7 +154,7 @@ async function start(): Promise<void> {
   dismissNotice('server');
   mapMessage(infos.length ? null : t('noLayers'));
   const current = parseState(window.location.hash);
-  layers.setLayers(infos, { visible: stats.layers.length ? undefined : current.layers, opacity: current.opacity });
+  layers.setLayers(infos, { visible: stats.layers.length ? undefined : (current.layers ?? initial.layers), opacity: current.opacity });
   stats.layers = infos.map((l) => l.id);
   stats.ready = true;
   writeHash();

@@ -35,7 +35,7 @@ export function enableSearch(form: HTMLFormElement, map: L.Map, layers: () => Vi
 
   const choose = (r: SearchResult) => {
     close();
-    input.value = r.name;
+    input.value = r.fullName || r.name;
     const [x1, y1, x2, y2] = r.bbox;
     const bounds = L.latLngBounds([y1, x1], [y2, x2]);
     highlight?.remove();
@@ -51,8 +51,8 @@ export function enableSearch(form: HTMLFormElement, map: L.Map, layers: () => Vi
             h(
               'li',
               { id: `search-option-${i}`, role: 'option', 'aria-selected': String(i === active), onmousedown: (ev: Event) => (ev.preventDefault(), choose(r)) },
-              h('span', { class: 'result-name' }, r.name),
-              h('small', {}, byId.has(r.layer) ? layerTitle(byId.get(r.layer)!) : r.kind || r.layer),
+              h('span', { class: 'result-name' }, r.fullName || r.name),
+              h('small', {}, byId.has(r.layer) ? layerTitle(byId.get(r.layer)!) : r.layerTitle || r.kind || r.layer),
             ),
           )
         : [h('li', { class: 'empty', role: 'option', 'aria-disabled': 'true' }, t('noResults'))]),

@@ -31,7 +31,8 @@ function groupLabel(layer: ViewerLayer, groupBy: string | null, value: unknown):
   const s = layer.style;
   if (s.type === 'categorical' && s.property === groupBy) {
     const cat = s.categories?.find((c) => String(c.value) === String(value));
-    if (cat) return `${value} – ${pick(cat.label)}`;
+    const name = cat ? pick(cat.label) : '';
+    if (name && name !== String(value)) return `${value} – ${name}`;
   }
   return String(value);
 }
@@ -133,9 +134,13 @@ export class SummaryPanel {
         'data-total-area-ha': sum.total.area_ha ?? '',
         'data-total-length-km': sum.total.length_km ?? '',
       },
-      `${t('total')}: ${formatNumber(sum.total.count)} · `,
-      sum.total.area_ha !== null ? `${t('areaHa')}: ${formatNumber(sum.total.area_ha, 2)}` : null,
-      sum.total.length_km !== null ? ` ${t('lengthKm')}: ${formatNumber(sum.total.length_km, 2)}` : null,
+      [
+        `${t('total')}: ${formatNumber(sum.total.count)}`,
+        sum.total.area_ha !== null ? `${t('areaHa')}: ${formatNumber(sum.total.area_ha, 2)}` : '',
+        sum.total.length_km !== null ? `${t('lengthKm')}: ${formatNumber(sum.total.length_km, 2)}` : '',
+      ]
+        .filter(Boolean)
+        .join(' · '),
     );
     const csv = h('button', { type: 'button', class: 'csv', onclick: () => this.download(s) }, t('downloadCsv'));
     return h(

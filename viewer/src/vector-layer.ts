@@ -8,7 +8,6 @@ import L from 'leaflet';
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import {
-  CenteredTextSymbolizer,
   CircleSymbolizer,
   leafletLayer,
   LineLabelSymbolizer,
@@ -150,11 +149,12 @@ function paintRulesOf(layer: ViewerLayer): PaintRule[] {
 function labelRulesOf(layer: ViewerLayer): LabelRule[] {
   const property = layer.style.labelProperty;
   if (!property) return [];
-  const text = { labelProps: [property], fill: '#1f2937', stroke: '#ffffff', width: 2.5, font: '600 12px sans-serif' };
+  const text = { labelProps: [property], fill: '#1f2937', stroke: '#ffffff', width: 2.5, font: '600 11px sans-serif' };
   const dataLayer = layer.id;
   if (layer.geometryType === 'LineString') return [{ dataLayer, symbolizer: new LineLabelSymbolizer(text) }];
   if (layer.geometryType === 'Point') return [{ dataLayer, symbolizer: new OffsetTextSymbolizer({ ...text, offsetX: 6, offsetY: 6 }) }];
-  return [{ dataLayer, symbolizer: new CenteredTextSymbolizer(text) }];
+  // A polygon would be labelled once per tile it crosses (a province dozens of times); its name is one click away.
+  return [];
 }
 
 /** Builds the Leaflet layer of a catalog layer; `report` hears of every tile request's outcome. */

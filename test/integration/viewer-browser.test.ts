@@ -1,0 +1,292 @@
+/**
+ * The viewer in a real browser: Debian's Chromium, headless, driven by playwright-core, with every request to a
+ * non-loopback address blocked (the viewer must work on a closed network). Screenshots of each step go to
+ * test-output/. Runs on every backend: the viewer must draw the tiles of both encoders.
+ */
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Feature, Polygon } from 'geojson';
+import type { Map as LeafletMap } from 'leaflet';
+import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { pointOnFeature } from '@turf/turf';
+import { chromiumPath, requireTool } from '../support/environment.ts';
+import { forEachBackend, type BackendName } from '../support/servers.ts';
+
+declare global {
+  interface Window {
+    /** The viewer's Leaflet map (set by viewer/src/main.ts). */
+    viewerMap: LeafletMap;
+    /** What the viewer reports about itself (viewer/src/main.ts). */
+    viewerStats: { firstDrawMs: number | null; allTilesMs: number | null; ready: boolean; layers: string[]; summaryGeometry: unknown };
+  }
+}
+
+const outputDir = path.resolve(import.meta.dirname, '..', '..', 'test-output');
+
+/** Loopback only: 127.0.0.0/8, ::1, localhost. Everything else is refused and recorded. */
+function isLoopback(url: string): boolean {
+  const u = new URL(url);
+  if (u.protocol === 'data:' || u.protocol === 'blob:') return true;
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+interface MapView {
+  zoom: number;
+  lat: number;
+  lon: number;
+}
+
+async function mapView(page: Page): Promise<MapView> {
+  return page.evaluate(() => {
+    const c = window.viewerMap.getCenter();
+    return { zoom: window.viewerMap.getZoom(), lat: c.lat, lon: c.lng };
+  });
+}
+
+/** Number of map-tile canvas pixels that are not transparent (something was drawn). */
+async function drawnPixels(page: Page): Promise<number> {
+  return page.evaluate(() => {
+    let n = 0;
+    for (const c of document.querySelectorAll<HTMLCanvasElement>('#map canvas.leaflet-tile')) {
+      if (!c.width || !c.height) continue;
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < data.length; i += 16) if (data[i] > 0) n++;
+    }
+    return n;
+  });
+}
+
+/** Waits until the map stops moving and no tile request is in flight. */
+async function settle(page: Page, pending: Set<Request>): Promise<void> {
+  await page.waitForTimeout(300);
+  const until = Date.now() + 15_000;
+  while (pending.size && Date.now() < until) await page.waitForTimeout(100);
+  await page.waitForTimeout(300);
+}
+
+forEachBackend('viewer in a browser', (server, backend: BackendName) => {
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+  const blocked: string[] = [];
+  const tileStatus: Array<{ url: string; status: number }> = [];
+  const tileRequests: string[] = [];
+  const pending = new Set<Request>();
+  const pageErrors: string[] = [];
+  let step = 0;
+
+  const shot = async (name: string) => {
+    step++;
+    await page.screenshot({ path: path.join(outputDir, `viewer-${backend}-${String(step).padStart(2, '0')}-${name}.png`) });
+  };
+
+  before(async function () {
+    requireTool(this, chromiumPath !== '', 'viewer: browser tests', 'Chromium (apt-get install chromium)');
+    this.timeout(60_000);
+    fs.mkdirSync(outputDir, { recursive: true });
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'viewer-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      viewport: { width: 1400, height: 850 },
+      locale: 'vi-VN',
+    });
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (isLoopback(url)) return route.continue();
+      blocked.push(url);
+      return route.abort('blockedbyclient');
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('request', (req) => {
+      if (req.url().includes('/tiles/')) {
+        tileRequests.push(req.url());
+        pending.add(req);
+      }
+    });
+    const done = (req: Request) => pending.delete(req);
+    page.on('requestfailed', done);
+    page.on('requestfinished', async (req) => {
+      done(req);
+      const res = await req.response();
+      if (res && req.url().includes('/tiles/')) tileStatus.push({ url: req.url(), status: res.status() });
+    });
+  });
+
+  after(async () => {
+    await context?.close();
+    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('loads the viewer, draws tiles within 3 s, and asks nothing of the outside world', async () => {
+    const started = Date.now();
+    await page.goto(`${server().url}/viewer/`);
+    await page.waitForFunction(() => window.viewerStats?.allTilesMs !== null, null, { timeout: 30_000 });
+    const { firstDrawMs, allTilesMs, layers } = await page.evaluate(() => window.viewerStats);
+    console.log(
+      `      viewer load time [${backend}]: first tiles drawn ${firstDrawMs} ms after navigation; ` +
+        `every visible layer drawn ${allTilesMs} ms (${tileStatus.length} tile requests; ${Date.now() - started} ms wall clock)`,
+    );
+    await settle(page, pending);
+    await shot('loaded');
+    expect(layers).to.include.members(['admin_communes', 'landuse_parcels']);
+    expect(tileStatus.length).to.be.greaterThan(0);
+    for (const t of tileStatus) expect([200, 204, 304], t.url).to.include(t.status);
+    expect(tileStatus.some((t) => t.status === 200)).to.equal(true);
+    expect(await drawnPixels(page)).to.be.greaterThan(1000);
+    expect(firstDrawMs).to.be.below(3000);
+    expect(blocked).to.deep.equal([]);
+    expect(pageErrors).to.deep.equal([]);
+  });
+
+  it('stops requesting the tiles of a layer that is switched off', async () => {
+    await page.locator('#layer-landuse_parcels').uncheck();
+    tileRequests.length = 0;
+    try {
+      // A new zoom level needs new tiles from every visible layer.
+      await page.evaluate(() => window.viewerMap.setZoom(window.viewerMap.getZoom() + 1, { animate: false }));
+      await settle(page, pending);
+      await shot('landuse-off');
+      expect(tileRequests.filter((u) => u.includes('/tiles/landuse_parcels/'))).to.deep.equal([]);
+      expect(tileRequests.length, 'other layers still load').to.be.greaterThan(0);
+      expect(page.url()).to.match(/layers=[^&]*/).and.not.to.match(/layers=[^&]*landuse_parcels/);
+    } finally {
+      await page.locator('#layer-landuse_parcels').check();
+    }
+  });
+
+  it('shows the land-use code of a clicked parcel in the popup', async () => {
+    const items = (await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=1`)).json()) as { features: Feature[] };
+    const parcel = items.features[0];
+    const code = String(parcel.properties!.code);
+    const [lon, lat] = pointOnFeature(parcel).geometry.coordinates;
+    await page.evaluate(([la, lo]) => window.viewerMap.setView([la, lo], 17, { animate: false }), [lat, lon]);
+    await settle(page, pending);
+    const p = await page.evaluate(([la, lo]) => window.viewerMap.latLngToContainerPoint([la, lo]), [lat, lon]);
+    const box = (await page.locator('#map').boundingBox())!;
+    await page.mouse.click(box.x + p.x, box.y + p.y);
+    const cell = page.locator('.leaflet-popup-content section[data-layer="landuse_parcels"] tr[data-column="code"] td').first();
+    await cell.waitFor({ timeout: 10_000 });
+    await shot('parcel-popup');
+    expect(await cell.textContent()).to.contain(code);
+    await page.keyboard.press('Escape');
+    await page.evaluate(() => window.viewerMap.closePopup());
+  });
+
+  it('summarises a drawn polygon with a chart and totals equal to POST /query/summary', async () => {
+    await page.evaluate(() => window.viewerMap.setZoom(14, { animate: false }));
+    await settle(page, pending);
+    await page.locator('[data-tool="polygon"]').click();
+    const box = (await page.locator('#map').boundingBox())!;
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    const corners = [
+      [-220, -150],
+      [220, -150],
+      [220, 150],
+      [-220, 150],
+    ];
+    for (const [dx, dy] of corners) {
+      await page.mouse.click(cx + dx, cy + dy);
+      await page.waitForTimeout(150);
+    }
+    await page.mouse.click(cx + corners[0][0], cy + corners[0][1]);
+    const totals = page.locator('#summary-panel section[data-layer="landuse_parcels"] .totals');
+    await totals.waitFor({ timeout: 20_000 });
+    await shot('summary');
+    const geometry = (await page.evaluate(() => window.viewerStats.summaryGeometry)) as Polygon;
+    expect(geometry.type).to.equal('Polygon');
+    const res = await fetch(`${server().url}/query/summary`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ layer: 'landuse_parcels', geometry, groupBy: 'code' }),
+    });
+    expect(res.status).to.equal(200);
+    const expected = (await res.json()) as { groups: Array<{ count: number; area_ha: number }>; total?: { count: number; area_ha: number } };
+    const count = expected.total?.count ?? expected.groups.reduce((s, g) => s + Number(g.count), 0);
+    const areaHa = expected.total?.area_ha ?? expected.groups.reduce((s, g) => s + Number(g.area_ha), 0);
+    expect(count).to.be.greaterThan(0);
+    expect(Number(await totals.getAttribute('data-total-count'))).to.equal(Number(count));
+    expect(Number(await totals.getAttribute('data-total-area-ha'))).to.be.closeTo(Number(areaHa), 0.001);
+    const bars = page.locator('#summary-panel section[data-layer="landuse_parcels"] svg.chart g.bar');
+    expect(await bars.count()).to.equal(expected.groups.filter((g) => Number(g.count) > 0).length);
+  });
+
+  it('finds "bac giang" typed without diacritics and lands on it', async () => {
+    await page.locator('#summary-panel .panel-close').click();
+    const results = (await (await fetch(`${server().url}/search?q=${encodeURIComponent('bac giang')}`)).json()) as {
+      results: Array<{ name: string; bbox: [number, number, number, number] }>;
+    };
+    const first = results.results[0];
+    expect(first.name.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase()).to.contain('bac giang');
+    await page.locator('#search-input').fill('bac giang');
+    const option = page.locator('#search-results [role="option"]').first();
+    await option.waitFor({ timeout: 10_000 });
+    expect(await option.textContent()).to.contain(first.name);
+    await page.locator('#search-input').press('Enter');
+    await page.waitForTimeout(800);
+    await settle(page, pending);
+    await shot('search-bac-giang');
+    const view = await mapView(page);
+    const [x1, y1, x2, y2] = first.bbox;
+    expect(view.lon).to.be.within(x1 - 0.01, x2 + 0.01);
+    expect(view.lat).to.be.within(y1 - 0.01, y2 + 0.01);
+  });
+
+  it('reopens the permalink with the same view, layers and language', async () => {
+    await page.locator('#layer-bts_stations, #layer-roads').first().uncheck();
+    await page.locator('#lang').click();
+    await page.waitForTimeout(300);
+    const link = page.url();
+    const before = await mapView(page);
+    const visible = await page.evaluate(() => [...document.querySelectorAll<HTMLInputElement>('#layer-panel input[type="checkbox"]')].filter((c) => c.checked).map((c) => c.id));
+    const again = await context.newPage();
+    try {
+      await again.goto(link);
+      await again.waitForFunction(() => window.viewerStats?.firstDrawMs !== null, null, { timeout: 20_000 });
+      await again.waitForTimeout(500);
+      const p = page;
+      page = again;
+      await shot('permalink');
+      page = p;
+      const after = await mapView(again);
+      expect(after.zoom).to.equal(before.zoom);
+      expect(after.lat).to.be.closeTo(before.lat, 1e-4);
+      expect(after.lon).to.be.closeTo(before.lon, 1e-4);
+      const visibleAfter = await again.evaluate(() => [...document.querySelectorAll<HTMLInputElement>('#layer-panel input[type="checkbox"]')].filter((c) => c.checked).map((c) => c.id));
+      expect(visibleAfter.sort()).to.deep.equal(visible.sort());
+      expect(await again.evaluate(() => document.documentElement.lang)).to.equal('en');
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('says which layer failed when its tiles answer 500, and that the server is down when it is', async () => {
+    const failing = await context.newPage();
+    try {
+      await failing.route('**/tiles/landuse_parcels/**', (route) =>
+        route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ code: 'ServerError', description: 'tile query failed' }) }),
+      );
+      await failing.goto(`${server().url}/viewer/#map=14/21.18/106.07&lang=en`);
+      const notice = failing.locator('.notice[data-notice="layer:landuse_parcels"]');
+      await notice.waitFor({ timeout: 15_000 });
+      expect(await notice.textContent()).to.contain('tile query failed');
+      await failing.screenshot({ path: path.join(outputDir, `viewer-${backend}-90-layer-failed.png`) });
+      await failing.unroute('**/tiles/landuse_parcels/**');
+      await failing.route('**/viewer/config.json', (route) => route.abort('connectionrefused'));
+      await failing.reload();
+      const message = failing.locator('#map-message');
+      await message.waitFor({ state: 'visible', timeout: 15_000 });
+      expect(await message.textContent()).to.match(/server cannot be reached|Không kết nối/);
+      await failing.screenshot({ path: path.join(outputDir, `viewer-${backend}-91-server-down.png`) });
+    } finally {
+      await failing.close();
+    }
+    expect(blocked).to.deep.equal([]);
+  });
+});
