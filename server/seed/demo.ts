@@ -69,7 +69,15 @@ export async function seedDemo(db: Database, opts: { scale: number; log?: Logger
   };
   await db.knex.transaction(async (trx) => {
     const sql = sqlOf(trx);
-    await sql(`TRUNCATE ${demoTables.map((t) => `"${t}"`).join(', ')}`);
+    // STATEMENT_TIMEOUT_MS guards requests; at scale 10 one parcel statement runs for tens of seconds.
+    await sql('SET LOCAL statement_timeout = 0');
+    // On a server, DELETE keeps other sessions reading the old rows until the commit (TRUNCATE would
+    // block them); the embedded database has one connection, and TRUNCATE leaves no dead rows behind.
+    if (db.backend === 'server') {
+      for (const t of [...demoTables].reverse()) await sql(`DELETE FROM "${t}"`);
+    } else {
+      await sql(`TRUNCATE ${demoTables.map((t) => `"${t}"`).join(', ')}`);
+    }
     await step('admin', () => seedAdmin(sql, dataDir));
     await step('places', () => seedPlaces(sql));
     await step('rivers', () => seedRivers(sql));

@@ -51,7 +51,7 @@ export type LandUseZone =
 export const zoneWeights: Readonly<Record<LandUseZone, Readonly<Record<string, number>>>> = {
   park: { SKK: 88, DGT: 7, DTL: 2, TMD: 3 },
   cluster: { SKN: 85, DGT: 8, SKC: 7 },
-  defence: { CQP: 70, RSX: 30 },
+  defence: { RSX: 45, CQP: 40, RPH: 15 },
   riverside: { SON: 60, NTS: 10, LUA: 14, HNK: 8, DTL: 6, MNC: 2 },
   roadside: { DGT: 18, ONT: 24, TMD: 14, SKC: 10, LUA: 28, CLN: 6 },
   urban: { ODT: 58, TMD: 10, TSC: 5, DGD: 6, DYT: 3, DGT: 10, SKC: 3, MNC: 2, NTD: 1, LUA: 2 },
