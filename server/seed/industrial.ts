@@ -11,7 +11,8 @@ import type { LonLat } from './lines.ts';
 
 type Status = 'operating' | 'under_construction' | 'planned';
 
-interface Zone {
+/** An industrial park or cluster to place. */
+export interface Zone {
   name: string;
   kind: 'park' | 'cluster';
   status: Status;

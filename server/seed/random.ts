@@ -24,11 +24,6 @@ export class Random {
   range(min: number, max: number): number {
     return min + (max - min) * this.next();
   }
-
-  /** An integer in [min, max]. */
-  int(min: number, max: number): number {
-    return Math.floor(this.range(min, max + 1));
-  }
 }
 
 /** FNV-1a 32-bit hash of a string: a seed from a name ("road:QL1"). */
@@ -39,18 +34,6 @@ export function hashString(s: string): number {
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** Picks a key from `weights` (key -> weight) with a uniform number `u` in [0, 1). */
-export function pickWeighted<K extends string>(weights: Readonly<Record<K, number>>, u: number): K {
-  const entries = Object.entries(weights) as Array<[K, number]>;
-  const total = entries.reduce((s, [, w]) => s + w, 0);
-  let acc = 0;
-  for (const [k, w] of entries) {
-    acc += w / total;
-    if (u < acc) return k;
-  }
-  return entries[entries.length - 1][0];
 }
 
 /**

@@ -54,7 +54,7 @@ const courses: Array<{ name: string; class: 'major' | 'minor'; course: LonLat[] 
   },
 ];
 
-/** The river records before clipping (exported for the road generator's bridges and for tests). */
+/** The river records before clipping. */
 export function riverRows(): Array<LineRow & { class: string }> {
   return courses.map((r, i) => {
     const rng = new Random(`river:${r.name}`);

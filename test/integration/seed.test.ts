@@ -6,6 +6,11 @@ import { applyLayerDefinitions } from '../../server/catalog/catalog.ts';
 import { loadLayerDefinitions } from '../../server/catalog/definition.ts';
 import { demoTables, hasDemoData, seedDemo } from '../../server/seed/demo.ts';
 import * as demoMigration from '../../migrations/003_demo_tables.ts';
+import { apportion } from '../../server/seed/bts.ts';
+import { distanceM, meander, type LonLat } from '../../server/seed/lines.ts';
+import { landUseCodes, weightTable } from '../../server/seed/landuse-codes.ts';
+import { zones } from '../../server/seed/industrial.ts';
+import { Random } from '../../server/seed/random.ts';
 
 /** Rows and a checksum of every geometry (WKB) and every attribute, in id order, per demo table. */
 async function fingerprint(db: Database): Promise<Record<string, { n: number; geom: string; attrs: string }>> {
@@ -21,6 +26,61 @@ async function fingerprint(db: Database): Promise<Record<string, { n: number; ge
   }
   return out;
 }
+
+describe('demo data generators (pure parts)', () => {
+  it('repeats the same random sequence for the same seed, and another for another seed', () => {
+    const take = (r: Random) => Array.from({ length: 5 }, () => r.next());
+    expect(take(new Random('road:QL1'))).to.deep.equal(take(new Random('road:QL1')));
+    expect(take(new Random('road:QL1'))).to.not.deep.equal(take(new Random('road:QL31')));
+    for (const u of take(new Random(7))) expect(u).to.be.within(0, 1 - Number.EPSILON);
+  });
+
+  it('apportions stations in whole numbers that sum to the total, in proportion to the weights', () => {
+    const counts = apportion([1, 1, 2, 0, 6], 21);
+    expect(counts.reduce((a, b) => a + b, 0)).to.equal(21);
+    expect(counts[3]).to.equal(0);
+    expect(counts[4]).to.be.within(12, 13);
+    expect(apportion([1, 1, 1], 2)).to.deep.equal([1, 1, 0]); // ties go to the earlier commune
+  });
+
+  it('meanders a line through its waypoints without straying more than the amplitude allows', () => {
+    const points: LonLat[] = [[106.0, 21.0], [106.1, 21.05], [106.2, 21.0]];
+    const line = meander(points, new Random('test'), 0.05, 200);
+    expect(line[0]).to.deep.equal(points[0]);
+    expect(line[line.length - 1]).to.deep.equal(points[2]);
+    // Points of the first leg (up to the middle waypoint) stay within amplitude * (1 + 1/2 + 1/3) of the
+    // leg length from the straight leg; 20 % slack for the flat-earth distance.
+    const leg = distanceM(points[0], points[1]);
+    const middle = line.findIndex((p) => p[0] === points[1][0] && p[1] === points[1][1]);
+    expect(middle, 'the middle waypoint is kept').to.be.greaterThan(0);
+    for (const p of line.slice(0, middle)) {
+      const t = (p[0] - points[0][0]) / (points[1][0] - points[0][0]);
+      const onLeg: LonLat = [points[0][0] + t * 0.1, points[0][1] + t * 0.05];
+      expect(distanceM(p, onLeg)).to.be.below(leg * 0.05 * (11 / 6) * 1.2);
+    }
+  });
+
+  it('draws land-use codes from intervals that cover [0, 1) in every zone, with every code named', () => {
+    const known = new Set(landUseCodes.map((c) => c.code));
+    const byZone = new Map<string, Array<{ lo: number; hi: number; code: string }>>();
+    for (const r of weightTable()) byZone.set(r.zone, [...(byZone.get(r.zone) ?? []), r]);
+    for (const [zone, rows] of byZone) {
+      expect(rows[0].lo, zone).to.equal(0);
+      rows.slice(1).forEach((r, i) => expect(r.lo, zone).to.equal(rows[i].hi));
+      expect(rows[rows.length - 1].hi, zone).to.be.at.least(1);
+      for (const r of rows) expect(known.has(r.code), `${zone} ${r.code}`).to.equal(true);
+    }
+  });
+
+  it('lists fewer parks than clusters, about 30 clusters, all names unique', () => {
+    const all = zones();
+    const parks = all.filter((z) => z.kind === 'park');
+    const clusters = all.filter((z) => z.kind === 'cluster');
+    expect(parks.length).to.be.lessThan(clusters.length);
+    expect(clusters.length).to.be.within(25, 35);
+    expect(new Set(all.map((z) => z.name)).size).to.equal(all.length);
+  });
+});
 
 describe('demo data seed on a fresh embedded database', function () {
   this.timeout(600_000);
