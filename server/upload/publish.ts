@@ -32,6 +32,8 @@ export interface PublishItem {
   columns: LayerColumn[];
   sourceCrs: string;
   metadata: LayerMetadata;
+  /** Title of a new layer when the uploader gave none (the dataset name). */
+  defaultTitle: string;
 }
 
 /** The live table name of an uploaded layer. */
@@ -109,8 +111,8 @@ export async function publishLayers(db: Database, items: PublishItem[], replace:
       const version = (old?.data_version ?? 0) + 1;
       const row = {
         id,
-        title: m.title ?? (old?.title as string | undefined) ?? id,
-        title_vi: m.titleVi ?? m.title ?? (old?.title_vi as string | undefined) ?? id,
+        title: m.title ?? (old?.title as string | undefined) ?? it.defaultTitle,
+        title_vi: m.titleVi ?? m.title ?? (old?.title_vi as string | undefined) ?? it.defaultTitle,
         description: m.description ?? (old?.description as string | undefined) ?? '',
         keywords: m.keywords ?? (old?.keywords as string[] | undefined) ?? [],
         layer_group: m.group ?? (old?.layer_group as string | undefined) ?? 'other',

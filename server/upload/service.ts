@@ -311,8 +311,9 @@ export class UploadService {
           sourceCrs: item.crs.chosen!.label,
           metadata: {
             ...work.options.metadata,
-            title: work.options.metadata.title && staged.length > 1 ? `${work.options.metadata.title} – ${table.layerId}` : (work.options.metadata.title ?? table.layerId),
+            title: work.options.metadata.title && staged.length > 1 ? `${work.options.metadata.title} – ${table.layerId}` : work.options.metadata.title,
           },
+          defaultTitle: staged.length > 1 ? `${item.dataset.name} (${table.layerId})` : item.dataset.name,
         })),
         work.options.replace,
         actorOf({ role: 'editor', tokenId: job.tokenId, name: job.report.owner }),
