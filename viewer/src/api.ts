@@ -69,16 +69,18 @@ export interface IdentifiedLayer {
 
 /** One group of a summary as the server sends it: the group's property values in `key`. */
 interface SummaryGroupBody {
-  key?: Record<string, string | number | boolean | null>;
-  value?: string | number | boolean | null;
+  key?: Record<string, GroupValue>;
   count?: number | string;
   area_ha?: number | string | null;
   length_km?: number | string | null;
 }
 
-/** One group of a summary. */
+/** A value of a group-by property. */
+export type GroupValue = string | number | boolean | null;
+
+/** One group of a summary: one value per group-by property. */
 export interface SummaryGroup {
-  value: string | number | boolean | null;
+  values: GroupValue[];
   count: number;
   area_ha: number | null;
   length_km: number | null;
@@ -87,7 +89,7 @@ export interface SummaryGroup {
 /** The answer of POST /query/summary. */
 export interface Summary {
   layer: string;
-  groupBy: string | null;
+  groupBy: string[];
   groups: SummaryGroup[];
   total: { count: number; area_ha: number | null; length_km: number | null };
   method: string;
@@ -203,18 +205,20 @@ export function readIdentify(body: unknown): IdentifiedLayer[] {
   return [...byLayer].map(([layer, features]) => ({ layer, features }));
 }
 
-/** Counts, areas and lengths of a layer inside a geometry (EPSG:4326), grouped by a property. */
-export async function summarise(layer: string, geometry: Geometry, groupBy: string | null): Promise<Summary> {
+/** Counts, areas and lengths of a layer inside a geometry (EPSG:4326), grouped by properties (none: one total). */
+export async function summarise(layer: string, geometry: Geometry, groupBy: string[]): Promise<Summary> {
   const payload: Record<string, unknown> = { layer, geometry };
-  if (groupBy) payload.groupBy = groupBy;
+  if (groupBy.length) payload.groupBy = groupBy;
   const body = await request<{ groups: SummaryGroupBody[]; total?: SummaryGroupBody; method?: string }>('query/summary', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(payload),
   });
   const num = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
-  const groups = body.groups.map((g) => ({
-    value: g.value ?? (groupBy ? (g.key?.[groupBy] ?? null) : null),
+  // Without group-by properties the server may send only the total: it is then the one group.
+  const rawGroups = body.groups.length || groupBy.length || !body.total ? body.groups : [body.total];
+  const groups = rawGroups.map((g) => ({
+    values: groupBy.map((name) => g.key?.[name] ?? null),
     count: Number(g.count ?? 0),
     area_ha: num(g.area_ha),
     length_km: num(g.length_km),

@@ -12,16 +12,16 @@ export interface Bar {
 /** Draws bars sorted as given; the longest bar spans the chart's width. */
 export function barChart(bars: Bar[], title: string): SVGElement {
   const rowH = 22;
-  const labelW = 150;
-  const barW = 170;
-  const textW = 80;
+  const labelW = 190;
+  const barW = 150;
+  const textW = 70;
   const width = labelW + barW + textW;
   const height = Math.max(rowH, bars.length * rowH);
   const max = Math.max(...bars.map((b) => b.value), 0) || 1;
   const rows = bars.map((b, i) => {
     const y = i * rowH;
     const w = Math.max(1, (b.value / max) * barW);
-    const label = b.label.length > 24 ? `${b.label.slice(0, 23)}…` : b.label;
+    const label = b.label.length > 30 ? `${b.label.slice(0, 29)}…` : b.label;
     return svg(
       'g',
       { class: 'bar', 'data-value': b.value, role: 'listitem', 'aria-label': `${b.label}: ${b.text}` },

@@ -39,6 +39,7 @@ const texts = {
   lengthKm: { vi: 'Chiều dài (km)', en: 'Length (km)' },
   total: { vi: 'Tổng', en: 'Total' },
   groupBy: { vi: 'Nhóm theo', en: 'Group by' },
+  thenBy: { vi: 'rồi theo', en: 'then by' },
   noFeaturesInArea: { vi: 'Không có đối tượng trong vùng', en: 'No features in the area' },
   nothingHere: { vi: 'Không có đối tượng tại điểm này', en: 'No features at this point' },
   loading: { vi: 'Đang tải…', en: 'Loading…' },

@@ -8,6 +8,7 @@ import { identify, type ViewerLayer } from './api.ts';
 import { h } from './dom.ts';
 import { formatNumber, pick, t } from './i18n.ts';
 import { layerTitle } from './layers.ts';
+import { categoryText } from './vector-layer.ts';
 
 /** How far from the click (in screen pixels) a feature still counts as clicked. */
 const tolerancePx = 6;
@@ -31,7 +32,7 @@ export function featureTable(info: ViewerLayer | undefined, f: Feature): HTMLEle
       let value = formatValue(raw);
       if (style?.type === 'categorical' && style.property === c.name) {
         const cat = style.categories?.find((k) => String(k.value) === String(raw));
-        if (cat) value = `${value} — ${pick(cat.label)}`;
+        if (cat) value = categoryText(cat.value, pick(cat.label));
       }
       return h('tr', { 'data-column': c.name }, h('th', { scope: 'row' }, pick(c.label, c.name)), h('td', {}, value));
     });
@@ -54,8 +55,14 @@ export function enableIdentify(map: L.Map, visibleLayers: () => ViewerLayer[], b
     try {
       const found = await identify(ev.latlng.lng, ev.latlng.lat, layers.map((l) => l.id), tolerancePx * metresPerPx, controller.signal);
       const byId = new Map(layers.map((l) => [l.id, l]));
+      // Thematic layers first (what planners click for), then the base map; each in draw order, topmost first.
+      const rank = (id: string) => {
+        const i = layers.findIndex((l) => l.id === id);
+        return (byId.get(id)?.group === 'basemap' ? layers.length : 0) + (i < 0 ? layers.length : i);
+      };
       const sections = found
         .filter((g) => g.features.length)
+        .sort((a, b) => rank(a.layer) - rank(b.layer))
         .map((g) => {
           const info = byId.get(g.layer);
           return h(

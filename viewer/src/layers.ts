@@ -7,7 +7,7 @@ import L from 'leaflet';
 import { layerGroups, type LayerGroup, type ViewerLayer } from './api.ts';
 import { h } from './dom.ts';
 import { currentLang, formatNumber, onLangChange, pick, t, type TextKey } from './i18n.ts';
-import { createVectorLayer, type TileOutcome, type VectorLayer } from './vector-layer.ts';
+import { categoryText, createVectorLayer, type TileOutcome, type VectorLayer } from './vector-layer.ts';
 import { dismissNotice, showNotice } from './notices.ts';
 
 interface Entry {
@@ -248,7 +248,7 @@ function legendOf(info: ViewerLayer): HTMLElement {
       'ul',
       { class: 'legend', 'aria-label': `${t('legend')}: ${layerTitle(info)}` },
       style.categories.map((c) =>
-        h('li', {}, swatch(c.color, info.geometryType), h('code', {}, String(c.value)), ' ', pick(c.label, String(c.value))),
+        h('li', {}, swatch(c.color, info.geometryType), categoryText(c.value, pick(c.label))),
       ),
     );
   }

@@ -4,13 +4,13 @@
  * a group-by choice and a CSV download.
  */
 import type { Geometry } from 'geojson';
-import { summarise, type Summary, type ViewerLayer } from './api.ts';
+import { summarise, type GroupValue, type Summary, type ViewerLayer } from './api.ts';
 import { barChart } from './chart.ts';
 import { toCsv } from './csv.ts';
 import { h } from './dom.ts';
 import { formatNumber, onLangChange, pick, t } from './i18n.ts';
 import { layerTitle } from './layers.ts';
-import { colourOf } from './vector-layer.ts';
+import { categoryText, colourOf } from './vector-layer.ts';
 
 type Metric = 'area_ha' | 'length_km' | 'count';
 
@@ -21,20 +21,30 @@ function metricOf(layer: ViewerLayer): Metric {
   return layer.geometryType === 'Polygon' ? 'area_ha' : layer.geometryType === 'LineString' ? 'length_km' : 'count';
 }
 
+/** The distinct group-by properties of a section, in order. */
+function groupByOf(s: Section): string[] {
+  return [...new Set(s.groupBy.filter((g): g is string => g !== null))];
+}
+
 /** The property a layer is summarised by at first: its style's category, else its label property. */
 export function defaultGroupBy(layer: ViewerLayer): string | null {
   return (layer.style.type === 'categorical' ? layer.style.property : undefined) ?? layer.style.labelProperty ?? null;
 }
 
-function groupLabel(layer: ViewerLayer, groupBy: string | null, value: unknown): string {
-  if (value === null || value === undefined || value === '') return groupBy ? t('none') : t('total');
+function valueLabel(layer: ViewerLayer, property: string, value: GroupValue): string {
+  if (value === null || value === '') return t('none');
   const s = layer.style;
-  if (s.type === 'categorical' && s.property === groupBy) {
+  if (s.type === 'categorical' && s.property === property) {
     const cat = s.categories?.find((c) => String(c.value) === String(value));
-    const name = cat ? pick(cat.label) : '';
-    if (name && name !== String(value)) return `${value} – ${name}`;
+    if (cat) return categoryText(cat.value, pick(cat.label));
   }
   return String(value);
+}
+
+/** The label of a group: its values, named by the style's categories where they can be, joined by " / ". */
+function groupLabel(layer: ViewerLayer, groupBy: string[], values: GroupValue[]): string {
+  if (!groupBy.length) return t('total');
+  return groupBy.map((property, i) => valueLabel(layer, property, values[i])).join(' / ');
 }
 
 function metricText(metric: Metric, v: number | null): string {
@@ -44,7 +54,8 @@ function metricText(metric: Metric, v: number | null): string {
 
 interface Section {
   layer: ViewerLayer;
-  groupBy: string | null;
+  /** Group-by properties: the first, and optionally a second ("BTS by operator, then by technology"). */
+  groupBy: [string | null, string | null];
   summary: Summary | null;
   error: string;
 }
@@ -69,7 +80,7 @@ export class SummaryPanel {
   async show(geometry: Geometry, layers: ViewerLayer[], areaName = ''): Promise<void> {
     this.geometry = geometry;
     this.areaName = areaName;
-    this.sections = layers.map((layer) => ({ layer, groupBy: defaultGroupBy(layer), summary: null, error: '' }));
+    this.sections = layers.map((layer) => ({ layer, groupBy: [defaultGroupBy(layer), null], summary: null, error: '' }));
     this.panel.hidden = false;
     this.render();
     await Promise.all(this.sections.map((s) => this.load(s)));
@@ -81,7 +92,7 @@ export class SummaryPanel {
     section.error = '';
     this.render();
     try {
-      section.summary = await summarise(section.layer.id, this.geometry, section.groupBy);
+      section.summary = await summarise(section.layer.id, this.geometry, groupByOf(section));
     } catch (err) {
       section.error = (err as Error).message;
     }
@@ -100,30 +111,33 @@ export class SummaryPanel {
     const { layer } = s;
     const metric = metricOf(layer);
     const choices = [null, ...layer.columns.filter((c) => c.type === 'string' || c.type === 'integer').map((c) => c.name)];
-    const selectId = `groupby-${layer.id}`;
-    const select = h(
-      'select',
-      {
-        id: selectId,
-        onchange: (ev: Event) => {
-          s.groupBy = (ev.target as HTMLSelectElement).value || null;
-          void this.load(s);
+    const select = (k: 0 | 1, text: string) => {
+      const id = `groupby-${k}-${layer.id}`;
+      const el = h(
+        'select',
+        {
+          id,
+          onchange: (ev: Event) => {
+            s.groupBy[k] = (ev.target as HTMLSelectElement).value || null;
+            void this.load(s);
+          },
         },
-      },
-      choices.map((name) =>
-        h('option', { value: name ?? '', selected: name === s.groupBy }, name ? pick(layer.columns.find((c) => c.name === name)?.label, name) : '—'),
-      ),
-    );
-    const head = [h('h3', {}, layerTitle(layer)), h('label', { for: selectId }, `${t('groupBy')} `), select];
+        choices.map((name) =>
+          h('option', { value: name ?? '', selected: name === s.groupBy[k] }, name ? pick(layer.columns.find((c) => c.name === name)?.label, name) : '—'),
+        ),
+      );
+      return h('span', { class: 'groupby' }, h('label', { for: id }, `${text} `), el);
+    };
+    const head = [h('h3', {}, layerTitle(layer)), h('div', { class: 'groupby-row' }, select(0, t('groupBy')), select(1, t('thenBy')))];
     if (s.error) return h('section', { class: 'summary', 'data-layer': layer.id }, head, h('p', { class: 'error', role: 'alert' }, `${t('summaryFailed')}: ${s.error}`));
     if (!s.summary) return h('section', { class: 'summary', 'data-layer': layer.id, 'aria-busy': 'true' }, head, h('p', {}, t('loading')));
     const sum = s.summary;
     const groups = [...sum.groups].sort((a, b) => (b[metric] ?? 0) - (a[metric] ?? 0));
-    const byStyle = layer.style.type === 'categorical' && layer.style.property === s.groupBy;
+    const byStyle = layer.style.type === 'categorical' && layer.style.property === sum.groupBy[0];
     const bars = groups.map((g, i) => ({
-      label: groupLabel(layer, s.groupBy, g.value),
+      label: groupLabel(layer, sum.groupBy, g.values),
       value: g[metric] ?? 0,
-      color: byStyle ? colourOf(layer.style, { [s.groupBy!]: g.value }) : palette[i % palette.length],
+      color: byStyle ? colourOf(layer.style, { [sum.groupBy[0]]: g.values[0] }) : palette[i % palette.length],
       text: metricText(metric, g[metric]),
     }));
     const totals = h(
@@ -157,8 +171,9 @@ export class SummaryPanel {
   private download(s: Section): void {
     if (!s.summary) return;
     const { layer } = s;
-    const rows = s.summary.groups.map((g) => [layer.id, s.groupBy ?? '', g.value === null ? '' : String(g.value), groupLabel(layer, s.groupBy, g.value), g.count, g.area_ha, g.length_km]);
-    const text = toCsv(['layer', 'group_by', 'value', 'label', 'count', 'area_ha', 'length_km'], rows);
+    const { groupBy, groups } = s.summary;
+    const rows = groups.map((g) => [layer.id, ...g.values.map((v) => (v === null ? '' : String(v))), groupLabel(layer, groupBy, g.values), g.count, g.area_ha, g.length_km]);
+    const text = toCsv(['layer', ...groupBy, 'label', 'count', 'area_ha', 'length_km'], rows);
     const a = h('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' })), download: `summary-${layer.id}.csv` });
     document.body.append(a);
     a.click();

@@ -46,6 +46,13 @@ export function colourOf(style: LayerStyle, props: Record<string, unknown>): str
   return style.color ?? fallbackColor;
 }
 
+/** A category as text: its label, led by its value unless the label already starts with it ("LUA: Đất trồng lúa"). */
+export function categoryText(value: string | number, label: string): string {
+  const v = String(value);
+  if (!label || label === v) return v;
+  return label.startsWith(v) ? label : `${v} – ${label}`;
+}
+
 /** Parses an MVT into protomaps features, geometry scaled to `tileSize` pixels. */
 function parseTile(buffer: ArrayBuffer, tileSize: number): Map<string, Feature[]> {
   const tile = new VectorTile(new PbfReader(buffer));
