@@ -13,7 +13,7 @@ export function findJsonError(text: string): { offset: number; expected: string 
     constructor(readonly expected: string) {}
   }
   const fail = (expected: string): never => {
-    throw new Stop(expected);
+    throw new Stop(i >= text.length ? `${expected} (the text ends early)` : expected);
   };
   const literal = (word: string) => {
     if (text.startsWith(word, i)) i += word.length;
@@ -97,7 +97,7 @@ export function findJsonError(text: string): { offset: number; expected: string 
     if (c === 'f') return literal('false');
     if (c === 'n') return literal('null');
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
-    fail(i >= text.length ? 'more input (the text ends early)' : 'a JSON value');
+    fail('a JSON value');
   };
   try {
     value();
