@@ -26,7 +26,9 @@ const translateErrors: ErrorRequestHandler = (err, _req, _res, next) => {
 export function createAdminRouter(ctx: AppContext): Router {
   const router = Router();
   const json = express.json({ limit: '1mb' });
-  const uploads = () => uploadService(ctx);
+  // Created now, not on first upload, so staging tables a crashed instance left behind are dropped at start.
+  const service = uploadService(ctx);
+  const uploads = () => service;
 
   router.get('/admin/whoami', (_req, res) => {
     const p = requirePrincipal(res, 'viewer');

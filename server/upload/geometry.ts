@@ -89,3 +89,33 @@ export function mapPositions(g: Geometry, fn: (p: Position) => [number, number])
   if (g.type === 'GeometryCollection') return { type: 'GeometryCollection', geometries: g.geometries.map((x) => mapPositions(x, fn)) };
   return { type: g.type, coordinates: walk(g.coordinates) } as Geometry;
 }
+
+/**
+ * The geometry without parts PostGIS cannot even build (ST_GeomFromGeoJSON fails on them): lines with fewer than
+ * 2 positions, rings with fewer than 4, polygons without an outer ring. Null when nothing is left.
+ */
+export function dropDegenerateParts(g: Geometry): Geometry | null {
+  const line = (l: Position[]) => l.length >= 2;
+  const polygon = (p: Position[][]) => p.length > 0 && p[0].length >= 4;
+  const rings = (p: Position[][]) => p.filter((r) => r.length >= 4); // the outer ring passed polygon(), so it stays first
+  switch (g.type) {
+    case 'LineString':
+      return line(g.coordinates) ? g : null;
+    case 'MultiLineString': {
+      const ls = g.coordinates.filter(line);
+      return ls.length ? { type: 'MultiLineString', coordinates: ls } : null;
+    }
+    case 'Polygon':
+      return polygon(g.coordinates) ? { type: 'Polygon', coordinates: rings(g.coordinates) } : null;
+    case 'MultiPolygon': {
+      const ps = g.coordinates.filter(polygon).map(rings);
+      return ps.length ? { type: 'MultiPolygon', coordinates: ps } : null;
+    }
+    case 'GeometryCollection': {
+      const parts = g.geometries.map(dropDegenerateParts).filter((x): x is Geometry => x !== null);
+      return parts.length ? { type: 'GeometryCollection', geometries: parts } : null;
+    }
+    default:
+      return g;
+  }
+}

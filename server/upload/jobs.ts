@@ -95,6 +95,11 @@ export class JobStore {
     return this.jobs.get(id);
   }
 
+  /** Every job held in memory (waiting or running). */
+  liveJobs(): Job[] {
+    return [...this.jobs.values()];
+  }
+
   /** The report of a job from memory, else from the table. */
   async report(id: string): Promise<JobReport | null> {
     const live = this.jobs.get(id);

@@ -149,9 +149,18 @@ export async function dropStaging(db: Database, tables: readonly string[]): Prom
   for (const t of tables) await db.rows(`DROP TABLE IF EXISTS ${quoteIdent(t)}`);
 }
 
-/** Drops staging tables a crashed process left behind (names start with upl_stage_). */
+/**
+ * Drops staging tables a crashed process left behind (upl_stage_<job>_n): those whose job is not queued or running,
+ * or has not moved for an hour. Another instance's running job keeps its tables.
+ */
 export async function dropOrphanStaging(db: Database): Promise<number> {
-  const rows = await db.rows<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'upl\\_stage\\_%'");
+  const rows = await db.rows<{ tablename: string }>(
+    `SELECT t.tablename FROM pg_tables t
+      WHERE t.schemaname = current_schema() AND t.tablename LIKE 'upl\\_stage\\_%'
+        AND NOT EXISTS (SELECT 1 FROM upload_jobs j
+                         WHERE j.id LIKE split_part(t.tablename, '_', 3) || '%'
+                           AND j.status IN ('queued', 'running') AND j.updated_at > now() - interval '1 hour')`,
+  );
   await dropStaging(db, rows.map((r) => r.tablename));
   return rows.length;
 }

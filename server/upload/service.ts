@@ -44,6 +44,9 @@ interface Work {
   stagingTables: string[];
 }
 
+/** How long a job waits for its confirmation before it is cancelled and its files removed (ms). */
+const CONFIRMATION_TIMEOUT_MS = 24 * 3600_000;
+
 const familySuffix: Record<Family, string> = { point: 'points', line: 'lines', polygon: 'polygons' };
 
 /** Zip limits derived from the upload limit: an archive may inflate to 4x the upload limit, at most 100x per entry. */
@@ -153,6 +156,9 @@ export class UploadService {
     const needs = this.confirmationOf(work);
     if (needs) {
       await this.jobs.update(job, { status: 'needs_confirmation', phase: 'waiting for the uploader to confirm', progress: 10, confirmation: needs });
+      setTimeout(() => {
+        if (job.report.status === 'needs_confirmation') void this.finish(job, 'cancelled', 'not confirmed within 24 hours');
+      }, CONFIRMATION_TIMEOUT_MS).unref();
     } else {
       await this.enqueue(job);
     }
@@ -353,8 +359,12 @@ export class UploadService {
     this.jobs.release(job);
   }
 
-  /** Aborts jobs and waits for the queue (server close). */
+  /** Server close: cancels waiting jobs, aborts running ones and waits for the queue to drain. */
   async close(): Promise<void> {
+    for (const job of this.jobs.liveJobs()) {
+      if (job.report.status === 'needs_confirmation') await this.finish(job, 'cancelled', 'the server stopped before the job was confirmed');
+      else job.abort.abort(new UploadError(503, 'ShuttingDown', 'the server stopped'));
+    }
     await this.queue;
   }
 }

@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import { isInsideVietnam, proj4Transformer } from '../crs/index.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { coerce, sqlType, type ColumnPlan } from './columns.ts';
-import { familyType, isEmptyGeometry, mapPositions, splitByFamily, type Family } from './geometry.ts';
+import { dropDegenerateParts, familyType, isEmptyGeometry, mapPositions, splitByFamily, type Family } from './geometry.ts';
 import type { ChosenCrs } from './crs-decision.ts';
 import type { JobCounts } from './jobs.ts';
 import { RawText, UploadError, type SourceDataset, type SourceValue } from './types.ts';
@@ -46,9 +46,12 @@ export interface StageInput {
 
 const BATCH = 500;
 
+// PostgreSQL text cannot hold NUL; fixed-width DBF fields are often NUL-padded in the middle too.
+const NUL = /\u0000/g;
+
 function decodeValue(v: SourceValue, decode: (b: Uint8Array) => string): string | number | boolean | Date | null {
-  if (v instanceof RawText) return decode(v.bytes).normalize('NFC');
-  if (typeof v === 'string') return v.normalize('NFC');
+  if (v instanceof RawText) return decode(v.bytes).normalize('NFC').replace(NUL, '');
+  if (typeof v === 'string') return v.normalize('NFC').replace(NUL, '');
   return v;
 }
 
@@ -89,7 +92,13 @@ export async function stageDataset(trx: Knex.Transaction, input: StageInput): Pr
       if (raw !== null && v === null) counts.valuesNotFitting++;
       values[c.name] = v;
     }
-    const lonLat = mapPositions(f.geometry, (p) => {
+    const cleaned = dropDegenerateParts(f.geometry);
+    if (!cleaned) {
+      counts.emptyDropped++;
+      input.fixes.push(`${dataset.name}: row ${f.row} has only degenerate parts (lines under 2 or rings under 4 positions) and was left out`);
+      continue;
+    }
+    const lonLat = mapPositions(cleaned, (p) => {
       const ll = transformer.forward(input.swapAxes ? [p[1], p[0]] : [p[0], p[1]]);
       if (!isInsideVietnam(ll[0], ll[1])) {
         outside++;

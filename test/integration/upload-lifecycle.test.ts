@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { forEachBackend } from '../support/servers.ts';
 import { controlPoints, tempDir, writeGeoPackage, zipBytes } from '../fixtures/upload/builders.ts';
-import { call, dropUploadedLayer, tokenFor, upload, waitForJob } from '../fixtures/upload/http.ts';
+import { call, dropUploadedLayer, liveState, tokenFor, upload, waitForJob } from '../fixtures/upload/http.ts';
 import type { JobReport } from '../../server/upload/jobs.ts';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,7 +30,7 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
   let owner: string;
   let other: string;
   let admin: string;
-  const ids = ['life_cycle', 'mixed_geoms', 'mixed_geoms_points', 'survey_csv', 'two_tables_communes', 'two_tables_roads', 'kml_places'];
+  const ids = ['race_layer', 'serial_layer', 'life_cycle', 'mixed_geoms', 'mixed_geoms_points', 'survey_csv', 'two_tables_communes', 'two_tables_roads', 'kml_places'];
   before(async () => {
     owner = await tokenFor(server(), 'editor', 'Chủ sở hữu');
     other = await tokenFor(server(), 'editor', 'Người khác');
@@ -174,5 +174,46 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     expect(job.layers[0]).to.deep.include({ id: 'kml_places', features: 2, geometryType: 'Point' });
     const names = await server().ctx.db.rows<{ name: string }>('SELECT name FROM upl_kml_places ORDER BY id');
     expect(names.map((n) => n.name)).to.deep.equal(['Chùa Vĩnh Nghiêm', 'Bắc Giang']);
+  });
+
+  it('serialises two replacing uploads of the same layer: both publish, one after the other', async () => {
+    await published(server(), owner, await upload(server(), owner, { name: 's.geojson', bytes: pointCollection(['A']) }, { id: 'serial_layer' }));
+    const [a, b] = await Promise.all([
+      upload(server(), owner, { name: 's.geojson', bytes: pointCollection(['B', 'B']) }, { id: 'serial_layer', replace: 'true' }),
+      upload(server(), owner, { name: 's.geojson', bytes: pointCollection(['C', 'C', 'C']) }, { id: 'serial_layer', replace: 'true' }),
+    ]);
+    const jobs = [await published(server(), owner, a), await published(server(), owner, b)];
+    expect(jobs.map((j) => j.layers[0].dataVersion).sort()).to.deep.equal([2, 3]);
+    const last = jobs.find((j) => j.layers[0].dataVersion === 3)!;
+    const [{ n }] = await server().ctx.db.rows<{ n: number }>('SELECT count(*)::int AS n FROM upl_serial_layer');
+    expect(n).to.equal(last.layers[0].features);
+    const [{ p }] = await server().ctx.db.rows<{ p: number }>('SELECT count(*)::int AS p FROM upl_serial_layer__prev');
+    expect(p).to.equal(jobs.find((j) => j.layers[0].dataVersion === 2)!.layers[0].features);
+  });
+
+  it('fails a confirmed upload whose layer id was taken meanwhile, leaving the other upload and no staging table', async () => {
+    const csv = 'ten,lon,lat\nA,106.2,21.28\n';
+    const waiting = (await (await upload(server(), owner, { name: 'race.csv', bytes: csv }, { id: 'race_layer' })).json()) as JobReport;
+    expect(waiting.status).to.equal('needs_confirmation');
+    await published(server(), other, await upload(server(), other, { name: 'race.geojson', bytes: pointCollection(['X']) }, { id: 'race_layer' }));
+    const before = await liveState(server());
+    expect((await call(server(), owner, 'POST', `/admin/jobs/${waiting.id}/confirm`, { srid: 4326 })).status).to.equal(202);
+    const job = await waitForJob(server(), owner, waiting.id);
+    expect(job.status).to.equal('failed');
+    expect(job.errors.join()).to.match(/race_layer" exists; send replace=true/);
+    expect(await liveState(server())).to.equal(before);
+    const staging = await server().ctx.db.rows("SELECT tablename FROM pg_tables WHERE tablename LIKE 'upl\\_stage\\_%'");
+    expect(staging).to.deep.equal([]);
+  });
+
+  it('cancels a job that waits for confirmation, and refuses to confirm it afterwards', async () => {
+    const res = await upload(server(), owner, { name: 'c.csv', bytes: 'ten,lon,lat\nA,106.2,21.28\n' }, { id: 'cancelled_layer' });
+    const job = (await res.json()) as JobReport;
+    expect((await call(server(), other, 'POST', `/admin/jobs/${job.id}/cancel`)).status).to.equal(403);
+    const cancelled = await call(server(), owner, 'POST', `/admin/jobs/${job.id}/cancel`);
+    expect(((await cancelled.json()) as JobReport).status).to.equal('cancelled');
+    expect((await call(server(), owner, 'POST', `/admin/jobs/${job.id}/confirm`, { srid: 4326 })).status).to.equal(404);
+    expect(((await (await call(server(), owner, 'GET', `/admin/jobs/${job.id}`)).json()) as JobReport).status).to.equal('cancelled');
+    expect(server().ctx.catalog.find('cancelled_layer')).to.equal(undefined);
   });
 });

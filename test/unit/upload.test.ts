@@ -12,7 +12,7 @@ import { readDbfHeader, readDbfRecords } from '../../server/upload/formats/dbf.t
 import { detectCoordinateColumns } from '../../server/upload/formats/csv.ts';
 import { decideCrs, checkInsideVietnam } from '../../server/upload/crs-decision.ts';
 import { decideEncoding, encodingByName } from '../../server/upload/text.ts';
-import { splitByFamily } from '../../server/upload/geometry.ts';
+import { dropDegenerateParts, splitByFamily } from '../../server/upload/geometry.ts';
 import { RawText } from '../../server/upload/types.ts';
 import { encodeTcvn3 } from '../../server/text/encodings/tcvn3.ts';
 import { encodeVni } from '../../server/text/encodings/vni.ts';
@@ -215,6 +215,14 @@ describe('upload: geometry families', () => {
       ['point', { type: 'MultiPoint', coordinates: [[1, 2], [3, 4]] }],
       ['line', { type: 'MultiLineString', coordinates: [[[0, 0], [1, 1]]] }],
     ]);
+  });
+
+  it('drops parts PostGIS cannot build: short lines and rings', () => {
+    expect(dropDegenerateParts({ type: 'LineString', coordinates: [[0, 0]] })).to.equal(null);
+    expect(dropDegenerateParts({ type: 'Polygon', coordinates: [[[0, 0], [1, 1], [0, 0]]] })).to.equal(null);
+    const square = [[0, 0], [1, 0], [1, 1], [0, 0]];
+    expect(dropDegenerateParts({ type: 'Polygon', coordinates: [square, [[0, 0], [0, 0]]] })).to.deep.equal({ type: 'Polygon', coordinates: [square] });
+    expect(dropDegenerateParts({ type: 'MultiLineString', coordinates: [[[0, 0]], [[0, 0], [1, 1]]] })).to.deep.equal({ type: 'MultiLineString', coordinates: [[[0, 0], [1, 1]]] });
   });
 
   it('finds coordinate columns by Vietnamese and English names, or as named', () => {
