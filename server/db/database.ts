@@ -99,13 +99,8 @@ async function openServer(config: Config): Promise<Database> {
   };
 
   const db: Database = {
+    ...common(knex),
     backend: 'server',
-    knex,
-    capabilities: undefined as unknown as Capabilities,
-    async rows<T>(sql: string, bindings: readonly unknown[] = []) {
-      const res = await knex.raw(sql, bindings as Knex.RawBinding[]);
-      return res.rows as T[];
-    },
     async cancellableRows<T>(sql: string, bindings: readonly unknown[], signal?: AbortSignal) {
       if (!signal) return db.rows<T>(sql, bindings);
       signal.throwIfAborted();
@@ -135,7 +130,6 @@ async function openServer(config: Config): Promise<Database> {
         set.delete(handler);
       };
     },
-    ping: (timeoutMs = 2000) => pingWith(knex, timeoutMs),
     poolStats() {
       const pool = knex.client.pool as { numUsed(): number; numFree(): number; numPendingAcquires(): number } | undefined;
       return {
@@ -166,13 +160,8 @@ async function openEmbedded(config: Config): Promise<Database> {
     connection: () => ({ pglite }) as object,
   } as Knex.Config);
   const db: Database = {
+    ...common(knex),
     backend: 'embedded',
-    knex,
-    capabilities: undefined as unknown as Capabilities,
-    async rows<T>(sql: string, bindings: readonly unknown[] = []) {
-      const res = await knex.raw(sql, bindings as Knex.RawBinding[]);
-      return res.rows as T[];
-    },
     async cancellableRows<T>(sql: string, bindings: readonly unknown[], signal?: AbortSignal) {
       signal?.throwIfAborted();
       return db.rows<T>(sql, bindings);
@@ -181,7 +170,6 @@ async function openEmbedded(config: Config): Promise<Database> {
       const unsub = await pglite.listen(channel, handler);
       return async () => unsub();
     },
-    ping: (timeoutMs = 2000) => pingWith(knex, timeoutMs),
     poolStats: () => ({ used: 0, free: 1, pending: 0, max: 1 }),
     async close() {
       await knex.destroy();
@@ -204,6 +192,19 @@ async function prepare(db: Database): Promise<Database> {
     await db.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** The members both backends share: the knex handle, `rows` and `ping`. */
+function common(knex: Knex): Pick<Database, 'knex' | 'capabilities' | 'rows' | 'ping'> {
+  return {
+    knex,
+    capabilities: undefined as unknown as Capabilities, // set by prepare() once migrations ran
+    async rows<T>(sql: string, bindings: readonly unknown[] = []) {
+      const res = await knex.raw(sql, bindings as Knex.RawBinding[]);
+      return res.rows as T[];
+    },
+    ping: (timeoutMs = 2000) => pingWith(knex, timeoutMs),
+  };
 }
 
 const quietKnexLog = { warn() {}, error() {}, deprecate() {}, debug() {} };
