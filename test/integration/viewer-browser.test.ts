@@ -13,6 +13,8 @@ import { chromium, type BrowserContext, type Page, type Request } from 'playwrig
 import { pointOnFeature } from '@turf/turf';
 import { chromiumPath, requireTool } from '../support/environment.ts';
 import { forEachBackend, type BackendName } from '../support/servers.ts';
+import { createToken } from '../../server/auth/tokens.ts';
+import { cliActor } from '../../server/auth/audit.ts';
 
 declare global {
   interface Window {
@@ -215,6 +217,45 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     expect(Number(await totals.getAttribute('data-total-area-ha'))).to.be.closeTo(Number(areaHa), 0.001);
     const bars = page.locator('#summary-panel section[data-layer="landuse_parcels"] svg.chart g.bar');
     expect(await bars.count()).to.equal(expected.groups.filter((g) => Number(g.count) > 0).length);
+  });
+
+  it('shows restricted BTS stations with a token and summarises them by operator, then technology', async () => {
+    const { token } = await createToken(server().ctx.db, 'viewer browser test', 'viewer', cliActor);
+    expect(await page.locator('#layer-bts_stations').count(), 'hidden from anonymous users').to.equal(0);
+    await page.locator('#token summary').click();
+    await page.locator('#token-input').fill(token);
+    await page.locator('#token button').click();
+    await page.locator('#layer-bts_stations').waitFor({ timeout: 10_000 });
+    await page.evaluate(() => window.viewerMap.setZoom(11, { animate: false }));
+    await settle(page, pending);
+    await page.locator('[data-tool="polygon"]').click();
+    const box = (await page.locator('#map').boundingBox())!;
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    for (const [dx, dy] of [[-200, -150], [200, -150], [200, 150], [-200, 150], [-200, -150]]) {
+      await page.mouse.click(cx + dx, cy + dy);
+      await page.waitForTimeout(150);
+    }
+    const section = page.locator('#summary-panel section[data-layer="bts_stations"]');
+    await section.locator('.totals').waitFor({ timeout: 20_000 });
+    await section.locator('select').nth(1).selectOption('technology');
+    await section.locator('.totals').waitFor({ timeout: 20_000 });
+    await page.waitForFunction(() => !document.querySelector('#summary-panel section[data-layer="bts_stations"][aria-busy]'));
+    await shot('bts-summary');
+    const geometry = (await page.evaluate(() => window.viewerStats.summaryGeometry)) as Polygon;
+    const res = await fetch(`${server().url}/query/summary`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ layer: 'bts_stations', geometry, groupBy: ['operator', 'technology'] }),
+    });
+    expect(res.status).to.equal(200);
+    const expected = (await res.json()) as { groups: Array<{ count: number }>; total: { count: number } };
+    expect(expected.total.count).to.be.greaterThan(0);
+    expect(Number(await section.locator('.totals').getAttribute('data-total-count'))).to.equal(expected.total.count);
+    expect(await section.locator('svg.chart g.bar').count()).to.equal(expected.groups.length);
+    expect(await section.locator('svg.chart g.bar').first().getAttribute('aria-label')).to.match(/ \/ [2-5]G:/);
+    await page.locator('#token-input').fill('');
+    await page.locator('#token button').click();
+    await page.locator('#layer-bts_stations').waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   it('finds "bac giang" typed without diacritics and lands on it', async () => {
