@@ -2,16 +2,45 @@
  * Writers of feature responses. They stream: features are written as they arrive from the database, batched into
  * chunks, waiting for the socket to drain, so a large download never sits in memory whole.
  */
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { CsvRow } from './service.ts';
 
 /** Bytes gathered before a write (fewer syscalls and gzip flushes than one write per feature). */
 const chunkBytes = 64 * 1024;
 
-/** Writes `text`, waiting for 'drain' when the socket's buffer is full. */
-async function put(out: Writable, text: string): Promise<void> {
-  if (!out.write(text)) await once(out, 'drain');
+/** The client closed the connection before the response was complete. */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('the client closed the connection before the response was complete');
+  }
+}
+
+/**
+ * Writes with backpressure through one persistent 'drain' listener per response. (The compression middleware
+ * forwards 'drain' listeners to its gzip stream but not their removal, so a listener per wait would pile up.)
+ */
+class Sink {
+  private waiter: (() => void) | null = null;
+  private closed = false;
+
+  constructor(private readonly out: Writable) {
+    const wake = () => {
+      const w = this.waiter;
+      this.waiter = null;
+      w?.();
+    };
+    out.on('drain', wake);
+    out.once('close', () => {
+      this.closed = true;
+      wake();
+    });
+  }
+
+  async put(text: string): Promise<void> {
+    if (this.closed) throw new ClientGoneError();
+    if (!this.out.write(text)) await new Promise<void>((resolve) => (this.waiter = resolve));
+    if (this.closed && !this.out.writableFinished) throw new ClientGoneError();
+  }
 }
 
 /**
@@ -25,13 +54,14 @@ export async function writeFeatureCollection(
   tail: (numberReturned: number) => Record<string, unknown>,
 ): Promise<number> {
   const headJson = JSON.stringify({ type: 'FeatureCollection', ...head });
+  const sink = new Sink(out);
   let buffer = `${headJson.slice(0, -1)},"features":[`;
   let n = 0;
   for await (const f of features) {
     buffer += n === 0 ? f : `,${f}`;
     n++;
     if (buffer.length >= chunkBytes) {
-      await put(out, buffer);
+      await sink.put(buffer);
       buffer = '';
     }
   }
@@ -53,13 +83,14 @@ export function csvField(value: string | number | null): string {
  * `id`, the property names and `geometry` (WKT in the output CRS), then one line per feature, CRLF-terminated.
  */
 export async function writeCsv(out: Writable, columns: readonly string[], rows: AsyncIterable<CsvRow>): Promise<number> {
+  const sink = new Sink(out);
   let buffer = `\ufeff${['id', ...columns, 'geometry'].map(csvField).join(',')}\r\n`;
   let n = 0;
   for await (const row of rows) {
     buffer += `${[row.id, ...row.values, row.wkt].map(csvField).join(',')}\r\n`;
     n++;
     if (buffer.length >= chunkBytes) {
-      await put(out, buffer);
+      await sink.put(buffer);
       buffer = '';
     }
   }

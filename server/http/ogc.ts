@@ -14,7 +14,7 @@ import { queryablesSchema } from '../features/queryables.ts';
 import { parseItemsQuery, parseInteger, single, type ItemsQuery } from '../features/params.ts';
 import { parseCrsParam, contentCrsHeader } from '../features/crs.ts';
 import { FeatureService, type MatchCount } from '../features/service.ts';
-import { writeCsv, writeFeatureCollection } from '../features/write.ts';
+import { ClientGoneError, writeCsv, writeFeatureCollection } from '../features/write.ts';
 import { apiUrl, formatLinks, pageLinks, type Link } from '../features/links.ts';
 import { collectionHtml, collectionsHtml, itemHtml, itemsHtml, landingHtml } from '../features/html.ts';
 
@@ -143,6 +143,15 @@ export function createOgcRouter(ctx: AppContext): Router {
     const format = negotiate(req, ['json', 'html', 'csv']);
     const q = parseItemsQuery(layer, req.query as Record<string, unknown>, ctx.config.itemsMaxLimit);
     const signal = clientGone(res);
+    try {
+      await sendItems(req, res, layer, q, format, signal);
+    } catch (err) {
+      if (signal.aborted || err instanceof ClientGoneError) return; // nobody is listening; the cursor is closed
+      throw err;
+    }
+  });
+
+  async function sendItems(req: Request, res: Response, layer: Layer, q: ItemsQuery, format: Format, signal: AbortSignal): Promise<void> {
     if (format === 'csv') {
       res.setHeader('Content-Crs', contentCrsHeader(q.crs));
       res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${layer.id}.csv"`);
@@ -175,7 +184,7 @@ export function createOgcRouter(ctx: AppContext): Router {
         ],
       }),
     );
-  });
+  }
 
   async function sendItemsHtml(req: Request, res: Response, layer: Layer, q: ItemsQuery, matched: MatchCount, signal: AbortSignal): Promise<void> {
     const list = [];

@@ -62,6 +62,16 @@ async function register(server: RunningServer, row: Record<string, unknown>): Pr
   await db.knex('layer_catalog').insert({ style: '{}', tile_options: '{}', origin: 'upload', ...row });
 }
 
+/**
+ * Reloads the catalog once more after reloads started by NOTIFY have had time to finish: Catalog.load() has no
+ * generation guard, so a reload that began before our rows were written can finish after ours and drop them.
+ */
+async function settleCatalog(server: RunningServer): Promise<void> {
+  await server.ctx.catalog.load();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await server.ctx.catalog.load();
+}
+
 /** Creates the fixture layers of one suite (ids start with `prefix`) and reloads the catalog. */
 export async function createFixtureLayers(server: RunningServer, prefix: string): Promise<FixtureLayers> {
   const db = server.ctx.db;
@@ -183,7 +193,7 @@ export async function createFixtureLayers(server: RunningServer, prefix: string)
     access: 'restricted',
     sort_order: 50,
   });
-  await server.ctx.catalog.load();
+  await settleCatalog(server);
   return { ...ids, zoneCount, pointCount: points.length + named.length };
 }
 
@@ -194,7 +204,7 @@ export async function dropFixtureLayers(server: RunningServer, prefix: string): 
   for (const table of [`${prefix} zones "Thửa".v1`, `${prefix}_points`, `${prefix}_lines`, `${prefix}_secret`]) {
     await db.rows(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
   }
-  await server.ctx.catalog.load();
+  await settleCatalog(server);
 }
 
 /** Registers before/after hooks that create and drop the fixture layers; returns a getter for their ids. */
