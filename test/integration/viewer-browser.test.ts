@@ -162,7 +162,7 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     }
   });
 
-  it('shows the land-use code of a clicked parcel in the popup', async () => {
+  it('shows the land-use code of a clicked parcel in the popup, by mouse and by keyboard', async () => {
     const items = (await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=1`)).json()) as { features: Feature[] };
     const parcel = items.features[0];
     const code = String(parcel.properties!.code);
@@ -176,7 +176,12 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     await cell.waitFor({ timeout: 10_000 });
     await shot('parcel-popup');
     expect(await cell.textContent()).to.contain(code);
-    await page.keyboard.press('Escape');
+    await page.evaluate(() => window.viewerMap.closePopup());
+    // The same from the keyboard: the parcel is at the centre, where Enter identifies.
+    await page.locator('#map').focus();
+    await page.keyboard.press('Enter');
+    await cell.waitFor({ timeout: 10_000 });
+    expect(await cell.textContent()).to.contain(code);
     await page.evaluate(() => window.viewerMap.closePopup());
   });
 

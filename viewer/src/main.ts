@@ -81,6 +81,13 @@ enableIdentify(map, () => layers.visible(), () => tools.busy());
 enableSearch(document.getElementById('search') as HTMLFormElement, map, () => layers.all());
 enableStatus(document.getElementById('status')!, map);
 
+// Keyboard users: arrows pan and +/- zoom (Leaflet); Enter acts as a click at the map's centre (identify, pick a commune).
+map.getContainer().addEventListener('keydown', (ev) => {
+  if (ev.key !== 'Enter' || ev.target !== map.getContainer()) return;
+  const latlng = map.getCenter();
+  map.fire('click', { latlng, layerPoint: map.latLngToLayerPoint(latlng), containerPoint: map.latLngToContainerPoint(latlng), originalEvent: ev });
+});
+
 /** Writes the view into the URL hash (replacing, so Back leaves the viewer as expected). */
 function writeHash(): void {
   if (!stats.layers.length) return; // keep the link's layers until the layers are known
