@@ -10,6 +10,8 @@ import { controlPoints, tempDir, writeGeoPackage, zipBytes } from '../fixtures/u
 import { call, dropUploadedLayer, liveState, tokenFor, upload, waitForJob } from '../fixtures/upload/http.ts';
 import type { JobReport } from '../../server/upload/jobs.ts';
 import fs from 'node:fs';
+import { VectorTile } from '@mapbox/vector-tile';
+import { PbfReader } from 'pbf';
 import path from 'node:path';
 
 function pointCollection(names: string[]): string {
@@ -30,7 +32,7 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
   let owner: string;
   let other: string;
   let admin: string;
-  const ids = ['race_layer', 'serial_layer', 'life_cycle', 'mixed_geoms', 'mixed_geoms_points', 'survey_csv', 'two_tables_communes', 'two_tables_roads', 'kml_places'];
+  const ids = ['tile_refresh', 'race_layer', 'serial_layer', 'life_cycle', 'mixed_geoms', 'mixed_geoms_points', 'survey_csv', 'two_tables_communes', 'two_tables_roads', 'kml_places'];
   before(async () => {
     owner = await tokenFor(server(), 'editor', 'Chủ sở hữu');
     other = await tokenFor(server(), 'editor', 'Người khác');
@@ -215,5 +217,22 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     expect((await call(server(), owner, 'POST', `/admin/jobs/${job.id}/confirm`, { srid: 4326 })).status).to.equal(404);
     expect(((await (await call(server(), owner, 'GET', `/admin/jobs/${job.id}`)).json()) as JobReport).status).to.equal('cancelled');
     expect(server().ctx.catalog.find('cancelled_layer')).to.equal(undefined);
+  });
+
+  it('shows a replaced layer in TileJSON and tiles at once, without serving the cached old tile', async () => {
+    const one = (name: string) => JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { ten: name }, geometry: { type: 'Point', coordinates: [106.2, 21.28] } }] });
+    const tileUrl = `${server().url}/tiles/tile_refresh/12/3256/1800.mvt`;
+    const namesIn = async () => {
+      const res = await fetch(tileUrl);
+      expect(res.status).to.equal(200);
+      const l = new VectorTile(new PbfReader(Buffer.from(await res.arrayBuffer()))).layers.tile_refresh;
+      return Array.from({ length: l.length }, (_, i) => l.feature(i).properties.ten);
+    };
+    await published(server(), owner, await upload(server(), owner, { name: 't.geojson', bytes: one('Cũ') }, { id: 'tile_refresh' }));
+    const tilejson = (await (await fetch(`${server().url}/tiles/tile_refresh.json`)).json()) as { vector_layers: Array<{ id: string }> };
+    expect(tilejson.vector_layers.map((l) => l.id)).to.deep.equal(['tile_refresh']);
+    expect(await namesIn()).to.deep.equal(['Cũ']);
+    await published(server(), owner, await upload(server(), owner, { name: 't.geojson', bytes: one('Mới') }, { id: 'tile_refresh', replace: 'true' }));
+    expect(await namesIn()).to.deep.equal(['Mới']);
   });
 });
