@@ -37,6 +37,8 @@ export interface Config {
   tileCacheControl: string;
   /** TILE_TIMEOUT_MS: deadline of one tile render (ms); the query is cancelled and the client gets 503. */
   tileTimeoutMs: number;
+  /** TILE_BUDGET_KB: a tile larger than this (KiB, uncompressed) has its largest layers re-rendered coarser (below their maxzoom). */
+  tileBudgetKb: number;
   /** REDIS_URL: shared tile cache for several instances; empty = in-process cache only. */
   redisUrl: string;
   /** ITEMS_MAX_LIMIT: the largest `limit` accepted by /items. */
@@ -64,6 +66,7 @@ export const defaults: Config = {
   tileMaxFeatures: 50_000,
   tileCacheControl: 'public, max-age=60',
   tileTimeoutMs: 15_000,
+  tileBudgetKb: 500,
   redisUrl: '',
   itemsMaxLimit: 10_000,
   uploadMaxMb: 512,
@@ -137,6 +140,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     tileMaxFeatures: intSetting(env, 'TILE_MAX_FEATURES', defaults.tileMaxFeatures, 1, 10_000_000),
     tileCacheControl: env.TILE_CACHE_CONTROL || defaults.tileCacheControl,
     tileTimeoutMs: intSetting(env, 'TILE_TIMEOUT_MS', defaults.tileTimeoutMs, 100, 3_600_000),
+    tileBudgetKb: intSetting(env, 'TILE_BUDGET_KB', defaults.tileBudgetKb, 1, 1_048_576),
     redisUrl: urlSetting(env, 'REDIS_URL', ['redis:', 'rediss:']),
     itemsMaxLimit: intSetting(env, 'ITEMS_MAX_LIMIT', defaults.itemsMaxLimit, 1, 1_000_000),
     uploadMaxMb: intSetting(env, 'UPLOAD_MAX_MB', defaults.uploadMaxMb, 1, 102_400),

@@ -9,7 +9,7 @@ import type { LayerColumn } from '../catalog/definition.ts';
 import { HttpError, InvalidParameterError } from '../http/errors.ts';
 import { encodeLayer, rowsToFeatures, type NodeTileRow } from './encoder.ts';
 import type { TileCoord } from './grid.ts';
-import { isClustered, propertyColumns, tileBindings, tileQuery, type Encoder, type TileQueryShape } from './sql.ts';
+import { isClustered, maxCoarsen, propertyColumns, tileBindings, tileQuery, type Encoder, type TileQueryShape } from './sql.ts';
 
 /** What one tile request asks for, resolved through the catalog. */
 export interface TileRequest {
@@ -50,51 +50,138 @@ export class TileFeatureLimitError extends HttpError {
   }
 }
 
+/** One statement for a whole tile with the ST_AsMVT encoder: column t<i> holds layer i's MVT, n<i> its feature count. */
+export interface TileStatement {
+  sql: string;
+  bindings: unknown[];
+  /** The layers in the statement (those at or above their minzoom), in column order. */
+  layers: Layer[];
+}
+
 /** Builds and runs tile SQL for one database. */
 export class TileRenderer {
   private readonly sqlCache = new Map<string, string>();
   readonly encoder: Encoder;
 
-  constructor(private readonly db: Database, private readonly maxFeatures: () => number) {
+  /**
+   * `maxFeatures` is the feature cap per layer and tile; `budgetBytes` the size a layer's tile below its maxzoom
+   * should stay under (it is re-rendered coarser until it does, up to maxCoarsen steps). Both are read per tile.
+   */
+  constructor(private readonly db: Database, private readonly maxFeatures: () => number, private readonly budgetBytes: () => number = () => Infinity) {
     this.encoder = db.capabilities.mvt ? 'mvt' : 'node';
   }
 
   /** The query shape of a layer at a zoom with an optional property selection. */
-  shape(layer: Layer, z: number, properties: readonly LayerColumn[] | undefined, encoder: Encoder = this.encoder): TileQueryShape {
-    return { encoder, cluster: isClustered(layer, z), properties: properties ?? propertyColumns(layer) };
+  shape(layer: Layer, z: number, properties: readonly LayerColumn[] | undefined, encoder: Encoder = this.encoder, ranked = false): TileQueryShape {
+    return { encoder, cluster: isClustered(layer, z), ranked, properties: properties ?? propertyColumns(layer) };
   }
 
-  /** The SQL text and bindings of one layer's tile (also used by the benchmark's raw run). */
-  query(layer: Layer, coord: TileCoord, properties?: readonly LayerColumn[], encoder: Encoder = this.encoder): { sql: string; bindings: unknown[] } {
-    const shape = this.shape(layer, coord.z, properties, encoder);
-    const cacheKey = `${layer.id}@${layer.dataVersion}|${layer.tableSql}|${shape.encoder}|${shape.cluster ? 'c' : 'f'}|${shape.properties.map((c) => `${c.name}:${c.type}`).join(',')}`;
-    let sql = this.sqlCache.get(cacheKey);
+  private cachedSql(key: string, build: () => string): string {
+    let sql = this.sqlCache.get(key);
     if (sql === undefined) {
-      sql = tileQuery(layer, shape);
+      sql = build();
       if (this.sqlCache.size > 1000) this.sqlCache.clear(); // old layer versions; rebuilt on use
-      this.sqlCache.set(cacheKey, sql);
+      this.sqlCache.set(key, sql);
     }
-    return { sql, bindings: tileBindings(layer, shape, coord, this.maxFeatures() + 1) };
+    return sql;
   }
 
-  /** One layer's MVT bytes, or null when it has no feature in the tile (or the zoom is below its minzoom). */
-  async layer(layer: Layer, coord: TileCoord, properties: readonly LayerColumn[] | undefined, signal?: AbortSignal, encoder: Encoder = this.encoder): Promise<Buffer | null> {
-    if (coord.z < layer.minzoom) return null;
-    const { sql, bindings } = this.query(layer, coord, properties, encoder);
-    const cap = this.maxFeatures();
-    if (encoder === 'mvt') {
-      const [row] = await this.db.cancellableRows<{ tile: Buffer | null; n: number }>(sql, bindings, signal);
-      if (row && row.n > cap) throw new TileFeatureLimitError(layer, coord, cap);
-      return row?.tile && row.tile.length > 0 ? Buffer.from(row.tile) : null;
-    }
+  private shapeKey(layer: Layer, shape: TileQueryShape): string {
+    return `${layer.id}@${layer.dataVersion}|${layer.tableSql}|${shape.encoder}|${shape.cluster ? 'c' : 'f'}${shape.ranked ? 'r' : ''}|${shape.properties.map((c) => `${c.name}:${c.type}`).join(',')}`;
+  }
+
+  /** The SQL text and bindings of one layer's tile. */
+  query(layer: Layer, coord: TileCoord, properties?: readonly LayerColumn[], encoder: Encoder = this.encoder, thin?: Thinning): { sql: string; bindings: unknown[] } {
+    const shape = this.shape(layer, coord.z, properties, encoder, thin !== undefined);
+    const sql = this.cachedSql(this.shapeKey(layer, shape), () => tileQuery(layer, shape));
+    return { sql, bindings: tileBindings(layer, shape, coord, thin ? thin.keep : this.maxFeatures() + 1, thin?.coarsen) };
+  }
+
+  /**
+   * The whole tile as one ST_AsMVT statement: one round trip and one plan per tile whatever the number of
+   * layers (each layer's query is a CTE). Also what the benchmark's raw run executes.
+   */
+  statement(req: TileRequest, thin?: Thinning): TileStatement {
+    const layers = req.layers.filter((l) => req.coord.z >= l.minzoom);
+    const shapes = layers.map((l) => this.shape(l, req.coord.z, req.properties?.get(l.id), 'mvt', thin !== undefined));
+    const sql = this.cachedSql(layers.map((l, i) => this.shapeKey(l, shapes[i])).join('&'), () => {
+      const ctes = layers.map((l, i) => `l${i} AS (${tileQuery(l, shapes[i])})`);
+      const cols = layers.map((_, i) => `l${i}.tile AS t${i}, l${i}.n AS n${i}`);
+      return `WITH ${ctes.join(',\n')}\nSELECT ${cols.join(', ')} FROM ${layers.map((_, i) => `l${i}`).join(', ')}`;
+    });
+    const limit = thin ? thin.keep : this.maxFeatures() + 1;
+    return { sql, bindings: layers.flatMap((l, i) => tileBindings(l, shapes[i], req.coord, limit, thin?.coarsen)), layers };
+  }
+
+  /** True when a layer's tile may still be made coarser (polygons and lines below the layer's maxzoom). */
+  private coarsenable(layer: Layer, z: number, level: number): boolean {
+    return level < maxCoarsen && z < layer.maxzoom && layer.geometryType !== 'Point';
+  }
+
+  /** One layer's MVT bytes from the Node encoder (null when empty) and its feature count. */
+  private async nodeLayer(layer: Layer, coord: TileCoord, properties: readonly LayerColumn[] | undefined, thin?: Thinning, signal?: AbortSignal): Promise<LayerPart> {
+    const { sql, bindings } = this.query(layer, coord, properties, 'node', thin);
     const rows = await this.db.cancellableRows<NodeTileRow>(sql, bindings, signal);
+    const cap = this.maxFeatures();
     if (rows.length > cap) throw new TileFeatureLimitError(layer, coord, cap);
-    return encodeLayer(layer.id, rowsToFeatures(rows));
+    return { bytes: encodeLayer(layer.id, rowsToFeatures(rows)), features: rows.length };
   }
 
-  /** The whole tile (uncompressed MVT); empty when no layer has a feature there. */
-  async tile(req: TileRequest, signal?: AbortSignal, encoder: Encoder = this.encoder): Promise<Buffer> {
-    const parts = await Promise.all(req.layers.map((l) => this.layer(l, req.coord, req.properties?.get(l.id), signal, encoder)));
-    return Buffer.concat(parts.filter((p): p is Buffer => p !== null));
+  /** Renders the layers of a tile (all at level 0, or one thinned); each layer's bytes and feature count, in order. */
+  private async render(req: TileRequest, encoder: Encoder, thin?: Thinning, signal?: AbortSignal): Promise<LayerPart[]> {
+    if (encoder === 'node') {
+      return Promise.all(req.layers.map((l) => this.nodeLayer(l, req.coord, req.properties?.get(l.id), thin, signal)));
+    }
+    const st = this.statement(req, thin);
+    const [row] = await this.db.cancellableRows<Record<string, Buffer | number | null>>(st.sql, st.bindings, signal);
+    const cap = this.maxFeatures();
+    return st.layers.map((l, i) => {
+      const features = row[`n${i}`] as number;
+      if (features > cap) throw new TileFeatureLimitError(l, req.coord, cap);
+      const t = row[`t${i}`] as Buffer | null;
+      return { bytes: t && t.length > 0 ? t : null, features };
+    });
   }
+
+  /**
+   * The whole tile (uncompressed MVT, one layer message per layer with features); empty when none has any.
+   * While the tile is over the byte budget, its largest layer (polygons and lines below their maxzoom) is
+   * rendered again, simplified more and keeping only its largest features, in proportion to the excess.
+   */
+  async tile(req: TileRequest, signal?: AbortSignal, encoder: Encoder = this.encoder): Promise<Buffer> {
+    const { z } = req.coord;
+    const layers = req.layers.filter((l) => z >= l.minzoom);
+    if (layers.length === 0) return Buffer.alloc(0);
+    const parts = await this.render({ ...req, layers }, encoder, undefined, signal);
+    const levels = layers.map(() => 0);
+    const size = (i: number) => parts[i].bytes?.length ?? 0;
+    const budget = this.budgetBytes();
+    for (;;) {
+      const total = parts.reduce((sum, _, i) => sum + size(i), 0);
+      if (total <= budget) break;
+      let pick = -1;
+      layers.forEach((l, i) => {
+        const thinnable = levels[i] < maxCoarsen && z < l.maxzoom && l.geometryType !== 'Point' && parts[i].features > 1;
+        if (thinnable && (pick < 0 || size(i) > size(pick))) pick = i;
+      });
+      if (pick < 0) break;
+      // Features are about the same size: keep the share that brings the tile 10 % under budget.
+      const share = Math.max(0.05, Math.min(0.8, (size(pick) - (total - budget * 0.9)) / size(pick)));
+      levels[pick]++;
+      const thin = { coarsen: levels[pick], keep: Math.max(1, Math.floor(parts[pick].features * share)) };
+      [parts[pick]] = await this.render({ ...req, layers: [layers[pick]] }, encoder, thin, signal);
+    }
+    return Buffer.concat(parts.map((p) => p.bytes).filter((p): p is Buffer => p !== null));
+  }
+}
+
+/** A layer thinned to fit the byte budget: coarsening step and how many of its largest features to keep. */
+export interface Thinning {
+  coarsen: number;
+  keep: number;
+}
+
+interface LayerPart {
+  bytes: Buffer | null;
+  features: number;
 }

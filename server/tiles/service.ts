@@ -52,7 +52,7 @@ export class TileService {
   constructor(private readonly ctx: AppContext) {
     this.cache = new TileCache(ctx.config.tileCacheMb * 1024 * 1024);
     this.shared = ctx.config.redisUrl ? new SharedTileCache(ctx.config.redisUrl, ctx.log) : null;
-    this.renderer = new TileRenderer(ctx.db, () => ctx.config.tileMaxFeatures);
+    this.renderer = new TileRenderer(ctx.db, () => ctx.config.tileMaxFeatures, () => ctx.config.tileBudgetKb * 1024);
     const shared = this.shared;
     if (shared) ctx.onClose.push(() => shared.close());
     this.listening = this.start().then(

@@ -52,6 +52,8 @@ export function isClustered(layer: Layer, z: number): boolean {
 export interface TileQueryShape {
   encoder: Encoder;
   cluster: boolean;
+  /** Keep the largest features first (polygons by area, lines by length): set when a tile is thinned to its byte budget. */
+  ranked?: boolean;
   /** The properties to carry, already resolved through the catalog. */
   properties: readonly LayerColumn[];
 }
@@ -115,11 +117,14 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
   } else {
     const simplify = layer.geometryType !== 'Point';
     const areaFilter = layer.geometryType === 'Polygon';
+    const rank = !shape.ranked || layer.geometryType === 'Point'
+      ? ''
+      : `\n     ORDER BY ${layer.geometryType === 'Polygon' ? 'ST_Area' : 'ST_Length'}(${geom}) DESC, t.${quoteIdent('id')}`;
     src = `src AS (
     SELECT t.${quoteIdent('id')} AS __fid${props.map((p) => `, ${p}`).join('')},
            ${simplify ? `ST_Simplify(${geom}, ?::float8)` : geom} AS __g
       FROM ${layer.tableSql} t, bounds b
-     WHERE ${geom} && b.query${areaFilter ? ` AND ST_Area(${geom}) >= ?::float8` : ''}
+     WHERE ${geom} && b.query${areaFilter ? ` AND ST_Area(${geom}) >= ?::float8` : ''}${rank}
      LIMIT ?::int)`;
   }
   const names = shape.cluster ? ['count'] : shape.properties.map((c) => c.name);
@@ -142,8 +147,15 @@ SELECT s.__fid${carried}, ST_AsGeoJSON(${g}, 0, 0) AS __geom
   FROM src s, bounds b`;
 }
 
-/** Values bound to `tileQuery`'s text for one tile; `limit` is the feature cap plus one (to detect overflow). */
-export function tileBindings(layer: Layer, shape: TileQueryShape, coord: TileCoord, limit: number): unknown[] {
+/** The most coarsening steps a tile over the byte budget gets (each: simplification x1.5 and fewer features). */
+export const maxCoarsen = 6;
+
+/**
+ * Values bound to `tileQuery`'s text for one tile; `limit` is the feature cap plus one (to detect overflow).
+ * `coarsen` (0..maxCoarsen) is how many times a tile over the byte budget has been made coarser: simplification
+ * grows by half per step (the renderer also keeps fewer, the largest, features: tippecanoe's drop-smallest-as-needed).
+ */
+export function tileBindings(layer: Layer, shape: TileQueryShape, coord: TileCoord, limit: number, coarsen = 0): unknown[] {
   const { z, x, y } = coord;
   const margin = shape.cluster ? 0 : tileBuffer / tileExtent;
   const out: unknown[] = [z, x, y, margin, z, x, y];
@@ -151,10 +163,12 @@ export function tileBindings(layer: Layer, shape: TileQueryShape, coord: TileCoo
     const content = tileContent(layer);
     const detailed = z >= layer.maxzoom;
     const unit = tileUnitDegrees(coord);
+    const simplifyPx = coarsen ? Math.max(content.simplifyPx, 1) * 1.5 ** coarsen : content.simplifyPx;
+    const minAreaPx = content.minAreaPx;
     // Tolerance in degrees from the smaller (latitude) unit, so neither axis moves more than simplifyPx units.
-    if (layer.geometryType !== 'Point') out.push(detailed ? 0 : content.simplifyPx * unit.lat);
+    if (layer.geometryType !== 'Point') out.push(detailed ? 0 : simplifyPx * unit.lat);
     // One pixel of a 256 px tile is 16 x 16 tile units.
-    if (layer.geometryType === 'Polygon') out.push(detailed ? 0 : content.minAreaPx * 256 * unit.lon * unit.lat);
+    if (layer.geometryType === 'Polygon') out.push(detailed ? 0 : minAreaPx * 256 * unit.lon * unit.lat);
   }
   out.push(limit);
   if (shape.encoder === 'mvt') out.push(layer.id);

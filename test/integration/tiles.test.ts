@@ -443,6 +443,28 @@ forEachBackend('tiles', (server, backend) => {
     expect((await get(`${s.url}/tiles/tt_poly/${url(tileAt(106.045, 21.145, 13))}.mvt`)).status).to.equal(200);
   });
 
+  it('thins a tile over TILE_BUDGET_KB to its largest features below maxzoom, and leaves maxzoom tiles whole', async () => {
+    const s = server();
+    const before = s.ctx.config.tileBudgetKb;
+    const ids = async (t: { z: number; x: number; y: number }, props: string) => {
+      const r = await get(`${s.url}/tiles/tt_poly/${url(t)}.mvt?properties=${encodeURIComponent(props)}`);
+      const l = decode(tileBytes(r)).layers.tt_poly;
+      return Array.from({ length: l.length }, (_, i) => l.feature(i).id!);
+    };
+    const t12 = tileAt(106.045, 21.155, 12);
+    const whole = await ids(t12, awkward.name);
+    s.ctx.config.tileBudgetKb = 1;
+    try {
+      const thinned = await ids(t12, `${awkward.name},${awkward.dotted}`);
+      expect(thinned.length).to.be.above(0).and.below(whole.length);
+      expect(thinned).to.include(26); // the largest square is kept first
+      const t16 = tileAt(106.0401, 21.1401, 16);
+      expect((await ids(t16, awkward.dotted)).length).to.equal((await ids(t16, awkward.name)).length);
+    } finally {
+      s.ctx.config.tileBudgetKb = before;
+    }
+  });
+
   it('answers 500 naming the layer, tile and setting when a tile has more features than TILE_MAX_FEATURES', async () => {
     const s = server();
     const before = s.ctx.config.tileMaxFeatures;

@@ -1,0 +1,439 @@
+/**
+ * npm run bench:tiles: the tile benchmark (a script, not a test). For each backend it prints
+ *  1. raw: the same tile SQL straight through the database driver (the floor for a cold tile);
+ *  2. server, cold cache: tiles/s, p50, p99, mean size, ratio to raw;
+ *  3. server, warm cache: tiles/s, p50, p99, ratio to a minimal node:http server serving the same bytes from a Map;
+ *  4. peak RSS of the server process (VmHWM).
+ * Tiles: bench/tiles.txt (committed; `--generate` rewrites it deterministically), requested as one composite
+ * of the public demo layers, at concurrency 16 over keep-alive connections, gzip accepted like a browser.
+ * Data: server PostGIS = database sdi_bench on DATABASE_URL's server, demo scale 10 (seeded once, marked by a
+ * comment on the database); embedded = a PGlite directory under the OS temp dir at --embedded-scale (default 1).
+ *
+ * Options: --backend server|embedded|both, --concurrency N, --warm-rounds N, --embedded-scale N, --reseed,
+ * --generate, --layers a,b (default: public demo layers). Internal: --minimal-server <file> (child mode).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import zlib from 'node:zlib';
+import pg from 'pg';
+import { loadConfig, type Config } from '../server/config.ts';
+import { openDatabase, type Database } from '../server/db/database.ts';
+import { applyLayerDefinitions, Catalog, type Layer } from '../server/catalog/catalog.ts';
+import { loadLayerDefinitions } from '../server/catalog/definition.ts';
+import { seedDemo } from '../server/seed/demo.ts';
+import { TileRenderer } from '../server/tiles/render.ts';
+import { latToTileY, lonToTileX, type TileCoord } from '../server/tiles/grid.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const tilesFile = path.join(root, 'bench', 'tiles.txt');
+const defaultLayers = ['admin_provinces', 'admin_districts', 'admin_communes', 'landuse_parcels', 'industrial_zones', 'rivers', 'roads', 'places'];
+
+const { values: opts } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'both' },
+    concurrency: { type: 'string', default: '16' },
+    'warm-rounds': { type: 'string', default: '3' },
+    'embedded-scale': { type: 'string', default: '1' },
+    scale: { type: 'string', default: '10' },
+    layers: { type: 'string', default: defaultLayers.join(',') },
+    reseed: { type: 'boolean', default: false },
+    generate: { type: 'boolean', default: false },
+    'minimal-server': { type: 'string' },
+  },
+});
+
+// ---------- child mode: the minimal node:http server (the ceiling for a warm tile in Node) ----------
+
+if (opts['minimal-server']) {
+  const entries = JSON.parse(fs.readFileSync(opts['minimal-server'], 'utf8')) as Array<{ path: string; status: number; headers: Record<string, string>; body: string }>;
+  const map = new Map(entries.map((e) => [e.path, { status: e.status, headers: e.headers, body: Buffer.from(e.body, 'base64') }]));
+  const server = http.createServer((req, res) => {
+    const e = map.get(req.url ?? '');
+    if (!e) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(e.status, e.headers);
+    res.end(e.body);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('ready'));
+} else {
+  await main();
+}
+
+// ---------- the tile list ----------
+
+/** mulberry32: a small deterministic PRNG, so `--generate` always writes the same list. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Writes bench/tiles.txt: 2,000 distinct tiles, 80 % at z12-15, most around the towns of the province. */
+function generateTiles(): void {
+  const rand = prng(20251125);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  // Town centres (EPSG:4326): Bắc Ninh, Từ Sơn, Bắc Giang, Quế Võ, Thuận Thành, Yên Phong, Việt Yên, Hiệp Hòa, Lục Nam, Chũ.
+  const towns = [[106.076, 21.186], [105.957, 21.117], [106.194, 21.273], [106.15, 21.15], [106.08, 21.05], [105.95, 21.2], [106.1, 21.27], [105.97, 21.35], [106.39, 21.29], [106.57, 21.37]];
+  const bbox = [105.88, 20.97, 107.03, 21.63];
+  const zooms: Array<[number, number]> = [[8, 2], [9, 2], [10, 4], [11, 7], [12, 20], [13, 22], [14, 22], [15, 16], [16, 5]];
+  const total = zooms.reduce((s, [, w]) => s + w, 0);
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (let guard = 0; lines.length < 2000 && guard < 1_000_000; guard++) {
+    let r = rand() * total;
+    const z = zooms.find(([, w]) => (r -= w) < 0)?.[0] ?? 14;
+    let lon: number;
+    let lat: number;
+    if (rand() < 0.7) {
+      const [tx, ty] = towns[Math.floor(rand() * towns.length)];
+      lon = tx + gauss() * 0.03;
+      lat = ty + gauss() * 0.03;
+    } else {
+      lon = bbox[0] + rand() * (bbox[2] - bbox[0]);
+      lat = bbox[1] + rand() * (bbox[3] - bbox[1]);
+    }
+    const t = `${z}/${Math.floor(lonToTileX(lon, z))}/${Math.floor(latToTileY(lat, z))}`;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    lines.push(t);
+  }
+  fs.mkdirSync(path.dirname(tilesFile), { recursive: true });
+  fs.writeFileSync(tilesFile, `${lines.join('\n')}\n`);
+  console.log(`wrote ${lines.length} tiles to ${path.relative(root, tilesFile)}`);
+}
+
+function readTiles(): TileCoord[] {
+  return fs.readFileSync(tilesFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => {
+    const [z, x, y] = l.trim().split('/').map(Number);
+    return { z, x, y };
+  });
+}
+
+// ---------- measuring ----------
+
+interface RunStats {
+  tiles: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  bytes: number;
+  rawBytes: number;
+  statuses: Record<number, number>;
+  largest: { path: string; bytes: number };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** Runs `work` for every item with `concurrency` workers; latencies in ms. */
+async function replay<T>(items: readonly T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<{ seconds: number; p50: number; p99: number }> {
+  const lat = new Float64Array(items.length);
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      const s = performance.now();
+      await work(items[i], i);
+      lat[i] = performance.now() - s;
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  lat.sort();
+  return { seconds, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+}
+
+interface Fetched {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+function httpGet(agent: http.Agent, port: number, p: string): Promise<Fetched> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: p, agent, headers: { 'Accept-Encoding': 'gzip, deflate, br' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+}
+
+async function httpRun(port: number, paths: string[], concurrency: number, keep?: Map<string, Fetched>): Promise<RunStats> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const statuses: Record<number, number> = {};
+  let bytes = 0;
+  let rawBytes = 0;
+  let largest = { path: '', bytes: 0 };
+  const timing = await replay(paths, concurrency, async (p) => {
+    const r = await httpGet(agent, port, p);
+    statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    bytes += r.body.length;
+    if (keep) {
+      keep.set(p, r);
+      const raw = r.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(r.body).length : r.body.length;
+      rawBytes += raw;
+      if (raw > largest.bytes) largest = { path: p, bytes: raw };
+    }
+  });
+  agent.destroy();
+  return { tiles: paths.length, ...timing, bytes, rawBytes, statuses, largest };
+}
+
+// ---------- processes ----------
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitReady(port: number, child: ChildProcess, ms = 600_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before it was ready`);
+    const ok = await new Promise<boolean>((resolve) => {
+      http.get({ host: '127.0.0.1', port, path: '/ready' }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      }).on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the server did not become ready');
+}
+
+/** Peak resident set size of a process in MiB (VmHWM from /proc; Linux only). */
+function peakRssMb(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+function startServer(env: Record<string, string>, port: number): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'index.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+// ---------- data ----------
+
+/** The bench database URL: DATABASE_URL's server, database sdi_bench; created when missing. */
+async function benchDatabaseUrl(): Promise<string> {
+  const base = new URL(process.env.DATABASE_URL!);
+  const admin = new pg.Client({ connectionString: base.toString() });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'sdi_bench'");
+    if (rows.length === 0) await admin.query('CREATE DATABASE sdi_bench');
+  } finally {
+    await admin.end();
+  }
+  base.pathname = '/sdi_bench';
+  return base.toString();
+}
+
+/** Opens the bench data, seeding it at `scale` when it holds another scale (or --reseed). */
+async function openBenchData(config: Config, scale: number): Promise<{ db: Database; catalog: Catalog }> {
+  const db = await openDatabase(config);
+  await applyLayerDefinitions(db, loadLayerDefinitions(config.layersDir));
+  const marker = `sdi demo scale ${scale}`;
+  const [m] = db.backend === 'server'
+    ? await db.rows<{ c: string | null }>("SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = current_database()")
+    : [{ c: fs.existsSync(path.join(config.dataDir, 'sdi-bench-seeded')) ? fs.readFileSync(path.join(config.dataDir, 'sdi-bench-seeded'), 'utf8') : null }];
+  if (opts.reseed || m?.c !== marker) {
+    process.stdout.write(`seeding demo data at scale ${scale} (${db.backend})... `);
+    const report = await seedDemo(db, { scale });
+    console.log(`${(report.ms / 1000).toFixed(1)} s, ${report.counts.landuse_parcels} parcels`);
+    if (db.backend === 'server') await db.rows(`COMMENT ON DATABASE sdi_bench IS '${marker}'`);
+    else fs.writeFileSync(path.join(config.dataDir, 'sdi-bench-seeded'), marker);
+  }
+  const catalog = new Catalog(db);
+  await catalog.load();
+  return { db, catalog };
+}
+
+/** Turns knex `?` placeholders into pg's $n (the tile SQL has no other question marks). */
+function toPg(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+// ---------- one backend ----------
+
+interface BackendResult {
+  title: string;
+  raw: RunStats;
+  cold: RunStats;
+  warm: RunStats;
+  minimal: RunStats;
+  rssMb: number | null;
+}
+
+async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]): Promise<BackendResult> {
+  const concurrency = Number(opts.concurrency);
+  const rounds = Number(opts['warm-rounds']);
+  const scale = backend === 'server' ? Number(opts.scale) : Number(opts['embedded-scale']);
+  const dataDir = path.join(os.tmpdir(), `sdi-bench-embedded-${scale}`);
+  const env: Record<string, string> = backend === 'server' ? { DATABASE_URL: await benchDatabaseUrl() } : { DATABASE_URL: '', DATA_DIR: dataDir };
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', ...env });
+  const { db, catalog } = await openBenchData(config, scale);
+  const layerIds = opts.layers!.split(',');
+  const layers: Layer[] = layerIds.map((id) => catalog.get(id, null));
+  const title = `${backend === 'server' ? 'server PostGIS' : 'embedded PGlite'} ${db.capabilities.postgisVersion} (PostgreSQL ${db.capabilities.postgresVersion}), demo scale ${scale}, ` +
+    `${tiles.length} tiles x ${layers.length} layers, concurrency ${concurrency}, pool ${backend === 'server' ? config.poolSize : 1}`;
+  console.log(`\n${title}`);
+
+  // 1. raw: the tile SQL itself, as the server runs it (one statement per tile on server PostGIS, one
+  // query per layer for the Node encoder), through the driver: no HTTP, no gzip, no cache.
+  const renderer = new TileRenderer(db, () => config.tileMaxFeatures);
+  const queries = tiles.map((coord) => (renderer.encoder === 'mvt'
+    ? [renderer.statement({ layers, coord })].filter((st) => st.layers.length > 0)
+    : layers.filter((l) => coord.z >= l.minzoom).map((l) => renderer.query(l, coord))));
+  let run: (q: { sql: string; bindings: unknown[] }) => Promise<number>;
+  let closeRaw: () => Promise<void>;
+  if (backend === 'server') {
+    await db.close();
+    // The server's own connection settings: same pool size, statement timeout, JIT off.
+    const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: config.poolSize, options: '-c jit=off', statement_timeout: config.statementTimeoutMs || undefined } as pg.PoolConfig);
+    run = async (q) => {
+      const r = await pool.query(toPg(q.sql), q.bindings);
+      const row = (r.rows[0] ?? {}) as Record<string, unknown>;
+      return Object.values(row).reduce<number>((sum, v) => sum + (Buffer.isBuffer(v) ? v.length : 0), 0);
+    };
+    closeRaw = () => pool.end();
+  } else {
+    run = async (q) => (await db.rows(q.sql, q.bindings)).length;
+    closeRaw = () => db.close();
+  }
+  const rawPass = async () => {
+    let bytes = 0;
+    const timing = await replay(queries, concurrency, async (qs) => {
+      for (const n of await Promise.all(qs.map(run))) bytes += n;
+    });
+    if (backend === 'embedded') bytes = 0; // rows, not bytes: the Node encoder has not run yet
+    return { tiles: tiles.length, ...timing, bytes, rawBytes: bytes, statuses: {}, largest: { path: '', bytes: 0 } };
+  };
+  process.stdout.write('raw SQL: warm-up pass... ');
+  await rawPass(); // fills the database's buffers, so raw and server both meet a warm database
+  process.stdout.write('measured pass... ');
+  const raw = await rawPass();
+  console.log('done');
+  await closeRaw();
+
+  // 2-3. the server as a child process: cold pass (every tile once, all misses), then warm rounds.
+  const port = await freePort();
+  const child = startServer(env, port);
+  try {
+    await waitReady(port, child);
+    const paths = tiles.map((t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
+    const kept = new Map<string, Fetched>();
+    process.stdout.write('server: cold pass... ');
+    const cold = await httpRun(port, paths, concurrency, kept);
+    process.stdout.write('warm passes... ');
+    const warmPaths = Array.from({ length: rounds }, () => paths).flat();
+    const warm = await httpRun(port, warmPaths, concurrency);
+    console.log('done');
+    const rssMb = peakRssMb(child.pid!);
+    await stop(child);
+
+    // The ceiling: the same bytes and headers from a Map behind node:http.
+    const file = path.join(os.tmpdir(), `sdi-bench-minimal-${process.pid}.json`);
+    const pick = (h: http.IncomingHttpHeaders) => Object.fromEntries(['content-type', 'content-encoding', 'etag', 'cache-control', 'vary']
+      .filter((k) => h[k] !== undefined).map((k) => [k, String(h[k])]));
+    fs.writeFileSync(file, JSON.stringify([...kept].map(([p, r]) => ({ path: p, status: r.status, headers: pick(r.headers), body: r.body.toString('base64') }))));
+    const mport = await freePort();
+    const minimalChild = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--minimal-server', file], {
+      cwd: root, env: { ...process.env, PORT: String(mport) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    await new Promise((r) => minimalChild.once('message', r));
+    process.stdout.write('minimal node:http: warm passes... ');
+    const minimal = await httpRun(mport, warmPaths, concurrency);
+    console.log('done');
+    await stop(minimalChild);
+    fs.rmSync(file, { force: true });
+    return { title, raw, cold, warm, minimal, rssMb };
+  } finally {
+    await stop(child);
+  }
+}
+
+// ---------- report ----------
+
+function fmt(n: number, digits = 1): string {
+  return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function print(r: BackendResult): void {
+  const rate = (s: RunStats) => s.tiles / s.seconds;
+  const kb = (b: number) => `${fmt(b / 1024)} KB`;
+  const rows: string[][] = [
+    ['run', 'tiles/s', 'p50 ms', 'p99 ms', 'mean tile', 'ratio'],
+    ['raw SQL (driver, no HTTP)', fmt(rate(r.raw)), fmt(r.raw.p50, 2), fmt(r.raw.p99, 2), r.raw.bytes ? kb(r.raw.bytes / r.raw.tiles) : '-', ''],
+    ['server, cold cache', fmt(rate(r.cold)), fmt(r.cold.p50, 2), fmt(r.cold.p99, 2), `${kb(r.cold.bytes / r.cold.tiles)} gz, ${kb(r.cold.rawBytes / r.cold.tiles)} raw`, `${fmt(rate(r.cold) / rate(r.raw), 2)} x raw`],
+    ['server, warm cache', fmt(rate(r.warm)), fmt(r.warm.p50, 2), fmt(r.warm.p99, 2), kb(r.warm.bytes / r.warm.tiles), `${fmt(rate(r.warm) / rate(r.minimal), 2)} x minimal`],
+    ['minimal node:http (Map)', fmt(rate(r.minimal)), fmt(r.minimal.p50, 2), fmt(r.minimal.p99, 2), kb(r.minimal.bytes / r.minimal.tiles), ''],
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  console.log(`\n${r.title}`);
+  for (const [i, row] of rows.entries()) {
+    console.log(`| ${row.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join(' | ')} |`);
+    if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  }
+  console.log(`statuses (cold): ${JSON.stringify(r.cold.statuses)}; largest tile ${kb(r.cold.largest.bytes)} raw (${r.cold.largest.path}); budget 500 KB: ${r.cold.largest.bytes <= 500 * 1024 ? 'ok' : 'OVER'}`);
+  console.log(`peak RSS of the server (VmHWM): ${r.rssMb === null ? 'n/a' : `${fmt(r.rssMb, 0)} MB`}`);
+  const coldRatio = rate(r.cold) / rate(r.raw);
+  const warmRatio = rate(r.warm) / rate(r.minimal);
+  console.log(`targets (server PostGIS): cold >= 0.8 x raw: ${coldRatio >= 0.8 ? 'met' : 'NOT met'} (${fmt(coldRatio, 2)}); ` +
+    `warm >= 0.5 x minimal: ${warmRatio >= 0.5 ? 'met' : 'NOT met'} (${fmt(warmRatio, 2)}); RSS < 400 MB: ${r.rssMb !== null && r.rssMb < 400 ? 'met' : 'NOT met'}`);
+}
+
+async function main(): Promise<void> {
+  if (opts.generate || !fs.existsSync(tilesFile)) generateTiles();
+  const tiles = readTiles();
+  const backends: Array<'server' | 'embedded'> = opts.backend === 'both' ? ['server', 'embedded'] : [opts.backend as 'server' | 'embedded'];
+  const results: BackendResult[] = [];
+  for (const b of backends) {
+    if (b === 'server' && !process.env.DATABASE_URL) {
+      console.log('\nserver PostGIS: skipped (set DATABASE_URL to a PostgreSQL server with PostGIS; the bench uses its database sdi_bench)');
+      continue;
+    }
+    results.push(await benchBackend(b, tiles));
+  }
+  console.log(`\n===== tile benchmark, ${new Date().toISOString()}, ${os.cpus().length} CPUs, node ${process.version} =====`);
+  for (const r of results) print(r);
+}
