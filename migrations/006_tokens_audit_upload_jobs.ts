@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 
+/** Creates api_tokens, audit_log, upload_jobs and layer_previous. */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('api_tokens', (t) => {
     t.string('id', 32).primary(); // public handle ("tok_..."), shown in listings and audit rows
@@ -49,6 +50,7 @@ export async function up(knex: Knex): Promise<void> {
   });
 }
 
+/** Drops the four tables (uploaded layer tables stay; their catalog rows name them). */
 export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTableIfExists('layer_previous');
   await knex.schema.dropTableIfExists('upload_jobs');

@@ -12,30 +12,22 @@ import type { AppContext } from '../context.ts';
 import type { Principal } from '../catalog/catalog.ts';
 import { actorOf } from '../auth/audit.ts';
 import { hasRole } from '../auth/tokens.ts';
-import { JobStore, zeroCounts, type Job, type JobReport, type DatasetReport } from './jobs.ts';
+import { JobStore, zeroCounts, type Job, type JobReport } from './jobs.ts';
+import { assignLayerIds, confirmationOf, describeItems, type WorkItem } from './report.ts';
 import { receiveUpload, tooLarge } from './receive.ts';
 import { openSource, type OpenedSource } from './source.ts';
-import { inspectDataset, type Inspection } from './inspect.ts';
-import { checkInsideVietnam, decideCrs, type CrsAnswer, type CrsDecision } from './crs-decision.ts';
-import { decideEncoding, decodeText, type EncodingDecision } from './text.ts';
-import { planColumns, type ColumnPlan } from './columns.ts';
+import { inspectDataset } from './inspect.ts';
+import { checkInsideVietnam, decideCrs, type CrsAnswer } from './crs-decision.ts';
+import { decideEncoding, decodeText } from './text.ts';
+import { planColumns } from './columns.ts';
 import { stageDataset, type StageTarget, type StagedTable } from './stage.ts';
 import { checkReplaceable, dropOrphanStaging, dropStaging, liveTable, publishLayers } from './publish.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
-import { parseCrsAnswer, parseUploadOptions, checkLayerId, type UploadOptions } from './options.ts';
-import { familyType, type Family } from './geometry.ts';
-import { UploadError, badInput, type SourceDataset } from './types.ts';
+import { parseCrsAnswer, parseUploadOptions, type UploadOptions } from './options.ts';
+import type { Family } from './geometry.ts';
+import { UploadError, badInput } from './types.ts';
 import type { IncomingMessage } from 'node:http';
 
-interface WorkItem {
-  dataset: SourceDataset;
-  inspection: Inspection;
-  crs: CrsDecision;
-  encoding: EncodingDecision;
-  columns: ColumnPlan[];
-  /** Layer id per geometry family present. */
-  layers: Map<Family, string>;
-}
 
 interface Work {
   source: OpenedSource;
@@ -47,7 +39,6 @@ interface Work {
 /** How long a job waits for its confirmation before it is cancelled and its files removed (ms). */
 const CONFIRMATION_TIMEOUT_MS = 24 * 3600_000;
 
-const familySuffix: Record<Family, string> = { point: 'points', line: 'lines', polygon: 'polygons' };
 
 /** Zip limits derived from the upload limit: an archive may inflate to 4x the upload limit, at most 100x per entry. */
 function zipLimits(maxBytes: number) {
@@ -148,12 +139,12 @@ export class UploadService {
       const columns = planColumns(inspection.columns);
       work.items.push({ dataset, inspection, crs, encoding, columns, layers: new Map() });
     }
-    this.assignLayerIds(work);
+    assignLayerIds(work.items, work.options.layerId);
     this.describe(job, work);
     for (const layerId of work.items.flatMap((i) => [...i.layers.values()])) {
       checkReplaceable(this.ctx.catalog.find(layerId), layerId, options.replace);
     }
-    const needs = this.confirmationOf(work);
+    const needs = confirmationOf(work.items);
     if (needs) {
       await this.jobs.update(job, { status: 'needs_confirmation', phase: 'waiting for the uploader to confirm', progress: 10, confirmation: needs });
       setTimeout(() => {
@@ -164,57 +155,10 @@ export class UploadService {
     }
   }
 
-  private assignLayerIds(work: Work): void {
-    const base = work.options.layerId;
-    const many = work.items.length > 1;
-    for (const item of work.items) {
-      const id = many ? `${base}_${item.dataset.name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '')}` : base;
-      const fams = (Object.keys(item.inspection.families) as Family[]).filter((f) => item.inspection.families[f] > 0);
-      // The family with most features keeps the id; the others get a suffix.
-      fams.sort((a, b) => item.inspection.families[b] - item.inspection.families[a]);
-      fams.forEach((f, i) => item.layers.set(f, checkLayerId(i === 0 ? id.slice(0, 50) : `${id.slice(0, 41)}_${familySuffix[f]}`)));
-    }
-  }
-
-  private confirmationOf(work: Work): JobReport['confirmation'] {
-    const reasons = work.items.flatMap((i) => [i.crs.reason, i.encoding.status === 'needs_confirmation' ? i.encoding.reason : null]).filter((r): r is string => !!r);
-    if (reasons.length === 0) return null;
-    return {
-      crs: work.items.some((i) => i.crs.status === 'needs_confirmation'),
-      encoding: work.items.some((i) => i.encoding.status === 'needs_confirmation'),
-      reasons,
-    };
-  }
 
   private describe(job: Job, work: Work): void {
-    const datasets: DatasetReport[] = work.items.map((i) => ({
-      name: i.dataset.name,
-      format: i.dataset.format,
-      layerId: [...i.layers.values()][0],
-      features: i.inspection.features,
-      geometryTypes: i.inspection.geometryTypes,
-      crs: i.crs,
-      encoding: i.encoding,
-      columns: i.columns.map((c) => ({ ...c, label: c.source })),
-    }));
-    const fixes: string[] = [];
-    const warnings: string[] = [];
-    for (const i of work.items) {
-      const name = i.dataset.name;
-      fixes.push(...i.dataset.notes.map((n) => `${name}: ${n}`), ...i.crs.notes.map((n) => `${name}: ${n}`));
-      if (i.encoding.status !== 'not_needed') fixes.push(...i.encoding.notes.map((n) => `${name}: ${n}`));
-      if (i.crs.swapAxes) warnings.push(`${name}: X and Y are swapped in the file (northing first); they were read the other way round`);
-      for (const c of i.columns) if (c.name !== c.source) fixes.push(`${name}: column "${c.source}" stored as ${c.name} (its original name is kept as the label)`);
-      if (i.inspection.nullGeometries) {
-        warnings.push(`${name}: ${i.inspection.nullGeometries} features have no geometry and are left out (rows ${i.inspection.nullRows.join(', ')}${i.inspection.nullGeometries > i.inspection.nullRows.length ? ', …' : ''})`);
-      }
-      if (i.layers.size > 1) {
-        fixes.push(`${name}: mixed geometry types split into layers ${[...i.layers].map(([f, id]) => `${id} (${familyType[f]})`).join(', ')}`);
-      }
-      if (i.inspection.collections) fixes.push(`${name}: ${i.inspection.collections} geometry collections split by geometry type`);
-    }
-    const counts = { ...job.report.counts, read: work.items.reduce((n, i) => n + i.inspection.features, 0), nullGeometries: work.items.reduce((n, i) => n + i.inspection.nullGeometries, 0) };
-    Object.assign(job.report, { datasets, fixes, warnings, counts });
+    const d = describeItems(work.items);
+    Object.assign(job.report, { datasets: d.datasets, fixes: d.fixes, warnings: d.warnings, counts: { ...job.report.counts, read: d.read, nullGeometries: d.nullGeometries } });
   }
 
   /** Handles POST /admin/jobs/{id}/confirm: applies the answers, checks them, and queues the job. */
@@ -270,6 +214,42 @@ export class UploadService {
     this.queue = run.catch(() => undefined);
   }
 
+  /** Writes every dataset into staging tables in one transaction (rolled back whole on any error). */
+  private async stageAll(job: Job, work: Work): Promise<Array<{ item: WorkItem; table: StagedTable }>> {
+    const signal = job.abort.signal;
+    const total = Math.max(1, job.report.counts.read);
+    let done = 0;
+    const staged: Array<{ item: WorkItem; table: StagedTable }> = [];
+    await this.ctx.db.knex.transaction(async (trx) => {
+      for (const item of work.items) {
+        const targets = new Map<Family, StageTarget>();
+        for (const [family, layerId] of item.layers) {
+          const table = `upl_stage_${job.report.id.slice(0, 8)}_${work.stagingTables.length}`;
+          work.stagingTables.push(table);
+          targets.set(family, { layerId, family, table, columns: item.columns });
+        }
+        const before = done;
+        const tables = await stageDataset(trx, {
+          dataset: item.dataset,
+          targets,
+          crs: item.crs.chosen!,
+          swapAxes: item.crs.swapAxes,
+          decode: (bytes) => decodeText(bytes, item.encoding.encoding),
+          counts: job.report.counts,
+          fixes: job.report.fixes,
+          signal,
+          onProgress: (written) => {
+            done = before + written;
+            void this.jobs.update(job, { progress: Math.min(85, 10 + Math.round((75 * done) / total)) }).catch(() => undefined);
+          },
+        });
+        done = before + item.inspection.features;
+        staged.push(...tables.map((table) => ({ item, table })));
+      }
+    });
+    return staged;
+  }
+
   private async run(job: Job): Promise<void> {
     const work = job.work as Work;
     const { db } = this.ctx;
@@ -277,36 +257,7 @@ export class UploadService {
     try {
       signal.throwIfAborted();
       await this.jobs.update(job, { status: 'running', phase: 'writing the staging tables', progress: 10 });
-      const total = Math.max(1, job.report.counts.read);
-      let done = 0;
-      const staged: Array<{ item: WorkItem; table: StagedTable }> = [];
-      await db.knex.transaction(async (trx) => {
-        for (const item of work.items) {
-          const targets = new Map<Family, StageTarget>();
-          for (const [family, layerId] of item.layers) {
-            const table = `upl_stage_${job.report.id.slice(0, 8)}_${work.stagingTables.length}`;
-            work.stagingTables.push(table);
-            targets.set(family, { layerId, family, table, columns: item.columns });
-          }
-          const before = done;
-          const tables = await stageDataset(trx, {
-            dataset: item.dataset,
-            targets,
-            crs: item.crs.chosen!,
-            swapAxes: item.crs.swapAxes,
-            decode: (bytes) => decodeText(bytes, item.encoding.encoding),
-            counts: job.report.counts,
-            fixes: job.report.fixes,
-            signal,
-            onProgress: (written) => {
-              done = before + written;
-              void this.jobs.update(job, { progress: Math.min(85, 10 + Math.round((75 * done) / total)) }).catch(() => undefined);
-            },
-          });
-          done = before + item.inspection.features;
-          staged.push(...tables.map((table) => ({ item, table })));
-        }
-      });
+      const staged = await this.stageAll(job, work);
       signal.throwIfAborted();
       await this.jobs.update(job, { phase: 'publishing', progress: 90 });
       const published = await publishLayers(
