@@ -3,10 +3,11 @@
  * (some cells split in four by a hash), clipped to the outline, each piece given to the commune under
  * its point on surface and a land-use code drawn from the mix of the zone it lies in.
  *
- * Why a hand-made grid rather than ST_SquareGrid: cells are square in metres, not in degrees, and
- * neighbouring cells (and quarter cells) are built from the same corner expressions, so shared edges
- * are bit-identical and no sliver overlaps can appear. Everything is snapped to a 1e-7 degree grid
- * (about 1 cm) after clipping, which keeps shared edges shared.
+ * Why a hand-made grid rather than ST_SquareGrid: cells are square in metres, not in degrees, and their
+ * corners lie on grid lines whose coordinates were themselves passed through ST_ReducePrecision(…, 1e-7)
+ * (about 1 cm). Those values are fixed points of that snapping, so cells inside the outline stay as
+ * built, cells cut by the outline are snapped to the same 1e-7 grid, and neighbours share their edges
+ * bit for bit: no slivers. (Computing k / 1e7 ourselves is not enough: GEOS versions round differently.)
  */
 import { landUseCodes, weightTable } from './landuse-codes.ts';
 import { sqlHashUnit } from './random.ts';
@@ -18,17 +19,23 @@ export const parcelsPerScale = 20_000;
 const splitShare = 0.3;
 /** Metres per degree (spherical), for converting the cell side to degrees. */
 const metresPerDegree = 111_320;
+/** Grid units per degree: corners are whole multiples of 1e-7 degree, the snapping grid of the clipped cells. */
+const unitsPerDegree = 10_000_000;
 /** Pieces smaller than this share of a full cell (corner cuts at the border) are dropped. */
 const minPieceShare = 0.02;
 
-/** Grid geometry for a target parcel count: origin and cell size in degrees, cell counts. */
+/**
+ * Grid geometry for a target parcel count, in grid units (1e-7 degree): origin, half a cell side
+ * (so quarter corners are whole units too), and cell counts.
+ */
 export interface ParcelGrid {
   x0: number;
   y0: number;
-  dx: number;
-  dy: number;
+  halfDx: number;
+  halfDy: number;
   nx: number;
   ny: number;
+  /** Cell side in metres. */
   sideM: number;
 }
 
@@ -45,50 +52,57 @@ export async function parcelGrid(sql: Sql, scale: number): Promise<ParcelGrid> {
   const sideM = Math.sqrt(o.area / cells);
   const dy = sideM / metresPerDegree;
   const dx = sideM / (metresPerDegree * Math.cos((((o.ymin + o.ymax) / 2) * Math.PI) / 180));
-  // Origin on a round value so the grid does not depend on the last digits of the outline.
-  const x0 = Math.floor(o.xmin * 100) / 100;
-  const y0 = Math.floor(o.ymin * 100) / 100;
-  return { x0, y0, dx, dy, nx: Math.ceil((o.xmax - x0) / dx) + 1, ny: Math.ceil((o.ymax - y0) / dy) + 1, sideM };
+  const halfDx = Math.max(1, Math.round((dx * unitsPerDegree) / 2));
+  const halfDy = Math.max(1, Math.round((dy * unitsPerDegree) / 2));
+  // Origin on a round value (0.01 degree) so the grid does not depend on the last digits of the outline.
+  const x0 = Math.floor(o.xmin * 100) * (unitsPerDegree / 100);
+  const y0 = Math.floor(o.ymin * 100) * (unitsPerDegree / 100);
+  const nx = Math.ceil((o.xmax * unitsPerDegree - x0) / (2 * halfDx)) + 1;
+  const ny = Math.ceil((o.ymax * unitsPerDegree - y0) / (2 * halfDy)) + 1;
+  return { x0, y0, halfDx, halfDy, nx, ny, sideM };
 }
 
-/** Builds the parcel shapes into the temporary table `seed_parcels` (i, j, q, part, geom). */
+/** Builds the parcel shapes into the temporary table `seed_parcels` (i, j, q, part, geom, pt: point on surface). */
 async function buildShapes(sql: Sql, g: ParcelGrid): Promise<void> {
-  const corner = (ix: string, iy: string) => `(?::float8 + (${ix}) * ?::float8), (?::float8 + (${iy}) * ?::float8)`;
-  const xy = [g.x0, g.dx, g.y0, g.dy];
-  // Quarter q (1..4) of cell (i, j): offsets 0 or 0.5 cell; i + 0.5 and i + 1 are exact in floating point,
-  // so quarter corners equal the neighbours' corners bit for bit.
+  // Grid line h (in half cells) lies at origin + h * half side units; its coordinate is snapped once here
+  // by GEOS itself, and every corner is taken from these arrays (1-based: line h is element h + 1).
+  const corner = (hx: string, hy: string) => `l.xs[${hx} + 1], l.ys[${hy} + 1]`;
+  const snapped = (axis: string) =>
+    `(SELECT array_agg(ST_X(ST_ReducePrecision(ST_Point((?::bigint + h * ?::bigint)::float8 / ${unitsPerDegree}, 0), 1e-7)) ORDER BY h)
+      FROM generate_series(0, 2 * ?::int) h) AS ${axis}`;
   await sql(
     `CREATE TEMP TABLE seed_cells ON COMMIT DROP AS
-     WITH grid AS (
-       SELECT i, j, ST_MakeEnvelope(${corner('i', 'j')}, ${corner('i + 1', 'j + 1')}, 4326) AS cell
-       FROM generate_series(0, ?::int - 1) i, generate_series(0, ?::int - 1) j
+     WITH l AS (SELECT ${snapped('xs')}, ${snapped('ys')}),
+     grid AS (
+       SELECT i, j, ST_MakeEnvelope(${corner('2 * i', '2 * j')}, ${corner('2 * i + 2', '2 * j + 2')}, 4326) AS cell
+       FROM l, generate_series(0, ?::int - 1) i, generate_series(0, ?::int - 1) j
      ), hit AS (
        SELECT grid.* FROM grid
        WHERE EXISTS (SELECT 1 FROM ${outlinePartsTable} p WHERE p.geom && grid.cell AND ST_Intersects(p.geom, grid.cell))
      )
      SELECT i, j, 0 AS q, cell FROM hit WHERE ${sqlHashUnit("'split:' || i || ':' || j")} >= ?::float8
      UNION ALL
-     SELECT i, j, q, ST_MakeEnvelope(${corner('i + 0.5 * ((q - 1) % 2)', 'j + 0.5 * ((q - 1) / 2)')},
-                                     ${corner('i + 0.5 * ((q - 1) % 2) + 0.5', 'j + 0.5 * ((q - 1) / 2) + 0.5')}, 4326)
-     FROM hit CROSS JOIN generate_series(1, 4) q WHERE ${sqlHashUnit("'split:' || i || ':' || j")} < ?::float8`,
-    [...xy, ...xy, g.nx, g.ny, splitShare, ...xy, ...xy, splitShare],
+     SELECT i, j, q, ST_MakeEnvelope(${corner('2 * i + (q - 1) % 2', '2 * j + (q - 1) / 2')},
+                                     ${corner('2 * i + (q - 1) % 2 + 1', '2 * j + (q - 1) / 2 + 1')}, 4326)
+     FROM l, hit CROSS JOIN generate_series(1, 4) q WHERE ${sqlHashUnit("'split:' || i || ':' || j")} < ?::float8`,
+    [g.x0, g.halfDx, g.nx, g.y0, g.halfDy, g.ny, g.nx, g.ny, splitShare, splitShare],
   );
-  // Cells inside one outline piece are kept whole; the others are cut by the pieces they touch and
-  // re-joined (pieces do not overlap, so the union is the cell clipped to the outline).
+  // Cells inside one outline piece are kept as built; the others are cut by the pieces they touch,
+  // re-joined (pieces do not overlap, so the union is the cell clipped to the outline) and snapped.
   await sql(
     `CREATE TEMP TABLE seed_parcels ON COMMIT DROP AS
-     SELECT c.i, c.j, c.q, coalesce(d.path[1], 0) AS part, d.geom
+     SELECT c.i, c.j, c.q, coalesce(d.path[1], 0) AS part, d.geom, ST_PointOnSurface(d.geom) AS pt
      FROM seed_cells c
      CROSS JOIN LATERAL (
        SELECT CASE WHEN EXISTS (SELECT 1 FROM ${outlinePartsTable} p WHERE p.geom && c.cell AND ST_Covers(p.geom, c.cell))
                    THEN c.cell
-                   ELSE (SELECT ST_Union(ST_Intersection(c.cell, p.geom)) FROM ${outlinePartsTable} p
+                   ELSE (SELECT ST_ReducePrecision(ST_Union(ST_Intersection(c.cell, p.geom)), 1e-7) FROM ${outlinePartsTable} p
                          WHERE p.geom && c.cell AND ST_Intersects(p.geom, c.cell)) END AS g
      ) k
      CROSS JOIN LATERAL (SELECT CASE WHEN ST_Area(k.g) >= ST_Area(c.cell) * (1 - 1e-9) THEN c.cell ELSE k.g END AS g) w
-     CROSS JOIN LATERAL ST_Dump(ST_CollectionExtract(ST_ReducePrecision(w.g, 1e-7), 3)) d
+     CROSS JOIN LATERAL ST_Dump(ST_CollectionExtract(w.g, 3)) d
      WHERE ST_Area(d.geom) >= ?::float8`,
-    [g.dx * g.dy * minPieceShare],
+    [((4 * g.halfDx * g.halfDy) / unitsPerDegree ** 2) * minPieceShare],
   );
   await sql('CREATE INDEX ON seed_parcels USING gist (geom)');
   await sql('ANALYZE seed_parcels');
@@ -125,24 +139,29 @@ export async function seedLandUse(sql: Sql, scale: number): Promise<ParcelGrid> 
     `CREATE TEMP TABLE seed_seats ON COMMIT DROP AS SELECT id, ST_PointOnSurface(geom) AS pt FROM admin_communes`,
   );
   await sql('CREATE UNIQUE INDEX ON seed_seats (id)');
+  await sql(
+    `CREATE TEMP TABLE seed_owned ON COMMIT DROP AS
+     SELECT p.*, coalesce(
+       (SELECT c.id FROM admin_communes c WHERE c.geom && p.pt AND ST_Intersects(c.geom, p.pt) ORDER BY c.id LIMIT 1),
+       (SELECT c.id FROM admin_communes c ORDER BY c.geom <-> p.pt, c.id LIMIT 1)) AS commune_id
+     FROM seed_parcels p`,
+  );
   // u: the draw of the code. Six parcels in ten take the draw of their 4 x 4 cell block, so codes come in
   // patches rather than salt and pepper; the marginal distribution stays the zone's mix.
   await sql(
     `INSERT INTO landuse_parcels (id, parcel_no, sheet_no, code, name_vi, name_en, area_m2, commune_code, commune_name, district_name, geom)
      WITH s AS (
-       SELECT p.*, ST_PointOnSurface(p.geom) AS pt,
+       SELECT p.*,
          ${sqlHashUnit("'radius:' || p.i || ':' || p.j")} AS h2,
          CASE WHEN ${sqlHashUnit("'patch:' || p.i || ':' || p.j || ':' || p.q || ':' || p.part")} < 0.6
               THEN ${sqlHashUnit("'block:' || (p.i / 4) || ':' || (p.j / 4)")}
               ELSE ${sqlHashUnit("'code:' || p.i || ':' || p.j || ':' || p.q || ':' || p.part")} END AS u
-       FROM seed_parcels p
+       FROM seed_owned p
      ), z AS MATERIALIZED (
        SELECT s.i, s.j, s.q, s.part, s.geom, s.u, cm.id AS commune_id, cm.code AS commune_code, cm.name AS commune_name,
          cm.district_name, ${zoneSql} AS zone
        FROM s
-       JOIN admin_communes cm ON cm.id = coalesce(
-         (SELECT c.id FROM admin_communes c WHERE c.geom && s.pt AND ST_Intersects(c.geom, s.pt) ORDER BY c.id LIMIT 1),
-         (SELECT c.id FROM admin_communes c ORDER BY c.geom <-> s.pt, c.id LIMIT 1))
+       JOIN admin_communes cm ON cm.id = s.commune_id
        JOIN seed_seats seat ON seat.id = cm.id
        LEFT JOIN LATERAL (SELECT kind FROM industrial_zones z WHERE z.geom && s.pt AND ST_Intersects(z.geom, s.pt)
                           ORDER BY id LIMIT 1) iz ON true
