@@ -7,7 +7,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../context.ts';
 import type { Principal } from '../catalog/catalog.ts';
 import { HttpError } from './errors.ts';
-import { AuthThrottle } from '../auth/throttle.ts';
+import { AuthThrottle, defaultThrottleOptions } from '../auth/throttle.ts';
 import { hasRole, verifyToken, type Role } from '../auth/tokens.ts';
 
 /** The caller of this request (set by `authenticate`), or null for anonymous. */
@@ -35,7 +35,13 @@ export class ForbiddenError extends HttpError {
 const VERIFIED_TTL_MS = 10_000;
 
 interface AuthState {
+  /** Per client address (req.ip, which honours X-Forwarded-For because the app trusts its proxy). */
   throttle: AuthThrottle;
+  /**
+   * Per TCP peer, with ten times the budget: X-Forwarded-For is written by the client when no proxy rewrites it,
+   * so rotating it must not give unlimited guesses; behind a real proxy all clients share this wider budget.
+   */
+  peerThrottle: AuthThrottle;
   verified: Map<string, { principal: Principal; until: number }>;
 }
 
@@ -44,15 +50,21 @@ const states = new WeakMap<AppContext, AuthState>();
 function stateOf(ctx: AppContext): AuthState {
   let s = states.get(ctx);
   if (!s) {
-    s = { throttle: new AuthThrottle(), verified: new Map() };
+    s = { throttle: new AuthThrottle(), peerThrottle: new AuthThrottle({ ...defaultThrottleOptions, maxFailures: 10 * defaultThrottleOptions.maxFailures }), verified: new Map() };
     states.set(ctx, s);
   }
   return s;
 }
 
-/** The failure throttle of this server instance (tests reset it). */
-export function authThrottle(ctx: AppContext): AuthThrottle {
-  return stateOf(ctx).throttle;
+/** The failure throttles of this server instance (tests reset them). */
+export function authThrottle(ctx: AppContext): { reset(): void } {
+  const s = stateOf(ctx);
+  return {
+    reset() {
+      s.throttle.reset();
+      s.peerThrottle.reset();
+    },
+  };
 }
 
 /** Forgets remembered verifications, so a revoke on this instance takes effect at once. */
@@ -75,7 +87,8 @@ export function authenticate(ctx: AppContext): RequestHandler {
     const secret = bearerOf(req);
     if (secret === undefined) return next();
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const wait = state.throttle.retryAfterMs(address);
+    const peer = req.socket.remoteAddress ?? 'unknown';
+    const wait = Math.max(state.throttle.retryAfterMs(address), state.peerThrottle.retryAfterMs(peer));
     if (wait > 0) {
       const seconds = String(Math.ceil(wait / 1000));
       return next(new HttpError(429, 'TooManyRequests', `too many failed authentications from this address; retry in ${seconds} s`, { 'Retry-After': seconds }));
@@ -89,6 +102,7 @@ export function authenticate(ctx: AppContext): RequestHandler {
       }
       if (!principal) {
         state.throttle.fail(address);
+        state.peerThrottle.fail(peer);
         return next(new UnauthorizedError());
       }
       state.throttle.succeed(address);

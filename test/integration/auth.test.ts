@@ -73,6 +73,16 @@ forEachBackend('auth: tokens, roles and restricted layers', (server) => {
     expect((await call(server(), admin, 'GET', '/admin/whoami')).status).to.equal(200);
   });
 
+  it('does not let a client escape the throttle by rotating X-Forwarded-For', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 102; i++) {
+      const res = await fetch(`${server().url}/admin/whoami`, { headers: { Authorization: `Bearer sdi_wrong${i}xxxxxxxxxxxxxxxx`, 'X-Forwarded-For': `10.0.${i >> 8}.${i & 255}` } });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 100).every((s) => s === 401)).to.equal(true);
+    expect(statuses.slice(100)).to.deep.equal([429, 429]);
+  });
+
   it('hides a restricted upload from anonymous callers and shows it to every role', async function () {
     await dropUploadedLayer(server(), 'secret_bts');
     const fc = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { op: 'Viettel' }, geometry: { type: 'Point', coordinates: [106.2, 21.28] } }] };
