@@ -54,6 +54,7 @@ forEachBackend('upload: bad input leaves the live data unchanged', (server) => {
     { it: 'answers 401 without a token', token: 'none', file: async () => ({ name: 'x.geojson', bytes: goodGeoJson }), status: 401, message: /token/ },
     { it: 'answers 403 to a viewer token', token: 'viewer', file: async () => ({ name: 'x.geojson', bytes: goodGeoJson }), status: 403, message: /editor role.*viewer/ },
     { it: 'answers 413 for an upload over UPLOAD_MAX_MB', maxMb: 1, file: async () => ({ name: 'big.geojson', bytes: Buffer.alloc(1_200_000, 0x20) }), status: 413, message: /1 MiB/ },
+    { it: 'answers 413 from Content-Length alone, before reading the body', maxMb: 1, file: async () => ({ name: 'huge.geojson', bytes: Buffer.alloc(8 << 20, 0x20) }), status: 413, message: /UPLOAD_MAX_MB/ },
     { it: 'answers 415 naming the accepted formats for a .dxf', file: async () => ({ name: 'drawing.dxf', bytes: '0\nSECTION\n' }), status: 415, message: /GeoJSON.*Shapefile.*GeoPackage.*KML.*CSV/ },
     {
       it: 'answers 400 for a zip bomb before extracting anything',
