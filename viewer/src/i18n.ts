@@ -64,6 +64,8 @@ const texts = {
   other: { vi: '(khác)', en: '(other)' },
   none: { vi: '(trống)', en: '(empty)' },
   tools: { vi: 'Công cụ', en: 'Tools' },
+  zoomIn: { vi: 'Phóng to', en: 'Zoom in' },
+  zoomOut: { vi: 'Thu nhỏ', en: 'Zoom out' },
 } satisfies Record<string, Label>;
 
 /** A text key. */

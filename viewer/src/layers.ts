@@ -4,7 +4,7 @@
  * catalog; nothing here knows a layer by name.
  */
 import L from 'leaflet';
-import { layerGroups, type LayerGroup, type ViewerLayer } from './api.ts';
+import { layerGroups, type ViewerLayer } from './api.ts';
 import { h } from './dom.ts';
 import { currentLang, formatNumber, onLangChange, pick, t, type TextKey } from './i18n.ts';
 import { categoryText, createVectorLayer, type TileOutcome, type VectorLayer } from './vector-layer.ts';
@@ -185,13 +185,13 @@ export class LayerManager {
           'section',
           { class: 'layer-group', 'data-group': group },
           h('h3', {}, t(`group_${group}` as TextKey)),
-          h('ul', {}, members.map((e, k) => this.row(e, group, k === 0, k === members.length - 1))),
+          h('ul', {}, members.map((e, k) => this.row(e, k === 0, k === members.length - 1))),
         ),
       );
     }
   }
 
-  private row(e: Entry, _group: LayerGroup, first: boolean, last: boolean): HTMLElement {
+  private row(e: Entry, first: boolean, last: boolean): HTMLElement {
     const { info } = e;
     const title = layerTitle(info);
     const checkboxId = `layer-${info.id}`;

@@ -120,8 +120,13 @@ function applyTexts(): void {
   langButton.textContent = t('language');
   langButton.setAttribute('aria-label', t('languageLabel'));
   const zc = zoom.getContainer()!;
-  zc.querySelector('.leaflet-control-zoom-in')!.setAttribute('title', currentLang() === 'vi' ? 'Phóng to' : 'Zoom in');
-  zc.querySelector('.leaflet-control-zoom-out')!.setAttribute('title', currentLang() === 'vi' ? 'Thu nhỏ' : 'Zoom out');
+  for (const [selector, key] of [['.leaflet-control-zoom-in', 'zoomIn'], ['.leaflet-control-zoom-out', 'zoomOut']] as const) {
+    const button = zc.querySelector(selector)!;
+    button.setAttribute('title', t(key));
+    button.setAttribute('aria-label', t(key));
+  }
+  document.getElementById('toolbar')!.setAttribute('aria-label', t('tools'));
+  document.querySelector('#summary-panel .panel-close')!.setAttribute('aria-label', t('close'));
   renderToken();
 }
 document.getElementById('lang')!.addEventListener('click', () => setLang(currentLang() === 'vi' ? 'en' : 'vi'));

@@ -10,7 +10,7 @@ import { length } from '@turf/length';
 import { circle } from '@turf/circle';
 import { apiUrl, authHeaders, identify, type ViewerLayer } from './api.ts';
 import { h } from './dom.ts';
-import { formatNumber, onLangChange, t, type TextKey } from './i18n.ts';
+import { currentLang, formatNumber, onLangChange, t, type TextKey } from './i18n.ts';
 import { showNotice } from './notices.ts';
 
 type Mode = 'polygon' | 'circle' | 'pick' | 'distance' | 'area' | null;
@@ -56,6 +56,24 @@ export class Tools {
     });
     onLangChange(() => this.render());
     this.render();
+  }
+
+  /** Geoman's drawing hints in the current language (it ships no Vietnamese: ours are given here). */
+  private translateDrawing(): void {
+    if (currentLang() === 'en') {
+      this.map.pm.setLang('en');
+      return;
+    }
+    this.map.pm.setLang('vi' as L.PM.SupportLocales, {
+      tooltips: {
+        firstVertex: 'Nhấp để đặt điểm đầu tiên',
+        continueLine: 'Nhấp để vẽ tiếp',
+        finishLine: 'Nhấp đúp (hoặc nhấp điểm cuối) để kết thúc',
+        finishPoly: 'Nhấp vào điểm đầu tiên để kết thúc',
+        startCircle: 'Nhấp để đặt tâm hình tròn',
+        finishCircle: 'Nhấp để chọn bán kính',
+      },
+    }, 'en');
   }
 
   /** True while a tool owns map clicks (identify stays quiet then). */
@@ -142,6 +160,7 @@ export class Tools {
   }
 
   private render(): void {
+    this.translateDrawing();
     const button = (mode: Exclude<Mode, null>, key: TextKey, icon: string) =>
       h(
         'button',
