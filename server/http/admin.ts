@@ -64,6 +64,13 @@ export function createAdminRouter(ctx: AppContext): Router {
     const report = await uploads().start(req, p);
     res.status(202).location(`/admin/jobs/${report.id}`).json(report);
   });
+  // PUT replaces the data of an existing uploaded layer: the same multipart body, id from the path, replace=true.
+  router.put('/admin/layers/:id', async (req, res) => {
+    const p = requirePrincipal(res, 'editor');
+    if (!ctx.catalog.find(req.params.id)) throw new HttpError(404, 'NotFound', `layer "${req.params.id}" does not exist; create it with POST /admin/layers`);
+    const report = await uploads().start(req, p, { id: req.params.id, replace: 'true' });
+    res.status(202).location(`/admin/jobs/${report.id}`).json(report);
+  });
   router.get('/admin/layers/:id', async (req, res) => {
     const p = requirePrincipal(res, 'editor');
     res.json(await managedLayer(ctx, req.params.id, p));

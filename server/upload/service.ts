@@ -72,8 +72,11 @@ export class UploadService {
     return this.ctx.config.uploadMaxMb * 1048576;
   }
 
-  /** Handles POST /admin/layers up to the point where the job waits for confirmation or is queued. */
-  async start(req: IncomingMessage, principal: Principal): Promise<JobReport> {
+  /**
+   * Handles POST /admin/layers (and PUT /admin/layers/{id}, which forces `id` and `replace`) up to the point where
+   * the job waits for confirmation or is queued.
+   */
+  async start(req: IncomingMessage, principal: Principal, forced: Record<string, string> = {}): Promise<JobReport> {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > this.maxBytes + (1 << 20)) throw tooLarge(this.maxBytes);
     const id = randomUUID();
@@ -82,7 +85,7 @@ export class UploadService {
     try {
       const received = await receiveUpload(req, dir, this.maxBytes);
       if (!received.file || received.file.bytes === 0) throw badInput('no file: send it in a multipart part named "file"');
-      const options = parseUploadOptions(received.fields, received.file.fileName);
+      const options = parseUploadOptions({ ...received.fields, ...forced }, received.file.fileName);
       const now = new Date().toISOString();
       job = {
         tokenId: principal.tokenId,

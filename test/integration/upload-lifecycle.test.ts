@@ -47,7 +47,10 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     const v1 = server().ctx.catalog.find('life_cycle')!;
     expect(v1.columns.map((c) => [c.name, c.type])).to.deep.equal([['ten', 'string'], ['so_tt', 'integer']]);
 
-    job = await published(server(), owner, await upload(server(), owner, { name: 'v2.geojson', bytes: pointCollection(['Ba', 'Bốn', 'Năm']) }, { id: 'life_cycle', replace: 'true' }));
+    const form = new FormData();
+    form.append('file', new Blob([pointCollection(['Ba', 'Bốn', 'Năm'])]), 'v2.geojson');
+    const put = await fetch(`${server().url}/admin/layers/life_cycle`, { method: 'PUT', body: form, headers: { Authorization: `Bearer ${owner}` } });
+    job = await published(server(), owner, put);
     expect(job.layers[0].dataVersion).to.equal(2);
     expect(server().ctx.catalog.find('life_cycle')!.title).to.equal('Vòng đời');
     const count = async () => (await server().ctx.db.rows<{ n: number }>('SELECT count(*)::int AS n FROM upl_life_cycle'))[0].n;
