@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import type { Feature, Geometry } from 'geojson';
 import { findJsonError } from './json-position.ts';
-import { badInput, type DeclaredCrs, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
+import { badInput, UploadError, type DeclaredCrs, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
 
 const geometryTypes = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection']);
 
@@ -82,8 +82,15 @@ export function geojsonFeatures(doc: unknown, fileName: string): Array<Pick<Feat
   throw badInput(`${fileName}: "type" must be FeatureCollection, Feature or a geometry type, got ${JSON.stringify(d.type)}`);
 }
 
-/** Reads a GeoJSON file. The whole document is parsed at once (JSON has no record boundaries); the size limit applies. */
+/** Largest GeoJSON parsed in one piece (bytes): V8 strings stop near 512 MiB, and the parsed objects take several times more. */
+export const maxGeoJsonBytes = 200 << 20;
+
+/** Reads a GeoJSON file. The whole document is parsed at once (JSON has no record boundaries), up to maxGeoJsonBytes. */
 export function openGeoJson(name: string, file: string, fileName: string): SourceDataset {
+  const size = fs.statSync(file).size;
+  if (size > maxGeoJsonBytes) {
+    throw new UploadError(413, 'PayloadTooLarge', `${fileName} has ${Math.round(size / 1048576)} MiB; GeoJSON is read whole and is accepted up to ${maxGeoJsonBytes >> 20} MiB: upload large data as a GeoPackage or zipped Shapefile`);
+  }
   const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   const doc = parseJsonWithPosition(text, fileName);
   const features = geojsonFeatures(doc, fileName);

@@ -2,10 +2,17 @@
 import fs from 'node:fs';
 import { DOMParser } from '@xmldom/xmldom';
 import { kml } from '@tmcw/togeojson';
-import { badInput, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
+import { badInput, UploadError, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
 
-/** Reads a KML document from disk; 400 when it is not XML or has no placemarks. */
+/** Largest KML parsed (bytes): the whole document becomes a DOM, several times its size in memory. */
+export const maxKmlBytes = 100 << 20;
+
+/** Reads a KML document from disk; 400 when it is not XML, 413 past maxKmlBytes. */
 export function openKml(name: string, file: string, fileName: string): SourceDataset {
+  const size = fs.statSync(file).size;
+  if (size > maxKmlBytes) {
+    throw new UploadError(413, 'PayloadTooLarge', `${fileName} has ${Math.round(size / 1048576)} MiB; KML is read whole and is accepted up to ${maxKmlBytes >> 20} MiB: upload large data as a GeoPackage or zipped Shapefile`);
+  }
   const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   const errors: string[] = [];
   const dom = new DOMParser({
