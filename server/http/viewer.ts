@@ -27,6 +27,8 @@ export interface ViewerLayer {
   sortOrder: number;
   attribution: string;
   access: Layer['access'];
+  /** Grows when the layer's data is replaced: the viewer then reloads its tiles. */
+  dataVersion: number;
 }
 
 /** The viewer's view of one catalog layer. */
@@ -46,6 +48,7 @@ export function toViewerLayer(layer: Layer): ViewerLayer {
     sortOrder: layer.sortOrder,
     attribution: layer.attribution,
     access: layer.access,
+    dataVersion: layer.dataVersion,
   };
 }
 

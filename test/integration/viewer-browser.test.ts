@@ -15,6 +15,7 @@ import { chromiumPath, requireTool } from '../support/environment.ts';
 import { forEachBackend, type BackendName } from '../support/servers.ts';
 import { createToken } from '../../server/auth/tokens.ts';
 import { cliActor } from '../../server/auth/audit.ts';
+import { dropUploadedLayer, tokenFor, upload, waitForJob } from '../fixtures/upload/http.ts';
 
 declare global {
   interface Window {
@@ -310,6 +311,42 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
       expect(await again.evaluate(() => document.documentElement.lang)).to.equal('en');
     } finally {
       await again.close();
+    }
+  });
+
+  it('shows an uploaded layer in the panel and draws it, with no change to the viewer', async () => {
+    const id = 'viewer_upload_check';
+    await dropUploadedLayer(server(), id);
+    const editor = await tokenFor(server(), 'editor');
+    const square = (x: number, y: number, d: number) => [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]];
+    const fc = {
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', properties: { ten: 'Khu quy hoạch mới' }, geometry: { type: 'Polygon', coordinates: square(106.05, 21.17, 0.01) } },
+        { type: 'Feature', properties: { ten: 'Khu tái định cư' }, geometry: { type: 'Polygon', coordinates: square(106.07, 21.17, 0.01) } },
+      ],
+    };
+    const res = await upload(server(), editor, { name: 'quy_hoach.geojson', bytes: JSON.stringify(fc) }, { id, title: 'Khu quy hoạch (tải lên)' });
+    expect(res.status, await res.clone().text()).to.equal(202);
+    const job = await waitForJob(server(), editor, ((await res.json()) as { id: string }).id);
+    expect(job.status, job.errors.join('; ')).to.equal('published');
+    const uploaded = await context.newPage();
+    const statuses: number[] = [];
+    uploaded.on('response', (r) => {
+      if (r.url().includes(`/tiles/${id}/`)) statuses.push(r.status());
+    });
+    try {
+      await uploaded.goto(`${server().url}/viewer/#map=14/21.175/106.07&lang=en`);
+      const row = uploaded.locator(`#layer-${id}`);
+      await row.waitFor({ timeout: 15_000 });
+      await uploaded.waitForFunction(() => window.viewerStats?.allTilesMs !== null, null, { timeout: 30_000 });
+      await uploaded.screenshot({ path: path.join(outputDir, `viewer-${backend}-08-uploaded-layer.png`) });
+      const group = await uploaded.locator(`li[data-layer="${id}"]`).evaluate((li) => li.closest('section')!.getAttribute('data-group'));
+      expect(group).to.equal(server().ctx.catalog.find(id)!.group);
+      expect(statuses).to.include(200);
+    } finally {
+      await uploaded.close();
+      await dropUploadedLayer(server(), id);
     }
   });
 

@@ -59,6 +59,7 @@ export interface ViewerLayer {
   sortOrder: number;
   attribution: string;
   access: 'public' | 'restricted';
+  dataVersion: number;
 }
 
 /** The features of one layer at a clicked point. */

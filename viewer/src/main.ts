@@ -151,19 +151,27 @@ function mapMessage(text: string | null): void {
   el.textContent = text ?? '';
 }
 
-/** Loads the layer list and puts the layers on the map; on failure says so and offers a retry. */
-async function start(): Promise<void> {
+let loadedConfig = '';
+
+/**
+ * Loads the layer list and puts the layers on the map; on failure says so and offers a retry. A refresh (`quiet`)
+ * changes the map only when the catalog changed (an upload, a replaced layer), and keeps the map on failure.
+ */
+async function start(quiet = false): Promise<void> {
   let infos: ViewerLayer[];
   try {
     infos = await loadLayers();
   } catch (err) {
     const why = err instanceof ApiError && err.status ? `${err.status}: ${err.message}` : (err as Error).message;
     showNotice('server', `${t('serverDown')} (${why})`, () => void start());
-    mapMessage(`${t('serverDown')} — ${why}`);
+    if (!stats.layers.length) mapMessage(`${t('serverDown')} — ${why}`);
     stats.ready = true;
     return;
   }
   dismissNotice('server');
+  const config = JSON.stringify(infos);
+  if (quiet && config === loadedConfig) return;
+  loadedConfig = config;
   mapMessage(infos.length ? null : t('noLayers'));
   const current = parseState(window.location.hash);
   layers.setLayers(infos, { visible: stats.layers.length ? undefined : (current.layers ?? initial.layers), opacity: current.opacity });
@@ -171,6 +179,15 @@ async function start(): Promise<void> {
   stats.ready = true;
   writeHash();
 }
+
+/** How often an open viewer looks for new or changed layers (ms). */
+const refreshMs = 60_000;
+setInterval(() => {
+  if (document.visibilityState === 'visible') void start(true);
+}, refreshMs);
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') void start(true);
+});
 
 applyTexts();
 void start();
