@@ -1,7 +1,7 @@
 /**
  * The conformance classes this API declares. Only classes whose requirements the implementation meets are listed:
  * Features Part 1 (core, GeoJSON, HTML, OpenAPI 3.0), Part 2 (CRS by reference), Part 3 (filter, queryables) and
- * the CQL2 classes the filter compiler implements.
+ * the CQL2 classes the filter compiler implements, and the OGC API Tiles classes of the tiles router.
  */
 
 /** OGC API Features conformance classes. */
@@ -30,5 +30,17 @@ export const cql2Conformance: readonly string[] = [
   'http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions',
 ];
 
+/**
+ * OGC API Tiles classes of the tiles router (/collections/{layer}/tiles, /tileMatrixSets, Mapbox Vector Tiles):
+ * /conformance is one document for the whole API.
+ */
+export const tilesConformance: readonly string[] = [
+  'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core',
+  'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset',
+  'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list',
+  'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets',
+  'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt',
+];
+
 /** Every class of /conformance. */
-export const conformanceClasses: readonly string[] = [...featuresConformance, ...cql2Conformance];
+export const conformanceClasses: readonly string[] = [...featuresConformance, ...cql2Conformance, ...tilesConformance];

@@ -37,7 +37,7 @@ export interface ItemsQuery {
 }
 
 /** Parameters of the items endpoint other than property names. */
-export const itemsParameters = ['f', 'limit', 'offset', 'bbox', 'bbox-crs', 'crs', 'properties', 'sortby', 'filter', 'filter-lang', 'filter-crs'] as const;
+export const itemsParameters = ['f', 'limit', 'offset', 'bbox', 'bbox-crs', 'crs', 'datetime', 'properties', 'sortby', 'filter', 'filter-lang', 'filter-crs'] as const;
 
 /** The default page size (OGC API Features examples and pg_featureserv use 10; 100 suits map clients). */
 export const defaultLimit = 100;
@@ -111,6 +111,24 @@ export function parseEquality(column: LayerColumn, value: string): EqualityFilte
   return { column, value };
 }
 
+const instant = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/i;
+
+/**
+ * Checks `datetime` (an RFC 3339 instant, or an interval `start/end` with `..` or empty for an open end).
+ * Our layers declare no temporal extent, so a valid datetime selects every feature (OGC API Features 1.0 leaves
+ * features without temporal information in the result); a malformed one is still a 400.
+ */
+export function checkDatetime(value: string | undefined): void {
+  if (value === undefined) return;
+  const parts = value.split('/');
+  const ok =
+    (parts.length === 1 && instant.test(parts[0]) && !Number.isNaN(Date.parse(parts[0]))) ||
+    (parts.length === 2 &&
+      parts.some((p) => p !== '' && p !== '..') &&
+      parts.every((p) => p === '' || p === '..' || (instant.test(p) && !Number.isNaN(Date.parse(p)))));
+  if (!ok) throw new InvalidParameterError(`parameter "datetime": ${JSON.stringify(value.slice(0, 60))} is not an RFC 3339 date-time or interval`);
+}
+
 /** Parses and validates every items parameter; unknown parameters are a 400 (OGC API Features /req/core/query-param-unknown). */
 export function parseItemsQuery(layer: Layer, query: Record<string, unknown>, maxLimit: number): ItemsQuery {
   const equals: EqualityFilter[] = [];
@@ -127,6 +145,7 @@ export function parseItemsQuery(layer: Layer, query: Record<string, unknown>, ma
   if (single(query, 'bbox-crs') !== undefined && bboxValue === undefined) {
     throw new InvalidParameterError('parameter "bbox-crs" needs a "bbox"');
   }
+  checkDatetime(single(query, 'datetime'));
   const filterText = single(query, 'filter');
   const filterLang = single(query, 'filter-lang');
   const filterCrs = parseCrsParam('filter-crs', single(query, 'filter-crs'));

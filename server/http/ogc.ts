@@ -15,6 +15,7 @@ import { parseItemsQuery, parseInteger, single, type ItemsQuery } from '../featu
 import { parseCrsParam, contentCrsHeader } from '../features/crs.ts';
 import { FeatureService, type MatchCount } from '../features/service.ts';
 import { ClientGoneError, writeCsv, writeFeatureCollection } from '../features/write.ts';
+import { bodyStream, sendText } from '../features/encode.ts';
 import { apiUrl, formatLinks, pageLinks, type Link } from '../features/links.ts';
 import { collectionHtml, collectionsHtml, itemHtml, itemsHtml, landingHtml } from '../features/html.ts';
 
@@ -49,8 +50,8 @@ function rawQuery(req: Request): URLSearchParams {
   return new URL(req.originalUrl, 'http://localhost').searchParams;
 }
 
-/** An AbortSignal that fires when the client goes away before the response is complete. */
-function clientGone(res: Response): AbortSignal {
+/** An AbortSignal that fires when the client goes away before the response is complete (cancels its query). */
+export function clientGone(res: Response): AbortSignal {
   const ac = new AbortController();
   res.on('close', () => {
     if (!res.writableFinished) ac.abort();
@@ -147,6 +148,12 @@ export function createOgcRouter(ctx: AppContext): Router {
       await sendItems(req, res, layer, q, format, signal);
     } catch (err) {
       if (signal.aborted || err instanceof ClientGoneError) return; // nobody is listening; the cursor is closed
+      if (!res.headersSent) {
+        // The error answer is plain JSON: drop what the feature response had announced.
+        res.removeHeader('Content-Encoding');
+        res.removeHeader('Content-Crs');
+        res.removeHeader('Content-Disposition');
+      }
       throw err;
     }
   });
@@ -155,7 +162,7 @@ export function createOgcRouter(ctx: AppContext): Router {
     if (format === 'csv') {
       res.setHeader('Content-Crs', contentCrsHeader(q.crs));
       res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${layer.id}.csv"`);
-      await writeCsv(res, q.properties.map((c) => c.name), features.csvRows(layer, q, signal));
+      await writeCsv(bodyStream(req, res), q.properties.map((c) => c.name), features.csvRows(layer, q, signal));
       return;
     }
     const matched = await features.count(layer, q, signal);
@@ -168,7 +175,7 @@ export function createOgcRouter(ctx: AppContext): Router {
     const path = `/collections/${encodeURIComponent(layer.id)}/items`;
     const query = rawQuery(req);
     await writeFeatureCollection(
-      res,
+      bodyStream(req, res),
       { numberMatched: matched.value, numberMatchedMethod: matched.method, timeStamp: new Date().toISOString() },
       features.features(layer, q, signal),
       (numberReturned) => ({
@@ -219,7 +226,7 @@ export function createOgcRouter(ctx: AppContext): Router {
       { href: apiUrl(base, `/collections/${encodeURIComponent(layer.id)}`), rel: 'collection', type: mediaTypes.json, title: layer.title },
     ];
     res.status(200).type(mediaTypes.geojson).setHeader('Content-Crs', contentCrsHeader(crs));
-    res.send(`${feature.slice(0, -1)},"links":${JSON.stringify(links)}}`);
+    await sendText(req, res, `${feature.slice(0, -1)},"links":${JSON.stringify(links)}}`);
   });
 
   return router;

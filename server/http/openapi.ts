@@ -29,6 +29,7 @@ function parameters(maxLimit: number): Obj {
     bbox: q('bbox', '4 or 6 numbers in the axis order of bbox-crs; minx > maxx crosses the antimeridian.', { type: 'array', minItems: 4, maxItems: 6, items: { type: 'number' } }, { style: 'form', explode: false }),
     bboxCrs: q('bbox-crs', 'CRS of bbox (default CRS84).', { type: 'string', format: 'uri', enum: supportedCrsUris, default: CRS84_URI }),
     crs: q('crs', 'Output CRS (default CRS84). EPSG:4326 and EPSG:4756 are written latitude first.', { type: 'string', format: 'uri', enum: supportedCrsUris, default: CRS84_URI }),
+    datetime: q('datetime', 'RFC 3339 instant or interval (start/end, .. for open); the layers carry no temporal extent, so it selects every feature.', { type: 'string' }),
     properties: q('properties', 'Comma list of properties to return.', { type: 'array', items: { type: 'string' } }, { style: 'form', explode: false }),
     sortby: q('sortby', 'Comma list of properties, each with an optional + or - prefix.', { type: 'array', items: { type: 'string' } }, { style: 'form', explode: false }),
     filter: q('filter', 'CQL2 filter (text or JSON, see filter-lang).', { type: 'string' }),
@@ -66,7 +67,7 @@ const featureCollection: Obj = {
 
 function paths(): Obj {
   const fc = { $ref: '#/components/schemas/FeatureCollection' };
-  const items = [ref('collectionId'), ref('fItems'), ref('limit'), ref('offset'), ref('bbox'), ref('bboxCrs'), ref('crs'), ref('properties'), ref('sortby'), ref('filter'), ref('filterLang'), ref('filterCrs')];
+  const items = [ref('collectionId'), ref('fItems'), ref('limit'), ref('offset'), ref('bbox'), ref('bboxCrs'), ref('crs'), ref('datetime'), ref('properties'), ref('sortby'), ref('filter'), ref('filterLang'), ref('filterCrs')];
   const tile = { description: 'Mapbox Vector Tile 2.1', content: { 'application/vnd.mapbox-vector-tile': { schema: { type: 'string', format: 'binary' } } } };
   const body = (schema: Obj): Obj => ({ required: true, ...json(schema) });
   return {

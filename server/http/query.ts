@@ -2,7 +2,7 @@
  * Spatial queries for planners (`/query/...`) and name search (`/search`). JSON in and out; GeoJSON geometry in
  * EPSG:4326. Thin handlers: parse -> catalog.get -> QueryService / SearchService -> write.
  */
-import express, { Router, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
@@ -13,6 +13,8 @@ import { allowOnlyParams, parseList, parseLonLat, parseNumber } from '../query/p
 import { parseBodyGeometry } from '../query/geometry.ts';
 import { SearchService } from '../search/service.ts';
 import { single } from '../features/params.ts';
+import { sendText } from '../features/encode.ts';
+import { clientGone } from './ogc.ts';
 
 /** Largest JSON body of POST /query/* (a 50,000-vertex polygon is about 1.5 MB). */
 export const queryBodyLimit = '4mb';
@@ -20,16 +22,9 @@ export const queryBodyLimit = '4mb';
 /** Most features one layer contributes to an identify answer. */
 const identifyPerLayer = 50;
 
-function sendCollection(res: Response, fc: FeatureCollectionText): void {
-  res.status(200).type('application/geo+json').send(fc.json);
-}
-
-function clientGone(res: Response): AbortSignal {
-  const ac = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) ac.abort();
-  });
-  return ac.signal;
+function sendCollection(req: Request, res: Response, fc: FeatureCollectionText): Promise<void> {
+  res.status(200).type('application/geo+json');
+  return sendText(req, res, fc.json);
 }
 
 /** The JSON object of a POST body, or a 400 when the body is missing or not an object. */
@@ -83,7 +78,7 @@ export function createQueryRouter(ctx: AppContext): Router {
     const ids = parseList(query, 'layers', 100);
     const principal = principalOf(res);
     const layers = ids ? ids.map((id) => ctx.catalog.get(id, principal)) : ctx.catalog.list(principal);
-    sendCollection(res, await queries.identify(layers, at, tolerance, identifyPerLayer, clientGone(res)));
+    await sendCollection(req, res, await queries.identify(layers, at, tolerance, identifyPerLayer, clientGone(res)));
   });
 
   router.get('/query/nearest', async (req, res) => {
@@ -93,7 +88,7 @@ export function createQueryRouter(ctx: AppContext): Router {
     const at = parseLonLat(query);
     const k = parseNumber(query, 'k', 1, 1000, 5);
     if (!Number.isInteger(k)) throw new InvalidParameterError(`parameter "k": ${k} is not a whole number`);
-    sendCollection(res, await queries.nearest(layer, at, k, clientGone(res)));
+    await sendCollection(req, res, await queries.nearest(layer, at, k, clientGone(res)));
   });
 
   router.get('/query/within', async (req, res) => {
@@ -105,14 +100,14 @@ export function createQueryRouter(ctx: AppContext): Router {
     if (radius <= 0) throw new InvalidParameterError('parameter "radius_m": must be greater than 0');
     const limit = parseNumber(query, 'limit', 1, maxLimit, Math.min(1000, maxLimit));
     if (!Number.isInteger(limit)) throw new InvalidParameterError(`parameter "limit": ${limit} is not a whole number`);
-    sendCollection(res, await queries.within(layer, at, radius, limit, clientGone(res)));
+    await sendCollection(req, res, await queries.within(layer, at, radius, limit, clientGone(res)));
   });
 
   router.post('/query/intersects', json, async (req, res) => {
     const body = bodyObject(req.body);
     const layer = ctx.catalog.get(bodyString(body, 'layer'), principalOf(res));
     const geometry = parseBodyGeometry(body.geometry);
-    sendCollection(res, await queries.intersects(layer, geometry, bodyLimit(body, maxLimit), clientGone(res)));
+    await sendCollection(req, res, await queries.intersects(layer, geometry, bodyLimit(body, maxLimit), clientGone(res)));
   });
 
   router.post('/query/summary', json, async (req, res) => {

@@ -1,7 +1,8 @@
 /**
  * /search: places, administrative units and other named features, and layer titles, found by name without regard
  * to diacritics, case or spacing ("bac giang" = "Bắc Giang" = "BAC  GIANG"). Ranked: whole name, then name prefix,
- * then word prefix, then anywhere; then by layer (base map first) and shorter names. Each result has a bbox (EPSG:4326).
+ * then word prefix, then anywhere; within a rank larger features first (the province before the district and the
+ * town of the same name), then by layer (base map first) and shorter names. Each result has a bbox (EPSG:4326).
  */
 import type { Catalog, Layer, Principal } from '../catalog/catalog.ts';
 import type { Database } from '../db/database.ts';
@@ -87,7 +88,7 @@ export class SearchService {
                    ELSE 3 END AS rank
          FROM search_index
         WHERE layer_id = ANY(?::text[]) AND ${tokens.map(() => `(name_norm || ' ' || full_norm) LIKE ?`).join(' AND ')}
-        ORDER BY rank, array_position(?::text[], layer_id), length(name), name, feature_id
+        ORDER BY rank, (maxx - minx) * (maxy - miny) DESC, array_position(?::text[], layer_id), length(name), name, feature_id
         LIMIT ?::int`,
       [
         query,

@@ -79,6 +79,12 @@ describe('features: items parameters', () => {
     expect(q.properties.map((c) => c.name)).to.deep.equal(columns.map((c) => c.name));
   });
 
+  it('accepts RFC 3339 datetime instants and intervals, open at either end', () => {
+    for (const datetime of ['2024-01-01', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00+07:00/..', '../2025-06-30', '2024-01-01/2024-12-31']) {
+      expect(() => parse({ datetime })).not.to.throw();
+    }
+  });
+
   it('turns property=value into typed equality filters on known columns only', () => {
     expect(parse({ code: 'LUA', floors: '3' }).equals.map((e) => [e.column.name, e.value])).to.deep.equal([
       ['code', 'LUA'],
@@ -110,6 +116,9 @@ describe('features: items parameters', () => {
     [{ 'filter-lang': 'cql2-text', filter: "code = 'x' AND" }, 'filter'],
     [{ 'filter-lang': 'sql', filter: '1=1' }, 'filter-lang'],
     [{ filter: { nested: 'object' } }, 'filter'],
+    [{ datetime: '2024-13-01' }, 'datetime'],
+    [{ datetime: '../..' }, 'datetime'],
+    [{ datetime: "2024-01-01'; --" }, 'datetime'],
   ];
   for (const [q, mention] of bad) {
     it(`rejects ${JSON.stringify(q)}`, () => throws400(() => parse(q), mention));
