@@ -26,13 +26,22 @@ async function main(): Promise<number> {
     console.log(usage);
     return command ? 0 : 2;
   }
+  // Arguments are checked before the database is opened (that takes seconds on the embedded backend).
+  if (command === 'create' && (!isRole(values.role) || !values.name)) {
+    console.error(`create needs --role (${roles.join(', ')}) and --name\n${usage}`);
+    return 2;
+  }
+  if (command === 'revoke' && !arg) {
+    console.error(`revoke needs a token id\n${usage}`);
+    return 2;
+  }
+  if (!['create', 'list', 'revoke'].includes(command)) {
+    console.error(`unknown command "${command}"\n${usage}`);
+    return 2;
+  }
   const db = await openDatabase(loadConfig());
   try {
-    if (command === 'create') {
-      if (!isRole(values.role) || !values.name) {
-        console.error(`create needs --role (${roles.join(', ')}) and --name\n${usage}`);
-        return 2;
-      }
+    if (command === 'create' && isRole(values.role) && values.name) {
       const t = await createToken(db, values.name, values.role, cliActor);
       console.log(`created ${t.id} (${t.role}) for ${t.name}\ntoken (shown once, keep it secret):\n${t.token}`);
       return 0;
@@ -43,17 +52,9 @@ async function main(): Promise<number> {
       }
       return 0;
     }
-    if (command === 'revoke') {
-      if (!arg) {
-        console.error(`revoke needs a token id\n${usage}`);
-        return 2;
-      }
-      const done = await revokeToken(db, arg, cliActor);
-      console.log(done ? `revoked ${arg}` : `no active token ${arg}`);
-      return done ? 0 : 1;
-    }
-    console.error(`unknown command "${command}"\n${usage}`);
-    return 2;
+    const done = await revokeToken(db, arg, cliActor);
+    console.log(done ? `revoked ${arg}` : `no active token ${arg}`);
+    return done ? 0 : 1;
   } finally {
     await db.close();
   }
