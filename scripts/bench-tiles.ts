@@ -26,7 +26,7 @@ import { openDatabase, type Database } from '../server/db/database.ts';
 import { applyLayerDefinitions, Catalog, type Layer } from '../server/catalog/catalog.ts';
 import { loadLayerDefinitions } from '../server/catalog/definition.ts';
 import { seedDemo } from '../server/seed/demo.ts';
-import { TileRenderer } from '../server/tiles/render.ts';
+import { TileRenderer, type TileDatabase } from '../server/tiles/render.ts';
 import { latToTileY, lonToTileX, type TileCoord } from '../server/tiles/grid.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -46,26 +46,6 @@ const { values: opts } = parseArgs({
     'minimal-server': { type: 'string' },
   },
 });
-
-// ---------- child mode: the minimal node:http server (the ceiling for a warm tile in Node) ----------
-
-if (opts['minimal-server']) {
-  const entries = JSON.parse(fs.readFileSync(opts['minimal-server'], 'utf8')) as Array<{ path: string; status: number; headers: Record<string, string>; body: string }>;
-  const map = new Map(entries.map((e) => [e.path, { status: e.status, headers: e.headers, body: Buffer.from(e.body, 'base64') }]));
-  const server = http.createServer((req, res) => {
-    const e = map.get(req.url ?? '');
-    if (!e) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(e.status, e.headers);
-    res.end(e.body);
-  });
-  server.keepAliveTimeout = 65_000;
-  server.listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('ready'));
-} else {
-  await main();
-}
 
 // ---------- the tile list ----------
 
@@ -124,36 +104,41 @@ function readTiles(): TileCoord[] {
 
 // ---------- measuring ----------
 
+/** Figures of one kind of run, summed over its chunks. */
 interface RunStats {
   tiles: number;
   seconds: number;
-  p50: number;
-  p99: number;
+  latencies: number[];
   bytes: number;
   rawBytes: number;
   statuses: Record<number, number>;
   largest: { path: string; bytes: number };
+  /** CPU seconds the serving process used during the run (0 for raw, which runs in this process). */
+  cpuSeconds: number;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+function emptyStats(): RunStats {
+  return { tiles: 0, seconds: 0, latencies: [], bytes: 0, rawBytes: 0, statuses: {}, largest: { path: '', bytes: 0 }, cpuSeconds: 0 };
 }
 
-/** Runs `work` for every item with `concurrency` workers; latencies in ms. */
-async function replay<T>(items: readonly T[], concurrency: number, work: (item: T, i: number) => Promise<void>): Promise<{ seconds: number; p50: number; p99: number }> {
-  const lat = new Float64Array(items.length);
+function percentile(stats: RunStats, p: number): number {
+  const sorted = Float64Array.from(stats.latencies).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Runs `work` for every item with `concurrency` workers, adding time and latencies (ms) to `into`. */
+async function replay<T>(items: readonly T[], concurrency: number, into: RunStats, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     for (let i = next++; i < items.length; i = next++) {
       const s = performance.now();
-      await work(items[i], i);
-      lat[i] = performance.now() - s;
+      await work(items[i]);
+      into.latencies.push(performance.now() - s);
     }
   }));
-  const seconds = (performance.now() - t0) / 1000;
-  lat.sort();
-  return { seconds, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  into.seconds += (performance.now() - t0) / 1000;
+  into.tiles += items.length;
 }
 
 interface Fetched {
@@ -174,25 +159,25 @@ function httpGet(agent: http.Agent, port: number, p: string): Promise<Fetched> {
   });
 }
 
-async function httpRun(port: number, paths: string[], concurrency: number, keep?: Map<string, Fetched>): Promise<RunStats> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  const statuses: Record<number, number> = {};
-  let bytes = 0;
-  let rawBytes = 0;
-  let largest = { path: '', bytes: 0 };
-  const timing = await replay(paths, concurrency, async (p) => {
+/** Requests `paths` from a server on `port`; with `keep`, stores every response and measures uncompressed sizes. */
+async function httpRun(agent: http.Agent, port: number, paths: string[], concurrency: number, into: RunStats, keep?: Map<string, Fetched>): Promise<void> {
+  await replay(paths, concurrency, into, async (p) => {
     const r = await httpGet(agent, port, p);
-    statuses[r.status] = (statuses[r.status] ?? 0) + 1;
-    bytes += r.body.length;
+    into.statuses[r.status] = (into.statuses[r.status] ?? 0) + 1;
+    into.bytes += r.body.length;
     if (keep) {
       keep.set(p, r);
       const raw = r.headers['content-encoding'] === 'gzip' ? zlib.gunzipSync(r.body).length : r.body.length;
-      rawBytes += raw;
-      if (raw > largest.bytes) largest = { path: p, bytes: raw };
+      into.rawBytes += raw;
+      if (raw > into.largest.bytes) into.largest = { path: p, bytes: raw };
     }
   });
-  agent.destroy();
-  return { tiles: paths.length, ...timing, bytes, rawBytes, statuses, largest };
+}
+
+/** Splits a list into `n` consecutive chunks (runs being compared alternate chunk by chunk). */
+function chunks<T>(items: readonly T[], n: number): T[][] {
+  const size = Math.ceil(items.length / n);
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
 // ---------- processes ----------
@@ -222,6 +207,16 @@ async function waitReady(port: number, child: ChildProcess, ms = 600_000): Promi
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error('the server did not become ready');
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
 }
 
 /** Peak resident set size of a process in MiB (VmHWM from /proc; Linux only). */
@@ -297,12 +292,16 @@ function toPg(sql: string): string {
 
 interface BackendResult {
   title: string;
+  note: string;
   raw: RunStats;
   cold: RunStats;
   warm: RunStats;
   minimal: RunStats;
   rssMb: number | null;
 }
+
+/** How many chunks the compared runs alternate over: the shared machine's load then weighs on both alike. */
+const chunkCount = 10;
 
 async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]): Promise<BackendResult> {
   const concurrency = Number(opts.concurrency);
@@ -318,60 +317,66 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
     `${tiles.length} tiles x ${layers.length} layers, concurrency ${concurrency}, pool ${backend === 'server' ? config.poolSize : 1}`;
   console.log(`\n${title}`);
 
-  // 1. raw: the tile SQL itself, as the server runs it (one statement per tile on server PostGIS, one
-  // query per layer for the Node encoder), through the driver: no HTTP, no gzip, no cache.
-  const renderer = new TileRenderer(db, () => config.tileMaxFeatures);
-  const queries = tiles.map((coord) => (renderer.encoder === 'mvt'
-    ? [renderer.statement({ layers, coord })].filter((st) => st.layers.length > 0)
-    : layers.filter((l) => coord.z >= l.minzoom).map((l) => renderer.query(l, coord))));
-  let run: (q: { sql: string; bindings: unknown[] }) => Promise<number>;
+  // 1. raw: the same renderer (same SQL, thinning included; Node encoding on embedded) straight through the
+  // driver: no HTTP, no gzip, no cache. The database's own cost, the floor for a cold tile.
+  const budget = () => config.tileBudgetKb * 1024;
+  let renderer: TileRenderer;
   let closeRaw: () => Promise<void>;
   if (backend === 'server') {
+    const capabilities = db.capabilities;
     await db.close();
     // The server's own connection settings: same pool size, statement timeout, JIT off.
     const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: config.poolSize, options: '-c jit=off', statement_timeout: config.statementTimeoutMs || undefined } as pg.PoolConfig);
-    run = async (q) => {
-      const r = await pool.query(toPg(q.sql), q.bindings);
-      const row = (r.rows[0] ?? {}) as Record<string, unknown>;
-      return Object.values(row).reduce<number>((sum, v) => sum + (Buffer.isBuffer(v) ? v.length : 0), 0);
+    const bare: TileDatabase = {
+      capabilities,
+      cancellableRows: async <T>(sql: string, bindings: readonly unknown[]) => (await pool.query(toPg(sql), bindings as unknown[])).rows as T[],
     };
+    renderer = new TileRenderer(bare, () => config.tileMaxFeatures, budget);
     closeRaw = () => pool.end();
   } else {
-    run = async (q) => (await db.rows(q.sql, q.bindings)).length;
+    renderer = new TileRenderer(db, () => config.tileMaxFeatures, budget);
     closeRaw = () => db.close();
   }
-  const rawPass = async () => {
-    let bytes = 0;
-    const timing = await replay(queries, concurrency, async (qs) => {
-      for (const n of await Promise.all(qs.map(run))) bytes += n;
-    });
-    if (backend === 'embedded') bytes = 0; // rows, not bytes: the Node encoder has not run yet
-    return { tiles: tiles.length, ...timing, bytes, rawBytes: bytes, statuses: {}, largest: { path: '', bytes: 0 } };
-  };
-  process.stdout.write('raw SQL: warm-up pass... ');
-  await rawPass(); // fills the database's buffers, so raw and server both meet a warm database
-  process.stdout.write('measured pass... ');
-  const raw = await rawPass();
-  console.log('done');
-  await closeRaw();
+  const queries = tiles.map((coord) => ({ layers, coord }));
+  const raw = emptyStats();
+  const rawChunk = (qs: typeof queries) => replay(qs, concurrency, raw, async (req) => {
+    const tile = await renderer.tile(req);
+    raw.bytes += tile.length;
+  });
+  process.stdout.write('raw: warm-up pass... ');
+  await replay(queries, concurrency, emptyStats(), async (req) => void (await renderer.tile(req)));
+  const queryChunks = chunks(queries, chunkCount);
+  let note: string;
+  if (backend === 'embedded') {
+    // One process at a time may open a PGlite directory: raw runs whole before the server starts.
+    process.stdout.write('measured pass... ');
+    for (const c of queryChunks) await rawChunk(c);
+    await closeRaw();
+    note = 'raw measured before the server ran (PGlite allows one process per data directory); pool 1';
+  } else {
+    note = 'raw and server cold alternate over 10 chunks of the list, as do server warm and minimal';
+  }
 
-  // 2-3. the server as a child process: cold pass (every tile once, all misses), then warm rounds.
+  // 2-3. the server as a child process: cold (every tile once, all misses), then warm rounds.
   const port = await freePort();
   const child = startServer(env, port);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     await waitReady(port, child);
     const paths = tiles.map((t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
+    const pathChunks = chunks(paths, chunkCount);
     const kept = new Map<string, Fetched>();
-    process.stdout.write('server: cold pass... ');
-    const cold = await httpRun(port, paths, concurrency, kept);
-    process.stdout.write('warm passes... ');
-    const warmPaths = Array.from({ length: rounds }, () => paths).flat();
-    const warm = await httpRun(port, warmPaths, concurrency);
-    console.log('done');
-    const rssMb = peakRssMb(child.pid!);
-    await stop(child);
+    const cold = emptyStats();
+    process.stdout.write(backend === 'server' ? 'raw and server cold, alternating... ' : 'server cold... ');
+    for (const [i, c] of pathChunks.entries()) {
+      if (backend === 'server') await rawChunk(queryChunks[i]);
+      const cpu = cpuSeconds(child.pid!);
+      await httpRun(agent, port, c, concurrency, cold, kept);
+      cold.cpuSeconds += cpuSeconds(child.pid!) - cpu;
+    }
+    if (backend === 'server') await closeRaw();
 
-    // The ceiling: the same bytes and headers from a Map behind node:http.
+    // The ceiling: the same bytes and headers from a Map behind node:http, in its own process.
     const file = path.join(os.tmpdir(), `sdi-bench-minimal-${process.pid}.json`);
     const pick = (h: http.IncomingHttpHeaders) => Object.fromEntries(['content-type', 'content-encoding', 'etag', 'cache-control', 'vary']
       .filter((k) => h[k] !== undefined).map((k) => [k, String(h[k])]));
@@ -380,14 +385,31 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
     const minimalChild = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--minimal-server', file], {
       cwd: root, env: { ...process.env, PORT: String(mport) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    await new Promise((r) => minimalChild.once('message', r));
-    process.stdout.write('minimal node:http: warm passes... ');
-    const minimal = await httpRun(mport, warmPaths, concurrency);
-    console.log('done');
-    await stop(minimalChild);
-    fs.rmSync(file, { force: true });
-    return { title, raw, cold, warm, minimal, rssMb };
+    const magent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    try {
+      await new Promise((r) => minimalChild.once('message', r));
+      process.stdout.write('server warm and minimal node:http, alternating... ');
+      const warm = emptyStats();
+      const minimal = emptyStats();
+      for (let r = 0; r < rounds; r++) {
+        for (const c of pathChunks) {
+          let cpu = cpuSeconds(child.pid!);
+          await httpRun(agent, port, c, concurrency, warm);
+          warm.cpuSeconds += cpuSeconds(child.pid!) - cpu;
+          cpu = cpuSeconds(minimalChild.pid!);
+          await httpRun(magent, mport, c, concurrency, minimal);
+          minimal.cpuSeconds += cpuSeconds(minimalChild.pid!) - cpu;
+        }
+      }
+      console.log('done');
+      return { title, note, raw, cold, warm, minimal, rssMb: peakRssMb(child.pid!) };
+    } finally {
+      magent.destroy();
+      await stop(minimalChild);
+      fs.rmSync(file, { force: true });
+    }
   } finally {
+    agent.destroy();
     await stop(child);
   }
 }
@@ -401,15 +423,16 @@ function fmt(n: number, digits = 1): string {
 function print(r: BackendResult): void {
   const rate = (s: RunStats) => s.tiles / s.seconds;
   const kb = (b: number) => `${fmt(b / 1024)} KB`;
+  const cpu = (s: RunStats) => (s.cpuSeconds ? `${fmt((s.cpuSeconds * 1000) / s.tiles, 2)} ms` : '');
   const rows: string[][] = [
-    ['run', 'tiles/s', 'p50 ms', 'p99 ms', 'mean tile', 'ratio'],
-    ['raw SQL (driver, no HTTP)', fmt(rate(r.raw)), fmt(r.raw.p50, 2), fmt(r.raw.p99, 2), r.raw.bytes ? kb(r.raw.bytes / r.raw.tiles) : '-', ''],
-    ['server, cold cache', fmt(rate(r.cold)), fmt(r.cold.p50, 2), fmt(r.cold.p99, 2), `${kb(r.cold.bytes / r.cold.tiles)} gz, ${kb(r.cold.rawBytes / r.cold.tiles)} raw`, `${fmt(rate(r.cold) / rate(r.raw), 2)} x raw`],
-    ['server, warm cache', fmt(rate(r.warm)), fmt(r.warm.p50, 2), fmt(r.warm.p99, 2), kb(r.warm.bytes / r.warm.tiles), `${fmt(rate(r.warm) / rate(r.minimal), 2)} x minimal`],
-    ['minimal node:http (Map)', fmt(rate(r.minimal)), fmt(r.minimal.p50, 2), fmt(r.minimal.p99, 2), kb(r.minimal.bytes / r.minimal.tiles), ''],
+    ['run', 'tiles/s', 'p50 ms', 'p99 ms', 'mean tile', 'ratio', 'server CPU/tile'],
+    ['raw (renderer on the driver)', fmt(rate(r.raw)), fmt(percentile(r.raw, 50), 2), fmt(percentile(r.raw, 99), 2), r.raw.bytes ? `${kb(r.raw.bytes / r.raw.tiles)} raw` : '-', '', ''],
+    ['server, cold cache', fmt(rate(r.cold)), fmt(percentile(r.cold, 50), 2), fmt(percentile(r.cold, 99), 2), `${kb(r.cold.bytes / r.cold.tiles)} gz, ${kb(r.cold.rawBytes / r.cold.tiles)} raw`, `${fmt(rate(r.cold) / rate(r.raw), 2)} x raw`, cpu(r.cold)],
+    ['server, warm cache', fmt(rate(r.warm)), fmt(percentile(r.warm, 50), 2), fmt(percentile(r.warm, 99), 2), `${kb(r.warm.bytes / r.warm.tiles)} gz`, `${fmt(rate(r.warm) / rate(r.minimal), 2)} x minimal`, cpu(r.warm)],
+    ['minimal node:http (Map)', fmt(rate(r.minimal)), fmt(percentile(r.minimal, 50), 2), fmt(percentile(r.minimal, 99), 2), `${kb(r.minimal.bytes / r.minimal.tiles)} gz`, '', cpu(r.minimal)],
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  console.log(`\n${r.title}`);
+  console.log(`\n${r.title}\n(${r.note})`);
   for (const [i, row] of rows.entries()) {
     console.log(`| ${row.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join(' | ')} |`);
     if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
@@ -437,3 +460,23 @@ async function main(): Promise<void> {
   console.log(`\n===== tile benchmark, ${new Date().toISOString()}, ${os.cpus().length} CPUs, node ${process.version} =====`);
   for (const r of results) print(r);
 }
+
+/** Child mode: the minimal node:http server over the responses in `file` (path -> status, headers, body). */
+function runMinimalServer(file: string): void {
+  const entries = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<{ path: string; status: number; headers: Record<string, string>; body: string }>;
+  const map = new Map(entries.map((e) => [e.path, { status: e.status, headers: e.headers, body: Buffer.from(e.body, 'base64') }]));
+  const server = http.createServer((req, res) => {
+    const e = map.get(req.url ?? '');
+    if (!e) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(e.status, e.headers);
+    res.end(e.body);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('ready'));
+}
+
+if (opts['minimal-server']) runMinimalServer(opts['minimal-server']);
+else await main();

@@ -9,7 +9,7 @@ import type { LayerColumn } from '../catalog/definition.ts';
 import { HttpError, InvalidParameterError } from '../http/errors.ts';
 import { encodeLayer, rowsToFeatures, type NodeTileRow } from './encoder.ts';
 import type { TileCoord } from './grid.ts';
-import { isClustered, maxCoarsen, propertyColumns, tileBindings, tileQuery, type Encoder, type TileQueryShape } from './sql.ts';
+import { isClustered, isRanked, maxCoarsen, propertyColumns, tileBindings, tileQuery, type Encoder, type TileQueryShape } from './sql.ts';
 
 /** What one tile request asks for, resolved through the catalog. */
 export interface TileRequest {
@@ -50,6 +50,9 @@ export class TileFeatureLimitError extends HttpError {
   }
 }
 
+/** Bytes a feature is assumed to take in a dense low-zoom tile, to size the LIMIT of ranked layers from the budget. */
+const bytesPerFeature = 64;
+
 /** One statement for a whole tile with the ST_AsMVT encoder: column t<i> holds layer i's MVT, n<i> its feature count. */
 export interface TileStatement {
   sql: string;
@@ -57,6 +60,9 @@ export interface TileStatement {
   /** The layers in the statement (those at or above their minzoom), in column order. */
   layers: Layer[];
 }
+
+/** What rendering needs of a database (the benchmark gives it a bare pg pool for its raw run). */
+export type TileDatabase = Pick<Database, 'capabilities' | 'cancellableRows'>;
 
 /** Builds and runs tile SQL for one database. */
 export class TileRenderer {
@@ -67,13 +73,23 @@ export class TileRenderer {
    * `maxFeatures` is the feature cap per layer and tile; `budgetBytes` the size a layer's tile below its maxzoom
    * should stay under (it is re-rendered coarser until it does, up to maxCoarsen steps). Both are read per tile.
    */
-  constructor(private readonly db: Database, private readonly maxFeatures: () => number, private readonly budgetBytes: () => number = () => Infinity) {
+  constructor(private readonly db: TileDatabase, private readonly maxFeatures: () => number, private readonly budgetBytes: () => number = () => Infinity) {
     this.encoder = db.capabilities.mvt ? 'mvt' : 'node';
   }
 
   /** The query shape of a layer at a zoom with an optional property selection. */
-  shape(layer: Layer, z: number, properties: readonly LayerColumn[] | undefined, encoder: Encoder = this.encoder, ranked = false): TileQueryShape {
-    return { encoder, cluster: isClustered(layer, z), ranked, properties: properties ?? propertyColumns(layer) };
+  shape(layer: Layer, z: number, properties: readonly LayerColumn[] | undefined, encoder: Encoder = this.encoder): TileQueryShape {
+    return { encoder, cluster: isClustered(layer, z), ranked: isRanked(layer, z), properties: properties ?? propertyColumns(layer) };
+  }
+
+  /**
+   * The LIMIT of a layer's query: the feature cap plus one (more is an error), or for ranked layers no more
+   * features than fit the byte budget at a modest 64 bytes each (the smallest are dropped), or a thinning's keep.
+   */
+  private limit(shape: TileQueryShape, thin?: Thinning): number {
+    if (thin) return thin.keep;
+    const cap = this.maxFeatures() + 1;
+    return shape.ranked ? Math.min(cap, Math.max(1, Math.floor(this.budgetBytes() / bytesPerFeature))) : cap;
   }
 
   private cachedSql(key: string, build: () => string): string {
@@ -92,9 +108,9 @@ export class TileRenderer {
 
   /** The SQL text and bindings of one layer's tile. */
   query(layer: Layer, coord: TileCoord, properties?: readonly LayerColumn[], encoder: Encoder = this.encoder, thin?: Thinning): { sql: string; bindings: unknown[] } {
-    const shape = this.shape(layer, coord.z, properties, encoder, thin !== undefined);
+    const shape = this.shape(layer, coord.z, properties, encoder);
     const sql = this.cachedSql(this.shapeKey(layer, shape), () => tileQuery(layer, shape));
-    return { sql, bindings: tileBindings(layer, shape, coord, thin ? thin.keep : this.maxFeatures() + 1, thin?.coarsen) };
+    return { sql, bindings: tileBindings(layer, shape, coord, this.limit(shape, thin), thin?.coarsen) };
   }
 
   /**
@@ -103,14 +119,13 @@ export class TileRenderer {
    */
   statement(req: TileRequest, thin?: Thinning): TileStatement {
     const layers = req.layers.filter((l) => req.coord.z >= l.minzoom);
-    const shapes = layers.map((l) => this.shape(l, req.coord.z, req.properties?.get(l.id), 'mvt', thin !== undefined));
+    const shapes = layers.map((l) => this.shape(l, req.coord.z, req.properties?.get(l.id), 'mvt'));
     const sql = this.cachedSql(layers.map((l, i) => this.shapeKey(l, shapes[i])).join('&'), () => {
       const ctes = layers.map((l, i) => `l${i} AS (${tileQuery(l, shapes[i])})`);
       const cols = layers.map((_, i) => `l${i}.tile AS t${i}, l${i}.n AS n${i}`);
       return `WITH ${ctes.join(',\n')}\nSELECT ${cols.join(', ')} FROM ${layers.map((_, i) => `l${i}`).join(', ')}`;
     });
-    const limit = thin ? thin.keep : this.maxFeatures() + 1;
-    return { sql, bindings: layers.flatMap((l, i) => tileBindings(l, shapes[i], req.coord, limit, thin?.coarsen)), layers };
+    return { sql, bindings: layers.flatMap((l, i) => tileBindings(l, shapes[i], req.coord, this.limit(shapes[i], thin), thin?.coarsen)), layers };
   }
 
   /** True when a layer's tile may still be made coarser (polygons and lines below the layer's maxzoom). */

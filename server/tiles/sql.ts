@@ -43,6 +43,11 @@ export function tileContent(layer: Layer): TileContent {
   };
 }
 
+/** True when this zoom of this layer keeps its largest features first (see TileQueryShape.ranked). */
+export function isRanked(layer: Layer, z: number): boolean {
+  return layer.geometryType !== 'Point' && z < layer.maxzoom;
+}
+
 /** True when this zoom of this layer is served as point clusters. */
 export function isClustered(layer: Layer, z: number): boolean {
   return layer.geometryType === 'Point' && z < tileContent(layer).clusterBelowZoom;
@@ -52,7 +57,10 @@ export function isClustered(layer: Layer, z: number): boolean {
 export interface TileQueryShape {
   encoder: Encoder;
   cluster: boolean;
-  /** Keep the largest features first (polygons by area, lines by length): set when a tile is thinned to its byte budget. */
+  /**
+   * Keep the largest features first (polygons by area, lines by length) up to the bound limit: lines and polygons
+   * below the layer's maxzoom, so a dense layer at a low zoom drops its smallest features, not random ones.
+   */
   ranked?: boolean;
   /** The properties to carry, already resolved through the catalog. */
   properties: readonly LayerColumn[];
