@@ -220,6 +220,12 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     expect((await call(server(), owner, 'POST', `/admin/jobs/${job.id}/confirm`, { srid: 4326 })).status).to.equal(404);
     expect(((await (await call(server(), owner, 'GET', `/admin/jobs/${job.id}`)).json()) as JobReport).status).to.equal('cancelled');
     expect(server().ctx.catalog.find('cancelled_layer')).to.equal(undefined);
+    const mine = (await (await call(server(), owner, 'GET', '/admin/jobs')).json()) as { jobs: JobReport[] };
+    expect(mine.jobs.find((j) => j.id === job.id)?.status).to.equal('cancelled');
+    expect(mine.jobs.every((j) => j.owner === 'Chủ sở hữu')).to.equal(true);
+    expect((await call(server(), other, 'GET', `/admin/jobs/${job.id}`)).status).to.equal(404);
+    const all = (await (await call(server(), admin, 'GET', '/admin/jobs')).json()) as { jobs: JobReport[] };
+    expect(all.jobs.some((j) => j.id === job.id)).to.equal(true);
   });
 
   it('shows a replaced layer in TileJSON and tiles at once, without serving the cached old tile', async () => {
