@@ -72,9 +72,13 @@ export function forgetVerifiedTokens(ctx: AppContext): void {
   stateOf(ctx).verified.clear();
 }
 
+/**
+ * The bearer secret: undefined when there is no Bearer credential (no header, or another scheme such as the Basic
+ * auth of a reverse proxy, which must not break public tiles), null for "Bearer" with nothing usable after it.
+ */
 function bearerOf(req: Request): string | null | undefined {
   const header = req.headers.authorization;
-  if (header === undefined || header === '') return undefined;
+  if (!header || !/^Bearer\b/i.test(header)) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m ? m[1] : null;
 }
