@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 
+/** Creates search_index (folded names and bboxes of named features) and search_index_state (what was indexed). */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
     CREATE TABLE search_index (
@@ -32,6 +33,7 @@ export async function up(knex: Knex): Promise<void> {
     )`);
 }
 
+/** Drops both tables; the next start re-creates and the search service refills them. */
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP TABLE IF EXISTS search_index_state');
   await knex.raw('DROP TABLE IF EXISTS search_index');

@@ -2,7 +2,7 @@
  * OGC API Features (Parts 1, 2, 3): landing page, conformance, OpenAPI, collections, items, one item, queryables.
  * Thin handlers: parse -> catalog.get -> FeatureService -> write. Mounted last, after the other routers.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import { principalOf } from './auth.ts';
@@ -65,13 +65,11 @@ function allowOnly(req: Request, names: readonly string[]): void {
   }
 }
 
-/** The router of the OGC API Features resources. */
-export function createOgcRouter(ctx: AppContext): Router {
-  const router = Router();
-  const features = new FeatureService(ctx.db);
-  const jsonHtml: readonly Format[] = ['json', 'html'];
+const jsonHtml: readonly Format[] = ['json', 'html'];
 
-  router.get('/', (req, res) => {
+/** GET /: the landing page (JSON, or HTML linking to the viewer). */
+function handleLanding(ctx: AppContext): RequestHandler {
+  return (req, res) => {
     allowOnly(req, ['f']);
     const format = negotiate(req, jsonHtml);
     const base = baseUrl(ctx, req);
@@ -89,63 +87,72 @@ export function createOgcRouter(ctx: AppContext): Router {
     ];
     const title = 'Bắc Ninh spatial data infrastructure';
     const description = 'Vector tiles, OGC API Features and spatial queries over the layers of Bắc Ninh province (PostGIS).';
-    if (format === 'html') {
-      res.type('html').send(landingHtml(title, description, links));
-      return;
-    }
-    res.json({ title, description, links });
-  });
+    if (format === 'html') res.type('html').send(landingHtml(title, description, links));
+    else res.json({ title, description, links });
+  };
+}
 
-  router.get('/conformance', (req, res) => {
-    allowOnly(req, ['f']);
-    negotiate(req, ['json']);
-    res.json({ conformsTo: conformanceClasses });
-  });
+/** GET /conformance. */
+const handleConformance: RequestHandler = (req, res) => {
+  allowOnly(req, ['f']);
+  negotiate(req, ['json']);
+  res.json({ conformsTo: conformanceClasses });
+};
 
-  router.get('/api', (req, res) => {
+/** GET /api: the OpenAPI 3.0 document. */
+function handleApi(ctx: AppContext): RequestHandler {
+  return (req, res) => {
     allowOnly(req, ['f']);
     negotiate(req, ['json']);
     res.type(mediaTypes.openapi).send(JSON.stringify(openApiDocument(baseUrl(ctx, req), ctx.config.itemsMaxLimit)));
-  });
+  };
+}
 
-  router.get('/collections', (req, res) => {
+/** GET /collections: the layers the caller may read. */
+function handleCollections(ctx: AppContext): RequestHandler {
+  return (req, res) => {
     allowOnly(req, ['f']);
     const format = negotiate(req, jsonHtml);
     const layers = ctx.catalog.list(principalOf(res));
-    if (format === 'html') {
-      res.type('html').send(collectionsHtml(layers));
-      return;
-    }
-    res.json(describeCollections(layers, baseUrl(ctx, req)));
-  });
+    if (format === 'html') res.type('html').send(collectionsHtml(layers));
+    else res.json(describeCollections(layers, baseUrl(ctx, req)));
+  };
+}
 
-  router.get('/collections/:layer', (req, res) => {
+/** GET /collections/{layer}. */
+function handleCollection(ctx: AppContext): RequestHandler {
+  return (req, res) => {
     allowOnly(req, ['f']);
     const format = negotiate(req, jsonHtml);
-    const layer = ctx.catalog.get(req.params.layer, principalOf(res));
+    const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
     const doc = describeCollection(layer, baseUrl(ctx, req));
-    if (format === 'html') {
-      res.type('html').send(collectionHtml(layer, doc.links as Link[]));
-      return;
-    }
-    res.json(doc);
-  });
+    if (format === 'html') res.type('html').send(collectionHtml(layer, doc.links as Link[]));
+    else res.json(doc);
+  };
+}
 
-  router.get('/collections/:layer/queryables', (req, res) => {
+/** GET /collections/{layer}/queryables. */
+function handleQueryables(ctx: AppContext): RequestHandler {
+  return (req, res) => {
     allowOnly(req, ['f']);
     negotiate(req, ['json']);
-    const layer = ctx.catalog.get(req.params.layer, principalOf(res));
-    const base = baseUrl(ctx, req);
-    res.type(mediaTypes.schema).send(JSON.stringify(queryablesSchema(layer, apiUrl(base, `/collections/${encodeURIComponent(layer.id)}/queryables`))));
-  });
+    const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
+    const id = apiUrl(baseUrl(ctx, req), `/collections/${encodeURIComponent(layer.id)}/queryables`);
+    res.type(mediaTypes.schema).send(JSON.stringify(queryablesSchema(layer, id)));
+  };
+}
 
-  router.get('/collections/:layer/items', async (req, res) => {
-    const layer = ctx.catalog.get(req.params.layer, principalOf(res));
+/** GET /collections/{layer}/items: GeoJSON (streamed), HTML or CSV. */
+function handleItems(ctx: AppContext, features: FeatureService): RequestHandler {
+  return async (req, res) => {
+    const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
     const format = negotiate(req, ['json', 'html', 'csv']);
     const q = parseItemsQuery(layer, req.query as Record<string, unknown>, ctx.config.itemsMaxLimit);
     const signal = clientGone(res);
     try {
-      await sendItems(req, res, layer, q, format, signal);
+      if (format === 'csv') await sendCsv(req, res, features, layer, q, signal);
+      else if (format === 'html') await sendItemsHtml(ctx, req, res, features, layer, q, signal);
+      else await sendGeoJson(ctx, req, res, features, layer, q, signal);
     } catch (err) {
       if (signal.aborted || err instanceof ClientGoneError) return; // nobody is listening; the cursor is closed
       if (!res.headersSent) {
@@ -156,60 +163,60 @@ export function createOgcRouter(ctx: AppContext): Router {
       }
       throw err;
     }
-  });
+  };
+}
 
-  async function sendItems(req: Request, res: Response, layer: Layer, q: ItemsQuery, format: Format, signal: AbortSignal): Promise<void> {
-    if (format === 'csv') {
-      res.setHeader('Content-Crs', contentCrsHeader(q.crs));
-      res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${layer.id}.csv"`);
-      await writeCsv(bodyStream(req, res), q.properties.map((c) => c.name), features.csvRows(layer, q, signal));
-      return;
-    }
-    const matched = await features.count(layer, q, signal);
-    if (format === 'html') {
-      await sendItemsHtml(req, res, layer, q, matched, signal);
-      return;
-    }
-    res.status(200).type(mediaTypes.geojson).setHeader('Content-Crs', contentCrsHeader(q.crs));
-    const base = baseUrl(ctx, req);
-    const path = `/collections/${encodeURIComponent(layer.id)}/items`;
-    const query = rawQuery(req);
-    await writeFeatureCollection(
-      bodyStream(req, res),
-      { numberMatched: matched.value, numberMatchedMethod: matched.method, timeStamp: new Date().toISOString() },
-      features.features(layer, q, signal),
-      (numberReturned) => ({
-        numberReturned,
-        links: [
-          ...formatLinks(base, path, query, 'json', [
-            { f: 'json', type: mediaTypes.geojson, title: 'this page' },
-            { f: 'html', type: mediaTypes.html, title: 'this page as HTML' },
-            { f: 'csv', type: mediaTypes.csv, title: 'this page as CSV' },
-          ]),
-          ...pageLinks(base, path, query, pageState(q, numberReturned, matched), mediaTypes.geojson),
-          { href: apiUrl(base, `/collections/${encodeURIComponent(layer.id)}`), rel: 'collection', type: mediaTypes.json, title: layer.title },
-        ],
-      }),
-    );
-  }
+async function sendCsv(req: Request, res: Response, features: FeatureService, layer: Layer, q: ItemsQuery, signal: AbortSignal): Promise<void> {
+  res.setHeader('Content-Crs', contentCrsHeader(q.crs));
+  res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${layer.id}.csv"`);
+  await writeCsv(bodyStream(req, res), q.properties.map((c) => c.name), features.csvRows(layer, q, signal));
+}
 
-  async function sendItemsHtml(req: Request, res: Response, layer: Layer, q: ItemsQuery, matched: MatchCount, signal: AbortSignal): Promise<void> {
-    const list = [];
-    for await (const f of features.features(layer, q, signal)) list.push(JSON.parse(f));
-    const base = baseUrl(ctx, req);
-    const path = `/collections/${encodeURIComponent(layer.id)}/items`;
-    const links = pageLinks(base, path, rawQuery(req), pageState(q, list.length, matched), mediaTypes.html);
-    res.type('html').send(itemsHtml(layer, q.properties.map((c) => c.name), list, matched.value, links));
-  }
+async function sendGeoJson(ctx: AppContext, req: Request, res: Response, features: FeatureService, layer: Layer, q: ItemsQuery, signal: AbortSignal): Promise<void> {
+  const matched = await features.count(layer, q, signal);
+  res.status(200).type(mediaTypes.geojson).setHeader('Content-Crs', contentCrsHeader(q.crs));
+  const base = baseUrl(ctx, req);
+  const path = `/collections/${encodeURIComponent(layer.id)}/items`;
+  const query = rawQuery(req);
+  await writeFeatureCollection(
+    bodyStream(req, res),
+    { numberMatched: matched.value, numberMatchedMethod: matched.method, timeStamp: new Date().toISOString() },
+    features.features(layer, q, signal),
+    (numberReturned) => ({
+      numberReturned,
+      links: [
+        ...formatLinks(base, path, query, 'json', [
+          { f: 'json', type: mediaTypes.geojson, title: 'this page' },
+          { f: 'html', type: mediaTypes.html, title: 'this page as HTML' },
+          { f: 'csv', type: mediaTypes.csv, title: 'this page as CSV' },
+        ]),
+        ...pageLinks(base, path, query, pageState(q, numberReturned, matched), mediaTypes.geojson),
+        { href: apiUrl(base, `/collections/${encodeURIComponent(layer.id)}`), rel: 'collection', type: mediaTypes.json, title: layer.title },
+      ],
+    }),
+  );
+}
 
-  router.get('/collections/:layer/items/:id', async (req, res) => {
+async function sendItemsHtml(ctx: AppContext, req: Request, res: Response, features: FeatureService, layer: Layer, q: ItemsQuery, signal: AbortSignal): Promise<void> {
+  const matched = await features.count(layer, q, signal);
+  const list = [];
+  for await (const f of features.features(layer, q, signal)) list.push(JSON.parse(f));
+  const path = `/collections/${encodeURIComponent(layer.id)}/items`;
+  const links = pageLinks(baseUrl(ctx, req), path, rawQuery(req), pageState(q, list.length, matched), mediaTypes.html);
+  res.type('html').send(itemsHtml(layer, q.properties.map((c) => c.name), list, matched.value, links));
+}
+
+/** GET /collections/{layer}/items/{id}: one feature; 404 for an unknown or malformed id. */
+function handleItem(ctx: AppContext, features: FeatureService): RequestHandler {
+  return async (req, res) => {
     allowOnly(req, ['f', 'crs']);
-    const layer = ctx.catalog.get(req.params.layer, principalOf(res));
+    const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
     const format = negotiate(req, jsonHtml);
     const crs = parseCrsParam('crs', single(req.query as Record<string, unknown>, 'crs'));
-    const notFound = new NotFoundError(`layer "${layer.id}" has no feature with id ${JSON.stringify(req.params.id.slice(0, 40))}`);
-    if (!/^\d{1,15}$/.test(req.params.id)) throw notFound;
-    const id = parseInteger('id', req.params.id, 0, 0, Number.MAX_SAFE_INTEGER);
+    const rawId = String(req.params.id);
+    const notFound = new NotFoundError(`layer "${layer.id}" has no feature with id ${JSON.stringify(rawId.slice(0, 40))}`);
+    if (!/^\d{1,15}$/.test(rawId)) throw notFound;
+    const id = parseInteger('id', rawId, 0, 0, Number.MAX_SAFE_INTEGER);
     const feature = await features.feature(layer, id, crs, clientGone(res));
     if (feature === null) throw notFound;
     if (format === 'html') {
@@ -227,11 +234,24 @@ export function createOgcRouter(ctx: AppContext): Router {
     ];
     res.status(200).type(mediaTypes.geojson).setHeader('Content-Crs', contentCrsHeader(crs));
     await sendText(req, res, `${feature.slice(0, -1)},"links":${JSON.stringify(links)}}`);
-  });
-
-  return router;
+  };
 }
 
 function pageState(q: ItemsQuery, numberReturned: number, matched: MatchCount) {
   return { offset: q.offset, limit: q.limit, numberReturned, numberMatchedExact: matched.method === 'exact' ? matched.value : null };
+}
+
+/** The router of the OGC API Features resources. */
+export function createOgcRouter(ctx: AppContext): Router {
+  const features = new FeatureService(ctx.db);
+  const router = Router();
+  router.get('/', handleLanding(ctx));
+  router.get('/conformance', handleConformance);
+  router.get('/api', handleApi(ctx));
+  router.get('/collections', handleCollections(ctx));
+  router.get('/collections/:layer', handleCollection(ctx));
+  router.get('/collections/:layer/queryables', handleQueryables(ctx));
+  router.get('/collections/:layer/items', handleItems(ctx, features));
+  router.get('/collections/:layer/items/:id', handleItem(ctx, features));
+  return router;
 }

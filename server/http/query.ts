@@ -2,7 +2,7 @@
  * Spatial queries for planners (`/query/...`) and name search (`/search`). JSON in and out; GeoJSON geometry in
  * EPSG:4326. Thin handlers: parse -> catalog.get -> QueryService / SearchService -> write.
  */
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
@@ -62,15 +62,9 @@ function parseGroupBy(layer: Layer, value: unknown): LayerColumn[] {
   });
 }
 
-/** The router of /query/* and /search. */
-export function createQueryRouter(ctx: AppContext): Router {
-  const router = Router();
-  const queries = new QueryService(ctx.db);
-  const search = new SearchService(ctx.db, ctx.catalog);
-  const json = express.json({ limit: queryBodyLimit });
-  const maxLimit = ctx.config.itemsMaxLimit;
-
-  router.get('/query/identify', async (req, res) => {
+/** GET /query/identify?lon&lat[&layers][&tolerance_m]. */
+function handleIdentify(ctx: AppContext, queries: QueryService): RequestHandler {
+  return async (req, res) => {
     const query = req.query as Record<string, unknown>;
     allowOnlyParams(query, ['lon', 'lat', 'layers', 'tolerance_m'], req.path);
     const at = parseLonLat(query);
@@ -79,9 +73,12 @@ export function createQueryRouter(ctx: AppContext): Router {
     const principal = principalOf(res);
     const layers = ids ? ids.map((id) => ctx.catalog.get(id, principal)) : ctx.catalog.list(principal);
     await sendCollection(req, res, await queries.identify(layers, at, tolerance, identifyPerLayer, clientGone(res)));
-  });
+  };
+}
 
-  router.get('/query/nearest', async (req, res) => {
+/** GET /query/nearest?layer&lon&lat[&k]. */
+function handleNearest(ctx: AppContext, queries: QueryService): RequestHandler {
+  return async (req, res) => {
     const query = req.query as Record<string, unknown>;
     allowOnlyParams(query, ['layer', 'lon', 'lat', 'k'], req.path);
     const layer = ctx.catalog.get(single(query, 'layer') ?? '', principalOf(res));
@@ -89,36 +86,49 @@ export function createQueryRouter(ctx: AppContext): Router {
     const k = parseNumber(query, 'k', 1, 1000, 5);
     if (!Number.isInteger(k)) throw new InvalidParameterError(`parameter "k": ${k} is not a whole number`);
     await sendCollection(req, res, await queries.nearest(layer, at, k, clientGone(res)));
-  });
+  };
+}
 
-  router.get('/query/within', async (req, res) => {
+/** GET /query/within?layer&lon&lat&radius_m[&limit]. */
+function handleWithin(ctx: AppContext, queries: QueryService): RequestHandler {
+  return async (req, res) => {
     const query = req.query as Record<string, unknown>;
     allowOnlyParams(query, ['layer', 'lon', 'lat', 'radius_m', 'limit'], req.path);
     const layer = ctx.catalog.get(single(query, 'layer') ?? '', principalOf(res));
     const at = parseLonLat(query);
     const radius = parseNumber(query, 'radius_m', 0, 100_000);
     if (radius <= 0) throw new InvalidParameterError('parameter "radius_m": must be greater than 0');
+    const maxLimit = ctx.config.itemsMaxLimit;
     const limit = parseNumber(query, 'limit', 1, maxLimit, Math.min(1000, maxLimit));
     if (!Number.isInteger(limit)) throw new InvalidParameterError(`parameter "limit": ${limit} is not a whole number`);
     await sendCollection(req, res, await queries.within(layer, at, radius, limit, clientGone(res)));
-  });
+  };
+}
 
-  router.post('/query/intersects', json, async (req, res) => {
+/** POST /query/intersects {layer, geometry[, limit]}. */
+function handleIntersects(ctx: AppContext, queries: QueryService): RequestHandler {
+  return async (req, res) => {
     const body = bodyObject(req.body);
     const layer = ctx.catalog.get(bodyString(body, 'layer'), principalOf(res));
     const geometry = parseBodyGeometry(body.geometry);
-    await sendCollection(req, res, await queries.intersects(layer, geometry, bodyLimit(body, maxLimit), clientGone(res)));
-  });
+    await sendCollection(req, res, await queries.intersects(layer, geometry, bodyLimit(body, ctx.config.itemsMaxLimit), clientGone(res)));
+  };
+}
 
-  router.post('/query/summary', json, async (req, res) => {
+/** POST /query/summary {layer, geometry, groupBy}. */
+function handleSummary(ctx: AppContext, queries: QueryService): RequestHandler {
+  return async (req, res) => {
     const body = bodyObject(req.body);
     const layer = ctx.catalog.get(bodyString(body, 'layer'), principalOf(res));
     const geometry = parseBodyGeometry(body.geometry);
     const groupBy = parseGroupBy(layer, body.groupBy);
     res.json(await queries.summary(layer, geometry, groupBy, clientGone(res)));
-  });
+  };
+}
 
-  router.get('/search', async (req, res) => {
+/** GET /search?q[&limit]. */
+function handleSearch(search: SearchService): RequestHandler {
+  return async (req, res) => {
     const query = req.query as Record<string, unknown>;
     allowOnlyParams(query, ['q', 'limit'], req.path);
     const q = single(query, 'q');
@@ -128,7 +138,19 @@ export function createQueryRouter(ctx: AppContext): Router {
     if (!Number.isInteger(limit)) throw new InvalidParameterError(`parameter "limit": ${limit} is not a whole number`);
     const found = await search.search(q, principalOf(res), limit, clientGone(res));
     res.json({ query: q, normalized: found.normalized, numberReturned: found.results.length, results: found.results });
-  });
+  };
+}
 
+/** The router of /query/* and /search. */
+export function createQueryRouter(ctx: AppContext): Router {
+  const queries = new QueryService(ctx.db);
+  const json = express.json({ limit: queryBodyLimit });
+  const router = Router();
+  router.get('/query/identify', handleIdentify(ctx, queries));
+  router.get('/query/nearest', handleNearest(ctx, queries));
+  router.get('/query/within', handleWithin(ctx, queries));
+  router.post('/query/intersects', json, handleIntersects(ctx, queries));
+  router.post('/query/summary', json, handleSummary(ctx, queries));
+  router.get('/search', handleSearch(new SearchService(ctx.db, ctx.catalog)));
   return router;
 }
