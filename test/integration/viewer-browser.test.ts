@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Feature, Polygon } from 'geojson';
 import type { Map as LeafletMap } from 'leaflet';
 import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
-import { pointOnFeature } from '@turf/turf';
+import { area, distance, pointOnFeature, polygon } from '@turf/turf';
 import { chromiumPath, requireTool } from '../support/environment.ts';
 import { forEachBackend, type BackendName } from '../support/servers.ts';
 import { createToken } from '../../server/auth/tokens.ts';
@@ -224,6 +224,48 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     expect(Number(await totals.getAttribute('data-total-area-ha'))).to.be.closeTo(Number(areaHa), 0.001);
     const bars = page.locator('#summary-panel section[data-layer="landuse_parcels"] svg.chart g.bar');
     expect(await bars.count()).to.equal(expected.groups.filter((g) => Number(g.count) > 0).length);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('#summary-panel section[data-layer="landuse_parcels"] button.csv').click(),
+    ]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines[0]).to.equal('layer,code,label,count,area_ha,length_km');
+    expect(lines.length - 1).to.equal(expected.groups.length);
+    expect(lines.slice(1).reduce((n, l) => n + Number(l.split(',').at(-3)), 0)).to.equal(Number(count));
+  });
+
+  it('measures a distance and an area on the ellipsoid', async () => {
+    await page.locator('[data-tool="clear"]').click();
+    const box = (await page.locator('#map').boundingBox())!;
+    const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+    const toLatLng = (x: number, y: number) =>
+      page.evaluate(([px, py]) => window.viewerMap.containerPointToLatLng([px, py]), [x - box.x, y - box.y]).then((p) => [p.lng, p.lat]);
+    await page.locator('[data-tool="distance"]').click();
+    await page.mouse.click(cx - 150, cy);
+    await page.waitForTimeout(150);
+    await page.mouse.dblclick(cx + 150, cy + 100);
+    // Labels are in Vietnamese here: "1.234,5 km" (thousands dot, decimal comma).
+    const read = async (n: number) => (await page.locator('.measure-label').nth(n).textContent())!.replace(/\./g, '').replace(',', '.');
+    await page.locator('.measure-label').first().waitFor({ timeout: 5_000 });
+    const metres = distance(await toLatLng(cx - 150, cy), await toLatLng(cx + 150, cy + 100), { units: 'meters' });
+    const shownDistance = await read(0);
+    const km = Number(/([\d.]+)\s*(k?m)/.exec(shownDistance)![1]) / (/km/.test(shownDistance) ? 1 : 1000);
+    expect(km * 1000).to.be.closeTo(metres, metres * 0.01 + 1);
+    const corners = [[cx - 100, cy - 50], [cx + 100, cy - 50], [cx, cy + 120]];
+    await page.locator('[data-tool="area"]').click();
+    for (const [x, y] of [...corners, corners[0]]) {
+      await page.mouse.click(x, y);
+      await page.waitForTimeout(150);
+    }
+    await page.locator('.measure-label').nth(1).waitFor({ timeout: 5_000 });
+    const ring = await Promise.all([...corners, corners[0]].map(([x, y]) => toLatLng(x, y)));
+    const squareMetres = area(polygon([ring]));
+    const shownArea = await read(1);
+    const ha = Number(/([\d.]+)\s*(ha|m²)/.exec(shownArea)![1]) / (/ha/.test(shownArea) ? 1 : 10_000);
+    expect(ha * 10_000).to.be.closeTo(squareMetres, squareMetres * 0.01 + 1);
+    await shot('measure');
+    await page.locator('[data-tool="clear"]').click();
   });
 
   it('shows restricted BTS stations with a token and summarises them by operator, then technology', async () => {
