@@ -30,14 +30,28 @@ export class SharedTileCache {
     this.redis.on('error', (err: Error) => this.warn(err));
   }
 
+  /** Connected now; while (re)connecting the shared cache is skipped rather than waited for. */
+  private get connected(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   private warn(err: Error): void {
     if (this.warned) return;
     this.warned = true;
     this.log.warn({ err: err.message }, 'shared tile cache (Redis) unavailable; rendering without it');
   }
 
-  /** Waits until Redis answers (seed script and tests); false when it does not. */
-  async ready(): Promise<boolean> {
+  /** Waits (up to timeoutMs) until Redis is connected and answers (seed script and tests); false when it does not. */
+  async ready(timeoutMs = 3000): Promise<boolean> {
+    if (this.redis.status !== 'ready') {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.redis.once('ready', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     try {
       return (await this.redis.ping()) === 'PONG';
     } catch {
@@ -47,6 +61,7 @@ export class SharedTileCache {
 
   /** The shared tile, or null (missing, or Redis unavailable). */
   async get(key: string, meta: Omit<CachedTile, 'gz' | 'etag' | 'key'>): Promise<CachedTile | null> {
+    if (!this.connected) return null;
     try {
       const v = await this.redis.getBuffer(tilePrefix + key);
       if (!v) return null;
@@ -60,6 +75,7 @@ export class SharedTileCache {
 
   /** Stores a tile and indexes it under each layer and zoom. */
   async set(tile: CachedTile): Promise<void> {
+    if (!this.connected) return;
     try {
       const etag = Buffer.from(tile.etag, 'latin1');
       const multi = this.redis.multi().set(tilePrefix + tile.key, Buffer.concat([Buffer.from([etag.length]), etag, tile.gz]), 'EX', ttlSeconds);
