@@ -129,20 +129,19 @@ export class LayerManager {
     this.entries.forEach((e, i) => e.leaflet.setZIndex(n - i));
   }
 
+  /** A failed tile marks its layer (panel and notice) until the user retries; later successes do not hide it. */
   private onTile(o: TileOutcome): void {
     const e = this.entries.find((x) => x.info.id === o.layer);
-    if (!e) return;
-    const failed = o.status === 0 || o.status >= 400;
-    if (failed === !!e.error && (!failed || e.error === o.message)) return;
-    e.error = failed ? o.message || String(o.status) : '';
+    if (!e || e.error || (o.status !== 0 && o.status < 400)) return;
+    e.error = o.message || String(o.status);
     const key = `layer:${o.layer}`;
-    if (failed) {
-      const why = o.status === 0 ? t('serverDown') : `${o.status}: ${e.error}`;
-      showNotice(key, `${t('layerFailed')} “${layerTitle(e.info)}” (${why})`, () => {
-        dismissNotice(key);
-        e.leaflet.redraw();
-      });
-    } else dismissNotice(key);
+    const why = o.status === 0 ? t('serverDown') : `${o.status}: ${e.error}`;
+    showNotice(key, `${t('layerFailed')} “${layerTitle(e.info)}” (${why})`, () => {
+      dismissNotice(key);
+      e.error = '';
+      this.render();
+      e.leaflet.redraw();
+    });
     this.render();
   }
 

@@ -88,7 +88,7 @@ function parseTile(buffer: ArrayBuffer, tileSize: number): Map<string, Feature[]
   return result;
 }
 
-/** Fetches the tiles of one layer; reports each outcome; 204 and 404-free empties are empty tiles. */
+/** Fetches the tiles of one layer and reports each outcome; 204 is an empty tile, any other failure an error. */
 class LayerTileSource implements TileSource {
   constructor(
     private readonly layerId: string,
@@ -134,9 +134,10 @@ function paintRulesOf(layer: ViewerLayer): PaintRule[] {
     if (fillOpacity > 0) rules.push({ dataLayer, symbolizer: new PolygonSymbolizer({ fill, opacity: fillOpacity, perFeature: true }) });
     rules.push({
       dataLayer,
+      // Categorical fills are told apart by colour: a thin outline (the style's colour, else white) separates them.
       symbolizer: new LineSymbolizer({
-        color: style.type === 'categorical' ? '#ffffff' : (style.color ?? fallbackColor),
-        width: style.type === 'categorical' ? 0.5 : (style.weight ?? 1),
+        color: style.color ?? (style.type === 'categorical' ? '#ffffff' : fallbackColor),
+        width: style.weight ?? (style.type === 'categorical' ? 0.5 : 1),
         opacity: style.type === 'categorical' ? 0.7 : 1,
       }),
     });
