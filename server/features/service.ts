@@ -7,7 +7,7 @@ import type { CrsDefinition } from '../crs/registry.ts';
 import type { Database } from '../db/database.ts';
 import type { ItemsQuery } from './params.ts';
 import { countQuery, csvColumnsSql, estimateQuery, featureJsonSql, featureQuery, isFiltered, pageQuery } from './sql.ts';
-import { streamRows } from './stream.ts';
+import { queryRows, streamRows } from './stream.ts';
 
 /** numberMatched and how it was obtained: `exact` (COUNT) or `estimate` (planner statistics, pg_class.reltuples). */
 export interface MatchCount {
@@ -39,11 +39,11 @@ export class FeatureService {
   async count(layer: Layer, q: ItemsQuery, signal?: AbortSignal): Promise<MatchCount> {
     if (!isFiltered(q)) {
       const est = estimateQuery(layer);
-      const [row] = await this.db.cancellableRows<{ n: number }>(est.sql, est.bindings, signal);
+      const [row] = await queryRows<{ n: number }>(this.db, est.sql, est.bindings, signal);
       if (row && row.n >= estimateThresholdRows) return { value: Math.round(row.n), method: 'estimate' };
     }
     const c = countQuery(layer, q);
-    const [row] = await this.db.cancellableRows<{ n: number }>(c.sql, c.bindings, signal);
+    const [row] = await queryRows<{ n: number }>(this.db, c.sql, c.bindings, signal);
     return { value: Number(row?.n ?? 0), method: 'exact' };
   }
 
@@ -51,7 +51,7 @@ export class FeatureService {
   async *features(layer: Layer, q: ItemsQuery, signal?: AbortSignal): AsyncGenerator<string> {
     const page = pageQuery(layer, q, featureJsonSql(q.properties, q.crs));
     if (q.limit <= streamAboveRows) {
-      for (const row of await this.db.cancellableRows<{ f: string }>(page.sql, page.bindings, signal)) yield row.f;
+      for (const row of await queryRows<{ f: string }>(this.db, page.sql, page.bindings, signal)) yield row.f;
       return;
     }
     for await (const row of streamRows<{ f: string }>(this.db, page.sql, page.bindings, signal)) yield row.f;
@@ -69,7 +69,7 @@ export class FeatureService {
   /** One feature as GeoJSON text, or null when the layer has no feature with this id. */
   async feature(layer: Layer, id: number, crs: CrsDefinition, signal?: AbortSignal): Promise<string | null> {
     const f = featureQuery(layer, id, crs);
-    const [row] = await this.db.cancellableRows<{ f: string }>(f.sql, f.bindings, signal);
+    const [row] = await queryRows<{ f: string }>(this.db, f.sql, f.bindings, signal);
     return row?.f ?? null;
   }
 }

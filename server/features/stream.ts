@@ -1,9 +1,10 @@
 /**
- * Rows of a large result, a batch at a time: a server-side cursor (pg-query-stream) on the PostgreSQL server, so
- * memory stays flat however many features a client downloads. The embedded database has one connection and no
- * cursor streaming through knex; its results are read whole (it serves one user and small data).
+ * How feature and query SQL reaches the database. On the PostgreSQL server both paths take a pooled connection and
+ * talk to pg directly (knex's query runner costs more per call than a small query does in PostgreSQL):
+ *  - queryRows: one statement, cancelled in the database (pg_cancel_backend) when the client goes away;
+ *  - streamRows: a server-side cursor (pg-query-stream), so memory stays flat however many features are read.
+ * The embedded database has one connection and no cursor streaming; its results are read whole (one user, small data).
  */
-import type { Knex } from 'knex';
 import type pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import { finished } from 'node:stream/promises';
@@ -13,8 +14,49 @@ import type { Database } from '../db/database.ts';
 export const cursorBatchRows = 500;
 
 interface KnexPoolClient {
-  acquireConnection(): Promise<pg.Client>;
+  acquireConnection(): Promise<pg.Client & { processID: number }>;
   releaseConnection(conn: pg.Client): Promise<void>;
+}
+
+/**
+ * knex `?` placeholders as pg `$n`. A `?` inside a quoted identifier or string literal stays as it is (a column of an
+ * uploaded layer may be called "what?"); every value we send is bound, so literals hold only fixed text.
+ */
+export function toNative(sql: string): string {
+  let n = 0;
+  let out = '';
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null; // a doubled quote closes and reopens: same state afterwards
+      out += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      out += ch;
+    } else {
+      out += ch === '?' ? `$${++n}` : ch;
+    }
+  }
+  return out;
+}
+
+/** Runs one statement and returns its rows; aborting `signal` cancels it in the database. */
+export async function queryRows<T>(db: Database, sql: string, bindings: readonly unknown[], signal?: AbortSignal): Promise<T[]> {
+  if (db.backend !== 'server') return db.cancellableRows<T>(sql, bindings, signal);
+  signal?.throwIfAborted();
+  const client = db.knex.client as KnexPoolClient;
+  const conn = await client.acquireConnection();
+  const onAbort = () => {
+    db.rows('SELECT pg_cancel_backend(?::int)', [conn.processID]).catch(() => undefined);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const res = await conn.query(toNative(sql), bindings as unknown[]);
+    return res.rows as T[];
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await client.releaseConnection(conn);
+  }
 }
 
 /**
@@ -27,10 +69,9 @@ export async function* streamRows<T>(db: Database, sql: string, bindings: readon
     return;
   }
   signal?.throwIfAborted();
-  const native = db.knex.raw(sql, bindings as Knex.RawBinding[]).toSQL().toNative();
   const client = db.knex.client as KnexPoolClient;
   const conn = await client.acquireConnection();
-  const stream = conn.query(new QueryStream(native.sql, native.bindings as unknown[], { batchSize: cursorBatchRows }));
+  const stream = conn.query(new QueryStream(toNative(sql), bindings as unknown[], { batchSize: cursorBatchRows }));
   const onAbort = () => stream.destroy();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {

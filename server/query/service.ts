@@ -6,6 +6,7 @@ import type { Geometry } from 'geojson';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import type { Database } from '../db/database.ts';
+import { queryRows } from '../features/stream.ts';
 import { identifyQuery, intersectsQuery, measureOf, nearestQuery, summaryQuery, withinQuery } from './sql.ts';
 import type { LonLat } from './params.ts';
 
@@ -73,9 +74,9 @@ export class QueryService {
     const ordered = [...layers].sort((a, b) => b.sortOrder - a.sortOrder || a.id.localeCompare(b.id));
     if (!ordered.length) return collection([], { point: [at.lon, at.lat], tolerance_m: toleranceM, layers: [] });
     const q = identifyQuery(ordered, at, toleranceM, perLayer);
-    const rows = await this.db.cancellableRows<FeatureRow & { layer: string }>(q.sql, q.bindings, signal);
+    const rows = await queryRows<FeatureRow & { layer: string }>(this.db, q.sql, q.bindings, signal);
     return collection(
-      rows.map((r) => featureText({ ...r, d: ordered.find((l) => l.id === r.layer)!.geometryType === 'Polygon' ? null : r.d }, r.layer)),
+      rows.map((r) => featureText(r, r.layer)),
       { point: [at.lon, at.lat], tolerance_m: toleranceM, layers: ordered.map((l) => l.id) },
     );
   }
@@ -83,14 +84,14 @@ export class QueryService {
   /** The k nearest features with their distance in metres on the ellipsoid. */
   async nearest(layer: Layer, at: LonLat, k: number, signal?: AbortSignal): Promise<FeatureCollectionText> {
     const q = nearestQuery(layer, at, k);
-    const rows = await this.db.cancellableRows<FeatureRow>(q.sql, q.bindings, signal);
+    const rows = await queryRows<FeatureRow>(this.db, q.sql, q.bindings, signal);
     return collection(rows.map((r) => featureText(r, layer.id)), { layer: layer.id, point: [at.lon, at.lat], k });
   }
 
   /** Features within a radius (metres, ellipsoid), nearest first. */
   async within(layer: Layer, at: LonLat, radiusM: number, limit: number, signal?: AbortSignal): Promise<FeatureCollectionText> {
     const q = withinQuery(layer, at, radiusM, limit);
-    const rows = await this.db.cancellableRows<FeatureRow>(q.sql, q.bindings, signal);
+    const rows = await queryRows<FeatureRow>(this.db, q.sql, q.bindings, signal);
     return collection(rows.slice(0, limit).map((r) => featureText(r, layer.id)), {
       layer: layer.id,
       point: [at.lon, at.lat],
@@ -103,14 +104,14 @@ export class QueryService {
   /** Features intersecting a geometry. */
   async intersects(layer: Layer, geometry: Geometry, limit: number, signal?: AbortSignal): Promise<FeatureCollectionText> {
     const q = intersectsQuery(layer, JSON.stringify(geometry), limit);
-    const rows = await this.db.cancellableRows<FeatureRow>(q.sql, q.bindings, signal);
+    const rows = await queryRows<FeatureRow>(this.db, q.sql, q.bindings, signal);
     return collection(rows.slice(0, limit).map((r) => featureText(r, layer.id)), { layer: layer.id, limit, truncated: rows.length > limit });
   }
 
   /** Count and area/length inside a geometry, grouped by columns (already resolved through the catalog). */
   async summary(layer: Layer, geometry: Geometry, groupBy: readonly LayerColumn[], signal?: AbortSignal): Promise<Summary> {
     const q = summaryQuery(layer, JSON.stringify(geometry), groupBy);
-    const rows = await this.db.cancellableRows<Record<string, unknown>>(q.sql, q.bindings, signal);
+    const rows = await queryRows<Record<string, unknown>>(this.db, q.sql, q.bindings, signal);
     const measure = measureOf(layer);
     const measureOfRow = (r: Record<string, unknown>): Omit<SummaryGroup, 'key'> => {
       const out: Omit<SummaryGroup, 'key'> = { count: Number(r.count) };

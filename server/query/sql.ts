@@ -32,11 +32,16 @@ export function identifyLayerQuery(layer: Layer, order: number, at: LonLat, tole
           sql: `ST_DWithin(t.geom, ${pointSql}, ?::float8) AND ST_DWithin(t.geom::geography, ${pointSql}::geography, ?::float8)`,
           bindings: [at.lon, at.lat, degreesCovering(toleranceM, at.lat), at.lon, at.lat, toleranceM],
         };
+  // Polygons under the point are at distance 0: skip the ellipsoidal distance (costly on a province outline).
+  const distance =
+    layer.geometryType === 'Polygon'
+      ? { sql: 'NULL::float8', bindings: [] }
+      : { sql: `ST_Distance(t.geom::geography, ${pointSql}::geography)`, bindings: [at.lon, at.lat] };
   return {
     sql:
-      `(SELECT ?::text AS layer, ?::int AS ord, ${cols.sql}, ST_Distance(t.geom::geography, ${pointSql}::geography) AS d` +
+      `(SELECT ?::text AS layer, ?::int AS ord, ${cols.sql}, ${distance.sql} AS d` +
       ` FROM ${layer.tableSql} t WHERE ${near.sql} ORDER BY d, t.id LIMIT ?::int)`,
-    bindings: [layer.id, order, ...cols.bindings, at.lon, at.lat, ...near.bindings, limit],
+    bindings: [layer.id, order, ...cols.bindings, ...distance.bindings, ...near.bindings, limit],
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Catalog, Layer, Principal } from '../catalog/catalog.ts';
 import type { Database } from '../db/database.ts';
+import { queryRows } from '../features/stream.ts';
 import { normalizeSearchText } from '../text/normalize.ts';
 import { SearchIndexBuilder } from './index-builder.ts';
 
@@ -80,7 +81,7 @@ export class SearchService {
       if (ranks.length) layerHits.push({ type: 'layer', layer: l.id, layerTitle: l.title, name: l.titleVi, bbox: l.bounds, rank: Math.min(...ranks) });
     }
     await this.builder.ensureFresh();
-    const rows = await this.db.cancellableRows<IndexRow>(
+    const rows = await queryRows<IndexRow>(this.db, 
       `SELECT layer_id, feature_id, name, full_name, minx, miny, maxx, maxy,
               CASE WHEN name_norm = ? OR full_norm = ? THEN 0
                    WHEN name_norm LIKE ? OR full_norm LIKE ? THEN 1

@@ -8,6 +8,7 @@ import { pageLinks, withParam } from '../../server/features/links.ts';
 import { csvField } from '../../server/features/write.ts';
 import { bboxClause, countQuery, featureJsonSql, pageQuery, propertiesJsonSql } from '../../server/features/sql.ts';
 import { queryablesSchema } from '../../server/features/queryables.ts';
+import { toNative } from '../../server/features/stream.ts';
 import { InvalidParameterError } from '../../server/http/errors.ts';
 
 const columns: LayerColumn[] = [
@@ -151,6 +152,12 @@ describe('features: SQL builders bind every value', () => {
     const part = propertiesJsonSql(many);
     expect(part.sql.match(/json_build_object/g)).to.have.length(3);
     expect(part.bindings).to.have.length(120);
+  });
+});
+
+describe('features: placeholders', () => {
+  it('numbers ? placeholders for pg and leaves ? inside quoted identifiers and literals alone', () => {
+    expect(toNative(`SELECT t."what?", 'a?b' FROM x t WHERE t.a = ?::int AND t."b""?" = ?`)).to.equal(`SELECT t."what?", 'a?b' FROM x t WHERE t.a = $1::int AND t."b""?" = $2`);
   });
 });
 
