@@ -171,10 +171,13 @@ export class UploadService {
     const work = job.work as Work;
     const crsAnswer = parseCrsAnswer(body);
     const encoding = typeof body.encoding === 'string' && body.encoding.trim() ? body.encoding.trim() : undefined;
+    // A CRS named at confirmation replaces one named in the form; swapAxes from the form stays unless answered again.
+    const named = crsAnswer.srid !== undefined || crsAnswer.proj4 !== undefined;
+    const answer = named ? { swapAxes: work.options.crs.swapAxes, ...crsAnswer } : { ...work.options.crs, ...crsAnswer };
     const missing: string[] = [];
     const items = work.items.map((i) => {
       const crs = i.crs.status === 'needs_confirmation' || crsAnswer.srid !== undefined || crsAnswer.proj4 !== undefined || crsAnswer.swapAxes !== undefined
-        ? decideCrs(i.dataset.crs, i.dataset.format, i.inspection.samples, { ...work.options.crs, ...crsAnswer })
+        ? decideCrs(i.dataset.crs, i.dataset.format, i.inspection.samples, answer)
         : i.crs;
       if (crs.status !== 'resolved') missing.push(`srid or proj4 for ${i.dataset.name} (proposed: ${crs.proposals[0] ? `EPSG:${crs.proposals[0].srid}` : 'none'})`);
       const enc = i.encoding.status === 'needs_confirmation' || encoding ? decideEncoding(i.dataset.encoding, i.inspection.rawText, encoding ?? undefined) : i.encoding;
