@@ -4,7 +4,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { BBox } from './grid.ts';
-import { TileIndex, type IndexedTile } from './index.ts';
+import { TileIndex, type IndexedTile } from './tile-index.ts';
 
 /** A rendered tile as cached and served: gzipped bytes (empty for a tile without features) and its ETag. */
 export interface CachedTile extends IndexedTile {

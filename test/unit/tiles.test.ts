@@ -6,7 +6,7 @@ import {
 import {
   acceptsGzip, cacheControlFor, matchesEtag, parseLayerList, parsePropertyList, parseTileCoord, parseTileFile,
 } from '../../server/tiles/params.ts';
-import { TileIndex } from '../../server/tiles/index.ts';
+import { TileIndex } from '../../server/tiles/tile-index.ts';
 import { TileCache } from '../../server/tiles/cache.ts';
 import { buildTileJson, fieldType } from '../../server/tiles/tilejson.ts';
 import { webMercatorQuad } from '../../server/tiles/tms.ts';
