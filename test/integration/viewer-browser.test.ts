@@ -7,10 +7,10 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Feature, Polygon } from 'geojson';
+import type { Feature, LineString, Polygon } from 'geojson';
 import type { Map as LeafletMap } from 'leaflet';
 import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
-import { area, distance, pointOnFeature, polygon } from '@turf/turf';
+import { area, length, pointOnFeature } from '@turf/turf';
 import { chromiumPath, requireTool } from '../support/environment.ts';
 import { forEachBackend, type BackendName } from '../support/servers.ts';
 import { createToken } from '../../server/auth/tokens.ts';
@@ -239,32 +239,38 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     await page.locator('[data-tool="clear"]').click();
     const box = (await page.locator('#map').boundingBox())!;
     const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
-    const toLatLng = (x: number, y: number) =>
-      page.evaluate(([px, py]) => window.viewerMap.containerPointToLatLng([px, py]), [x - box.x, y - box.y]).then((p) => [p.lng, p.lat]);
     await page.locator('[data-tool="distance"]').click();
     await page.mouse.click(cx - 150, cy);
     await page.waitForTimeout(150);
     await page.mouse.dblclick(cx + 150, cy + 100);
-    // Labels are in Vietnamese here: "1.234,5 km" (thousands dot, decimal comma).
-    const read = async (n: number) => (await page.locator('.measure-label').nth(n).textContent())!.replace(/\./g, '').replace(',', '.');
     await page.locator('.measure-label').first().waitFor({ timeout: 5_000 });
-    const metres = distance(await toLatLng(cx - 150, cy), await toLatLng(cx + 150, cy + 100), { units: 'meters' });
-    const shownDistance = await read(0);
-    const km = Number(/([\d.]+)\s*(k?m)/.exec(shownDistance)![1]) / (/km/.test(shownDistance) ? 1 : 1000);
-    expect(km * 1000).to.be.closeTo(metres, metres * 0.01 + 1);
-    const corners = [[cx - 100, cy - 50], [cx + 100, cy - 50], [cx, cy + 120]];
     await page.locator('[data-tool="area"]').click();
-    for (const [x, y] of [...corners, corners[0]]) {
+    for (const [x, y] of [[cx - 100, cy - 50], [cx + 100, cy - 50], [cx, cy + 120], [cx - 100, cy - 50]]) {
       await page.mouse.click(x, y);
       await page.waitForTimeout(150);
     }
     await page.locator('.measure-label').nth(1).waitFor({ timeout: 5_000 });
-    const ring = await Promise.all([...corners, corners[0]].map(([x, y]) => toLatLng(x, y)));
-    const squareMetres = area(polygon([ring]));
-    const shownArea = await read(1);
-    const ha = Number(/([\d.]+)\s*(ha|m²)/.exec(shownArea)![1]) / (/ha/.test(shownArea) ? 1 : 10_000);
-    expect(ha * 10_000).to.be.closeTo(squareMetres, squareMetres * 0.01 + 1);
     await shot('measure');
+    // Each measured shape with its label, read from the map itself.
+    const measured = await page.evaluate(() => {
+      const out: Array<{ label: string; geometry: unknown }> = [];
+      window.viewerMap.eachLayer((l) => {
+        const tip = (l as unknown as { getTooltip?: () => { getContent(): unknown } | undefined }).getTooltip?.();
+        const geo = (l as unknown as { toGeoJSON?: () => { geometry: unknown } }).toGeoJSON;
+        if (tip && geo) out.push({ label: String(tip.getContent()), geometry: geo.call(l).geometry });
+      });
+      return out;
+    });
+    expect(measured.length).to.equal(2);
+    // Labels are in Vietnamese here: "1.234,5 km" (thousands dot, decimal comma).
+    const value = (label: string) => Number(/([\d.,]+)\s*(km|m²|m|ha)/.exec(label)![1].replace(/\./g, '').replace(',', '.'));
+    const line = measured.find((m) => (m.geometry as LineString).type === 'LineString')!;
+    const shape = measured.find((m) => (m.geometry as Polygon).type === 'Polygon')!;
+    const metres = length({ type: 'Feature', properties: {}, geometry: line.geometry as LineString }, { units: 'kilometers' }) * 1000;
+    expect(value(line.label) * (/km/.test(line.label) ? 1000 : 1)).to.be.closeTo(metres, metres * 0.005 + 1);
+    expect(metres).to.be.greaterThan(100);
+    const squareMetres = area(shape.geometry as Polygon);
+    expect(value(shape.label) * (/ha/.test(shape.label) ? 10_000 : 1)).to.be.closeTo(squareMetres, squareMetres * 0.005 + 1);
     await page.locator('[data-tool="clear"]').click();
   });
 
