@@ -24,6 +24,8 @@ export interface ColumnPlan {
   /** The safe SQL name. */
   name: string;
   type: ColumnType;
+  /** The original name as people read it (decoded when the file held it in a legacy code page). */
+  label: string;
 }
 
 const RESERVED = new Set(['id', 'geom']);
@@ -116,11 +118,15 @@ export function sqlType(type: ColumnType): string {
   return { string: 'text', integer: 'integer', number: 'double precision', boolean: 'boolean', date: 'date', datetime: 'timestamptz' }[type];
 }
 
-/** Plans the columns of a table from the stats, in first-seen order. */
-export function planColumns(stats: Map<string, ColumnStats>): ColumnPlan[] {
+/**
+ * Plans the columns of a table from the stats, in first-seen order. `decodeName` turns a source name into its
+ * label (DBF names are bytes in the table's code page); the safe name is made from the label.
+ */
+export function planColumns(stats: Map<string, ColumnStats>, decodeName: (source: string) => string = (s) => s): ColumnPlan[] {
   const sources = [...stats.keys()];
-  const names = safeColumnNames(sources);
-  return sources.map((source, i) => ({ source, name: names[i], type: inferType(stats.get(source)!) }));
+  const labels = sources.map(decodeName);
+  const names = safeColumnNames(labels);
+  return sources.map((source, i) => ({ source, name: names[i], type: inferType(stats.get(source)!), label: labels[i] }));
 }
 
 /** Converts a decoded value to what the column stores; values that do not fit become null (counted by the caller). */

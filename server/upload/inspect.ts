@@ -77,5 +77,12 @@ export async function inspectDataset(ds: SourceDataset, signal: AbortSignal, onP
       }
     });
   }
+  if (ds.rawNames) {
+    // Field names are written in the table's code page too: they are evidence for the encoding.
+    for (const key of out.columns.keys()) {
+      const bytes = Buffer.from(key, 'latin1');
+      if (bytes.some((b) => b >= 0x80) && out.rawText.length < MAX_TEXT) out.rawText.push(bytes);
+    }
+  }
   return out;
 }

@@ -19,7 +19,7 @@ export interface DatasetReport {
   geometryTypes: Record<string, number>;
   crs: CrsDecision;
   encoding: EncodingDecision;
-  columns: Array<ColumnPlan & { label: string }>;
+  columns: ColumnPlan[];
 }
 
 /** Counts of a job. */

@@ -59,7 +59,7 @@ export function describeItems(items: readonly WorkItem[]): { datasets: DatasetRe
     geometryTypes: i.inspection.geometryTypes,
     crs: i.crs,
     encoding: i.encoding,
-    columns: i.columns.map((c) => ({ ...c, label: c.source })),
+    columns: i.columns,
   }));
   const fixes: string[] = [];
   const warnings: string[] = [];
@@ -68,7 +68,7 @@ export function describeItems(items: readonly WorkItem[]): { datasets: DatasetRe
     fixes.push(...i.dataset.notes.map((n) => `${name}: ${n}`), ...i.crs.notes.map((n) => `${name}: ${n}`));
     if (i.encoding.status !== 'not_needed') fixes.push(...i.encoding.notes.map((n) => `${name}: ${n}`));
     if (i.crs.swapAxes) warnings.push(`${name}: X and Y are swapped in the file (northing first); they were read the other way round`);
-    for (const c of i.columns) if (c.name !== c.source) fixes.push(`${name}: column "${c.source}" stored as ${c.name} (its original name is kept as the label)`);
+    for (const c of i.columns) if (c.name !== c.label) fixes.push(`${name}: column "${c.label}" stored as ${c.name} (its original name is kept as the label)`);
     const nulls = i.inspection;
     if (nulls.nullGeometries) {
       warnings.push(`${name}: ${nulls.nullGeometries} features have no geometry and are left out (rows ${nulls.nullRows.join(', ')}${nulls.nullGeometries > nulls.nullRows.length ? ', …' : ''})`);

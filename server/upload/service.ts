@@ -18,14 +18,14 @@ import { receiveUpload, tooLarge } from './receive.ts';
 import { openSource, type OpenedSource } from './source.ts';
 import { inspectDataset } from './inspect.ts';
 import { checkInsideVietnam, decideCrs, type CrsAnswer } from './crs-decision.ts';
-import { decideEncoding, decodeText } from './text.ts';
+import { decideEncoding, decodeText, type EncodingDecision } from './text.ts';
 import { planColumns } from './columns.ts';
 import { stageDataset, type StageTarget, type StagedTable } from './stage.ts';
 import { checkReplaceable, dropOrphanStaging, dropStaging, liveTable, publishLayers } from './publish.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { parseCrsAnswer, parseUploadOptions, type UploadOptions } from './options.ts';
 import type { Family } from './geometry.ts';
-import { UploadError, badInput } from './types.ts';
+import { UploadError, badInput, type SourceDataset } from './types.ts';
 import type { IncomingMessage } from 'node:http';
 
 
@@ -43,6 +43,11 @@ const CONFIRMATION_TIMEOUT_MS = 24 * 3600_000;
 /** Zip limits derived from the upload limit: an archive may inflate to 4x the upload limit, at most 100x per entry. */
 function zipLimits(maxBytes: number) {
   return { maxEntries: 1000, maxTotalBytes: Math.max(64 << 20, maxBytes * 4), maxRatio: 100 };
+}
+
+/** How a dataset's property names read: DBF field names are decoded with the table's text encoding. */
+function nameDecoder(dataset: SourceDataset, encoding: EncodingDecision): (name: string) => string {
+  return dataset.rawNames ? (name) => decodeText(Buffer.from(name, 'latin1'), encoding.encoding) : (name) => name;
 }
 
 /** Answers from POST /admin/jobs/{id}/confirm. */
@@ -139,7 +144,7 @@ export class UploadService {
         ? decideEncoding(dataset.encoding, inspection.rawText, options.encoding)
         : decideEncoding(null, [], 'utf-8');
       if (crs.status === 'resolved') checkInsideVietnam(crs.chosen!, crs.swapAxes, inspection.samples, dataset.name);
-      const columns = planColumns(inspection.columns);
+      const columns = planColumns(inspection.columns, nameDecoder(dataset, encoding));
       work.items.push({ dataset, inspection, crs, encoding, columns, layers: new Map() });
     }
     assignLayerIds(work.items, work.options.layerId);
@@ -182,7 +187,7 @@ export class UploadService {
       if (crs.status !== 'resolved') missing.push(`srid or proj4 for ${i.dataset.name} (proposed: ${crs.proposals[0] ? `EPSG:${crs.proposals[0].srid}` : 'none'})`);
       const enc = i.encoding.status === 'needs_confirmation' || encoding ? decideEncoding(i.dataset.encoding, i.inspection.rawText, encoding ?? undefined) : i.encoding;
       if (i.encoding.status === 'needs_confirmation' && !encoding) missing.push(`encoding for ${i.dataset.name} (proposed: ${i.encoding.encoding})`);
-      return { ...i, crs, encoding: enc };
+      return { ...i, crs, encoding: enc, columns: planColumns(i.inspection.columns, nameDecoder(i.dataset, enc)) };
     });
     if (missing.length) throw badInput(`confirm needs ${missing.join('; ')}`);
     for (const i of items) checkInsideVietnam(i.crs.chosen!, i.crs.swapAxes, i.inspection.samples, i.dataset.name);
@@ -270,7 +275,7 @@ export class UploadService {
         db,
         staged.map(({ item, table }) => ({
           staged: table,
-          columns: item.columns.map((c) => ({ name: c.name, type: c.type, label: { en: c.source, vi: c.source } })),
+          columns: item.columns.map((c) => ({ name: c.name, type: c.type, label: { en: c.label, vi: c.label } })),
           sourceCrs: item.crs.chosen!.label,
           metadata: {
             ...work.options.metadata,

@@ -51,6 +51,11 @@ export interface SourceDataset {
   encoding: DeclaredEncoding | null;
   /** True when strings arrive as RawText and need an encoding decision. */
   rawText: boolean;
+  /**
+   * True when property names are raw bytes too (DBF field names, written in the table's code page), held as
+   * Latin-1 strings (one character per byte) until the encoding is settled.
+   */
+  rawNames?: boolean;
   /** Fix-ups made while reading (columns detected, axes named...), for the report. */
   notes: string[];
   /** Reads every feature; may be called more than once (inspect, then load). */

@@ -30,8 +30,10 @@ async function vn2000Shapefile(layerName: string): Promise<{ zip: Buffer; names:
     [
       { name: 'TEN', type: 'C', length: 60 },
       { name: 'STT', type: 'N', length: 6, decimals: 0 },
+      // A field name in TCVN3 too, as ESRI tools write it in the table's code page.
+      { name: Buffer.from(encodeTcvn3('ghi_chú')).toString('latin1'), type: 'C', length: 30 },
     ],
-    names.map((n, i) => [encodeTcvn3(n), i + 1]),
+    names.map((n, i) => [encodeTcvn3(n), i + 1, encodeTcvn3('mốc đo đạc')]),
   );
   const zip = await zipBytes({
     [`${layerName}.shp`]: shp,
@@ -83,6 +85,9 @@ forEachBackend('upload: VN-2000 TM-3 Shapefile with TCVN3 text', (server) => {
     expect(layer.origin).to.equal('upload');
     expect(layer.owner).to.equal('Biên tập viên');
     expect(layer.column('ten')!.label.vi).to.equal('TEN');
+    expect(layer.column('ghi_chu')!.label.vi).to.equal('ghi_chú');
+    const [{ ghi_chu }] = await server().ctx.db.rows<{ ghi_chu: string }>('SELECT ghi_chu FROM upl_control_points_up LIMIT 1');
+    expect(ghi_chu).to.equal('mốc đo đạc');
 
     // Served as features: hidden without a token, found with one, at the control points with the right names.
     expect((await fetch(`${server().url}/collections/control_points_up/items?limit=100`)).status).to.equal(404);

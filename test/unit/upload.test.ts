@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { safeColumnNames, inferType, observe, type ColumnStats } from '../../server/upload/columns.ts';
+import { safeColumnNames, inferType, observe, planColumns, type ColumnStats } from '../../server/upload/columns.ts';
 import { layerIdFromName, parseCrsAnswer, parseMetadata } from '../../server/upload/options.ts';
 import { findJsonError } from '../../server/upload/formats/json-position.ts';
 import { parseJsonWithPosition, lineColumn } from '../../server/upload/formats/geojson.ts';
@@ -14,7 +14,7 @@ import { decideCrs, checkInsideVietnam } from '../../server/upload/crs-decision.
 import { decideEncoding, encodingByName } from '../../server/upload/text.ts';
 import { dropDegenerateParts, splitByFamily } from '../../server/upload/geometry.ts';
 import { RawText } from '../../server/upload/types.ts';
-import { encodeTcvn3 } from '../../server/text/encodings/tcvn3.ts';
+import { decodeTcvn3, encodeTcvn3 } from '../../server/text/encodings/tcvn3.ts';
 import { encodeVni } from '../../server/text/encodings/vni.ts';
 import { encodeWindows1258 } from '../../server/text/encodings/windows1258.ts';
 import { communeNames, controlPoints, dbfBytes, prjTm3, tempDir, towgs84DecisionSigns } from '../fixtures/upload/builders.ts';
@@ -42,6 +42,13 @@ describe('upload: names', () => {
     observe(stats, 'd', new Date(Date.UTC(2020, 0, 1)), false);
     observe(stats, 's', '12', false);
     expect(Object.fromEntries([...stats].map(([k, s]) => [k, inferType(s)]))).to.deep.equal({ n: 'integer', x: 'number', code: 'string', d: 'date', s: 'string' });
+  });
+
+  it('labels columns with their decoded names and makes the safe name from the label', () => {
+    const stats = new Map<string, ColumnStats>();
+    observe(stats, Buffer.from(encodeTcvn3('tên_xã')).toString('latin1'), 'x', false);
+    const [c] = planColumns(stats, (k) => decodeTcvn3(Buffer.from(k, 'latin1')));
+    expect(c).to.include({ name: 'ten_xa', label: 'tên_xã', type: 'string' });
   });
 
   it('validates metadata and CRS answers', () => {

@@ -63,6 +63,7 @@ export async function openShapefile(name: string, files: Map<string, string>): P
     crs: prj ? { source: '.prj', wkt: prj } : null,
     encoding,
     rawText: true,
+    rawNames: true,
     notes,
     async *features(): AsyncGenerator<SourceFeature> {
       const shp = await openShp(files.get('shp')!).catch((err: Error) => {
