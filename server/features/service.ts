@@ -47,14 +47,23 @@ export class FeatureService {
     return { value: Number(row?.n ?? 0), method: 'exact' };
   }
 
-  /** The features of one page as GeoJSON Feature texts, in the requested CRS and order. */
-  async *features(layer: Layer, q: ItemsQuery, signal?: AbortSignal): AsyncGenerator<string> {
+  /**
+   * numberMatched and the features of one page as GeoJSON Feature texts, in the requested CRS and order. A page of
+   * up to streamAboveRows features is read in one round trip while the count runs on another connection; a larger
+   * one streams through a cursor once the count is known.
+   */
+  async page(layer: Layer, q: ItemsQuery, signal?: AbortSignal): Promise<{ matched: MatchCount; features: Iterable<string> | AsyncIterable<string> }> {
     const page = pageQuery(layer, q, featureJsonSql(q.properties, q.crs));
     if (q.limit <= streamAboveRows) {
-      for (const row of await queryRows<{ f: string }>(this.db, page.sql, page.bindings, signal)) yield row.f;
-      return;
+      const [matched, rows] = await Promise.all([this.count(layer, q, signal), queryRows<{ f: string }>(this.db, page.sql, page.bindings, signal)]);
+      return { matched, features: rows.map((r) => r.f) };
     }
-    for await (const row of streamRows<{ f: string }>(this.db, page.sql, page.bindings, signal)) yield row.f;
+    const matched = await this.count(layer, q, signal);
+    return { matched, features: this.stream(page.sql, page.bindings, signal) };
+  }
+
+  private async *stream(sql: string, bindings: unknown[], signal?: AbortSignal): AsyncGenerator<string> {
+    for await (const row of streamRows<{ f: string }>(this.db, sql, bindings, signal)) yield row.f;
   }
 
   /** The rows of one page for CSV output. */

@@ -50,7 +50,7 @@ class Sink {
 export async function writeFeatureCollection(
   out: Writable,
   head: Record<string, unknown>,
-  features: AsyncIterable<string>,
+  features: Iterable<string> | AsyncIterable<string>,
   tail: (numberReturned: number) => Record<string, unknown>,
 ): Promise<number> {
   const headJson = JSON.stringify({ type: 'FeatureCollection', ...head });

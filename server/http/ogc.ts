@@ -173,7 +173,7 @@ async function sendCsv(req: Request, res: Response, features: FeatureService, la
 }
 
 async function sendGeoJson(ctx: AppContext, req: Request, res: Response, features: FeatureService, layer: Layer, q: ItemsQuery, signal: AbortSignal): Promise<void> {
-  const matched = await features.count(layer, q, signal);
+  const { matched, features: page } = await features.page(layer, q, signal);
   res.status(200).type(mediaTypes.geojson).setHeader('Content-Crs', contentCrsHeader(q.crs));
   const base = baseUrl(ctx, req);
   const path = `/collections/${encodeURIComponent(layer.id)}/items`;
@@ -181,7 +181,7 @@ async function sendGeoJson(ctx: AppContext, req: Request, res: Response, feature
   await writeFeatureCollection(
     bodyStream(req, res),
     { numberMatched: matched.value, numberMatchedMethod: matched.method, timeStamp: new Date().toISOString() },
-    features.features(layer, q, signal),
+    page,
     (numberReturned) => ({
       numberReturned,
       links: [
@@ -198,9 +198,9 @@ async function sendGeoJson(ctx: AppContext, req: Request, res: Response, feature
 }
 
 async function sendItemsHtml(ctx: AppContext, req: Request, res: Response, features: FeatureService, layer: Layer, q: ItemsQuery, signal: AbortSignal): Promise<void> {
-  const matched = await features.count(layer, q, signal);
+  const { matched, features: page } = await features.page(layer, q, signal);
   const list = [];
-  for await (const f of features.features(layer, q, signal)) list.push(JSON.parse(f));
+  for await (const f of page) list.push(JSON.parse(f));
   const path = `/collections/${encodeURIComponent(layer.id)}/items`;
   const links = pageLinks(baseUrl(ctx, req), path, rawQuery(req), pageState(q, list.length, matched), mediaTypes.html);
   res.type('html').send(itemsHtml(layer, q.properties.map((c) => c.name), list, matched.value, links));
