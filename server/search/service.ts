@@ -13,13 +13,15 @@ import { SearchIndexBuilder } from './index-builder.ts';
 /** One search hit. */
 export interface SearchResult {
   type: 'feature' | 'layer';
+  /** 'layer' for a layer title; for a feature, the group of its layer (basemap, landuse, industry, telecom, other). */
+  kind: string;
   layer: string;
   layerTitle: string;
   id?: number;
   name: string;
   fullName?: string | null;
   /** [minx, miny, maxx, maxy], EPSG:4326 lon/lat. */
-  bbox: [number, number, number, number] | null;
+  bbox: [number, number, number, number];
   /** 0 = whole name, 1 = name starts with the query, 2 = a word starts with it, 3 = elsewhere. */
   rank: number;
 }
@@ -78,7 +80,8 @@ export class SearchService {
     const layerHits: SearchResult[] = [];
     for (const l of layers) {
       const ranks = [l.title, l.titleVi, l.id.replace(/_/g, ' ')].map((t) => rankText(normalizeSearchText(t), query)).filter((r): r is number => r !== null);
-      if (ranks.length) layerHits.push({ type: 'layer', layer: l.id, layerTitle: l.title, name: l.titleVi, bbox: l.bounds, rank: Math.min(...ranks) });
+      // An empty layer has no extent to zoom to, so it is not offered.
+      if (ranks.length && l.bounds) layerHits.push({ type: 'layer', kind: 'layer', layer: l.id, layerTitle: l.title, name: l.titleVi, bbox: l.bounds, rank: Math.min(...ranks) });
     }
     await this.builder.ensureFresh();
     const rows = await queryRows<IndexRow>(this.db, 
@@ -107,6 +110,7 @@ export class SearchService {
     );
     const features: SearchResult[] = rows.map((r) => ({
       type: 'feature',
+      kind: byId.get(r.layer_id)?.group ?? 'other',
       layer: r.layer_id,
       layerTitle: byId.get(r.layer_id)?.title ?? r.layer_id,
       id: r.feature_id,
