@@ -300,12 +300,76 @@ interface BackendResult {
   rssMb: number | null;
 }
 
+/**
+ * The renderer of the raw run: on server PostGIS over a bare pg pool with the server's connection settings
+ * (pool size, statement timeout, JIT off), so no knex, HTTP, gzip or cache; embedded: over the open PGlite.
+ */
+async function rawRenderer(db: Database, config: Config, databaseUrl: string): Promise<{ renderer: TileRenderer; close: () => Promise<void> }> {
+  const budget = () => config.tileBudgetKb * 1024;
+  if (db.backend === 'embedded') return { renderer: new TileRenderer(db, () => config.tileMaxFeatures, budget), close: () => db.close() };
+  const capabilities = db.capabilities;
+  await db.close();
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: config.poolSize, options: '-c jit=off', statement_timeout: config.statementTimeoutMs || undefined } as pg.PoolConfig);
+  const bare: TileDatabase = {
+    capabilities,
+    cancellableRows: async <T>(sql: string, bindings: readonly unknown[]) => (await pool.query(toPg(sql), bindings as unknown[])).rows as T[],
+  };
+  return { renderer: new TileRenderer(bare, () => config.tileMaxFeatures, budget), close: () => pool.end() };
+}
+
+/** The ceiling: the cold run's responses served from a Map by node:http in its own process, until `stop`. */
+async function startMinimalServer(kept: Map<string, Fetched>): Promise<{ port: number; child: ChildProcess; stop: () => Promise<void> }> {
+  const file = path.join(os.tmpdir(), `sdi-bench-minimal-${process.pid}.json`);
+  const pick = (h: http.IncomingHttpHeaders) => Object.fromEntries(['content-type', 'content-encoding', 'etag', 'cache-control', 'vary']
+    .filter((k) => h[k] !== undefined).map((k) => [k, String(h[k])]));
+  fs.writeFileSync(file, JSON.stringify([...kept].map(([p, r]) => ({ path: p, status: r.status, headers: pick(r.headers), body: r.body.toString('base64') }))));
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--minimal-server', file], {
+    cwd: root, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  await new Promise((r) => child.once('message', r));
+  return {
+    port,
+    child,
+    stop: async () => {
+      await stop(child);
+      fs.rmSync(file, { force: true });
+    },
+  };
+}
+
+/** 3. Warm rounds over the same chunks, alternating the server (all hits now) and the minimal node:http server. */
+async function warmRounds(child: ChildProcess, port: number, agent: http.Agent, kept: Map<string, Fetched>, pathChunks: string[][], concurrency: number): Promise<{ warm: RunStats; minimal: RunStats }> {
+  const minimalServer = await startMinimalServer(kept);
+  const magent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const timed = async (pid: number, into: RunStats, run: () => Promise<void>) => {
+    const cpu = cpuSeconds(pid);
+    await run();
+    into.cpuSeconds += cpuSeconds(pid) - cpu;
+  };
+  try {
+    process.stdout.write('server warm and minimal node:http, alternating... ');
+    const warm = emptyStats();
+    const minimal = emptyStats();
+    for (let r = 0; r < Number(opts['warm-rounds']); r++) {
+      for (const c of pathChunks) {
+        await timed(child.pid!, warm, () => httpRun(agent, port, c, concurrency, warm));
+        await timed(minimalServer.child.pid!, minimal, () => httpRun(magent, minimalServer.port, c, concurrency, minimal));
+      }
+    }
+    console.log('done');
+    return { warm, minimal };
+  } finally {
+    magent.destroy();
+    await minimalServer.stop();
+  }
+}
+
 /** How many chunks the compared runs alternate over: the shared machine's load then weighs on both alike. */
 const chunkCount = 10;
 
 async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]): Promise<BackendResult> {
   const concurrency = Number(opts.concurrency);
-  const rounds = Number(opts['warm-rounds']);
   const scale = backend === 'server' ? Number(opts.scale) : Number(opts['embedded-scale']);
   const dataDir = path.join(os.tmpdir(), `sdi-bench-embedded-${scale}`);
   const env: Record<string, string> = backend === 'server' ? { DATABASE_URL: await benchDatabaseUrl() } : { DATABASE_URL: '', DATA_DIR: dataDir };
@@ -319,24 +383,7 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
 
   // 1. raw: the same renderer (same SQL, thinning included; Node encoding on embedded) straight through the
   // driver: no HTTP, no gzip, no cache. The database's own cost, the floor for a cold tile.
-  const budget = () => config.tileBudgetKb * 1024;
-  let renderer: TileRenderer;
-  let closeRaw: () => Promise<void>;
-  if (backend === 'server') {
-    const capabilities = db.capabilities;
-    await db.close();
-    // The server's own connection settings: same pool size, statement timeout, JIT off.
-    const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: config.poolSize, options: '-c jit=off', statement_timeout: config.statementTimeoutMs || undefined } as pg.PoolConfig);
-    const bare: TileDatabase = {
-      capabilities,
-      cancellableRows: async <T>(sql: string, bindings: readonly unknown[]) => (await pool.query(toPg(sql), bindings as unknown[])).rows as T[],
-    };
-    renderer = new TileRenderer(bare, () => config.tileMaxFeatures, budget);
-    closeRaw = () => pool.end();
-  } else {
-    renderer = new TileRenderer(db, () => config.tileMaxFeatures, budget);
-    closeRaw = () => db.close();
-  }
+  const { renderer, close: closeRaw } = await rawRenderer(db, config, env.DATABASE_URL);
   const queries = tiles.map((coord) => ({ layers, coord }));
   const raw = emptyStats();
   const rawChunk = (qs: typeof queries) => replay(qs, concurrency, raw, async (req) => {
@@ -376,38 +423,8 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
     }
     if (backend === 'server') await closeRaw();
 
-    // The ceiling: the same bytes and headers from a Map behind node:http, in its own process.
-    const file = path.join(os.tmpdir(), `sdi-bench-minimal-${process.pid}.json`);
-    const pick = (h: http.IncomingHttpHeaders) => Object.fromEntries(['content-type', 'content-encoding', 'etag', 'cache-control', 'vary']
-      .filter((k) => h[k] !== undefined).map((k) => [k, String(h[k])]));
-    fs.writeFileSync(file, JSON.stringify([...kept].map(([p, r]) => ({ path: p, status: r.status, headers: pick(r.headers), body: r.body.toString('base64') }))));
-    const mport = await freePort();
-    const minimalChild = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--minimal-server', file], {
-      cwd: root, env: { ...process.env, PORT: String(mport) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const magent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-    try {
-      await new Promise((r) => minimalChild.once('message', r));
-      process.stdout.write('server warm and minimal node:http, alternating... ');
-      const warm = emptyStats();
-      const minimal = emptyStats();
-      for (let r = 0; r < rounds; r++) {
-        for (const c of pathChunks) {
-          let cpu = cpuSeconds(child.pid!);
-          await httpRun(agent, port, c, concurrency, warm);
-          warm.cpuSeconds += cpuSeconds(child.pid!) - cpu;
-          cpu = cpuSeconds(minimalChild.pid!);
-          await httpRun(magent, mport, c, concurrency, minimal);
-          minimal.cpuSeconds += cpuSeconds(minimalChild.pid!) - cpu;
-        }
-      }
-      console.log('done');
-      return { title, note, raw, cold, warm, minimal, rssMb: peakRssMb(child.pid!) };
-    } finally {
-      magent.destroy();
-      await stop(minimalChild);
-      fs.rmSync(file, { force: true });
-    }
+    const { warm, minimal } = await warmRounds(child, port, agent, kept, pathChunks, concurrency);
+    return { title, note, raw, cold, warm, minimal, rssMb: peakRssMb(child.pid!) };
   } finally {
     agent.destroy();
     await stop(child);
