@@ -26,7 +26,7 @@ forEachBackend('OGC API Features: VN-2000 output and input CRS (control points)'
   ];
 
   for (const [srid, name, expected] of zones) {
-    it(`writes every control point in EPSG:${srid} ${name} within 1 m of PROJ`, async () => {
+    it(`writes every control point in EPSG:${srid} ${name} within 5 cm of PROJ (the brief asks 1 m; the decision's rotation signs pasted unflipped cost 0.76 m)`, async () => {
       const { coords, contentCrs } = await fetchAll(srid);
       expect(contentCrs).to.equal(`<http://www.opengis.net/def/crs/EPSG/0/${srid}>`);
       let worst = 0;
@@ -35,7 +35,7 @@ forEachBackend('OGC API Features: VN-2000 output and input CRS (control points)'
         const [ee, en] = expected(p);
         worst = Math.max(worst, Math.hypot(e - ee, n - en));
       }
-      expect(worst, `largest error ${worst.toFixed(3)} m`).to.be.below(1);
+      expect(worst, `largest error ${worst.toFixed(3)} m`).to.be.below(0.05);
     });
 
     it(`selects every control point by a ±0.5 m bbox in EPSG:${srid}`, async () => {
@@ -48,12 +48,12 @@ forEachBackend('OGC API Features: VN-2000 output and input CRS (control points)'
     });
   }
 
-  it('writes EPSG:4756 (VN-2000 geographic) latitude first, within 1e-5° of PROJ', async () => {
+  it('writes EPSG:4756 (VN-2000 geographic) latitude first, within 5e-7° (~5 cm) of PROJ', async () => {
     const { coords } = await fetchAll(4756);
     for (const [i, p] of points.entries()) {
       const [lat, lon] = coords.get(i + 1)!;
-      expect(lat, `point ${i + 1} latitude`).to.be.closeTo(p.vnLat, 1e-5);
-      expect(lon, `point ${i + 1} longitude`).to.be.closeTo(p.vnLon, 1e-5);
+      expect(lat, `point ${i + 1} latitude`).to.be.closeTo(p.vnLat, 5e-7);
+      expect(lon, `point ${i + 1} longitude`).to.be.closeTo(p.vnLon, 5e-7);
     }
   });
 
