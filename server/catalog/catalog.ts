@@ -125,13 +125,35 @@ export class Catalog {
 
   constructor(private readonly db: Database) {}
 
-  /** Reads every catalog row and the extent of each layer's table. */
+  /**
+   * Reads every catalog row and the extent of each layer's table. Reads may overlap (a NOTIFY arrives
+   * while an upload reloads); the result of a read is applied only if no read started later was applied
+   * already, so an older read finishing last can never overwrite a newer one.
+   */
   async load(): Promise<void> {
+    const generation = ++this.started;
+    const next = await this.readCatalog();
+    if (generation < this.applied) return;
+    this.applied = generation;
+    this.apply(next);
+  }
+
+  private started = 0;
+  private applied = 0;
+
+  private async readCatalog(): Promise<Map<string, Layer>> {
     const rows = await this.db.rows<CatalogRow>('SELECT * FROM layer_catalog ORDER BY sort_order, id');
     const next = new Map<string, Layer>();
     for (const row of rows) {
-      next.set(row.id, toLayer(row, await this.loadBounds(row)));
+      // The extent scans the table: reuse it while the layer's data version is unchanged.
+      const old = this.layers.get(row.id);
+      const same = old && old.dataVersion === row.data_version && old.updatedAt.getTime() === new Date(row.updated_at).getTime();
+      next.set(row.id, toLayer(row, same ? old.bounds : await this.loadBounds(row)));
     }
+    return next;
+  }
+
+  private apply(next: Map<string, Layer>): void {
     const changed = [...next.keys()].filter((id) => {
       const old = this.layers.get(id);
       return !old || old.dataVersion !== next.get(id)!.dataVersion || old.updatedAt.getTime() !== next.get(id)!.updatedAt.getTime();
