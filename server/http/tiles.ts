@@ -4,6 +4,7 @@
  * The warm path (a tile in the in-process cache) answers synchronously with the stored gzip bytes.
  */
 import { Router, type Request, type Response, type NextFunction } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import zlib from 'node:zlib';
 import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
@@ -17,6 +18,7 @@ import {
 } from '../tiles/params.ts';
 import { buildTileJson } from '../tiles/tilejson.ts';
 import { tileMatrixSetList, tilesetList, tilesetMetadata, webMercatorQuad, webMercatorQuadId } from '../tiles/tms.ts';
+import { isValidTile } from '../tiles/grid.ts';
 
 const mvtType = 'application/vnd.mapbox-vector-tile';
 
@@ -107,8 +109,43 @@ function handleTile(
   );
 }
 
-/** Writes a tile: 304 on a matching ETag, 204 when empty, the stored gzip when accepted. */
-function writeTile(ctx: AppContext, req: Request, res: Response, tile: CachedTile, layers: readonly Layer[]): void {
+/** Anonymous XYZ tile URLs without a query string: the only requests the fast path answers. */
+const fastTilePath = /^\/tiles\/([a-z0-9_,]{1,2048})\/(\d{1,2})\/(\d{1,8})\/(\d{1,8})\.(?:mvt|pbf)$/;
+
+/**
+ * The warm path below Express, for the server to call before the app:
+ * `http.createServer((req, res) => fast(req, res) || app(req, res))`. It answers an anonymous GET/HEAD of a
+ * tile of public layers that is in the in-process cache (gzip accepted) straight from node:http and returns
+ * true; anything else returns false untouched. On the 2-core dev machine it served 3-4x the cached tiles/s of the
+ * Express stack (about 0.9x a bare node:http server); such hits skip request logging and the HTTP metrics
+ * (tile_cache_hits_total still counts them).
+ */
+export function createTileFastPath(ctx: AppContext): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const tiles = tileService(ctx);
+  return (req, res) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.authorization !== undefined) return false;
+    const m = fastTilePath.exec(req.url ?? '');
+    if (!m || !acceptsGzip(req.headers['accept-encoding'])) return false;
+    const coord = { z: Number(m[2]), x: Number(m[3]), y: Number(m[4]) };
+    if (!isValidTile(coord.z, coord.x, coord.y)) return false;
+    const layers: Layer[] = [];
+    for (const id of m[1].split(',')) {
+      const layer = ctx.catalog.find(id);
+      if (!layer || layer.access !== 'public' || layers.includes(layer)) return false;
+      layers.push(layer);
+    }
+    const hit = tiles.cached(tiles.key({ layers, coord }));
+    if (!hit) return false;
+    // What the app's CORS middleware would have set.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', 'ETag, Content-Crs, Link, X-Request-Id');
+    writeTile(ctx, req, res, hit, layers);
+    return true;
+  };
+}
+
+/** Writes a tile: 304 on a matching ETag, 204 when empty, the stored gzip when accepted. Plain node:http calls only. */
+function writeTile(ctx: AppContext, req: IncomingMessage, res: ServerResponse, tile: CachedTile, layers: readonly Layer[]): void {
   res.setHeader('Cache-Control', cacheControlFor(layers, ctx.config.tileCacheControl));
   res.setHeader('ETag', tile.etag);
   res.setHeader('Vary', 'Accept-Encoding');
