@@ -9,6 +9,7 @@ type Obj = Record<string, unknown>;
 
 const ref = (name: string, kind = 'parameters'): Obj => ({ $ref: `#/components/${kind}/${name}` });
 const json = (schema: Obj, type = 'application/json'): Obj => ({ content: { [type]: { schema } } });
+const body = (schema: Obj): Obj => ({ required: true, ...json(schema) });
 const ok = (description: string, schema: Obj = { type: 'object' }, type = 'application/json'): Obj => ({ description, ...json(schema, type) });
 const errors = (...codes: number[]): Obj =>
   Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
@@ -69,7 +70,6 @@ function paths(): Obj {
   const fc = { $ref: '#/components/schemas/FeatureCollection' };
   const items = [ref('collectionId'), ref('fItems'), ref('limit'), ref('offset'), ref('bbox'), ref('bboxCrs'), ref('crs'), ref('datetime'), ref('properties'), ref('sortby'), ref('filter'), ref('filterLang'), ref('filterCrs')];
   const tile = { description: 'Mapbox Vector Tile 2.1', content: { 'application/vnd.mapbox-vector-tile': { schema: { type: 'string', format: 'binary' } } } };
-  const body = (schema: Obj): Obj => ({ required: true, ...json(schema) });
   return {
     '/': { get: op('Capabilities', 'getLandingPage', 'Landing page (JSON, or HTML for browsers)', [ref('f')], { 200: ok('landing page'), ...errors(400) }) },
     '/conformance': { get: op('Capabilities', 'getConformance', 'Conformance classes', [], { 200: ok('conformance', { type: 'object', properties: { conformsTo: { type: 'array', items: { type: 'string' } } } }) }) },
@@ -127,27 +127,96 @@ function paths(): Obj {
         { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
       ], { 200: ok('ranked results with bbox'), ...errors(400) }),
     },
-    '/admin/layers': {
-      get: op('Admin', 'adminListLayers', 'Every layer with its management metadata (needs a token)', [], { 200: ok('layers'), ...errors(401, 403) }, { security: [{ bearer: [] }] }),
-      post: op('Admin', 'adminUploadLayer', 'Upload a new layer (GeoJSON, zipped shapefile, GeoPackage, CSV)', [], { 201: ok('the new layer'), ...errors(400, 401, 403, 413) }, {
-        security: [{ bearer: [] }],
-        requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } } } },
-      }),
-    },
-    '/admin/layers/{collectionId}': {
-      put: op('Admin', 'adminReplaceLayer', 'Replace the data of a layer without breaking readers', [ref('collectionId')], { 200: ok('the layer'), ...errors(400, 401, 403, 404, 413) }, {
-        security: [{ bearer: [] }],
-        requestBody: { required: true, content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } } } } } },
-      }),
-      patch: op('Admin', 'adminUpdateLayer', 'Change the metadata of a layer', [ref('collectionId')], { 200: ok('the layer'), ...errors(400, 401, 403, 404) }, { security: [{ bearer: [] }], requestBody: body({ type: 'object' }) }),
-      delete: op('Admin', 'adminDeleteLayer', 'Remove an uploaded layer', [ref('collectionId')], { 204: { description: 'removed' }, ...errors(401, 403, 404) }, { security: [{ bearer: [] }] }),
-    },
+    ...adminPaths(),
     '/health': { get: op('Operations', 'health', 'Liveness', [], { 200: ok('up') }) },
     '/ready': { get: op('Operations', 'ready', 'Readiness (database reachable)', [], { 200: ok('ready'), 503: ok('database unreachable') }) },
     '/metrics': { get: op('Operations', 'metrics', 'Prometheus metrics', [], { 200: ok('metrics', { type: 'string' }, 'text/plain') }) },
     '/viewer/': { get: op('Viewer', 'viewer', 'The Leaflet map viewer', [], { 200: ok('HTML page', { type: 'string' }, 'text/html') }) },
   };
 }
+
+/** The upload form: the file plus optional metadata and the CRS/encoding answers. */
+const uploadForm = {
+  required: true,
+  content: {
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        required: ['file'],
+        properties: {
+          file: { type: 'string', format: 'binary', description: 'GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ or CSV' },
+          id: { type: 'string', description: 'layer id (default: from the file name)' },
+          replace: { type: 'boolean', description: 'replace an existing layer of this id' },
+          title: { type: 'string' },
+          title_vi: { type: 'string' },
+          description: { type: 'string' },
+          keywords: { type: 'string', description: 'comma list' },
+          licence: { type: 'string' },
+          attribution: { type: 'string' },
+          group: { type: 'string', enum: ['basemap', 'landuse', 'industry', 'telecom', 'other'] },
+          access: { type: 'string', enum: ['public', 'restricted'] },
+          style: { type: 'string', description: 'JSON style (single colour or categorical)' },
+          srid: { type: 'integer', description: 'source CRS when the file has none, e.g. 9214 (VN-2000 / TM-3 107-00)' },
+          proj4: { type: 'string', description: 'source CRS as a proj4 string' },
+          encoding: { type: 'string', enum: ['utf-8', 'windows-1258', 'tcvn3', 'vni', 'windows-1252', 'latin1'] },
+          swapAxes: { type: 'boolean', description: 'X holds the northing (Vietnamese survey tables)' },
+          xField: { type: 'string', description: 'CSV column of x / longitude' },
+          yField: { type: 'string', description: 'CSV column of y / latitude' },
+          tables: { type: 'string', description: 'GeoPackage tables to import (comma list)' },
+        },
+      },
+    },
+  },
+};
+
+/** Paths under /admin (a Bearer token with the role named in each summary). */
+function adminPaths(): Obj {
+  const secured = { security: [{ bearer: [] }] };
+  const job = ok('the upload job: status, progress, counts, CRS and encoding decisions, fixes, warnings, errors');
+  return {
+    '/admin/whoami': { get: op('Admin', 'adminWhoAmI', 'The caller of this token (any role)', [], { 200: ok('name, role, tokenId'), ...errors(401) }, secured) },
+    '/admin/tokens': {
+      get: op('Admin', 'adminListTokens', 'Every token (admin)', [], { 200: ok('tokens'), ...errors(401, 403) }, secured),
+      post: op('Admin', 'adminCreateToken', 'Create a token; the secret is shown once (admin)', [], { 201: ok('the token with its secret'), ...errors(400, 401, 403) }, {
+        ...secured,
+        requestBody: body({ type: 'object', required: ['name', 'role'], properties: { name: { type: 'string' }, role: { type: 'string', enum: ['viewer', 'editor', 'admin'] } } }),
+      }),
+    },
+    '/admin/tokens/{tokenId}': {
+      delete: op('Admin', 'adminRevokeToken', 'Revoke a token (admin)', [{ name: 'tokenId', in: 'path', required: true, schema: { type: 'string' } }], { 204: { description: 'revoked' }, ...errors(401, 403, 404) }, secured),
+    },
+    '/admin/layers': {
+      get: op('Admin', 'adminListLayers', 'Every layer with its management metadata (editor)', [], { 200: ok('layers'), ...errors(401, 403) }, secured),
+      post: op('Admin', 'adminUploadLayer', 'Upload a layer (editor); answers with a job to follow at /admin/jobs/{jobId}', [], { 202: job, ...errors(400, 401, 403, 409, 413, 415) }, { ...secured, requestBody: uploadForm }),
+    },
+    '/admin/layers/{collectionId}': {
+      get: op('Admin', 'adminGetLayer', 'One layer with its management metadata (editor)', [ref('collectionId')], { 200: ok('the layer'), ...errors(401, 403, 404) }, secured),
+      put: op('Admin', 'adminReplaceLayer', 'Replace the data of an uploaded layer without breaking readers (editor)', [ref('collectionId')], { 202: job, ...errors(400, 401, 403, 404, 409, 413, 415) }, { ...secured, requestBody: uploadForm }),
+      patch: op('Admin', 'adminUpdateLayer', 'Change the metadata of a layer (editor)', [ref('collectionId')], { 200: ok('the layer'), ...errors(400, 401, 403, 404) }, { ...secured, requestBody: body({ type: 'object' }) }),
+      delete: op('Admin', 'adminDeleteLayer', 'Remove an uploaded layer (admin or owner)', [ref('collectionId')], { 204: { description: 'removed' }, ...errors(401, 403, 404, 409) }, secured),
+    },
+    '/admin/layers/{collectionId}/rollback': {
+      post: op('Admin', 'adminRollbackLayer', 'Restore the previous version of a layer (editor)', [ref('collectionId')], { 200: ok('id and data version'), ...errors(401, 403, 404, 409) }, secured),
+    },
+    '/admin/jobs': { get: op('Admin', 'adminListJobs', 'Upload jobs (own; admin: all)', [], { 200: ok('jobs'), ...errors(401, 403) }, secured) },
+    '/admin/jobs/{jobId}': { get: op('Admin', 'adminGetJob', 'One upload job', [jobId], { 200: job, ...errors(401, 403, 404) }, secured) },
+    '/admin/jobs/{jobId}/confirm': {
+      post: op('Admin', 'adminConfirmJob', 'Confirm the CRS and text encoding of a job that needs confirmation', [jobId], { 202: job, ...errors(400, 401, 403, 404, 409) }, {
+        ...secured,
+        requestBody: body({ type: 'object', properties: { srid: { type: 'integer' }, proj4: { type: 'string' }, encoding: { type: 'string' }, swapAxes: { type: 'boolean' } } }),
+      }),
+    },
+    '/admin/jobs/{jobId}/cancel': { post: op('Admin', 'adminCancelJob', 'Cancel a job; the live layer stays as it was', [jobId], { 200: job, ...errors(401, 403, 404, 409) }, secured) },
+    '/admin/audit': {
+      get: op('Admin', 'adminAudit', 'The audit log of layer and token changes (admin)', [
+        { name: 'layer', in: 'query', schema: { type: 'string' } },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1 } },
+      ], { 200: ok('audit entries'), ...errors(401, 403) }, secured),
+    },
+  };
+}
+
+const jobId = { name: 'jobId', in: 'path', required: true, schema: { type: 'string' } };
 
 function errorResponse(description: string): Obj {
   return { description, ...json({ $ref: '#/components/schemas/Exception' }) };
@@ -184,7 +253,9 @@ export function openApiDocument(base: string, maxLimit: number): Obj {
         E401: errorResponse('a token is needed'),
         E403: errorResponse('the token may not do this'),
         E404: errorResponse('no such layer or feature'),
+        E409: errorResponse('the request conflicts with the layer\'s state (exists, built in, no previous version)'),
         E413: errorResponse('the request body or geometry is too large'),
+        E415: errorResponse('the upload is not in an accepted format'),
       },
     },
   };
