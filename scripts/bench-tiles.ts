@@ -10,7 +10,8 @@
  * comment on the database); embedded = a PGlite directory under the OS temp dir at --embedded-scale (default 1).
  *
  * Options: --backend server|embedded|both, --concurrency N, --warm-rounds N, --embedded-scale N, --reseed,
- * --generate, --layers a,b (default: public demo layers). Internal: --minimal-server <file> (child mode).
+ * --generate, --layers a,b (default: public demo layers), --fast-path (the server child mounts createTileFastPath
+ * before the app, as server.ts could). Internal child modes: --minimal-server <file>, --serve-fast-path.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +28,9 @@ import { applyLayerDefinitions, Catalog, type Layer } from '../server/catalog/ca
 import { loadLayerDefinitions } from '../server/catalog/definition.ts';
 import { seedDemo } from '../server/seed/demo.ts';
 import { TileRenderer, type TileDatabase } from '../server/tiles/render.ts';
+import { loadContext } from '../server/server.ts';
+import { createApp } from '../server/app.ts';
+import { createTileFastPath } from '../server/http/tiles.ts';
 import { latToTileY, lonToTileX, type TileCoord } from '../server/tiles/grid.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -44,6 +48,8 @@ const { values: opts } = parseArgs({
     reseed: { type: 'boolean', default: false },
     generate: { type: 'boolean', default: false },
     'minimal-server': { type: 'string' },
+    'fast-path': { type: 'boolean', default: false },
+    'serve-fast-path': { type: 'boolean', default: false },
   },
 });
 
@@ -238,7 +244,8 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 function startServer(env: Record<string, string>, port: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'index.ts')], {
+  const entry = opts['fast-path'] ? [import.meta.filename, '--serve-fast-path'] : [path.join(root, 'server', 'index.ts')];
+  return spawn(process.execPath, ['--import', 'tsx', ...entry], {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never' },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -378,7 +385,8 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
   const layerIds = opts.layers!.split(',');
   const layers: Layer[] = layerIds.map((id) => catalog.get(id, null));
   const title = `${backend === 'server' ? 'server PostGIS' : 'embedded PGlite'} ${db.capabilities.postgisVersion} (PostgreSQL ${db.capabilities.postgresVersion}), demo scale ${scale}, ` +
-    `${tiles.length} tiles x ${layers.length} layers, concurrency ${concurrency}, pool ${backend === 'server' ? config.poolSize : 1}`;
+    `${tiles.length} tiles x ${layers.length} layers, concurrency ${concurrency}, pool ${backend === 'server' ? config.poolSize : 1}` +
+    (opts['fast-path'] ? ', tile fast path mounted before Express' : ', server/index.ts as shipped');
   console.log(`\n${title}`);
 
   // 1. raw: the same renderer (same SQL, thinning included; Node encoding on embedded) straight through the
@@ -495,5 +503,20 @@ function runMinimalServer(file: string): void {
   server.listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('ready'));
 }
 
+/** Child mode: the app as server/index.ts starts it, with the tile fast path in front of Express. */
+async function serveWithFastPath(): Promise<void> {
+  const config = loadConfig();
+  const ctx = await loadContext(config);
+  const app = createApp(ctx);
+  const fast = createTileFastPath(ctx);
+  const server = http.createServer((req, res) => {
+    if (!fast(req, res)) app.express(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(config.port, config.host);
+  process.on('SIGTERM', () => server.close(() => void app.close().then(() => ctx.db.close()).then(() => process.exit(0))));
+}
+
 if (opts['minimal-server']) runMinimalServer(opts['minimal-server']);
+else if (opts['serve-fast-path']) await serveWithFastPath();
 else await main();
