@@ -57,23 +57,30 @@ export function wantsViewer(req: Request): boolean {
   return req.query.f === undefined && req.accepts(['json', 'html']) === 'html';
 }
 
+interface BuiltViewer {
+  bundle: ViewerBundle;
+  etags: Map<string, string>;
+}
+
+/** The bundle does not depend on the server's settings: one build serves every app in the process (tests start many). */
+let built: Promise<BuiltViewer> | null = null;
+
+function loadViewer(): Promise<BuiltViewer> {
+  built ??= buildViewer().then(
+    (bundle) => ({ bundle, etags: new Map([...bundle].map(([name, a]) => [name, `"${createHash('sha1').update(a.body).digest('base64url')}"`])) }),
+    (err: Error) => {
+      built = null;
+      throw err;
+    },
+  );
+  return built;
+}
+
 /** Serves the viewer and its configuration; sends browsers from `/` to `/viewer/`. */
 export function createViewerRouter(ctx: AppContext): Router {
   const router = Router({ strict: true });
-  let built: Promise<{ bundle: ViewerBundle; etags: Map<string, string> }> | null = null;
-  const load = () => {
-    built ??= buildViewer().then((bundle) => {
-      const etags = new Map([...bundle].map(([name, a]) => [name, `"${createHash('sha1').update(a.body).digest('base64url')}"`]));
-      ctx.log.debug({ files: bundle.size }, 'viewer built');
-      return { bundle, etags };
-    });
-    return built;
-  };
   // Build at start so the first visitor does not wait; a failure is logged and retried on the next request.
-  load().catch((err) => {
-    ctx.log.error({ err }, 'viewer build failed');
-    built = null;
-  });
+  loadViewer().catch((err) => ctx.log.error({ err }, 'viewer build failed'));
 
   router.get('/', (req, res, next) => {
     if (!wantsViewer(req)) return next();
@@ -91,9 +98,8 @@ export function createViewerRouter(ctx: AppContext): Router {
     const name = (req.params as Record<string, string>)[0] || 'index.html';
     let viewer;
     try {
-      viewer = await load();
+      viewer = await loadViewer();
     } catch (err) {
-      built = null;
       throw new HttpError(500, 'ViewerBuildFailed', `the viewer could not be built: ${(err as Error).message.split('\n')[0]}`);
     }
     const asset = viewer.bundle.get(name);
