@@ -30,12 +30,15 @@ function contentTypeOf(file: string): string {
   return contentTypes[path.extname(file)] ?? 'application/octet-stream';
 }
 
-/** Bundles `viewer/src/main.ts` and its CSS (minified, with source maps) plus `index.html`. Takes about a second. */
+/**
+ * Bundles `viewer/src/main.ts` and the upload page `viewer/src/upload/main.ts` with their CSS (minified, with source
+ * maps) plus `index.html` and `upload.html`. Takes about a second.
+ */
 export async function buildViewer(): Promise<ViewerBundle> {
   const outdir = path.join(viewerDir, 'dist');
   const result = await build({
     absWorkingDir: viewerDir,
-    entryPoints: { viewer: path.join(viewerDir, 'src', 'main.ts') },
+    entryPoints: { viewer: path.join(viewerDir, 'src', 'main.ts'), upload: path.join(viewerDir, 'src', 'upload', 'main.ts') },
     bundle: true,
     write: false,
     outdir,
@@ -55,7 +58,8 @@ export async function buildViewer(): Promise<ViewerBundle> {
     const name = path.relative(outdir, file.path).split(path.sep).join('/');
     bundle.set(name, { contentType: contentTypeOf(name), body: Buffer.from(file.contents) });
   }
-  const html = await fs.readFile(path.join(viewerDir, 'index.html'));
-  bundle.set('index.html', { contentType: contentTypeOf('index.html'), body: html });
+  for (const page of ['index.html', 'upload.html']) {
+    bundle.set(page, { contentType: contentTypeOf(page), body: await fs.readFile(path.join(viewerDir, page)) });
+  }
   return bundle;
 }
