@@ -6,6 +6,7 @@
  * non-loopback request blocked; screenshots in test-output/.
  */
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,7 +47,10 @@ function metres(a: [number, number], b: [number, number]): number {
   return Math.hypot(x * k, y * k);
 }
 
-/** The control points as a zipped TM-3 107-00 Shapefile (.prj with the decision's TOWGS84 signs), TCVN3 text, no .cpg. */
+/**
+ * The control points as a zipped TM-3 107-00 Shapefile (.prj with the decision's TOWGS84 signs), TCVN3 text, no .cpg,
+ * with a scanned survey sheet beside it (512 KB that do not compress) as real deliveries have, so sending takes a while.
+ */
 async function vn2000Shapefile(): Promise<{ zip: Buffer; names: string[] }> {
   const points = controlPoints();
   // Names TCVN3 can hold (it has no capitals with tones).
@@ -59,7 +63,7 @@ async function vn2000Shapefile(): Promise<{ zip: Buffer; names: string[] }> {
     ],
     names.map((n, i) => [encodeTcvn3(n), i + 1]),
   );
-  const zip = await zipBytes({ 'diem_khong_che.shp': shp, 'diem_khong_che.shx': shx, 'diem_khong_che.dbf': dbf, 'diem_khong_che.prj': prjTm3(107, towgs84DecisionSigns) });
+  const zip = await zipBytes({ 'diem_khong_che.shp': shp, 'diem_khong_che.shx': shx, 'diem_khong_che.dbf': dbf, 'diem_khong_che.prj': prjTm3(107, towgs84DecisionSigns), 'so_do_mia.pdf': randomBytes(512 * 1024) });
   return { zip, names };
 }
 
@@ -116,6 +120,7 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
     await page.locator('#token').fill('not-a-token');
     await page.locator('#token').press('Enter');
     await page.waitForFunction(() => /401/.test(document.getElementById('token-status')!.textContent ?? ''));
+    await shot(page, 'token-401');
 
     const viewer = await tokenFor(server(), 'viewer', 'Người xem');
     await page.locator('#token').fill(viewer);
@@ -142,7 +147,7 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
     await page.locator('#attribution').fill('Sở Tài nguyên và Môi trường');
     await shot(page, 'form');
 
-    // Record every value the send progress bar shows; slow the upload so it shows more than its end.
+    // Record every value the send progress bar shows; sending is throttled to 256 KB/s so it shows more than its end.
     await page.evaluate(() => {
       const w = window as unknown as TestWindow;
       w.sendProgressSeen = [];
@@ -156,14 +161,19 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
       }, 10);
     });
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * 1024 });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
     await page.locator('#upload-button').click();
+    await page.waitForFunction(() => {
+      const bar = document.getElementById('send-progress') as HTMLProgressElement;
+      return !bar.hidden && bar.value >= 30 && bar.value <= 80;
+    }, null, { timeout: 10_000 });
+    await shot(page, 'sending');
     await page.locator('#job-status[data-status="needs_confirmation"]').waitFor({ timeout: 60_000 });
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     const seen = await page.evaluate(() => (window as unknown as TestWindow).sendProgressSeen);
     console.log(`      send progress seen [${backend}]: ${[...new Set(seen)].join(', ')} (zip of ${zip.length} bytes)`);
     expect(seen).to.include(100);
-    expect(await page.locator('#send-progress').isVisible()).to.equal(true);
+    expect(seen.some((v) => v > 0 && v < 100), 'progress between 0 and 100 while sending').to.equal(true);
 
     // The proposals: EPSG:9214 preselected, TCVN3 preselected, its preview reads as the Vietnamese names.
     expect(await page.locator('#confirm-reasons li').count()).to.be.greaterThan(0);
@@ -230,6 +240,32 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
     }
     expect((await fetch(`${server().url}/collections/${layerId}/items`)).status, 'restricted: hidden without a token').to.equal(404);
     expect(blocked).to.deep.equal([]);
+    expect(pageErrors).to.deep.equal([]);
+  });
+
+  it("shows the server's description of a refused upload, and cancels a job waiting for confirmation", async function () {
+    this.timeout(60_000);
+    const { zip } = await vn2000Shapefile();
+    const before = (await server().ctx.db.rows<{ data_version: number }>('SELECT data_version FROM layer_catalog WHERE id = ?', [layerId]))[0];
+    await page.goto(`${server().url}/viewer/upload.html`);
+    expect(await page.locator('#token').inputValue(), 'the token is kept for the tab').to.not.equal('');
+    await page.locator('#file').setInputFiles({ name: 'diem_khong_che.zip', mimeType: 'application/zip', buffer: zip });
+    await page.locator('#layer-id').fill(layerId);
+    await page.locator('#upload-button').click();
+    await page.locator('#upload-error').waitFor({ state: 'visible', timeout: 20_000 });
+    expect(await page.locator('#upload-error').textContent()).to.match(new RegExp(`409.*${layerId}`));
+    await shot(page, 'refused-409');
+
+    await page.locator('#replace').check();
+    await page.locator('#upload-button').click();
+    await page.locator('#job-status[data-status="needs_confirmation"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#upload-error').isHidden()).to.equal(true);
+    await page.locator('#job-cancel').click();
+    await page.locator('#job-status[data-status="cancelled"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('#job-cancel').count(), 'no cancel button once the job has ended').to.equal(0);
+    await shot(page, 'cancelled');
+    const after = (await server().ctx.db.rows<{ data_version: number }>('SELECT data_version FROM layer_catalog WHERE id = ?', [layerId]))[0];
+    expect(after).to.deep.equal(before);
     expect(pageErrors).to.deep.equal([]);
   });
 });

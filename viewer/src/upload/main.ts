@@ -25,6 +25,8 @@ const sendStatus = byId<HTMLSpanElement>('send-status');
 const uploadError = byId<HTMLParagraphElement>('upload-error');
 
 let pollTimer: number | undefined;
+/** What the send line says: a text key and the percentage sent (null: nothing is being sent). */
+let sending: { key: 'sending' | 'sent'; percent: number } | null = null;
 /** The job on show (the last report received). */
 let currentJob: JobReport | null = null;
 let tokenMessage: () => string = () => '';
@@ -33,6 +35,13 @@ const jobView = new JobView(byId('job'), {
   confirm: (answer) => void confirm(answer),
   cancel: () => void cancel(),
 });
+
+/** Shows the send progress bar and its words (hidden when nothing is being sent). */
+function renderSending(): void {
+  sendProgress.hidden = sending === null;
+  sendProgress.value = sending?.percent ?? 0;
+  sendStatus.textContent = sending ? `${tx(sending.key)}${sending.key === 'sending' ? ` ${sending.percent}%` : ''}` : '';
+}
 
 /** Shows an error under the form (null hides it). */
 function showError(text: string | null): void {
@@ -88,20 +97,17 @@ async function submitUpload(): Promise<void> {
   if (!file) return showError(tx('fileHint'));
   stopPolling();
   uploadButton.disabled = true;
-  sendProgress.hidden = false;
-  sendProgress.value = 0;
-  sendStatus.textContent = tx('sending');
+  sending = { key: 'sending', percent: 0 };
+  renderSending();
   try {
     const report = await uploadLayer(formBody(file), (sent, total) => {
-      sendProgress.value = Math.round((100 * sent) / total);
-      sendStatus.textContent = `${tx('sending')} ${sendProgress.value}%`;
+      sending = { key: sent < total ? 'sending' : 'sent', percent: Math.round((100 * sent) / total) };
+      renderSending();
     });
-    sendProgress.value = 100;
-    sendStatus.textContent = tx('sent');
     follow(report);
   } catch (err) {
-    sendStatus.textContent = '';
-    sendProgress.hidden = true;
+    sending = null;
+    renderSending();
     showError(describeError(err));
   } finally {
     uploadButton.disabled = false;
@@ -116,6 +122,9 @@ function stopPolling(): void {
 /** Shows a report and keeps asking for the next one until the job ends or waits for the uploader. */
 function follow(report: JobReport): void {
   currentJob = report;
+  // The job panel's progress bar takes over from the send bar once the server has the file and answered.
+  sending = null;
+  renderSending();
   jobView.show(report);
   stopPolling();
   if (report.status === 'published') void offerMapLink(report);
@@ -175,6 +184,7 @@ function applyTexts(): void {
   lang.textContent = tx('language');
   lang.setAttribute('aria-label', tx('languageLabel'));
   tokenStatus.textContent = tokenMessage();
+  renderSending();
   jobView.render();
   if (currentJob?.status === 'published') void offerMapLink(currentJob);
 }
