@@ -131,7 +131,9 @@ function follow(report: JobReport): void {
   if (finalStatuses.includes(report.status) || report.status === 'needs_confirmation') return;
   pollTimer = window.setTimeout(async () => {
     try {
-      follow(await jobReport(report.id));
+      const next = await jobReport(report.id);
+      showError(null);
+      follow(next);
     } catch (err) {
       showError(describeError(err));
       follow(report);
@@ -160,14 +162,20 @@ async function cancel(): Promise<void> {
   }
 }
 
-/** The link to the viewer showing the published layer over the base map, zoomed to its bounds. */
+/** The link to the viewer showing the published layers over the base map, zoomed to their bounds together. */
 async function offerMapLink(report: JobReport): Promise<void> {
-  const id = report.layers[0]?.id ?? report.layerId;
+  const published = report.layers.length ? report.layers.map((l) => l.id) : [report.layerId];
   try {
-    const [bounds, layers] = await Promise.all([layerBounds(id), loadLayers()]);
-    if (!bounds) return;
-    const basemap = layers.filter((l) => l.group === 'basemap' && l.id !== id).map((l) => l.id);
-    const published = report.layers.map((l) => l.id);
+    const [extents, layers] = await Promise.all([Promise.all(published.map(layerBounds)), loadLayers()]);
+    const known = extents.filter((b): b is [number, number, number, number] => b !== null);
+    if (!known.length) return;
+    const bounds: [number, number, number, number] = [
+      Math.min(...known.map((b) => b[0])),
+      Math.min(...known.map((b) => b[1])),
+      Math.max(...known.map((b) => b[2])),
+      Math.max(...known.map((b) => b[3])),
+    ];
+    const basemap = layers.filter((l) => l.group === 'basemap' && !published.includes(l.id)).map((l) => l.id);
     jobView.setMapLink(mapLinkFor(bounds, [...published, ...basemap], currentLang()));
   } catch (err) {
     showError(describeError(err));
