@@ -62,6 +62,7 @@ function describeError(err: unknown): string {
 
 async function checkToken(): Promise<void> {
   setToken(tokenInput.value);
+  delete tokenStatus.dataset.state;
   if (!currentToken()) {
     tokenMessage = () => tx('tokenMissing');
   } else {
@@ -72,6 +73,7 @@ async function checkToken(): Promise<void> {
     } catch (err) {
       tokenMessage = () => describeError(err);
       delete tokenStatus.dataset.role;
+      tokenStatus.dataset.state = 'error';
     }
   }
   tokenStatus.textContent = tokenMessage();
