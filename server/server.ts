@@ -88,16 +88,37 @@ export async function startServer(config: Config, log?: Logger): Promise<Running
     http: server,
     close() {
       closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        });
-        await app.close();
-        await ctx.db.close();
+        // Requests in flight get a grace period; keep-alive connections that stay open past it are cut.
+        const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        if (!(await within(drained, closeGraceMs))) {
+          ctx.log.warn({ graceMs: closeGraceMs }, 'requests still open at shutdown; closing their connections');
+          server.closeAllConnections();
+          await drained;
+        }
+        if (!(await within(app.close(), closeGraceMs))) ctx.log.warn('closing caches and listeners took too long');
+        if (!(await within(ctx.db.close(), closeGraceMs))) ctx.log.warn('closing the database took too long (a connection was not released)');
       })();
       return closing;
     },
   };
+}
+
+/** How long each shutdown step may take before it is cut short (ms). */
+const closeGraceMs = 10_000;
+
+/** Resolves true when `p` settles within `ms`, false otherwise (`p` keeps running). */
+async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([p.then(() => true as const, () => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export type { Database };

@@ -5,37 +5,13 @@
  * This file also checks that the fixtures are what the other suites assume.
  */
 import { expect } from 'chai';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { RunningServer } from '../../server/server.ts';
 import { quoteIdent } from '../../server/sql/identifiers.ts';
 import { forEachBackend } from '../support/servers.ts';
 
-/** One control point of /work/shared/data/vn/vn2000-control-points.csv (computed with PROJ 9.1.1, EPSG:6960). */
-export interface ControlPoint {
-  lon: number;
-  lat: number;
-  vnLon: number;
-  vnLat: number;
-  e9214: number;
-  n9214: number;
-  e9209: number;
-  n9209: number;
-  e3405: number;
-  n3405: number;
-}
+import { loadControlPoints, type ControlPoint } from '../fixtures/crs/control-points.ts';
 
-/** The control points, read from the shared data folder (or the copy in the project when present). */
-export function loadControlPoints(): ControlPoint[] {
-  const candidates = [path.resolve(import.meta.dirname, '../../../shared/data/vn/vn2000-control-points.csv'), '/work/shared/data/vn/vn2000-control-points.csv'];
-  const file = candidates.find((f) => fs.existsSync(f));
-  if (!file) throw new Error('vn2000-control-points.csv not found');
-  const [, ...lines] = fs.readFileSync(file, 'utf8').trim().split(/\r?\n/);
-  return lines.map((l) => {
-    const v = l.split(',').map(Number);
-    return { lon: v[0], lat: v[1], vnLon: v[2], vnLat: v[3], e9214: v[4], n9214: v[5], e9209: v[6], n9209: v[7], e3405: v[10], n3405: v[11] };
-  });
-}
+export { loadControlPoints, type ControlPoint };
 
 /** Ids and table names of one suite's fixture layers. */
 export interface FixtureLayers {

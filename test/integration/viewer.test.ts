@@ -3,14 +3,12 @@
  * (permalink, VN-2000 read-out, CSV). The browser itself is driven in viewer-browser.test.ts.
  */
 import { expect } from 'chai';
-import fs from 'node:fs';
-import path from 'node:path';
 import { forEachBackend } from '../support/servers.ts';
 import { formatState, parseState } from '../../viewer/src/permalink.ts';
 import { toVn2000, zoneFor } from '../../viewer/src/coords.ts';
 import { toCsv } from '../../viewer/src/csv.ts';
+import { loadControlPoints } from '../fixtures/crs/control-points.ts';
 
-const controlPoints = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'vn', 'vn2000-control-points.csv');
 
 describe('viewer modules', () => {
   it('writes the map state into a hash and reads the same state back', () => {
@@ -24,10 +22,9 @@ describe('viewer modules', () => {
   });
 
   it('converts WGS 84 to VN-2000 TM-3 within 1 cm of PROJ at every control point', function () {
-    if (!fs.existsSync(controlPoints)) this.skip();
-    const rows = fs.readFileSync(controlPoints, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const rows = loadControlPoints();
     expect(rows.length).to.be.greaterThan(5);
-    for (const [lon, lat, , , e107, n107, e105, n105] of rows) {
+    for (const { lon, lat, e9214: e107, n9214: n107, e9209: e105, n9209: n105 } of rows) {
       const a = toVn2000(lon, lat, 'EPSG:9214');
       const b = toVn2000(lon, lat, 'EPSG:9209');
       expect(Math.hypot(a.easting - e107, a.northing - n107), `107-00 at ${lon},${lat}`).to.be.below(0.01);
