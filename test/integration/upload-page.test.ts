@@ -7,12 +7,11 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Map as LeafletMap } from 'leaflet';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, type Page } from 'playwright-core';
 import { chromiumPath, requireTool } from '../support/environment.ts';
+import { openClosedNetworkBrowser, screenshotDir, type ClosedNetworkBrowser } from '../support/browser.ts';
 import { forEachBackend, type BackendName } from '../support/servers.ts';
 import { decodeTcvn3, encodeTcvn3 } from '../../server/text/encodings/tcvn3.ts';
 import { communeNames, controlPoints, dbfBytes, prjTm3, shpBytes, towgs84DecisionSigns, zipBytes } from '../fixtures/upload/builders.ts';
@@ -28,16 +27,9 @@ type TestWindow = Window & {
   sendProgressSeen: number[];
 };
 
-const outputDir = path.resolve(import.meta.dirname, '..', '..', 'test-output');
+const outputDir = screenshotDir;
 const layerId = 'control_points_page';
 
-/** Loopback only: 127.0.0.0/8, ::1, localhost (and data:/blob:). */
-function isLoopback(url: string): boolean {
-  const u = new URL(url);
-  if (u.protocol === 'data:' || u.protocol === 'blob:') return true;
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 /** Metres between two WGS 84 positions (equirectangular; exact enough below 1 km). */
 function metres(a: [number, number], b: [number, number]): number {
@@ -70,9 +62,9 @@ async function vn2000Shapefile(): Promise<{ zip: Buffer; names: string[] }> {
 forEachBackend('upload page in a browser', (server, backend: BackendName) => {
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
-  const blocked: string[] = [];
-  const pageErrors: string[] = [];
+  let browser: ClosedNetworkBrowser | undefined;
+  let blocked: string[] = [];
+  let pageErrors: string[] = [];
   let step = 0;
 
   const shot = async (p: Page, name: string) => {
@@ -85,28 +77,12 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
     requireTool(this, chromiumPath !== '', 'upload page: browser tests', 'Chromium (apt-get install chromium)');
     this.timeout(60_000);
     await dropUploadedLayer(server(), layerId);
-    fs.mkdirSync(outputDir, { recursive: true });
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'upload-page-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1200, height: 900 },
-      locale: 'vi-VN',
-    });
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (isLoopback(url)) return route.continue();
-      blocked.push(url);
-      return route.abort('blockedbyclient');
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    browser = await openClosedNetworkBrowser({ width: 1200, height: 900 });
+    ({ context, page, blocked, pageErrors } = browser);
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
   it('labels every control and says plainly when a token is not valid or may not upload', async () => {

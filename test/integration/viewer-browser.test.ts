@@ -5,13 +5,13 @@
  */
 import { expect } from 'chai';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Feature, LineString, Polygon } from 'geojson';
 import type { Map as LeafletMap } from 'leaflet';
-import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { type BrowserContext, type Page, type Request } from 'playwright-core';
 import { area, length, pointOnFeature } from '@turf/turf';
 import { chromiumPath, requireTool } from '../support/environment.ts';
+import { openClosedNetworkBrowser, screenshotDir, type ClosedNetworkBrowser } from '../support/browser.ts';
 import { forEachBackend, type BackendName } from '../support/servers.ts';
 import { createToken } from '../../server/auth/tokens.ts';
 import { cliActor } from '../../server/auth/audit.ts';
@@ -26,15 +26,8 @@ declare global {
   }
 }
 
-const outputDir = path.resolve(import.meta.dirname, '..', '..', 'test-output');
+const outputDir = screenshotDir;
 
-/** Loopback only: 127.0.0.0/8, ::1, localhost. Everything else is refused and recorded. */
-function isLoopback(url: string): boolean {
-  const u = new URL(url);
-  if (u.protocol === 'data:' || u.protocol === 'blob:') return true;
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 interface MapView {
   zoom: number;
@@ -73,12 +66,12 @@ async function settle(page: Page, pending: Set<Request>): Promise<void> {
 forEachBackend('viewer in a browser', (server, backend: BackendName) => {
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
-  const blocked: string[] = [];
+  let browser: ClosedNetworkBrowser | undefined;
+  let blocked: string[] = [];
   const tileStatus: Array<{ url: string; status: number }> = [];
   const tileRequests: string[] = [];
   const pending = new Set<Request>();
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
   let step = 0;
 
   const shot = async (name: string) => {
@@ -89,23 +82,8 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
   before(async function () {
     requireTool(this, chromiumPath !== '', 'viewer: browser tests', 'Chromium (apt-get install chromium)');
     this.timeout(60_000);
-    fs.mkdirSync(outputDir, { recursive: true });
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'viewer-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      viewport: { width: 1400, height: 850 },
-      locale: 'vi-VN',
-    });
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (isLoopback(url)) return route.continue();
-      blocked.push(url);
-      return route.abort('blockedbyclient');
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    browser = await openClosedNetworkBrowser({ width: 1400, height: 850 });
+    ({ context, page, blocked, pageErrors } = browser);
     page.on('request', (req) => {
       if (req.url().includes('/tiles/')) {
         tileRequests.push(req.url());
@@ -122,8 +100,7 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
   it('loads the viewer, draws tiles within 3 s, and asks nothing of the outside world', async () => {
