@@ -5,6 +5,7 @@
 import type { Layer } from '../catalog/catalog.ts';
 import { maxZoom, originShift, tileRange } from './grid.ts';
 import { vectorLayer } from './tilejson.ts';
+import type { Link } from '../features/links.ts';
 
 /** The id of our only tile matrix set. */
 export const webMercatorQuadId = 'WebMercatorQuad';
@@ -15,14 +16,7 @@ const crs3857 = 'http://www.opengis.net/def/crs/EPSG/0/3857';
 const pixelSizeM = 0.00028;
 const mvtType = 'application/vnd.mapbox-vector-tile';
 
-/** A link in an OGC API document. */
-export interface Link {
-  href: string;
-  rel: string;
-  type?: string;
-  title?: string;
-  templated?: boolean;
-}
+export type { Link };
 
 /** GET /tileMatrixSets: the list of tile matrix sets. */
 export function tileMatrixSetList(baseUrl: string) {
