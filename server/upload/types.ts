@@ -1,4 +1,5 @@
 /** The shapes that flow through an upload: source features as read, and what the reading found out. */
+import fs from 'node:fs';
 import type { Geometry } from 'geojson';
 
 /**
@@ -76,4 +77,16 @@ export class UploadError extends Error {
 /** 400 for input we cannot read. */
 export function badInput(message: string): UploadError {
   return new UploadError(400, 'InvalidUpload', message);
+}
+
+/**
+ * Reads a document that has to be parsed whole (GeoJSON, KML), UTF-8 without BOM; 413 past `maxBytes`,
+ * with a hint to use a format that streams.
+ */
+export function readWholeText(file: string, fileName: string, format: string, maxBytes: number): string {
+  const size = fs.statSync(file).size;
+  if (size > maxBytes) {
+    throw new UploadError(413, 'PayloadTooLarge', `${fileName} has ${Math.round(size / 1048576)} MiB; ${format} is read whole and is accepted up to ${maxBytes >> 20} MiB: upload large data as a GeoPackage or zipped Shapefile`);
+  }
+  return fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
 }

@@ -2,10 +2,9 @@
  * GeoJSON files: a FeatureCollection, a Feature or a bare geometry. RFC 7946 GeoJSON is WGS 84 lon/lat; the
  * 2008 `crs` member (often written by QGIS for VN-2000 data) is honoured. Parse errors name line and column.
  */
-import fs from 'node:fs';
 import type { Feature, Geometry } from 'geojson';
 import { findJsonError } from './json-position.ts';
-import { badInput, UploadError, type DeclaredCrs, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
+import { badInput, readWholeText, type DeclaredCrs, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
 
 const geometryTypes = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection']);
 
@@ -87,11 +86,7 @@ export const maxGeoJsonBytes = 200 << 20;
 
 /** Reads a GeoJSON file. The whole document is parsed at once (JSON has no record boundaries), up to maxGeoJsonBytes. */
 export function openGeoJson(name: string, file: string, fileName: string): SourceDataset {
-  const size = fs.statSync(file).size;
-  if (size > maxGeoJsonBytes) {
-    throw new UploadError(413, 'PayloadTooLarge', `${fileName} has ${Math.round(size / 1048576)} MiB; GeoJSON is read whole and is accepted up to ${maxGeoJsonBytes >> 20} MiB: upload large data as a GeoPackage or zipped Shapefile`);
-  }
-  const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  const text = readWholeText(file, fileName, 'GeoJSON', maxGeoJsonBytes);
   const doc = parseJsonWithPosition(text, fileName);
   const features = geojsonFeatures(doc, fileName);
   return {

@@ -1,19 +1,14 @@
 /** KML and KMZ (a zip whose main document is a .kml): placemarks read with @tmcw/togeojson. KML is always WGS 84 lon/lat. */
-import fs from 'node:fs';
 import { DOMParser } from '@xmldom/xmldom';
 import { kml } from '@tmcw/togeojson';
-import { badInput, UploadError, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
+import { badInput, readWholeText, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
 
 /** Largest KML parsed (bytes): the whole document becomes a DOM, several times its size in memory. */
 export const maxKmlBytes = 100 << 20;
 
 /** Reads a KML document from disk; 400 when it is not XML, 413 past maxKmlBytes. */
 export function openKml(name: string, file: string, fileName: string): SourceDataset {
-  const size = fs.statSync(file).size;
-  if (size > maxKmlBytes) {
-    throw new UploadError(413, 'PayloadTooLarge', `${fileName} has ${Math.round(size / 1048576)} MiB; KML is read whole and is accepted up to ${maxKmlBytes >> 20} MiB: upload large data as a GeoPackage or zipped Shapefile`);
-  }
-  const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  const text = readWholeText(file, fileName, 'KML', maxKmlBytes);
   const errors: string[] = [];
   const dom = new DOMParser({
     onError: (level, msg) => {
