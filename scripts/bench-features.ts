@@ -12,8 +12,10 @@
  * --encoding gzip|identity (the Accept-Encoding of the load; gzip, like a browser, by default).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
@@ -111,6 +113,23 @@ async function startChild(url: string): Promise<{ child: ChildProcess; base: str
   throw new Error('the server did not become ready within 60 s');
 }
 
+/** Starts the bare node:http server of scripts/bench-minimal-features.ts over the same SQL. */
+async function startMinimal(url: string, queries: unknown): Promise<{ child: ChildProcess; base: string }> {
+  const port = await freePort();
+  const file = path.join(os.tmpdir(), `bench-features-queries-${process.pid}.json`);
+  fs.writeFileSync(file, JSON.stringify(queries));
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'bench-minimal-features.ts')], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, PORT: String(port), BENCH_QUERIES: file, DB_POOL_SIZE: String(loadConfig().poolSize) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`the minimal server exited with ${code}`)));
+  });
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
 interface RunResult {
   rps: number;
   p50: number;
@@ -196,9 +215,9 @@ async function findBoxes(db: Database, count: number, target: number): Promise<A
   return boxes;
 }
 
-function row(name: string, server: RunResult, raw: RunResult): string {
+function row(name: string, server: RunResult, raw: RunResult, minimal: RunResult): string {
   const f = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
-  return `| ${name.padEnd(9)} | ${f(server.rps).padStart(8)} | ${f(server.p50).padStart(7)} | ${f(server.p99).padStart(7)} | ${f(raw.rps).padStart(8)} | ${f(raw.p50).padStart(7)} | ${f(raw.p99).padStart(7)} | ${f(server.rps / raw.rps, 2).padStart(5)} | ${String(server.errors + raw.errors).padStart(4)} |`;
+  return `| ${name.padEnd(9)} | ${f(server.rps).padStart(8)} | ${f(server.p50).padStart(7)} | ${f(server.p99).padStart(7)} | ${f(raw.rps).padStart(8)} | ${f(raw.p50).padStart(7)} | ${f(raw.p99).padStart(7)} | ${f(server.rps / raw.rps, 2).padStart(5)} | ${f(minimal.rps).padStart(9)} | ${f(server.rps / minimal.rps, 2).padStart(9)} | ${String(server.errors + raw.errors + minimal.errors).padStart(4)} |`;
 }
 
 const { db, catalog, url } = await prepareDatabase();
@@ -238,9 +257,10 @@ const codeColumn = parcels.column('code')!;
 const summaryQueries = communes.map((c) => native(db.knex, summaryQuery(parcels, c.g, [codeColumn])));
 
 const { child, base } = await startChild(url);
+const minimal = await startMinimal(url, { items: itemsQueries, identify: identifyQueries, summary: summaryQueries });
 try {
   const results: string[] = [];
-  const workloads: Array<[string, (i: number) => Promise<void>, (i: number) => Promise<void>]> = [
+  const workloads: Array<[string, (i: number) => Promise<void>, (i: number) => Promise<void>, (i: number) => Promise<void>]> = [
     [
       'items',
       (i) => httpTask(`${base}/collections/landuse_parcels/items?limit=1000&bbox=${boxes[i % boxes.length].join(',')}`),
@@ -248,36 +268,43 @@ try {
         const q = itemsQueries[i % itemsQueries.length];
         await Promise.all([rawQuery(q.count), rawQuery(q.page)]);
       },
+      (i) => httpTask(`${minimal.base}/items/${i}`),
     ],
     [
       'identify',
       (i) => httpTask(`${base}/query/identify?lon=${points[i % points.length].x}&lat=${points[i % points.length].y}`),
       (i) => rawQuery(identifyQueries[i % identifyQueries.length]),
+      (i) => httpTask(`${minimal.base}/identify/${i}`),
     ],
     [
       'summary',
       (i) => httpTask(`${base}/query/summary`, { method: 'POST', body: `{"layer":"landuse_parcels","groupBy":"code","geometry":${communes[i % communes.length].g}}` }),
       (i) => rawQuery(summaryQueries[i % summaryQueries.length]),
+      (i) => httpTask(`${minimal.base}/summary/${i}`),
     ],
   ];
-  for (const [name, server, raw] of workloads) {
+  for (const [name, server, raw, bare] of workloads) {
     // Alternate server and raw runs and keep the best of each: the machine is shared, so load drifts over a run.
     const best = (a: RunResult | null, b: RunResult) => (a && a.rps >= b.rps ? a : b);
     let s: RunResult | null = null;
     let r: RunResult | null = null;
+    let m: RunResult | null = null;
     for (let round = 0; round < rounds; round++) {
       s = best(s, await load(server));
       r = best(r, await load(raw));
+      m = best(m, await load(bare));
     }
-    results.push(row(name, s!, r!));
+    results.push(row(name, s!, r!, m!));
   }
   console.log(`\nAccept-Encoding ${opts.encoding}, concurrency ${concurrency}, best of ${rounds} alternating runs of ${seconds} s, server PostGIS ${db.capabilities.postgisVersion}, pool ${loadConfig().poolSize}; times in ms`);
-  console.log('| workload  | server/s |  p50 ms |  p99 ms |    raw/s |  p50 ms |  p99 ms | ratio | errs |');
-  console.log('| --------- | -------- | ------- | ------- | -------- | ------- | ------- | ----- | ---- |');
+  console.log('| workload  | server/s |  p50 ms |  p99 ms |    raw/s |  p50 ms |  p99 ms | ratio | minimal/s | x minimal | errs |');
+  console.log('| --------- | -------- | ------- | ------- | -------- | ------- | ------- | ----- | --------- | --------- | ---- |');
   for (const r of results) console.log(r);
   console.log('target: ratio >= 0.7 for items and identify');
+  console.log('minimal = a bare node:http server running the same SQL through pg (scripts/bench-minimal-features.ts): the HTTP floor');
 } finally {
   child.kill('SIGTERM');
+  minimal.child.kill('SIGTERM');
   agent.destroy();
   await pool.end();
   await db.close();
