@@ -13,8 +13,8 @@ import { type BrowserContext, type Page } from 'playwright-core';
 import { chromiumPath, requireTool } from '../support/environment.ts';
 import { openClosedNetworkBrowser, screenshotDir, type ClosedNetworkBrowser } from '../support/browser.ts';
 import { forEachBackend, type BackendName } from '../support/servers.ts';
-import { decodeTcvn3, encodeTcvn3 } from '../../server/text/encodings/tcvn3.ts';
-import { communeNames, controlPoints, dbfBytes, prjTm3, shpBytes, towgs84DecisionSigns, zipBytes } from '../fixtures/upload/builders.ts';
+import { encodeTcvn3 } from '../../server/text/encodings/tcvn3.ts';
+import { controlPoints, dbfBytes, prjTm3, shpBytes, towgs84DecisionSigns, zipBytes, tcvn3CommuneNames } from '../fixtures/upload/builders.ts';
 import { dropUploadedLayer, tokenFor } from '../fixtures/upload/http.ts';
 
 /**
@@ -45,8 +45,7 @@ function metres(a: [number, number], b: [number, number]): number {
  */
 async function vn2000Shapefile(): Promise<{ zip: Buffer; names: string[] }> {
   const points = controlPoints();
-  // Names TCVN3 can hold (it has no capitals with tones).
-  const names = points.map((_, i) => `Xã ${communeNames[i % communeNames.length]}`).map((n) => (decodeTcvn3(encodeTcvn3(n)) === n ? n : 'Xã Tân Tiến'));
+  const names = tcvn3CommuneNames(points.length);
   const { shp, shx } = shpBytes(points.map((p) => ({ type: 'Point', coordinates: [p.e9214, p.n9214] })));
   const dbf = dbfBytes(
     [
