@@ -1,11 +1,13 @@
 /**
  * The HTTP floor for bench:features: a bare node:http server (no express, no middleware) that runs the very
  * SQL the benchmark precomputed (a JSON file named by BENCH_QUERIES) through a pg pool and writes the rows as
- * one JSON body. What no Node HTTP server can beat on this machine; our server is compared with it too.
+ * one JSON array, each row encoded to UTF-8 on its own and gzipped (level 1, one shot) when the client accepts it,
+ * as the server does. What a Node HTTP server costs with nothing of ours in it; our server is compared with it too.
  * GET /{workload}/{i}: runs query i of that workload (items: count and page at once, like the server).
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import zlib from 'node:zlib';
 import pg from 'pg';
 
 type NativeQuery = { text: string; values: unknown[] };
@@ -13,6 +15,13 @@ type Workloads = Record<string, Array<NativeQuery | { count: NativeQuery; page: 
 
 const queries = JSON.parse(fs.readFileSync(process.env.BENCH_QUERIES!, 'utf8')) as Workloads;
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10), options: '-c jit=off' });
+
+/** A row as JSON text: feature rows (`f`, or `g` + `p` from identify) are already JSON from PostgreSQL. */
+function rowText(r: Record<string, unknown>): string {
+  if (typeof r.f === 'string') return r.f;
+  if ('g' in r && 'p' in r) return `{"type":"Feature","id":${r.id},"layer":${JSON.stringify(r.layer)},"geometry":${r.g ?? 'null'},"properties":${r.p}}`;
+  return JSON.stringify(r);
+}
 
 const server = http.createServer((req, res) => {
   const [, workload, index] = (req.url ?? '').split('/');
@@ -25,8 +34,13 @@ const server = http.createServer((req, res) => {
   const run = 'count' in q ? Promise.all([pool.query(q.count), pool.query(q.page)]).then(([, page]) => page.rows) : pool.query(q).then((r) => r.rows);
   run.then(
     (rows) => {
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(rows));
+      const parts: Buffer[] = [Buffer.from('[')];
+      rows.forEach((r, i) => parts.push(Buffer.from(i ? `,${rowText(r)}` : rowText(r))));
+      parts.push(Buffer.from(']'));
+      const body = Buffer.concat(parts);
+      const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) && body.length >= 1024;
+      res.writeHead(200, { 'Content-Type': 'application/json', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
+      res.end(gzip ? zlib.gzipSync(body, { level: 1 }) : body);
     },
     (err: Error) => {
       res.writeHead(500).end(err.message);

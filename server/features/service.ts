@@ -52,7 +52,7 @@ export class FeatureService {
    * up to streamAboveRows features is read in one round trip while the count runs on another connection; a larger
    * one streams through a cursor once the count is known.
    */
-  async page(layer: Layer, q: ItemsQuery, signal?: AbortSignal): Promise<{ matched: MatchCount; features: Iterable<string> | AsyncIterable<string> }> {
+  async page(layer: Layer, q: ItemsQuery, signal?: AbortSignal): Promise<{ matched: MatchCount; features: string[] | AsyncIterable<string> }> {
     const page = pageQuery(layer, q, featureJsonSql(q.properties, q.crs));
     if (q.limit <= streamAboveRows) {
       const [matched, rows] = await Promise.all([this.count(layer, q, signal), queryRows<{ f: string }>(this.db, page.sql, page.bindings, signal)]);

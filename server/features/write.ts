@@ -4,6 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { CsvRow } from './service.ts';
+import { listSeparator, Utf8Builder } from './bytes.ts';
 
 /** Bytes gathered before a write (fewer syscalls and gzip flushes than one write per feature). */
 const chunkBytes = 64 * 1024;
@@ -36,38 +37,56 @@ class Sink {
     });
   }
 
-  async put(text: string): Promise<void> {
+  async put(chunk: string | Buffer): Promise<void> {
     if (this.closed) throw new ClientGoneError();
-    if (!this.out.write(text)) await new Promise<void>((resolve) => (this.waiter = resolve));
+    if (!this.out.write(chunk)) await new Promise<void>((resolve) => (this.waiter = resolve));
     if (this.closed && !this.out.writableFinished) throw new ClientGoneError();
   }
 }
 
+/** The start of a FeatureCollection: `type`, the `head` members, and the opening of the features array. */
+function collectionStart(head: Record<string, unknown>): string {
+  return `${JSON.stringify({ type: 'FeatureCollection', ...head }).slice(0, -1)},"features":[`;
+}
+
+/** The end of a FeatureCollection: the features array closed, then the `tail` members. */
+function collectionEnd(tail: Record<string, unknown>): string {
+  const json = JSON.stringify(tail);
+  return json === '{}' ? ']}' : `],${json.slice(1)}`;
+}
+
 /**
- * Writes a FeatureCollection: `head` members, then the features as they come, then the members `tail` returns
+ * A FeatureCollection whose features are all at hand, as one UTF-8 body: `head` members, the features, then the
+ * members `tail` returns for their number (numberReturned, links).
+ */
+export function featureCollectionBytes(
+  head: Record<string, unknown>,
+  features: readonly string[],
+  tail: (numberReturned: number) => Record<string, unknown>,
+): Buffer {
+  return new Utf8Builder().add(collectionStart(head)).addList(features).add(collectionEnd(tail(features.length))).take();
+}
+
+/**
+ * Streams a FeatureCollection: `head` members, then the features as they come, then the members `tail` returns
  * once the number of features is known (numberReturned, links). Returns the number of features written.
  */
 export async function writeFeatureCollection(
   out: Writable,
   head: Record<string, unknown>,
-  features: Iterable<string> | AsyncIterable<string>,
+  features: AsyncIterable<string>,
   tail: (numberReturned: number) => Record<string, unknown>,
 ): Promise<number> {
-  const headJson = JSON.stringify({ type: 'FeatureCollection', ...head });
   const sink = new Sink(out);
-  let buffer = `${headJson.slice(0, -1)},"features":[`;
+  const chunk = new Utf8Builder().add(collectionStart(head));
   let n = 0;
   for await (const f of features) {
-    buffer += n === 0 ? f : `,${f}`;
+    if (n > 0) chunk.add(listSeparator);
+    chunk.add(f);
     n++;
-    if (buffer.length >= chunkBytes) {
-      await sink.put(buffer);
-      buffer = '';
-    }
+    if (chunk.bytes >= chunkBytes) await sink.put(chunk.take());
   }
-  const tailJson = JSON.stringify(tail(n));
-  buffer += tailJson === '{}' ? ']}' : `],${tailJson.slice(1)}`;
-  out.end(buffer);
+  out.end(chunk.add(collectionEnd(tail(n))).take());
   return n;
 }
 
@@ -84,16 +103,14 @@ export function csvField(value: string | number | null): string {
  */
 export async function writeCsv(out: Writable, columns: readonly string[], rows: AsyncIterable<CsvRow>): Promise<number> {
   const sink = new Sink(out);
-  let buffer = `\ufeff${['id', ...columns, 'geometry'].map(csvField).join(',')}\r\n`;
+  const chunk = new Utf8Builder();
+  chunk.add(`\ufeff${['id', ...columns, 'geometry'].map(csvField).join(',')}\r\n`);
   let n = 0;
   for await (const row of rows) {
-    buffer += `${[row.id, ...row.values, row.wkt].map(csvField).join(',')}\r\n`;
+    chunk.add(`${[row.id, ...row.values, row.wkt].map(csvField).join(',')}\r\n`);
     n++;
-    if (buffer.length >= chunkBytes) {
-      await sink.put(buffer);
-      buffer = '';
-    }
+    if (chunk.bytes >= chunkBytes) await sink.put(chunk.take());
   }
-  out.end(buffer);
+  out.end(chunk.take());
   return n;
 }

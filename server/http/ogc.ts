@@ -14,7 +14,7 @@ import { queryablesSchema } from '../features/queryables.ts';
 import { parseItemsQuery, parseInteger, single, type ItemsQuery } from '../features/params.ts';
 import { parseCrsParam, contentCrsHeader } from '../features/crs.ts';
 import { FeatureService, type MatchCount } from '../features/service.ts';
-import { ClientGoneError, writeCsv, writeFeatureCollection } from '../features/write.ts';
+import { ClientGoneError, featureCollectionBytes, writeCsv, writeFeatureCollection } from '../features/write.ts';
 import { bodyStream, sendText } from '../features/encode.ts';
 import { apiUrl, formatLinks, pageLinks, type Link } from '../features/links.ts';
 import { collectionHtml, collectionsHtml, itemHtml, itemsHtml, landingHtml } from '../features/html.ts';
@@ -178,23 +178,22 @@ async function sendGeoJson(ctx: AppContext, req: Request, res: Response, feature
   const base = baseUrl(ctx, req);
   const path = `/collections/${encodeURIComponent(layer.id)}/items`;
   const query = rawQuery(req);
-  await writeFeatureCollection(
-    bodyStream(req, res),
-    { numberMatched: matched.value, numberMatchedMethod: matched.method, timeStamp: new Date().toISOString() },
-    page,
-    (numberReturned) => ({
-      numberReturned,
-      links: [
-        ...formatLinks(base, path, query, 'json', [
-          { f: 'json', type: mediaTypes.geojson, title: 'this page' },
-          { f: 'html', type: mediaTypes.html, title: 'this page as HTML' },
-          { f: 'csv', type: mediaTypes.csv, title: 'this page as CSV' },
-        ]),
-        ...pageLinks(base, path, query, pageState(q, numberReturned, matched), mediaTypes.geojson),
-        { href: apiUrl(base, `/collections/${encodeURIComponent(layer.id)}`), rel: 'collection', type: mediaTypes.json, title: layer.title },
-      ],
-    }),
-  );
+  const head = { numberMatched: matched.value, numberMatchedMethod: matched.method, timeStamp: new Date().toISOString() };
+  const tail = (numberReturned: number) => ({
+    numberReturned,
+    links: [
+      ...formatLinks(base, path, query, 'json', [
+        { f: 'json', type: mediaTypes.geojson, title: 'this page' },
+        { f: 'html', type: mediaTypes.html, title: 'this page as HTML' },
+        { f: 'csv', type: mediaTypes.csv, title: 'this page as CSV' },
+      ]),
+      ...pageLinks(base, path, query, pageState(q, numberReturned, matched), mediaTypes.geojson),
+      { href: apiUrl(base, `/collections/${encodeURIComponent(layer.id)}`), rel: 'collection', type: mediaTypes.json, title: layer.title },
+    ],
+  });
+  // A page read whole is sent as one body; a large one streams from the cursor as it is read.
+  if (Array.isArray(page)) await sendText(req, res, featureCollectionBytes(head, page, tail));
+  else await writeFeatureCollection(bodyStream(req, res), head, page, tail);
 }
 
 async function sendItemsHtml(ctx: AppContext, req: Request, res: Response, features: FeatureService, layer: Layer, q: ItemsQuery, signal: AbortSignal): Promise<void> {

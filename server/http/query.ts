@@ -23,7 +23,7 @@ export const queryBodyLimit = '4mb';
 const identifyPerLayer = 50;
 
 function sendCollection(req: Request, res: Response, fc: FeatureCollectionText): Promise<void> {
-  res.status(200).type('application/geo+json');
+  res.status(200).type('application/geo+json; charset=utf-8');
   return sendText(req, res, fc.json);
 }
 

@@ -7,6 +7,7 @@ import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import type { Database } from '../db/database.ts';
 import { queryRows } from '../features/stream.ts';
+import { Utf8Builder } from '../features/bytes.ts';
 import { identifyQuery, intersectsQuery, measureOf, nearestQuery, summaryQuery, withinQuery } from './sql.ts';
 import type { LonLat } from './params.ts';
 
@@ -18,9 +19,9 @@ interface FeatureRow {
   d: number | null;
 }
 
-/** A GeoJSON FeatureCollection as text, plus how many features it holds and whether a limit cut it. */
+/** A GeoJSON FeatureCollection as UTF-8 bytes, plus how many features it holds. */
 export interface FeatureCollectionText {
-  json: string;
+  json: Buffer;
   count: number;
 }
 
@@ -62,7 +63,8 @@ function featureText(row: FeatureRow, layerId: string): string {
 
 function collection(features: string[], members: Record<string, unknown>): FeatureCollectionText {
   const head = JSON.stringify({ type: 'FeatureCollection', ...members });
-  return { json: `${head.slice(0, -1)},"features":[${features.join(',')}]}`, count: features.length };
+  const body = new Utf8Builder().add(`${head.slice(0, -1)},"features":[`).addList(features).add(']}');
+  return { json: body.take(), count: features.length };
 }
 
 /** Runs the spatial queries. */
