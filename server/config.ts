@@ -21,6 +21,8 @@ export interface Config {
   poolSize: number;
   /** STATEMENT_TIMEOUT_MS: per-statement timeout for request queries (ms); 0 = none. */
   statementTimeoutMs: number;
+  /** DB_PREPARED_STATEMENTS: most request SQL texts run as named prepared statements (server PostGIS); 0 = none. */
+  preparedStatements: number;
   /** SEED_DEMO: load the demo layers when the database has none ("auto": only for the embedded backend). */
   seedDemo: 'auto' | 'always' | 'never';
   /** SEED_SCALE: demo data scale (1 ~ 20,000 parcels, 10 ~ 200,000; fractions for quick tests). */
@@ -58,6 +60,7 @@ export const defaults: Config = {
   dataDir: './data',
   poolSize: 10,
   statementTimeoutMs: 30_000,
+  preparedStatements: 256,
   seedDemo: 'auto',
   seedScale: 1,
   logLevel: 'info',
@@ -132,6 +135,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dataDir: env.DATA_DIR || defaults.dataDir,
     poolSize: intSetting(env, 'DB_POOL_SIZE', defaults.poolSize, 1, 500),
     statementTimeoutMs: intSetting(env, 'STATEMENT_TIMEOUT_MS', defaults.statementTimeoutMs, 0, 3_600_000),
+    preparedStatements: intSetting(env, 'DB_PREPARED_STATEMENTS', defaults.preparedStatements, 0, 100_000),
     seedDemo: oneOf(env, 'SEED_DEMO', defaults.seedDemo, ['auto', 'always', 'never'] as const),
     seedScale: numberSetting(env, 'SEED_SCALE', defaults.seedScale, 0.01, 100),
     logLevel: oneOf(env, 'LOG_LEVEL', defaults.logLevel, ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),

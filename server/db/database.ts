@@ -10,6 +10,7 @@ import type { Config } from '../config.ts';
 import { detectCapabilities, type Capabilities } from './capabilities.ts';
 import { migrateLatest } from './migrate.ts';
 import { applyVn2000SpatialRefSys } from '../crs/spatial-ref-sys.ts';
+import { PreparedStatements } from './statements.ts';
 
 /** Which kind of PostGIS we talk to. */
 export type Backend = 'server' | 'embedded';
@@ -22,6 +23,8 @@ export interface Database {
   readonly backend: Backend;
   readonly knex: Knex;
   readonly capabilities: Capabilities;
+  /** Named prepared statements of the hot request SQL (server/db/statements.ts); null on the embedded backend. */
+  readonly statements: PreparedStatements | null;
   /** Runs SQL with knex `?` bindings and returns the rows. */
   rows<T = Record<string, unknown>>(sql: string, bindings?: readonly unknown[]): Promise<T[]>;
   /**
@@ -101,6 +104,7 @@ async function openServer(config: Config): Promise<Database> {
   const db: Database = {
     ...common(knex),
     backend: 'server',
+    statements: new PreparedStatements(config.preparedStatements),
     async cancellableRows<T>(sql: string, bindings: readonly unknown[], signal?: AbortSignal) {
       if (!signal) return db.rows<T>(sql, bindings);
       signal.throwIfAborted();
@@ -162,6 +166,7 @@ async function openEmbedded(config: Config): Promise<Database> {
   const db: Database = {
     ...common(knex),
     backend: 'embedded',
+    statements: null,
     async cancellableRows<T>(sql: string, bindings: readonly unknown[], signal?: AbortSignal) {
       signal?.throwIfAborted();
       return db.rows<T>(sql, bindings);

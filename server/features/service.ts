@@ -28,6 +28,15 @@ export interface CsvRow {
   wkt: string | null;
 }
 
+/**
+ * True when every parameter of the query's SQL is a plain value, so it may run as a prepared statement: no CQL2
+ * filter (its geometries would be parsed per row under a generic plan) and a bbox, if any, in EPSG:4326 (another
+ * CRS densifies and transforms the box, which a generic plan would redo per row).
+ */
+function scalarParameters(q: Pick<ItemsQuery, 'bbox' | 'filter'>): boolean {
+  return q.filter === null && (q.bbox === null || q.bbox.crs.srid === 4326);
+}
+
 /** Reads features of catalog layers. */
 export class FeatureService {
   constructor(private readonly db: Database) {}
@@ -39,11 +48,11 @@ export class FeatureService {
   async count(layer: Layer, q: ItemsQuery, signal?: AbortSignal): Promise<MatchCount> {
     if (!isFiltered(q)) {
       const est = estimateQuery(layer);
-      const [row] = await queryRows<{ n: number }>(this.db, est.sql, est.bindings, signal);
+      const [row] = await queryRows<{ n: number }>(this.db, est.sql, est.bindings, signal, { prepare: true });
       if (row && row.n >= estimateThresholdRows) return { value: Math.round(row.n), method: 'estimate' };
     }
     const c = countQuery(layer, q);
-    const [row] = await queryRows<{ n: number }>(this.db, c.sql, c.bindings, signal);
+    const [row] = await queryRows<{ n: number }>(this.db, c.sql, c.bindings, signal, { prepare: scalarParameters(q) });
     return { value: Number(row?.n ?? 0), method: 'exact' };
   }
 
@@ -55,7 +64,10 @@ export class FeatureService {
   async page(layer: Layer, q: ItemsQuery, signal?: AbortSignal): Promise<{ matched: MatchCount; features: string[] | AsyncIterable<string> }> {
     const page = pageQuery(layer, q, featureJsonSql(q.properties, q.crs));
     if (q.limit <= streamAboveRows) {
-      const [matched, rows] = await Promise.all([this.count(layer, q, signal), queryRows<{ f: string }>(this.db, page.sql, page.bindings, signal)]);
+      const [matched, rows] = await Promise.all([
+        this.count(layer, q, signal),
+        queryRows<{ f: string }>(this.db, page.sql, page.bindings, signal, { prepare: scalarParameters(q) }),
+      ]);
       return { matched, features: rows.map((r) => r.f) };
     }
     const matched = await this.count(layer, q, signal);
@@ -78,7 +90,7 @@ export class FeatureService {
   /** One feature as GeoJSON text, or null when the layer has no feature with this id. */
   async feature(layer: Layer, id: number, crs: CrsDefinition, signal?: AbortSignal): Promise<string | null> {
     const f = featureQuery(layer, id, crs);
-    const [row] = await queryRows<{ f: string }>(this.db, f.sql, f.bindings, signal);
+    const [row] = await queryRows<{ f: string }>(this.db, f.sql, f.bindings, signal, { prepare: true });
     return row?.f ?? null;
   }
 }

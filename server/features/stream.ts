@@ -9,6 +9,7 @@ import type pg from 'pg';
 import QueryStream from 'pg-query-stream';
 import { finished } from 'node:stream/promises';
 import type { Database } from '../db/database.ts';
+import { isStalePreparedStatement, toNative } from '../db/statements.ts';
 
 /** Rows fetched per round trip of the cursor: large enough to amortise latency, small enough to stay flat. */
 export const cursorBatchRows = 500;
@@ -18,30 +19,23 @@ interface KnexPoolClient {
   releaseConnection(conn: pg.Client): Promise<void>;
 }
 
-/**
- * knex `?` placeholders as pg `$n`. A `?` inside a quoted identifier or string literal stays as it is (a column of an
- * uploaded layer may be called "what?"); every value we send is bound, so literals hold only fixed text.
- */
-export function toNative(sql: string): string {
-  let n = 0;
-  let out = '';
-  let quote: string | null = null;
-  for (const ch of sql) {
-    if (quote) {
-      if (ch === quote) quote = null; // a doubled quote closes and reopens: same state afterwards
-      out += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      out += ch;
-    } else {
-      out += ch === '?' ? `$${++n}` : ch;
-    }
-  }
-  return out;
+/** How a statement may run. */
+export interface QueryOptions {
+  /**
+   * May run as a named prepared statement once its text keeps coming back (server/db/statements.ts). Only for SQL
+   * whose parameters are scalars: a generic plan evaluates a function of a parameter (ST_GeomFromGeoJSON) per row.
+   */
+  prepare?: boolean;
 }
 
 /** Runs one statement and returns its rows; aborting `signal` cancels it in the database. */
-export async function queryRows<T>(db: Database, sql: string, bindings: readonly unknown[], signal?: AbortSignal): Promise<T[]> {
+export async function queryRows<T>(
+  db: Database,
+  sql: string,
+  bindings: readonly unknown[],
+  signal?: AbortSignal,
+  options: QueryOptions = {},
+): Promise<T[]> {
   if (db.backend !== 'server') return db.cancellableRows<T>(sql, bindings, signal);
   signal?.throwIfAborted();
   const client = db.knex.client as KnexPoolClient;
@@ -51,8 +45,15 @@ export async function queryRows<T>(db: Database, sql: string, bindings: readonly
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const res = await conn.query(toNative(sql), bindings as unknown[]);
-    return res.rows as T[];
+    const prepared = db.statements;
+    if (!prepared || !options.prepare) return (await conn.query(toNative(sql), bindings as unknown[])).rows as T[];
+    try {
+      return (await conn.query(prepared.config(sql, bindings))).rows as T[];
+    } catch (err) {
+      if (!isStalePreparedStatement(err)) throw err;
+      prepared.runUnnamed(sql);
+      return (await conn.query(prepared.config(sql, bindings))).rows as T[];
+    }
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await client.releaseConnection(conn);

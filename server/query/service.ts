@@ -76,7 +76,7 @@ export class QueryService {
     const ordered = [...layers].sort((a, b) => b.sortOrder - a.sortOrder || a.id.localeCompare(b.id));
     if (!ordered.length) return collection([], { point: [at.lon, at.lat], tolerance_m: toleranceM, layers: [] });
     const q = identifyQuery(ordered, at, toleranceM, perLayer);
-    const rows = await queryRows<FeatureRow & { layer: string }>(this.db, q.sql, q.bindings, signal);
+    const rows = await queryRows<FeatureRow & { layer: string }>(this.db, q.sql, q.bindings, signal, { prepare: true });
     return collection(
       rows.map((r) => featureText(r, r.layer)),
       { point: [at.lon, at.lat], tolerance_m: toleranceM, layers: ordered.map((l) => l.id) },
@@ -86,14 +86,14 @@ export class QueryService {
   /** The k nearest features with their distance in metres on the ellipsoid. */
   async nearest(layer: Layer, at: LonLat, k: number, signal?: AbortSignal): Promise<FeatureCollectionText> {
     const q = nearestQuery(layer, at, k);
-    const rows = await queryRows<FeatureRow>(this.db, q.sql, q.bindings, signal);
+    const rows = await queryRows<FeatureRow>(this.db, q.sql, q.bindings, signal, { prepare: true });
     return collection(rows.map((r) => featureText(r, layer.id)), { layer: layer.id, point: [at.lon, at.lat], k });
   }
 
   /** Features within a radius (metres, ellipsoid), nearest first. */
   async within(layer: Layer, at: LonLat, radiusM: number, limit: number, signal?: AbortSignal): Promise<FeatureCollectionText> {
     const q = withinQuery(layer, at, radiusM, limit);
-    const rows = await queryRows<FeatureRow>(this.db, q.sql, q.bindings, signal);
+    const rows = await queryRows<FeatureRow>(this.db, q.sql, q.bindings, signal, { prepare: true });
     return collection(rows.slice(0, limit).map((r) => featureText(r, layer.id)), {
       layer: layer.id,
       point: [at.lon, at.lat],

@@ -15,6 +15,7 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'mysql://x/y' }, /DATABASE_URL must start with postgres:/],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a URL/],
     [{ DB_POOL_SIZE: '0' }, /DB_POOL_SIZE="0"/],
+    [{ DB_PREPARED_STATEMENTS: '-1' }, /DB_PREPARED_STATEMENTS="-1"/],
     [{ SEED_DEMO: 'yes' }, /SEED_DEMO="yes" must be one of auto, always, never/],
     [{ SEED_SCALE: '-1' }, /SEED_SCALE="-1"/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud"/],

@@ -8,7 +8,7 @@ import { pageLinks, withParam } from '../../server/features/links.ts';
 import { csvField } from '../../server/features/write.ts';
 import { bboxClause, countQuery, featureJsonSql, pageQuery, propertiesJsonSql } from '../../server/features/sql.ts';
 import { queryablesSchema } from '../../server/features/queryables.ts';
-import { toNative } from '../../server/features/stream.ts';
+import { toNative } from '../../server/db/statements.ts';
 import { InvalidParameterError } from '../../server/http/errors.ts';
 
 const columns: LayerColumn[] = [
