@@ -3,7 +3,8 @@
  * On server PostGIS, database sdi_bench_features (created on DATABASE_URL's server, or postgres@127.0.0.1:5432),
  * demo data at scale 10 (seeded once, marked by a comment on the database), it runs three workloads at
  * concurrency 16 against the server in a child process, then the same SQL straight through pg (pool of the same
- * size), and prints requests/s, p50, p99 and the ratio server/raw:
+ * size), and prints requests/s, p50, p99 and the ratio server/raw. The server runs hot SQL as named prepared statements
+ * (server/db/statements.ts) and raw does not, so the same SQL prepared straight through pg is printed too:
  *  - items: /collections/landuse_parcels/items with a bbox holding ~1,000 parcels, limit 1000 (count + page);
  *  - identify: /query/identify at points over the province, every public layer;
  *  - summary: POST /query/summary of land use by code over a commune.
@@ -12,6 +13,7 @@
  * --encoding gzip|identity (the Accept-Encoding of the load; gzip, like a browser, by default).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -215,9 +217,11 @@ async function findBoxes(db: Database, count: number, target: number): Promise<A
   return boxes;
 }
 
-function row(name: string, server: RunResult, raw: RunResult, minimal: RunResult): string {
+function row(name: string, server: RunResult, raw: RunResult, prepared: RunResult | null, minimal: RunResult): string {
   const f = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-');
-  return `| ${name.padEnd(9)} | ${f(server.rps).padStart(8)} | ${f(server.p50).padStart(7)} | ${f(server.p99).padStart(7)} | ${f(raw.rps).padStart(8)} | ${f(raw.p50).padStart(7)} | ${f(raw.p99).padStart(7)} | ${f(server.rps / raw.rps, 2).padStart(5)} | ${f(minimal.rps).padStart(9)} | ${f(server.rps / minimal.rps, 2).padStart(9)} | ${String(server.errors + raw.errors + minimal.errors).padStart(4)} |`;
+  const errors = server.errors + raw.errors + (prepared?.errors ?? 0) + minimal.errors;
+  const p = prepared?.rps ?? NaN;
+  return `| ${name.padEnd(9)} | ${f(server.rps).padStart(8)} | ${f(server.p50).padStart(7)} | ${f(server.p99).padStart(7)} | ${f(raw.rps).padStart(8)} | ${f(raw.p50).padStart(7)} | ${f(raw.p99).padStart(7)} | ${f(server.rps / raw.rps, 2).padStart(5)} | ${f(p).padStart(10)} | ${f(server.rps / p, 2).padStart(10)} | ${f(minimal.rps).padStart(9)} | ${f(server.rps / minimal.rps, 2).padStart(9)} | ${String(errors).padStart(4)} |`;
 }
 
 const { db, catalog, url } = await prepareDatabase();
@@ -238,6 +242,9 @@ console.log(
 // The server's connections run with jit off (server/db/database.ts); so do these.
 const pool = new pg.Pool({ connectionString: url, max: loadConfig().poolSize, application_name: 'bench-raw', options: '-c jit=off' });
 const rawQuery = (q: { text: string; values: unknown[] }) => pool.query(q).then(() => undefined);
+/** The same SQL as a named prepared statement (parsed and planned once per connection), as the server runs it. */
+const preparedQuery = (q: { text: string; values: unknown[] }) =>
+  pool.query({ ...q, name: `bench_${createHash('sha1').update(q.text).digest('hex').slice(0, 24)}` }).then(() => undefined);
 
 const itemsQueries = boxes.map((b) => {
   const q: ItemsQuery = {
@@ -260,7 +267,10 @@ const { child, base } = await startChild(url);
 const minimal = await startMinimal(url, { items: itemsQueries, identify: identifyQueries, summary: summaryQueries });
 try {
   const results: string[] = [];
-  const workloads: Array<[string, (i: number) => Promise<void>, (i: number) => Promise<void>, (i: number) => Promise<void>]> = [
+  type Task = (i: number) => Promise<void>;
+  // The fourth task runs the SQL as prepared statements where the server prepares it (not summary: its GeoJSON
+  // parameter would be parsed per row under a generic plan; server/db/statements.ts).
+  const workloads: Array<[string, Task, Task, Task | null, Task]> = [
     [
       'items',
       (i) => httpTask(`${base}/collections/landuse_parcels/items?limit=1000&bbox=${boxes[i % boxes.length].join(',')}`),
@@ -268,40 +278,50 @@ try {
         const q = itemsQueries[i % itemsQueries.length];
         await Promise.all([rawQuery(q.count), rawQuery(q.page)]);
       },
+      async (i) => {
+        const q = itemsQueries[i % itemsQueries.length];
+        await Promise.all([preparedQuery(q.count), preparedQuery(q.page)]);
+      },
       (i) => httpTask(`${minimal.base}/items/${i}`),
     ],
     [
       'identify',
       (i) => httpTask(`${base}/query/identify?lon=${points[i % points.length].x}&lat=${points[i % points.length].y}`),
       (i) => rawQuery(identifyQueries[i % identifyQueries.length]),
+      (i) => preparedQuery(identifyQueries[i % identifyQueries.length]),
       (i) => httpTask(`${minimal.base}/identify/${i}`),
     ],
     [
       'summary',
       (i) => httpTask(`${base}/query/summary`, { method: 'POST', body: `{"layer":"landuse_parcels","groupBy":"code","geometry":${communes[i % communes.length].g}}` }),
       (i) => rawQuery(summaryQueries[i % summaryQueries.length]),
+      null,
       (i) => httpTask(`${minimal.base}/summary/${i}`),
     ],
   ];
-  for (const [name, server, raw, bare] of workloads) {
+  for (const [name, server, raw, rawPrepared, bare] of workloads) {
     // Alternate server and raw runs and keep the best of each: the machine is shared, so load drifts over a run.
     const best = (a: RunResult | null, b: RunResult) => (a && a.rps >= b.rps ? a : b);
     let s: RunResult | null = null;
     let r: RunResult | null = null;
+    let p: RunResult | null = null;
     let m: RunResult | null = null;
     for (let round = 0; round < rounds; round++) {
       s = best(s, await load(server));
       r = best(r, await load(raw));
+      if (rawPrepared) p = best(p, await load(rawPrepared));
       m = best(m, await load(bare));
     }
-    results.push(row(name, s!, r!, m!));
+    results.push(row(name, s!, r!, p, m!));
   }
   console.log(`\nAccept-Encoding ${opts.encoding}, concurrency ${concurrency}, best of ${rounds} alternating runs of ${seconds} s, server PostGIS ${db.capabilities.postgisVersion}, pool ${loadConfig().poolSize}; times in ms`);
-  console.log('| workload  | server/s |  p50 ms |  p99 ms |    raw/s |  p50 ms |  p99 ms | ratio | minimal/s | x minimal | errs |');
-  console.log('| --------- | -------- | ------- | ------- | -------- | ------- | ------- | ----- | --------- | --------- | ---- |');
+  console.log('| workload  | server/s |  p50 ms |  p99 ms |    raw/s |  p50 ms |  p99 ms | ratio | prepared/s | x prepared | minimal/s | x minimal | errs |');
+  console.log('| --------- | -------- | ------- | ------- | -------- | ------- | ------- | ----- | ---------- | ---------- | --------- | --------- | ---- |');
   for (const r of results) console.log(r);
   console.log('target: ratio >= 0.7 for items and identify');
-  console.log('minimal = a bare node:http server running the same SQL through pg (scripts/bench-minimal-features.ts): the HTTP floor');
+  console.log('ratio = server / raw (the same SQL straight through pg, unnamed statements, as an application would send it)');
+  console.log('prepared = the same SQL straight through pg as named prepared statements, as the server sends hot SQL');
+  console.log('minimal = a bare node:http server running the same SQL through pg, unnamed (scripts/bench-minimal-features.ts)');
 } finally {
   child.kill('SIGTERM');
   minimal.child.kill('SIGTERM');

@@ -1,5 +1,5 @@
 /**
- * The HTTP floor for bench:features: a bare node:http server (no express, no middleware) that runs the very
+ * A bare HTTP server for bench:features: node:http (no express, no middleware) that runs the very
  * SQL the benchmark precomputed (a JSON file named by BENCH_QUERIES) through a pg pool and writes the rows as
  * one JSON array, each row encoded to UTF-8 on its own and gzipped (level 1, one shot) when the client accepts it,
  * as the server does. What a Node HTTP server costs with nothing of ours in it; our server is compared with it too.
