@@ -10,6 +10,7 @@
  *  - summary: POST /query/summary of land use by code over a commune.
  * Server and raw runs alternate (--rounds, default 2) and the best of each is kept, since the machine is shared.
  * Options: --scale N (default 10), --seconds N per run (default 6), --rounds N, --concurrency N (default 16), --reseed,
+ * --workloads items,identify,summary (which to run),
  * --encoding gzip|identity (the Accept-Encoding of the load; gzip, like a browser, by default).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -43,6 +44,7 @@ const { values: opts } = parseArgs({
     encoding: { type: 'string', default: 'gzip' },
     concurrency: { type: 'string', default: '16' },
     reseed: { type: 'boolean', default: false },
+    workloads: { type: 'string', default: 'items,identify,summary' },
   },
 });
 const scale = Number(opts.scale);
@@ -264,7 +266,7 @@ const codeColumn = parcels.column('code')!;
 const summaryQueries = communes.map((c) => native(db.knex, summaryQuery(parcels, c.g, [codeColumn])));
 
 const { child, base } = await startChild(url);
-const minimal = await startMinimal(url, { items: itemsQueries, identify: identifyQueries, summary: summaryQueries });
+const minimal = await startMinimal(url, { items: itemsQueries, identify: identifyQueries, summary: summaryQueries, prepare: ['items', 'identify'] });
 try {
   const results: string[] = [];
   type Task = (i: number) => Promise<void>;
@@ -299,7 +301,8 @@ try {
       (i) => httpTask(`${minimal.base}/summary/${i}`),
     ],
   ];
-  for (const [name, server, raw, rawPrepared, bare] of workloads) {
+  const chosen = new Set(String(opts.workloads).split(','));
+  for (const [name, server, raw, rawPrepared, bare] of workloads.filter(([n]) => chosen.has(n))) {
     // Alternate server and raw runs and keep the best of each: the machine is shared, so load drifts over a run.
     const best = (a: RunResult | null, b: RunResult) => (a && a.rps >= b.rps ? a : b);
     let s: RunResult | null = null;
@@ -321,7 +324,7 @@ try {
   console.log('target: ratio >= 0.7 for items and identify');
   console.log('ratio = server / raw (the same SQL straight through pg, unnamed statements, as an application would send it)');
   console.log('prepared = the same SQL straight through pg as named prepared statements, as the server sends hot SQL');
-  console.log('minimal = a bare node:http server running the same SQL through pg, unnamed (scripts/bench-minimal-features.ts)');
+  console.log('minimal = a bare node:http server running the same SQL through pg, prepared where the server prepares it (scripts/bench-minimal-features.ts)');
 } finally {
   child.kill('SIGTERM');
   minimal.child.kill('SIGTERM');

@@ -2,9 +2,11 @@
  * A bare HTTP server for bench:features: node:http (no express, no middleware) that runs the very
  * SQL the benchmark precomputed (a JSON file named by BENCH_QUERIES) through a pg pool and writes the rows as
  * one JSON array, each row encoded to UTF-8 on its own and gzipped (level 1, one shot) when the client accepts it,
- * as the server does. What a Node HTTP server costs with nothing of ours in it; our server is compared with it too.
+ * as the server does, and with the SQL as named prepared statements for the workloads the server prepares (BENCH_QUERIES
+ * lists them under `prepare`). What a Node HTTP server costs with nothing of ours in it; ours is compared with it.
  * GET /{workload}/{i}: runs query i of that workload (items: count and page at once, like the server).
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import zlib from 'node:zlib';
@@ -13,7 +15,13 @@ import pg from 'pg';
 type NativeQuery = { text: string; values: unknown[] };
 type Workloads = Record<string, Array<NativeQuery | { count: NativeQuery; page: NativeQuery }>>;
 
-const queries = JSON.parse(fs.readFileSync(process.env.BENCH_QUERIES!, 'utf8')) as Workloads;
+const { prepare, ...queries } = JSON.parse(fs.readFileSync(process.env.BENCH_QUERIES!, 'utf8')) as Workloads & { prepare: string[] };
+
+/** The query as pg runs it: a named prepared statement for the workloads the server prepares. */
+function named(workload: string, q: NativeQuery): pg.QueryConfig {
+  if (!prepare.includes(workload)) return q;
+  return { ...q, name: `min_${createHash('sha1').update(q.text).digest('hex').slice(0, 24)}` };
+}
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10), options: '-c jit=off' });
 
 /** A row as JSON text: feature rows (`f`, or `g` + `p` from identify) are already JSON from PostgreSQL. */
@@ -31,7 +39,10 @@ const server = http.createServer((req, res) => {
     return;
   }
   const q = list[Number(index) % list.length];
-  const run = 'count' in q ? Promise.all([pool.query(q.count), pool.query(q.page)]).then(([, page]) => page.rows) : pool.query(q).then((r) => r.rows);
+  const run =
+    'count' in q
+      ? Promise.all([pool.query(named(workload, q.count)), pool.query(named(workload, q.page))]).then(([, page]) => page.rows)
+      : pool.query(named(workload, q)).then((r) => r.rows);
   run.then(
     (rows) => {
       const parts: Buffer[] = [Buffer.from('[')];
