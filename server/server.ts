@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { createApp, type App } from './app.ts';
 import { createTileFastPath } from './http/tiles.ts';
+import { answerClientError } from './http/client-error.ts';
 import type { AppContext } from './context.ts';
 import { hasDemoData, seedDemo } from './seed/demo.ts';
 
@@ -62,6 +63,7 @@ export async function startServer(config: Config, log?: Logger): Promise<Running
     if (!fastTile(req, res)) app.express(req, res);
   });
   server.keepAliveTimeout = 65_000;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
