@@ -14,7 +14,6 @@
  * --encoding gzip|identity (the Accept-Encoding of the load; gzip, like a browser, by default).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -23,6 +22,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Knex } from 'knex';
 import pg from 'pg';
+import { statementName } from '../server/db/statements.ts';
 import { loadConfig } from '../server/config.ts';
 import { openDatabase, type Database } from '../server/db/database.ts';
 import { applyLayerDefinitions, Catalog, type Layer } from '../server/catalog/catalog.ts';
@@ -246,7 +246,7 @@ const pool = new pg.Pool({ connectionString: url, max: loadConfig().poolSize, ap
 const rawQuery = (q: { text: string; values: unknown[] }) => pool.query(q).then(() => undefined);
 /** The same SQL as a named prepared statement (parsed and planned once per connection), as the server runs it. */
 const preparedQuery = (q: { text: string; values: unknown[] }) =>
-  pool.query({ ...q, name: `bench_${createHash('sha1').update(q.text).digest('hex').slice(0, 24)}` }).then(() => undefined);
+  pool.query({ ...q, name: statementName(q.text, 'bench') }).then(() => undefined);
 
 const itemsQueries = boxes.map((b) => {
   const q: ItemsQuery = {

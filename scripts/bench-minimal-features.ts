@@ -6,11 +6,11 @@
  * lists them under `prepare`). What a Node HTTP server costs with nothing of ours in it; ours is compared with it.
  * GET /{workload}/{i}: runs query i of that workload (items: count and page at once, like the server).
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import pg from 'pg';
+import { statementName } from '../server/db/statements.ts';
 
 type NativeQuery = { text: string; values: unknown[] };
 type Workloads = Record<string, Array<NativeQuery | { count: NativeQuery; page: NativeQuery }>>;
@@ -20,7 +20,7 @@ const { prepare, ...queries } = JSON.parse(fs.readFileSync(process.env.BENCH_QUE
 /** The query as pg runs it: a named prepared statement for the workloads the server prepares. */
 function named(workload: string, q: NativeQuery): pg.QueryConfig {
   if (!prepare.includes(workload)) return q;
-  return { ...q, name: `min_${createHash('sha1').update(q.text).digest('hex').slice(0, 24)}` };
+  return { ...q, name: statementName(q.text, 'min') };
 }
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10), options: '-c jit=off' });
 

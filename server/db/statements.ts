@@ -44,6 +44,11 @@ export function toNative(sql: string): string {
   return out;
 }
 
+/** The name of a prepared statement: a hash of its text, so one name never stands for two texts. */
+export function statementName(nativeText: string, prefix = 'sdi'): string {
+  return `${prefix}_${createHash('sha1').update(nativeText).digest('hex').slice(0, 24)}`;
+}
+
 /**
  * True for the errors of a prepared statement gone stale: its result columns changed since it was prepared, or the
  * connection's session does not hold what pg believes it prepared there.
@@ -77,7 +82,7 @@ export class PreparedStatements {
     }
     entry.runs++;
     if (!entry.name && entry.runs >= this.prepareAfter && this.prepared < this.maxPrepared && !this.unnamed.has(sql)) {
-      entry.name = `sdi_${createHash('sha1').update(entry.native).digest('hex').slice(0, 24)}`;
+      entry.name = statementName(entry.native);
       this.prepared++;
     }
     return { text: entry.native, values: values as unknown[], ...(entry.name && !this.unnamed.has(sql) ? { name: entry.name } : {}) };

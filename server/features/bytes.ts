@@ -5,7 +5,8 @@
  * strings). On the items benchmark this took the server's CPU per 1,000-feature page from ~10 ms to ~4 ms.
  */
 
-const comma = Buffer.from(',');
+/** The separator of JSON array members, as bytes. */
+export const listSeparator = Buffer.from(',');
 
 /** Pieces of a body, encoded as they are added; `take` joins them into one buffer and starts over. */
 export class Utf8Builder {
@@ -24,7 +25,7 @@ export class Utf8Builder {
   addList(texts: Iterable<string>): this {
     let first = true;
     for (const t of texts) {
-      if (!first) this.add(comma);
+      if (!first) this.add(listSeparator);
       this.add(t);
       first = false;
     }
@@ -38,6 +39,3 @@ export class Utf8Builder {
     return out;
   }
 }
-
-/** The separator of JSON array members, as bytes. */
-export const listSeparator = comma;

@@ -13,8 +13,7 @@ import { type BrowserContext, type Page } from 'playwright-core';
 import { chromiumPath, requireTool } from '../support/environment.ts';
 import { openClosedNetworkBrowser, screenshotDir, type ClosedNetworkBrowser } from '../support/browser.ts';
 import { forEachBackend, type BackendName } from '../support/servers.ts';
-import { encodeTcvn3 } from '../../server/text/encodings/tcvn3.ts';
-import { controlPoints, dbfBytes, prjTm3, shpBytes, towgs84DecisionSigns, zipBytes, tcvn3CommuneNames } from '../fixtures/upload/builders.ts';
+import { controlPoints, metres, vn2000ControlPointShapefile } from '../fixtures/upload/builders.ts';
 import { dropUploadedLayer, tokenFor } from '../fixtures/upload/http.ts';
 
 /**
@@ -30,33 +29,9 @@ type TestWindow = Window & {
 const outputDir = screenshotDir;
 const layerId = 'control_points_page';
 
+/** The control-point Shapefile with a scanned survey sheet beside it (512 KB that do not compress), so sending takes a while. */
+const vn2000Shapefile = () => vn2000ControlPointShapefile('diem_khong_che', { extraFiles: { 'so_do_mia.pdf': randomBytes(512 * 1024) } });
 
-/** Metres between two WGS 84 positions (equirectangular; exact enough below 1 km). */
-function metres(a: [number, number], b: [number, number]): number {
-  const k = Math.PI / 180;
-  const x = (b[0] - a[0]) * Math.cos(((a[1] + b[1]) / 2) * k) * 6_371_008;
-  const y = (b[1] - a[1]) * 6_371_008;
-  return Math.hypot(x * k, y * k);
-}
-
-/**
- * The control points as a zipped TM-3 107-00 Shapefile (.prj with the decision's TOWGS84 signs), TCVN3 text, no .cpg,
- * with a scanned survey sheet beside it (512 KB that do not compress) as real deliveries have, so sending takes a while.
- */
-async function vn2000Shapefile(): Promise<{ zip: Buffer; names: string[] }> {
-  const points = controlPoints();
-  const names = tcvn3CommuneNames(points.length);
-  const { shp, shx } = shpBytes(points.map((p) => ({ type: 'Point', coordinates: [p.e9214, p.n9214] })));
-  const dbf = dbfBytes(
-    [
-      { name: 'TEN', type: 'C', length: 60 },
-      { name: 'STT', type: 'N', length: 6, decimals: 0 },
-    ],
-    names.map((n, i) => [encodeTcvn3(n), i + 1]),
-  );
-  const zip = await zipBytes({ 'diem_khong_che.shp': shp, 'diem_khong_che.shx': shx, 'diem_khong_che.dbf': dbf, 'diem_khong_che.prj': prjTm3(107, towgs84DecisionSigns), 'so_do_mia.pdf': randomBytes(512 * 1024) });
-  return { zip, names };
-}
 
 forEachBackend('upload page in a browser', (server, backend: BackendName) => {
   let context: BrowserContext;

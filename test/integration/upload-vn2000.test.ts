@@ -7,47 +7,16 @@ import { expect } from 'chai';
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import { forEachBackend } from '../support/servers.ts';
-import { encodeTcvn3 } from '../../server/text/encodings/tcvn3.ts';
-import { controlPoints, dbfBytes, prjTm3, shpBytes, towgs84DecisionSigns, zipBytes, tcvn3CommuneNames } from '../fixtures/upload/builders.ts';
+import { controlPoints, metres, vn2000ControlPointShapefile } from '../fixtures/upload/builders.ts';
 import { call, dropUploadedLayer, tokenFor, upload, waitForJob } from '../fixtures/upload/http.ts';
 import type { JobReport } from '../../server/upload/jobs.ts';
-
-/** Metres between two WGS 84 positions (equirectangular; exact enough below 1 km). */
-function metres(a: [number, number], b: [number, number]): number {
-  const k = Math.PI / 180;
-  const x = (b[0] - a[0]) * Math.cos(((a[1] + b[1]) / 2) * k) * 6_371_008;
-  const y = (b[1] - a[1]) * 6_371_008;
-  return Math.hypot(x * k, y * k);
-}
-
-async function vn2000Shapefile(layerName: string): Promise<{ zip: Buffer; names: string[] }> {
-  const points = controlPoints();
-  const names = tcvn3CommuneNames(points.length);
-  const { shp, shx } = shpBytes(points.map((p) => ({ type: 'Point', coordinates: [p.e9214, p.n9214] })));
-  const dbf = dbfBytes(
-    [
-      { name: 'TEN', type: 'C', length: 60 },
-      { name: 'STT', type: 'N', length: 6, decimals: 0 },
-      // A field name in TCVN3 too, as ESRI tools write it in the table's code page.
-      { name: Buffer.from(encodeTcvn3('ghi_chú')).toString('latin1'), type: 'C', length: 30 },
-    ],
-    names.map((n, i) => [encodeTcvn3(n), i + 1, encodeTcvn3('mốc đo đạc')]),
-  );
-  const zip = await zipBytes({
-    [`${layerName}.shp`]: shp,
-    [`${layerName}.shx`]: shx,
-    [`${layerName}.dbf`]: dbf,
-    [`${layerName}.prj`]: prjTm3(107, towgs84DecisionSigns),
-  });
-  return { zip, names };
-}
 
 forEachBackend('upload: VN-2000 TM-3 Shapefile with TCVN3 text', (server) => {
   before(() => dropUploadedLayer(server(), 'control_points_up'));
   it('proposes EPSG:9214 and TCVN3, publishes after confirmation, and serves the points within 1 m with correct names', async function () {
     const editor = await tokenFor(server(), 'editor', 'Biên tập viên');
     const viewer = await tokenFor(server(), 'viewer');
-    const { zip, names } = await vn2000Shapefile('diem_khong_che');
+    const { zip, names } = await vn2000ControlPointShapefile('diem_khong_che', { tcvn3FieldName: true });
     const res = await upload(server(), editor, { name: 'Điểm khống chế.zip', bytes: zip }, { id: 'control_points_up', access: 'restricted', title: 'Điểm khống chế' });
     expect(res.status, await res.clone().text()).to.equal(202);
     let job = (await res.json()) as JobReport;
