@@ -4,6 +4,34 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { UnknownLayerError } from '../catalog/catalog.ts';
+import * as domain from '../errors.ts';
+
+/**
+ * The one table from domain error class to HTTP status and OGC exception code. The first matching row wins, so a
+ * subclass must stand above its base class.
+ */
+const statusOf: Array<[new (...args: never[]) => Error, number, string]> = [
+  [domain.InvalidParameterError, 400, 'InvalidParameterValue'],
+  [domain.UnauthenticatedError, 401, 'Unauthorized'],
+  [domain.ForbiddenError, 403, 'Forbidden'],
+  [domain.NotFoundError, 404, 'NotFound'],
+  [UnknownLayerError, 404, 'NotFound'],
+  [domain.ConflictError, 409, 'Conflict'],
+  [domain.PreconditionFailedError, 412, 'PreconditionFailed'],
+  [domain.PayloadTooLargeError, 413, 'PayloadTooLarge'],
+  [domain.UnsupportedMediaTypeError, 415, 'UnsupportedMediaType'],
+  [domain.UnprocessableError, 422, 'UnprocessableEntity'],
+  [domain.LimitExceededError, 429, 'TooManyRequests'],
+  [domain.OverloadedError, 503, 'ServiceUnavailable'],
+  [domain.QueryTimeoutError, 503, 'QueryTimeout'],
+  [domain.DatabaseUnavailableError, 503, 'DatabaseUnavailable'],
+];
+
+/** The status and code of a domain error, or null for an error the domain did not foresee (a 500). */
+export function statusOfError(err: unknown): { status: number; code: string } | null {
+  for (const [cls, status, code] of statusOf) if (err instanceof cls) return { status, code };
+  return null;
+}
 
 /** An error with an HTTP status and an OGC exception code. */
 export class HttpError extends Error {
@@ -41,14 +69,15 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
   let status = 500;
   let code = 'ServerError';
   let description = 'internal server error';
+  const mapped = statusOfError(err);
   if (err instanceof HttpError) {
     ({ status, code } = err);
     description = err.message;
     for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-  } else if (err instanceof UnknownLayerError) {
-    status = 404;
-    code = 'NotFound';
+  } else if (mapped) {
+    ({ status, code } = mapped);
     description = err.message;
+    if (err instanceof domain.DomainError && err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
   } else if (err?.type === 'entity.too.large') {
     status = 413;
     code = 'PayloadTooLarge';
