@@ -64,7 +64,7 @@ export async function seedDemo(db: Database, opts: { scale: number; log?: Logger
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     const t = Date.now();
     const result = await fn();
-    log?.debug({ step: name, ms: Date.now() - t }, 'seed step done');
+    log?.info({ step: name, ms: Date.now() - t }, `demo data: ${name} loaded`);
     return result;
   };
   await db.knex.transaction(async (trx) => {
