@@ -3,7 +3,7 @@
  * Pure: parses, validates and normalises to longitude/easting first; SQL lives in sql.ts.
  */
 import type { CrsDefinition } from '../crs/registry.ts';
-import { InvalidParameterError } from '../http/errors.ts';
+import { InvalidParameterError } from '../errors.ts';
 
 /** A box in the coordinates of `crs`, x (longitude or easting) first; minx > maxx crosses the antimeridian. */
 export interface Bbox {

@@ -3,7 +3,7 @@
  * and the coordinate precision we write in each kind of CRS.
  */
 import { CRS84, SUPPORTED_CRS, UnknownCrsError, parseCrsUri, type CrsDefinition } from '../crs/registry.ts';
-import { InvalidParameterError } from '../http/errors.ts';
+import { InvalidParameterError } from '../errors.ts';
 
 /** Every CRS a client may ask for in `crs`, `bbox-crs` and `filter-crs` (URIs, CRS84 first). */
 export const supportedCrsUris: readonly string[] = SUPPORTED_CRS.map((c) => c.uri);

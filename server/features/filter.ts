@@ -4,7 +4,7 @@
  */
 import type { Layer } from '../catalog/catalog.ts';
 import type { CrsDefinition } from '../crs/registry.ts';
-import { InvalidParameterError } from '../http/errors.ts';
+import { InvalidParameterError } from '../errors.ts';
 import { CqlError, compileCql2, parseCql2Json, parseCql2Text, type CqlNode } from '../sql/cql2/index.ts';
 import { columnSql, type SqlPart } from './sql.ts';
 import { isLatitudeFirst } from './crs.ts';

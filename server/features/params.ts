@@ -5,7 +5,7 @@
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import type { CrsDefinition } from '../crs/registry.ts';
-import { InvalidParameterError } from '../http/errors.ts';
+import { InvalidParameterError } from '../errors.ts';
 import { parseBbox, type Bbox } from './bbox.ts';
 import { parseCrsParam } from './crs.ts';
 import { parseFilter, type ParsedFilter } from './filter.ts';

@@ -6,7 +6,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import { principalOf } from './auth.ts';
-import { InvalidParameterError, NotFoundError } from './errors.ts';
+import { ClientGoneError, InvalidParameterError, NotFoundError } from '../errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { conformanceClasses } from '../features/conformance.ts';
 import { describeCollection, describeCollections, mediaTypes } from '../features/collections.ts';
@@ -14,7 +14,7 @@ import { queryablesSchema } from '../features/queryables.ts';
 import { parseItemsQuery, parseInteger, single, type ItemsQuery } from '../features/params.ts';
 import { parseCrsParam, contentCrsHeader } from '../features/crs.ts';
 import { FeatureService, type MatchCount } from '../features/service.ts';
-import { ClientGoneError, featureCollectionBytes, writeCsv, writeFeatureCollection } from '../features/write.ts';
+import { featureCollectionBytes, writeCsv, writeFeatureCollection } from '../features/write.ts';
 import { bodyStream, sendText } from '../features/encode.ts';
 import { apiUrl, formatLinks, pageLinks, type Link } from '../features/links.ts';
 import { collectionHtml, collectionsHtml, itemHtml, itemsHtml, landingHtml } from '../features/html.ts';

@@ -7,7 +7,7 @@ import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import { principalOf } from './auth.ts';
-import { InvalidParameterError } from './errors.ts';
+import { InvalidParameterError } from '../errors.ts';
 import { QueryService, type FeatureCollectionText } from '../query/service.ts';
 import { allowOnlyParams, parseList, parseLonLat, parseNumber } from '../query/params.ts';
 import { parseBodyGeometry } from '../query/geometry.ts';

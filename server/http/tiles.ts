@@ -9,8 +9,8 @@ import zlib from 'node:zlib';
 import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import { principalOf } from './auth.ts';
-import { NotFoundError } from './errors.ts';
-import { tileService, ClientGoneError, type TileService } from '../tiles/service.ts';
+import { ClientGoneError, NotFoundError } from '../errors.ts';
+import { tileService, type TileService } from '../tiles/service.ts';
 import { selectProperties, type TileRequest } from '../tiles/render.ts';
 import type { CachedTile } from '../tiles/cache.ts';
 import {

@@ -1,5 +1,5 @@
 /** Parameters of the spatial queries (`/query/...`): points, distances, counts, layer lists. Pure; 400 naming the parameter. */
-import { InvalidParameterError } from '../http/errors.ts';
+import { InvalidParameterError } from '../errors.ts';
 import { single } from '../features/params.ts';
 
 const numberPattern = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;

@@ -2,7 +2,7 @@
  * Parsing of tile request parameters: z/x/y, layer lists, property lists, If-None-Match.
  * Pure functions; every message names the parameter and the value, so a 400 says what to fix.
  */
-import { InvalidParameterError } from '../http/errors.ts';
+import { InvalidParameterError } from '../errors.ts';
 import { maxZoom, tilesAcross, type TileCoord } from './grid.ts';
 
 /** The most layers one composite tile may combine. */

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
-import { HttpError } from '../http/errors.ts';
+import { ClientGoneError, TileTimeoutError } from '../errors.ts';
 import { TileCache, type CachedTile } from './cache.ts';
 import { ensureChangeTriggers, parseTableChange, tileChangesChannel } from './changes.ts';
 import type { BBox } from './grid.ts';
@@ -19,16 +19,6 @@ const gzipLevel = 4;
 
 /** ETag of the empty tile (served as 204). */
 const emptyEtag = '"empty"';
-
-/** The rendered tile did not come in time (TILE_TIMEOUT_MS or the statement timeout). */
-export class TileTimeoutError extends HttpError {
-  constructor(what: string, ms: number) {
-    super(503, 'TileTimeout', `${what} took longer than ${ms} ms (TILE_TIMEOUT_MS); try again, or zoom in`, { 'Retry-After': '5' });
-  }
-}
-
-/** The client went away before its tile was ready; nothing is written. */
-export class ClientGoneError extends Error {}
 
 interface InFlight {
   promise: Promise<CachedTile>;

@@ -9,7 +9,7 @@ import { csvField } from '../../server/features/write.ts';
 import { bboxClause, countQuery, featureJsonSql, pageQuery, propertiesJsonSql } from '../../server/features/sql.ts';
 import { queryablesSchema } from '../../server/features/queryables.ts';
 import { toNative } from '../../server/db/statements.ts';
-import { InvalidParameterError } from '../../server/http/errors.ts';
+import { InvalidParameterError } from '../../server/errors.ts';
 
 const columns: LayerColumn[] = [
   { name: 'code', type: 'string', label: { en: 'Code', vi: 'Mã' } },

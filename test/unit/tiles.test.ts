@@ -13,7 +13,7 @@ import { webMercatorQuad } from '../../server/tiles/tms.ts';
 import { parseTableChange } from '../../server/tiles/changes.ts';
 import { rowsToFeatures, toVtGeometry } from '../../server/tiles/encoder.ts';
 import { tileBindings, tileQuery } from '../../server/tiles/sql.ts';
-import { InvalidParameterError } from '../../server/http/errors.ts';
+import { InvalidParameterError } from '../../server/errors.ts';
 import type { Layer } from '../../server/catalog/catalog.ts';
 
 function layer(over: Partial<Layer> = {}): Layer {
