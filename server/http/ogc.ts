@@ -11,11 +11,14 @@ import { openApiDocument } from './openapi.ts';
 import { conformanceClasses } from '../features/conformance.ts';
 import { describeCollection, describeCollections, mediaTypes } from '../features/collections.ts';
 import { queryablesSchema } from '../features/queryables.ts';
-import { parseItemsQuery, parseInteger, single, type ItemsQuery } from '../features/params.ts';
-import { parseCrsParam, contentCrsHeader } from '../features/crs.ts';
-import { FeatureService, type MatchCount } from '../features/service.ts';
+import type { ItemsQuery } from '../features/items-query.ts';
+import { parseItemsQuery } from './params/items.ts';
+import { parseInteger, queryValue } from './params/query-string.ts';
+import { parseCrsParam } from './params/crs.ts';
+import { contentCrsHeader } from '../features/crs.ts';
+import type { FeatureService, MatchCount } from '../features/service.ts';
 import { featureCollectionBytes, writeCsv, writeFeatureCollection } from '../features/write.ts';
-import { bodyStream, sendText } from '../features/encode.ts';
+import { bodyStream, sendText } from './response-body.ts';
 import { apiUrl, formatLinks, pageLinks, type Link } from '../features/links.ts';
 import { collectionHtml, collectionsHtml, itemHtml, itemsHtml, landingHtml } from '../features/html.ts';
 
@@ -26,7 +29,7 @@ const formatAliases: Record<string, Format> = { json: 'json', geojson: 'json', h
 
 /** `f` wins; otherwise Accept (browsers ask for text/html first; GDAL, QGIS and curl get JSON). */
 export function negotiate(req: Request, allowed: readonly Format[]): Format {
-  const f = single(req.query as Record<string, unknown>, 'f');
+  const f = queryValue(req.query as Record<string, unknown>, 'f');
   if (f !== undefined) {
     const format = formatAliases[f.toLowerCase()];
     if (!format || !allowed.includes(format)) {
@@ -211,7 +214,7 @@ function handleItem(ctx: AppContext, features: FeatureService): RequestHandler {
     allowOnly(req, ['f', 'crs']);
     const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
     const format = negotiate(req, jsonHtml);
-    const crs = parseCrsParam('crs', single(req.query as Record<string, unknown>, 'crs'));
+    const crs = parseCrsParam('crs', queryValue(req.query as Record<string, unknown>, 'crs'));
     const rawId = String(req.params.id);
     const notFound = new NotFoundError(`layer "${layer.id}" has no feature with id ${JSON.stringify(rawId.slice(0, 40))}`);
     if (!/^\d{1,15}$/.test(rawId)) throw notFound;
@@ -241,8 +244,7 @@ function pageState(q: ItemsQuery, numberReturned: number, matched: MatchCount) {
 }
 
 /** The router of the OGC API Features resources. */
-export function createOgcRouter(ctx: AppContext): Router {
-  const features = new FeatureService(ctx.db);
+export function createOgcRouter(ctx: AppContext, features: FeatureService): Router {
   const router = Router();
   router.get('/', handleLanding(ctx));
   router.get('/conformance', handleConformance);

@@ -128,11 +128,6 @@ export class TileRenderer {
     return { sql, bindings: layers.flatMap((l, i) => tileBindings(l, shapes[i], req.coord, this.limit(shapes[i], thin), thin?.coarsen)), layers };
   }
 
-  /** True when a layer's tile may still be made coarser (polygons and lines below the layer's maxzoom). */
-  private coarsenable(layer: Layer, z: number, level: number): boolean {
-    return level < maxCoarsen && z < layer.maxzoom && layer.geometryType !== 'Point';
-  }
-
   /** One layer's MVT bytes from the Node encoder (null when empty) and its feature count. */
   private async nodeLayer(layer: Layer, coord: TileCoord, properties: readonly LayerColumn[] | undefined, thin?: Thinning, signal?: AbortSignal): Promise<LayerPart> {
     const { sql, bindings } = this.query(layer, coord, properties, 'node', thin);

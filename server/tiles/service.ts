@@ -1,7 +1,7 @@
 /**
  * The tile service: cache lookups (in-process LRU, then Redis when configured), rendering on a miss with a
  * deadline and cancellation, and invalidation by area (NOTIFY tile_changes) or by layer (catalog reload).
- * One service per app instance (`tileService(ctx)`).
+ * One service per app instance, built by createApp and handed to the tile routes and the fast path.
  */
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.ts';
@@ -209,15 +209,3 @@ export class TileService {
 
 /** The catalog as seen by internal work (invalidation), which must see restricted layers too. */
 const adminView = { role: 'admin' as const, tokenId: 'internal', name: 'tile service' };
-
-const services = new WeakMap<AppContext, TileService>();
-
-/** The tile service of an app context, created and started on first use. */
-export function tileService(ctx: AppContext): TileService {
-  let s = services.get(ctx);
-  if (!s) {
-    s = new TileService(ctx);
-    services.set(ctx, s);
-  }
-  return s;
-}

@@ -13,7 +13,6 @@ import { PbfReader } from 'pbf';
 import { forEachBackend } from '../support/servers.ts';
 import type { RunningServer } from '../../server/server.ts';
 import { latToTileY, lonToTileX, tileExtent } from '../../server/tiles/grid.ts';
-import { tileService } from '../../server/tiles/service.ts';
 import { createTileFastPath } from '../../server/http/tiles.ts';
 import type { AddressInfo } from 'node:net';
 import { quoteIdent } from '../../server/sql/identifiers.ts';
@@ -386,7 +385,7 @@ forEachBackend('tiles', (server, backend) => {
 
   it('answers cached public tiles below Express with the same bytes and headers, and leaves the rest to the app', async () => {
     const s = server();
-    const fast = createTileFastPath(s.ctx);
+    const fast = createTileFastPath(s.ctx, s.app.services.tiles);
     let answered = 0;
     const front = http.createServer((req, res) => {
       if (fast(req, res)) answered++;
@@ -430,7 +429,7 @@ forEachBackend('tiles', (server, backend) => {
     };
     expect(await ids(here)).to.not.include(1000);
     await ids(elsewhere);
-    const service = tileService(s.ctx);
+    const service = s.app.services.tiles;
     const key = (t: typeof here) => service.key({ layers: [s.ctx.catalog.get('tt_poly', null)], coord: t });
     expect(service.cache.get(key(here))).to.not.equal(undefined);
     await s.ctx.db.rows(`INSERT INTO ${quoteIdent(polyTable)} (id, ${quoteIdent(awkward.name)}, geom)
@@ -451,7 +450,7 @@ forEachBackend('tiles', (server, backend) => {
 
   it('drops every cached tile of a layer when its data version changes', async () => {
     const s = server();
-    const service = tileService(s.ctx);
+    const service = s.app.services.tiles;
     await get(`${s.url}/tiles/tt_lines/${url(z14)}.mvt`);
     const oldKey = service.key({ layers: [s.ctx.catalog.get('tt_lines', null)], coord: z14 });
     expect(service.cache.get(oldKey)).to.not.equal(undefined);
@@ -533,7 +532,7 @@ forEachBackend('tiles', (server, backend) => {
 
     it('gives the same features from ST_AsMVT and from the Node encoder', async () => {
       const s = server();
-      const renderer = tileService(s.ctx).renderer;
+      const renderer = s.app.services.tiles.renderer;
       const layers = ['tt_poly', 'tt_lines', 'tt_points'].map((id) => s.ctx.catalog.get(id, null));
       for (const z of [9, 11, 13, 14, 15, 16]) {
         const coord = tileAt(106.045, 21.15, z);

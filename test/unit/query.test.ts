@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { parseBodyGeometry } from '../../server/query/geometry.ts';
-import { degreesCovering, parseList, parseLonLat, parseNumber } from '../../server/query/params.ts';
+import { parseBodyGeometry } from '../../server/http/params/geometry.ts';
+import { parseList, parseLonLat, parseNumber } from '../../server/http/params/query-string.ts';
+import { degreesCovering } from '../../server/query/distance.ts';
 import { InvalidParameterError, PayloadTooLargeError } from '../../server/errors.ts';
 import { statusOfError } from '../../server/http/errors.ts';
 import { rankText } from '../../server/search/service.ts';

@@ -3,9 +3,9 @@ import { expect } from 'chai';
 import {
   isValidTile, latToTileY, lonToTileX, tileBounds3857, tileBounds4326, tileRange, tileUnitDegrees, originShift,
 } from '../../server/tiles/grid.ts';
-import {
-  acceptsGzip, cacheControlFor, matchesEtag, parseLayerList, parsePropertyList, parseTileCoord, parseTileFile,
-} from '../../server/tiles/params.ts';
+import { parseLayerList, parsePropertyList, parseTileCoord, parseTileFile } from '../../server/http/params/tiles.ts';
+import { acceptsGzip, matchesEtag } from '../../server/http/params/headers.ts';
+import { cacheControlFor } from '../../server/http/tiles.ts';
 import { TileIndex } from '../../server/tiles/tile-index.ts';
 import { TileCache } from '../../server/tiles/cache.ts';
 import { buildTileJson, fieldType } from '../../server/tiles/tilejson.ts';

@@ -4,7 +4,7 @@
  * PostGIS error or a minute of GEOS time.
  */
 import type { Geometry, Position } from 'geojson';
-import { InvalidParameterError, PayloadTooLargeError } from '../errors.ts';
+import { InvalidParameterError, PayloadTooLargeError } from '../../errors.ts';
 
 /** The most vertices a drawn geometry may have (a detailed commune outline has a few thousand). */
 export const maxGeometryVertices = 50_000;
