@@ -22,8 +22,3 @@ export function coordinatePrecision(crs: CrsDefinition): number {
 export function isLatitudeFirst(crs: CrsDefinition): boolean {
   return crs.axisOrder === 'lat-lon';
 }
-
-/** The `Content-Crs` header value: the URI in angle brackets (OGC API Features Part 2). */
-export function contentCrsHeader(crs: CrsDefinition): string {
-  return `<${crs.uri}>`;
-}

@@ -66,6 +66,18 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
     status = 413;
     code = 'PayloadTooLarge';
     description = `request body larger than the limit of ${err.limit} bytes`;
+  } else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') {
+    // body-parser: a Content-Encoding other than gzip/deflate/br/identity, or a charset it cannot decode.
+    status = 415;
+    code = 'UnsupportedMediaType';
+    description = err.type === 'encoding.unsupported'
+      ? `header "Content-Encoding": ${JSON.stringify(String(req.headers['content-encoding'] ?? '').slice(0, 40))} is not supported; send gzip, deflate, br or no encoding`
+      : `header "Content-Type": charset ${JSON.stringify(String(err.charset ?? '').slice(0, 40))} is not supported; send UTF-8`;
+  } else if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) {
+    // The router could not decode a path parameter: a percent-escape that is not UTF-8 (%C0%AF, a lone surrogate).
+    status = 400;
+    code = 'InvalidParameterValue';
+    description = `path ${JSON.stringify(req.path.slice(0, 120))}: ${undecodableSegments(req.path)} not valid percent-encoded UTF-8`;
   } else if (err?.type === 'entity.parse.failed') {
     status = 400;
     code = 'InvalidParameterValue';
@@ -84,6 +96,19 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
   }
   res.status(status).type('application/json').send(JSON.stringify({ code, description }));
 };
+
+/** The path segments that do not decode, named for a message: `segment "%C0%AF" is`. */
+function undecodableSegments(path: string): string {
+  const bad = path.split('/').filter((segment) => {
+    try {
+      decodeURIComponent(segment);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  return `${bad.length === 1 ? 'segment' : 'segments'} ${bad.map((b) => JSON.stringify(b.slice(0, 40))).join(', ')} ${bad.length === 1 ? 'is' : 'are'}`;
+}
 
 /** 404 for any path no route answered. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {

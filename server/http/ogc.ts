@@ -15,7 +15,7 @@ import type { ItemsQuery } from '../features/items-query.ts';
 import { parseItemsQuery } from './params/items.ts';
 import { parseInteger, queryValue } from './params/query-string.ts';
 import { parseCrsParam } from './params/crs.ts';
-import { contentCrsHeader } from '../features/crs.ts';
+import type { CrsDefinition } from '../crs/registry.ts';
 import type { FeatureService, MatchCount } from '../features/service.ts';
 import { featureCollectionBytes, writeCsv, writeFeatureCollection } from '../features/write.ts';
 import { bodyStream, sendText } from './response-body.ts';
@@ -46,6 +46,11 @@ export function negotiate(req: Request, allowed: readonly Format[]): Format {
 /** The public base URL of the API (PUBLIC_URL, else scheme://host of the request). */
 export function baseUrl(ctx: AppContext, req: Request): string {
   return ctx.config.publicUrl || `${req.protocol}://${req.get('host')}`;
+}
+
+/** The `Content-Crs` header value: the URI in angle brackets (OGC API Features Part 2). */
+function contentCrsHeader(crs: CrsDefinition): string {
+  return `<${crs.uri}>`;
 }
 
 /** The raw query of the request, parameters in the order the client sent them. */
