@@ -49,6 +49,7 @@ export interface Layer {
   column(name: string): LayerColumn | undefined;
 }
 
+/** A row of `layer_catalog` as the database holds it (snake_case columns); toLayer turns it into a Layer. */
 interface CatalogRow {
   id: string;
   title: string;
@@ -216,7 +217,7 @@ export async function applyLayerDefinitions(db: Database, defs: LayerDefinition[
     const row = {
       id: d.id,
       title: d.title,
-      title_vi: d.title_vi,
+      title_vi: d.titleVi,
       description: d.description,
       keywords: d.keywords,
       layer_group: d.group,
