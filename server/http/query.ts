@@ -4,16 +4,15 @@
  */
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../context.ts';
-import type { Layer } from '../catalog/catalog.ts';
-import type { LayerColumn } from '../catalog/definition.ts';
 import { principalOf } from './auth.ts';
 import { InvalidParameterError } from '../errors.ts';
 import type { QueryService, FeatureCollectionText } from '../query/service.ts';
 import type { SearchService } from '../search/service.ts';
 import { allowOnlyParams, parseList, parseLonLat, parseNumber, queryValue } from './params/query-string.ts';
 import { parseBodyGeometry } from './params/geometry.ts';
+import { bodyLimit, bodyObject, bodyString, parseGroupBy } from './params/query-body.ts';
 import { sendText } from './response-body.ts';
-import { clientGone } from './ogc.ts';
+import { clientGone } from './client-gone.ts';
 
 /** Largest JSON body of POST /query/* (a 50,000-vertex polygon is about 1.5 MB). */
 export const queryBodyLimit = '4mb';
@@ -24,41 +23,6 @@ const identifyPerLayer = 50;
 function sendCollection(req: Request, res: Response, fc: FeatureCollectionText): Promise<void> {
   res.status(200).type('application/geo+json; charset=utf-8');
   return sendText(req, res, fc.json);
-}
-
-/** The JSON object of a POST body, or a 400 when the body is missing or not an object. */
-function bodyObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidParameterError('the request body must be a JSON object (Content-Type: application/json)');
-  }
-  return body as Record<string, unknown>;
-}
-
-function bodyString(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  if (typeof v !== 'string' || v === '') throw new InvalidParameterError(`field "${name}" is required and must be a string`);
-  return v;
-}
-
-function bodyLimit(body: Record<string, unknown>, max: number): number {
-  const v = body.limit;
-  if (v === undefined) return Math.min(1000, max);
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new InvalidParameterError(`field "limit": must be a whole number from 1 to ${max}`);
-  return v;
-}
-
-/** groupBy: a column name or a list of up to 4, each a column of the layer. */
-function parseGroupBy(layer: Layer, value: unknown): LayerColumn[] {
-  if (value === undefined || value === null) return [];
-  const names = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(names) || names.length > 4 || !names.every((n) => typeof n === 'string')) {
-    throw new InvalidParameterError('field "groupBy": a property name or a list of at most 4 property names');
-  }
-  return [...new Set(names as string[])].map((n) => {
-    const column = layer.column(n);
-    if (!column) throw new InvalidParameterError(`field "groupBy": layer "${layer.id}" has no property ${JSON.stringify(n.slice(0, 64))}`);
-    return column;
-  });
 }
 
 /** GET /query/identify?lon&lat[&layers][&tolerance_m]. */
