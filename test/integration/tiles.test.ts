@@ -391,6 +391,24 @@ forEachBackend('tiles', (server, backend) => {
     expect((await get(`${base}/collections/tt_secret/tiles`)).status).to.equal(404);
   });
 
+  it('answers a CORS preflight with 204, the allowed methods and headers, and a day of caching', async () => {
+    const r = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${server().url}/tiles/tt_poly/${url(z14)}.mvt`, {
+        method: 'OPTIONS',
+        headers: { Origin: 'https://maps.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'If-None-Match' },
+      }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
+    r.resume();
+    expect(r.statusCode).to.equal(204);
+    expect(r.headers['access-control-allow-origin']).to.equal('*');
+    expect(r.headers['access-control-allow-methods']).to.include('GET').and.include('POST');
+    expect(r.headers['access-control-allow-headers']).to.include('Authorization').and.include('If-None-Match');
+    expect(r.headers['access-control-max-age']).to.equal('86400');
+    expect(r.headers['access-control-expose-headers']).to.include('ETag');
+  });
+
   it('answers cached public tiles below Express with the same bytes and headers, and leaves the rest to the app', async () => {
     const s = server();
     const fast = createTileFastPath(s.ctx, s.app.services.tiles);
@@ -408,7 +426,8 @@ forEachBackend('tiles', (server, backend) => {
       const viaFast = await get(`${base}${path}`, { 'Accept-Encoding': 'gzip' });
       expect(answered).to.equal(1);
       expect(viaFast.body.equals(viaApp.body)).to.equal(true);
-      for (const h of ['etag', 'content-type', 'content-encoding', 'cache-control', 'vary', 'access-control-allow-origin']) {
+      const same = ['etag', 'content-type', 'content-encoding', 'cache-control', 'vary', 'access-control-allow-origin', 'access-control-expose-headers'];
+      for (const h of same) {
         expect(viaFast.headers[h], h).to.equal(viaApp.headers[h]);
       }
       expect((await get(`${base}${path}`, { 'Accept-Encoding': 'gzip', 'If-None-Match': viaApp.headers.etag! })).status).to.equal(304);
