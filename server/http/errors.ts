@@ -70,9 +70,10 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
     // body-parser: a Content-Encoding other than gzip/deflate/br/identity, or a charset it cannot decode.
     status = 415;
     code = 'UnsupportedMediaType';
+    const quoted = (value: unknown) => JSON.stringify(String(value ?? '').slice(0, 40));
     description = err.type === 'encoding.unsupported'
-      ? `header "Content-Encoding": ${JSON.stringify(String(req.headers['content-encoding'] ?? '').slice(0, 40))} is not supported; send gzip, deflate, br or no encoding`
-      : `header "Content-Type": charset ${JSON.stringify(String(err.charset ?? '').slice(0, 40))} is not supported; send UTF-8`;
+      ? `header "Content-Encoding": ${quoted(req.headers['content-encoding'])} is not supported; send gzip, deflate, br or no encoding`
+      : `header "Content-Type": charset ${quoted(err.charset)} is not supported; send UTF-8`;
   } else if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) {
     // The router could not decode a path parameter: a percent-escape that is not UTF-8 (%C0%AF, a lone surrogate).
     status = 400;
@@ -107,7 +108,8 @@ function undecodableSegments(path: string): string {
       return true;
     }
   });
-  return `${bad.length === 1 ? 'segment' : 'segments'} ${bad.map((b) => JSON.stringify(b.slice(0, 40))).join(', ')} ${bad.length === 1 ? 'is' : 'are'}`;
+  const named = bad.map((b) => JSON.stringify(b.slice(0, 40))).join(', ');
+  return bad.length === 1 ? `segment ${named} is` : `segments ${named} are`;
 }
 
 /** 404 for any path no route answered. */

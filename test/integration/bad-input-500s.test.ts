@@ -75,7 +75,8 @@ forEachBackend('bad input once answered 500', (server) => {
 
   it('answers 415 naming the header for a POST body in an unsupported Content-Encoding', async () => {
     const body = zlib.gzipSync(JSON.stringify({ layer: 'landuse_parcels', geometry: { type: 'Point', coordinates: [106, 21] } }));
-    const res = await send(server().url, 'POST', '/query/intersects', { 'Content-Type': 'application/json', 'Content-Encoding': 'x-compress-9' }, body);
+    const headers = { 'Content-Type': 'application/json', 'Content-Encoding': 'x-compress-9' };
+    const res = await send(server().url, 'POST', '/query/intersects', headers, body);
     expect(res.status, JSON.stringify(res.body)).to.equal(415);
     expect(res.body.code).to.equal('UnsupportedMediaType');
     expect(res.body.description).to.include('Content-Encoding').and.include('x-compress-9');
@@ -83,7 +84,8 @@ forEachBackend('bad input once answered 500', (server) => {
 
   it('still reads a gzip-encoded POST body', async () => {
     const body = zlib.gzipSync(JSON.stringify({ layer: 'landuse_parcels', geometry: { type: 'Point', coordinates: [106, 21] } }));
-    const res = await send(server().url, 'POST', '/query/intersects', { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body);
+    const headers = { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' };
+    const res = await send(server().url, 'POST', '/query/intersects', headers, body);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
   });
 

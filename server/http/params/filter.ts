@@ -19,7 +19,8 @@ export const filterLanguages = ['cql2-text', 'cql2-json'] as const;
 export function parseFilter(layer: Layer, text: string, lang: string | undefined, crs: CrsDefinition): SqlPart {
   const language = lang ?? 'cql2-text';
   if (!(filterLanguages as readonly string[]).includes(language)) {
-    throw new InvalidParameterError(`parameter "filter-lang": ${JSON.stringify(language.slice(0, 40))} is not one of ${filterLanguages.join(', ')}`, 'filter-lang');
+    const given = JSON.stringify(language.slice(0, 40));
+    throw new InvalidParameterError(`parameter "filter-lang": ${given} is not one of ${filterLanguages.join(', ')}`, 'filter-lang');
   }
   try {
     let node: CqlNode;
