@@ -30,10 +30,10 @@ import { loadLayerDefinitions } from '../server/catalog/definition.ts';
 import { seedDemo } from '../server/seed/demo.ts';
 import { CRS84 } from '../server/crs/registry.ts';
 import { countQuery, featureJsonSql, pageQuery } from '../server/features/sql.ts';
-import { parseBbox } from '../server/features/bbox.ts';
-import type { ItemsQuery } from '../server/features/params.ts';
+import { parseBbox } from '../server/http/params/bbox.ts';
+import type { ItemsQuery } from '../server/features/items-query.ts';
 import { identifyQuery, summaryQuery } from '../server/query/sql.ts';
-import type { SqlPart } from '../server/features/sql.ts';
+import type { SqlPart } from '../server/sql/parts.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({

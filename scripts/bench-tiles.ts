@@ -508,7 +508,7 @@ async function serveWithFastPath(): Promise<void> {
   const config = loadConfig();
   const ctx = await loadContext(config);
   const app = createApp(ctx);
-  const fast = createTileFastPath(ctx);
+  const fast = createTileFastPath(ctx, app.services.tiles);
   const server = http.createServer((req, res) => {
     if (!fast(req, res)) app.express(req, res);
   });

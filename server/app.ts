@@ -7,6 +7,12 @@ import compression from 'compression';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import type { AppContext } from './context.ts';
+import { FeatureService } from './features/service.ts';
+import { QueryService } from './query/service.ts';
+import { SearchService } from './search/service.ts';
+import { TileService } from './tiles/service.ts';
+import { corsMiddleware } from './http/cors.ts';
+import { requestMetrics } from './http/request-metrics.ts';
 import { errorMiddleware, notFoundHandler } from './http/errors.ts';
 import { createHealthRouter } from './http/health.ts';
 import { authenticate } from './http/auth.ts';
@@ -16,14 +22,38 @@ import { createQueryRouter } from './http/query.ts';
 import { createAdminRouter } from './http/admin.ts';
 import { createViewerRouter } from './http/viewer.ts';
 
-/** The app and a close() that runs the context's closers (not the database's: its opener closes it). */
+/** The domain services of one app instance, built once by createApp and handed to the routes that use them. */
+export interface AppServices {
+  tiles: TileService;
+  features: FeatureService;
+  queries: QueryService;
+  search: SearchService;
+}
+
+/** The app, its services (the server hands `tiles` to the fast path) and a close() that runs the context's closers. */
 export interface App {
   express: Express;
+  services: AppServices;
   close(): Promise<void>;
 }
 
-/** Builds the express app: logging, metrics, CORS for GET, gzip, routes, one error middleware. */
+/** Builds the services over the context. The tile service starts listening for edits now (closers in ctx.onClose). */
+export function createServices(ctx: AppContext): AppServices {
+  return {
+    tiles: new TileService(ctx),
+    features: new FeatureService(ctx.db),
+    queries: new QueryService(ctx.db),
+    search: new SearchService(ctx.db, ctx.catalog),
+  };
+}
+
+/**
+ * Builds the express app: logging, metrics, CORS, gzip, routes, one error middleware. This function is the wiring
+ * of the whole app: every service is built here and passed to the routers that use it. (The closers of the database
+ * are not run by close(): its opener closes it.)
+ */
 export function createApp(ctx: AppContext): App {
+  const services = createServices(ctx);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', true);
@@ -40,32 +70,21 @@ export function createApp(ctx: AppContext): App {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
     }),
   );
-  app.use(ctx.metrics.middleware);
-  app.use((req, res, next) => {
-    // Open CORS for reads: any map client on any origin may use our tiles and features.
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Expose-Headers', 'ETag, Content-Crs, Link, X-Request-Id');
-    if (req.method === 'OPTIONS') {
-      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PATCH, DELETE, OPTIONS');
-      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, If-None-Match, Accept');
-      res.setHeader('Access-Control-Max-Age', '86400');
-      res.status(204).end();
-      return;
-    }
-    next();
-  });
+  app.use(requestMetrics(ctx.metrics));
+  app.use(corsMiddleware());
   app.use(compression({ threshold: 512 }));
   app.use(createHealthRouter(ctx));
   app.use(authenticate(ctx));
-  app.use(createTilesRouter(ctx));
-  app.use(createQueryRouter(ctx));
+  app.use(createTilesRouter(ctx, services.tiles));
+  app.use(createQueryRouter(ctx, services.queries, services.search));
   app.use(createAdminRouter(ctx));
   app.use(createViewerRouter(ctx));
-  app.use(createOgcRouter(ctx));
+  app.use(createOgcRouter(ctx, services.features));
   app.use(notFoundHandler);
   app.use(errorMiddleware);
   return {
     express: app,
+    services,
     async close() {
       for (const fn of [...ctx.onClose].reverse()) await fn().catch((err) => ctx.log.warn({ err }, 'close step failed'));
     },

@@ -92,3 +92,25 @@ export class ClientGoneError extends DomainError {
     super(message);
   }
 }
+
+/** A layer id that is unknown, or restricted and not visible to this caller (the message says nothing more). */
+export class UnknownLayerError extends NotFoundError {
+  constructor(
+    readonly layerId: string,
+    /** The request parameter that named the layer, when the caller knows it (`layers`, `layer`). */
+    readonly parameter?: string,
+  ) {
+    super(`${parameter ? `parameter "${parameter}": ` : ''}layer "${layerId}" does not exist`);
+  }
+}
+
+/** A tile did not render in time (TILE_TIMEOUT_MS or the statement timeout); the client may retry or zoom in. */
+export class TileTimeoutError extends DomainError {
+  constructor(what: string, ms: number) {
+    super(`${what} took longer than ${ms} ms (TILE_TIMEOUT_MS); try again, or zoom in`);
+    this.retryAfterSeconds = 5;
+  }
+}
+
+/** A tile layer holds more features than the cap (TILE_MAX_FEATURES): a configuration limit, not the client's fault. */
+export class TileFeatureLimitError extends DomainError {}

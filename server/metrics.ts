@@ -1,12 +1,14 @@
-/** Prometheus metrics: requests and latency by route and status, database pool use. */
+/**
+ * Prometheus metrics: requests and latency by route and status, database pool use, tile cache. The HTTP edge
+ * counts requests into `http` (server/http/request-metrics.ts); this module knows nothing of express.
+ */
 import client from 'prom-client';
-import type { RequestHandler } from 'express';
 import type { Database } from './db/database.ts';
 
 /** The metrics of one app instance (its own registry, so tests can make several apps). */
 export interface Metrics {
   registry: client.Registry;
-  middleware: RequestHandler;
+  http: { requests: client.Counter<'route' | 'method' | 'status'>; latency: client.Histogram<'route' | 'method' | 'status'> };
   tileCache: { hits: client.Counter; misses: client.Counter };
 }
 
@@ -46,16 +48,5 @@ export function createMetrics(db: Database): Metrics {
     hits: new client.Counter({ name: 'tile_cache_hits_total', help: 'tiles served from cache', registers: [registry] }),
     misses: new client.Counter({ name: 'tile_cache_misses_total', help: 'tiles rendered', registers: [registry] }),
   };
-  const middleware: RequestHandler = (req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.on('finish', () => {
-      // The matched route pattern, never the raw path: keeps label cardinality bounded.
-      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-      const labels = { route, method: req.method, status: String(res.statusCode) };
-      requests.inc(labels);
-      latency.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
-    });
-    next();
-  };
-  return { registry, middleware, tileCache };
+  return { registry, http: { requests, latency }, tileCache };
 }

@@ -58,7 +58,7 @@ export async function startServer(config: Config, log?: Logger): Promise<Running
   const app = createApp(ctx);
   // Cached public tiles are answered straight from node:http (3-4x the tiles/s of the express stack);
   // everything else, and every tile the fast path does not hold, goes through the app.
-  const fastTile = createTileFastPath(ctx);
+  const fastTile = createTileFastPath(ctx, app.services.tiles);
   const server = http.createServer((req, res) => {
     if (!fastTile(req, res)) app.express(req, res);
   });

@@ -6,6 +6,9 @@
 import type { Database } from '../db/database.ts';
 import type { LayerColumn, LayerDefinition, LayerStyle, TileOptions } from './definition.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
+import { UnknownLayerError } from '../errors.ts';
+
+export { UnknownLayerError };
 
 /** Who is asking: anonymous, or a token's role. */
 export interface Principal {
@@ -46,13 +49,7 @@ export interface Layer {
   column(name: string): LayerColumn | undefined;
 }
 
-/** A layer id that is unknown, or restricted and not visible to this caller (the message says nothing more). */
-export class UnknownLayerError extends Error {
-  constructor(readonly layerId: string) {
-    super(`layer "${layerId}" does not exist`);
-  }
-}
-
+/** A row of `layer_catalog` as the database holds it (snake_case columns); toLayer turns it into a Layer. */
 interface CatalogRow {
   id: string;
   title: string;
@@ -189,10 +186,13 @@ export class Catalog {
     return () => this.listeners.delete(fn);
   }
 
-  /** The layer with this id that the caller may read; throws UnknownLayerError otherwise. */
-  get(id: string, principal: Principal | null): Layer {
+  /**
+   * The layer with this id that the caller may read; throws UnknownLayerError otherwise, naming `parameter`
+   * (the request parameter that held the id) when given.
+   */
+  get(id: string, principal: Principal | null, parameter?: string): Layer {
     const layer = this.layers.get(id);
-    if (!layer || !canRead(layer.access, principal)) throw new UnknownLayerError(id);
+    if (!layer || !canRead(layer.access, principal)) throw new UnknownLayerError(id, parameter);
     return layer;
   }
 
@@ -217,7 +217,7 @@ export async function applyLayerDefinitions(db: Database, defs: LayerDefinition[
     const row = {
       id: d.id,
       title: d.title,
-      title_vi: d.title_vi,
+      title_vi: d.titleVi,
       description: d.description,
       keywords: d.keywords,
       layer_group: d.group,

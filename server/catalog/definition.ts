@@ -83,7 +83,11 @@ export const layerDefinitionSchema = z
   .strict()
   .refine((d) => d.minzoom <= d.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] });
 
-export type LayerDefinition = z.infer<typeof layerDefinitionSchema>;
+/** A layer definition as written in `layers/*.json`: the file keeps `title_vi`, the name the API publishes. */
+export type LayerDefinitionFile = z.infer<typeof layerDefinitionSchema>;
+
+/** A layer definition in the code's one naming style (camelCase): `titleVi` for the file's `title_vi`. */
+export type LayerDefinition = Omit<LayerDefinitionFile, 'title_vi'> & { titleVi: string };
 export type LayerColumn = z.infer<typeof column>;
 export type LayerStyle = z.infer<typeof style>;
 export type TileOptions = z.infer<typeof tileOptions>;
@@ -99,7 +103,8 @@ export function parseLayerDefinition(value: unknown, source: string): LayerDefin
     const field = issue.path.length ? issue.path.join('.') : '(root)';
     throw new LayerDefinitionError(`${source}: field "${field}": ${issue.message}`);
   }
-  return result.data;
+  const { title_vi: titleVi, ...rest } = result.data;
+  return { ...rest, titleVi };
 }
 
 /** Reads and validates every `*.json` in `dir`; ids must be unique and match the file name. */

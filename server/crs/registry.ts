@@ -11,17 +11,6 @@
  */
 export const VN2000_TOWGS84 = '-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278';
 
-/** The same seven numbers in the sign convention of the decision and EPSG:6960 (coordinate frame). */
-export const VN2000_DECISION_PARAMETERS = {
-  dx: -191.90441429,
-  dy: -39.30318279,
-  dz: -111.45032835,
-  rx: -0.00928836,
-  ry: 0.01975479,
-  rz: -0.00427372,
-  ppm: 0.252906278,
-} as const;
-
 /** OGC URI of WGS 84 longitude/latitude (the GeoJSON and OGC API default). */
 export const CRS84_URI = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
 

@@ -5,7 +5,7 @@
 import type { Layer } from '../catalog/catalog.ts';
 import type { CrsDefinition } from '../crs/registry.ts';
 import type { Database } from '../db/database.ts';
-import type { ItemsQuery } from './params.ts';
+import type { ItemsQuery } from './items-query.ts';
 import { countQuery, csvColumnsSql, estimateQuery, featureJsonSql, featureQuery, isFiltered, pageQuery } from './sql.ts';
 import { queryRows, streamRows } from './stream.ts';
 

@@ -5,27 +5,10 @@
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import type { CrsDefinition } from '../crs/registry.ts';
-import { quoteIdent } from '../sql/identifiers.ts';
+import { columnSql, joinParts, propertiesJsonSql, type SqlPart } from '../sql/parts.ts';
 import { splitAntimeridian, type Bbox } from './bbox.ts';
 import { coordinatePrecision, isLatitudeFirst } from './crs.ts';
-import type { EqualityFilter, ItemsQuery, SortKey } from './params.ts';
-import { filterClause } from './filter.ts';
-
-/** A piece of SQL and the values of its `?` placeholders, in order. */
-export interface SqlPart {
-  sql: string;
-  bindings: unknown[];
-}
-
-/** Joins parts with a separator, concatenating their bindings in order. */
-export function joinParts(parts: SqlPart[], separator: string): SqlPart {
-  return { sql: parts.map((p) => p.sql).join(separator), bindings: parts.flatMap((p) => p.bindings) };
-}
-
-/** `t."column"` for a column the catalog knows (or the `id` key every layer table has). */
-export function columnSql(name: string): string {
-  return `t.${quoteIdent(name)}`;
-}
+import type { EqualityFilter, ItemsQuery, SortKey } from './items-query.ts';
 
 /**
  * A box as an EPSG:4326 polygon. A box in another CRS is densified (33 points a side) before it is transformed,
@@ -78,12 +61,12 @@ export function equalityClause(equals: EqualityFilter[]): SqlPart {
   );
 }
 
-/** WHERE of an items query (empty when unfiltered): bbox AND property=value AND filter. */
-export function whereClause(layer: Layer, q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>): SqlPart {
+/** WHERE of an items query (empty when unfiltered): bbox AND property=value AND the filter compiled at parse time. */
+export function whereClause(q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>): SqlPart {
   const parts: SqlPart[] = [];
   if (q.bbox) parts.push(bboxClause(q.bbox));
   if (q.equals.length) parts.push(equalityClause(q.equals));
-  if (q.filter) parts.push(filterClause(layer, q.filter));
+  if (q.filter) parts.push(q.filter);
   if (!parts.length) return { sql: '', bindings: [] };
   const joined = joinParts(parts.map((p) => ({ ...p, sql: `(${p.sql})` })), ' AND ');
   return { sql: `WHERE ${joined.sql}`, bindings: joined.bindings };
@@ -105,25 +88,6 @@ export function orderClause(sortby: SortKey[]): string {
 export function outputGeometrySql(crs: CrsDefinition): SqlPart {
   const transformed = crs.srid === 4326 ? { sql: 't.geom', bindings: [] } : { sql: 'ST_Transform(t.geom, ?::int)', bindings: [crs.srid] };
   return isLatitudeFirst(crs) ? { sql: `ST_FlipCoordinates(${transformed.sql})`, bindings: transformed.bindings } : transformed;
-}
-
-// json_build_object takes at most 100 arguments: 50 key/value pairs per call, merged as jsonb beyond that.
-const pairsPerCall = 50;
-
-/** The properties of a feature as JSON text; keys are bound, values are catalog columns. */
-export function propertiesJsonSql(columns: readonly LayerColumn[]): SqlPart {
-  if (!columns.length) return { sql: `'{}'`, bindings: [] };
-  const calls: SqlPart[] = [];
-  for (let i = 0; i < columns.length; i += pairsPerCall) {
-    const chunk = columns.slice(i, i + pairsPerCall);
-    calls.push({
-      sql: `json_build_object(${chunk.map((c) => `?::text, ${columnSql(c.name)}`).join(', ')})`,
-      bindings: chunk.map((c) => c.name),
-    });
-  }
-  if (calls.length === 1) return { sql: `${calls[0].sql}::text`, bindings: calls[0].bindings };
-  const merged = joinParts(calls.map((c) => ({ ...c, sql: `${c.sql}::jsonb` })), ' || ');
-  return { sql: `(${merged.sql})::text`, bindings: merged.bindings };
 }
 
 /**
@@ -154,7 +118,7 @@ export function csvColumnsSql(columns: readonly LayerColumn[], crs: CrsDefinitio
 
 /** The page query: selected columns, WHERE, ORDER BY, LIMIT/OFFSET. */
 export function pageQuery(layer: Layer, q: ItemsQuery, select: SqlPart): SqlPart {
-  const where = whereClause(layer, q);
+  const where = whereClause(q);
   return {
     sql: `SELECT ${select.sql} FROM ${layer.tableSql} t ${where.sql} ${orderClause(q.sortby)} LIMIT ?::int OFFSET ?::bigint`,
     bindings: [...select.bindings, ...where.bindings, q.limit, q.offset],
@@ -163,7 +127,7 @@ export function pageQuery(layer: Layer, q: ItemsQuery, select: SqlPart): SqlPart
 
 /** Exact count of the features matching the query. */
 export function countQuery(layer: Layer, q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>): SqlPart {
-  const where = whereClause(layer, q);
+  const where = whereClause(q);
   return { sql: `SELECT count(*)::float8 AS n FROM ${layer.tableSql} t ${where.sql}`, bindings: where.bindings };
 }
 

@@ -5,16 +5,11 @@
 import type { Writable } from 'node:stream';
 import type { CsvRow } from './service.ts';
 import { listSeparator, Utf8Builder } from './bytes.ts';
+import { ClientGoneError } from '../errors.ts';
 
 /** Bytes gathered before a write (fewer syscalls and gzip flushes than one write per feature). */
 const chunkBytes = 64 * 1024;
 
-/** The client closed the connection before the response was complete. */
-export class ClientGoneError extends Error {
-  constructor() {
-    super('the client closed the connection before the response was complete');
-  }
-}
 
 /**
  * Writes with backpressure through one persistent 'drain' listener per response. (The compression middleware

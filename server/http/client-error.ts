@@ -6,6 +6,7 @@
  * and many scripts do not.
  */
 import type { Duplex } from 'node:stream';
+import { allowedOrigin } from './cors.ts';
 
 interface ParserError extends Error {
   code?: string;
@@ -43,6 +44,6 @@ export function answerClientError(err: ParserError, socket: Duplex): void {
   const body = JSON.stringify({ code, description });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Access-Control-Allow-Origin: *\r\nConnection: close\r\n\r\n${body}`,
+      `Access-Control-Allow-Origin: ${allowedOrigin}\r\nConnection: close\r\n\r\n${body}`,
   );
 }

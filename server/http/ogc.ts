@@ -6,43 +6,32 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import { principalOf } from './auth.ts';
-import { InvalidParameterError, NotFoundError } from './errors.ts';
+import { ClientGoneError, NotFoundError } from '../errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { conformanceClasses } from '../features/conformance.ts';
 import { describeCollection, describeCollections, mediaTypes } from '../features/collections.ts';
 import { queryablesSchema } from '../features/queryables.ts';
-import { parseItemsQuery, parseInteger, single, type ItemsQuery } from '../features/params.ts';
-import { parseCrsParam, contentCrsHeader } from '../features/crs.ts';
-import { FeatureService, type MatchCount } from '../features/service.ts';
-import { ClientGoneError, featureCollectionBytes, writeCsv, writeFeatureCollection } from '../features/write.ts';
-import { bodyStream, sendText } from '../features/encode.ts';
+import type { ItemsQuery } from '../features/items-query.ts';
+import { parseItemsQuery } from './params/items.ts';
+import { negotiate, type Format } from './params/format.ts';
+import { clientGone } from './client-gone.ts';
+import { allowOnlyParams, parseInteger, queryValue, type QueryParams } from './params/query-string.ts';
+import { parseCrsParam } from './params/crs.ts';
+import type { CrsDefinition } from '../crs/registry.ts';
+import type { FeatureService, MatchCount } from '../features/service.ts';
+import { featureCollectionBytes, writeCsv, writeFeatureCollection } from '../features/write.ts';
+import { bodyStream, sendText } from './response-body.ts';
 import { apiUrl, formatLinks, pageLinks, type Link } from '../features/links.ts';
 import { collectionHtml, collectionsHtml, itemHtml, itemsHtml, landingHtml } from '../features/html.ts';
-
-/** Output formats of OGC resources, chosen by `f` or the Accept header. */
-type Format = 'json' | 'html' | 'csv';
-
-const formatAliases: Record<string, Format> = { json: 'json', geojson: 'json', html: 'html', csv: 'csv' };
-
-/** `f` wins; otherwise Accept (browsers ask for text/html first; GDAL, QGIS and curl get JSON). */
-export function negotiate(req: Request, allowed: readonly Format[]): Format {
-  const f = single(req.query as Record<string, unknown>, 'f');
-  if (f !== undefined) {
-    const format = formatAliases[f.toLowerCase()];
-    if (!format || !allowed.includes(format)) {
-      throw new InvalidParameterError(`parameter "f": ${JSON.stringify(f.slice(0, 20))} is not one of ${allowed.join(', ')}`);
-    }
-    return format;
-  }
-  const types: Record<Format, string[]> = { json: [mediaTypes.json, mediaTypes.geojson], html: [mediaTypes.html], csv: [mediaTypes.csv] };
-  const best = req.accepts(allowed.flatMap((a) => types[a]));
-  if (!best) return allowed[0];
-  return (Object.keys(types) as Format[]).find((k) => types[k].includes(best)) ?? allowed[0];
-}
 
 /** The public base URL of the API (PUBLIC_URL, else scheme://host of the request). */
 export function baseUrl(ctx: AppContext, req: Request): string {
   return ctx.config.publicUrl || `${req.protocol}://${req.get('host')}`;
+}
+
+/** The `Content-Crs` header value: the URI in angle brackets (OGC API Features Part 2). */
+function contentCrsHeader(crs: CrsDefinition): string {
+  return `<${crs.uri}>`;
 }
 
 /** The raw query of the request, parameters in the order the client sent them. */
@@ -50,27 +39,12 @@ function rawQuery(req: Request): URLSearchParams {
   return new URL(req.originalUrl, 'http://localhost').searchParams;
 }
 
-/** An AbortSignal that fires when the client goes away before the response is complete (cancels its query). */
-export function clientGone(res: Response): AbortSignal {
-  const ac = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) ac.abort();
-  });
-  return ac.signal;
-}
-
-function allowOnly(req: Request, names: readonly string[]): void {
-  for (const name of Object.keys(req.query)) {
-    if (!names.includes(name)) throw new InvalidParameterError(`parameter "${name.slice(0, 64)}" is unknown for ${req.path}`);
-  }
-}
-
 const jsonHtml: readonly Format[] = ['json', 'html'];
 
 /** GET /: the landing page (JSON, or HTML linking to the viewer). */
 function handleLanding(ctx: AppContext): RequestHandler {
   return (req, res) => {
-    allowOnly(req, ['f']);
+    allowOnlyParams(req.query as QueryParams, ['f'], req.path);
     const format = negotiate(req, jsonHtml);
     const base = baseUrl(ctx, req);
     const links: Link[] = [
@@ -94,7 +68,7 @@ function handleLanding(ctx: AppContext): RequestHandler {
 
 /** GET /conformance. */
 const handleConformance: RequestHandler = (req, res) => {
-  allowOnly(req, ['f']);
+  allowOnlyParams(req.query as QueryParams, ['f'], req.path);
   negotiate(req, ['json']);
   res.json({ conformsTo: conformanceClasses });
 };
@@ -102,7 +76,7 @@ const handleConformance: RequestHandler = (req, res) => {
 /** GET /api: the OpenAPI 3.0 document. */
 function handleApi(ctx: AppContext): RequestHandler {
   return (req, res) => {
-    allowOnly(req, ['f']);
+    allowOnlyParams(req.query as QueryParams, ['f'], req.path);
     negotiate(req, ['json']);
     res.type(mediaTypes.openapi).send(JSON.stringify(openApiDocument(baseUrl(ctx, req), ctx.config.itemsMaxLimit)));
   };
@@ -111,7 +85,7 @@ function handleApi(ctx: AppContext): RequestHandler {
 /** GET /collections: the layers the caller may read. */
 function handleCollections(ctx: AppContext): RequestHandler {
   return (req, res) => {
-    allowOnly(req, ['f']);
+    allowOnlyParams(req.query as QueryParams, ['f'], req.path);
     const format = negotiate(req, jsonHtml);
     const layers = ctx.catalog.list(principalOf(res));
     if (format === 'html') res.type('html').send(collectionsHtml(layers));
@@ -122,7 +96,7 @@ function handleCollections(ctx: AppContext): RequestHandler {
 /** GET /collections/{layer}. */
 function handleCollection(ctx: AppContext): RequestHandler {
   return (req, res) => {
-    allowOnly(req, ['f']);
+    allowOnlyParams(req.query as QueryParams, ['f'], req.path);
     const format = negotiate(req, jsonHtml);
     const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
     const doc = describeCollection(layer, baseUrl(ctx, req));
@@ -134,7 +108,7 @@ function handleCollection(ctx: AppContext): RequestHandler {
 /** GET /collections/{layer}/queryables. */
 function handleQueryables(ctx: AppContext): RequestHandler {
   return (req, res) => {
-    allowOnly(req, ['f']);
+    allowOnlyParams(req.query as QueryParams, ['f'], req.path);
     negotiate(req, ['json']);
     const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
     const id = apiUrl(baseUrl(ctx, req), `/collections/${encodeURIComponent(layer.id)}/queryables`);
@@ -208,10 +182,10 @@ async function sendItemsHtml(ctx: AppContext, req: Request, res: Response, featu
 /** GET /collections/{layer}/items/{id}: one feature; 404 for an unknown or malformed id. */
 function handleItem(ctx: AppContext, features: FeatureService): RequestHandler {
   return async (req, res) => {
-    allowOnly(req, ['f', 'crs']);
+    allowOnlyParams(req.query as QueryParams, ['f', 'crs'], req.path);
     const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
     const format = negotiate(req, jsonHtml);
-    const crs = parseCrsParam('crs', single(req.query as Record<string, unknown>, 'crs'));
+    const crs = parseCrsParam('crs', queryValue(req.query as Record<string, unknown>, 'crs'));
     const rawId = String(req.params.id);
     const notFound = new NotFoundError(`layer "${layer.id}" has no feature with id ${JSON.stringify(rawId.slice(0, 40))}`);
     if (!/^\d{1,15}$/.test(rawId)) throw notFound;
@@ -241,8 +215,7 @@ function pageState(q: ItemsQuery, numberReturned: number, matched: MatchCount) {
 }
 
 /** The router of the OGC API Features resources. */
-export function createOgcRouter(ctx: AppContext): Router {
-  const features = new FeatureService(ctx.db);
+export function createOgcRouter(ctx: AppContext, features: FeatureService): Router {
   const router = Router();
   router.get('/', handleLanding(ctx));
   router.get('/conformance', handleConformance);

@@ -4,17 +4,15 @@
  */
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../context.ts';
-import type { Layer } from '../catalog/catalog.ts';
-import type { LayerColumn } from '../catalog/definition.ts';
 import { principalOf } from './auth.ts';
-import { InvalidParameterError } from './errors.ts';
-import { QueryService, type FeatureCollectionText } from '../query/service.ts';
-import { allowOnlyParams, parseList, parseLonLat, parseNumber } from '../query/params.ts';
-import { parseBodyGeometry } from '../query/geometry.ts';
-import { SearchService } from '../search/service.ts';
-import { single } from '../features/params.ts';
-import { sendText } from '../features/encode.ts';
-import { clientGone } from './ogc.ts';
+import { InvalidParameterError } from '../errors.ts';
+import type { QueryService, FeatureCollectionText } from '../query/service.ts';
+import type { SearchService } from '../search/service.ts';
+import { allowOnlyParams, parseList, parseLonLat, parseNumber, queryValue } from './params/query-string.ts';
+import { parseBodyGeometry } from './params/geometry.ts';
+import { bodyLimit, bodyObject, bodyString, parseGroupBy } from './params/query-body.ts';
+import { sendText } from './response-body.ts';
+import { clientGone } from './client-gone.ts';
 
 /** Largest JSON body of POST /query/* (a 50,000-vertex polygon is about 1.5 MB). */
 export const queryBodyLimit = '4mb';
@@ -27,41 +25,6 @@ function sendCollection(req: Request, res: Response, fc: FeatureCollectionText):
   return sendText(req, res, fc.json);
 }
 
-/** The JSON object of a POST body, or a 400 when the body is missing or not an object. */
-function bodyObject(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new InvalidParameterError('the request body must be a JSON object (Content-Type: application/json)');
-  }
-  return body as Record<string, unknown>;
-}
-
-function bodyString(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  if (typeof v !== 'string' || v === '') throw new InvalidParameterError(`field "${name}" is required and must be a string`);
-  return v;
-}
-
-function bodyLimit(body: Record<string, unknown>, max: number): number {
-  const v = body.limit;
-  if (v === undefined) return Math.min(1000, max);
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new InvalidParameterError(`field "limit": must be a whole number from 1 to ${max}`);
-  return v;
-}
-
-/** groupBy: a column name or a list of up to 4, each a column of the layer. */
-function parseGroupBy(layer: Layer, value: unknown): LayerColumn[] {
-  if (value === undefined || value === null) return [];
-  const names = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(names) || names.length > 4 || !names.every((n) => typeof n === 'string')) {
-    throw new InvalidParameterError('field "groupBy": a property name or a list of at most 4 property names');
-  }
-  return [...new Set(names as string[])].map((n) => {
-    const column = layer.column(n);
-    if (!column) throw new InvalidParameterError(`field "groupBy": layer "${layer.id}" has no property ${JSON.stringify(n.slice(0, 64))}`);
-    return column;
-  });
-}
-
 /** GET /query/identify?lon&lat[&layers][&tolerance_m]. */
 function handleIdentify(ctx: AppContext, queries: QueryService): RequestHandler {
   return async (req, res) => {
@@ -71,7 +34,7 @@ function handleIdentify(ctx: AppContext, queries: QueryService): RequestHandler 
     const tolerance = parseNumber(query, 'tolerance_m', 0, 5000, 10);
     const ids = parseList(query, 'layers', 100);
     const principal = principalOf(res);
-    const layers = ids ? ids.map((id) => ctx.catalog.get(id, principal)) : ctx.catalog.list(principal);
+    const layers = ids ? ids.map((id) => ctx.catalog.get(id, principal, 'layers')) : ctx.catalog.list(principal);
     await sendCollection(req, res, await queries.identify(layers, at, tolerance, identifyPerLayer, clientGone(res)));
   };
 }
@@ -81,7 +44,7 @@ function handleNearest(ctx: AppContext, queries: QueryService): RequestHandler {
   return async (req, res) => {
     const query = req.query as Record<string, unknown>;
     allowOnlyParams(query, ['layer', 'lon', 'lat', 'k'], req.path);
-    const layer = ctx.catalog.get(single(query, 'layer') ?? '', principalOf(res));
+    const layer = ctx.catalog.get(queryValue(query, 'layer') ?? '', principalOf(res), 'layer');
     const at = parseLonLat(query);
     const k = parseNumber(query, 'k', 1, 1000, 5);
     if (!Number.isInteger(k)) throw new InvalidParameterError(`parameter "k": ${k} is not a whole number`);
@@ -94,7 +57,7 @@ function handleWithin(ctx: AppContext, queries: QueryService): RequestHandler {
   return async (req, res) => {
     const query = req.query as Record<string, unknown>;
     allowOnlyParams(query, ['layer', 'lon', 'lat', 'radius_m', 'limit'], req.path);
-    const layer = ctx.catalog.get(single(query, 'layer') ?? '', principalOf(res));
+    const layer = ctx.catalog.get(queryValue(query, 'layer') ?? '', principalOf(res), 'layer');
     const at = parseLonLat(query);
     const radius = parseNumber(query, 'radius_m', 0, 100_000);
     if (radius <= 0) throw new InvalidParameterError('parameter "radius_m": must be greater than 0');
@@ -131,7 +94,7 @@ function handleSearch(search: SearchService): RequestHandler {
   return async (req, res) => {
     const query = req.query as Record<string, unknown>;
     allowOnlyParams(query, ['q', 'limit'], req.path);
-    const q = single(query, 'q');
+    const q = queryValue(query, 'q');
     if (q === undefined || q.trim() === '') throw new InvalidParameterError('parameter "q" is required: the name to look for');
     if (q.length > 200) throw new InvalidParameterError('parameter "q": at most 200 characters');
     const limit = parseNumber(query, 'limit', 1, 100, 20);
@@ -142,8 +105,7 @@ function handleSearch(search: SearchService): RequestHandler {
 }
 
 /** The router of /query/* and /search. */
-export function createQueryRouter(ctx: AppContext): Router {
-  const queries = new QueryService(ctx.db);
+export function createQueryRouter(ctx: AppContext, queries: QueryService, search: SearchService): Router {
   const json = express.json({ limit: queryBodyLimit });
   const router = Router();
   router.get('/query/identify', handleIdentify(ctx, queries));
@@ -151,6 +113,6 @@ export function createQueryRouter(ctx: AppContext): Router {
   router.get('/query/within', handleWithin(ctx, queries));
   router.post('/query/intersects', json, handleIntersects(ctx, queries));
   router.post('/query/summary', json, handleSummary(ctx, queries));
-  router.get('/search', handleSearch(new SearchService(ctx.db, ctx.catalog)));
+  router.get('/search', handleSearch(search));
   return router;
 }

@@ -9,7 +9,7 @@ import type { Database } from '../db/database.ts';
 import { queryRows } from '../features/stream.ts';
 import { Utf8Builder } from '../features/bytes.ts';
 import { identifyQuery, intersectsQuery, measureOf, nearestQuery, summaryQuery, withinQuery } from './sql.ts';
-import type { LonLat } from './params.ts';
+import type { LonLat } from './distance.ts';
 
 interface FeatureRow {
   layer?: string;

@@ -5,8 +5,8 @@
  */
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
-import { columnSql, joinParts, propertiesJsonSql, type SqlPart } from '../features/sql.ts';
-import { degreesCovering, type LonLat } from './params.ts';
+import { columnSql, joinParts, propertiesJsonSql, type SqlPart } from '../sql/parts.ts';
+import { degreesCovering, type LonLat } from './distance.ts';
 
 /** Digits of the EPSG:4326 coordinates we return (1e-7° ≈ 1 cm). */
 export const outputDigits = 7;

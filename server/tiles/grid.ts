@@ -118,7 +118,7 @@ export function rangeSize(r: TileRange): number {
  * Simplification and area thresholds are computed from it so that they run in EPSG:4326, before the
  * transform (Mercator stretches latitude by 1/cos(lat), so a degree of latitude covers more tile units).
  */
-export function tileUnitDegrees({ z, x, y }: TileCoord): { lon: number; lat: number } {
+export function tileUnitDegrees({ z, y }: TileCoord): { lon: number; lat: number } {
   const lon = 360 / tilesAcross(z) / tileExtent;
   const centreLat = tileYToLat(y + 0.5, z);
   return { lon, lat: lon * Math.cos((centreLat * Math.PI) / 180) };

@@ -6,7 +6,7 @@
 import type { Database } from '../db/database.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
-import { HttpError, InvalidParameterError } from '../http/errors.ts';
+import { InvalidParameterError, TileFeatureLimitError } from '../errors.ts';
 import { encodeLayer, rowsToFeatures, type NodeTileRow } from './encoder.ts';
 import type { TileCoord } from './grid.ts';
 import { isClustered, isRanked, maxCoarsen, propertyColumns, tileBindings, tileQuery, type Encoder, type TileQueryShape } from './sql.ts';
@@ -43,11 +43,11 @@ export function describeTile(layers: readonly Layer[], { z, x, y }: TileCoord): 
   return `${layers.length > 1 ? 'layers' : 'layer'} ${layers.map((l) => l.id).join(',')} tile ${z}/${x}/${y}`;
 }
 
-/** A tile whose layer holds more features than the cap (TILE_MAX_FEATURES). */
-export class TileFeatureLimitError extends HttpError {
-  constructor(layer: Layer, coord: TileCoord, cap: number) {
-    super(500, 'TileFeatureLimit', `${describeTile([layer], coord)} has more than ${cap} features (TILE_MAX_FEATURES); zoom in, or raise the cap or the layer's minzoom`);
-  }
+/** The error of a tile whose layer holds more features than the cap (TILE_MAX_FEATURES). */
+function featureLimitError(layer: Layer, coord: TileCoord, cap: number): TileFeatureLimitError {
+  return new TileFeatureLimitError(
+    `${describeTile([layer], coord)} has more than ${cap} features (TILE_MAX_FEATURES); zoom in, or raise the cap or the layer's minzoom`,
+  );
 }
 
 /** Bytes a feature is assumed to take in a dense low-zoom tile, to size the LIMIT of ranked layers from the budget. */
@@ -128,17 +128,12 @@ export class TileRenderer {
     return { sql, bindings: layers.flatMap((l, i) => tileBindings(l, shapes[i], req.coord, this.limit(shapes[i], thin), thin?.coarsen)), layers };
   }
 
-  /** True when a layer's tile may still be made coarser (polygons and lines below the layer's maxzoom). */
-  private coarsenable(layer: Layer, z: number, level: number): boolean {
-    return level < maxCoarsen && z < layer.maxzoom && layer.geometryType !== 'Point';
-  }
-
   /** One layer's MVT bytes from the Node encoder (null when empty) and its feature count. */
   private async nodeLayer(layer: Layer, coord: TileCoord, properties: readonly LayerColumn[] | undefined, thin?: Thinning, signal?: AbortSignal): Promise<LayerPart> {
     const { sql, bindings } = this.query(layer, coord, properties, 'node', thin);
     const rows = await this.db.cancellableRows<NodeTileRow>(sql, bindings, signal);
     const cap = this.maxFeatures();
-    if (rows.length > cap) throw new TileFeatureLimitError(layer, coord, cap);
+    if (rows.length > cap) throw featureLimitError(layer, coord, cap);
     return { bytes: encodeLayer(layer.id, rowsToFeatures(rows)), features: rows.length };
   }
 
@@ -152,7 +147,7 @@ export class TileRenderer {
     const cap = this.maxFeatures();
     return st.layers.map((l, i) => {
       const features = row[`n${i}`] as number;
-      if (features > cap) throw new TileFeatureLimitError(l, req.coord, cap);
+      if (features > cap) throw featureLimitError(l, req.coord, cap);
       const t = row[`t${i}`] as Buffer | null;
       return { bytes: t && t.length > 0 ? t : null, features };
     });

@@ -1,12 +1,12 @@
 /**
  * The tile service: cache lookups (in-process LRU, then Redis when configured), rendering on a miss with a
  * deadline and cancellation, and invalidation by area (NOTIFY tile_changes) or by layer (catalog reload).
- * One service per app instance (`tileService(ctx)`).
+ * One service per app instance, built by createApp and handed to the tile routes and the fast path.
  */
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
-import { HttpError } from '../http/errors.ts';
+import { ClientGoneError, TileTimeoutError } from '../errors.ts';
 import { TileCache, type CachedTile } from './cache.ts';
 import { ensureChangeTriggers, parseTableChange, tileChangesChannel } from './changes.ts';
 import type { BBox } from './grid.ts';
@@ -19,16 +19,6 @@ const gzipLevel = 4;
 
 /** ETag of the empty tile (served as 204). */
 const emptyEtag = '"empty"';
-
-/** The rendered tile did not come in time (TILE_TIMEOUT_MS or the statement timeout). */
-export class TileTimeoutError extends HttpError {
-  constructor(what: string, ms: number) {
-    super(503, 'TileTimeout', `${what} took longer than ${ms} ms (TILE_TIMEOUT_MS); try again, or zoom in`, { 'Retry-After': '5' });
-  }
-}
-
-/** The client went away before its tile was ready; nothing is written. */
-export class ClientGoneError extends Error {}
 
 interface InFlight {
   promise: Promise<CachedTile>;
@@ -219,15 +209,3 @@ export class TileService {
 
 /** The catalog as seen by internal work (invalidation), which must see restricted layers too. */
 const adminView = { role: 'admin' as const, tokenId: 'internal', name: 'tile service' };
-
-const services = new WeakMap<AppContext, TileService>();
-
-/** The tile service of an app context, created and started on first use. */
-export function tileService(ctx: AppContext): TileService {
-  let s = services.get(ctx);
-  if (!s) {
-    s = new TileService(ctx);
-    services.set(ctx, s);
-  }
-  return s;
-}

@@ -14,7 +14,6 @@ import { PbfReader } from 'pbf';
 import { forEachBackend } from '../support/servers.ts';
 import { hasOgrinfo, requireTool } from '../support/environment.ts';
 import { latToTileY, lonToTileX, tileRange, type TileCoord } from '../../server/tiles/grid.ts';
-import { tileService } from '../../server/tiles/service.ts';
 import type { Layer } from '../../server/catalog/catalog.ts';
 
 const demoLayers = ['admin_provinces', 'admin_districts', 'admin_communes', 'landuse_parcels', 'industrial_zones', 'rivers', 'roads', 'places', 'bts_stations'];
@@ -48,7 +47,7 @@ forEachBackend('tiles of the demo layers', (server) => {
 
   it('keeps every tile of a sample under 500 KB, at every zoom of every demo layer', async function () {
     this.timeout(600_000);
-    const renderer = tileService(server().ctx).renderer;
+    const renderer = server().app.services.tiles.renderer;
     const sizes: string[] = [];
     for (const layer of layers) {
       let largest = 0;
@@ -76,7 +75,7 @@ forEachBackend('tiles of the demo layers', (server) => {
     if (!bts || below === undefined || below <= bts.minzoom) return;
     const z = Math.max(bts.minzoom, below - 1);
     const coord = { z, x: Math.floor(lonToTileX(centre[0], z)), y: Math.floor(latToTileY(centre[1], z)) };
-    const tile = new VectorTile(new PbfReader(await tileService(server().ctx).renderer.tile({ layers: [bts], coord })));
+    const tile = new VectorTile(new PbfReader(await server().app.services.tiles.renderer.tile({ layers: [bts], coord })));
     const l = tile.layers.bts_stations;
     expect(l.length).to.be.above(0);
     expect(Object.keys(l.feature(0).properties)).to.deep.equal(['count']);

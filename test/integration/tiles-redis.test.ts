@@ -11,7 +11,6 @@ import { testConfig } from '../support/servers.ts';
 import { startServer, type RunningServer } from '../../server/server.ts';
 import { createLogger } from '../../server/log.ts';
 import { latToTileY, lonToTileX } from '../../server/tiles/grid.ts';
-import { tileService } from '../../server/tiles/service.ts';
 
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 /** A fresh layer id per run: Redis outlives the test tables, so old keys must not match. */
@@ -62,7 +61,7 @@ describe('tiles with a shared Redis cache [server]', function () {
     });
     await a.ctx.catalog.load();
     await b.ctx.catalog.load();
-    for (const s of [a, b]) expect(await tileService(s.ctx).shared!.ready()).to.equal(true);
+    for (const s of [a, b]) expect(await s.app.services.tiles.shared!.ready()).to.equal(true);
   });
 
   after(async () => {
@@ -82,9 +81,9 @@ describe('tiles with a shared Redis cache [server]', function () {
 
   it('drops the tile in Redis and in both instances after an SQL edit over it', async () => {
     await a.ctx.db.rows(`INSERT INTO ${layerId} VALUES (2, 'hai', ST_SetSRID(ST_MakePoint(106.0501, 21.1501), 4326))`);
-    const key = tileService(b.ctx).key({ layers: [b.ctx.catalog.get(layerId, null)], coord: { z, x, y } });
+    const key = b.app.services.tiles.key({ layers: [b.ctx.catalog.get(layerId, null)], coord: { z, x, y } });
     const end = Date.now() + 5000;
-    while (tileService(b.ctx).cache.get(key) !== undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+    while (b.app.services.tiles.cache.get(key) !== undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
     await new Promise((r) => setTimeout(r, 200)); // both instances finish their Redis deletes
     expect((await ids(b)).sort()).to.deep.equal([1, 2]);
     expect((await ids(a)).sort()).to.deep.equal([1, 2]);

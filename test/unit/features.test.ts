@@ -2,14 +2,16 @@ import { expect } from 'chai';
 import type { Layer } from '../../server/catalog/catalog.ts';
 import type { LayerColumn } from '../../server/catalog/definition.ts';
 import { CRS84, parseCrsUri } from '../../server/crs/registry.ts';
-import { parseBbox, splitAntimeridian } from '../../server/features/bbox.ts';
-import { parseItemsQuery, parseSortby } from '../../server/features/params.ts';
+import { splitAntimeridian } from '../../server/features/bbox.ts';
+import { parseBbox } from '../../server/http/params/bbox.ts';
+import { parseItemsQuery, parseSortby } from '../../server/http/params/items.ts';
 import { pageLinks, withParam } from '../../server/features/links.ts';
 import { csvField } from '../../server/features/write.ts';
-import { bboxClause, countQuery, featureJsonSql, pageQuery, propertiesJsonSql } from '../../server/features/sql.ts';
+import { bboxClause, countQuery, featureJsonSql, pageQuery } from '../../server/features/sql.ts';
+import { propertiesJsonSql } from '../../server/sql/parts.ts';
 import { queryablesSchema } from '../../server/features/queryables.ts';
 import { toNative } from '../../server/db/statements.ts';
-import { InvalidParameterError } from '../../server/http/errors.ts';
+import { InvalidParameterError } from '../../server/errors.ts';
 
 const columns: LayerColumn[] = [
   { name: 'code', type: 'string', label: { en: 'Code', vi: 'Mã' } },
@@ -111,6 +113,9 @@ describe('features: items parameters', () => {
     [{ limit: '1e3' }, 'limit'],
     [{ limit: ['1', '2'] }, 'limit'],
     [{ offset: '-1' }, 'offset'],
+    [{ limit: '' }, 'limit'],
+    [{ offset: '' }, 'offset'],
+    [{ code: 'a\u0000b' }, 'code'],
     [{ crs: 'EPSG:99999' }, 'crs'],
     [{ 'bbox-crs': 'EPSG:4326' }, 'bbox'],
     [{ properties: 'code,nope' }, 'properties'],

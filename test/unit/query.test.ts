@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import { parseBodyGeometry } from '../../server/query/geometry.ts';
-import { degreesCovering, parseList, parseLonLat, parseNumber } from '../../server/query/params.ts';
-import { HttpError, InvalidParameterError } from '../../server/http/errors.ts';
+import { parseBodyGeometry } from '../../server/http/params/geometry.ts';
+import { parseList, parseLonLat, parseNumber } from '../../server/http/params/query-string.ts';
+import { degreesCovering } from '../../server/query/distance.ts';
+import { InvalidParameterError, PayloadTooLargeError } from '../../server/errors.ts';
+import { statusOfError } from '../../server/http/errors.ts';
 import { rankText } from '../../server/search/service.ts';
 
 describe('query: body geometry', () => {
@@ -40,9 +42,14 @@ describe('query: body geometry', () => {
   it('answers 413 past the vertex cap', () => {
     const ring = Array.from({ length: 101 }, (_, i) => [106 + Math.cos(i) * 0.01, 21 + Math.sin(i) * 0.01]);
     ring.push(ring[0]);
-    expect(() => parseBodyGeometry({ type: 'Polygon', coordinates: [ring] }, 'geometry', 100))
-      .to.throw(HttpError)
-      .with.property('status', 413);
+    let thrown: unknown;
+    try {
+      parseBodyGeometry({ type: 'Polygon', coordinates: [ring] }, 'geometry', 100);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).to.be.instanceOf(PayloadTooLargeError);
+    expect(statusOfError(thrown)?.status).to.equal(413);
   });
 });
 

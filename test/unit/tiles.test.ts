@@ -3,9 +3,10 @@ import { expect } from 'chai';
 import {
   isValidTile, latToTileY, lonToTileX, tileBounds3857, tileBounds4326, tileRange, tileUnitDegrees, originShift,
 } from '../../server/tiles/grid.ts';
-import {
-  acceptsGzip, cacheControlFor, matchesEtag, parseLayerList, parsePropertyList, parseTileCoord, parseTileFile,
-} from '../../server/tiles/params.ts';
+import { parseLayerList, parsePropertyList, parseTileCoord, parseTileFile, parseXyzTile, parseXyzTileUrl } from '../../server/http/params/tiles.ts';
+import { statusOfError } from '../../server/http/errors.ts';
+import { acceptsGzip, matchesEtag } from '../../server/http/params/headers.ts';
+import { cacheControlFor } from '../../server/http/tiles.ts';
 import { TileIndex } from '../../server/tiles/tile-index.ts';
 import { TileCache } from '../../server/tiles/cache.ts';
 import { buildTileJson, fieldType } from '../../server/tiles/tilejson.ts';
@@ -13,7 +14,7 @@ import { webMercatorQuad } from '../../server/tiles/tms.ts';
 import { parseTableChange } from '../../server/tiles/changes.ts';
 import { rowsToFeatures, toVtGeometry } from '../../server/tiles/encoder.ts';
 import { tileBindings, tileQuery } from '../../server/tiles/sql.ts';
-import { InvalidParameterError } from '../../server/http/errors.ts';
+import { InvalidParameterError, TileFeatureLimitError, TileTimeoutError, UnknownLayerError } from '../../server/errors.ts';
 import type { Layer } from '../../server/catalog/catalog.ts';
 
 function layer(over: Partial<Layer> = {}): Layer {
@@ -137,6 +138,35 @@ describe('tile request parsing', () => {
     expect(acceptsGzip('deflate')).to.equal(false);
     expect(acceptsGzip('*')).to.equal(true);
     expect(acceptsGzip(undefined)).to.equal(false);
+  });
+
+  it('reads an XYZ tile URL for the fast path with the router\'s parser, and leaves anything else to the router', () => {
+    const address = { layerIds: ['roads', 'places'], coord: { z: 14, x: 13019, y: 7205 } };
+    expect(parseXyzTileUrl('/tiles/roads,places/14/13019/7205.mvt')).to.deep.equal(address);
+    expect(parseXyzTile('roads,places', '14', '13019', '7205.mvt')).to.deep.equal(address);
+    expect(parseXyzTileUrl('/tiles/roads/0/0/0.pbf')).to.deep.equal({ layerIds: ['roads'], coord: { z: 0, x: 0, y: 0 } });
+    for (const url of [
+      '/tiles/roads/14/13019/7205.mvt?properties=name', // a query string: the router selects properties
+      '/tiles/r%C3%B4ads/14/13019/7205.mvt', // a percent-escape: the router decodes (or refuses) it
+      '/tiles/roads/25/0/0.mvt', // invalid tiles: the router answers the 400
+      '/tiles/roads/1/2/0.mvt',
+      '/tiles/roads,roads/1/0/0.mvt',
+      '/tiles/roads/1/0/0.png',
+      '/tiles/roads/1/0/0/0.mvt',
+      '/tiles/roads.json',
+      '/collections/roads/tiles/WebMercatorQuad/1/0/0',
+    ]) {
+      expect(parseXyzTileUrl(url), url).to.equal(null);
+    }
+  });
+
+  it('maps the tile and catalog errors to their statuses in the one table of the edge', () => {
+    expect(statusOfError(new TileTimeoutError('layer roads tile 1/0/0', 100))).to.deep.equal({ status: 503, code: 'TileTimeout' });
+    expect(new TileTimeoutError('layer roads tile 1/0/0', 100).retryAfterSeconds).to.equal(5);
+    expect(statusOfError(new TileFeatureLimitError('too many'))).to.deep.equal({ status: 500, code: 'TileFeatureLimit' });
+    expect(statusOfError(new UnknownLayerError('nope'))).to.deep.equal({ status: 404, code: 'NotFound' });
+    expect(new UnknownLayerError('nope', 'layers').message).to.equal('parameter "layers": layer "nope" does not exist');
+    expect(statusOfError(new Error('unforeseen'))).to.equal(null);
   });
 
   it('makes restricted tiles private in Cache-Control', () => {

@@ -1,40 +1,16 @@
 /**
- * Parses the query string of `/collections/{layer}/items` into an ItemsQuery. Pure: every name is checked against
- * the layer's columns here, so nothing unknown goes further; each failure is a 400 naming the parameter and value.
+ * Parses the query string of `/collections/{layer}/items` into the typed ItemsQuery the feature service takes. Every
+ * name is checked against the layer's columns here, so nothing unknown goes further; each failure is a 400 naming
+ * the parameter and value. The CQL2 filter is parsed and compiled here, once per request.
  */
-import type { Layer } from '../catalog/catalog.ts';
-import type { LayerColumn } from '../catalog/definition.ts';
-import type { CrsDefinition } from '../crs/registry.ts';
-import { InvalidParameterError } from '../http/errors.ts';
-import { parseBbox, type Bbox } from './bbox.ts';
+import type { Layer } from '../../catalog/catalog.ts';
+import type { LayerColumn } from '../../catalog/definition.ts';
+import { InvalidParameterError } from '../../errors.ts';
+import type { EqualityFilter, ItemsQuery, SortKey } from '../../features/items-query.ts';
+import { parseBbox } from './bbox.ts';
 import { parseCrsParam } from './crs.ts';
-import { parseFilter, type ParsedFilter } from './filter.ts';
-
-/** One sort key: a column of the layer or the feature id. */
-export interface SortKey {
-  column: string;
-  descending: boolean;
-}
-
-/** A property=value equality filter on a known column; `value` is checked against the column type. */
-export interface EqualityFilter {
-  column: LayerColumn;
-  value: string;
-}
-
-/** A validated items request. Column names in here all come from `layer.columns`. */
-export interface ItemsQuery {
-  limit: number;
-  offset: number;
-  bbox: Bbox | null;
-  /** Output CRS (`crs`), CRS84 by default. */
-  crs: CrsDefinition;
-  /** The properties to return, in the layer's column order. */
-  properties: LayerColumn[];
-  sortby: SortKey[];
-  equals: EqualityFilter[];
-  filter: ParsedFilter | null;
-}
+import { parseFilter } from './filter.ts';
+import { parseInteger, queryValue, type QueryParams } from './query-string.ts';
 
 /** Parameters of the items endpoint other than property names. */
 export const itemsParameters = ['f', 'limit', 'offset', 'bbox', 'bbox-crs', 'crs', 'datetime', 'properties', 'sortby', 'filter', 'filter-lang', 'filter-crs'] as const;
@@ -44,25 +20,6 @@ export const defaultLimit = 100;
 
 /** The largest offset we accept: deeper pages should use filters (OFFSET scans every skipped row). */
 export const maxOffset = 10_000_000;
-
-/** Reads one string parameter; repeated parameters and nested objects are rejected. */
-export function single(query: Record<string, unknown>, name: string): string | undefined {
-  const v = query[name];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string') throw new InvalidParameterError(`parameter "${name}" must be given once, as a plain value`);
-  return v;
-}
-
-/** Parses a whole number within [min, max]; `fallback` when absent. */
-export function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined || value === '') return fallback;
-  if (!/^\d{1,16}$/.test(value.trim())) {
-    throw new InvalidParameterError(`parameter "${name}": ${JSON.stringify(value.slice(0, 40))} is not a whole number from ${min} to ${max}`);
-  }
-  const n = Number(value.trim());
-  if (n < min || n > max) throw new InvalidParameterError(`parameter "${name}": ${n} is out of range ${min} to ${max}`);
-  return n;
-}
 
 function parseProperties(layer: Layer, value: string | undefined): LayerColumn[] {
   if (value === undefined) return [...layer.columns];
@@ -130,7 +87,7 @@ export function checkDatetime(value: string | undefined): void {
 }
 
 /** Parses and validates every items parameter; unknown parameters are a 400 (OGC API Features /req/core/query-param-unknown). */
-export function parseItemsQuery(layer: Layer, query: Record<string, unknown>, maxLimit: number): ItemsQuery {
+export function parseItemsQuery(layer: Layer, query: QueryParams, maxLimit: number): ItemsQuery {
   const equals: EqualityFilter[] = [];
   for (const name of Object.keys(query)) {
     if ((itemsParameters as readonly string[]).includes(name)) continue;
@@ -138,24 +95,24 @@ export function parseItemsQuery(layer: Layer, query: Record<string, unknown>, ma
     if (!column) {
       throw new InvalidParameterError(`parameter "${name.slice(0, 64)}" is unknown: not a parameter of /items and not a property of layer "${layer.id}"`);
     }
-    equals.push(parseEquality(column, single(query, name) ?? ''));
+    equals.push(parseEquality(column, queryValue(query, name) ?? ''));
   }
-  const bboxCrs = parseCrsParam('bbox-crs', single(query, 'bbox-crs'));
-  const bboxValue = single(query, 'bbox');
-  if (single(query, 'bbox-crs') !== undefined && bboxValue === undefined) {
+  const bboxCrs = parseCrsParam('bbox-crs', queryValue(query, 'bbox-crs'));
+  const bboxValue = queryValue(query, 'bbox');
+  if (queryValue(query, 'bbox-crs') !== undefined && bboxValue === undefined) {
     throw new InvalidParameterError('parameter "bbox-crs" needs a "bbox"');
   }
-  checkDatetime(single(query, 'datetime'));
-  const filterText = single(query, 'filter');
-  const filterLang = single(query, 'filter-lang');
-  const filterCrs = parseCrsParam('filter-crs', single(query, 'filter-crs'));
+  checkDatetime(queryValue(query, 'datetime'));
+  const filterText = queryValue(query, 'filter');
+  const filterLang = queryValue(query, 'filter-lang');
+  const filterCrs = parseCrsParam('filter-crs', queryValue(query, 'filter-crs'));
   return {
-    limit: parseInteger('limit', single(query, 'limit'), Math.min(defaultLimit, maxLimit), 1, maxLimit),
-    offset: parseInteger('offset', single(query, 'offset'), 0, 0, maxOffset),
+    limit: parseInteger('limit', queryValue(query, 'limit'), Math.min(defaultLimit, maxLimit), 1, maxLimit),
+    offset: parseInteger('offset', queryValue(query, 'offset'), 0, 0, maxOffset),
     bbox: bboxValue === undefined ? null : parseBbox(bboxValue, bboxCrs),
-    crs: parseCrsParam('crs', single(query, 'crs')),
-    properties: parseProperties(layer, single(query, 'properties')),
-    sortby: parseSortby(layer, single(query, 'sortby')),
+    crs: parseCrsParam('crs', queryValue(query, 'crs')),
+    properties: parseProperties(layer, queryValue(query, 'properties')),
+    sortby: parseSortby(layer, queryValue(query, 'sortby')),
     equals,
     filter: filterText === undefined ? null : parseFilter(layer, filterText, filterLang, filterCrs),
   };

@@ -4,7 +4,7 @@
  * PostGIS error or a minute of GEOS time.
  */
 import type { Geometry, Position } from 'geojson';
-import { HttpError, InvalidParameterError } from '../http/errors.ts';
+import { InvalidParameterError, PayloadTooLargeError } from '../../errors.ts';
 
 /** The most vertices a drawn geometry may have (a detailed commune outline has a few thousand). */
 export const maxGeometryVertices = 50_000;
@@ -30,7 +30,7 @@ class VertexBudget {
   ) {}
   add(): void {
     if (++this.count > this.max) {
-      throw new HttpError(413, 'PayloadTooLarge', `field "${this.field}": the geometry has more than ${this.max} vertices`);
+      throw new PayloadTooLargeError(`field "${this.field}": the geometry has more than ${this.max} vertices`);
     }
   }
 }
