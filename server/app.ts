@@ -9,16 +9,19 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from './context.ts';
 import { errorMiddleware, notFoundHandler } from './http/errors.ts';
 import { createHealthRouter } from './http/health.ts';
-import { authenticate } from './http/auth.ts';
+import { Authenticator } from './http/auth.ts';
 import { createTilesRouter } from './http/tiles.ts';
 import { createOgcRouter } from './http/ogc.ts';
 import { createQueryRouter } from './http/query.ts';
-import { createAdminRouter } from './http/admin.ts';
+import { createAdminRouter, type AdminServices } from './http/admin.ts';
+import { createUploadService } from './upload/service.ts';
 import { createViewerRouter } from './http/viewer.ts';
 
 /** The app and a close() that runs the context's closers (not the database's: its opener closes it). */
 export interface App {
   express: Express;
+  /** The services built here and handed to the routes (tests reach the throttle and the jobs through them). */
+  services: AdminServices;
   close(): Promise<void>;
 }
 
@@ -26,7 +29,7 @@ export interface App {
 export function createApp(ctx: AppContext): App {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  app.set('trust proxy', ctx.config.trustProxy); // TRUST_PROXY: forwarded headers count only from these peers
   app.set('etag', false); // tiles and items set their own ETags
   app.use(
     pinoHttp({
@@ -56,16 +59,18 @@ export function createApp(ctx: AppContext): App {
   });
   app.use(compression({ threshold: 512 }));
   app.use(createHealthRouter(ctx));
-  app.use(authenticate(ctx));
+  const services: AdminServices = { auth: new Authenticator(ctx.db), uploads: createUploadService(ctx) };
+  app.use(services.auth.middleware());
   app.use(createTilesRouter(ctx));
   app.use(createQueryRouter(ctx));
-  app.use(createAdminRouter(ctx));
+  app.use(createAdminRouter(ctx, services));
   app.use(createViewerRouter(ctx));
   app.use(createOgcRouter(ctx));
   app.use(notFoundHandler);
   app.use(errorMiddleware);
   return {
     express: app,
+    services,
     async close() {
       for (const fn of [...ctx.onClose].reverse()) await fn().catch((err) => ctx.log.warn({ err }, 'close step failed'));
     },

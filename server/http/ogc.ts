@@ -6,6 +6,7 @@ import { Router, type Request, type RequestHandler, type Response } from 'expres
 import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import { principalOf } from './auth.ts';
+import { baseUrlOf } from './base-url.ts';
 import { InvalidParameterError, NotFoundError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { conformanceClasses } from '../features/conformance.ts';
@@ -42,7 +43,7 @@ export function negotiate(req: Request, allowed: readonly Format[]): Format {
 
 /** The public base URL of the API (PUBLIC_URL, else scheme://host of the request). */
 export function baseUrl(ctx: AppContext, req: Request): string {
-  return ctx.config.publicUrl || `${req.protocol}://${req.get('host')}`;
+  return baseUrlOf(req, ctx.config);
 }
 
 /** The raw query of the request, parameters in the order the client sent them. */

@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import { principalOf } from './auth.ts';
+import { baseUrlOf } from './base-url.ts';
 import { NotFoundError } from './errors.ts';
 import { tileService, ClientGoneError, type TileService } from '../tiles/service.ts';
 import { selectProperties, type TileRequest } from '../tiles/render.ts';
@@ -26,8 +27,7 @@ const mvtType = 'application/vnd.mapbox-vector-tile';
 export function createTilesRouter(ctx: AppContext): Router {
   const tiles = tileService(ctx);
   const router = Router();
-  // Behind a proxy (trust proxy is on) protocol and host come from X-Forwarded-Proto/-Host.
-  const baseUrl = (req: Request) => ctx.config.publicUrl || `${req.protocol}://${req.host}`;
+  const baseUrl = (req: Request) => baseUrlOf(req, ctx.config);
   const layersOf = (raw: string, res: Response) => parseLayerList(raw).map((id) => ctx.catalog.get(id, principalOf(res)));
 
   router.get('/tiles/:layers/:z/:x/:file', (req, res, next) => {

@@ -1,41 +1,48 @@
 /**
- * Receiving a multipart upload: the file part streams to disk (never whole into memory) under the job's directory,
- * the other parts are collected as text fields. Past the size limit the body is drained and 413 is answered.
+ * The HTTP edge of an upload: the multipart body (busboy) is read here, the file part streamed to disk (never
+ * whole into memory) inside a workspace of the upload service, the other parts collected as text fields. Past the
+ * size limit the body is drained and PayloadTooLargeError raised; the service then gets a saved file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import busboy from 'busboy';
-import { UploadError } from './types.ts';
+import { InvalidParameterError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors.ts';
 
-/** What arrived. */
-export interface ReceivedUpload {
+/** What arrived: text fields and the saved file part (null when the body had none). */
+export interface MultipartUpload {
   fields: Record<string, string>;
   file: { path: string; fileName: string; bytes: number } | null;
 }
 
-/** 413 naming the limit. */
-export function tooLarge(maxBytes: number): UploadError {
-  return new UploadError(413, 'PayloadTooLarge', `the upload is larger than the limit of ${Math.round(maxBytes / 1048576)} MiB (UPLOAD_MAX_MB)`);
+/** PayloadTooLargeError naming the limit and its setting. */
+export function tooLarge(maxBytes: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`the upload is larger than the limit of ${Math.round(maxBytes / 1048576)} MiB (UPLOAD_MAX_MB)`);
 }
 
-/** Streams the multipart body of `req` into `dir`; rejects with 413, 415 or 400. */
-export function receiveUpload(req: IncomingMessage, dir: string, maxBytes: number): Promise<ReceivedUpload> {
+/** Refuses at once a body whose declared length is past the limit (with 1 MiB for the form fields). */
+export function checkDeclaredLength(req: IncomingMessage, maxBytes: number): void {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes + (1 << 20)) throw tooLarge(maxBytes);
+}
+
+/** Streams the multipart body of `req` into `dir`; rejects with PayloadTooLarge, UnsupportedMediaType or InvalidParameter. */
+export function receiveMultipart(req: IncomingMessage, dir: string, maxBytes: number): Promise<MultipartUpload> {
   const type = req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data/i.test(type)) {
-    return Promise.reject(new UploadError(415, 'UnsupportedMediaType', 'send the upload as multipart/form-data with the file in a part named "file"'));
+    return Promise.reject(new UnsupportedMediaTypeError('send the upload as multipart/form-data with the file in a part named "file"'));
   }
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
       bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: maxBytes, files: 1, fields: 64, fieldSize: 1 << 20 } });
     } catch (err) {
-      reject(new UploadError(400, 'InvalidUpload', `the multipart body cannot be read: ${(err as Error).message}`));
+      reject(new InvalidParameterError(`the multipart body cannot be read: ${(err as Error).message}`, 'Content-Type'));
       return;
     }
     const fields: Record<string, string> = {};
-    let file: ReceivedUpload['file'] = null;
-    let failure: UploadError | null = null;
+    let file: MultipartUpload['file'] = null;
+    let failure: Error | null = null;
     let writing: Promise<void> = Promise.resolve();
     bb.on('field', (name, value) => {
       fields[name] = value;
@@ -66,7 +73,7 @@ export function receiveUpload(req: IncomingMessage, dir: string, maxBytes: numbe
       stream.pipe(out);
     });
     bb.on('error', (err: Error) => {
-      failure ??= new UploadError(400, 'InvalidUpload', `the multipart body is damaged: ${err.message}`);
+      failure ??= new InvalidParameterError(`the multipart body is damaged: ${err.message}`, 'file');
       req.unpipe(bb);
       req.resume();
       writing.finally(() => reject(failure));
