@@ -13,6 +13,7 @@ import { actorOf, listAudit } from '../auth/audit.ts';
 import { mayHandleJob, type UploadService } from '../upload/service.ts';
 import type { JobReport } from '../upload/jobs.ts';
 import { listManagedLayers, managedLayer } from '../upload/manage.ts';
+import { checkMayChange } from '../upload/ownership.ts';
 import { deleteLayer, rollbackLayer, setLayerOwner, updateMetadata } from '../upload/publish.ts';
 import { parseMetadata, parseUploadOptions } from '../upload/options.ts';
 import { checkDeclaredLength, receiveMultipart } from './upload-body.ts';
@@ -94,7 +95,10 @@ export function createAdminRouter(ctx: AppContext, { auth, uploads }: AdminServi
   // PUT replaces the data of an existing uploaded layer: the same multipart body, id from the path, replace=true.
   router.put('/admin/layers/:id', async (req, res) => {
     const p = requirePrincipal(res, 'editor');
-    if (!ctx.catalog.find(req.params.id)) throw new NotFoundError(`layer "${req.params.id}" does not exist; create it with POST /admin/layers`);
+    const layer = ctx.catalog.find(req.params.id);
+    if (!layer) throw new NotFoundError(`layer "${req.params.id}" does not exist; create it with POST /admin/layers`);
+    // Refuse before reading a body of up to UPLOAD_MAX_MB (built-in layers get their 409 from the upload's checks).
+    if (layer.origin === 'upload') checkMayChange(layer, p, 'replace its data');
     const report = await startUpload(uploads, req, p, { id: req.params.id, replace: 'true' });
     res.status(202).location(`/admin/jobs/${report.id}`).json(report);
   });
