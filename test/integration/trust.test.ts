@@ -108,6 +108,20 @@ forEachBackend('trust: links, forwarded headers and /metrics', (server) => {
     }
   });
 
+  it('lets a valid token through a proxy whose shared budget other clients used up', async () => {
+    const v = await appWith(server(), { trustProxy: ['loopback'] });
+    const viewer = await tokenFor(server(), 'viewer');
+    try {
+      const attempt = (client: string, token: string) => fetch(`${v.url}/admin/whoami`, { headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-For': client } });
+      for (let i = 0; i < 100; i++) await attempt(`192.0.2.${i}`, `sdi_wrong${i}xxxxxxxxxxxxxxxx`);
+      expect((await attempt('192.0.2.200', 'sdi_wrongfreshxxxxxxxxxxxxxx')).status, 'the peer budget is spent').to.equal(429);
+      expect((await attempt('192.0.2.201', viewer)).status).to.equal(200);
+      expect((await attempt('192.0.2.7', viewer)).status).to.equal(200);
+    } finally {
+      await v.close();
+    }
+  });
+
   it('serves /metrics only with METRICS_TOKEN when one is set', async () => {
     const v = await appWith(server(), { metricsToken: 'a-long-metrics-secret' });
     try {
