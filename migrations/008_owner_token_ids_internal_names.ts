@@ -29,9 +29,10 @@ export async function up(knex: Knex): Promise<void> {
      WHERE token_id IS NOT NULL AND owner IS DISTINCT FROM token_id`);
   await knex.raw(`COMMENT ON COLUMN upload_jobs.owner IS 'id of the token that started the job (api_tokens.id)'`);
 
-  const previous = (
-    await knex.raw(`SELECT p.layer_id, p.catalog_row->>'source_table' AS source_table FROM layer_previous p`)
-  ).rows as Array<{ layer_id: string; source_table: string | null }>;
+  const previous = (await knex.raw(`SELECT p.layer_id, p.catalog_row->>'source_table' AS source_table FROM layer_previous p`)).rows as Array<{
+    layer_id: string;
+    source_table: string | null;
+  }>;
   for (const p of previous) {
     if (!p.source_table) continue;
     const legacy = `${p.source_table}__prev`;

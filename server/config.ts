@@ -156,7 +156,8 @@ function trustProxySetting(raw: string | undefined): Config['trustProxy'] {
     const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
     if (!proxyNames.includes(e) && (family === 0 || !validBits || extra !== undefined)) {
       throw new ConfigError(
-        `TRUST_PROXY entry ${JSON.stringify(e)} is not an IP address, a CIDR or one of ${proxyNames.join(', ')}; give a list of proxies or a hop count (1-99)`,
+        `TRUST_PROXY entry ${JSON.stringify(e)} is not an IP address, a CIDR or one of ${proxyNames.join(', ')}; ` +
+          'give a list of proxies or a hop count (1-99)',
       );
     }
   }

@@ -110,7 +110,8 @@ export function createAdminRouter(ctx: AppContext, { auth, uploads }: AdminServi
     const p = requirePrincipal(res, 'editor');
     const { owner, ...body } = jsonObject(req, 'the changed metadata');
     const unknown = Object.keys(body).filter((k) => !metadataFields.includes(k));
-    if (unknown.length) throw new InvalidParameterError(`unknown metadata field(s) ${unknown.join(', ')}; editable: ${metadataFields.join(', ')}, owner`);
+    if (unknown.length)
+      throw new InvalidParameterError(`unknown metadata field(s) ${unknown.join(', ')}; editable: ${metadataFields.join(', ')}, owner`);
     if (owner !== undefined) {
       requirePrincipal(res, 'admin');
       if (typeof owner !== 'string') throw new InvalidParameterError('owner must be the id of a token ("tok_...")', 'owner');

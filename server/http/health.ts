@@ -38,11 +38,13 @@ export function createHealthRouter(ctx: AppContext): Router {
   });
   router.get('/ready', async (_req, res) => {
     const ok = await ctx.db.ping(2000);
-    res.status(ok ? 200 : 503).json(
-      ok
-        ? { status: 'ready', backend: ctx.db.backend, postgis: ctx.db.capabilities.postgisVersion }
-        : { code: 'ServiceUnavailable', description: 'the database does not answer' },
-    );
+    res
+      .status(ok ? 200 : 503)
+      .json(
+        ok
+          ? { status: 'ready', backend: ctx.db.backend, postgis: ctx.db.capabilities.postgisVersion }
+          : { code: 'ServiceUnavailable', description: 'the database does not answer' },
+      );
   });
   if (!ctx.config.metricsListen) {
     router.get('/metrics', async (req, res) => {

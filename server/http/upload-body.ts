@@ -53,7 +53,13 @@ export function receiveMultipart(req: IncomingMessage, dir: string, maxBytes: nu
         return;
       }
       const fileName = path.basename((info.filename || 'upload').replace(/\\/g, '/'));
-      const target = path.join(dir, `upload${path.extname(fileName).toLowerCase().replace(/[^.\w]/g, '')}`);
+      const target = path.join(
+        dir,
+        `upload${path
+          .extname(fileName)
+          .toLowerCase()
+          .replace(/[^.\w]/g, '')}`,
+      );
       const out = fs.createWriteStream(target);
       const entry = { path: target, fileName, bytes: 0 };
       file = entry;

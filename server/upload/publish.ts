@@ -91,7 +91,12 @@ export function checkReplaceable(
  * replacing existing uploaded layers that `who` may change. Returns the new data versions. On any error nothing
  * changes (and the caller drops the staging tables).
  */
-export async function publishLayers(db: Database, items: PublishItem[], replace: boolean, who: Principal): Promise<Array<{ id: string; dataVersion: number }>> {
+export async function publishLayers(
+  db: Database,
+  items: PublishItem[],
+  replace: boolean,
+  who: Principal,
+): Promise<Array<{ id: string; dataVersion: number }>> {
   const actor = actorOf(who);
   const sorted = [...items].sort((a, b) => a.staged.layerId.localeCompare(b.staged.layerId)); // lock order: no deadlocks
   return db.knex.transaction(async (trx) => {
@@ -299,7 +304,9 @@ export async function setLayerOwner(db: Database, layerId: string, tokenId: stri
     if (cur.origin !== 'upload') throw new ConflictError(`layer "${layerId}" is built in; built-in layers have no owner (admins change them)`);
     const [token] = (await trx.raw('SELECT role FROM api_tokens WHERE id = ? AND revoked_at IS NULL', [tokenId])).rows as Array<{ role: string }>;
     if (!token) throw new InvalidParameterError(`owner: no live token with id ${JSON.stringify(tokenId)}`, 'owner');
-    if (token.role === 'viewer') throw new InvalidParameterError(`owner: token ${tokenId} has the viewer role and could not change the layer`, 'owner');
+    if (token.role === 'viewer') {
+      throw new InvalidParameterError(`owner: token ${tokenId} has the viewer role and could not change the layer`, 'owner');
+    }
     await trx('layer_catalog').where({ id: layerId }).update({ owner: tokenId, updated_at: trx.fn.now() });
     await recordAudit(trx, actorOfChanger(who), {
       action: 'owner_change',

@@ -118,7 +118,10 @@ export function asDomainError(err: unknown): unknown {
 export function readWholeText(file: string, fileName: string, format: string, maxBytes: number): string {
   const size = fs.statSync(file).size;
   if (size > maxBytes) {
-    throw new PayloadTooLargeError(`${fileName} has ${Math.round(size / 1048576)} MiB; ${format} is read whole and is accepted up to ${maxBytes >> 20} MiB: upload large data as a GeoPackage or zipped Shapefile`);
+    throw new PayloadTooLargeError(
+      `${fileName} has ${Math.round(size / 1048576)} MiB; ${format} is read whole and is accepted up to ${maxBytes >> 20} MiB: ` +
+        'upload large data as a GeoPackage or zipped Shapefile',
+    );
   }
   return fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
 }

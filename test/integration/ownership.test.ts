@@ -14,7 +14,11 @@ import { up as migration008 } from '../../migrations/008_owner_token_ids_interna
 const points = (n: number) =>
   JSON.stringify({
     type: 'FeatureCollection',
-    features: Array.from({ length: n }, (_, i) => ({ type: 'Feature', properties: { ten: `Điểm ${i}` }, geometry: { type: 'Point', coordinates: [106.1 + i * 0.01, 21.2] } })),
+    features: Array.from({ length: n }, (_, i) => ({
+      type: 'Feature',
+      properties: { ten: `Điểm ${i}` },
+      geometry: { type: 'Point', coordinates: [106.1 + i * 0.01, 21.2] },
+    })),
   });
 
 async function publish(server: RunningServer, token: string, id: string, n: number, fields: Record<string, string> = {}): Promise<JobReport> {
@@ -50,11 +54,15 @@ forEachBackend('ownership: layers and jobs belong to a token id', (server) => {
     admin = await createToken(server().ctx.db, adminName, 'admin', cliActor);
   });
 
-  it('gives a second token with the same name none of the first token\'s layers or jobs', async () => {
+  it("gives a second token with the same name none of the first token's layers or jobs", async () => {
     const job = await publish(server(), first.token, 'owned_a', 2);
     expect(job.owner).to.equal(first.id);
     expect(server().ctx.catalog.find('owned_a')!.owner).to.equal(first.id);
-    const listed = (await (await call(server(), twin.token, 'GET', '/admin/layers/owned_a')).json()) as { owner: string; ownerName: string; mayChange: boolean };
+    const listed = (await (await call(server(), twin.token, 'GET', '/admin/layers/owned_a')).json()) as {
+      owner: string;
+      ownerName: string;
+      mayChange: boolean;
+    };
     expect(listed).to.include({ owner: first.id, ownerName: shared, mayChange: false });
 
     for (const [method, path, body] of [
@@ -65,19 +73,25 @@ forEachBackend('ownership: layers and jobs belong to a token id', (server) => {
       const res = await call(server(), twin.token, method, path, body);
       expect(res.status, `${method} ${path}`).to.equal(403);
       const text = await description(res);
-      expect(text).to.match(/only the token that owns it or an admin/).and.not.include(first.token);
+      expect(text)
+        .to.match(/only the token that owns it or an admin/)
+        .and.not.include(first.token);
     }
     const replaced = await put(server(), twin.token, 'owned_a', 5);
     expect(replaced.status).to.equal(403);
     expect(server().ctx.catalog.find('owned_a')!.dataVersion).to.equal(1);
 
-    const waiting = (await (await upload(server(), first.token, { name: 'w.csv', bytes: 'ten,lon,lat\nA,106.2,21.28\n' }, { id: 'owned_wait' })).json()) as JobReport;
+    const waiting = (await (
+      await upload(server(), first.token, { name: 'w.csv', bytes: 'ten,lon,lat\nA,106.2,21.28\n' }, { id: 'owned_wait' })
+    ).json()) as JobReport;
     expect(waiting.status).to.equal('needs_confirmation');
     expect((await call(server(), twin.token, 'GET', `/admin/jobs/${waiting.id}`)).status).to.equal(404);
     expect((await call(server(), twin.token, 'POST', `/admin/jobs/${waiting.id}/confirm`, { srid: 4326 })).status).to.equal(403);
     expect((await call(server(), twin.token, 'POST', `/admin/jobs/${waiting.id}/cancel`)).status).to.equal(403);
     const twinJobs = (await (await call(server(), twin.token, 'GET', '/admin/jobs')).json()) as { jobs: JobReport[] };
-    expect(twinJobs.jobs.map((j) => j.id)).to.not.include(waiting.id).and.not.include(job.id);
+    expect(twinJobs.jobs.map((j) => j.id))
+      .to.not.include(waiting.id)
+      .and.not.include(job.id);
     expect((await call(server(), first.token, 'POST', `/admin/jobs/${waiting.id}/cancel`)).status).to.equal(200);
 
     expect((await call(server(), first.token, 'PATCH', '/admin/layers/owned_a', { title: 'Của tôi' })).status).to.equal(200);
@@ -141,7 +155,8 @@ forEachBackend('ownership: layers and jobs belong to a token id', (server) => {
     const job = await publish(server(), first.token, 'mapped_owner', 1);
     expect(job.owner).to.equal(first.id);
     const setOwner = (owner: string) => server().ctx.db.rows("UPDATE layer_catalog SET owner = ? WHERE id = 'mapped_owner'", [owner]);
-    const ownerNow = async () => (await server().ctx.db.rows<{ owner: string | null }>("SELECT owner FROM layer_catalog WHERE id = 'mapped_owner'"))[0].owner;
+    const ownerNow = async () =>
+      (await server().ctx.db.rows<{ owner: string | null }>("SELECT owner FROM layer_catalog WHERE id = 'mapped_owner'"))[0].owner;
     await setOwner(shared); // the name two tokens share: the publish audit row says which one
     await migration008(server().ctx.db.knex);
     expect(await ownerNow()).to.equal(first.id);
@@ -155,7 +170,7 @@ forEachBackend('ownership: layers and jobs belong to a token id', (server) => {
     await dropUploadedLayer(server(), 'mapped_owner');
   });
 
-  it('keeps a layer named like another layer\'s previous version apart from it', async () => {
+  it("keeps a layer named like another layer's previous version apart from it", async () => {
     await publish(server(), first.token, 'coll_x', 1);
     expect((await put(server(), first.token, 'coll_x', 2)).status).to.equal(202);
     await new Promise((r) => setTimeout(r, 50));
@@ -164,7 +179,8 @@ forEachBackend('ownership: layers and jobs belong to a token id', (server) => {
     await publish(server(), first.token, 'coll_x__prev', 7);
     const rb = await call(server(), first.token, 'POST', '/admin/layers/coll_x/rollback');
     expect(rb.status, await rb.clone().text()).to.equal(200);
-    const count = async (id: string) => ((await (await fetch(`${server().url}/collections/${id}/items?limit=100`)).json()) as { features: unknown[] }).features.length;
+    const count = async (id: string) =>
+      ((await (await fetch(`${server().url}/collections/${id}/items?limit=100`)).json()) as { features: unknown[] }).features.length;
     expect(await count('coll_x')).to.equal(1);
     expect(await count('coll_x__prev')).to.equal(7);
   });

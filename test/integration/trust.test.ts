@@ -38,7 +38,11 @@ async function appWith(server: RunningServer, overrides: Partial<Config>): Promi
 }
 
 /** A raw GET with headers fetch would not send as given (Host). */
-function get(port: number, path: string, headers: Record<string, string>): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -67,7 +71,11 @@ forEachBackend('trust: links, forwarded headers and /metrics', (server) => {
   });
 
   it('builds links from a valid Host and ignores X-Forwarded-Host/-Proto without TRUST_PROXY', async () => {
-    const res = await get(port(server()), '/tiles/roads.json', { Host: 'gis.example.vn:8443', 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https' });
+    const res = await get(port(server()), '/tiles/roads.json', {
+      Host: 'gis.example.vn:8443',
+      'X-Forwarded-Host': 'evil.example',
+      'X-Forwarded-Proto': 'https',
+    });
     expect(res.status).to.equal(200);
     const tiles = (JSON.parse(res.body) as { tiles: string[] }).tiles;
     expect(tiles[0]).to.match(/^http:\/\/gis\.example\.vn:8443\/tiles\//);
@@ -89,12 +97,17 @@ forEachBackend('trust: links, forwarded headers and /metrics', (server) => {
     const v = await appWith(server(), { trustProxy: ['loopback'] });
     const admin = await tokenFor(server(), 'admin');
     try {
-      const res = await get(v.port, '/tiles/roads.json', { Host: 'internal:3000', 'X-Forwarded-Host': 'gis.example.vn', 'X-Forwarded-Proto': 'https' });
+      const res = await get(v.port, '/tiles/roads.json', {
+        Host: 'internal:3000',
+        'X-Forwarded-Host': 'gis.example.vn',
+        'X-Forwarded-Proto': 'https',
+      });
       expect((JSON.parse(res.body) as { tiles: string[] }).tiles[0]).to.match(/^https:\/\/gis\.example\.vn\/tiles\//);
       const hostile = await get(v.port, '/tiles/roads.json', { Host: 'internal', 'X-Forwarded-Host': 'javascript:alert(1)//' });
       expect(hostile.status).to.equal(400);
 
-      const attempt = (client: string, token: string) => fetch(`${v.url}/admin/whoami`, { headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-For': client } });
+      const attempt = (client: string, token: string) =>
+        fetch(`${v.url}/admin/whoami`, { headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-For': client } });
       const statuses: number[] = [];
       for (let i = 0; i < 12; i++) statuses.push((await attempt('203.0.113.5', `sdi_wrong${i}xxxxxxxxxxxxxxxx`)).status);
       expect(statuses.slice(10)).to.deep.equal([429, 429]);
@@ -112,7 +125,8 @@ forEachBackend('trust: links, forwarded headers and /metrics', (server) => {
     const v = await appWith(server(), { trustProxy: ['loopback'] });
     const viewer = await tokenFor(server(), 'viewer');
     try {
-      const attempt = (client: string, token: string) => fetch(`${v.url}/admin/whoami`, { headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-For': client } });
+      const attempt = (client: string, token: string) =>
+        fetch(`${v.url}/admin/whoami`, { headers: { Authorization: `Bearer ${token}`, 'X-Forwarded-For': client } });
       for (let i = 0; i < 100; i++) await attempt(`192.0.2.${i}`, `sdi_wrong${i}xxxxxxxxxxxxxxxx`);
       expect((await attempt('192.0.2.200', 'sdi_wrongfreshxxxxxxxxxxxxxx')).status, 'the peer budget is spent').to.equal(429);
       expect((await attempt('192.0.2.201', viewer)).status).to.equal(200);
