@@ -15,15 +15,16 @@ import { corsMiddleware } from './http/cors.ts';
 import { requestMetrics } from './http/request-metrics.ts';
 import { errorMiddleware, notFoundHandler } from './http/errors.ts';
 import { createHealthRouter } from './http/health.ts';
-import { authenticate } from './http/auth.ts';
+import { Authenticator } from './http/auth.ts';
 import { createTilesRouter } from './http/tiles.ts';
 import { createOgcRouter } from './http/ogc.ts';
 import { createQueryRouter } from './http/query.ts';
-import { createAdminRouter } from './http/admin.ts';
+import { createAdminRouter, type AdminServices } from './http/admin.ts';
+import { createUploadService } from './upload/service.ts';
 import { createViewerRouter } from './http/viewer.ts';
 
 /** The domain services of one app instance, built once by createApp and handed to the routes that use them. */
-export interface AppServices {
+export interface AppServices extends AdminServices {
   tiles: TileService;
   features: FeatureService;
   queries: QueryService;
@@ -33,6 +34,7 @@ export interface AppServices {
 /** The app, its services (the server hands `tiles` to the fast path) and a close() that runs the context's closers. */
 export interface App {
   express: Express;
+  /** The services built here and handed to the routes (tests reach the throttle and the jobs through them). */
   services: AppServices;
   close(): Promise<void>;
 }
@@ -44,6 +46,8 @@ export function createServices(ctx: AppContext): AppServices {
     features: new FeatureService(ctx.db),
     queries: new QueryService(ctx.db),
     search: new SearchService(ctx.db, ctx.catalog),
+    auth: new Authenticator(ctx.db),
+    uploads: createUploadService(ctx),
   };
 }
 
@@ -56,7 +60,7 @@ export function createApp(ctx: AppContext): App {
   const services = createServices(ctx);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  app.set('trust proxy', ctx.config.trustProxy); // TRUST_PROXY: forwarded headers count only from these peers
   app.set('etag', false); // tiles and items set their own ETags
   app.use(
     pinoHttp({
@@ -74,10 +78,10 @@ export function createApp(ctx: AppContext): App {
   app.use(corsMiddleware());
   app.use(compression({ threshold: 512 }));
   app.use(createHealthRouter(ctx));
-  app.use(authenticate(ctx));
+  app.use(services.auth.middleware());
   app.use(createTilesRouter(ctx, services.tiles));
   app.use(createQueryRouter(ctx, services.queries, services.search));
-  app.use(createAdminRouter(ctx));
+  app.use(createAdminRouter(ctx, services));
   app.use(createViewerRouter(ctx));
   app.use(createOgcRouter(ctx, services.features));
   app.use(notFoundHandler);

@@ -4,6 +4,7 @@
  * message naming the variable and the value.
  */
 import path from 'node:path';
+import { isIP } from 'node:net';
 
 /** Every setting, with its default and the environment variable that overrides it. */
 export interface Config {
@@ -49,6 +50,17 @@ export interface Config {
   uploadMaxMb: number;
   /** UPLOAD_DIR: where uploads are staged on disk while they are read. */
   uploadDir: string;
+  // trust
+  /**
+   * TRUST_PROXY: which peers may set X-Forwarded-For/-Proto/-Host (express 'trust proxy'): empty = none (the
+   * default; forwarded headers are ignored), a hop count (`1`), or a comma list of addresses, CIDRs and the names
+   * loopback, linklocal, uniquelocal (`10.0.0.5, 192.168.0.0/16`).
+   */
+  trustProxy: false | number | string[];
+  /** METRICS_TOKEN: when set, GET /metrics needs `Authorization: Bearer <this>` (at least 16 characters). */
+  metricsToken: string;
+  /** METRICS_LISTEN: host:port of a separate listener for /metrics, which the public port then no longer serves. */
+  metricsListen: string;
 }
 
 /** Defaults: a zero-setup start on embedded PostGIS with demo data. */
@@ -74,6 +86,10 @@ export const defaults: Config = {
   itemsMaxLimit: 10_000,
   uploadMaxMb: 512,
   uploadDir: '',
+  // trust
+  trustProxy: false,
+  metricsToken: '',
+  metricsListen: '',
 };
 
 /** Raised when a setting has a value we cannot use; the message names the variable. */
@@ -125,6 +141,49 @@ function urlSetting(env: Env, name: string, protocols: string[]): string {
   return raw.replace(/\/+$/, '');
 }
 
+// trust
+const proxyNames = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY: off, a hop count, or addresses/CIDRs/names; `true` (trust anyone) is refused: it lets clients spoof. */
+function trustProxySetting(raw: string | undefined): Config['trustProxy'] {
+  const value = (raw ?? '').trim();
+  if (value === '' || /^(false|off|no|0)$/i.test(value)) return false;
+  if (/^[1-9][0-9]?$/.test(value)) return Number(value);
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const e of entries) {
+    const [address, bits, extra] = e.split('/');
+    const family = isIP(address);
+    const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!proxyNames.includes(e) && (family === 0 || !validBits || extra !== undefined)) {
+      throw new ConfigError(
+        `TRUST_PROXY entry ${JSON.stringify(e)} is not an IP address, a CIDR or one of ${proxyNames.join(', ')}; ` +
+          'give a list of proxies or a hop count (1-99)',
+      );
+    }
+  }
+  return entries;
+}
+
+function metricsTokenSetting(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return '';
+  if (raw.length < 16 || /\s/.test(raw)) throw new ConfigError('METRICS_TOKEN must be at least 16 characters without spaces');
+  return raw;
+}
+
+function listenSetting(env: Env, name: string): string {
+  const raw = env[name] ?? '';
+  if (raw === '') return '';
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw);
+  if (!m || Number(m[2]) > 65535) throw new ConfigError(`${name}=${JSON.stringify(raw)} is not host:port (e.g. 127.0.0.1:9464)`);
+  return raw;
+}
+
+/** Host and port of a `host:port` setting (IPv6 hosts without brackets). */
+export function splitHostPort(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(':');
+  return { host: value.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(value.slice(i + 1)) };
+}
+
 /** Builds the configuration from the environment (by default `process.env`), validating every value. */
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const config: Config = {
@@ -149,6 +208,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     itemsMaxLimit: intSetting(env, 'ITEMS_MAX_LIMIT', defaults.itemsMaxLimit, 1, 1_000_000),
     uploadMaxMb: intSetting(env, 'UPLOAD_MAX_MB', defaults.uploadMaxMb, 1, 102_400),
     uploadDir: env.UPLOAD_DIR || defaults.uploadDir,
+    // trust
+    trustProxy: trustProxySetting(env.TRUST_PROXY),
+    metricsToken: metricsTokenSetting(env.METRICS_TOKEN),
+    metricsListen: listenSetting(env, 'METRICS_LISTEN'),
     ...overrides,
   };
   return config;

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
 import { createApp, type App } from './app.ts';
 import { createTileFastPath } from './http/tiles.ts';
+import { listenMetrics } from './http/health.ts';
 import { answerClientError } from './http/client-error.ts';
 import type { AppContext } from './context.ts';
 import { hasDemoData, seedDemo } from './seed/demo.ts';
@@ -68,6 +69,8 @@ export async function startServer(config: Config, log?: Logger): Promise<Running
     server.once('error', reject);
     server.listen(config.port, config.host, resolve);
   });
+  const metrics = await listenMetrics(ctx); // METRICS_LISTEN: /metrics on its own address
+  if (metrics) ctx.onClose.push(() => new Promise((resolve) => metrics.server.close(() => resolve())));
   const port = (server.address() as AddressInfo).port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${port}`;

@@ -1,34 +1,59 @@
 /**
- * The admin API (/admin/...): tokens (admin), layer upload and management (editor), jobs, audit. Handlers are thin:
- * they check the role, parse, call server/upload or server/auth, and write JSON.
+ * The admin API (/admin/...): tokens (admin), layer upload and management (editor; changes to a layer: its owning
+ * token or an admin), jobs (the token that started them, or an admin), audit (admin). Handlers are thin: they check
+ * the role, parse, call server/upload or server/auth, and write JSON; domain errors reach the one error middleware.
  */
-import express, { Router, type ErrorRequestHandler } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context.ts';
-import { HttpError, InvalidParameterError } from './errors.ts';
-import { forgetVerifiedTokens, requirePrincipal } from './auth.ts';
-import { createToken, isRole, listTokens, revokeToken, roles } from '../auth/tokens.ts';
+import type { Principal } from '../catalog/catalog.ts';
+import { InvalidParameterError, NotFoundError } from '../errors.ts';
+import { requirePrincipal, type Authenticator } from './auth.ts';
+import { createToken, hasRole, isRole, listTokens, revokeToken, roles } from '../auth/tokens.ts';
 import { actorOf, listAudit } from '../auth/audit.ts';
-import { uploadService } from '../upload/service.ts';
-import { UploadError } from '../upload/types.ts';
-import { checkOwnerOrAdmin, listManagedLayers, managedLayer } from '../upload/manage.ts';
-import { deleteLayer, rollbackLayer, updateMetadata } from '../upload/publish.ts';
-import { parseMetadata } from '../upload/options.ts';
-import { hasRole } from '../auth/tokens.ts';
+import { mayHandleJob, type UploadService } from '../upload/service.ts';
+import type { JobReport } from '../upload/jobs.ts';
+import { listManagedLayers, managedLayer } from '../upload/manage.ts';
+import { checkMayChange } from '../upload/ownership.ts';
+import { deleteLayer, rollbackLayer, setLayerOwner, updateMetadata } from '../upload/publish.ts';
+import { parseMetadata, parseUploadOptions } from '../upload/options.ts';
+import { checkDeclaredLength, receiveMultipart } from './upload-body.ts';
 
-/** UploadError and RangeError become HTTP errors with their status. */
-const translateErrors: ErrorRequestHandler = (err, _req, _res, next) => {
-  if (err instanceof UploadError) return next(new HttpError(err.status, err.code, err.message));
-  if (err instanceof RangeError) return next(new InvalidParameterError(err.message));
-  next(err);
-};
+/** What the admin routes are given besides the context: the services createApp built. */
+export interface AdminServices {
+  auth: Authenticator;
+  uploads: UploadService;
+}
+
+const metadataFields = ['title', 'title_vi', 'description', 'keywords', 'licence', 'attribution', 'group', 'access', 'style'];
+
+/** Reads the multipart body into a workspace and starts the job; `forced` fields override the form (PUT). */
+async function startUpload(uploads: UploadService, req: Request, p: Principal, forced: Record<string, string> = {}): Promise<JobReport> {
+  checkDeclaredLength(req, uploads.maxBytes);
+  const workspace = uploads.workspace();
+  let received;
+  let options;
+  try {
+    received = await receiveMultipart(req, workspace.dir, uploads.maxBytes);
+    if (!received.file) throw new InvalidParameterError('no file: send it in a multipart part named "file"', 'file');
+    options = parseUploadOptions({ ...received.fields, ...forced }, received.file.fileName);
+  } catch (err) {
+    uploads.discard(workspace);
+    throw err;
+  }
+  return uploads.start({ workspace, file: received.file, options }, p);
+}
+
+function jsonObject(req: Request, what: string): Record<string, unknown> {
+  if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw new InvalidParameterError(`send ${what} as a JSON object`);
+  return req.body as Record<string, unknown>;
+}
 
 /** Routes under /admin. */
-export function createAdminRouter(ctx: AppContext): Router {
+export function createAdminRouter(ctx: AppContext, { auth, uploads }: AdminServices): Router {
   const router = Router();
   const json = express.json({ limit: '1mb' });
-  // Created now, not on first upload, so staging tables a crashed instance left behind are dropped at start.
-  const service = uploadService(ctx);
-  const uploads = () => service;
+  const reload = () => ctx.catalog.load();
+  const layerOf = async (res: Response, id: string, p: Principal) => res.json(await managedLayer(ctx, id, p));
 
   router.get('/admin/whoami', (_req, res) => {
     const p = requirePrincipal(res, 'viewer');
@@ -44,79 +69,90 @@ export function createAdminRouter(ctx: AppContext): Router {
     const p = requirePrincipal(res, 'admin');
     const { name, role } = (req.body ?? {}) as { name?: unknown; role?: unknown };
     if (typeof name !== 'string' || !isRole(role)) throw new InvalidParameterError(`send {"name": "...", "role": "${roles.join('" | "')}"}`);
-    const created = await createToken(ctx.db, name, role, actorOf(p));
-    res.status(201).json(created);
+    try {
+      res.status(201).json(await createToken(ctx.db, name, role, actorOf(p)));
+    } catch (err) {
+      throw err instanceof RangeError ? new InvalidParameterError(err.message, 'name') : err;
+    }
   });
   router.delete('/admin/tokens/:id', async (req, res) => {
     const p = requirePrincipal(res, 'admin');
-    if (!(await revokeToken(ctx.db, req.params.id, actorOf(p)))) throw new HttpError(404, 'NotFound', `no active token ${req.params.id}`);
-    forgetVerifiedTokens(ctx);
+    if (!(await revokeToken(ctx.db, req.params.id, actorOf(p)))) throw new NotFoundError(`no active token ${req.params.id}`);
+    auth.forgetVerifiedTokens();
     res.status(204).end();
   });
 
-  // Layers (editor; delete: owner or admin).
+  // Layers: any editor lists and uploads; a change to an existing layer needs its owning token or an admin.
   router.get('/admin/layers', async (_req, res) => {
     const p = requirePrincipal(res, 'editor');
     res.json({ layers: await listManagedLayers(ctx, p) });
   });
   router.post('/admin/layers', async (req, res) => {
     const p = requirePrincipal(res, 'editor');
-    const report = await uploads().start(req, p);
+    const report = await startUpload(uploads, req, p);
     res.status(202).location(`/admin/jobs/${report.id}`).json(report);
   });
   // PUT replaces the data of an existing uploaded layer: the same multipart body, id from the path, replace=true.
   router.put('/admin/layers/:id', async (req, res) => {
     const p = requirePrincipal(res, 'editor');
-    if (!ctx.catalog.find(req.params.id)) throw new HttpError(404, 'NotFound', `layer "${req.params.id}" does not exist; create it with POST /admin/layers`);
-    const report = await uploads().start(req, p, { id: req.params.id, replace: 'true' });
+    const layer = ctx.catalog.find(req.params.id);
+    if (!layer) throw new NotFoundError(`layer "${req.params.id}" does not exist; create it with POST /admin/layers`);
+    // Refuse before reading a body of up to UPLOAD_MAX_MB (built-in layers get their 409 from the upload's checks).
+    if (layer.origin === 'upload') checkMayChange(layer, p, 'replace its data');
+    const report = await startUpload(uploads, req, p, { id: req.params.id, replace: 'true' });
     res.status(202).location(`/admin/jobs/${report.id}`).json(report);
   });
   router.get('/admin/layers/:id', async (req, res) => {
-    const p = requirePrincipal(res, 'editor');
-    res.json(await managedLayer(ctx, req.params.id, p));
+    await layerOf(res, req.params.id, requirePrincipal(res, 'editor'));
   });
+  // PATCH: metadata (owner or admin; `access` admin only) and `owner`, the id of the token to hand the layer to (admin).
   router.patch('/admin/layers/:id', json, async (req, res) => {
     const p = requirePrincipal(res, 'editor');
-    if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw new InvalidParameterError('send the changed metadata as a JSON object');
-    const known = ['title', 'title_vi', 'description', 'keywords', 'licence', 'attribution', 'group', 'access', 'style'];
-    const unknown = Object.keys(req.body).filter((k) => !known.includes(k));
-    if (unknown.length) throw new InvalidParameterError(`unknown metadata field(s) ${unknown.join(', ')}; editable: ${known.join(', ')}`);
-    await updateMetadata(ctx.db, req.params.id, parseMetadata(req.body as Record<string, unknown>), actorOf(p));
-    await ctx.catalog.load();
-    res.json(await managedLayer(ctx, req.params.id, p));
+    const { owner, ...body } = jsonObject(req, 'the changed metadata');
+    const unknown = Object.keys(body).filter((k) => !metadataFields.includes(k));
+    if (unknown.length)
+      throw new InvalidParameterError(`unknown metadata field(s) ${unknown.join(', ')}; editable: ${metadataFields.join(', ')}, owner`);
+    if (owner !== undefined) {
+      requirePrincipal(res, 'admin');
+      if (typeof owner !== 'string') throw new InvalidParameterError('owner must be the id of a token ("tok_...")', 'owner');
+    }
+    ctx.catalog.get(req.params.id, p);
+    if (Object.keys(body).length || owner === undefined) await updateMetadata(ctx.db, req.params.id, parseMetadata(body), p);
+    if (typeof owner === 'string') await setLayerOwner(ctx.db, req.params.id, owner, p);
+    await reload();
+    await layerOf(res, req.params.id, p);
   });
   router.delete('/admin/layers/:id', async (req, res) => {
     const p = requirePrincipal(res, 'editor');
-    checkOwnerOrAdmin(ctx, req.params.id, p);
-    await deleteLayer(ctx.db, req.params.id, actorOf(p));
-    await ctx.catalog.load();
+    await deleteLayer(ctx.db, req.params.id, p);
+    await reload();
     res.status(204).end();
   });
   router.post('/admin/layers/:id/rollback', async (req, res) => {
     const p = requirePrincipal(res, 'editor');
-    const result = await rollbackLayer(ctx.db, req.params.id, actorOf(p));
-    await ctx.catalog.load();
+    const result = await rollbackLayer(ctx.db, req.params.id, p);
+    await reload();
     res.json(result);
   });
 
-  // Jobs.
+  // Jobs: only the token that started a job (or an admin) sees, confirms or cancels it.
   router.get('/admin/jobs', async (_req, res) => {
     const p = requirePrincipal(res, 'editor');
-    res.json({ jobs: await uploads().jobs.list(hasRole(p.role, 'admin') ? null : p.name) });
+    res.json({ jobs: await uploads.jobs.list(hasRole(p.role, 'admin') ? null : p.tokenId) });
   });
   router.get('/admin/jobs/:id', async (req, res) => {
     const p = requirePrincipal(res, 'editor');
-    const report = await uploads().jobs.report(req.params.id);
-    if (!report || (report.owner !== p.name && !hasRole(p.role, 'admin'))) throw new HttpError(404, 'NotFound', `no job ${req.params.id}`);
+    const report = await uploads.jobs.report(req.params.id);
+    if (!report || !mayHandleJob(report, p)) throw new NotFoundError(`no job ${req.params.id}`);
     res.json(report);
   });
   router.post('/admin/jobs/:id/confirm', json, async (req, res) => {
     const p = requirePrincipal(res, 'editor');
-    res.status(202).json(await uploads().confirm(req.params.id, p, (req.body ?? {}) as Record<string, unknown>));
+    res.status(202).json(await uploads.confirm(req.params.id, p, (req.body ?? {}) as Record<string, unknown>));
   });
   router.post('/admin/jobs/:id/cancel', async (req, res) => {
     const p = requirePrincipal(res, 'editor');
-    res.json(await uploads().cancel(req.params.id, p));
+    res.json(await uploads.cancel(req.params.id, p));
   });
 
   // Audit (admin).
@@ -127,6 +163,5 @@ export function createAdminRouter(ctx: AppContext): Router {
     res.json({ entries: await listAudit(ctx.db, layer, limit) });
   });
 
-  router.use(translateErrors);
   return router;
 }

@@ -1,13 +1,20 @@
 /**
  * Authentication: `Authorization: Bearer <token>` becomes `res.locals.principal` ({role, tokenId, name}); no
- * header means anonymous (null). A bad token is answered 401 without saying whether it exists or was revoked,
- * and an address with many failures is refused with 429 for a growing time (see server/auth/throttle.ts).
+ * header means anonymous (null). A bad token is answered 401 without saying whether it exists or was revoked.
+ *
+ * Failures are throttled per client address (req.ip: the TCP peer, or the client a proxy listed in TRUST_PROXY
+ * names) and, with ten times the budget, per TCP peer. The throttle slows failures, never a valid token: the token
+ * is always checked first, a valid one passes whatever the address's record, and only a failure from a locked
+ * address is answered 429 instead of 401. So no one can lock out a token by failing from its address, through a
+ * shared proxy or with a forged X-Forwarded-For (which counts only from configured proxies). Guessing stays
+ * hopeless: a secret has 256 random bits.
  */
 import type { Request, RequestHandler, Response } from 'express';
-import type { AppContext } from '../context.ts';
+import type { Database } from '../db/database.ts';
 import type { Principal } from '../catalog/catalog.ts';
 import { HttpError } from './errors.ts';
-import { AuthThrottle, defaultThrottleOptions } from '../auth/throttle.ts';
+import { ForbiddenError, LimitExceededError } from '../errors.ts';
+import { AuthThrottle, defaultThrottleOptions, type ThrottleOptions } from '../auth/throttle.ts';
 import { hasRole, verifyToken, type Role } from '../auth/tokens.ts';
 
 /** The caller of this request (set by `authenticate`), or null for anonymous. */
@@ -15,7 +22,7 @@ export function principalOf(res: { locals: Record<string, unknown> }): Principal
   return (res.locals.principal as Principal | undefined) ?? null;
 }
 
-/** 401 for a missing, unknown or revoked token: one message for all three. */
+/** 401 for a missing, unknown or revoked token: one message for all three, with the challenge header. */
 export class UnauthorizedError extends HttpError {
   constructor() {
     super(401, 'Unauthorized', 'a valid token is required (Authorization: Bearer <token>)', {
@@ -24,53 +31,8 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
-/** 403: the token is valid but its role is too weak. */
-export class ForbiddenError extends HttpError {
-  constructor(message: string) {
-    super(403, 'Forbidden', message);
-  }
-}
-
 // Verified tokens are remembered briefly so tile bursts do not write last_used_at per request (ms).
 const VERIFIED_TTL_MS = 10_000;
-
-interface AuthState {
-  /** Per client address (req.ip, which honours X-Forwarded-For because the app trusts its proxy). */
-  throttle: AuthThrottle;
-  /**
-   * Per TCP peer, with ten times the budget: X-Forwarded-For is written by the client when no proxy rewrites it,
-   * so rotating it must not give unlimited guesses; behind a real proxy all clients share this wider budget.
-   */
-  peerThrottle: AuthThrottle;
-  verified: Map<string, { principal: Principal; until: number }>;
-}
-
-const states = new WeakMap<AppContext, AuthState>();
-
-function stateOf(ctx: AppContext): AuthState {
-  let s = states.get(ctx);
-  if (!s) {
-    s = { throttle: new AuthThrottle(), peerThrottle: new AuthThrottle({ ...defaultThrottleOptions, maxFailures: 10 * defaultThrottleOptions.maxFailures }), verified: new Map() };
-    states.set(ctx, s);
-  }
-  return s;
-}
-
-/** The failure throttles of this server instance (tests reset them). */
-export function authThrottle(ctx: AppContext): { reset(): void } {
-  const s = stateOf(ctx);
-  return {
-    reset() {
-      s.throttle.reset();
-      s.peerThrottle.reset();
-    },
-  };
-}
-
-/** Forgets remembered verifications, so a revoke on this instance takes effect at once. */
-export function forgetVerifiedTokens(ctx: AppContext): void {
-  stateOf(ctx).verified.clear();
-}
 
 /**
  * The bearer secret: undefined when there is no Bearer credential (no header, or another scheme such as the Basic
@@ -83,39 +45,70 @@ function bearerOf(req: Request): string | null | undefined {
   return m ? m[1] : null;
 }
 
-/** Sets `res.locals.principal` from the bearer token; 401 for a bad token, 429 while the address is locked. */
-export function authenticate(ctx: AppContext): RequestHandler {
-  const state = stateOf(ctx);
-  return async (req, res, next) => {
-    res.locals.principal = null;
-    const secret = bearerOf(req);
-    if (secret === undefined) return next();
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const peer = req.socket.remoteAddress ?? 'unknown';
-    const wait = Math.max(state.throttle.retryAfterMs(address), state.peerThrottle.retryAfterMs(peer));
-    if (wait > 0) {
-      const seconds = String(Math.ceil(wait / 1000));
-      return next(new HttpError(429, 'TooManyRequests', `too many failed authentications from this address; retry in ${seconds} s`, { 'Retry-After': seconds }));
-    }
-    try {
-      const cached = secret ? state.verified.get(secret) : undefined;
-      let principal = cached && cached.until > Date.now() ? cached.principal : null;
-      if (!principal && secret) {
-        principal = await verifyToken(ctx.db, secret);
-        if (principal) state.verified.set(secret, { principal, until: Date.now() + VERIFIED_TTL_MS });
+/** The authentication of one app: its failure throttles and its short cache of verified tokens. Built by createApp. */
+export class Authenticator {
+  /** Per client address. */
+  private readonly throttle: AuthThrottle;
+  /** Per TCP peer, ten times the budget: behind a proxy every client shares it; it also bounds a misconfigured trust. */
+  private readonly peerThrottle: AuthThrottle;
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+
+  constructor(
+    private readonly db: Database,
+    options: ThrottleOptions = defaultThrottleOptions,
+  ) {
+    this.throttle = new AuthThrottle(options);
+    this.peerThrottle = new AuthThrottle({ ...options, maxFailures: 10 * options.maxFailures });
+  }
+
+  /** Forgets every failure (tests, and an operator's reset). */
+  resetThrottle(): void {
+    this.throttle.reset();
+    this.peerThrottle.reset();
+  }
+
+  /** Forgets remembered verifications, so a revoke on this instance takes effect at once. */
+  forgetVerifiedTokens(): void {
+    this.verified.clear();
+  }
+
+  /** The principal of a secret, from the short cache or the database; null for a bad one. */
+  async principalOf(secret: string): Promise<Principal | null> {
+    const cached = this.verified.get(secret);
+    if (cached && cached.until > Date.now()) return cached.principal;
+    const principal = await verifyToken(this.db, secret);
+    if (principal) this.verified.set(secret, { principal, until: Date.now() + VERIFIED_TTL_MS });
+    return principal;
+  }
+
+  /** Sets `res.locals.principal` from the bearer token; 401 for a bad token, 429 for one from a locked address. */
+  middleware(): RequestHandler {
+    return async (req, res, next) => {
+      res.locals.principal = null;
+      const secret = bearerOf(req);
+      if (secret === undefined) return next();
+      const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+      const peer = req.socket.remoteAddress ?? 'unknown';
+      try {
+        const principal = secret ? await this.principalOf(secret) : null;
+        if (principal) {
+          this.throttle.succeed(address);
+          res.locals.principal = principal;
+          return next();
+        }
+        const wait = Math.max(this.throttle.retryAfterMs(address), this.peerThrottle.retryAfterMs(peer));
+        this.throttle.fail(address);
+        this.peerThrottle.fail(peer);
+        if (wait > 0) {
+          const seconds = Math.ceil(wait / 1000);
+          return next(new LimitExceededError(`too many failed authentications from this address; retry in ${seconds} s`, seconds));
+        }
+        next(new UnauthorizedError());
+      } catch (err) {
+        next(err);
       }
-      if (!principal) {
-        state.throttle.fail(address);
-        state.peerThrottle.fail(peer);
-        return next(new UnauthorizedError());
-      }
-      state.throttle.succeed(address);
-      res.locals.principal = principal;
-      next();
-    } catch (err) {
-      next(err);
-    }
-  };
+    };
+  }
 }
 
 /** The principal of a request that needs at least `role`: 401 when anonymous, 403 when the role is too weak. */
@@ -126,16 +119,4 @@ export function requirePrincipal(res: Response, role: Role): Principal {
     throw new ForbiddenError(`this needs a token with the ${role} role; this token has the ${principal.role} role`);
   }
   return principal;
-}
-
-/** Middleware form of requirePrincipal. */
-export function requireRole(role: Role): RequestHandler {
-  return (_req, res, next) => {
-    try {
-      requirePrincipal(res, role);
-      next();
-    } catch (err) {
-      next(err);
-    }
-  };
 }

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import { principalOf } from './auth.ts';
 import { ClientGoneError, NotFoundError } from '../errors.ts';
+import { baseUrlOf } from './base-url.ts';
 import { openApiDocument } from './openapi.ts';
 import { conformanceClasses } from '../features/conformance.ts';
 import { describeCollection, describeCollections, mediaTypes } from '../features/collections.ts';
@@ -26,7 +27,7 @@ import { collectionHtml, collectionsHtml, itemHtml, itemsHtml, landingHtml } fro
 
 /** The public base URL of the API (PUBLIC_URL, else scheme://host of the request). */
 export function baseUrl(ctx: AppContext, req: Request): string {
-  return ctx.config.publicUrl || `${req.protocol}://${req.get('host')}`;
+  return baseUrlOf(req, ctx.config);
 }
 
 /** The `Content-Crs` header value: the URI in angle brackets (OGC API Features Part 2). */

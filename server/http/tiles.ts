@@ -11,6 +11,7 @@ import type { Catalog, Layer, Principal } from '../catalog/catalog.ts';
 import { principalOf } from './auth.ts';
 import { ClientGoneError, NotFoundError } from '../errors.ts';
 import type { TileService } from '../tiles/service.ts';
+import { baseUrlOf } from './base-url.ts';
 import { selectProperties, type TileRequest } from '../tiles/render.ts';
 import type { CachedTile } from '../tiles/cache.ts';
 import type { TileCoord } from '../tiles/grid.ts';
@@ -45,8 +46,7 @@ export function cacheControlFor(layers: readonly { access: string; tileOptions: 
 /** Routes for /tiles, /tileMatrixSets and /collections/{layer}/tiles, answered through the app's tile service. */
 export function createTilesRouter(ctx: AppContext, tiles: TileService): Router {
   const router = Router();
-  // Behind a proxy (trust proxy is on) protocol and host come from X-Forwarded-Proto/-Host.
-  const baseUrl = (req: Request) => ctx.config.publicUrl || `${req.protocol}://${req.host}`;
+  const baseUrl = (req: Request) => baseUrlOf(req, ctx.config);
   const layersOf = (raw: string, res: Response) => tileLayers(ctx.catalog, parseLayerList(raw), principalOf(res));
 
   router.get('/tiles/:layers/:z/:x/:file', (req, res, next) => {

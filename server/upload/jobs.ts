@@ -3,6 +3,7 @@
  * `upload_jobs` on every change of status so GET /admin/jobs/{id} answers on any instance and after a restart.
  */
 import type { Database } from '../db/database.ts';
+import type { Principal } from '../catalog/catalog.ts';
 import type { CrsDecision } from './crs-decision.ts';
 import type { EncodingDecision } from './text.ts';
 import type { ColumnPlan } from './columns.ts';
@@ -43,7 +44,10 @@ export interface JobReport {
   phase: string;
   layerId: string;
   replace: boolean;
+  /** The id of the token that started the job: only it (or an admin) may see, confirm or cancel the job. */
   owner: string;
+  /** That token's name, for people. */
+  ownerName: string;
   fileName: string;
   fileBytes: number;
   format: string | null;
@@ -64,7 +68,8 @@ export interface JobReport {
 /** A job with what only the running instance holds. */
 export interface Job {
   report: JobReport;
-  tokenId: string;
+  /** The caller that started the job; the publish checks its rights again under the layer lock. */
+  principal: Principal;
   /** Directory with the upload and extracted files; removed when the job ends. */
   dir: string;
   abort: AbortController;
@@ -109,7 +114,7 @@ export class JobStore {
     return row?.report ?? null;
   }
 
-  /** Recent jobs (newest first), of one owner or all. */
+  /** Recent jobs (newest first), of one owning token id, or all (null). */
   async list(owner: string | null, limit = 50): Promise<JobReport[]> {
     const rows = await this.db.rows<{ report: JobReport }>(
       'SELECT report FROM upload_jobs WHERE (?::text IS NULL OR owner = ?::text) ORDER BY created_at DESC LIMIT ?::int',
@@ -140,7 +145,7 @@ export class JobStore {
       `INSERT INTO upload_jobs (id, status, layer_id, owner, token_id, report, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz, now())
        ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, report = EXCLUDED.report, updated_at = now()`,
-      [r.id, r.status, r.layerId, r.owner, job.tokenId, JSON.stringify(r), r.createdAt],
+      [r.id, r.status, r.layerId, r.owner, job.principal.tokenId, JSON.stringify(r), r.createdAt],
     );
   }
 }

@@ -1,9 +1,9 @@
-/** Layer management for the admin API: listing with version information, and who may change what. */
+/** Layer management for the admin API: listing with version and ownership information. */
 import type { AppContext } from '../context.ts';
 import type { Layer, Principal } from '../catalog/catalog.ts';
-import { hasRole } from '../auth/tokens.ts';
+import type { Database } from '../db/database.ts';
 import { layersWithPrevious } from './publish.ts';
-import { UploadError } from './types.ts';
+import { mayChange } from './ownership.ts';
 
 /** A layer as GET /admin/layers lists it. */
 export interface ManagedLayer {
@@ -17,7 +17,12 @@ export interface ManagedLayer {
   sourceCrs: string | null;
   access: 'public' | 'restricted';
   origin: 'builtin' | 'upload';
+  /** The id of the owning token (null: built in, or left to admins). */
   owner: string | null;
+  /** The owning token's name, for people (names are not unique: `owner` is what counts). */
+  ownerName: string | null;
+  /** True when the caller may replace, roll back, edit or delete this layer. */
+  mayChange: boolean;
   dataVersion: number;
   updatedAt: string;
   bounds: Layer['bounds'];
@@ -29,7 +34,18 @@ export interface ManagedLayer {
   hasPrevious: boolean;
 }
 
-function describe(l: Layer, previous: Set<string>): ManagedLayer {
+interface Context {
+  previous: Set<string>;
+  names: Map<string, string>;
+  principal: Principal;
+}
+
+async function contextOf(db: Database, principal: Principal): Promise<Context> {
+  const tokens = await db.rows<{ id: string; name: string }>('SELECT id, name FROM api_tokens');
+  return { previous: await layersWithPrevious(db), names: new Map(tokens.map((t) => [t.id, t.name])), principal };
+}
+
+function describe(l: Layer, c: Context): ManagedLayer {
   return {
     id: l.id,
     title: l.title,
@@ -42,6 +58,8 @@ function describe(l: Layer, previous: Set<string>): ManagedLayer {
     access: l.access,
     origin: l.origin,
     owner: l.owner,
+    ownerName: l.owner === null ? null : (c.names.get(l.owner) ?? null),
+    mayChange: mayChange(l, c.principal),
     dataVersion: l.dataVersion,
     updatedAt: l.updatedAt.toISOString(),
     bounds: l.bounds,
@@ -49,26 +67,17 @@ function describe(l: Layer, previous: Set<string>): ManagedLayer {
     style: l.style,
     licence: l.licence,
     attribution: l.attribution,
-    hasPrevious: previous.has(l.id),
+    hasPrevious: c.previous.has(l.id),
   };
 }
 
 /** Every layer, restricted ones included (the caller holds an editor token). */
 export async function listManagedLayers(ctx: AppContext, principal: Principal): Promise<ManagedLayer[]> {
-  const previous = await layersWithPrevious(ctx.db);
-  return ctx.catalog.list(principal).map((l) => describe(l, previous));
+  const c = await contextOf(ctx.db, principal);
+  return ctx.catalog.list(principal).map((l) => describe(l, c));
 }
 
 /** One layer, or 404. */
 export async function managedLayer(ctx: AppContext, id: string, principal: Principal): Promise<ManagedLayer> {
-  const previous = await layersWithPrevious(ctx.db);
-  return describe(ctx.catalog.get(id, principal), previous);
-}
-
-/** Throws 403 unless the principal is an admin or the layer's owner. 404 for an unknown layer. */
-export function checkOwnerOrAdmin(ctx: AppContext, id: string, principal: Principal): void {
-  const layer = ctx.catalog.find(id);
-  if (!layer) throw new UploadError(404, 'NotFound', `layer "${id}" does not exist`);
-  if (hasRole(principal.role, 'admin') || (layer.owner !== null && layer.owner === principal.name)) return;
-  throw new UploadError(403, 'Forbidden', `only an admin or the owner (${layer.owner ?? 'none'}) may do this to layer "${id}"`);
+  return describe(ctx.catalog.get(id, principal), await contextOf(ctx.db, principal));
 }

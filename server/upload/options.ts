@@ -39,7 +39,7 @@ export function layerIdFromName(name: string): string {
 /** Checks a layer id given by a person; 400 naming it. */
 export function checkLayerId(id: string): string {
   if (!layerIdPattern.test(id) || id.length > maxUploadLayerId) {
-    throw badInput(`layer id "${id}" must be lower-case letters, digits and _, start with a letter, at most ${maxUploadLayerId} characters`);
+    throw badInput(`layer id "${id}" must be lower-case letters, digits and _, start with a letter, at most ${maxUploadLayerId} characters`, 'id');
   }
   return id;
 }
@@ -48,7 +48,7 @@ const bool = (v: string | undefined, name: string): boolean | undefined => {
   if (v === undefined || v === '') return undefined;
   if (/^(true|1|yes|on)$/i.test(v)) return true;
   if (/^(false|0|no|off)$/i.test(v)) return false;
-  throw badInput(`${name} must be true or false, got ${JSON.stringify(v)}`);
+  throw badInput(`${name} must be true or false, got ${JSON.stringify(v)}`, name);
 };
 
 /** Parses the metadata fields shared by the upload form and PATCH (PATCH sends JSON values, the form strings). */
@@ -57,7 +57,7 @@ export function parseMetadata(input: Record<string, unknown>): LayerMetadata {
   const text = (key: string, max = 10_000): string | undefined => {
     const v = input[key];
     if (v === undefined) return undefined;
-    if (typeof v !== 'string' || v.length > max) throw badInput(`${key} must be a string of at most ${max} characters`);
+    if (typeof v !== 'string' || v.length > max) throw badInput(`${key} must be a string of at most ${max} characters`, key);
     return v;
   };
   m.title = text('title', 200);
@@ -69,17 +69,17 @@ export function parseMetadata(input: Record<string, unknown>): LayerMetadata {
   if (kw !== undefined) {
     if (typeof kw === 'string') m.keywords = kw.split(',').map((k) => k.trim()).filter(Boolean);
     else if (Array.isArray(kw) && kw.every((k) => typeof k === 'string')) m.keywords = kw as string[];
-    else throw badInput('keywords must be a list of strings or a comma-separated string');
+    else throw badInput('keywords must be a list of strings or a comma-separated string', 'keywords');
   }
   const group = input.group;
   if (group !== undefined) {
     const groups = ['basemap', 'landuse', 'industry', 'telecom', 'other'] as const;
-    if (!groups.includes(group as (typeof groups)[number])) throw badInput(`group must be one of ${groups.join(', ')}, got ${JSON.stringify(group)}`);
+    if (!groups.includes(group as (typeof groups)[number])) throw badInput(`group must be one of ${groups.join(', ')}, got ${JSON.stringify(group)}`, 'group');
     m.group = group as LayerMetadata['group'];
   }
   const access = input.access;
   if (access !== undefined) {
-    if (access !== 'public' && access !== 'restricted') throw badInput(`access must be public or restricted, got ${JSON.stringify(access)}`);
+    if (access !== 'public' && access !== 'restricted') throw badInput(`access must be public or restricted, got ${JSON.stringify(access)}`, 'access');
     m.access = access;
   }
   let style = input.style;
@@ -88,13 +88,13 @@ export function parseMetadata(input: Record<string, unknown>): LayerMetadata {
       try {
         style = JSON.parse(style);
       } catch {
-        throw badInput('style must be a JSON object, e.g. {"type":"single","color":"#ff0000"}');
+        throw badInput('style must be a JSON object, e.g. {"type":"single","color":"#ff0000"}', 'style');
       }
     }
     const parsed = (styleSchema as z.ZodType).safeParse(style);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw badInput(`style: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      throw badInput(`style: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'style');
     }
     m.style = parsed.data as LayerMetadata['style'];
   }
@@ -107,11 +107,11 @@ export function parseCrsAnswer(input: Record<string, unknown>): CrsAnswer {
   const srid = input.srid ?? input.crs;
   if (srid !== undefined && srid !== '') {
     const m = /^(?:EPSG:)?(\d{4,6})$/i.exec(String(srid).trim());
-    if (!m) throw badInput(`srid must be an EPSG code such as 9214, got ${JSON.stringify(srid)}`);
+    if (!m) throw badInput(`srid must be an EPSG code such as 9214, got ${JSON.stringify(srid)}`, 'srid');
     out.srid = Number(m[1]);
   }
   if (typeof input.proj4 === 'string' && input.proj4.trim() !== '') {
-    if (out.srid !== undefined) throw badInput('give either srid or proj4, not both');
+    if (out.srid !== undefined) throw badInput('give either srid or proj4, not both', 'proj4');
     out.proj4 = input.proj4;
   }
   const swap = input.swapAxes;

@@ -1,15 +1,19 @@
 /**
  * Publishing, rollback and removal of uploaded layers. A publish renames the staging table to the live name and
  * upserts the catalog row in ONE transaction (readers see the old or the new version, never a mix); the replaced
- * table is kept as `<table>__prev` with its catalog row in `layer_previous`, so a rollback swaps them back.
- * Every change takes a transaction-scoped advisory lock on the layer id (serialising uploads across instances)
- * and writes an audit row in the same transaction.
+ * table is kept as `upl$prev$<id>` (see table-names.ts) with its catalog row in `layer_previous`, so a rollback swaps
+ * them back. Every change takes a transaction-scoped advisory lock on the layer id (serialising uploads across
+ * instances), checks under that lock that the caller may change the layer (ownership.ts), and writes an audit row
+ * in the same transaction.
  */
 import type { Knex } from 'knex';
 import type { Database } from '../db/database.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
-import { recordAudit, type Actor } from '../auth/audit.ts';
-import { UploadError } from './types.ts';
+import { actorOf, recordAudit, type Actor } from '../auth/audit.ts';
+import type { Principal } from '../catalog/catalog.ts';
+import { ConflictError, InvalidParameterError, NotFoundError } from '../errors.ts';
+import { checkAccessChange, checkMayChange } from './ownership.ts';
+import { jobOfStagingTable, liveTable, previousTable, stagingPrefix, swapTable } from './table-names.ts';
 import type { StagedTable } from './stage.ts';
 import type { LayerColumn, LayerStyle } from '../catalog/definition.ts';
 
@@ -35,13 +39,6 @@ export interface PublishItem {
   /** Title of a new layer when the uploader gave none (the dataset name). */
   defaultTitle: string;
 }
-
-/** The live table name of an uploaded layer. */
-export function liveTable(layerId: string): string {
-  return `upl_${layerId}`;
-}
-
-const prevTable = (table: string) => `${table}__prev`;
 
 interface CatalogRow {
   id: string;
@@ -69,20 +66,38 @@ async function currentRow(trx: Knex.Transaction, layerId: string): Promise<Catal
   return (await trx.raw('SELECT * FROM layer_catalog WHERE id = ? FOR UPDATE', [layerId])).rows[0] as CatalogRow | undefined;
 }
 
-/** Throws 409 when a layer exists and may not be replaced by this upload. */
-export function checkReplaceable(existing: { origin: string } | undefined, layerId: string, replace: boolean): void {
+/**
+ * Throws unless this upload may publish `layerId`: ConflictError when the layer exists and is built in or `replace`
+ * was not asked for, ForbiddenError when `who` does not own it (or would change its access without being admin).
+ */
+export function checkReplaceable(
+  existing: { origin: string; owner: string | null; access: string } | undefined,
+  layerId: string,
+  replace: boolean,
+  who: Principal,
+  access?: string,
+): void {
   if (!existing) return;
   if (existing.origin !== 'upload') {
-    throw new UploadError(409, 'Conflict', `layer "${layerId}" is a built-in layer (layers/${layerId}.json) and cannot be replaced by an upload`);
+    throw new ConflictError(`layer "${layerId}" is a built-in layer (layers/${layerId}.json) and cannot be replaced by an upload`);
   }
-  if (!replace) throw new UploadError(409, 'Conflict', `layer "${layerId}" exists; send replace=true to replace it`);
+  if (!replace) throw new ConflictError(`layer "${layerId}" exists; send replace=true to replace it`);
+  checkMayChange({ ...existing, id: layerId }, who, 'replace its data');
+  checkAccessChange({ id: layerId, access: existing.access }, access, who);
 }
 
 /**
- * Publishes staged tables as layers in one transaction. `replace` allows replacing existing uploaded layers.
- * Returns the new data versions. On any error nothing changes (and the caller drops the staging tables).
+ * Publishes staged tables as layers in one transaction, for `who` (the owner of new layers). `replace` allows
+ * replacing existing uploaded layers that `who` may change. Returns the new data versions. On any error nothing
+ * changes (and the caller drops the staging tables).
  */
-export async function publishLayers(db: Database, items: PublishItem[], replace: boolean, actor: Actor): Promise<Array<{ id: string; dataVersion: number }>> {
+export async function publishLayers(
+  db: Database,
+  items: PublishItem[],
+  replace: boolean,
+  who: Principal,
+): Promise<Array<{ id: string; dataVersion: number }>> {
+  const actor = actorOf(who);
   const sorted = [...items].sort((a, b) => a.staged.layerId.localeCompare(b.staged.layerId)); // lock order: no deadlocks
   return db.knex.transaction(async (trx) => {
     for (const it of sorted) await lockLayer(trx, it.staged.layerId);
@@ -90,11 +105,11 @@ export async function publishLayers(db: Database, items: PublishItem[], replace:
     for (const it of sorted) {
       const id = it.staged.layerId;
       const old = await currentRow(trx, id);
-      checkReplaceable(old, id, replace);
+      checkReplaceable(old as (CatalogRow & { access: string }) | undefined, id, replace, who, it.metadata.access);
       const table = liveTable(id);
       if (old) {
-        await trx.raw(`DROP TABLE IF EXISTS ${quoteIdent(prevTable(old.source_table))}`);
-        await trx.raw(`ALTER TABLE ${quoteIdent(old.source_table)} RENAME TO ${quoteIdent(prevTable(old.source_table))}`);
+        await trx.raw(`DROP TABLE IF EXISTS ${quoteIdent(previousTable(id))}`);
+        await trx.raw(`ALTER TABLE ${quoteIdent(old.source_table)} RENAME TO ${quoteIdent(previousTable(id))}`);
         await trx.raw(
           `INSERT INTO layer_previous (layer_id, catalog_row, saved_at) VALUES (?, ?::jsonb, now())
            ON CONFLICT (layer_id) DO UPDATE SET catalog_row = EXCLUDED.catalog_row, saved_at = now()`,
@@ -102,7 +117,7 @@ export async function publishLayers(db: Database, items: PublishItem[], replace:
         );
       } else {
         // Leftovers of a deleted layer of the same id must not become its "previous version".
-        await trx.raw(`DROP TABLE IF EXISTS ${quoteIdent(prevTable(table))}`);
+        await trx.raw(`DROP TABLE IF EXISTS ${quoteIdent(previousTable(id))}`);
         await trx('layer_previous').where({ layer_id: id }).delete();
       }
       await trx.raw(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
@@ -126,7 +141,7 @@ export async function publishLayers(db: Database, items: PublishItem[], replace:
         licence: m.licence ?? (old?.licence as string | undefined) ?? '',
         access: m.access ?? (old?.access as string | undefined) ?? 'public',
         origin: 'upload',
-        owner: old?.owner ?? actor.name,
+        owner: old ? old.owner : who.tokenId,
         data_version: version,
         updated_at: trx.fn.now(),
       };
@@ -150,41 +165,65 @@ export async function dropStaging(db: Database, tables: readonly string[]): Prom
 }
 
 /**
- * Drops staging tables a crashed process left behind (upl_stage_<job>_n): those whose job is not queued or running,
- * or has not moved for an hour. Another instance's running job keeps its tables.
+ * Drops staging tables a crashed process left behind (`upl$stage$<job>$<n>`, and nothing else: the name is matched
+ * whole, see table-names.ts): those whose job is not queued or running, or has not moved for an hour. Another
+ * instance's running job keeps its tables.
  */
 export async function dropOrphanStaging(db: Database): Promise<number> {
-  const rows = await db.rows<{ tablename: string }>(
-    `SELECT t.tablename FROM pg_tables t
-      WHERE t.schemaname = current_schema() AND t.tablename LIKE 'upl\\_stage\\_%'
-        AND NOT EXISTS (SELECT 1 FROM upload_jobs j
-                         WHERE j.id LIKE split_part(t.tablename, '_', 3) || '%'
-                           AND j.status IN ('queued', 'running') AND j.updated_at > now() - interval '1 hour')`,
+  const tables = await db.rows<{ tablename: string }>(
+    'SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND starts_with(tablename, ?::text)',
+    [stagingPrefix],
   );
-  await dropStaging(db, rows.map((r) => r.tablename));
-  return rows.length;
+  const busy = await db.rows<{ id: string }>(
+    `SELECT id FROM upload_jobs WHERE status IN ('queued', 'running') AND updated_at > now() - interval '1 hour'`,
+  );
+  const running = new Set(busy.map((j) => j.id.slice(0, 8)));
+  const orphans = tables.map((t) => t.tablename).filter((t) => {
+    const job = jobOfStagingTable(t);
+    return job !== null && !running.has(job);
+  });
+  await dropStaging(db, orphans);
+  return orphans.length;
+}
+
+/**
+ * Who asks for a change: a request's principal (checked against the ownership rule), or the command line's actor
+ * (`cliActor`), which acts with full rights because it runs on the server with the database's own credentials.
+ */
+export type Changer = Principal | Actor;
+
+function checkChanger(cur: CatalogRow, who: Changer, what: string): void {
+  if ('role' in who) checkMayChange({ id: cur.id, origin: cur.origin, owner: cur.owner, access: String(cur.access) }, who, what);
+}
+
+const actorOfChanger = (who: Changer): Actor => ('role' in who ? actorOf(who) : who);
+
+async function lockedRow(trx: Knex.Transaction, layerId: string): Promise<CatalogRow> {
+  await lockLayer(trx, layerId);
+  const cur = await currentRow(trx, layerId);
+  if (!cur) throw new NotFoundError(`layer "${layerId}" does not exist`);
+  return cur;
 }
 
 /** Restores the previous version of an uploaded layer (the current one becomes the previous). 409 when none. */
-export async function rollbackLayer(db: Database, layerId: string, actor: Actor): Promise<{ id: string; dataVersion: number }> {
+export async function rollbackLayer(db: Database, layerId: string, who: Changer): Promise<{ id: string; dataVersion: number }> {
   return db.knex.transaction(async (trx) => {
-    await lockLayer(trx, layerId);
-    const cur = await currentRow(trx, layerId);
-    if (!cur) throw new UploadError(404, 'NotFound', `layer "${layerId}" does not exist`);
-    if (cur.origin !== 'upload') throw new UploadError(409, 'Conflict', `layer "${layerId}" is built in; only uploaded layers have versions`);
+    const cur = await lockedRow(trx, layerId);
+    checkChanger(cur, who, 'roll it back');
+    if (cur.origin !== 'upload') throw new ConflictError(`layer "${layerId}" is built in; only uploaded layers have versions`);
     const prev = (await trx('layer_previous').where({ layer_id: layerId }).first()) as { catalog_row: CatalogRow } | undefined;
-    const prevExists = prev && (await trx.raw('SELECT to_regclass(?) AS t', [quoteIdent(prevTable(prev.catalog_row.source_table))])).rows[0].t;
-    if (!prev || !prevExists) throw new UploadError(409, 'Conflict', `layer "${layerId}" has no previous version to roll back to`);
-    const live = cur.source_table;
-    const swap = `${live}__swap`;
-    await trx.raw(`ALTER TABLE ${quoteIdent(live)} RENAME TO ${quoteIdent(swap)}`);
-    await trx.raw(`ALTER TABLE ${quoteIdent(prevTable(prev.catalog_row.source_table))} RENAME TO ${quoteIdent(live)}`);
-    await trx.raw(`ALTER TABLE ${quoteIdent(swap)} RENAME TO ${quoteIdent(prevTable(live))}`);
+    const prevExists = prev && (await trx.raw('SELECT to_regclass(?) AS t', [quoteIdent(previousTable(layerId))])).rows[0].t;
+    if (!prev || !prevExists) throw new ConflictError(`layer "${layerId}" has no previous version to roll back to`);
+    const live = liveTable(layerId);
+    await trx.raw(`ALTER TABLE ${quoteIdent(cur.source_table)} RENAME TO ${quoteIdent(swapTable(layerId))}`);
+    await trx.raw(`ALTER TABLE ${quoteIdent(previousTable(layerId))} RENAME TO ${quoteIdent(live)}`);
+    await trx.raw(`ALTER TABLE ${quoteIdent(swapTable(layerId))} RENAME TO ${quoteIdent(previousTable(layerId))}`);
     const p = prev.catalog_row;
     const version = cur.data_version + 1;
     await trx('layer_catalog')
       .where({ id: layerId })
       .update({
+        source_table: live,
         geometry_type: p.geometry_type,
         source_crs: p.source_crs,
         columns: JSON.stringify(p.columns),
@@ -193,32 +232,37 @@ export async function rollbackLayer(db: Database, layerId: string, actor: Actor)
         updated_at: trx.fn.now(),
       });
     await trx('layer_previous').where({ layer_id: layerId }).update({ catalog_row: JSON.stringify(cur), saved_at: trx.fn.now() });
+    const actor = actorOfChanger(who);
     await recordAudit(trx, actor, { action: 'rollback', layerId, oldVersion: cur.data_version, newVersion: version, details: { restoredVersion: p.data_version } });
     return { id: layerId, dataVersion: version };
   });
 }
 
 /** Deletes an uploaded layer, its previous version and its catalog row. */
-export async function deleteLayer(db: Database, layerId: string, actor: Actor): Promise<void> {
+export async function deleteLayer(db: Database, layerId: string, who: Changer): Promise<void> {
   await db.knex.transaction(async (trx) => {
-    await lockLayer(trx, layerId);
-    const cur = await currentRow(trx, layerId);
-    if (!cur) throw new UploadError(404, 'NotFound', `layer "${layerId}" does not exist`);
-    if (cur.origin !== 'upload') throw new UploadError(409, 'Conflict', `layer "${layerId}" is built in (layers/${layerId}.json); remove its definition instead`);
+    const cur = await lockedRow(trx, layerId);
+    checkChanger(cur, who, 'delete it');
+    if (cur.origin !== 'upload') throw new ConflictError(`layer "${layerId}" is built in (layers/${layerId}.json); remove its definition instead`);
     await trx.raw(`DROP TABLE IF EXISTS ${quoteIdent(cur.source_table)}`);
-    await trx.raw(`DROP TABLE IF EXISTS ${quoteIdent(prevTable(cur.source_table))}`);
+    await trx.raw(`DROP TABLE IF EXISTS ${quoteIdent(previousTable(layerId))}`);
     await trx('layer_previous').where({ layer_id: layerId }).delete();
     await trx('layer_catalog').where({ id: layerId }).delete();
+    const actor = actorOfChanger(who);
     await recordAudit(trx, actor, { action: 'delete', layerId, oldVersion: cur.data_version, newVersion: null, details: { table: cur.source_table } });
   });
 }
 
-/** Changes metadata of any layer (built-in ones too, until the next start re-applies their file); bumps updated_at, not data_version. */
-export async function updateMetadata(db: Database, layerId: string, m: LayerMetadata, actor: Actor): Promise<void> {
+/**
+ * Changes metadata of a layer (built-in ones too, by an admin, until the next start re-applies their file); bumps
+ * updated_at, not data_version. A change of `access` needs an admin and gets its own audit row (old and new access).
+ */
+export async function updateMetadata(db: Database, layerId: string, m: LayerMetadata, who: Changer): Promise<void> {
   await db.knex.transaction(async (trx) => {
-    await lockLayer(trx, layerId);
-    const cur = await currentRow(trx, layerId);
-    if (!cur) throw new UploadError(404, 'NotFound', `layer "${layerId}" does not exist`);
+    const cur = await lockedRow(trx, layerId);
+    checkChanger(cur, who, 'change its metadata');
+    if ('role' in who) checkAccessChange({ id: layerId, access: String(cur.access) }, m.access, who);
+    const actor = actorOfChanger(who);
     const change: Record<string, unknown> = {};
     if (m.title !== undefined) change.title = m.title;
     if (m.titleVi !== undefined) change.title_vi = m.titleVi;
@@ -227,9 +271,18 @@ export async function updateMetadata(db: Database, layerId: string, m: LayerMeta
     if (m.licence !== undefined) change.licence = m.licence;
     if (m.attribution !== undefined) change.attribution = m.attribution;
     if (m.group !== undefined) change.layer_group = m.group;
-    if (m.access !== undefined) change.access = m.access;
+    if (m.access !== undefined && m.access !== cur.access) change.access = m.access;
     if (m.style !== undefined) change.style = JSON.stringify(m.style);
     await trx('layer_catalog').where({ id: layerId }).update({ ...change, updated_at: trx.fn.now() });
+    if (change.access !== undefined) {
+      await recordAudit(trx, actor, {
+        action: 'access_change',
+        layerId,
+        oldVersion: cur.data_version,
+        newVersion: cur.data_version,
+        details: { oldAccess: cur.access, newAccess: change.access },
+      });
+    }
     const before = Object.fromEntries(Object.keys(change).map((k) => [k, cur[k]]));
     await recordAudit(trx, actor, {
       action: 'update',
@@ -237,6 +290,30 @@ export async function updateMetadata(db: Database, layerId: string, m: LayerMeta
       oldVersion: cur.data_version,
       newVersion: cur.data_version,
       details: { before, after: { ...change, style: m.style } },
+    });
+  });
+}
+
+/**
+ * Hands a layer to another owner (admins only: the caller checks the role). `tokenId` must name a live token with
+ * at least the editor role, so the layer never goes to a token that could not change it. Audited with both ids.
+ */
+export async function setLayerOwner(db: Database, layerId: string, tokenId: string, who: Changer): Promise<void> {
+  await db.knex.transaction(async (trx) => {
+    const cur = await lockedRow(trx, layerId);
+    if (cur.origin !== 'upload') throw new ConflictError(`layer "${layerId}" is built in; built-in layers have no owner (admins change them)`);
+    const [token] = (await trx.raw('SELECT role FROM api_tokens WHERE id = ? AND revoked_at IS NULL', [tokenId])).rows as Array<{ role: string }>;
+    if (!token) throw new InvalidParameterError(`owner: no live token with id ${JSON.stringify(tokenId)}`, 'owner');
+    if (token.role === 'viewer') {
+      throw new InvalidParameterError(`owner: token ${tokenId} has the viewer role and could not change the layer`, 'owner');
+    }
+    await trx('layer_catalog').where({ id: layerId }).update({ owner: tokenId, updated_at: trx.fn.now() });
+    await recordAudit(trx, actorOfChanger(who), {
+      action: 'owner_change',
+      layerId,
+      oldVersion: cur.data_version,
+      newVersion: cur.data_version,
+      details: { oldOwner: cur.owner, newOwner: tokenId },
     });
   });
 }

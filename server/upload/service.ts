@@ -10,24 +10,22 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 import type { Principal } from '../catalog/catalog.ts';
-import { actorOf } from '../auth/audit.ts';
 import { hasRole } from '../auth/tokens.ts';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { JobStore, zeroCounts, type Job, type JobReport } from './jobs.ts';
 import { assignLayerIds, confirmationOf, describeItems, type WorkItem } from './report.ts';
-import { receiveUpload, tooLarge } from './receive.ts';
 import { openSource, type OpenedSource } from './source.ts';
 import { inspectDataset } from './inspect.ts';
 import { checkInsideVietnam, decideCrs, type CrsAnswer } from './crs-decision.ts';
 import { decideEncoding, decodeText, type EncodingDecision } from './text.ts';
 import { planColumns } from './columns.ts';
 import { stageDataset, type StageTarget, type StagedTable } from './stage.ts';
-import { checkReplaceable, dropOrphanStaging, dropStaging, liveTable, publishLayers } from './publish.ts';
+import { checkReplaceable, dropOrphanStaging, dropStaging, publishLayers } from './publish.ts';
+import { liveTable, stagingTable } from './table-names.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
-import { parseCrsAnswer, parseUploadOptions, type UploadOptions } from './options.ts';
+import { parseCrsAnswer, type UploadOptions } from './options.ts';
 import type { Family } from './geometry.ts';
-import { UploadError, badInput, type SourceDataset } from './types.ts';
-import type { IncomingMessage } from 'node:http';
-
+import { UploadError, asDomainError, badInput, type SourceDataset } from './types.ts';
 
 interface Work {
   source: OpenedSource;
@@ -50,18 +48,32 @@ function nameDecoder(dataset: SourceDataset, encoding: EncodingDecision): (name:
   return dataset.rawNames ? (name) => decodeText(Buffer.from(name, 'latin1'), encoding.encoding) : (name) => name;
 }
 
+/** A directory made for one incoming upload: the edge saves the file into it and hands it to start() or discard(). */
+export interface Workspace {
+  id: string;
+  dir: string;
+}
+
+/** An upload as the edge hands it over: the file saved in its workspace, and the form fields parsed. */
+export interface ReceivedUpload {
+  workspace: Workspace;
+  file: { path: string; fileName: string; bytes: number };
+  options: UploadOptions;
+}
+
 /** Answers from POST /admin/jobs/{id}/confirm. */
 export interface ConfirmAnswer {
   crs: CrsAnswer;
   encoding?: string;
 }
 
-/** The upload service of one server instance. */
+/** The upload service of one server instance: it knows files and principals, nothing of HTTP. */
 export class UploadService {
   readonly jobs: JobStore;
   private queue: Promise<void> = Promise.resolve();
   private readonly root: string;
 
+  /** Built once per app by createApp, which also runs cleanOrphans() at start and close() at shutdown. */
   constructor(private readonly ctx: AppContext) {
     this.jobs = new JobStore(ctx.db);
     this.root = ctx.config.uploadDir || path.join(os.tmpdir(), 'sdi-uploads');
@@ -73,27 +85,35 @@ export class UploadService {
     return dropOrphanStaging(this.ctx.db);
   }
 
-  private get maxBytes(): number {
+  /** The largest upload accepted (bytes; UPLOAD_MAX_MB). */
+  get maxBytes(): number {
     return this.ctx.config.uploadMaxMb * 1048576;
   }
 
-  /**
-   * Handles POST /admin/layers (and PUT /admin/layers/{id}, which forces `id` and `replace`) up to the point where
-   * the job waits for confirmation or is queued.
-   */
-  async start(req: IncomingMessage, principal: Principal, forced: Record<string, string> = {}): Promise<JobReport> {
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (Number.isFinite(declared) && declared > this.maxBytes + (1 << 20)) throw tooLarge(this.maxBytes);
+  /** A fresh directory for one upload; the caller hands it to start() or discard(). */
+  workspace(): Workspace {
     const id = randomUUID();
-    const dir = fs.mkdtempSync(path.join(this.root, `${id.slice(0, 8)}-`));
+    return { id, dir: fs.mkdtempSync(path.join(this.root, `${id.slice(0, 8)}-`)) };
+  }
+
+  /** Removes a workspace whose upload never reached start() (the body could not be read). */
+  discard(workspace: Workspace): void {
+    fs.rmSync(workspace.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Starts a job for a saved upload (POST /admin/layers, PUT /admin/layers/{id}) and runs it up to the point where it
+   * waits for confirmation or is queued. The workspace belongs to the job from here on.
+   */
+  async start(upload: ReceivedUpload, principal: Principal): Promise<JobReport> {
+    const { id, dir } = upload.workspace;
+    const { options, file } = upload;
     let job: Job | null = null;
     try {
-      const received = await receiveUpload(req, dir, this.maxBytes);
-      if (!received.file || received.file.bytes === 0) throw badInput('no file: send it in a multipart part named "file"');
-      const options = parseUploadOptions({ ...received.fields, ...forced }, received.file.fileName);
+      if (file.bytes === 0) throw badInput('no file: send it in a multipart part named "file"', 'file');
       const now = new Date().toISOString();
       job = {
-        tokenId: principal.tokenId,
+        principal,
         dir,
         abort: new AbortController(),
         work: null,
@@ -104,9 +124,10 @@ export class UploadService {
           phase: 'reading the file',
           layerId: options.layerId,
           replace: options.replace,
-          owner: principal.name,
-          fileName: received.file.fileName,
-          fileBytes: received.file.bytes,
+          owner: principal.tokenId,
+          ownerName: principal.name,
+          fileName: file.fileName,
+          fileBytes: file.bytes,
           format: null,
           createdAt: now,
           updatedAt: now,
@@ -120,12 +141,12 @@ export class UploadService {
         },
       };
       await this.jobs.add(job);
-      await this.inspect(job, received.file.path, options);
+      await this.inspect(job, file.path, options);
       return job.report;
     } catch (err) {
       if (job) await this.fail(job, err);
       else fs.rmSync(dir, { recursive: true, force: true });
-      throw err;
+      throw asDomainError(err);
     }
   }
 
@@ -150,7 +171,7 @@ export class UploadService {
     assignLayerIds(work.items, work.options.layerId);
     this.describe(job, work);
     for (const layerId of work.items.flatMap((i) => [...i.layers.values()])) {
-      checkReplaceable(this.ctx.catalog.find(layerId), layerId, options.replace);
+      checkReplaceable(this.ctx.catalog.find(layerId), layerId, options.replace, job.principal, options.metadata.access);
     }
     const needs = confirmationOf(work.items);
     if (needs) {
@@ -171,8 +192,16 @@ export class UploadService {
 
   /** Handles POST /admin/jobs/{id}/confirm: applies the answers, checks them, and queues the job. */
   async confirm(id: string, principal: Principal, body: Record<string, unknown>): Promise<JobReport> {
+    try {
+      return await this.applyConfirmation(id, principal, body);
+    } catch (err) {
+      throw asDomainError(err);
+    }
+  }
+
+  private async applyConfirmation(id: string, principal: Principal, body: Record<string, unknown>): Promise<JobReport> {
     const job = this.ownJob(id, principal);
-    if (job.report.status !== 'needs_confirmation') throw new UploadError(409, 'Conflict', `job ${id} is ${job.report.status}, not waiting for confirmation`);
+    if (job.report.status !== 'needs_confirmation') throw new ConflictError(`job ${id} is ${job.report.status}, not waiting for confirmation`);
     const work = job.work as Work;
     const crsAnswer = parseCrsAnswer(body);
     const encoding = typeof body.encoding === 'string' && body.encoding.trim() ? body.encoding.trim() : undefined;
@@ -205,17 +234,15 @@ export class UploadService {
     if (job.report.status === 'needs_confirmation') {
       await this.finish(job, 'cancelled', 'cancelled by the uploader');
     } else {
-      job.abort.abort(new UploadError(409, 'Cancelled', 'cancelled by the uploader'));
+      job.abort.abort(new ConflictError('cancelled by the uploader'));
     }
     return job.report;
   }
 
   private ownJob(id: string, principal: Principal): Job {
     const job = this.jobs.live(id);
-    if (!job) throw new UploadError(404, 'NotFound', `no job ${id} waiting or running on this server`);
-    if (job.report.owner !== principal.name && !hasRole(principal.role, 'admin')) {
-      throw new UploadError(403, 'Forbidden', `job ${id} belongs to another uploader`);
-    }
+    if (!job) throw new NotFoundError(`no job ${id} waiting or running on this server`);
+    if (!mayHandleJob(job.report, principal)) throw new ForbiddenError(`job ${id} was started by another token; only it or an admin may handle it`);
     return job;
   }
 
@@ -235,7 +262,7 @@ export class UploadService {
       for (const item of work.items) {
         const targets = new Map<Family, StageTarget>();
         for (const [family, layerId] of item.layers) {
-          const table = `upl_stage_${job.report.id.slice(0, 8)}_${work.stagingTables.length}`;
+          const table = stagingTable(job.report.id, work.stagingTables.length);
           work.stagingTables.push(table);
           targets.set(family, { layerId, family, table, columns: item.columns });
         }
@@ -284,7 +311,7 @@ export class UploadService {
           defaultTitle: staged.length > 1 ? `${item.dataset.name} (${table.layerId})` : item.dataset.name,
         })),
         work.options.replace,
-        actorOf({ role: 'editor', tokenId: job.tokenId, name: job.report.owner }),
+        job.principal,
       );
       work.stagingTables = [];
       for (const p of published) await db.rows(`ANALYZE ${quoteIdent(liveTable(p.id))}`).catch(() => undefined);
@@ -302,7 +329,7 @@ export class UploadService {
   private async fail(job: Job, err: unknown): Promise<void> {
     const aborted = job.abort.signal.aborted;
     const message = err instanceof Error ? err.message : String(err);
-    if (!(err instanceof UploadError) && !aborted) this.ctx.log.error({ err, job: job.report.id }, 'upload failed');
+    if (!(err instanceof UploadError || err instanceof DomainError) && !aborted) this.ctx.log.error({ err, job: job.report.id }, 'upload failed');
     await this.finish(job, aborted ? 'cancelled' : 'failed', aborted ? 'cancelled by the uploader' : message);
   }
 
@@ -325,23 +352,21 @@ export class UploadService {
   async close(): Promise<void> {
     for (const job of this.jobs.liveJobs()) {
       if (job.report.status === 'needs_confirmation') await this.finish(job, 'cancelled', 'the server stopped before the job was confirmed');
-      else job.abort.abort(new UploadError(503, 'ShuttingDown', 'the server stopped'));
+      else job.abort.abort(new DomainError('the server stopped'));
     }
     await this.queue;
   }
 }
 
-const services = new WeakMap<AppContext, UploadService>();
+/** True when `principal` may see, confirm or cancel a job: the token that started it, or an admin. */
+export function mayHandleJob(report: JobReport, principal: Principal): boolean {
+  return report.owner === principal.tokenId || hasRole(principal.role, 'admin');
+}
 
-/** The upload service of a server instance (created on first use; closed with the app). */
-export function uploadService(ctx: AppContext): UploadService {
-  let s = services.get(ctx);
-  if (!s) {
-    const created = new UploadService(ctx);
-    s = created;
-    services.set(ctx, created);
-    ctx.onClose.push(() => created.close());
-    created.cleanOrphans().catch((err: unknown) => ctx.log.warn({ err }, 'could not drop orphan staging tables'));
-  }
-  return s;
+/** Builds the upload service of an app: closed with the app, and staging tables a crashed instance left are dropped now. */
+export function createUploadService(ctx: AppContext): UploadService {
+  const service = new UploadService(ctx);
+  ctx.onClose.push(() => service.close());
+  service.cleanOrphans().catch((err: unknown) => ctx.log.warn({ err }, 'could not drop orphan staging tables'));
+  return service;
 }

@@ -12,7 +12,7 @@ import { coerce, sqlType, type ColumnPlan } from './columns.ts';
 import { dropDegenerateParts, familyType, isEmptyGeometry, mapPositions, splitByFamily, type Family } from './geometry.ts';
 import type { ChosenCrs } from './crs-decision.ts';
 import type { JobCounts } from './jobs.ts';
-import { RawText, UploadError, type SourceDataset, type SourceValue } from './types.ts';
+import { InvalidUploadError, RawText, type SourceDataset, type SourceValue } from './types.ts';
 
 /** One staging table to fill: one geometry family of one dataset, published as one layer. */
 export interface StageTarget {
@@ -124,9 +124,7 @@ export async function stageDataset(trx: Knex.Transaction, input: StageInput): Pr
   }
   for (const family of targets.keys()) await flush(family);
   if (outside > 0) {
-    throw new UploadError(
-      400,
-      'OutsideVietnam',
+    throw new InvalidUploadError(
       `${dataset.name}: ${outside} positions fall outside Vietnam after transforming from ${input.crs.label} (first: ${outsideExample}); probably the wrong zone or swapped X/Y. Nothing was published.`,
     );
   }

@@ -65,21 +65,23 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     expect(server().ctx.catalog.find('life_cycle')!.dataVersion).to.equal(3);
     expect(await count()).to.equal(2);
 
-    const patch = await call(server(), other, 'PATCH', '/admin/layers/life_cycle', {
+    const notOwner = await call(server(), other, 'PATCH', '/admin/layers/life_cycle', { title: 'Của tôi' });
+    expect(notOwner.status).to.equal(403);
+    expect(((await notOwner.json()) as { description: string }).description).to.match(/only the token that owns it or an admin/);
+    const patch = await call(server(), owner, 'PATCH', '/admin/layers/life_cycle', {
       title: 'Vòng đời (sửa)',
-      access: 'restricted',
       keywords: ['thử', 'upload'],
       style: { type: 'categorical', property: 'ten', categories: [{ value: 'Một', color: '#ff0000', label: { en: 'One', vi: 'Một' } }] },
     });
     expect(patch.status, await patch.clone().text()).to.equal(200);
-    expect(server().ctx.catalog.find('life_cycle')).to.deep.include({ title: 'Vòng đời (sửa)', access: 'restricted' });
-    const badPatch = await call(server(), other, 'PATCH', '/admin/layers/life_cycle', { table: 'pg_authid' });
+    expect(server().ctx.catalog.find('life_cycle')).to.deep.include({ title: 'Vòng đời (sửa)', access: 'public' });
+    const badPatch = await call(server(), owner, 'PATCH', '/admin/layers/life_cycle', { table: 'pg_authid' });
     expect(badPatch.status).to.equal(400);
 
     expect((await call(server(), other, 'DELETE', '/admin/layers/life_cycle')).status).to.equal(403);
     expect((await call(server(), owner, 'DELETE', '/admin/layers/life_cycle')).status).to.equal(204);
     expect(server().ctx.catalog.find('life_cycle')).to.equal(undefined);
-    const tables = await server().ctx.db.rows("SELECT tablename FROM pg_tables WHERE tablename LIKE 'upl\\_life\\_cycle%'");
+    const tables = await server().ctx.db.rows("SELECT tablename FROM pg_tables WHERE tablename IN ('upl_life_cycle', 'upl$prev$life_cycle')");
     expect(tables).to.deep.equal([]);
 
     const audit = (await (await call(server(), admin, 'GET', '/admin/audit?layer=life_cycle&limit=10')).json()) as {
@@ -89,7 +91,7 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
       ['publish', 'Chủ sở hữu', null, 1],
       ['replace', 'Chủ sở hữu', 1, 2],
       ['rollback', 'Chủ sở hữu', 2, 3],
-      ['update', 'Người khác', 3, 3],
+      ['update', 'Chủ sở hữu', 3, 3],
       ['delete', 'Chủ sở hữu', 3, null],
     ]);
   });
@@ -192,7 +194,7 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     const last = jobs.find((j) => j.layers[0].dataVersion === 3)!;
     const [{ n }] = await server().ctx.db.rows<{ n: number }>('SELECT count(*)::int AS n FROM upl_serial_layer');
     expect(n).to.equal(last.layers[0].features);
-    const [{ p }] = await server().ctx.db.rows<{ p: number }>('SELECT count(*)::int AS p FROM upl_serial_layer__prev');
+    const [{ p }] = await server().ctx.db.rows<{ p: number }>('SELECT count(*)::int AS p FROM "upl$prev$serial_layer"');
     expect(p).to.equal(jobs.find((j) => j.layers[0].dataVersion === 2)!.layers[0].features);
   });
 
@@ -207,7 +209,7 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     expect(job.status).to.equal('failed');
     expect(job.errors.join()).to.match(/race_layer" exists; send replace=true/);
     expect(await liveState(server())).to.equal(before);
-    const staging = await server().ctx.db.rows("SELECT tablename FROM pg_tables WHERE tablename LIKE 'upl\\_stage\\_%'");
+    const staging = await server().ctx.db.rows("SELECT tablename FROM pg_tables WHERE starts_with(tablename, 'upl$stage$')");
     expect(staging).to.deep.equal([]);
   });
 
@@ -222,7 +224,7 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     expect(server().ctx.catalog.find('cancelled_layer')).to.equal(undefined);
     const mine = (await (await call(server(), owner, 'GET', '/admin/jobs')).json()) as { jobs: JobReport[] };
     expect(mine.jobs.find((j) => j.id === job.id)?.status).to.equal('cancelled');
-    expect(mine.jobs.every((j) => j.owner === 'Chủ sở hữu')).to.equal(true);
+    expect(mine.jobs.every((j) => j.owner === job.owner && j.ownerName === 'Chủ sở hữu')).to.equal(true);
     expect((await call(server(), other, 'GET', `/admin/jobs/${job.id}`)).status).to.equal(404);
     const all = (await (await call(server(), admin, 'GET', '/admin/jobs')).json()) as { jobs: JobReport[] };
     expect(all.jobs.some((j) => j.id === job.id)).to.equal(true);

@@ -207,6 +207,7 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
     await shot(page, 'refused-409');
 
     await page.locator('#replace').check();
+    await page.locator('#access').selectOption('restricted'); // an editor may not change access by replacing
     await page.locator('#upload-button').click();
     await page.locator('#job-status[data-status="needs_confirmation"]').waitFor({ timeout: 30_000 });
     expect(await page.locator('#upload-error').isHidden()).to.equal(true);

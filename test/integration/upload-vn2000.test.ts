@@ -50,7 +50,8 @@ forEachBackend('upload: VN-2000 TM-3 Shapefile with TCVN3 text', (server) => {
     expect(layer.access).to.equal('restricted');
     expect(layer.sourceCrs).to.equal('EPSG:9214');
     expect(layer.origin).to.equal('upload');
-    expect(layer.owner).to.equal('Biên tập viên');
+    const [holder] = await server().ctx.db.rows<{ name: string }>('SELECT name FROM api_tokens WHERE id = ?', [layer.owner]);
+    expect(holder.name, 'the owner is the id of the uploading token').to.equal('Biên tập viên');
     expect(layer.column('ten')!.label.vi).to.equal('TEN');
     expect(layer.column('ghi_chu')!.label.vi).to.equal('ghi_chú');
     const [{ ghi_chu }] = await server().ctx.db.rows<{ ghi_chu: string }>('SELECT ghi_chu FROM upl_control_points_up LIMIT 1');

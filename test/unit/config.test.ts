@@ -20,6 +20,11 @@ describe('configuration', () => {
     [{ SEED_SCALE: '-1' }, /SEED_SCALE="-1"/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud"/],
     [{ TILE_CACHE_MB: '1.5' }, /TILE_CACHE_MB="1.5" is not a whole number/],
+    [{ TRUST_PROXY: 'true' }, /TRUST_PROXY entry "true" is not an IP address/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY entry "10.0.0.0\/33"/],
+    [{ TRUST_PROXY: 'proxy.example' }, /TRUST_PROXY entry "proxy.example"/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
+    [{ METRICS_LISTEN: '9464' }, /METRICS_LISTEN="9464" is not host:port/],
   ];
   for (const [env, message] of bad) {
     it(`stops the start with a message naming ${Object.keys(env)[0]} for ${JSON.stringify(Object.values(env)[0])}`, () => {
@@ -31,5 +36,16 @@ describe('configuration', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@h:5432/db', PUBLIC_URL: 'https://maps.example.vn/sdi/' });
     expect(config.databaseUrl).to.equal('postgres://u@h:5432/db');
     expect(config.publicUrl).to.equal('https://maps.example.vn/sdi');
+  });
+
+  it('trusts no proxy by default, and reads TRUST_PROXY as a hop count or a list of addresses, CIDRs and names', () => {
+    expect(loadConfig({}).trustProxy).to.equal(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).to.equal(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.168.1.5' }).trustProxy).to.deep.equal(['loopback', '10.0.0.0/8', 'fd00::/8', '192.168.1.5']);
+  });
+
+  it('reads the /metrics protection settings', () => {
+    const config = loadConfig({ METRICS_TOKEN: 'a-long-metrics-secret', METRICS_LISTEN: '127.0.0.1:9464' });
+    expect(config).to.deep.include({ metricsToken: 'a-long-metrics-secret', metricsListen: '127.0.0.1:9464' });
   });
 });
