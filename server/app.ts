@@ -15,6 +15,7 @@ import { createOgcRouter } from './http/ogc.ts';
 import { createQueryRouter } from './http/query.ts';
 import { createAdminRouter } from './http/admin.ts';
 import { createViewerRouter } from './http/viewer.ts';
+import { CostLimits } from './limits/limits.ts';
 
 /** The app and a close() that runs the context's closers (not the database's: its opener closes it). */
 export interface App {
@@ -55,13 +56,14 @@ export function createApp(ctx: AppContext): App {
     next();
   });
   app.use(compression({ threshold: 512 }));
+  const limits = new CostLimits(ctx.config); // one gate for every expensive endpoint: they share the pool
   app.use(createHealthRouter(ctx));
   app.use(authenticate(ctx));
-  app.use(createTilesRouter(ctx));
-  app.use(createQueryRouter(ctx));
+  app.use(createTilesRouter(ctx, limits));
+  app.use(createQueryRouter(ctx, limits));
   app.use(createAdminRouter(ctx));
   app.use(createViewerRouter(ctx));
-  app.use(createOgcRouter(ctx));
+  app.use(createOgcRouter(ctx, limits));
   app.use(notFoundHandler);
   app.use(errorMiddleware);
   return {

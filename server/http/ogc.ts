@@ -18,6 +18,9 @@ import { ClientGoneError, featureCollectionBytes, writeCsv, writeFeatureCollecti
 import { bodyStream, sendText } from '../features/encode.ts';
 import { apiUrl, formatLinks, pageLinks, type Link } from '../features/links.ts';
 import { collectionHtml, collectionsHtml, itemHtml, itemsHtml, landingHtml } from '../features/html.ts';
+import type { CostLimits } from '../limits/limits.ts';
+import { itemsCost } from '../limits/costs.ts';
+import { withCostLimits } from './limits.ts';
 
 /** Output formats of OGC resources, chosen by `f` or the Accept header. */
 type Format = 'json' | 'html' | 'csv';
@@ -143,16 +146,19 @@ function handleQueryables(ctx: AppContext): RequestHandler {
 }
 
 /** GET /collections/{layer}/items: GeoJSON (streamed), HTML or CSV. */
-function handleItems(ctx: AppContext, features: FeatureService): RequestHandler {
+function handleItems(ctx: AppContext, features: FeatureService, limits: CostLimits): RequestHandler {
   return async (req, res) => {
     const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
     const format = negotiate(req, ['json', 'html', 'csv']);
     const q = parseItemsQuery(layer, req.query as Record<string, unknown>, ctx.config.itemsMaxLimit);
     const signal = clientGone(res);
     try {
-      if (format === 'csv') await sendCsv(req, res, features, layer, q, signal);
-      else if (format === 'html') await sendItemsHtml(ctx, req, res, features, layer, q, signal);
-      else await sendGeoJson(ctx, req, res, features, layer, q, signal);
+      // A large or spatially filtered page runs in a cost-limit slot, under LIMIT_ITEMS_TIMEOUT_MS (s = client or deadline).
+      await withCostLimits(limits, req, res, itemsCost(ctx.config, layer.id, q), (s) => {
+        if (format === 'csv') return sendCsv(req, res, features, layer, q, s);
+        if (format === 'html') return sendItemsHtml(ctx, req, res, features, layer, q, s);
+        return sendGeoJson(ctx, req, res, features, layer, q, s);
+      }, signal);
     } catch (err) {
       if (signal.aborted || err instanceof ClientGoneError) return; // nobody is listening; the cursor is closed
       if (!res.headersSent) {
@@ -241,7 +247,7 @@ function pageState(q: ItemsQuery, numberReturned: number, matched: MatchCount) {
 }
 
 /** The router of the OGC API Features resources. */
-export function createOgcRouter(ctx: AppContext): Router {
+export function createOgcRouter(ctx: AppContext, limits: CostLimits): Router {
   const features = new FeatureService(ctx.db);
   const router = Router();
   router.get('/', handleLanding(ctx));
@@ -250,7 +256,7 @@ export function createOgcRouter(ctx: AppContext): Router {
   router.get('/collections', handleCollections(ctx));
   router.get('/collections/:layer', handleCollection(ctx));
   router.get('/collections/:layer/queryables', handleQueryables(ctx));
-  router.get('/collections/:layer/items', handleItems(ctx, features));
+  router.get('/collections/:layer/items', handleItems(ctx, features, limits));
   router.get('/collections/:layer/items/:id', handleItem(ctx, features));
   return router;
 }

@@ -19,11 +19,14 @@ import {
 import { buildTileJson } from '../tiles/tilejson.ts';
 import { tileMatrixSetList, tilesetList, tilesetMetadata, webMercatorQuad, webMercatorQuadId } from '../tiles/tms.ts';
 import { isValidTile } from '../tiles/grid.ts';
+import type { CostLimits } from '../limits/limits.ts';
+import { tileCost } from '../limits/costs.ts';
+import { withCostLimits } from './limits.ts';
 
 const mvtType = 'application/vnd.mapbox-vector-tile';
 
 /** Routes for /tiles, /tileMatrixSets and /collections/{layer}/tiles. */
-export function createTilesRouter(ctx: AppContext): Router {
+export function createTilesRouter(ctx: AppContext, limits: CostLimits): Router {
   const tiles = tileService(ctx);
   const router = Router();
   // Behind a proxy (trust proxy is on) protocol and host come from X-Forwarded-Proto/-Host.
@@ -32,7 +35,7 @@ export function createTilesRouter(ctx: AppContext): Router {
 
   router.get('/tiles/:layers/:z/:x/:file', (req, res, next) => {
     const p = req.params;
-    handleTile(ctx, tiles, req, res, next, () => ({ layers: p.layers, coord: parseTileCoord(p.z, p.x, parseTileFile(p.file)) }));
+    handleTile(ctx, tiles, limits, req, res, next, () => ({ layers: p.layers, coord: parseTileCoord(p.z, p.x, parseTileFile(p.file)) }));
   });
 
   router.get('/tiles/:file', (req, res, next) => {
@@ -68,7 +71,7 @@ export function createTilesRouter(ctx: AppContext): Router {
   // OGC order: tileMatrix/tileRow/tileCol, i.e. z/y/x.
   router.get('/collections/:layer/tiles/:tms/:z/:y/:x', (req, res, next) => {
     const p = req.params;
-    handleTile(ctx, tiles, req, res, next, () => {
+    handleTile(ctx, tiles, limits, req, res, next, () => {
       checkTileMatrixSet(p.tms);
       return { layers: p.layer, coord: parseTileCoord(p.z, p.x, p.y) };
     });
@@ -83,7 +86,7 @@ function checkTileMatrixSet(id: string): void {
 
 /** GET a tile: parse, resolve layers, then the cache (synchronous) or the service (render). */
 function handleTile(
-  ctx: AppContext, tiles: TileService, req: Request, res: Response, next: NextFunction,
+  ctx: AppContext, tiles: TileService, limits: CostLimits, req: Request, res: Response, next: NextFunction,
   parse: () => { layers: string; coord: TileRequest['coord'] },
 ): void {
   let request: TileRequest;
@@ -103,9 +106,11 @@ function handleTile(
   res.on('close', () => {
     if (!res.writableFinished) gone.abort();
   });
-  tiles.load(key, request, gone.signal).then(
+  // A cold low-zoom composite tile renders in a cost-limit slot (429/503 when none is free); cache hits never get here.
+  const cost = tileCost(ctx.config, layers.map((l) => l.id), request.coord.z);
+  withCostLimits(limits, req, res, cost, (signal) => tiles.load(key, request, signal), gone.signal).then(
     (tile) => writeTile(ctx, req, res, tile, layers),
-    (err) => (err instanceof ClientGoneError ? undefined : next(err)),
+    (err) => (err instanceof ClientGoneError || gone.signal.aborted ? undefined : next(err)),
   );
 }
 
