@@ -20,6 +20,8 @@ import { CostLimits } from './limits/limits.ts';
 /** The app and a close() that runs the context's closers (not the database's: its opener closes it). */
 export interface App {
   express: Express;
+  /** The cost gate of expensive requests (server/limits/), shared by their routes; tests read and fill it. */
+  limits: CostLimits;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,7 @@ export function createApp(ctx: AppContext): App {
   app.use(errorMiddleware);
   return {
     express: app,
+    limits,
     async close() {
       for (const fn of [...ctx.onClose].reverse()) await fn().catch((err) => ctx.log.warn({ err }, 'close step failed'));
     },
