@@ -8,7 +8,7 @@
  *  - from 127.0.0.1 meanwhile: `--ordinary` (4) clients fetching single-layer tiles at z12-14 and items pages of
  *    100 features, the traffic of map viewers.
  * A baseline phase of `--baseline-seconds` (5) runs the ordinary clients alone first; the load phase stops after
- * `--seconds` (20) or `--max-requests` (5,000) requests; the script prints the statuses per class and the
+ * `--seconds` (20) or `--max-requests` (20,000) requests; the script prints the statuses per class and the
  * p50/p99 latency of the tile and items requests, and whether every one of them succeeded (exit code 1 if not).
  *
  * Without `--url` it starts `server/index.ts` as a child process with this environment (DATABASE_URL selects the
@@ -27,7 +27,7 @@ const { values: opts } = parseArgs({
     ordinary: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '20' },
     'baseline-seconds': { type: 'string', default: '5' },
-    'max-requests': { type: 'string', default: '5000' },
+    'max-requests': { type: 'string', default: '20000' },
     seed: { type: 'boolean', default: false },
   },
 });

@@ -44,7 +44,7 @@ export function queryBodySize(config: Config): RequestHandler {
     const length = Number(req.headers['content-length']);
     const max = config.limitQueryBodyBytes;
     if (Number.isFinite(length) && length > max) {
-      return next(new PayloadTooLargeError(`the body of ${req.method} ${req.path} is ${length} bytes, more than LIMIT_QUERY_BODY_BYTES=${max}; send a simpler geometry`));
+      return next(new PayloadTooLargeError(`the body of ${req.method} ${req.path} is ${length} bytes, over the limit of ${max} bytes (LIMIT_QUERY_BODY_BYTES); send a simpler geometry`));
     }
     next();
   };

@@ -145,7 +145,7 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
       config().limitQueryBodyBytes = 2048;
       const a = await summary('127.0.0.1', wavyProvince(500));
       expect(a.status, a.text).to.equal(413);
-      expect(JSON.parse(a.text).description).to.include('LIMIT_QUERY_BODY_BYTES=2048').and.include('/query/summary');
+      expect(JSON.parse(a.text).description).to.include('limit of 2048 bytes (LIMIT_QUERY_BODY_BYTES)').and.include('/query/summary');
     });
   });
 
@@ -214,6 +214,13 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
       const a = await summary('127.0.0.1', wavyProvince(20_000));
       expect(a.status).to.equal(503);
       expect(await running()).to.deep.equal([]);
+    });
+
+    it('answers 503 naming LIMIT_ITEMS_TIMEOUT_MS when a large items page passes its deadline before its first byte', async () => {
+      config().limitItemsTimeoutMs = 1;
+      const a = await call(url('/collections/landuse_parcels/items?limit=10000'), '127.0.0.1');
+      expectRefusal(a, 503, 'limit=10000', 'LIMIT_ITEMS_TIMEOUT_MS');
+      expect(await gone(2000)).to.deep.equal([]);
     });
 
     it('stops the summary query in the database when its client goes away, and frees its slot', async () => {
