@@ -77,7 +77,8 @@ async function freePort(): Promise<number> {
 async function startChild(): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const root = path.resolve(import.meta.dirname, '..');
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', ...(opts.seed ? { SEED_DEMO: 'always' } : {}) };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' };
+  if (opts.seed) env.SEED_DEMO = 'always';
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'index.ts')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 300_000;
@@ -109,7 +110,9 @@ function tileUrls(base: string, layers: string[]): string[] {
     const x0 = Math.floor(((106.0 + 180) / 360) * n);
     const lat = (21.2 * Math.PI) / 180;
     const y0 = Math.floor(((1 - Math.asinh(Math.tan(lat)) / Math.PI) / 2) * n);
-    for (let dx = 0; dx < 4; dx++) for (let dy = 0; dy < 3; dy++) for (const l of layers) urls.push(`${base}/tiles/${l}/${z}/${x0 + dx}/${y0 + dy}.mvt`);
+    for (let dx = 0; dx < 4; dx++) {
+      for (let dy = 0; dy < 3; dy++) for (const l of layers) urls.push(`${base}/tiles/${l}/${z}/${x0 + dx}/${y0 + dy}.mvt`);
+    }
   }
   return urls;
 }
@@ -182,8 +185,9 @@ function report(title: string, r: PhaseResult): void {
     const counts = new Map<number, number>();
     for (const a of answers) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
     const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
+    const verdict = answers.every(succeeded) ? 'all succeeded' : 'SOME FAILED';
     console.log(`  ${name} (${ordinaryFrom}): ${answers.length} requests, ${statuses(counts)}; p50 ${percentile(ms, 50).toFixed(1)} ms, ` +
-      `p99 ${percentile(ms, 99).toFixed(1)} ms, max ${(ms.at(-1) ?? NaN).toFixed(1)} ms; ${answers.every(succeeded) ? 'all succeeded' : 'SOME FAILED'}`);
+      `p99 ${percentile(ms, 99).toFixed(1)} ms, max ${(ms.at(-1) ?? NaN).toFixed(1)} ms; ${verdict}`);
   }
 }
 
@@ -207,7 +211,8 @@ async function main(): Promise<void> {
     const baseline = await phase(target, Number(opts['baseline-seconds']), 0, maxRequests);
     report(`baseline: ${opts.ordinary} tile/items clients from ${ordinaryFrom} alone`, baseline);
     const loaded = await phase(target, Number(opts.seconds), Number(opts.summaries), maxRequests);
-    report(`under load: ${opts.summaries} summary clients from ${expensiveFrom} and ${opts.ordinary} tile/items clients from ${ordinaryFrom}`, loaded);
+    const title = `under load: ${opts.summaries} summary clients from ${expensiveFrom} and ${opts.ordinary} tile/items clients from ${ordinaryFrom}`;
+    report(title, loaded);
     const allOk = [baseline, loaded].every((r) => Object.values(r.ordinary).every((answers) => answers.length > 0 && answers.every(succeeded)));
     console.log(allOk ? '\nevery tile and items request succeeded' : '\nsome tile or items requests failed');
     process.exitCode = allOk ? 0 : 1;

@@ -32,6 +32,7 @@ export function clientGoneSignal(res: Response): AbortSignal {
 export function withCostLimits<T>(
   limits: CostLimits, req: Request, res: Response, cost: Cost | null, work: (signal: AbortSignal) => Promise<T>, signal = clientGoneSignal(res),
 ): Promise<T> {
+  if (!cost) return work(signal); // the ordinary path (a cold tile, a small page) pays for nothing else
   return limits.run(cost, clientAddress(req), signal, work, () => res.headersSent);
 }
 
@@ -44,7 +45,8 @@ export function queryBodySize(config: Config): RequestHandler {
     const length = Number(req.headers['content-length']);
     const max = config.limitQueryBodyBytes;
     if (Number.isFinite(length) && length > max) {
-      return next(new PayloadTooLargeError(`the body of ${req.method} ${req.path} is ${length} bytes, over the limit of ${max} bytes (LIMIT_QUERY_BODY_BYTES); send a simpler geometry`));
+      const what = `the body of ${req.method} ${req.path} is ${length} bytes`;
+      return next(new PayloadTooLargeError(`${what}, over the limit of ${max} bytes (LIMIT_QUERY_BODY_BYTES); send a simpler geometry`));
     }
     next();
   };

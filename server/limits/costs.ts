@@ -23,7 +23,8 @@ export function summaryCost(config: Config, layerId: string): Cost {
 
 /** POST /query/intersects: an exact intersection test over every feature under the geometry's box. */
 export function intersectsCost(config: Config, layerId: string): Cost {
-  return { what: `POST /query/intersects on layer "${layerId}"`, deadlineMs: config.limitIntersectsTimeoutMs, deadlineSetting: 'LIMIT_INTERSECTS_TIMEOUT_MS' };
+  const deadlineSetting = 'LIMIT_INTERSECTS_TIMEOUT_MS';
+  return { what: `POST /query/intersects on layer "${layerId}"`, deadlineMs: config.limitIntersectsTimeoutMs, deadlineSetting };
 }
 
 /** /search: LIKE over the whole search index. */

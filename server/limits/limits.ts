@@ -28,7 +28,9 @@ export class CostLimits {
    * deadline. `delivered` tells whether the work already answered the client: an answer sent whole is not turned
    * into a timeout afterwards.
    */
-  async run<T>(cost: Cost | null, client: string, clientSignal: AbortSignal, work: (signal: AbortSignal) => Promise<T>, delivered = () => false): Promise<T> {
+  async run<T>(
+    cost: Cost | null, client: string, clientSignal: AbortSignal, work: (signal: AbortSignal) => Promise<T>, delivered = () => false,
+  ): Promise<T> {
     if (!cost) return work(clientSignal);
     const release = await this.gate.acquire(client, cost.what, clientSignal);
     try {

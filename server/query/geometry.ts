@@ -30,7 +30,8 @@ class VertexBudget {
   ) {}
   add(): void {
     if (++this.count > this.max) {
-      throw new HttpError(413, 'PayloadTooLarge', `field "${this.field}": the geometry has more than ${this.max} vertices (LIMIT_QUERY_GEOMETRY_VERTICES)`);
+      const setting = 'LIMIT_QUERY_GEOMETRY_VERTICES';
+      throw new HttpError(413, 'PayloadTooLarge', `field "${this.field}": the geometry has more than ${this.max} vertices (${setting})`);
     }
   }
 }

@@ -20,7 +20,14 @@ interface Answer {
 }
 
 /** One request from `from` (a loopback address); `signal` aborts it. */
-function call(url: string, from: string, options: { method?: string; body?: unknown; signal?: AbortSignal; headers?: Record<string, string> } = {}): Promise<Answer> {
+interface CallOptions {
+  method?: string;
+  body?: unknown;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+function call(url: string, from: string, options: CallOptions = {}): Promise<Answer> {
   const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
@@ -28,7 +35,10 @@ function call(url: string, from: string, options: { method?: string; body?: unkn
       localAddress: from,
       agent: false,
       signal: options.signal,
-      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }), ...options.headers },
+      headers: {
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }),
+        ...options.headers,
+      },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -82,10 +92,11 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
     call(url('/query/summary'), from, { body: { layer, geometry }, signal });
 
   describe('caps', () => {
-    it('answers 429 with Retry-After naming LIMIT_EXPENSIVE_PER_CLIENT to an address at its cap, while another address gets tiles, items and identify', async () => {
+    it('answers 429 with Retry-After naming LIMIT_EXPENSIVE_PER_CLIENT to an address at its cap; another gets tiles, items, identify', async () => {
       await hold('127.0.0.2', config().limitExpensivePerClient);
       expectRefusal(await summary('127.0.0.2'), 429, 'LIMIT_EXPENSIVE_PER_CLIENT', '127.0.0.2');
-      expectRefusal(await call(url('/query/intersects'), '127.0.0.2', { body: { layer: 'landuse_parcels', geometry: smallSquare } }), 429, 'intersects');
+      const intersects = { body: { layer: 'landuse_parcels', geometry: smallSquare } };
+      expectRefusal(await call(url('/query/intersects'), '127.0.0.2', intersects), 429, 'intersects');
       expectRefusal(await call(url('/search?q=bac'), '127.0.0.2'), 429, 'GET /search');
       expectRefusal(await call(url('/collections/landuse_parcels/items?limit=5000'), '127.0.0.2'), 429, 'limit=5000');
       // Ordinary requests of the same address are not gated at all.
@@ -136,7 +147,8 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
       for (const path of ['/query/summary', '/query/intersects']) {
         const a = await call(url(path), '127.0.0.1', { body: { layer: 'landuse_parcels', geometry: wavyProvince(200) } });
         expect(a.status, a.text).to.equal(413);
-        expect(JSON.parse(a.text).description).to.include('field "geometry"').and.include('100 vertices').and.include('LIMIT_QUERY_GEOMETRY_VERTICES');
+        const { description } = JSON.parse(a.text) as { description: string };
+        expect(description).to.include('field "geometry"').and.include('100 vertices').and.include('LIMIT_QUERY_GEOMETRY_VERTICES');
       }
       expect((await summary('127.0.0.1', wavyProvince(99))).status).to.equal(200);
     });

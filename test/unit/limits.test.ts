@@ -131,7 +131,9 @@ describe('deadlines of expensive requests', () => {
     const l = new CostLimits(config);
     let aborted = false;
     const cancelled = (signal: AbortSignal) =>
-      new Promise((_, reject) => signal.addEventListener('abort', () => ((aborted = true), reject(new Error('canceling statement due to user request')))));
+      new Promise((_, reject) => {
+        signal.addEventListener('abort', () => ((aborted = true), reject(new Error('canceling statement due to user request'))));
+      });
     const err = await settle(l.run(summaryCost(config, 'parcels'), 'a', new AbortController().signal, cancelled));
     expect(aborted).to.equal(true);
     expect(err).to.be.instanceOf(QueryTimeoutError);
@@ -158,7 +160,8 @@ describe('deadlines of expensive requests', () => {
     const l = new CostLimits(config);
     const ac = new AbortController();
     const gone = new Error('client gone');
-    const p = settle(l.run(summaryCost(config, 'parcels'), 'a', ac.signal, (signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(gone)))));
+    const work = (signal: AbortSignal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(gone)));
+    const p = settle(l.run(summaryCost(config, 'parcels'), 'a', ac.signal, work));
     await sleep(5);
     ac.abort();
     expect(await p).to.equal(gone);
