@@ -225,7 +225,7 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
       config().limitSummaryTimeoutMs = 500;
       const a = await summary('127.0.0.1', wavyProvince(20_000));
       expect(a.status).to.equal(503);
-      expect(await running()).to.deep.equal([]);
+      expect(await gone(1000), 'statements still active after the 503').to.deep.equal([]);
     });
 
     it('answers 503 naming LIMIT_ITEMS_TIMEOUT_MS when a large items page passes its deadline before its first byte', async () => {
