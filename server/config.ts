@@ -57,7 +57,8 @@ export interface Config {
   limitExpensivePerClient: number;
   /**
    * LIMIT_EXPENSIVE_TOTAL: expensive requests the whole server runs at once; more get 503. 0 = DB_POOL_SIZE minus
-   * LIMIT_POOL_RESERVE (at least 1), so that tiles, small items pages and identify keep pool connections.
+   * LIMIT_POOL_RESERVE (at least 1), so that tiles, small items pages and identify keep pool connections; 1 on the
+   * embedded database, which runs one statement at a time (an ordinary request then waits behind one at most).
    */
   limitExpensiveTotal: number;
   /** LIMIT_POOL_RESERVE: pool connections kept for ordinary requests when LIMIT_EXPENSIVE_TOTAL is 0 (auto). */
@@ -217,9 +218,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 }
 
 // limits
-/** The expensive-request slots of the whole server: LIMIT_EXPENSIVE_TOTAL, or the pool minus its reserve (at least 1). */
+/**
+ * The expensive-request slots of the whole server: LIMIT_EXPENSIVE_TOTAL, else the pool minus its reserve (at least 1)
+ * on a PostgreSQL server, and 1 on the embedded database (one statement at a time, whatever the pool).
+ */
 export function expensiveTotal(config: Config): number {
-  return config.limitExpensiveTotal || Math.max(1, config.poolSize - config.limitPoolReserve);
+  if (config.limitExpensiveTotal) return config.limitExpensiveTotal;
+  return config.databaseUrl ? Math.max(1, config.poolSize - config.limitPoolReserve) : 1;
 }
 
 /** Settings that are fine alone but not together. */

@@ -177,10 +177,13 @@ describe('deadlines of expensive requests', () => {
 });
 
 describe('limit settings', () => {
-  it('takes the pool minus its reserve as the total by default, at least 1', () => {
-    expect(expensiveTotal(loadConfig({}))).to.equal(6);
-    expect(expensiveTotal(loadConfig({ DB_POOL_SIZE: '3' }))).to.equal(1);
-    expect(expensiveTotal(loadConfig({ LIMIT_EXPENSIVE_TOTAL: '4' }))).to.equal(4);
+  it('takes the pool minus its reserve as the total by default on a server, at least 1, and 1 on the embedded database', () => {
+    const server = { DATABASE_URL: 'postgres://h/db' };
+    expect(expensiveTotal(loadConfig(server))).to.equal(6);
+    expect(expensiveTotal(loadConfig({ ...server, DB_POOL_SIZE: '3' }))).to.equal(1);
+    expect(expensiveTotal(loadConfig({ ...server, LIMIT_EXPENSIVE_TOTAL: '4' }))).to.equal(4);
+    expect(expensiveTotal(loadConfig({}))).to.equal(1);
+    expect(expensiveTotal(loadConfig({ LIMIT_EXPENSIVE_TOTAL: '3' }))).to.equal(3);
   });
 
   const bad: Array<[Record<string, string>, RegExp]> = [
