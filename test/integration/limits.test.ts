@@ -183,6 +183,13 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
       const a = await call(url('/query/intersects'), '127.0.0.1', { body: { layer: 'landuse_parcels', geometry: slowGeometry, limit: 10_000 } });
       expectRefusal(a, 503, 'LIMIT_INTERSECTS_TIMEOUT_MS');
     });
+
+    it('answers 503 naming LIMIT_SEARCH_TIMEOUT_MS when a search passes its deadline', async () => {
+      config().limitSearchTimeoutMs = 1; // below any database round trip
+      expectRefusal(await call(url('/search?q=bac'), '127.0.0.1'), 503, 'GET /search', 'LIMIT_SEARCH_TIMEOUT_MS');
+      config().limitSearchTimeoutMs = saved.limitSearchTimeoutMs;
+      expect((await call(url('/search?q=bac'), '127.0.0.1')).status).to.equal(200);
+    });
   });
 
   if (backend !== 'server') return;
