@@ -22,6 +22,7 @@ import { createQueryRouter } from './http/query.ts';
 import { createAdminRouter, type AdminServices } from './http/admin.ts';
 import { createUploadService } from './upload/service.ts';
 import { createViewerRouter } from './http/viewer.ts';
+import { CostLimits } from './limits/limits.ts';
 
 /** The domain services of one app instance, built once by createApp and handed to the routes that use them. */
 export interface AppServices extends AdminServices {
@@ -29,13 +30,17 @@ export interface AppServices extends AdminServices {
   features: FeatureService;
   queries: QueryService;
   search: SearchService;
+  /** One cost gate for every expensive endpoint: they share the database pool. */
+  limits: CostLimits;
 }
 
 /** The app, its services (the server hands `tiles` to the fast path) and a close() that runs the context's closers. */
 export interface App {
   express: Express;
-  /** The services built here and handed to the routes (tests reach the throttle and the jobs through them). */
+  /** The services built here and handed to the routes (tests reach the throttle, the jobs and the cost gate through them). */
   services: AppServices;
+  /** The cost gate of expensive requests (server/limits/), shared by their routes; tests read and fill it. */
+  limits: CostLimits;
   close(): Promise<void>;
 }
 
@@ -48,6 +53,7 @@ export function createServices(ctx: AppContext): AppServices {
     search: new SearchService(ctx.db, ctx.catalog),
     auth: new Authenticator(ctx.db),
     uploads: createUploadService(ctx),
+    limits: new CostLimits(ctx.config),
   };
 }
 
@@ -79,16 +85,17 @@ export function createApp(ctx: AppContext): App {
   app.use(compression({ threshold: 512 }));
   app.use(createHealthRouter(ctx));
   app.use(services.auth.middleware());
-  app.use(createTilesRouter(ctx, services.tiles));
-  app.use(createQueryRouter(ctx, services.queries, services.search));
+  app.use(createTilesRouter(ctx, services.tiles, services.limits));
+  app.use(createQueryRouter(ctx, services.queries, services.search, services.limits));
   app.use(createAdminRouter(ctx, services));
   app.use(createViewerRouter(ctx));
-  app.use(createOgcRouter(ctx, services.features));
+  app.use(createOgcRouter(ctx, services.features, services.limits));
   app.use(notFoundHandler);
   app.use(errorMiddleware);
   return {
     express: app,
     services,
+    limits: services.limits,
     async close() {
       for (const fn of [...ctx.onClose].reverse()) await fn().catch((err) => ctx.log.warn({ err }, 'close step failed'));
     },

@@ -61,6 +61,40 @@ export interface Config {
   metricsToken: string;
   /** METRICS_LISTEN: host:port of a separate listener for /metrics, which the public port then no longer serves. */
   metricsListen: string;
+  // limits: cost gates of the expensive endpoints (server/limits/); see the README's security section
+  /**
+   * LIMIT_EXPENSIVE_PER_CLIENT: expensive requests (POST /query/summary and /query/intersects, large or spatially
+   * filtered items pages, cold low-zoom composite tiles, /search) one client address may run at once; more get 429.
+   */
+  limitExpensivePerClient: number;
+  /**
+   * LIMIT_EXPENSIVE_TOTAL: expensive requests the whole server runs at once; more get 503. 0 = DB_POOL_SIZE minus
+   * LIMIT_POOL_RESERVE (at least 1), so that tiles, small items pages and identify keep pool connections; 1 on the
+   * embedded database, which runs one statement at a time (an ordinary request then waits behind one at most).
+   */
+  limitExpensiveTotal: number;
+  /** LIMIT_POOL_RESERVE: pool connections kept for ordinary requests when LIMIT_EXPENSIVE_TOTAL is 0 (auto). */
+  limitPoolReserve: number;
+  /** LIMIT_EXPENSIVE_QUEUE_MS: how long a request over a cap waits for a slot, first come first served, before 429/503; 0 = refuse at once. */
+  limitExpensiveQueueMs: number;
+  /** LIMIT_SUMMARY_TIMEOUT_MS: deadline of POST /query/summary (ms); its query is cancelled and the client gets 503. */
+  limitSummaryTimeoutMs: number;
+  /** LIMIT_INTERSECTS_TIMEOUT_MS: deadline of POST /query/intersects (ms). */
+  limitIntersectsTimeoutMs: number;
+  /** LIMIT_ITEMS_TIMEOUT_MS: deadline of an expensive items page (ms), streaming included. */
+  limitItemsTimeoutMs: number;
+  /** LIMIT_SEARCH_TIMEOUT_MS: deadline of /search (ms). */
+  limitSearchTimeoutMs: number;
+  /** LIMIT_ITEMS_EXPENSIVE_ABOVE: an items page with a `limit` above this counts as expensive (so does any spatial CQL2 filter). */
+  limitItemsExpensiveAbove: number;
+  /** LIMIT_TILE_EXPENSIVE_MAXZOOM: a composite tile at this zoom or lower counts as expensive when it is rendered (never a cache hit). */
+  limitTileExpensiveMaxzoom: number;
+  /** LIMIT_TILE_EXPENSIVE_LAYERS: ...and when it has at least this many layers. */
+  limitTileExpensiveLayers: number;
+  /** LIMIT_QUERY_GEOMETRY_VERTICES: most vertices of the geometry of POST /query/summary and /query/intersects. */
+  limitQueryGeometryVertices: number;
+  /** LIMIT_QUERY_BODY_BYTES: largest JSON body of POST /query/* (bytes; a 50,000-vertex polygon is about 1.5 MB). */
+  limitQueryBodyBytes: number;
 }
 
 /** Defaults: a zero-setup start on embedded PostGIS with demo data. */
@@ -90,6 +124,20 @@ export const defaults: Config = {
   trustProxy: false,
   metricsToken: '',
   metricsListen: '',
+  // limits
+  limitExpensivePerClient: 2,
+  limitExpensiveTotal: 0,
+  limitPoolReserve: 4,
+  limitExpensiveQueueMs: 2_000,
+  limitSummaryTimeoutMs: 15_000,
+  limitIntersectsTimeoutMs: 15_000,
+  limitItemsTimeoutMs: 60_000,
+  limitSearchTimeoutMs: 5_000,
+  limitItemsExpensiveAbove: 1_000,
+  limitTileExpensiveMaxzoom: 8,
+  limitTileExpensiveLayers: 2,
+  limitQueryGeometryVertices: 50_000,
+  limitQueryBodyBytes: 4 * 1024 * 1024,
 };
 
 /** Raised when a setting has a value we cannot use; the message names the variable. */
@@ -212,7 +260,42 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     trustProxy: trustProxySetting(env.TRUST_PROXY),
     metricsToken: metricsTokenSetting(env.METRICS_TOKEN),
     metricsListen: listenSetting(env, 'METRICS_LISTEN'),
+    // limits
+    limitExpensivePerClient: intSetting(env, 'LIMIT_EXPENSIVE_PER_CLIENT', defaults.limitExpensivePerClient, 1, 10_000),
+    limitExpensiveTotal: intSetting(env, 'LIMIT_EXPENSIVE_TOTAL', defaults.limitExpensiveTotal, 0, 10_000),
+    limitPoolReserve: intSetting(env, 'LIMIT_POOL_RESERVE', defaults.limitPoolReserve, 0, 500),
+    limitExpensiveQueueMs: intSetting(env, 'LIMIT_EXPENSIVE_QUEUE_MS', defaults.limitExpensiveQueueMs, 0, 600_000),
+    limitSummaryTimeoutMs: intSetting(env, 'LIMIT_SUMMARY_TIMEOUT_MS', defaults.limitSummaryTimeoutMs, 10, 3_600_000),
+    limitIntersectsTimeoutMs: intSetting(env, 'LIMIT_INTERSECTS_TIMEOUT_MS', defaults.limitIntersectsTimeoutMs, 10, 3_600_000),
+    limitItemsTimeoutMs: intSetting(env, 'LIMIT_ITEMS_TIMEOUT_MS', defaults.limitItemsTimeoutMs, 10, 3_600_000),
+    limitSearchTimeoutMs: intSetting(env, 'LIMIT_SEARCH_TIMEOUT_MS', defaults.limitSearchTimeoutMs, 10, 3_600_000),
+    limitItemsExpensiveAbove: intSetting(env, 'LIMIT_ITEMS_EXPENSIVE_ABOVE', defaults.limitItemsExpensiveAbove, 1, 1_000_000),
+    limitTileExpensiveMaxzoom: intSetting(env, 'LIMIT_TILE_EXPENSIVE_MAXZOOM', defaults.limitTileExpensiveMaxzoom, -1, 30),
+    limitTileExpensiveLayers: intSetting(env, 'LIMIT_TILE_EXPENSIVE_LAYERS', defaults.limitTileExpensiveLayers, 1, 1_000),
+    limitQueryGeometryVertices: intSetting(env, 'LIMIT_QUERY_GEOMETRY_VERTICES', defaults.limitQueryGeometryVertices, 4, 10_000_000),
+    limitQueryBodyBytes: intSetting(env, 'LIMIT_QUERY_BODY_BYTES', defaults.limitQueryBodyBytes, 1024, 1024 * 1024 * 1024),
     ...overrides,
   };
+  checkLimits(config);
   return config;
+}
+
+// limits
+/**
+ * The expensive-request slots of the whole server: LIMIT_EXPENSIVE_TOTAL, else the pool minus its reserve (at least 1)
+ * on a PostgreSQL server, and 1 on the embedded database (one statement at a time, whatever the pool).
+ */
+export function expensiveTotal(config: Config): number {
+  if (config.limitExpensiveTotal) return config.limitExpensiveTotal;
+  return config.databaseUrl ? Math.max(1, config.poolSize - config.limitPoolReserve) : 1;
+}
+
+/** Settings that are fine alone but not together. */
+function checkLimits(config: Config): void {
+  if (config.databaseUrl && config.limitExpensiveTotal >= config.poolSize) {
+    throw new ConfigError(
+      `LIMIT_EXPENSIVE_TOTAL=${config.limitExpensiveTotal} must be below DB_POOL_SIZE=${config.poolSize}, ` +
+        'or expensive queries can take every pool connection and starve tiles and small items pages',
+    );
+  }
 }

@@ -31,5 +31,10 @@ export interface ItemsQuery {
   sortby: SortKey[];
   equals: EqualityFilter[];
   /** The CQL2 `filter`, compiled once when the request was read: its WHERE fragment with bound values. */
-  filter: SqlPart | null;
+  filter: CompiledFilter | null;
+}
+
+/** A CQL2 filter compiled against a layer; `spatial` when it has a spatial predicate (the cost limits ask). */
+export interface CompiledFilter extends SqlPart {
+  spatial: boolean;
 }

@@ -24,6 +24,9 @@ import { featureCollectionBytes, writeCsv, writeFeatureCollection } from '../fea
 import { bodyStream, sendText } from './response-body.ts';
 import { apiUrl, formatLinks, pageLinks, type Link } from '../features/links.ts';
 import { collectionHtml, collectionsHtml, itemHtml, itemsHtml, landingHtml } from '../features/html.ts';
+import type { CostLimits } from '../limits/limits.ts';
+import { itemsCost } from '../limits/costs.ts';
+import { withCostLimits } from './limits.ts';
 
 /** The public base URL of the API (PUBLIC_URL, else scheme://host of the request). */
 export function baseUrl(ctx: AppContext, req: Request): string {
@@ -118,16 +121,19 @@ function handleQueryables(ctx: AppContext): RequestHandler {
 }
 
 /** GET /collections/{layer}/items: GeoJSON (streamed), HTML or CSV. */
-function handleItems(ctx: AppContext, features: FeatureService): RequestHandler {
+function handleItems(ctx: AppContext, features: FeatureService, limits: CostLimits): RequestHandler {
   return async (req, res) => {
     const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
     const format = negotiate(req, ['json', 'html', 'csv']);
     const q = parseItemsQuery(layer, req.query as Record<string, unknown>, ctx.config.itemsMaxLimit);
     const signal = clientGone(res);
     try {
-      if (format === 'csv') await sendCsv(req, res, features, layer, q, signal);
-      else if (format === 'html') await sendItemsHtml(ctx, req, res, features, layer, q, signal);
-      else await sendGeoJson(ctx, req, res, features, layer, q, signal);
+      // A large or spatially filtered page runs in a cost-limit slot, under LIMIT_ITEMS_TIMEOUT_MS (s = client or deadline).
+      await withCostLimits(limits, req, res, itemsCost(ctx.config, layer.id, q), (s) => {
+        if (format === 'csv') return sendCsv(req, res, features, layer, q, s);
+        if (format === 'html') return sendItemsHtml(ctx, req, res, features, layer, q, s);
+        return sendGeoJson(ctx, req, res, features, layer, q, s);
+      }, signal);
     } catch (err) {
       if (signal.aborted || err instanceof ClientGoneError) return; // nobody is listening; the cursor is closed
       if (!res.headersSent) {
@@ -216,7 +222,7 @@ function pageState(q: ItemsQuery, numberReturned: number, matched: MatchCount) {
 }
 
 /** The router of the OGC API Features resources. */
-export function createOgcRouter(ctx: AppContext, features: FeatureService): Router {
+export function createOgcRouter(ctx: AppContext, features: FeatureService, limits: CostLimits): Router {
   const router = Router();
   router.get('/', handleLanding(ctx));
   router.get('/conformance', handleConformance);
@@ -224,7 +230,7 @@ export function createOgcRouter(ctx: AppContext, features: FeatureService): Rout
   router.get('/collections', handleCollections(ctx));
   router.get('/collections/:layer', handleCollection(ctx));
   router.get('/collections/:layer/queryables', handleQueryables(ctx));
-  router.get('/collections/:layer/items', handleItems(ctx, features));
+  router.get('/collections/:layer/items', handleItems(ctx, features, limits));
   router.get('/collections/:layer/items/:id', handleItem(ctx, features));
   return router;
 }

@@ -14,8 +14,9 @@ import { bodyLimit, bodyObject, bodyString, parseGroupBy } from './params/query-
 import { sendText } from './response-body.ts';
 import { clientGone } from './client-gone.ts';
 
-/** Largest JSON body of POST /query/* (a 50,000-vertex polygon is about 1.5 MB). */
-export const queryBodyLimit = '4mb';
+import type { CostLimits } from '../limits/limits.ts';
+import { intersectsCost, searchCost, summaryCost } from '../limits/costs.ts';
+import { queryBodySize, withCostLimits } from './limits.ts';
 
 /** Most features one layer contributes to an identify answer. */
 const identifyPerLayer = 50;
@@ -69,28 +70,31 @@ function handleWithin(ctx: AppContext, queries: QueryService): RequestHandler {
 }
 
 /** POST /query/intersects {layer, geometry[, limit]}. */
-function handleIntersects(ctx: AppContext, queries: QueryService): RequestHandler {
+function handleIntersects(ctx: AppContext, queries: QueryService, limits: CostLimits): RequestHandler {
   return async (req, res) => {
     const body = bodyObject(req.body);
     const layer = ctx.catalog.get(bodyString(body, 'layer'), principalOf(res));
-    const geometry = parseBodyGeometry(body.geometry);
-    await sendCollection(req, res, await queries.intersects(layer, geometry, bodyLimit(body, ctx.config.itemsMaxLimit), clientGone(res)));
+    const geometry = parseBodyGeometry(body.geometry, 'geometry', ctx.config.limitQueryGeometryVertices);
+    const limit = bodyLimit(body, ctx.config.itemsMaxLimit);
+    const cost = intersectsCost(ctx.config, layer.id);
+    await sendCollection(req, res, await withCostLimits(limits, req, res, cost, (signal) => queries.intersects(layer, geometry, limit, signal)));
   };
 }
 
 /** POST /query/summary {layer, geometry, groupBy}. */
-function handleSummary(ctx: AppContext, queries: QueryService): RequestHandler {
+function handleSummary(ctx: AppContext, queries: QueryService, limits: CostLimits): RequestHandler {
   return async (req, res) => {
     const body = bodyObject(req.body);
     const layer = ctx.catalog.get(bodyString(body, 'layer'), principalOf(res));
-    const geometry = parseBodyGeometry(body.geometry);
+    const geometry = parseBodyGeometry(body.geometry, 'geometry', ctx.config.limitQueryGeometryVertices);
     const groupBy = parseGroupBy(layer, body.groupBy);
-    res.json(await queries.summary(layer, geometry, groupBy, clientGone(res)));
+    const cost = summaryCost(ctx.config, layer.id);
+    res.json(await withCostLimits(limits, req, res, cost, (signal) => queries.summary(layer, geometry, groupBy, signal)));
   };
 }
 
 /** GET /search?q[&limit]. */
-function handleSearch(search: SearchService): RequestHandler {
+function handleSearch(ctx: AppContext, search: SearchService, limits: CostLimits): RequestHandler {
   return async (req, res) => {
     const query = req.query as Record<string, unknown>;
     allowOnlyParams(query, ['q', 'limit'], req.path);
@@ -99,20 +103,20 @@ function handleSearch(search: SearchService): RequestHandler {
     if (q.length > 200) throw new InvalidParameterError('parameter "q": at most 200 characters');
     const limit = parseNumber(query, 'limit', 1, 100, 20);
     if (!Number.isInteger(limit)) throw new InvalidParameterError(`parameter "limit": ${limit} is not a whole number`);
-    const found = await search.search(q, principalOf(res), limit, clientGone(res));
+    const found = await withCostLimits(limits, req, res, searchCost(ctx.config), (signal) => search.search(q, principalOf(res), limit, signal));
     res.json({ query: q, normalized: found.normalized, numberReturned: found.results.length, results: found.results });
   };
 }
 
 /** The router of /query/* and /search. */
-export function createQueryRouter(ctx: AppContext, queries: QueryService, search: SearchService): Router {
-  const json = express.json({ limit: queryBodyLimit });
+export function createQueryRouter(ctx: AppContext, queries: QueryService, search: SearchService, limits: CostLimits): Router {
+  const json = [queryBodySize(ctx.config), express.json({ limit: ctx.config.limitQueryBodyBytes })];
   const router = Router();
   router.get('/query/identify', handleIdentify(ctx, queries));
   router.get('/query/nearest', handleNearest(ctx, queries));
   router.get('/query/within', handleWithin(ctx, queries));
-  router.post('/query/intersects', json, handleIntersects(ctx, queries));
-  router.post('/query/summary', json, handleSummary(ctx, queries));
-  router.get('/search', handleSearch(search));
+  router.post('/query/intersects', json, handleIntersects(ctx, queries, limits));
+  router.post('/query/summary', json, handleSummary(ctx, queries, limits));
+  router.get('/search', handleSearch(ctx, search, limits));
   return router;
 }

@@ -20,6 +20,9 @@ import { acceptsGzip, matchesEtag } from './params/headers.ts';
 import { responseCorsHeaders } from './cors.ts';
 import { buildTileJson } from '../tiles/tilejson.ts';
 import { tileMatrixSetList, tilesetList, tilesetMetadata, webMercatorQuad, webMercatorQuadId } from '../tiles/tms.ts';
+import type { CostLimits } from '../limits/limits.ts';
+import { tileCost } from '../limits/costs.ts';
+import { withCostLimits } from './limits.ts';
 
 const mvtType = 'application/vnd.mapbox-vector-tile';
 
@@ -44,14 +47,14 @@ export function cacheControlFor(layers: readonly { access: string; tileOptions: 
 }
 
 /** Routes for /tiles, /tileMatrixSets and /collections/{layer}/tiles, answered through the app's tile service. */
-export function createTilesRouter(ctx: AppContext, tiles: TileService): Router {
+export function createTilesRouter(ctx: AppContext, tiles: TileService, limits: CostLimits): Router {
   const router = Router();
   const baseUrl = (req: Request) => baseUrlOf(req, ctx.config);
   const layersOf = (raw: string, res: Response) => tileLayers(ctx.catalog, parseLayerList(raw), principalOf(res));
 
   router.get('/tiles/:layers/:z/:x/:file', (req, res, next) => {
     const p = req.params;
-    handleTile(ctx, tiles, req, res, next, () => parseXyzTile(p.layers, p.z, p.x, p.file));
+    handleTile(ctx, tiles, limits, req, res, next, () => parseXyzTile(p.layers, p.z, p.x, p.file));
   });
 
   router.get('/tiles/:file', (req, res, next) => {
@@ -87,7 +90,7 @@ export function createTilesRouter(ctx: AppContext, tiles: TileService): Router {
   // OGC order: tileMatrix/tileRow/tileCol, i.e. z/y/x.
   router.get('/collections/:layer/tiles/:tms/:z/:y/:x', (req, res, next) => {
     const p = req.params;
-    handleTile(ctx, tiles, req, res, next, () => {
+    handleTile(ctx, tiles, limits, req, res, next, () => {
       checkTileMatrixSet(p.tms);
       return { layerIds: [p.layer], coord: parseTileCoord(p.z, p.x, p.y) };
     });
@@ -103,7 +106,7 @@ function checkTileMatrixSet(id: string): void {
 
 /** GET a tile: parse, resolve layers, then the cache (synchronous) or the service (render). */
 function handleTile(
-  ctx: AppContext, tiles: TileService, req: Request, res: Response, next: NextFunction,
+  ctx: AppContext, tiles: TileService, limits: CostLimits, req: Request, res: Response, next: NextFunction,
   parse: () => { layerIds: string[]; coord: TileCoord },
 ): void {
   let request: TileRequest;
@@ -123,9 +126,11 @@ function handleTile(
   res.on('close', () => {
     if (!res.writableFinished) gone.abort();
   });
-  tiles.load(key, request, gone.signal).then(
+  // A cold low-zoom composite tile renders in a cost-limit slot (429/503 when none is free); cache hits never get here.
+  const cost = tileCost(ctx.config, layers.map((l) => l.id), request.coord.z);
+  withCostLimits(limits, req, res, cost, (signal) => tiles.load(key, request, signal), gone.signal).then(
     (tile) => writeTile(ctx, req, res, tile, layers),
-    (err) => (err instanceof ClientGoneError ? undefined : next(err)),
+    (err) => (err instanceof ClientGoneError || gone.signal.aborted ? undefined : next(err)),
   );
 }
 

@@ -7,7 +7,8 @@ import type { CrsDefinition } from '../../crs/registry.ts';
 import { InvalidParameterError } from '../../errors.ts';
 import { compileFilter } from '../../features/filter.ts';
 import { CqlError, parseCql2Json, parseCql2Text, type CqlNode } from '../../sql/cql2/index.ts';
-import type { SqlPart } from '../../sql/parts.ts';
+import type { CompiledFilter } from '../../features/items-query.ts';
+import { hasSpatialPredicate } from '../../limits/costs.ts';
 
 /** The filter languages we accept in `filter-lang`. */
 export const filterLanguages = ['cql2-text', 'cql2-json'] as const;
@@ -16,7 +17,7 @@ export const filterLanguages = ['cql2-text', 'cql2-json'] as const;
  * Parses `filter` in `filter-lang` (cql2-text by default) and compiles it for the layer. A syntax error, an unknown
  * property or a type error is a 400 naming the parameter (and the position), before any query runs.
  */
-export function parseFilter(layer: Layer, text: string, lang: string | undefined, crs: CrsDefinition): SqlPart {
+export function parseFilter(layer: Layer, text: string, lang: string | undefined, crs: CrsDefinition): CompiledFilter {
   const language = lang ?? 'cql2-text';
   if (!(filterLanguages as readonly string[]).includes(language)) {
     const given = JSON.stringify(language.slice(0, 40));
@@ -35,7 +36,7 @@ export function parseFilter(layer: Layer, text: string, lang: string | undefined
     } else {
       node = parseCql2Text(text);
     }
-    return compileFilter(layer, node, crs);
+    return { ...compileFilter(layer, node, crs), spatial: hasSpatialPredicate(node) };
   } catch (err) {
     if (err instanceof CqlError) throw new InvalidParameterError(`parameter "filter" (${language}): ${err.message}`, 'filter');
     throw err;

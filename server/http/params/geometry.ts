@@ -30,7 +30,7 @@ class VertexBudget {
   ) {}
   add(): void {
     if (++this.count > this.max) {
-      throw new PayloadTooLargeError(`field "${this.field}": the geometry has more than ${this.max} vertices`);
+      throw new PayloadTooLargeError(`field "${this.field}": the geometry has more than ${this.max} vertices (LIMIT_QUERY_GEOMETRY_VERTICES)`);
     }
   }
 }
