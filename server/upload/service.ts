@@ -18,7 +18,7 @@ import { receiveUpload, tooLarge } from './receive.ts';
 import { openSource, type OpenedSource } from './source.ts';
 import { inspectDataset } from './inspect.ts';
 import { checkInsideVietnam, decideCrs, type CrsAnswer } from './crs-decision.ts';
-import { decideEncoding, decodeText, type EncodingDecision } from './text.ts';
+import { decideEncoding, decodeText, unicodeText, type EncodingDecision } from './text.ts';
 import { planColumns } from './columns.ts';
 import { stageDataset, type StageTarget, type StagedTable } from './stage.ts';
 import { checkReplaceable, dropOrphanStaging, dropStaging, liveTable, publishLayers } from './publish.ts';
@@ -142,7 +142,7 @@ export class UploadService {
       const crs = decideCrs(dataset.crs, dataset.format, inspection.samples, options.crs);
       const encoding = dataset.rawText
         ? decideEncoding(dataset.encoding, inspection.rawText, options.encoding)
-        : decideEncoding(null, [], 'utf-8');
+        : unicodeText(dataset.format);
       if (crs.status === 'resolved') checkInsideVietnam(crs.chosen!, crs.swapAxes, inspection.samples, dataset.name);
       const columns = planColumns(inspection.columns, nameDecoder(dataset, encoding));
       work.items.push({ dataset, inspection, crs, encoding, columns, layers: new Map() });
@@ -275,7 +275,7 @@ export class UploadService {
         db,
         staged.map(({ item, table }) => ({
           staged: table,
-          columns: item.columns.map((c) => ({ name: c.name, type: c.type, label: { en: c.label, vi: c.label } })),
+          columns: item.columns.map((c) => ({ name: c.name, type: c.type, label: { en: c.label, vi: c.label }, ...(c.description ? { description: c.description } : {}) })),
           sourceCrs: item.crs.chosen!.label,
           metadata: {
             ...work.options.metadata,

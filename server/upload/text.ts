@@ -28,10 +28,31 @@ export function encodingByName(value: string): TextEncoding | undefined {
   return (TEXT_ENCODINGS as readonly string[]).includes(v) ? (v as TextEncoding) : encodingFromCpg(value);
 }
 
+/** The source of the declaration a UTF-8 byte-order mark makes (Excel's "CSV UTF-8"). */
+export const BYTE_ORDER_MARK = 'UTF-8 byte-order mark';
+
 /** The encoding a declaration names, or undefined when it names none we know or none at all (LDID 0, 0x57). */
 export function encodingOfDeclaration(d: DeclaredEncoding): TextEncoding | undefined {
+  if (d.source === BYTE_ORDER_MARK) return 'utf-8';
   if (d.source === '.cpg') return encodingFromCpg(d.value);
   return dbfCodePageFromLdid(Number.parseInt(d.value, 16)).encoding ?? undefined;
+}
+
+/**
+ * The decision for a format whose text is Unicode by definition (GeoJSON, KML, GeoPackage): nothing to decide,
+ * nothing given by the uploader.
+ */
+export function unicodeText(format: string): EncodingDecision {
+  return {
+    status: 'not_needed',
+    declared: null,
+    encoding: 'utf-8',
+    detected: null,
+    confidence: null,
+    candidates: [],
+    reason: null,
+    notes: [`${format} text is Unicode by definition`],
+  };
 }
 
 /** One candidate decoding of the samples, for the uploader to compare. */
@@ -95,6 +116,11 @@ export function decideEncoding(declared: DeclaredEncoding | null, samples: reado
   }
   const { detection, candidates } = candidatesOf(samples, declaredEncoding);
   const base = { declared, detected: detection.encoding, confidence: detection.confidence, candidates, notes };
+  if (declared?.source === BYTE_ORDER_MARK) {
+    // Three bytes no legacy Vietnamese text starts with: the writer said UTF-8, and no score overrules it.
+    notes.push('the file starts with a UTF-8 byte-order mark: read as UTF-8');
+    return { ...base, status: 'resolved', encoding: 'utf-8', reason: null };
+  }
   if (declaredEncoding && !detection.declaredOverridden) {
     notes.push(`${declared!.source} says ${declaredEncoding}; the text agrees`);
     return { ...base, status: 'resolved', encoding: declaredEncoding, reason: null };
