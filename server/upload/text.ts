@@ -118,7 +118,7 @@ export function decideEncoding(declared: DeclaredEncoding | null, samples: reado
   const base = { declared, detected: detection.encoding, confidence: detection.confidence, candidates, notes };
   if (declared?.source === BYTE_ORDER_MARK) {
     // Three bytes no legacy Vietnamese text starts with: the writer said UTF-8, and no score overrules it.
-    notes.push('the file starts with a UTF-8 byte-order mark: read as UTF-8');
+    notes.push('the file starts with a UTF-8 byte-order mark (as Excel\'s "CSV UTF-8" writes it): read as UTF-8');
     return { ...base, status: 'resolved', encoding: 'utf-8', reason: null };
   }
   if (declaredEncoding && !detection.declaredOverridden) {

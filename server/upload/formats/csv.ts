@@ -138,7 +138,6 @@ export async function openCsv(name: string, file: string, fileName: string, give
     [header[yi], { role: 'y' }],
   ]);
   const notes = [`coordinate columns ${cols.how}; they are kept as attributes too`];
-  if (bom) notes.push('the file starts with a UTF-8 byte-order mark (Excel\'s "CSV UTF-8")');
   return {
     name,
     format: 'CSV',
