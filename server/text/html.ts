@@ -7,8 +7,10 @@
  * The HTML elements we recognise as markup. Text such as "a <b> c" is HTML, but "nhà <số 5>" or "x < y" is not:
  * only these names (and comments) are taken for tags, everything else stays as written.
  */
-const TAGS =
-  'a|abbr|b|big|blockquote|body|br|caption|center|code|col|colgroup|dd|div|dl|dt|em|font|h[1-6]|head|hr|html|i|iframe|img|li|link|meta|ol|p|pre|s|script|small|span|strike|strong|style|sub|sup|table|tbody|td|tfoot|th|thead|title|tr|u|ul';
+const TAGS = [
+  'a|abbr|b|big|blockquote|body|br|caption|center|code|col|colgroup|dd|div|dl|dt|em|font|h[1-6]|head|hr|html|i|iframe|img',
+  'li|link|meta|ol|p|pre|s|script|small|span|strike|strong|style|sub|sup|table|tbody|td|tfoot|th|thead|title|tr|u|ul',
+].join('|');
 const TAG = new RegExp(`</?(?:${TAGS})(?:\\s[^>]*)?/?>`, 'gi');
 
 /** True when a text holds HTML markup (a known tag or a comment), not just text. */
@@ -17,7 +19,19 @@ export function looksLikeHtml(text: string): boolean {
   return TAG.test(text) || text.includes('<!--');
 }
 
-const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', ndash: '–', mdash: '—', hellip: '…', copy: '©', deg: '°' };
+const NAMED: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  copy: '©',
+  deg: '°',
+};
 
 /** Decodes numeric and the common named character references; unknown names are left as written. */
 export function decodeEntities(text: string): string {
@@ -32,7 +46,7 @@ export function decodeEntities(text: string): string {
 
 /**
  * The text content of an HTML fragment: scripts, styles and comments dropped; line breaks, paragraphs, list items
- * and table rows end a line; table cells are separated by a space; other tags dropped; entities decoded; spaces
+ * and table rows stand on lines of their own; table cells are separated by a space; other tags dropped; entities decoded; spaces
  * collapsed within lines and empty lines removed.
  */
 export function htmlToText(html: string): string {
@@ -40,7 +54,7 @@ export function htmlToText(html: string): string {
     .replace(/<!--[\s\S]*?-->/g, '')
     .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
     .replace(/<br\b[^>]*>/gi, '\n')
-    .replace(/<\/(p|div|tr|li|h[1-6]|table|ul|ol|dt|dd|blockquote|pre)\s*>/gi, '\n')
+    .replace(/<\/?(p|div|tr|li|h[1-6]|table|ul|ol|dt|dd|blockquote|pre)\b[^>]*>/gi, '\n')
     .replace(/<\/(td|th)\s*>/gi, ' ')
     .replace(TAG, '');
   return decodeEntities(text)

@@ -33,7 +33,13 @@ import type { JobReport } from '../../server/upload/jobs.ts';
 type Row = Record<string, unknown>;
 
 /** Uploads, answers the confirmation when one is asked (with `confirm`), and waits for the layer to be published. */
-async function publish(server: RunningServer, token: string, file: { name: string; bytes: Buffer | string }, fields: Record<string, string>, confirm?: Row): Promise<JobReport> {
+async function publish(
+  server: RunningServer,
+  token: string,
+  file: { name: string; bytes: Buffer | string },
+  fields: Record<string, string>,
+  confirm?: Row,
+): Promise<JobReport> {
   const res = await upload(server, token, file, fields);
   expect(res.status, await res.clone().text()).to.equal(202);
   let job = (await res.json()) as JobReport;
@@ -59,7 +65,8 @@ async function items(server: RunningServer, token: string, layerId: string): Pro
 async function columnTypes(server: RunningServer, layerId: string): Promise<Record<string, string>> {
   const layer = server.ctx.catalog.find(layerId)!;
   const rows = await server.ctx.db.rows<{ name: string; type: string }>(
-    'SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped',
+    `SELECT attname AS name, format_type(atttypid, atttypmod) AS type
+       FROM pg_attribute WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped`,
     [layer.tableSql],
   );
   return Object.fromEntries(rows.map((r) => [r.name, r.type]));
@@ -74,7 +81,19 @@ const places: Array<[number, string, number, number, string]> = [
 
 forEachBackend('upload: fidelity of files made the way GIS staff make them', (server) => {
   let owner: string;
-  const ids = ['excel_bom', 'excel_bom_semicolon', 'legacy_windows_1258', 'legacy_tcvn3', 'legacy_vni', 'ge_places', 'gpkg_dates', 'shp_dates', 'geojson_empty', 'csv_given', 'big_lines'];
+  const ids = [
+    'excel_bom',
+    'excel_bom_semicolon',
+    'legacy_windows_1258',
+    'legacy_tcvn3',
+    'legacy_vni',
+    'ge_places',
+    'gpkg_dates',
+    'shp_dates',
+    'geojson_empty',
+    'csv_given',
+    'big_lines',
+  ];
   before(async () => {
     owner = await tokenFor(server(), 'editor', 'Cán bộ GIS');
     for (const id of ids) await dropUploadedLayer(server(), id);
@@ -103,28 +122,44 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
       ['ghi_chu', 'Ghi chú'],
     ]);
     const rows = await items(server(), owner, 'excel_bom');
-    expect(rows.map((r) => [r.stt, r.ten_diem, r.kinh_do, r.vi_do, r.ghi_chu])).to.deep.equal(places.map((p) => [p[0], p[1], p[2], p[3], p[4].normalize('NFC')]));
+    expect(rows.map((r) => [r.stt, r.ten_diem, r.kinh_do, r.vi_do, r.ghi_chu])).to.deep.equal(
+      places.map((p) => [p[0], p[1], p[2], p[3], p[4].normalize('NFC')]),
+    );
   });
 
   it('keeps the coordinate columns of a CSV as attributes, marked with their role in the report and the layer metadata', async () => {
-    const job = await publish(server(), owner, { name: 'toa_do.csv', bytes: excelCsvUtf8([header, ...places]) }, { id: 'excel_bom', replace: 'true' }, { srid: 4326 });
+    const job = await publish(
+      server(),
+      owner,
+      { name: 'toa_do.csv', bytes: excelCsvUtf8([header, ...places]) },
+      { id: 'excel_bom', replace: 'true' },
+      { srid: 4326 },
+    );
     const columns = job.datasets[0].columns;
     expect(columns.filter((c) => c.role).map((c) => [c.name, c.role])).to.deep.equal([
       ['kinh_do', 'x'],
       ['vi_do', 'y'],
     ]);
     expect(await columnTypes(server(), 'excel_bom')).to.include({ kinh_do: 'double precision', vi_do: 'double precision' });
-    const described = server().ctx.catalog.find('excel_bom')!.columns.filter((c) => c.description).map((c) => c.name);
+    const described = server()
+      .ctx.catalog.find('excel_bom')!
+      .columns.filter((c) => c.description)
+      .map((c) => c.name);
     expect(described).to.deep.equal(['kinh_do', 'vi_do']);
-    const queryables = (await (await fetch(`${server().url}/collections/excel_bom/queryables`, { headers: { Authorization: `Bearer ${owner}` } })).json()) as {
+    const queryables = (await (
+      await fetch(`${server().url}/collections/excel_bom/queryables`, { headers: { Authorization: `Bearer ${owner}` } })
+    ).json()) as {
       properties: Record<string, { description?: string }>;
     };
     expect(queryables.properties.kinh_do.description).to.match(/Coordinate X as recorded in the file/);
   });
 
-  it('keeps a survey table\'s X (northing) and Y (easting) from a semicolon CSV with decimal commas as the numbers recorded', async () => {
+  it("keeps a survey table's X (northing) and Y (easting) from a semicolon CSV with decimal commas as the numbers recorded", async () => {
     const pts = controlPoints().slice(0, 4);
-    const rows = [['STT', 'Tên mốc', 'X', 'Y'], ...pts.map((p, i) => [i + 1, `Mốc ${i + 1}`, Number(p.n9209.toFixed(3)), Number(p.e9209.toFixed(3))])];
+    const rows = [
+      ['STT', 'Tên mốc', 'X', 'Y'],
+      ...pts.map((p, i) => [i + 1, `Mốc ${i + 1}`, Number(p.n9209.toFixed(3)), Number(p.e9209.toFixed(3))]),
+    ];
     const job = await publish(server(), owner, { name: 'moc.csv', bytes: excelCsvUtf8(rows, ';') }, { id: 'excel_bom_semicolon' }, { srid: 9209 });
     expect(job.datasets[0].crs.axes.swapped).to.equal(true);
     expect(job.datasets[0].columns.filter((c) => c.role).map((c) => [c.label, c.role])).to.deep.equal([
@@ -132,14 +167,19 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
       ['Y', 'y'],
     ]);
     const stored = await items(server(), owner, 'excel_bom_semicolon');
-    expect(stored.map((r) => [r.ten_moc, r.x, r.y])).to.deep.equal(pts.map((p, i) => [`Mốc ${i + 1}`, Number(p.n9209.toFixed(3)), Number(p.e9209.toFixed(3))]));
+    expect(stored.map((r) => [r.ten_moc, r.x, r.y])).to.deep.equal(
+      pts.map((p, i) => [`Mốc ${i + 1}`, Number(p.n9209.toFixed(3)), Number(p.e9209.toFixed(3))]),
+    );
   });
 
   for (const encoding of ['windows-1258', 'tcvn3', 'vni'] as const) {
     it(`decodes the column names of a ${encoding} CSV like its values`, async () => {
       // TCVN3 has no tone-marked capitals: the names are written as such tables write them.
       const legacyHeader = ['STT', 'Tên điểm', 'kinh độ', 'vĩ độ', 'Ghi chú'];
-      const bytes = excelCsvLegacy([legacyHeader, ...places.map((p) => [p[0], p[1].replace('Đ', 'đ'), p[2], p[3], 'Làng nghề truyền thống'])], encoding);
+      const bytes = excelCsvLegacy(
+        [legacyHeader, ...places.map((p) => [p[0], p[1].replace('Đ', 'đ'), p[2], p[3], 'Làng nghề truyền thống'])],
+        encoding,
+      );
       const res = await upload(server(), owner, { name: 'cu.csv', bytes }, { id: `legacy_${encoding.replace('-', '_')}` });
       const waiting = (await res.json()) as JobReport;
       expect(waiting.confirmation).to.deep.include({ encoding: true });
@@ -161,12 +201,20 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
       'Bắc Ninh/Di tích': [
         {
           name: 'Chùa Dâu',
-          description: '<table border="1"><tr><td><b>Tên</b></td><td>Chùa Dâu &amp; tháp Hòa Phong</td></tr><tr><td>Năm</td><td>187</td></tr></table><img src="https://example.com/x.jpg"><script>alert(1)</script>',
+          description:
+            '<table border="1"><tr><td><b>Tên</b></td><td>Chùa Dâu &amp; tháp Hòa Phong</td></tr><tr><td>Năm</td><td>187</td></tr></table>' +
+            '<img src="https://example.com/x.jpg"><script>alert(1)</script>',
           data: { ma_di_tich: 'DT-01', ghi_chu: '' },
           kml: '<Point><coordinates>106.0369,21.0464,0</coordinates></Point>',
         },
       ],
-      'Bắc Ninh': [{ name: 'Sông Đuống', description: 'Sông <chính> của tỉnh', kml: '<LineString><tessellate>1</tessellate><coordinates>106.0,21.1,0 106.1,21.12,0 106.2,21.11,0</coordinates></LineString>' }],
+      'Bắc Ninh': [
+        {
+          name: 'Sông Đuống',
+          description: 'Sông <chính> của tỉnh',
+          kml: '<LineString><tessellate>1</tessellate><coordinates>106.0,21.1,0 106.1,21.12,0 106.2,21.11,0</coordinates></LineString>',
+        },
+      ],
       '': [{ name: 'Không thư mục', kml: '<Point><coordinates>106.05,21.18,0</coordinates></Point>' }],
     });
     const job = await publish(server(), owner, { name: 'dia_diem.kmz', bytes: await zipBytes({ 'doc.kml': kml }) }, { id: 'ge_places' });
@@ -210,7 +258,8 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
       ]);
       expect(await columnTypes(server(), 'gpkg_dates')).to.include({ ten: 'text', ngay_cap: 'date', cap_nhat: 'timestamp with time zone' });
       const rows = await server().ctx.db.rows<Row>(
-        `SELECT ten, to_char(ngay_cap, 'YYYY-MM-DD') AS ngay, to_char(cap_nhat AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') AS luc FROM ${server().ctx.catalog.find('gpkg_dates')!.tableSql} ORDER BY id`,
+        `SELECT ten, to_char(ngay_cap, 'YYYY-MM-DD') AS ngay, to_char(cap_nhat AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') AS luc
+           FROM ${server().ctx.catalog.find('gpkg_dates')!.tableSql} ORDER BY id`,
       );
       expect(rows).to.deep.equal([
         { ten: 'Nhà máy Đông Hà', ngay: '2021-03-15', luc: '2023-11-02T08:30:00' },

@@ -147,7 +147,8 @@ class GeoJsonTokens {
       const i = this.index++;
       const f = value as Record<string, unknown> | null;
       if (!f || typeof f !== 'object' || f.type !== 'Feature') throw badInput(`${this.fileName}: features[${i}] is not a Feature`);
-      this.onFeature({ geometry: checkGeometry(f.geometry, `${this.fileName}: features[${i}].geometry`)!, properties: f.properties as Feature['properties'] });
+      const geometry = checkGeometry(f.geometry, `${this.fileName}: features[${i}].geometry`)!;
+      this.onFeature({ geometry, properties: f.properties as Feature['properties'] });
       return;
     }
     this.top[this.key!] = value;
@@ -167,8 +168,12 @@ class GeoJsonTokens {
       if (!this.sawFeatures) throw badInput(`${this.fileName}: a FeatureCollection needs a "features" array`);
       return;
     }
-    if (this.sawFeatures) throw badInput(`${this.fileName}: a "features" array belongs to a FeatureCollection, but "type" is ${JSON.stringify(d.type)}`);
-    if (d.type === 'Feature') this.onFeature({ geometry: checkGeometry(d.geometry, `${this.fileName}: geometry`)!, properties: d.properties as Feature['properties'] });
+    if (this.sawFeatures) {
+      throw badInput(`${this.fileName}: a "features" array belongs to a FeatureCollection, but "type" is ${JSON.stringify(d.type)}`);
+    }
+    if (d.type === 'Feature') {
+      this.onFeature({ geometry: checkGeometry(d.geometry, `${this.fileName}: geometry`)!, properties: d.properties as Feature['properties'] });
+    }
     else if (typeof d.type === 'string' && geometryTypes.has(d.type)) this.onFeature({ geometry: checkGeometry(d, this.fileName)!, properties: {} });
     else throw badInput(`${this.fileName}: "type" must be FeatureCollection, Feature or a geometry type, got ${JSON.stringify(d.type)}`);
   }

@@ -123,7 +123,8 @@ export function openGeoPackage(file: string, fileName: string, only: readonly st
             const date = dates.get(k)?.type;
             // A date column cannot hold an empty string: there '' means no date (null); elsewhere '' stays ''.
             if (date && typeof v === 'string') props[k] = v === '' ? null : dateValue(v, date);
-            else props[k] = v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : typeof v === 'bigint' ? Number(v) : null;
+            else if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') props[k] = v;
+            else props[k] = typeof v === 'bigint' ? Number(v) : null;
           }
           yield { geometry, properties: props, row };
         }

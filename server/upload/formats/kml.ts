@@ -149,7 +149,9 @@ function kmlParser(fileName: string, emit: (f: SourceFeature) => void, counts: K
       case 'coord':
         if (p.track) {
           const [lon, lat] = value.trim().split(/\s+/).map(Number);
-          if (!Number.isFinite(lon) || !Number.isFinite(lat)) throw badInput(`${where()}: gx:coord "${value.trim().slice(0, 40)}" is not "lon lat [alt]"`);
+          if (!Number.isFinite(lon) || !Number.isFinite(lat)) {
+            throw badInput(`${where()}: gx:coord "${value.trim().slice(0, 40)}" is not "lon lat [alt]"`);
+          }
           p.track.push([lon, lat]);
         }
         break;
