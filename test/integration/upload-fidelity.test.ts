@@ -88,6 +88,7 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
     'legacy_tcvn3',
     'legacy_vni',
     'ge_places',
+    'ge_places_lines',
     'gpkg_dates',
     'shp_dates',
     'geojson_empty',
