@@ -6,6 +6,7 @@
  * handed out, so memory is bounded by the largest feature, not the file, and the event loop runs between chunks.
  * Other top-level members (`type`, `crs`) are assembled whole wherever they stand; the `crs` member is known once
  * the first pass (the inspection) has read the file, which always precedes the CRS decision.
+ * JSON tells "" from null, and so do we: an empty string is stored as an empty string, null as null.
  */
 import fs from 'node:fs';
 import type { Feature, Geometry } from 'geojson';

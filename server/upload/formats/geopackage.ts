@@ -1,6 +1,8 @@
 /**
  * GeoPackage (OGC 12-128r18): every feature table listed in gpkg_contents can become a layer. Read with
  * better-sqlite3 (read-only, row by row); geometry blobs are the GeoPackage header + WKB, parsed with wkx.
+ * DATE and DATETIME columns stay date and timestamp columns; SQLite tells '' from NULL and so do we, except in a
+ * date column, where '' can only mean no date.
  */
 import Database from 'better-sqlite3';
 import wkx from 'wkx';
