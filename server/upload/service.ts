@@ -18,7 +18,7 @@ import { receiveUpload, tooLarge } from './receive.ts';
 import { openSource, type OpenedSource } from './source.ts';
 import { inspectDataset } from './inspect.ts';
 import { checkInsideVietnam, decideCrs, type CrsAnswer } from './crs-decision.ts';
-import { decideEncoding, decodeText, unicodeText, type EncodingDecision } from './text.ts';
+import { confirmEncoding, decideEncoding, decodeText, unicodeText, type EncodingDecision } from './text.ts';
 import { planColumns } from './columns.ts';
 import { stageDataset, type StageTarget, type StagedTable } from './stage.ts';
 import { checkReplaceable, dropOrphanStaging, dropStaging, liveTable, publishLayers } from './publish.ts';
@@ -185,7 +185,7 @@ export class UploadService {
         ? decideCrs(i.dataset.crs, i.dataset.format, i.inspection.samples, answer)
         : i.crs;
       if (crs.status !== 'resolved') missing.push(`srid or proj4 for ${i.dataset.name} (proposed: ${crs.proposals[0] ? `EPSG:${crs.proposals[0].srid}` : 'none'})`);
-      const enc = i.encoding.status === 'needs_confirmation' || encoding ? decideEncoding(i.dataset.encoding, i.inspection.rawText, encoding ?? undefined) : i.encoding;
+      const enc = confirmEncoding(i.encoding, i.dataset, i.inspection.rawText, encoding);
       if (i.encoding.status === 'needs_confirmation' && !encoding) missing.push(`encoding for ${i.dataset.name} (proposed: ${i.encoding.encoding})`);
       return { ...i, crs, encoding: enc, columns: planColumns(i.inspection.columns, nameDecoder(i.dataset, enc)) };
     });

@@ -55,6 +55,22 @@ export function unicodeText(format: string): EncodingDecision {
   };
 }
 
+/**
+ * The decision after the uploader's answer at confirmation. Formats whose text is Unicode keep theirs; an answer that
+ * repeats the encoding already settled (the upload page sends its preselected choice) changes nothing, so the report
+ * keeps saying how it was settled; any other answer, or one to a pending question, is the uploader's.
+ */
+export function confirmEncoding(
+  current: EncodingDecision,
+  dataset: { rawText: boolean; encoding: DeclaredEncoding | null },
+  samples: readonly Uint8Array[],
+  answer: string | undefined,
+): EncodingDecision {
+  if (!dataset.rawText) return current;
+  if (current.status !== 'needs_confirmation' && (answer === undefined || encodingByName(answer) === current.encoding)) return current;
+  return decideEncoding(dataset.encoding, samples, answer);
+}
+
 /** One candidate decoding of the samples, for the uploader to compare. */
 export interface EncodingCandidate {
   encoding: TextEncoding;

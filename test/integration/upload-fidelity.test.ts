@@ -110,10 +110,12 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
     expect(enc).to.deep.include({ status: 'resolved', encoding: 'utf-8' });
     expect(enc.declared?.source).to.match(/byte-order mark/);
     expect(waiting.datasets[0].columns.map((c) => c.label)).to.deep.equal(header);
-    expect((await call(server(), owner, 'POST', `/admin/jobs/${waiting.id}/confirm`, { srid: 4326 })).status).to.equal(202);
+    // The upload page sends its preselected encoding with the CRS: repeating the settled UTF-8 is not a choice made.
+    expect((await call(server(), owner, 'POST', `/admin/jobs/${waiting.id}/confirm`, { srid: 4326, encoding: 'utf-8' })).status).to.equal(202);
     const job = await waitForJob(server(), owner, waiting.id);
     expect(job.status, job.errors.join()).to.equal('published');
     expect(job.fixes.join('\n'), job.fixes.join('\n')).to.not.match(/encoding given by the uploader/);
+    expect(job.fixes.join('\n')).to.match(/UTF-8 byte-order mark .*: read as UTF-8/);
     const layer = server().ctx.catalog.find('excel_bom')!;
     expect(layer.columns.map((c) => [c.name, c.label.vi])).to.deep.equal([
       ['stt', 'STT'],

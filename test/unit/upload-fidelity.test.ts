@@ -9,7 +9,7 @@ import { decodeEntities, htmlToText, looksLikeHtml } from '../../server/text/htm
 import { openKml, parseKmlCoordinates } from '../../server/upload/formats/kml.ts';
 import { openGeoJson } from '../../server/upload/formats/geojson.ts';
 import { detectCoordinateColumns, openCsv } from '../../server/upload/formats/csv.ts';
-import { BYTE_ORDER_MARK, decideEncoding, decodeText, unicodeText } from '../../server/upload/text.ts';
+import { BYTE_ORDER_MARK, confirmEncoding, decideEncoding, decodeText, unicodeText } from '../../server/upload/text.ts';
 import { coerce, inferType, observe, planColumns, type ColumnStats } from '../../server/upload/columns.ts';
 import { RawText, type SourceDataset, type SourceFeature } from '../../server/upload/types.ts';
 import { encodeText } from '../../server/text/encodings/index.ts';
@@ -237,6 +237,18 @@ describe('upload fidelity: CSV as Excel writes it', () => {
     expect(decision.notes.join())
       .to.match(/byte-order mark/)
       .and.not.match(/given by the uploader/);
+  });
+
+  it('keeps a settled encoding when the confirmation repeats it, and takes any other answer as the uploader\'s', () => {
+    const bom = { rawText: true, encoding: { source: BYTE_ORDER_MARK, value: 'UTF-8', encoding: 'utf-8' } };
+    const samples = [Buffer.from('Chùa Dâu')];
+    const settled = decideEncoding(bom.encoding, samples, undefined);
+    expect(confirmEncoding(settled, bom, samples, 'UTF8')).to.equal(settled);
+    expect(confirmEncoding(settled, bom, samples, undefined)).to.equal(settled);
+    expect(confirmEncoding(settled, bom, samples, 'tcvn3')).to.deep.include({ status: 'resolved', encoding: 'tcvn3' });
+    expect(confirmEncoding(settled, bom, samples, 'tcvn3').notes).to.include('encoding given by the uploader: tcvn3');
+    const unicode = unicodeText('GeoJSON');
+    expect(confirmEncoding(unicode, { rawText: false, encoding: null }, [], 'vni')).to.equal(unicode);
   });
 
   it('finds the coordinate columns of a legacy-encoded header by their decoded names', async () => {
