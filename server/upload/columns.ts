@@ -3,7 +3,7 @@
  * never `id` or `geom`), with the original name kept as the label, and a type inferred from every value.
  */
 import type { ColumnType } from '../catalog/definition.ts';
-import { RawText, type SourceValue } from './types.ts';
+import { RawText, type DeclaredColumn, type SourceValue } from './types.ts';
 
 /** The kind of one value, as far as typing goes. */
 export type ValueKind = 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'string';
@@ -15,6 +15,8 @@ export interface ColumnStats {
   /** Longest integer magnitude seen, to choose integer vs bigint-safe number. */
   maxAbs: number;
   nonNull: number;
+  /** What the format says of the column (a guaranteed type, a coordinate role). */
+  declared?: DeclaredColumn;
 }
 
 /** One column of the layer table. */
@@ -26,6 +28,10 @@ export interface ColumnPlan {
   type: ColumnType;
   /** The original name as people read it (decoded when the file held it in a legacy code page). */
   label: string;
+  /** Set on the CSV columns the geometry was read from: they are kept as attributes, marked with their role. */
+  role?: 'x' | 'y';
+  /** Said in the layer's column metadata (and its queryables). */
+  description?: string;
 }
 
 const RESERVED = new Set(['id', 'geom']);
@@ -74,6 +80,7 @@ export function kindOf(value: SourceValue, typedText: boolean): ValueKind | null
   if (!typedText) return 'string';
   const text = value instanceof RawText ? Buffer.from(value.bytes).toString('latin1') : value;
   const t = text.trim();
+  if (t === '') return null; // an empty cell says nothing of the column's type (a text column keeps it as '')
   if (INT.test(t) && !/^[+-]?0\d/.test(t)) return 'integer'; // leading zeros are codes ("0123"), not numbers
   if (NUM.test(t) && !/^[+-]?0\d/.test(t)) return 'number';
   if (/^(true|false)$/i.test(t)) return 'boolean';
@@ -82,11 +89,11 @@ export function kindOf(value: SourceValue, typedText: boolean): ValueKind | null
   return 'string';
 }
 
-/** Adds one value to the stats of its column. */
-export function observe(stats: Map<string, ColumnStats>, key: string, value: SourceValue, typedText: boolean): void {
+/** Adds one value to the stats of its column; `declared` is what the format says of the column, if anything. */
+export function observe(stats: Map<string, ColumnStats>, key: string, value: SourceValue, typedText: boolean, declared?: DeclaredColumn): void {
   let s = stats.get(key);
   if (!s) {
-    s = { source: key, kinds: new Set(), maxAbs: 0, nonNull: 0 };
+    s = { source: key, kinds: new Set(), maxAbs: 0, nonNull: 0, ...(declared ? { declared } : {}) };
     stats.set(key, s);
   }
   const kind = kindOf(value, typedText);
@@ -99,9 +106,14 @@ export function observe(stats: Map<string, ColumnStats>, key: string, value: Sou
   }
 }
 
-/** The column type of the stats: the narrowest type that holds every value; mixed kinds become text. */
+/**
+ * The column type of the stats: a date type the format declares (GeoPackage DATE/DATETIME, DBF D) when every
+ * value is a date, else the narrowest type that holds every value; mixed kinds become text.
+ */
 export function inferType(s: ColumnStats): ColumnType {
   const k = s.kinds;
+  const declared = s.declared?.type;
+  if (declared && [...k].every((x) => x === 'date' || x === 'datetime')) return declared === 'date' && k.has('datetime') ? 'datetime' : declared;
   if (k.size === 0) return 'string';
   if (k.size === 1) {
     const only = [...k][0];
@@ -126,12 +138,24 @@ export function planColumns(stats: Map<string, ColumnStats>, decodeName: (source
   const sources = [...stats.keys()];
   const labels = sources.map(decodeName);
   const names = safeColumnNames(labels);
-  return sources.map((source, i) => ({ source, name: names[i], type: inferType(stats.get(source)!), label: labels[i] }));
+  return sources.map((source, i) => {
+    const plan: ColumnPlan = { source, name: names[i], type: inferType(stats.get(source)!), label: labels[i] };
+    const role = stats.get(source)!.declared?.role;
+    if (role) {
+      plan.role = role;
+      plan.description = `Coordinate ${role.toUpperCase()} as recorded in the file (the layer's geometry was read from it)`;
+    }
+    return plan;
+  });
 }
 
-/** Converts a decoded value to what the column stores; values that do not fit become null (counted by the caller). */
+/**
+ * Converts a decoded value to what the column stores; values that do not fit become null (counted by the caller).
+ * An empty string stays empty in a text column and is null in any other (a number or a date cannot be empty).
+ */
 export function coerce(value: string | number | boolean | Date | null, type: ColumnType): string | number | boolean | null {
   if (value === null) return null;
+  if (type !== 'string' && typeof value === 'string' && value.trim() === '') return null;
   switch (type) {
     case 'string':
       return value instanceof Date ? value.toISOString() : String(value);
@@ -143,6 +167,8 @@ export function coerce(value: string | number | boolean | Date | null, type: Col
     case 'boolean':
       return typeof value === 'boolean' ? value : /^true$/i.test(String(value).trim());
     case 'date':
+      // A date is a calendar day: never let a time zone move it (a DBF or GeoPackage date arrives as UTC midnight).
+      return value instanceof Date ? value.toISOString().slice(0, 10) : String(value).trim();
     case 'datetime':
       return value instanceof Date ? value.toISOString() : String(value).trim();
   }

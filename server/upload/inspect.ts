@@ -51,7 +51,7 @@ export async function inspectDataset(ds: SourceDataset, signal: AbortSignal, onP
     out.features++;
     if (out.features % 5000 === 0) onProgress?.(out.features);
     for (const [k, v] of Object.entries(f.properties)) {
-      observe(out.columns, k, v, typedText);
+      observe(out.columns, k, v, typedText, ds.declaredColumns?.get(k));
       if (v instanceof RawText && out.rawText.length < MAX_TEXT && v.bytes.some((b) => b >= 0x80)) {
         const key = Buffer.from(v.bytes).toString('latin1');
         if (!seenText.has(key)) {

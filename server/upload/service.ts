@@ -17,7 +17,7 @@ import { assignLayerIds, confirmationOf, describeItems, type WorkItem } from './
 import { openSource, type OpenedSource } from './source.ts';
 import { inspectDataset } from './inspect.ts';
 import { checkInsideVietnam, decideCrs, type CrsAnswer } from './crs-decision.ts';
-import { decideEncoding, decodeText, type EncodingDecision } from './text.ts';
+import { confirmEncoding, decideEncoding, decodeText, unicodeText, type EncodingDecision } from './text.ts';
 import { planColumns } from './columns.ts';
 import { stageDataset, type StageTarget, type StagedTable } from './stage.ts';
 import { checkReplaceable, dropOrphanStaging, dropStaging, publishLayers } from './publish.ts';
@@ -163,7 +163,7 @@ export class UploadService {
       const crs = decideCrs(dataset.crs, dataset.format, inspection.samples, options.crs);
       const encoding = dataset.rawText
         ? decideEncoding(dataset.encoding, inspection.rawText, options.encoding)
-        : decideEncoding(null, [], 'utf-8');
+        : unicodeText(dataset.format);
       if (crs.status === 'resolved') checkInsideVietnam(crs.chosen!, crs.swapAxes, inspection.samples, dataset.name);
       const columns = planColumns(inspection.columns, nameDecoder(dataset, encoding));
       work.items.push({ dataset, inspection, crs, encoding, columns, layers: new Map() });
@@ -214,7 +214,7 @@ export class UploadService {
         ? decideCrs(i.dataset.crs, i.dataset.format, i.inspection.samples, answer)
         : i.crs;
       if (crs.status !== 'resolved') missing.push(`srid or proj4 for ${i.dataset.name} (proposed: ${crs.proposals[0] ? `EPSG:${crs.proposals[0].srid}` : 'none'})`);
-      const enc = i.encoding.status === 'needs_confirmation' || encoding ? decideEncoding(i.dataset.encoding, i.inspection.rawText, encoding ?? undefined) : i.encoding;
+      const enc = confirmEncoding(i.encoding, i.dataset, i.inspection.rawText, encoding);
       if (i.encoding.status === 'needs_confirmation' && !encoding) missing.push(`encoding for ${i.dataset.name} (proposed: ${i.encoding.encoding})`);
       return { ...i, crs, encoding: enc, columns: planColumns(i.inspection.columns, nameDecoder(i.dataset, enc)) };
     });
@@ -302,7 +302,7 @@ export class UploadService {
         db,
         staged.map(({ item, table }) => ({
           staged: table,
-          columns: item.columns.map((c) => ({ name: c.name, type: c.type, label: { en: c.label, vi: c.label } })),
+          columns: item.columns.map((c) => ({ name: c.name, type: c.type, label: { en: c.label, vi: c.label }, ...(c.description ? { description: c.description } : {}) })),
           sourceCrs: item.crs.chosen!.label,
           metadata: {
             ...work.options.metadata,

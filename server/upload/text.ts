@@ -28,10 +28,47 @@ export function encodingByName(value: string): TextEncoding | undefined {
   return (TEXT_ENCODINGS as readonly string[]).includes(v) ? (v as TextEncoding) : encodingFromCpg(value);
 }
 
+/** The source of the declaration a UTF-8 byte-order mark makes (Excel's "CSV UTF-8"). */
+export const BYTE_ORDER_MARK = 'UTF-8 byte-order mark';
+
 /** The encoding a declaration names, or undefined when it names none we know or none at all (LDID 0, 0x57). */
 export function encodingOfDeclaration(d: DeclaredEncoding): TextEncoding | undefined {
+  if (d.source === BYTE_ORDER_MARK) return 'utf-8';
   if (d.source === '.cpg') return encodingFromCpg(d.value);
   return dbfCodePageFromLdid(Number.parseInt(d.value, 16)).encoding ?? undefined;
+}
+
+/**
+ * The decision for a format whose text is Unicode by definition (GeoJSON, KML, GeoPackage): nothing to decide,
+ * nothing given by the uploader.
+ */
+export function unicodeText(format: string): EncodingDecision {
+  return {
+    status: 'not_needed',
+    declared: null,
+    encoding: 'utf-8',
+    detected: null,
+    confidence: null,
+    candidates: [],
+    reason: null,
+    notes: [`${format} text is Unicode by definition`],
+  };
+}
+
+/**
+ * The decision after the uploader's answer at confirmation. Formats whose text is Unicode keep theirs; an answer that
+ * repeats the encoding already settled (the upload page sends its preselected choice) changes nothing, so the report
+ * keeps saying how it was settled; any other answer, or one to a pending question, is the uploader's.
+ */
+export function confirmEncoding(
+  current: EncodingDecision,
+  dataset: { rawText: boolean; encoding: DeclaredEncoding | null },
+  samples: readonly Uint8Array[],
+  answer: string | undefined,
+): EncodingDecision {
+  if (!dataset.rawText) return current;
+  if (current.status !== 'needs_confirmation' && (answer === undefined || encodingByName(answer) === current.encoding)) return current;
+  return decideEncoding(dataset.encoding, samples, answer);
 }
 
 /** One candidate decoding of the samples, for the uploader to compare. */
@@ -95,6 +132,11 @@ export function decideEncoding(declared: DeclaredEncoding | null, samples: reado
   }
   const { detection, candidates } = candidatesOf(samples, declaredEncoding);
   const base = { declared, detected: detection.encoding, confidence: detection.confidence, candidates, notes };
+  if (declared?.source === BYTE_ORDER_MARK) {
+    // Three bytes no legacy Vietnamese text starts with: the writer said UTF-8, and no score overrules it.
+    notes.push('the file starts with a UTF-8 byte-order mark (as Excel\'s "CSV UTF-8" writes it): read as UTF-8');
+    return { ...base, status: 'resolved', encoding: 'utf-8', reason: null };
+  }
   if (declaredEncoding && !detection.declaredOverridden) {
     notes.push(`${declared!.source} says ${declaredEncoding}; the text agrees`);
     return { ...base, status: 'resolved', encoding: declaredEncoding, reason: null };

@@ -51,6 +51,13 @@ export interface DeclaredEncoding {
   encoding?: string;
 }
 
+/** A column as its format declares it: a type it guarantees, or the role it plays (the CSV's coordinates). */
+export interface DeclaredColumn {
+  type?: 'date' | 'datetime';
+  /** 'x'/'y': the column the geometry's first/second coordinate was read from (kept as an attribute too). */
+  role?: 'x' | 'y';
+}
+
 /** One readable table of an upload: a shapefile, a GeoPackage table, a GeoJSON/KML/CSV file. */
 export interface SourceDataset {
   /** Name in the upload (table or file name without extension). */
@@ -68,6 +75,8 @@ export interface SourceDataset {
   rawNames?: boolean;
   /** Fix-ups made while reading (columns detected, axes named...), for the report. */
   notes: string[];
+  /** What the format itself says of some columns (GeoPackage DATE, DBF D; CSV coordinate columns), by source name. */
+  declaredColumns?: Map<string, DeclaredColumn>;
   /** Reads every feature; may be called more than once (inspect, then load). */
   features(): AsyncIterable<SourceFeature>;
 }

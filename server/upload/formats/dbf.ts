@@ -68,6 +68,7 @@ function parseValue(field: DbfField, bytes: Uint8Array): SourceValue {
   switch (field.type) {
     case 'C':
     case 'V': {
+      // dBASE pads text with spaces and has no null: a blank field cannot be told from an empty one, and is null.
       const t = trimSpaces(bytes);
       return t.length === 0 ? null : new RawText(Uint8Array.from(t));
     }

@@ -1,11 +1,13 @@
 /**
  * GeoPackage (OGC 12-128r18): every feature table listed in gpkg_contents can become a layer. Read with
  * better-sqlite3 (read-only, row by row); geometry blobs are the GeoPackage header + WKB, parsed with wkx.
+ * DATE and DATETIME columns stay date and timestamp columns; SQLite tells '' from NULL and so do we, except in a
+ * date column, where '' can only mean no date.
  */
 import Database from 'better-sqlite3';
 import wkx from 'wkx';
 import type { Geometry } from 'geojson';
-import { badInput, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
+import { badInput, type DeclaredColumn, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
 
 interface FeatureTable {
   table: string;
@@ -50,6 +52,34 @@ function featureTables(db: Database.Database, fileName: string): FeatureTable[] 
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/** The DATE and DATETIME columns of a table (GeoPackage 1.4 §1.1.1.1.1: ISO-8601 text in UTC). */
+function dateColumns(db: Database.Database, table: string): Map<string, DeclaredColumn> {
+  const info = db.prepare(`SELECT name, type FROM pragma_table_info(?)`).all(table) as Array<{ name: string; type: string }>;
+  const out = new Map<string, DeclaredColumn>();
+  for (const c of info) {
+    const type = c.type.trim().toUpperCase();
+    if (type === 'DATE') out.set(c.name, { type: 'date' });
+    else if (type === 'DATETIME') out.set(c.name, { type: 'datetime' });
+  }
+  return out;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+/** A DATE or DATETIME value as a Date; text that is not ISO-8601 stays text (and the column falls back to text). */
+function dateValue(value: string, type: 'date' | 'datetime'): Date | string {
+  if (type === 'date') {
+    const m = ISO_DATE.exec(value);
+    return m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])) : value;
+  }
+  if (!ISO_DATETIME.test(value)) return value;
+  // GeoPackage times are UTC; a value written without a zone is read as UTC too, not in the server's zone.
+  const iso = value.replace(' ', 'T');
+  const d = new Date(/(Z|[+-]\d{2}:\d{2})$/.test(iso) ? iso : `${iso}Z`);
+  return Number.isNaN(d.getTime()) ? value : d;
+}
+
 /** Opens a GeoPackage; one dataset per feature table (all, or those named in `only`). */
 export function openGeoPackage(file: string, fileName: string, only: readonly string[] | null): { datasets: SourceDataset[]; close(): void } {
   let db: Database.Database;
@@ -69,6 +99,7 @@ export function openGeoPackage(file: string, fileName: string, only: readonly st
     const org = (t.organization ?? '').toUpperCase();
     const srid = org === 'EPSG' && t.orgCode ? t.orgCode : undefined;
     const undefinedSrs = t.srsId === 0 || t.srsId === -1;
+    const dates = dateColumns(db, t.table);
     return {
       name: t.table,
       format: 'GeoPackage',
@@ -76,6 +107,7 @@ export function openGeoPackage(file: string, fileName: string, only: readonly st
       encoding: null,
       rawText: false,
       notes: [],
+      declaredColumns: dates,
       async *features(): AsyncGenerator<SourceFeature> {
         const stmt = db.prepare(`SELECT * FROM ${quote(t.table)}`);
         let row = 0;
@@ -90,7 +122,11 @@ export function openGeoPackage(file: string, fileName: string, only: readonly st
           const props: Record<string, SourceValue> = {};
           for (const [k, v] of Object.entries(rec)) {
             if (k === t.column) continue;
-            props[k] = v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : typeof v === 'bigint' ? Number(v) : null;
+            const date = dates.get(k)?.type;
+            // A date column cannot hold an empty string: there '' means no date (null); elsewhere '' stays ''.
+            if (date && typeof v === 'string') props[k] = v === '' ? null : dateValue(v, date);
+            else if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') props[k] = v;
+            else props[k] = typeof v === 'bigint' ? Number(v) : null;
           }
           yield { geometry, properties: props, row };
         }

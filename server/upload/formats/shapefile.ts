@@ -65,6 +65,8 @@ export async function openShapefile(name: string, files: Map<string, string>): P
     rawText: true,
     rawNames: true,
     notes,
+    // dBASE D fields are dates (YYYYMMDD): the column stays a date even when every value is blank.
+    declaredColumns: new Map(header.fields.filter((f) => f.type === 'D').map((f) => [f.name, { type: 'date' as const }])),
     async *features(): AsyncGenerator<SourceFeature> {
       const shp = await openShp(files.get('shp')!).catch((err: Error) => {
         throw badInput(`${name}.shp cannot be read: ${err.message}`);
