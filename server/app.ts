@@ -15,6 +15,7 @@ import { createOgcRouter } from './http/ogc.ts';
 import { createQueryRouter } from './http/query.ts';
 import { createAdminRouter } from './http/admin.ts';
 import { createViewerRouter } from './http/viewer.ts';
+import { createStylesRouter } from './http/styles.ts';
 
 /** The app and a close() that runs the context's closers (not the database's: its opener closes it). */
 export interface App {
@@ -61,6 +62,7 @@ export function createApp(ctx: AppContext): App {
   app.use(createQueryRouter(ctx));
   app.use(createAdminRouter(ctx));
   app.use(createViewerRouter(ctx));
+  app.use(createStylesRouter(ctx));
   app.use(createOgcRouter(ctx));
   app.use(notFoundHandler);
   app.use(errorMiddleware);
