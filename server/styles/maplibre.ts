@@ -34,13 +34,15 @@ export function colourExpression(layer: Layer): Colour {
   // converts `["match", ["get", p], ...]` but not every coercion).
   const numeric = ['integer', 'number'].includes(layer.column(style.property)?.type ?? 'string');
   const seen = new Set<string>();
-  const pairs: Array<string | number> = [];
+  const pairs: unknown[] = [];
   for (const c of style.categories) {
     const key = String(c.value);
     if (seen.has(key)) continue;
     if (numeric && !Number.isFinite(Number(c.value))) continue;
     seen.add(key);
-    pairs.push(numeric ? Number(c.value) : key, c.color);
+    // Each label as a one-value list: the same in MapLibre, and QGIS 3.22's converter reads only list labels
+    // (a bare label becomes `"code" IN ()`, which never matches).
+    pairs.push([numeric ? Number(c.value) : key], c.color);
   }
   if (!pairs.length) return fallback;
   return ['match', ['get', style.property], ...pairs, fallback] as unknown as ExpressionSpecification;
