@@ -25,7 +25,10 @@ function parameters(maxLimit: number): Obj {
     fItems: q('f', 'Output format of features.', { type: 'string', enum: ['json', 'geojson', 'html', 'csv'] }),
     collectionId: { name: 'collectionId', in: 'path', required: true, description: 'Layer id.', schema: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' } },
     featureId: { name: 'featureId', in: 'path', required: true, description: 'Feature id (integer).', schema: { type: 'string' } },
-    limit: q('limit', `Page size (default ${Math.min(100, maxLimit)}, at most ${maxLimit}).`, { type: 'integer', minimum: 1, maximum: maxLimit, default: Math.min(100, maxLimit) }),
+    // GDAL 3.8+ and QGIS page at min(max(1000, default), maximum): keep both here, they read nothing else.
+    limit: q('limit', `Page size (default ${Math.min(100, maxLimit)}, at most ${maxLimit}).`, {
+      type: 'integer', minimum: 1, maximum: maxLimit, default: Math.min(100, maxLimit),
+    }),
     offset: q('offset', 'Features to skip.', { type: 'integer', minimum: 0, default: 0 }),
     bbox: q('bbox', '4 or 6 numbers in the axis order of bbox-crs; minx > maxx crosses the antimeridian.', { type: 'array', minItems: 4, maxItems: 6, items: { type: 'number' } }, { style: 'form', explode: false }),
     bboxCrs: q('bbox-crs', 'CRS of bbox (default CRS84).', { type: 'string', format: 'uri', enum: supportedCrsUris, default: CRS84_URI }),
@@ -66,12 +69,19 @@ const featureCollection: Obj = {
   },
 };
 
-const itemsQuery = [ref('fItems'), ref('limit'), ref('offset'), ref('bbox'), ref('bboxCrs'), ref('crs'), ref('datetime'), ref('properties'), ref('sortby'), ref('filter'), ref('filterLang'), ref('filterCrs')];
+const itemsQuery = [
+  ref('fItems'), ref('limit'), ref('offset'), ref('bbox'), ref('bboxCrs'), ref('crs'), ref('datetime'), ref('properties'), ref('sortby'),
+  ref('filter'), ref('filterLang'), ref('filterCrs'),
+];
 
 function itemsResponses(): Obj {
   const fc = { $ref: '#/components/schemas/FeatureCollection' };
   return {
-    200: { description: 'features', headers: { 'Content-Crs': { schema: { type: 'string' } } }, content: { 'application/geo+json': { schema: fc }, 'text/html': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } } },
+    200: {
+      description: 'features',
+      headers: { 'Content-Crs': { schema: { type: 'string' } } },
+      content: { 'application/geo+json': { schema: fc }, 'text/html': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
+    },
     ...errors(400, 404),
   };
 }
@@ -93,11 +103,24 @@ function collectionItemsPaths(collectionIds: readonly string[]): Obj {
 
 function stylesPaths(): Obj {
   const style = ok('MapLibre / Mapbox GL style v8', { type: 'object' }, 'application/vnd.mapbox.style+json');
-  const styleId = { name: 'styleId', in: 'path', required: true, description: '"planning-map" (every layer the caller may read) or a layer id.', schema: { type: 'string' } };
+  const styleId = {
+    name: 'styleId',
+    in: 'path',
+    required: true,
+    description: '"planning-map" (every layer the caller may read) or a layer id.',
+    schema: { type: 'string' },
+  };
   return {
-    '/styles': { get: op('Styles', 'getStyles', 'Styles (OGC API - Styles): the planning map and one per layer', [ref('f')], { 200: ok('styles'), ...errors(400) }) },
-    '/styles/{styleId}.json': { get: op('Styles', 'getStyle', 'A style document generated from the layer definitions', [styleId], { 200: style, ...errors(404) }) },
-    '/collections/{collectionId}/styles': { get: op('Styles', 'getCollectionStyles', 'Styles of one layer (OGC API - Styles)', [ref('collectionId')], { 200: ok('styles'), ...errors(404) }) },
+    '/styles': { get: op('Styles', 'getStyles', 'Styles (OGC API - Styles): the planning map and one per layer', [], { 200: ok('styles') }) },
+    '/styles/{styleId}.json': {
+      get: op('Styles', 'getStyle', 'A style document generated from the layer definitions', [styleId], { 200: style, ...errors(404) }),
+    },
+    '/collections/{collectionId}/styles': {
+      get: op('Styles', 'getCollectionStyles', 'Styles of one layer (OGC API - Styles)', [ref('collectionId')], {
+        200: ok('styles'),
+        ...errors(404),
+      }),
+    },
   };
 }
 

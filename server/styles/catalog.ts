@@ -17,7 +17,9 @@ export function styleUrl(base: string, id: string): string {
 
 /** The TileJSON of a list of layers (a composite tile for several). */
 function tileJsonUrl(base: string, layers: readonly Layer[]): string {
-  return `${base}/tiles/${drawOrder(layers).map((l) => encodeURIComponent(l.id)).join(',')}.json`;
+  return `${base}/tiles/${drawOrder(layers)
+    .map((l) => encodeURIComponent(l.id))
+    .join(',')}.json`;
 }
 
 interface StyleEntry {
@@ -27,14 +29,23 @@ interface StyleEntry {
 }
 
 function entry(base: string, id: string, title: string): StyleEntry {
-  return { id, title, links: [{ href: styleUrl(base, id), rel: 'stylesheet', type: styleMediaType, title: 'MapLibre / Mapbox GL style v8' }] };
+  return {
+    id,
+    title,
+    links: [{ href: styleUrl(base, id), rel: 'stylesheet', type: styleMediaType, title: 'MapLibre / Mapbox GL style v8' }],
+  };
 }
 
 /** GET /styles: the planning map first (the default), then one style per readable layer. */
 export function styleList(base: string, layers: readonly Layer[]): Record<string, unknown> {
   return {
     default: planningMapId,
-    styles: [entry(base, planningMapId, 'Planning map: every layer, as in the viewer'), ...drawOrder(layers).reverse().map((l) => entry(base, l.id, l.title))],
+    styles: [
+      entry(base, planningMapId, 'Planning map: every layer, as in the viewer'),
+      ...drawOrder(layers)
+        .reverse()
+        .map((l) => entry(base, l.id, l.title)),
+    ],
     links: [{ href: `${base}/styles`, rel: 'self', type: 'application/json', title: 'styles' }],
   };
 }
@@ -44,7 +55,14 @@ export function collectionStyleList(base: string, layer: Layer): Record<string, 
   return {
     default: layer.id,
     styles: [entry(base, layer.id, layer.title)],
-    links: [{ href: `${base}/collections/${encodeURIComponent(layer.id)}/styles`, rel: 'self', type: 'application/json', title: 'styles of this layer' }],
+    links: [
+      {
+        href: `${base}/collections/${encodeURIComponent(layer.id)}/styles`,
+        rel: 'self',
+        type: 'application/json',
+        title: 'styles of this layer',
+      },
+    ],
   };
 }
 

@@ -7,9 +7,7 @@
  * to serve them; a style with text layers and no glyphs fails validation. Places are circles, names are one
  * identify (or one items request) away.
  */
-import type {
-  ExpressionSpecification, LayerSpecification, StyleSpecification,
-} from '@maplibre/maplibre-gl-style-spec';
+import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerStyle } from '../catalog/definition.ts';
 import { unionBounds } from '../tiles/tilejson.ts';
@@ -87,7 +85,15 @@ export function styleLayersOf(layer: Layer, source: string): LayerSpecification[
     return layers;
   }
   if (layer.geometryType === 'LineString') {
-    return [{ id: `${layer.id}-line`, type: 'line', ...common, layout: { 'line-cap': 'round' }, paint: { 'line-color': colour, 'line-width': style.weight ?? 1.5 } }];
+    return [
+      {
+        id: `${layer.id}-line`,
+        type: 'line',
+        ...common,
+        layout: { 'line-cap': 'round' },
+        paint: { 'line-color': colour, 'line-width': style.weight ?? 1.5 },
+      },
+    ];
   }
   return [
     {
@@ -140,7 +146,9 @@ export function buildStyle(input: StyleInput): StyleSpecification {
     metadata: {
       'sdi:id': input.id,
       'sdi:labels': 'none: no glyphs are served; places are circles, names come from identify or the items',
-      'sdi:legend': Object.fromEntries(ordered.map((l) => [l.id, { title: l.title, title_vi: l.titleVi, geometryType: l.geometryType, entries: legendOf(l.style) }])),
+      'sdi:legend': Object.fromEntries(
+        ordered.map((l) => [l.id, { title: l.title, title_vi: l.titleVi, geometryType: l.geometryType, entries: legendOf(l.style) }]),
+      ),
     },
     center: [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2],
     zoom: Math.max(9, minzoom),

@@ -34,7 +34,10 @@ export function gdalPageSizeFromApi(api: Json, itemsPath: string): number {
   for (const p of params) {
     const ref = typeof p.$ref === 'string' ? (p.$ref as string) : '';
     if (!ref.includes('limit') || !ref.startsWith('#/')) continue;
-    const limit = ref.slice(2).split('/').reduce<Json | undefined>((o, k) => o?.[k], api);
+    const limit = ref
+      .slice(2)
+      .split('/')
+      .reduce<Json | undefined>((o, k) => o?.[k], api);
     if (!limit) continue;
     const max = Number.isInteger(limit.schema?.maximum) ? limit.schema.maximum : -1;
     const def = Number.isInteger(limit.schema?.default) ? limit.schema.default : -1;
@@ -47,7 +50,9 @@ export function gdalPageSizeFromApi(api: Json, itemsPath: string): number {
 
 /** The items URLs GDAL fetched, from its CPL_DEBUG output ("HTTP: Fetch(url)"). */
 function itemsFetches(stderr: string, layer: string): URL[] {
-  return [...stderr.matchAll(/HTTP: Fetch\((\S+)\)/g)].map((m) => new URL(m[1])).filter((u) => u.pathname === `/collections/${layer}/items`);
+  return [...stderr.matchAll(/HTTP: Fetch\((\S+)\)/g)]
+    .map((m) => new URL(m[1]))
+    .filter((u) => u.pathname === `/collections/${layer}/items`);
 }
 
 forEachBackend('clients: GDAL and OWSLib read our features in large pages', (server) => {
@@ -74,7 +79,12 @@ forEachBackend('clients: GDAL and OWSLib read our features in large pages', (ser
     const argv = commandOf(readmeSnippet('gdal-features', server().url));
     const expected = (await json('/collections/landuse_parcels/items?limit=1')).numberMatched as number;
     const started = Date.now();
-    const { stderr } = await run(argv[0], argv.slice(1), { cwd: work, timeout: 170_000, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, CPL_DEBUG: 'ON' } });
+    const { stderr } = await run(argv[0], argv.slice(1), {
+      cwd: work,
+      timeout: 170_000,
+      maxBuffer: 256 * 1024 * 1024,
+      env: { ...process.env, CPL_DEBUG: 'ON' },
+    });
     const seconds = (Date.now() - started) / 1000;
     const out = JSON.parse(fs.readFileSync(path.join(work, 'parcels.geojson'), 'utf8')) as { features: unknown[] };
     expect(out.features).to.have.length(expected);
@@ -83,13 +93,17 @@ forEachBackend('clients: GDAL and OWSLib read our features in large pages', (ser
     for (const u of fetches) expect(Number(u.searchParams.get('limit')), u.href).to.equal(pageSize);
     // GDAL 3.6 reads the first page once for the schema, then pages from the start.
     expect(fetches.length).to.be.at.most(1 + Math.ceil((expected + 1) / pageSize));
-    console.log(`      GDAL ${gdalVersion()}: ${expected} parcels in ${fetches.length} items requests of ${pageSize}, ${seconds.toFixed(1)} s`);
+    console.log(
+      `      GDAL ${gdalVersion()}: ${expected} parcels in ${fetches.length} items requests of ${pageSize}, ${seconds.toFixed(1)} s`,
+    );
   });
 
   it('runs the installed GDAL unaided at 10 features a page before 3.8, and at the page size of /api from 3.8 on', async function () {
     this.timeout(120_000);
     const { stderr } = await run('ogrinfo', ['-ro', '-q', '-al', '-fid', '1', `OAPIF:${server().url}/`, 'industrial_zones'], {
-      timeout: 110_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, CPL_DEBUG: 'ON' },
+      timeout: 110_000,
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, CPL_DEBUG: 'ON' },
     });
     const limits = new Set(itemsFetches(stderr, 'industrial_zones').map((u) => u.searchParams.get('limit')));
     expect([...limits]).to.deep.equal([gdalVersion() >= 3.8 ? '1000' : '10']);

@@ -108,7 +108,9 @@ forEachBackend('MapLibre GL draws the planning map style', (server) => {
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => pageErrors.push(err.message));
     await page.goto(pages.url);
-    await page.waitForFunction(() => (window as unknown as { testMap?: { loaded(): boolean } }).testMap?.loaded() === true, null, { timeout: 60_000 });
+    await page.waitForFunction(() => (window as unknown as { testMap?: { loaded(): boolean } }).testMap?.loaded() === true, null, {
+      timeout: 60_000,
+    });
   });
 
   after(async () => {
@@ -153,7 +155,8 @@ forEachBackend('MapLibre GL draws the planning map style', (server) => {
    * near (its stroke would cover the pixel) or a layer is not drawn at this zoom.
    */
   async function expectedAt(lon: number, lat: number, zoom: number): Promise<Rgb | null> {
-    const hits = ((await (await fetch(`${server().url}/query/identify?lon=${lon}&lat=${lat}&tolerance_m=3`)).json()) as Json).features as Json[];
+    const hits = ((await (await fetch(`${server().url}/query/identify?lon=${lon}&lat=${lat}&tolerance_m=3`)).json()) as Json)
+      .features as Json[];
     const drawn = hits.filter((f) => definitions.get(f.layer)!.minzoom <= zoom);
     if (drawn.some((f) => definitions.get(f.layer)!.geometryType === 'LineString')) return null;
     drawn.sort((a, b) => definitions.get(a.layer)!.sortOrder - definitions.get(b.layer)!.sortOrder);
@@ -177,7 +180,8 @@ forEachBackend('MapLibre GL draws the planning map style', (server) => {
   }
 
   const closeTo = (actual: Rgb, expected: Rgb, what: string) => {
-    for (let i = 0; i < 3; i++) expect(Math.abs(actual[i] - expected[i]), `${what}: ${actual} vs ${expected.map(Math.round)}`).to.be.at.most(12);
+    for (let i = 0; i < 3; i++)
+      expect(Math.abs(actual[i] - expected[i]), `${what}: ${actual} vs ${expected.map(Math.round)}`).to.be.at.most(12);
   };
 
   it('loads the style, its TileJSON and tiles from our server only, without errors', async () => {
@@ -192,7 +196,8 @@ forEachBackend('MapLibre GL draws the planning map style', (server) => {
   });
 
   it('paints a parcel in its land-use colour', async () => {
-    const parcels = ((await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=30&sortby=-area_m2`)).json()) as Json).features;
+    const parcels = ((await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=30&sortby=-area_m2`)).json()) as Json)
+      .features;
     const p = await firstClearPoint(parcels, 16);
     closeTo(await pixelAt(p.lon, p.lat, 16), p.expected, 'parcel');
   });
@@ -203,14 +208,19 @@ forEachBackend('MapLibre GL draws the planning map style', (server) => {
     closeTo(await pixelAt(p.lon, p.lat, 15), p.expected, 'industrial zone');
   });
 
-  it('draws a river as a line of its class\'s colour over the polygons', async () => {
+  it("draws a river as a line of its class's colour over the polygons", async () => {
     const rivers = ((await (await fetch(`${server().url}/collections/rivers/items?limit=10`)).json()) as Json).features as Json[];
     const def = definitions.get('rivers')!;
     for (const river of rivers) {
       const lines = river.geometry.type === 'MultiLineString' ? river.geometry.coordinates : [river.geometry.coordinates];
-      const line = { type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: lines[0] } } as GeoJSON.Feature<GeoJSON.LineString>;
+      const line = {
+        type: 'Feature',
+        properties: {},
+        geometry: { type: 'LineString', coordinates: lines[0] },
+      } as GeoJSON.Feature<GeoJSON.LineString>;
       const [lon, lat] = along(line, length(line) / 2).geometry.coordinates;
-      const hits = ((await (await fetch(`${server().url}/query/identify?lon=${lon}&lat=${lat}&tolerance_m=30`)).json()) as Json).features as Json[];
+      const hits = ((await (await fetch(`${server().url}/query/identify?lon=${lon}&lat=${lat}&tolerance_m=30`)).json()) as Json)
+        .features as Json[];
       // Only the river itself among lines and points near: nothing drawn above it.
       if (hits.some((f) => ['roads', 'places'].includes(f.layer) || (f.layer === 'rivers' && f.id !== river.id))) continue;
       closeTo(await pixelAt(lon, lat, 14), rgb(colourOf(def.style, river.properties)), 'river');
@@ -219,7 +229,7 @@ forEachBackend('MapLibre GL draws the planning map style', (server) => {
     throw new Error('no river clear of roads and places; the demo data changed');
   });
 
-  it('draws a place as a circle of its kind\'s colour', async () => {
+  it("draws a place as a circle of its kind's colour", async () => {
     const places = ((await (await fetch(`${server().url}/collections/places/items?limit=30`)).json()) as Json).features;
     const p = await firstClearPoint(places, 14);
     closeTo(await pixelAt(p.lon, p.lat, 14), p.expected, 'place');

@@ -51,7 +51,9 @@ for url in ${JSON.stringify(urls)}:
     result = c.convert(json.load(urllib.request.urlopen(url)))
     out[url] = {'result': int(result), 'error': c.errorMessage(), 'warnings': c.warnings(), 'styles': len(c.renderer().styles())}
 print(json.dumps(out))`);
-    const out = lastJson<Record<string, { result: number; error: string; warnings: string[]; styles: number }>>((await runPython(script)).stdout);
+    const out = lastJson<Record<string, { result: number; error: string; warnings: string[]; styles: number }>>(
+      (await runPython(script)).stdout,
+    );
     expect(Object.keys(out)).to.have.length(urls.length);
     for (const [url, r] of Object.entries(out)) {
       expect(r, url).to.deep.include({ result: 0, error: '', warnings: [] });
@@ -64,7 +66,8 @@ print(json.dumps(out))`);
     const editor = await tokenFor(server(), 'editor');
     const collections = (await json('/collections')).collections as Json[];
     const defs = new Map<string, Json>();
-    for (const c of collections) defs.set(c.id, { ...(await json(`/admin/layers/${c.id}`, editor)), sortOrder: c.sortOrder, geometryType: c.geometryType });
+    for (const c of collections)
+      defs.set(c.id, { ...(await json(`/admin/layers/${c.id}`, editor)), sortOrder: c.sortOrder, geometryType: c.geometryType });
     // A big parcel whose inside point has no line or point near: only polygons decide the colour there.
     const parcels = (await json('/collections/landuse_parcels/items?limit=30&sortby=-area_m2')).features as Json[];
     let target: { lon: number; lat: number; expected: Rgb; code: string } | null = null;
@@ -76,7 +79,10 @@ print(json.dumps(out))`);
       let expected: Rgb = rgb('#f4f3ef'); // the style's background
       for (const h of hits) {
         const style = defs.get(h.layer)!.style;
-        const cat = style.type === 'categorical' ? (style.categories as Json[]).find((c) => String(c.value) === String(h.properties[style.property])) : null;
+        const cat =
+          style.type === 'categorical'
+            ? (style.categories as Json[]).find((c) => String(c.value) === String(h.properties[style.property]))
+            : null;
         const opacity = style.fillOpacity ?? 0.5;
         if (opacity > 0) expected = blend(expected, rgb(cat?.color ?? style.color ?? '#6b7280'), opacity);
       }
@@ -104,7 +110,10 @@ print(json.dumps({'valid': tiles.isValid(), 'warnings': converter.warnings(), 'r
     expect(out.valid).to.equal(true);
     expect(out.warnings).to.deep.equal([]);
     for (let i = 0; i < 3; i++) {
-      expect(Math.abs(out.rgb[i] - target.expected[i]), `parcel ${target.code}: ${out.rgb} vs ${target.expected.map(Math.round)}`).to.be.at.most(12);
+      expect(
+        Math.abs(out.rgb[i] - target.expected[i]),
+        `parcel ${target.code}: ${out.rgb} vs ${target.expected.map(Math.round)}`,
+      ).to.be.at.most(12);
     }
   });
 

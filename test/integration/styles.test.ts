@@ -40,7 +40,10 @@ forEachBackend('styles and zooms for other applications', (server) => {
       expect(res.status, link.href).to.equal(200);
       const style = (await res.json()) as StyleSpecification;
       expect(validateStyleMin(style), s.id).to.deep.equal([]);
-      expect(style.layers.some((l) => l.type === 'symbol'), 'no text layers without glyphs').to.equal(false);
+      expect(
+        style.layers.some((l) => l.type === 'symbol'),
+        'no text layers without glyphs',
+      ).to.equal(false);
     }
   });
 
@@ -61,7 +64,8 @@ forEachBackend('styles and zooms for other applications', (server) => {
     expect(fill.minzoom).to.equal(catalog.find((c) => c.id === 'landuse_parcels')!.minzoom);
     expect(fill.paint['fill-opacity']).to.equal(parcels.fillOpacity);
     const match = fill.paint['fill-color'] as unknown[];
-    for (const c of parcels.categories) expect(match[match.findIndex((x) => JSON.stringify(x) === JSON.stringify([c.value])) + 1], c.value).to.equal(c.color);
+    for (const c of parcels.categories)
+      expect(match[match.findIndex((x) => JSON.stringify(x) === JSON.stringify([c.value])) + 1], c.value).to.equal(c.color);
   });
 
   it('shows a restricted layer only to tokens that may read it, in the map and as its own style', async () => {
@@ -97,7 +101,11 @@ forEachBackend('styles and zooms for other applications', (server) => {
   it('shows a style changed by PATCH in the next style document', async () => {
     const editor = await tokenFor(server(), 'editor');
     const before = (await json('/admin/layers/industrial_zones', editor)).style;
-    const changed = { ...before, fillOpacity: 0.3, categories: before.categories.map((c: Json, i: number) => (i === 0 ? { ...c, color: '#123456' } : c)) };
+    const changed = {
+      ...before,
+      fillOpacity: 0.3,
+      categories: before.categories.map((c: Json, i: number) => (i === 0 ? { ...c, color: '#123456' } : c)),
+    };
     try {
       expect((await call(server(), editor, 'PATCH', '/admin/layers/industrial_zones', { style: changed })).status).to.equal(200);
       const fill = ((await json('/styles/industrial_zones.json')) as Json).layers.find((l: Json) => l.id === 'industrial_zones-fill');
@@ -108,13 +116,14 @@ forEachBackend('styles and zooms for other applications', (server) => {
     }
   });
 
-  it('gives TileJSON the layers\' real maximum zoom (not 22), and per-layer zooms that agree with the tiles', async () => {
+  it("gives TileJSON the layers' real maximum zoom (not 22), and per-layer zooms that agree with the tiles", async () => {
     const catalog = (await json('/collections')).collections as Json[];
     const ids = catalog.map((c) => c.id);
     const tilejson = await json(`/tiles/${ids.join(',')}.json`);
     expect(tilejson.maxzoom).to.equal(Math.max(...catalog.map((c) => c.maxzoom)));
     expect(tilejson.maxzoom).to.be.below(22);
-    for (const c of catalog) expect(tilejson.vector_layers.find((v: Json) => v.id === c.id)).to.include({ minzoom: c.minzoom, maxzoom: c.maxzoom });
+    for (const c of catalog)
+      expect(tilejson.vector_layers.find((v: Json) => v.id === c.id)).to.include({ minzoom: c.minzoom, maxzoom: c.maxzoom });
     // Parcels: none in a tile below minzoom; at maxzoom the tile holds every parcel whose items lie well inside it.
     const parcels = catalog.find((c) => c.id === 'landuse_parcels')!;
     const first = (await json('/collections/landuse_parcels/items?limit=1&sortby=id')).features[0];
@@ -136,7 +145,8 @@ forEachBackend('styles and zooms for other applications', (server) => {
     // The tile carries a buffer of 64/4096 of its width: what it holds lies between the parcels of the tile and
     // those of the tile grown by its buffer.
     const b = 64 / 4096;
-    const bboxOf = (grow: number) => [lonOf(t.minX - grow), latOf(t.minY + 1 + grow), lonOf(t.minX + 1 + grow), latOf(t.minY - grow)].join(',');
+    const bboxOf = (grow: number) =>
+      [lonOf(t.minX - grow), latOf(t.minY + 1 + grow), lonOf(t.minX + 1 + grow), latOf(t.minY - grow)].join(',');
     const inTile = (await json(`/collections/landuse_parcels/items?bbox=${bboxOf(0)}&limit=10000`)).numberReturned;
     const inBuffer = (await json(`/collections/landuse_parcels/items?bbox=${bboxOf(b)}&limit=10000`)).numberReturned;
     expect(atMax!.count, 'every parcel of the tile, none dropped as small at maxzoom').to.be.within(inTile, inBuffer);

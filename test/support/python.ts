@@ -31,7 +31,11 @@ export async function runPython(code: string, timeoutMs = 120_000): Promise<{ st
 
 /** The last stdout line that is a JSON object: what a test script reports. */
 export function lastJson<T>(stdout: string): T {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{'));
   if (!line) throw new Error(`no JSON result in:\n${stdout.slice(-2000)}`);
   return JSON.parse(line) as T;
 }
