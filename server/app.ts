@@ -23,6 +23,7 @@ import { createAdminRouter, type AdminServices } from './http/admin.ts';
 import { createUploadService } from './upload/service.ts';
 import { createViewerRouter } from './http/viewer.ts';
 import { CostLimits } from './limits/limits.ts';
+import { createStylesRouter } from './http/styles.ts';
 
 /** The domain services of one app instance, built once by createApp and handed to the routes that use them. */
 export interface AppServices extends AdminServices {
@@ -89,6 +90,7 @@ export function createApp(ctx: AppContext): App {
   app.use(createQueryRouter(ctx, services.queries, services.search, services.limits));
   app.use(createAdminRouter(ctx, services));
   app.use(createViewerRouter(ctx));
+  app.use(createStylesRouter(ctx));
   app.use(createOgcRouter(ctx, services.features, services.limits));
   app.use(notFoundHandler);
   app.use(errorMiddleware);

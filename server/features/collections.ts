@@ -31,6 +31,8 @@ export function describeCollection(layer: Layer, base: string): Record<string, u
     { href: apiUrl(base, `${path}/tiles`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector', type: mediaTypes.json, title: 'vector tilesets (OGC API Tiles)' },
     { href: apiUrl(base, `/tiles/${encodeURIComponent(layer.id)}.json`), rel: 'describedby', type: mediaTypes.json, title: 'TileJSON 3.0.0' },
     { href: apiUrl(base, `/tiles/${encodeURIComponent(layer.id)}/{z}/{x}/{y}.mvt`), rel: 'item', type: mediaTypes.mvt, title: 'vector tiles', templated: true },
+    { href: apiUrl(base, `/styles/${encodeURIComponent(layer.id)}.json`), rel: 'stylesheet', type: 'application/vnd.mapbox.style+json', title: 'style (MapLibre / Mapbox GL)' },
+    { href: apiUrl(base, `${path}/styles`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/styles', type: mediaTypes.json, title: 'styles of this layer' },
   ];
   if (layer.licence) links.push({ href: apiUrl(base, path), rel: 'license', type: mediaTypes.json, title: layer.licence });
   return {

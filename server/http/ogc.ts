@@ -60,6 +60,7 @@ function handleLanding(ctx: AppContext): RequestHandler {
       { href: apiUrl(base, '/conformance'), rel: 'conformance', type: mediaTypes.json, title: 'conformance classes' },
       { href: apiUrl(base, '/collections'), rel: 'data', type: mediaTypes.json, title: 'layers (collections)' },
       { href: apiUrl(base, '/tileMatrixSets'), rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes', type: mediaTypes.json, title: 'tile matrix sets' },
+      { href: apiUrl(base, '/styles'), rel: 'http://www.opengis.net/def/rel/ogc/1.0/styles', type: mediaTypes.json, title: 'map styles (MapLibre / Mapbox GL)' },
       { href: apiUrl(base, '/viewer/'), rel: 'service-doc', type: mediaTypes.html, title: 'map viewer' },
       { href: apiUrl(base, '/search'), rel: 'search', type: mediaTypes.json, title: 'search places, administrative units and layers (?q=)' },
     ];
@@ -82,7 +83,8 @@ function handleApi(ctx: AppContext): RequestHandler {
   return (req, res) => {
     allowOnlyParams(req.query as QueryParams, ['f'], req.path);
     negotiate(req, ['json']);
-    res.type(mediaTypes.openapi).send(JSON.stringify(openApiDocument(baseUrl(ctx, req), ctx.config.itemsMaxLimit)));
+    const ids = ctx.catalog.list(principalOf(res)).map((l) => l.id);
+    res.type(mediaTypes.openapi).send(JSON.stringify(openApiDocument(baseUrl(ctx, req), ctx.config.itemsMaxLimit, ids)));
   };
 }
 

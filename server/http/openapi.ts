@@ -25,7 +25,10 @@ function parameters(maxLimit: number): Obj {
     fItems: q('f', 'Output format of features.', { type: 'string', enum: ['json', 'geojson', 'html', 'csv'] }),
     collectionId: { name: 'collectionId', in: 'path', required: true, description: 'Layer id.', schema: { type: 'string', pattern: '^[a-z][a-z0-9_]{0,62}$' } },
     featureId: { name: 'featureId', in: 'path', required: true, description: 'Feature id (integer).', schema: { type: 'string' } },
-    limit: q('limit', `Page size (default 100, at most ${maxLimit}).`, { type: 'integer', minimum: 1, maximum: maxLimit, default: 100 }),
+    // GDAL 3.8+ and QGIS page at min(max(1000, default), maximum): keep both here, they read nothing else.
+    limit: q('limit', `Page size (default ${Math.min(100, maxLimit)}, at most ${maxLimit}).`, {
+      type: 'integer', minimum: 1, maximum: maxLimit, default: Math.min(100, maxLimit),
+    }),
     offset: q('offset', 'Features to skip.', { type: 'integer', minimum: 0, default: 0 }),
     bbox: q('bbox', '4 or 6 numbers in the axis order of bbox-crs; minx > maxx crosses the antimeridian.', { type: 'array', minItems: 4, maxItems: 6, items: { type: 'number' } }, { style: 'form', explode: false }),
     bboxCrs: q('bbox-crs', 'CRS of bbox (default CRS84).', { type: 'string', format: 'uri', enum: supportedCrsUris, default: CRS84_URI }),
@@ -66,9 +69,63 @@ const featureCollection: Obj = {
   },
 };
 
-function paths(): Obj {
+const itemsQuery = [
+  ref('fItems'), ref('limit'), ref('offset'), ref('bbox'), ref('bboxCrs'), ref('crs'), ref('datetime'), ref('properties'), ref('sortby'),
+  ref('filter'), ref('filterLang'), ref('filterCrs'),
+];
+
+function itemsResponses(): Obj {
   const fc = { $ref: '#/components/schemas/FeatureCollection' };
-  const items = [ref('collectionId'), ref('fItems'), ref('limit'), ref('offset'), ref('bbox'), ref('bboxCrs'), ref('crs'), ref('datetime'), ref('properties'), ref('sortby'), ref('filter'), ref('filterLang'), ref('filterCrs')];
+  return {
+    200: {
+      description: 'features',
+      headers: { 'Content-Crs': { schema: { type: 'string' } } },
+      content: { 'application/geo+json': { schema: fc }, 'text/html': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } },
+    },
+    ...errors(400, 404),
+  };
+}
+
+/**
+ * One items path per layer, as pygeoapi writes them: GDAL 3.8 and later look up the items path of the layer they
+ * read literally (`/collections/landuse_parcels/items`, not the template) and take the page size from the `limit`
+ * parameter it refers to (`$ref` containing "limit": schema `default` and `maximum`). GDAL 3.6 and 3.7 read none of
+ * it and page at 10 unless given `-oo PAGE_SIZE`.
+ */
+function collectionItemsPaths(collectionIds: readonly string[]): Obj {
+  return Object.fromEntries(
+    collectionIds.map((id) => [
+      `/collections/${encodeURIComponent(id)}/items`,
+      { get: op('Features', `getFeatures_${id}`, `Features of ${id} (the same as /collections/{collectionId}/items)`, itemsQuery, itemsResponses()) },
+    ]),
+  );
+}
+
+function stylesPaths(): Obj {
+  const style = ok('MapLibre / Mapbox GL style v8', { type: 'object' }, 'application/vnd.mapbox.style+json');
+  const styleId = {
+    name: 'styleId',
+    in: 'path',
+    required: true,
+    description: '"planning-map" (every layer the caller may read) or a layer id.',
+    schema: { type: 'string' },
+  };
+  return {
+    '/styles': { get: op('Styles', 'getStyles', 'Styles (OGC API - Styles): the planning map and one per layer', [], { 200: ok('styles') }) },
+    '/styles/{styleId}.json': {
+      get: op('Styles', 'getStyle', 'A style document generated from the layer definitions', [styleId], { 200: style, ...errors(404) }),
+    },
+    '/collections/{collectionId}/styles': {
+      get: op('Styles', 'getCollectionStyles', 'Styles of one layer (OGC API - Styles)', [ref('collectionId')], {
+        200: ok('styles'),
+        ...errors(404),
+      }),
+    },
+  };
+}
+
+function paths(collectionIds: readonly string[]): Obj {
+  const items = [ref('collectionId'), ...itemsQuery];
   const tile = { description: 'Mapbox Vector Tile 2.1', content: { 'application/vnd.mapbox-vector-tile': { schema: { type: 'string', format: 'binary' } } } };
   return {
     '/': { get: op('Capabilities', 'getLandingPage', 'Landing page (JSON, or HTML for browsers)', [ref('f')], { 200: ok('landing page'), ...errors(400) }) },
@@ -78,11 +135,9 @@ function paths(): Obj {
     '/collections/{collectionId}': { get: op('Features', 'describeCollection', 'One layer: extent (CRS84), CRS list, links', [ref('collectionId'), ref('f')], { 200: ok('collection'), ...errors(400, 404) }) },
     '/collections/{collectionId}/queryables': { get: op('Features', 'getQueryables', 'Filterable properties (JSON Schema 2020-12)', [ref('collectionId')], { 200: ok('queryables', { type: 'object' }, 'application/schema+json'), ...errors(404) }) },
     '/collections/{collectionId}/items': {
-      get: op('Features', 'getFeatures', 'Features (GeoJSON, HTML or CSV); property=value filters on any property', items, {
-        200: { description: 'features', headers: { 'Content-Crs': { schema: { type: 'string' } } }, content: { 'application/geo+json': { schema: fc }, 'text/html': { schema: { type: 'string' } }, 'text/csv': { schema: { type: 'string' } } } },
-        ...errors(400, 404),
-      }),
+      get: op('Features', 'getFeatures', 'Features (GeoJSON, HTML or CSV); property=value filters on any property', items, itemsResponses()),
     },
+    ...collectionItemsPaths(collectionIds),
     '/collections/{collectionId}/items/{featureId}': {
       get: op('Features', 'getFeature', 'One feature', [ref('collectionId'), ref('featureId'), ref('crs'), ref('f')], { 200: ok('feature', { $ref: '#/components/schemas/Feature' }, 'application/geo+json'), ...errors(400, 404) }),
     },
@@ -94,6 +149,7 @@ function paths(): Obj {
     '/tileMatrixSets/WebMercatorQuad': { get: op('Tiles', 'getTileMatrixSet', 'The WebMercatorQuad tile matrix set', [], { 200: ok('tile matrix set') }) },
     '/tiles/{layers}/{z}/{x}/{y}.mvt': { get: op('Tiles', 'getTile', 'Vector tile of one layer or several (comma list)', [ref('layers'), ref('z'), ref('x'), ref('y')], { 200: tile, 204: { description: 'empty tile' }, ...errors(400, 404) }) },
     '/tiles/{layers}.json': { get: op('Tiles', 'getTileJson', 'TileJSON 3.0.0 with vector_layers', [ref('layers')], { 200: ok('TileJSON'), ...errors(404) }) },
+    ...stylesPaths(),
     '/query/identify': {
       get: op('Spatial queries', 'identify', 'Features of every (or the listed) layer at a point, topmost layer first', [
         ref('lon'), ref('lat'),
@@ -222,8 +278,11 @@ function errorResponse(description: string): Obj {
   return { description, ...json({ $ref: '#/components/schemas/Exception' }) };
 }
 
-/** The OpenAPI 3.0.3 document; `base` is the public URL, `maxLimit` the largest `limit` of /items. */
-export function openApiDocument(base: string, maxLimit: number): Obj {
+/**
+ * The OpenAPI 3.0.3 document; `base` is the public URL, `maxLimit` the largest `limit` of /items, `collectionIds`
+ * the layers the caller may read (each gets its own items path, for GDAL).
+ */
+export function openApiDocument(base: string, maxLimit: number, collectionIds: readonly string[] = []): Obj {
   return {
     openapi: '3.0.3',
     info: {
@@ -233,8 +292,8 @@ export function openApiDocument(base: string, maxLimit: number): Obj {
       license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
     },
     servers: [{ url: base }],
-    tags: ['Capabilities', 'Features', 'Tiles', 'Spatial queries', 'Search', 'Admin', 'Operations', 'Viewer'].map((name) => ({ name })),
-    paths: paths(),
+    tags: ['Capabilities', 'Features', 'Tiles', 'Styles', 'Spatial queries', 'Search', 'Admin', 'Operations', 'Viewer'].map((name) => ({ name })),
+    paths: paths(collectionIds),
     components: {
       parameters: parameters(maxLimit),
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },

@@ -30,6 +30,8 @@ export interface TileJson {
   bounds: [number, number, number, number];
   center: [number, number, number];
   vector_layers: VectorLayer[];
+  /** Not in TileJSON 3.0.0 (which allows extra keys): the MapLibre style of each layer, generated from its definition. */
+  links: Array<{ href: string; rel: 'stylesheet'; type: string; title: string }>;
 }
 
 /** MVT value type names as TileJSON and Mapbox tools write them. */
@@ -94,5 +96,11 @@ export function buildTileJson(layers: readonly Layer[], baseUrl: string, propert
     bounds,
     center: [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, centreZoom],
     vector_layers: layers.map((l) => vectorLayer(l, propertySelection?.get(l.id))),
+    links: layers.map((l) => ({
+      href: `${baseUrl}/styles/${encodeURIComponent(l.id)}.json`,
+      rel: 'stylesheet' as const,
+      type: 'application/vnd.mapbox.style+json',
+      title: `style of ${l.title}`,
+    })),
   };
 }

@@ -1,0 +1,161 @@
+/**
+ * MapLibre / Mapbox GL style v8 documents generated from the layer definitions (the catalog's `style`), drawn the
+ * way the viewer draws them (viewer/src/vector-layer.ts): the same colours and categories, fill opacity, outline
+ * rules, line widths, circle radii, minzoom and draw order. Pure: the tile source URL is given by the caller.
+ *
+ * Labels are left out on purpose: MapLibre draws text only with glyph PBFs, and on a closed network we would have
+ * to serve them; a style with text layers and no glyphs fails validation. Places are circles, names are one
+ * identify (or one items request) away.
+ */
+import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
+import type { Layer } from '../catalog/catalog.ts';
+import type { LayerStyle } from '../catalog/definition.ts';
+import { unionBounds } from '../tiles/tilejson.ts';
+
+/** The colour of a layer without one (the viewer's fallback). */
+export const fallbackColour = '#6b7280';
+
+/** The background under the map: a light paper colour, so that white outlines still show. */
+export const backgroundColour = '#f4f3ef';
+
+/** The id of the style with every layer the caller may read. It has a hyphen, so no layer id can take it. */
+export const planningMapId = 'planning-map';
+
+type Colour = string | ExpressionSpecification;
+
+/** The colour of a feature: its category's colour (the first category of a value wins, as in the viewer), else the style's colour. */
+export function colourExpression(layer: Layer): Colour {
+  const { style } = layer;
+  const fallback = style.color ?? fallbackColour;
+  if (style.type !== 'categorical' || !style.property || !style.categories?.length) return fallback;
+  // MVT keeps the column's type: compare numbers with numbers and text with text, without to-string (QGIS 3.22
+  // converts `["match", ["get", p], ...]` but not every coercion).
+  const numeric = ['integer', 'number'].includes(layer.column(style.property)?.type ?? 'string');
+  const seen = new Set<string>();
+  const pairs: unknown[] = [];
+  for (const c of style.categories) {
+    const key = String(c.value);
+    if (seen.has(key)) continue;
+    if (numeric && !Number.isFinite(Number(c.value))) continue;
+    seen.add(key);
+    // Each label as a one-value list: the same in MapLibre, and QGIS 3.22's converter reads only list labels
+    // (a bare label becomes `"code" IN ()`, which never matches).
+    pairs.push([numeric ? Number(c.value) : key], c.color);
+  }
+  if (!pairs.length) return fallback;
+  return ['match', ['get', style.property], ...pairs, fallback] as unknown as ExpressionSpecification;
+}
+
+/** Radius of a point: the style's, grown with the `count` of a cluster (base + min(10, 2·log2 count)) in steps. */
+function radiusOf(layer: Layer): number | ExpressionSpecification {
+  const base = layer.style.radius ?? 4;
+  if (!layer.tileOptions.clusterBelowZoom) return base;
+  const steps: number[] = [];
+  for (let count = 2, k = 1; k <= 5; count *= 2, k++) steps.push(count, base + Math.min(10, 2 * k));
+  return ['step', ['coalesce', ['get', 'count'], 1], base, ...steps] as unknown as ExpressionSpecification;
+}
+
+function zoomRange(layer: Layer): { minzoom?: number } {
+  return layer.minzoom > 0 ? { minzoom: layer.minzoom } : {};
+}
+
+/** The style layers of one catalog layer, bottom first. `source` is the id of the vector source in the style. */
+export function styleLayersOf(layer: Layer, source: string): LayerSpecification[] {
+  const { style } = layer;
+  const common = { source, 'source-layer': layer.id, ...zoomRange(layer), metadata: { 'sdi:layer': layer.id } };
+  const colour = colourExpression(layer);
+  if (layer.geometryType === 'Polygon') {
+    const layers: LayerSpecification[] = [];
+    const fillOpacity = style.fillOpacity ?? 0.5;
+    if (fillOpacity > 0) {
+      layers.push({ id: `${layer.id}-fill`, type: 'fill', ...common, paint: { 'fill-color': colour, 'fill-opacity': fillOpacity } });
+    }
+    // Categorical fills are told apart by colour; a thin outline (the style's colour, else white) separates them.
+    const categorical = style.type === 'categorical';
+    layers.push({
+      id: `${layer.id}-outline`,
+      type: 'line',
+      ...common,
+      paint: {
+        'line-color': style.color ?? (categorical ? '#ffffff' : fallbackColour),
+        'line-width': style.weight ?? (categorical ? 0.5 : 1),
+        'line-opacity': categorical ? 0.7 : 1,
+      },
+    });
+    return layers;
+  }
+  if (layer.geometryType === 'LineString') {
+    return [
+      {
+        id: `${layer.id}-line`,
+        type: 'line',
+        ...common,
+        layout: { 'line-cap': 'round' },
+        paint: { 'line-color': colour, 'line-width': style.weight ?? 1.5 },
+      },
+    ];
+  }
+  return [
+    {
+      id: `${layer.id}-circle`,
+      type: 'circle',
+      ...common,
+      paint: {
+        'circle-color': colour,
+        'circle-radius': radiusOf(layer),
+        'circle-stroke-color': '#ffffff',
+        'circle-stroke-width': 1,
+        'circle-opacity': 0.9,
+        'circle-stroke-opacity': 0.9,
+      },
+    },
+  ];
+}
+
+/** Layers in draw order, bottom first: the catalog's sortOrder (the viewer's order, reversed). */
+export function drawOrder(layers: readonly Layer[]): Layer[] {
+  return [...layers].sort((a, b) => a.sortOrder - b.sortOrder || b.id.localeCompare(a.id));
+}
+
+/** What a style document is made of. */
+export interface StyleInput {
+  /** The style id (planningMapId or a layer id). */
+  id: string;
+  name: string;
+  layers: readonly Layer[];
+  /** Absolute URL of the TileJSON that lists every layer of the style. */
+  tileJsonUrl: string;
+}
+
+/** The legend of a layer as style metadata, so a client can draw it without reading the catalog. */
+function legendOf(style: LayerStyle): Array<{ value: string | number | null; colour: string; label: { en: string; vi: string } | null }> {
+  if (style.type === 'categorical' && style.categories?.length) {
+    return style.categories.map((c) => ({ value: c.value, colour: c.color, label: c.label }));
+  }
+  return [{ value: null, colour: style.color ?? fallbackColour, label: null }];
+}
+
+/** The MapLibre style v8 document of `layers` (one vector source: the TileJSON of all of them). */
+export function buildStyle(input: StyleInput): StyleSpecification {
+  const bounds = unionBounds(input.layers);
+  const ordered = drawOrder(input.layers);
+  const minzoom = Math.min(...input.layers.map((l) => l.minzoom), 22);
+  return {
+    version: 8,
+    name: input.name,
+    metadata: {
+      'sdi:id': input.id,
+      'sdi:labels': 'none: no glyphs are served; places are circles, names come from identify or the items',
+      'sdi:legend': Object.fromEntries(
+        ordered.map((l) => [l.id, { title: l.title, title_vi: l.titleVi, geometryType: l.geometryType, entries: legendOf(l.style) }]),
+      ),
+    },
+    center: [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2],
+    zoom: Math.max(9, minzoom),
+    sources: { sdi: { type: 'vector', url: input.tileJsonUrl } },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': backgroundColour } },
+      ...ordered.flatMap((l) => styleLayersOf(l, 'sdi')),
+    ],
+  };
+}
