@@ -17,7 +17,7 @@ import {
   suggestVn2000Crs,
   type AxisOrderDetection,
 } from '../crs/index.ts';
-import { badInput, UploadError, type DeclaredCrs } from './types.ts';
+import { badInput, type DeclaredCrs } from './types.ts';
 
 /** A CRS chosen for a dataset. */
 export interface ChosenCrs {
@@ -210,9 +210,7 @@ export function checkInsideVietnam(chosen: ChosenCrs, swapAxes: boolean, samples
     .slice(0, 3)
     .map((p) => `EPSG:${p.srid} (${p.title})`);
   const where = example ? ` (e.g. at ${example[0].toFixed(4)}, ${example[1].toFixed(4)})` : '';
-  throw new UploadError(
-    400,
-    'OutsideVietnam',
+  throw badInput(
     `${datasetName}: ${outside} of ${samples.length} sampled positions fall outside Vietnam when read as ${chosen.label}${where}: ` +
       `probably the wrong zone or swapped X/Y.${fits.length ? ` Read in ${fits.join(', ')} they land in Vietnam.` : ''}`,
   );

@@ -25,7 +25,7 @@ import { liveTable, stagingTable } from './table-names.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { parseCrsAnswer, type UploadOptions } from './options.ts';
 import type { Family } from './geometry.ts';
-import { UploadError, asDomainError, badInput, type SourceDataset } from './types.ts';
+import { badInput, type SourceDataset } from './types.ts';
 
 interface Work {
   source: OpenedSource;
@@ -146,7 +146,7 @@ export class UploadService {
     } catch (err) {
       if (job) await this.fail(job, err);
       else fs.rmSync(dir, { recursive: true, force: true });
-      throw asDomainError(err);
+      throw err;
     }
   }
 
@@ -195,7 +195,7 @@ export class UploadService {
     try {
       return await this.applyConfirmation(id, principal, body);
     } catch (err) {
-      throw asDomainError(err);
+      throw err;
     }
   }
 
@@ -329,7 +329,7 @@ export class UploadService {
   private async fail(job: Job, err: unknown): Promise<void> {
     const aborted = job.abort.signal.aborted;
     const message = err instanceof Error ? err.message : String(err);
-    if (!(err instanceof UploadError || err instanceof DomainError) && !aborted) this.ctx.log.error({ err, job: job.report.id }, 'upload failed');
+    if (!(err instanceof DomainError) && !aborted) this.ctx.log.error({ err, job: job.report.id }, 'upload failed');
     await this.finish(job, aborted ? 'cancelled' : 'failed', aborted ? 'cancelled by the uploader' : message);
   }
 

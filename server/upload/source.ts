@@ -10,7 +10,8 @@ import { openGeoJson } from './formats/geojson.ts';
 import { openKml } from './formats/kml.ts';
 import { openCsv } from './formats/csv.ts';
 import { openGeoPackage } from './formats/geopackage.ts';
-import { badInput, UploadError, type SourceDataset } from './types.ts';
+import { badInput, type SourceDataset } from './types.ts';
+import { UnsupportedMediaTypeError } from '../errors.ts';
 
 /** The formats we take, as told to uploaders in the 415 message. */
 export const acceptedFormats =
@@ -46,8 +47,8 @@ function hasMagic(file: string, magic: string): boolean {
 }
 
 /** 415 naming the accepted formats. */
-export function unsupportedFormat(what: string): UploadError {
-  return new UploadError(415, 'UnsupportedMediaType', `${what} is not a format we read; accepted: ${acceptedFormats}`);
+export function unsupportedFormat(what: string): UnsupportedMediaTypeError {
+  return new UnsupportedMediaTypeError(`${what} is not a format we read; accepted: ${acceptedFormats}`);
 }
 
 /** Opens an uploaded file (saved at `file`, sent as `fileName`); extracts archives into `workDir`. */

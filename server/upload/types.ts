@@ -81,56 +81,10 @@ export interface SourceDataset {
   features(): AsyncIterable<SourceFeature>;
 }
 
-/**
- * A failed upload with a numeric status: kept only for the readers that still throw it (formats, source detection);
- * the upload service turns it into the domain error of server/errors.ts at its boundary (`asDomainError`), so
- * nothing above the service sees a status number. New code throws the domain errors directly.
- */
-export class UploadError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Input we cannot read: the file, a form field, or a confirmation answer. */
 export class InvalidUploadError extends InvalidParameterError {}
 
 /** An InvalidUploadError (400) for input we cannot read. */
 export function badInput(message: string, parameter?: string): InvalidUploadError {
   return new InvalidUploadError(message, parameter);
-}
-
-const byStatus: Record<number, new (message: string) => DomainError> = {
-  400: InvalidUploadError,
-  404: NotFoundError,
-  409: ConflictError,
-  413: PayloadTooLargeError,
-  415: UnsupportedMediaTypeError,
-  422: UnprocessableError,
-};
-
-/** The domain error an UploadError stands for (other errors pass unchanged). */
-export function asDomainError(err: unknown): unknown {
-  if (!(err instanceof UploadError)) return err;
-  const Domain = byStatus[err.status] ?? UnprocessableError;
-  return new Domain(err.message);
-}
-
-/**
- * Reads a document that has to be parsed whole (GeoJSON, KML), UTF-8 without BOM; PayloadTooLargeError past
- * `maxBytes`, with a hint to use a format that streams.
- */
-export function readWholeText(file: string, fileName: string, format: string, maxBytes: number): string {
-  const size = fs.statSync(file).size;
-  if (size > maxBytes) {
-    throw new PayloadTooLargeError(
-      `${fileName} has ${Math.round(size / 1048576)} MiB; ${format} is read whole and is accepted up to ${maxBytes >> 20} MiB: ` +
-        'upload large data as a GeoPackage or zipped Shapefile',
-    );
-  }
-  return fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
 }

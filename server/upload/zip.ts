@@ -9,6 +9,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import yauzl from 'yauzl';
+import { DomainError } from '../errors.ts';
 import { badInput } from './types.ts';
 
 /** Limits of an archive. */
@@ -133,7 +134,7 @@ export async function openCheckedZip(file: string, limits: ZipLimits): Promise<C
             },
           });
           await pipeline(stream, counter, fs.createWriteStream(target)).catch((err: Error) => {
-            throw err.name === 'UploadError' || 'status' in err ? err : badInput(`zip entry "${name}" is damaged: ${err.message}`);
+            throw err instanceof DomainError ? err : badInput(`zip entry "${name}" is damaged: ${err.message}`);
           });
           out.set(name, target);
         }

@@ -14,7 +14,8 @@ import Assembler from 'stream-json/assembler.js';
 import { jsonParser, type Token } from 'stream-json/parser.js';
 import { getManyValues, isMany, none } from 'stream-chain/defs.js';
 import { findJsonError } from './json-position.ts';
-import { badInput, UploadError, type DeclaredCrs, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
+import { DomainError } from '../../errors.ts';
+import { badInput, type DeclaredCrs, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
 
 const geometryTypes = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection']);
 
@@ -181,12 +182,12 @@ class GeoJsonTokens {
 }
 
 /** The 400 for a syntax error met while streaming: located by re-reading the text whole when it is not too large. */
-function syntaxError(file: string, fileName: string, err: Error): UploadError {
+function syntaxError(file: string, fileName: string, err: Error): DomainError {
   if (fs.statSync(file).size <= maxGeoJsonBytes) {
     try {
       parseJsonWithPosition(fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), fileName);
     } catch (located) {
-      if (located instanceof UploadError) return located;
+      if (located instanceof DomainError) return located;
     }
   }
   return badInput(`${fileName} is not valid JSON: ${err.message}`);
@@ -216,7 +217,7 @@ export function openGeoJson(name: string, file: string, fileName: string): Sourc
         try {
           feed(parser(text as string));
         } catch (err) {
-          if (err instanceof UploadError) throw err;
+          if (err instanceof DomainError) throw err;
           throw syntaxError(file, fileName, err as Error);
         }
       };
