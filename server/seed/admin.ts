@@ -13,6 +13,15 @@ export const communeFiles = ['bac_giang_communes_2009.geojson', 'bac_ninh_pre202
 /** Written on every administrative unit: these are not today's (post-2025) units. */
 export const vintage = '2009 boundaries, pre-2025 names';
 
+/** The last day of the old units: on 1 July 2025 the provinces merged and the districts were abolished. */
+export const oldUnitsValidTo = '2025-06-30';
+
+/** The first day of today's units (the new Bắc Ninh province and its 99 communes and wards). */
+export const newUnitsValidFrom = '2025-07-01';
+
+/** Written on today's units: drawn from the 2009 boundaries, so approximate (docs/DATA-UNITS.md). */
+export const newUnitsVintage = 'units of 2025-07-01, drawn from 2009 boundaries';
+
 /** The properties of a commune feature in the source files. */
 export interface CommuneProperties {
   code: string | null;
@@ -54,14 +63,24 @@ export async function seedAdmin(sql: Sql, dataDir: string): Promise<void> {
   const rows = features.map((f, i) => ({ id: i + 1, ...f.properties, geometry: f.geometry }));
   await sql(
     `INSERT INTO admin_communes (id, code, name, full_name, type, district_code, district_name, province_code,
-       province_name, population_2009, area_ha_2009, vintage, geom)
+       province_name, population_2009, area_ha_2009, vintage, valid_to, geom)
      SELECT r.id, r.code, r.name, r.full_name, r.type, r.district_code, r.district_name, r.province_code,
-       r.province_name, r.population_2009, r.area_ha_2009, ?::text,
+       r.province_name, r.population_2009, r.area_ha_2009, ?::text, ?::date,
        ST_Multi(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(r.geometry::text), 4326)))
      FROM jsonb_to_recordset(?::jsonb) AS r(id int, code text, name text, full_name text, type text,
        district_code text, district_name text, province_code text, province_name text,
        population_2009 int, area_ha_2009 numeric, geometry jsonb)`,
-    [vintage, JSON.stringify(rows)],
+    [vintage, oldUnitsValidTo, JSON.stringify(rows)],
+  );
+  // The thinned polygons overlap their neighbours a little (0.6 % of the area): a sliver claimed by two communes
+  // stays with the one listed first, so units dissolved from them (districts, the units of 2025) never overlap.
+  // One UPDATE sees the communes as inserted, so the result does not depend on the order rows are visited.
+  await sql(
+    `UPDATE admin_communes v SET geom = ST_Multi(ST_CollectionExtract(ST_Difference(v.geom, o.geom), 3))
+     FROM (SELECT v2.id, ST_Union(u.geom) AS geom FROM admin_communes v2
+           JOIN admin_communes u ON u.id < v2.id AND u.geom && v2.geom AND ST_Relate(u.geom, v2.geom, '2********')
+           GROUP BY v2.id) o
+     WHERE o.id = v.id`,
   );
 
   const districts = new Map<string, { code: string; name: string; full_name: string; type: string; province_code: string; province_name: string }>();
@@ -78,24 +97,24 @@ export async function seedAdmin(sql: Sql, dataDir: string): Promise<void> {
   }
   await sql(
     `INSERT INTO admin_districts (id, code, name, full_name, type, province_code, province_name,
-       population_2009, area_ha_2009, vintage, geom)
+       population_2009, area_ha_2009, vintage, valid_to, geom)
      SELECT row_number() OVER (ORDER BY d.code)::int, d.code, d.name, d.full_name, d.type, d.province_code,
-       d.province_name, u.population, u.area_ha, ?::text, ${withoutHoles('u.geom')}
+       d.province_name, u.population, u.area_ha, ?::text, ?::date, ${withoutHoles('u.geom')}
      FROM jsonb_to_recordset(?::jsonb) AS d(code text, name text, full_name text, type text,
        province_code text, province_name text)
      JOIN (SELECT district_code, sum(population_2009)::int AS population, sum(area_ha_2009) AS area_ha,
              ST_Union(geom) AS geom
            FROM admin_communes GROUP BY district_code) u ON u.district_code = d.code`,
-    [vintage, JSON.stringify([...districts.values()])],
+    [vintage, oldUnitsValidTo, JSON.stringify([...districts.values()])],
   );
 
   await sql(
-    `INSERT INTO admin_provinces (id, code, name, full_name, type, population_2009, area_ha_2009, vintage, geom)
+    `INSERT INTO admin_provinces (id, code, name, full_name, type, population_2009, area_ha_2009, vintage, valid_to, geom)
      SELECT row_number() OVER (ORDER BY province_code)::int, province_code, min(province_name),
-       'Tỉnh ' || min(province_name), 'Tỉnh', sum(population_2009)::int, sum(area_ha_2009), ?::text,
+       'Tỉnh ' || min(province_name), 'Tỉnh', sum(population_2009)::int, sum(area_ha_2009), ?::text, ?::date,
        ${withoutHoles('ST_Union(geom)')}
      FROM admin_communes GROUP BY province_code`,
-    [vintage],
+    [vintage, oldUnitsValidTo],
   );
 
   // The clip outline: both provinces as one (the merged Bắc Ninh of 2025). Slivers along their common
@@ -106,4 +125,13 @@ export async function seedAdmin(sql: Sql, dataDir: string): Promise<void> {
      SELECT ST_Subdivide(geom, 128) AS geom FROM ${outlineTable}`,
   );
   await sql(`CREATE INDEX ON ${outlinePartsTable} USING gist (geom)`);
+
+  // Today's province (code 24, Bắc Ninh, from 2025-07-01) is the union of both old ones: the outline itself.
+  await sql(
+    `INSERT INTO admin_provinces (id, code, name, full_name, type, population_2009, area_ha_2009, vintage, valid_from, geom)
+     SELECT 3, '24', 'Bắc Ninh', 'Tỉnh Bắc Ninh', 'Tỉnh', (SELECT sum(population_2009)::int FROM admin_provinces),
+       (SELECT sum(area_ha_2009) FROM admin_provinces), ?::text, ?::date, ST_Multi(ST_CollectionExtract(o.geom, 3))
+     FROM ${outlineTable} o`,
+    [newUnitsVintage, newUnitsValidFrom],
+  );
 }
