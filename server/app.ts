@@ -15,6 +15,7 @@ import { createOgcRouter } from './http/ogc.ts';
 import { createQueryRouter } from './http/query.ts';
 import { createAdminRouter } from './http/admin.ts';
 import { createViewerRouter } from './http/viewer.ts';
+import { createUnitsRouter } from './http/units.ts';
 
 /** The app and a close() that runs the context's closers (not the database's: its opener closes it). */
 export interface App {
@@ -59,6 +60,7 @@ export function createApp(ctx: AppContext): App {
   app.use(authenticate(ctx));
   app.use(createTilesRouter(ctx));
   app.use(createQueryRouter(ctx));
+  app.use(createUnitsRouter(ctx));
   app.use(createAdminRouter(ctx));
   app.use(createViewerRouter(ctx));
   app.use(createOgcRouter(ctx));

@@ -54,6 +54,9 @@ function unitType(fullName: string, name: string): string {
 const withoutHoles = (expr: string) =>
   `(SELECT ST_Multi(ST_Collect(ST_MakePolygon(ST_ExteriorRing(d.geom)) ORDER BY d.path)) FROM ST_Dump(${expr}) d)`;
 
+/** oldUnitsValidTo as an SQL literal (a constant of ours, not input). */
+const oldUnitsEnd = `DATE '${oldUnitsValidTo}'`;
+
 /**
  * Fills admin_communes, admin_districts and admin_provinces, and creates the temporary outline
  * tables (the union of both provinces) that every generated layer is clipped to.
@@ -65,22 +68,12 @@ export async function seedAdmin(sql: Sql, dataDir: string): Promise<void> {
     `INSERT INTO admin_communes (id, code, name, full_name, type, district_code, district_name, province_code,
        province_name, population_2009, area_ha_2009, vintage, valid_to, geom)
      SELECT r.id, r.code, r.name, r.full_name, r.type, r.district_code, r.district_name, r.province_code,
-       r.province_name, r.population_2009, r.area_ha_2009, ?::text, ?::date,
+       r.province_name, r.population_2009, r.area_ha_2009, ?::text, ${oldUnitsEnd},
        ST_Multi(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(r.geometry::text), 4326)))
      FROM jsonb_to_recordset(?::jsonb) AS r(id int, code text, name text, full_name text, type text,
        district_code text, district_name text, province_code text, province_name text,
        population_2009 int, area_ha_2009 numeric, geometry jsonb)`,
-    [vintage, oldUnitsValidTo, JSON.stringify(rows)],
-  );
-  // The thinned polygons overlap their neighbours a little (0.6 % of the area): a sliver claimed by two communes
-  // stays with the one listed first, so units dissolved from them (districts, the units of 2025) never overlap.
-  // One UPDATE sees the communes as inserted, so the result does not depend on the order rows are visited.
-  await sql(
-    `UPDATE admin_communes v SET geom = ST_Multi(ST_CollectionExtract(ST_Difference(v.geom, o.geom), 3))
-     FROM (SELECT v2.id, ST_Union(u.geom) AS geom FROM admin_communes v2
-           JOIN admin_communes u ON u.id < v2.id AND u.geom && v2.geom AND ST_Relate(u.geom, v2.geom, '2********')
-           GROUP BY v2.id) o
-     WHERE o.id = v.id`,
+    [vintage, JSON.stringify(rows)],
   );
 
   const districts = new Map<string, { code: string; name: string; full_name: string; type: string; province_code: string; province_name: string }>();
@@ -99,22 +92,22 @@ export async function seedAdmin(sql: Sql, dataDir: string): Promise<void> {
     `INSERT INTO admin_districts (id, code, name, full_name, type, province_code, province_name,
        population_2009, area_ha_2009, vintage, valid_to, geom)
      SELECT row_number() OVER (ORDER BY d.code)::int, d.code, d.name, d.full_name, d.type, d.province_code,
-       d.province_name, u.population, u.area_ha, ?::text, ?::date, ${withoutHoles('u.geom')}
+       d.province_name, u.population, u.area_ha, ?::text, ${oldUnitsEnd}, ${withoutHoles('u.geom')}
      FROM jsonb_to_recordset(?::jsonb) AS d(code text, name text, full_name text, type text,
        province_code text, province_name text)
      JOIN (SELECT district_code, sum(population_2009)::int AS population, sum(area_ha_2009) AS area_ha,
              ST_Union(geom) AS geom
            FROM admin_communes GROUP BY district_code) u ON u.district_code = d.code`,
-    [vintage, oldUnitsValidTo, JSON.stringify([...districts.values()])],
+    [vintage, JSON.stringify([...districts.values()])],
   );
 
   await sql(
     `INSERT INTO admin_provinces (id, code, name, full_name, type, population_2009, area_ha_2009, vintage, valid_to, geom)
      SELECT row_number() OVER (ORDER BY province_code)::int, province_code, min(province_name),
-       'Tỉnh ' || min(province_name), 'Tỉnh', sum(population_2009)::int, sum(area_ha_2009), ?::text, ?::date,
+       'Tỉnh ' || min(province_name), 'Tỉnh', sum(population_2009)::int, sum(area_ha_2009), ?::text, ${oldUnitsEnd},
        ${withoutHoles('ST_Union(geom)')}
      FROM admin_communes GROUP BY province_code`,
-    [vintage, oldUnitsValidTo],
+    [vintage],
   );
 
   // The clip outline: both provinces as one (the merged Bắc Ninh of 2025). Slivers along their common
@@ -126,12 +119,12 @@ export async function seedAdmin(sql: Sql, dataDir: string): Promise<void> {
   );
   await sql(`CREATE INDEX ON ${outlinePartsTable} USING gist (geom)`);
 
-  // Today's province (code 24, Bắc Ninh, from 2025-07-01) is the union of both old ones: the outline itself.
+  // Today's province (code 24, Bắc Ninh, from 2025-07-01) is the union of both old ones (the same as the outline).
   await sql(
     `INSERT INTO admin_provinces (id, code, name, full_name, type, population_2009, area_ha_2009, vintage, valid_from, geom)
-     SELECT 3, '24', 'Bắc Ninh', 'Tỉnh Bắc Ninh', 'Tỉnh', (SELECT sum(population_2009)::int FROM admin_provinces),
-       (SELECT sum(area_ha_2009) FROM admin_provinces), ?::text, ?::date, ST_Multi(ST_CollectionExtract(o.geom, 3))
-     FROM ${outlineTable} o`,
+     SELECT 3, '24', 'Bắc Ninh', 'Tỉnh Bắc Ninh', 'Tỉnh', sum(population_2009)::int, sum(area_ha_2009), ?::text, ?::date,
+       ST_Multi(ST_Union(geom))
+     FROM admin_provinces`,
     [newUnitsVintage, newUnitsValidFrom],
   );
 }

@@ -22,7 +22,7 @@ export async function seedUnits(sql: Sql, dataDir: string): Promise<void> {
        ST_Multi(ST_CollectionExtract(ST_Union(c.geom), 3))
      FROM jsonb_to_recordset(?::jsonb) AS u(id int, code text, name text, full_name text, type text, old_codes text,
        approximate boolean, method text, communes int[])
-     JOIN admin_communes c ON c.id = ANY(u.communes) -- made disjoint by seedAdmin, so the dissolves are too
+     JOIN admin_communes c ON c.id = ANY(u.communes)
      GROUP BY u.id, u.code, u.name, u.full_name, u.type, u.old_codes, u.approximate, u.method`,
     [newUnitsVintage, newUnitsValidFrom, JSON.stringify(units)],
   );
