@@ -1,6 +1,6 @@
 /**
- * The units of 1 July 2025 next to the 2009 ones: validity dates on the administrative tables, the 99 new
- * communes and wards (`admin_communes_2025`), the official old -> new mapping (`admin_unit_mapping`, codes of
+ * The units of 1 July 2025 next to the 2009 ones: validity dates on the administrative tables, today's province
+ * (`admin_provinces_2025`), the 99 new communes and wards (`admin_communes_2025`), the official old -> new mapping (`admin_unit_mapping`, codes of
  * 2025-03-01 -> codes of 2025-07-01), the new unit each 2009 commune lies in now, and the `now_in` of a search hit.
  * Filled by server/seed/units.ts from layers/data/ (see docs/DATA-UNITS.md).
  */
@@ -18,6 +18,23 @@ export async function up(knex: Knex): Promise<void> {
   // crosswalk rule that linked it (code, name+type, name, name part, neighbour).
   await knex.raw(`ALTER TABLE admin_communes ADD COLUMN IF NOT EXISTS now_code text, ADD COLUMN IF NOT EXISTS now_name text,
     ADD COLUMN IF NOT EXISTS match_rule text`);
+  // Today's province: a layer of its own, so the historical admin_provinces keeps its two rows.
+  await knex.raw(`
+    CREATE TABLE IF NOT EXISTS admin_provinces_2025 (
+      id integer PRIMARY KEY,
+      code text NOT NULL,
+      name text NOT NULL,
+      full_name text NOT NULL,
+      type text NOT NULL,
+      population_2009 integer,
+      area_ha_2009 numeric,
+      vintage text NOT NULL,
+      valid_from date,
+      valid_to date,
+      name_search text,
+      geom geometry(MultiPolygon, 4326) NOT NULL
+    )`);
+  await knex.raw('CREATE INDEX IF NOT EXISTS admin_provinces_2025_geom_idx ON admin_provinces_2025 USING gist (geom)');
   await knex.raw(`
     CREATE TABLE IF NOT EXISTS admin_communes_2025 (
       id integer PRIMARY KEY,
@@ -55,6 +72,7 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw('ALTER TABLE search_index DROP COLUMN IF EXISTS now_in');
   await knex.raw('DROP TABLE IF EXISTS admin_unit_mapping');
   await knex.raw('DROP TABLE IF EXISTS admin_communes_2025');
+  await knex.raw('DROP TABLE IF EXISTS admin_provinces_2025');
   await knex.raw('ALTER TABLE admin_communes DROP COLUMN IF EXISTS now_code, DROP COLUMN IF EXISTS now_name, DROP COLUMN IF EXISTS match_rule');
   for (const t of adminTables) await knex.raw(`ALTER TABLE "${t}" DROP COLUMN IF EXISTS valid_from, DROP COLUMN IF EXISTS valid_to`);
 }

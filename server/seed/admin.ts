@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Feature, FeatureCollection, Polygon } from 'geojson';
+import { loadCrosswalk } from '../units/crosswalk-file.ts';
 import { outlinePartsTable, outlineTable, type Sql } from './sql.ts';
 
 /** The source files, in id order (Bắc Giang first). */
@@ -58,21 +59,39 @@ const withoutHoles = (expr: string) =>
 const oldUnitsEnd = `DATE '${oldUnitsValidTo}'`;
 
 /**
- * Fills admin_communes, admin_districts and admin_provinces, and creates the temporary outline
+ * Fills admin_communes (with the unit of today each lies in), admin_districts, admin_provinces and
+ * admin_provinces_2025 (today's province), and creates the temporary outline
  * tables (the union of both provinces) that every generated layer is clipped to.
  */
 export async function seedAdmin(sql: Sql, dataDir: string): Promise<void> {
   const features = loadCommunes(dataDir);
-  const rows = features.map((f, i) => ({ id: i + 1, ...f.properties, geometry: f.geometry }));
+  // The crosswalk (layers/data, scripts/build-crosswalk.ts) gives each commune its 2025-03-01 code and the unit of
+  // today it lies in; written with the row, since an UPDATE would move rows that later steps read in heap order.
+  const crosswalk = loadCrosswalk(dataDir);
+  const unitName = new Map(crosswalk.units_2025.map((u) => [u.code, u.full_name]));
+  const links = new Map(crosswalk.communes_2009.map((c) => [c.id, c]));
+  const rows = features.map((f, i) => {
+    const link = links.get(i + 1);
+    if (!link || link.full_name !== f.properties.full_name) throw new Error(`crosswalk: commune ${i + 1} ${f.properties.full_name} is not listed`);
+    return {
+      id: i + 1,
+      ...f.properties,
+      code: link.code_2025_03,
+      now_code: link.new_code,
+      now_name: unitName.get(link.new_code),
+      match_rule: link.rule,
+      geometry: f.geometry,
+    };
+  });
   await sql(
     `INSERT INTO admin_communes (id, code, name, full_name, type, district_code, district_name, province_code,
-       province_name, population_2009, area_ha_2009, vintage, valid_to, geom)
+       province_name, population_2009, area_ha_2009, vintage, valid_to, now_code, now_name, match_rule, geom)
      SELECT r.id, r.code, r.name, r.full_name, r.type, r.district_code, r.district_name, r.province_code,
-       r.province_name, r.population_2009, r.area_ha_2009, ?::text, ${oldUnitsEnd},
+       r.province_name, r.population_2009, r.area_ha_2009, ?::text, ${oldUnitsEnd}, r.now_code, r.now_name, r.match_rule,
        ST_Multi(ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(r.geometry::text), 4326)))
      FROM jsonb_to_recordset(?::jsonb) AS r(id int, code text, name text, full_name text, type text,
        district_code text, district_name text, province_code text, province_name text,
-       population_2009 int, area_ha_2009 numeric, geometry jsonb)`,
+       population_2009 int, area_ha_2009 numeric, now_code text, now_name text, match_rule text, geometry jsonb)`,
     [vintage, JSON.stringify(rows)],
   );
 
@@ -119,12 +138,12 @@ export async function seedAdmin(sql: Sql, dataDir: string): Promise<void> {
   );
   await sql(`CREATE INDEX ON ${outlinePartsTable} USING gist (geom)`);
 
-  // Today's province (code 24, Bắc Ninh, from 2025-07-01) is the union of both old ones (the same as the outline).
+  // Today's province (code 24, Bắc Ninh, from 2025-07-01) is the union of both old ones: the outline itself.
   await sql(
-    `INSERT INTO admin_provinces (id, code, name, full_name, type, population_2009, area_ha_2009, vintage, valid_from, geom)
-     SELECT 3, '24', 'Bắc Ninh', 'Tỉnh Bắc Ninh', 'Tỉnh', sum(population_2009)::int, sum(area_ha_2009), ?::text, ?::date,
-       ST_Multi(ST_Union(geom))
-     FROM admin_provinces`,
+    `INSERT INTO admin_provinces_2025 (id, code, name, full_name, type, population_2009, area_ha_2009, vintage, valid_from, geom)
+     SELECT 1, '24', 'Bắc Ninh', 'Tỉnh Bắc Ninh', 'Tỉnh', (SELECT sum(population_2009)::int FROM admin_provinces),
+       (SELECT sum(area_ha_2009) FROM admin_provinces), ?::text, ?::date, ST_Multi(o.geom)
+     FROM ${outlineTable} o`,
     [newUnitsVintage, newUnitsValidFrom],
   );
 }

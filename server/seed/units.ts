@@ -1,15 +1,15 @@
 /**
  * Today's units (from 2025-07-01) drawn from the 2009 communes with the shipped crosswalk
  * (layers/data/bac_ninh_crosswalk_2025.json, built by scripts/build-crosswalk.ts): each new commune or ward is the
- * dissolve of the 2009 communes assigned to it, the official mapping goes to `admin_unit_mapping`, and every 2009
- * commune learns the new unit it lies in now. Runs after seedAdmin, in the seed transaction.
+ * dissolve of the 2009 communes assigned to it, and the official mapping goes to `admin_unit_mapping`. Runs after
+ * seedAdmin (which wrote the unit of today of every 2009 commune), in the seed transaction.
  */
 import { loadCrosswalk } from '../units/crosswalk-file.ts';
 import { loadMapping } from '../units/mapping.ts';
 import { newUnitsValidFrom, newUnitsVintage } from './admin.ts';
 import type { Sql } from './sql.ts';
 
-/** Fills admin_communes_2025 and admin_unit_mapping, and now_code/now_name/match_rule of admin_communes. */
+/** Fills admin_communes_2025 and admin_unit_mapping (seedAdmin wrote the 2009 communes' links). */
 export async function seedUnits(sql: Sql, dataDir: string): Promise<void> {
   const crosswalk = loadCrosswalk(dataDir);
   const mapping = loadMapping(dataDir);
@@ -26,14 +26,6 @@ export async function seedUnits(sql: Sql, dataDir: string): Promise<void> {
      GROUP BY u.id, u.code, u.name, u.full_name, u.type, u.old_codes, u.approximate, u.method`,
     [newUnitsVintage, newUnitsValidFrom, JSON.stringify(units)],
   );
-  await sql(
-    `UPDATE admin_communes c SET code = x.code_2025_03, now_code = x.new_code, now_name = u.full_name, match_rule = x.rule
-     FROM jsonb_to_recordset(?::jsonb) AS x(id int, code_2025_03 text, new_code text, rule text)
-     JOIN admin_communes_2025 u ON u.code = x.new_code
-     WHERE c.id = x.id`,
-    [JSON.stringify(crosswalk.communes_2009)],
-  );
-
   await sql('DELETE FROM admin_unit_mapping');
   const pairs = mapping.oldUnits.flatMap((o) =>
     o.splits.map((s) => ({ old_code: o.code, old_full_name: o.fullName, new_code: s.code, new_full_name: s.fullName, kind: s.kind })),
