@@ -44,7 +44,10 @@ const units = planUnits(mapping.newUnits, mapping.oldUnits, matches);
 const claimed = new Set(matches.map((m) => m.code_2025_03));
 const counts = Object.fromEntries(matchRules.map((r) => [r, matches.filter((m) => m.rule === r).length]));
 const sourceRule = Object.fromEntries(
-  ['type+name', 'name'].map((r) => [r, communes.filter((c, i) => matches[i].rule === 'code' && (c as { code_match?: string }).code_match === r).length]),
+  ['type+name', 'name'].map((r) => [
+    r,
+    communes.filter((c, i) => matches[i].rule === 'code' && (c as { code_match?: string }).code_match === r).length,
+  ]),
 );
 
 const out: CrosswalkFile = {

@@ -95,7 +95,9 @@ export class CrosswalkService {
 
   /** Every reading of a commune code: old (2025-03-01) and/or new (2025-07-01). */
   async byCode(code: string): Promise<CrosswalkAnswer> {
-    if (!codePattern.test(code)) throw new InvalidParameterError(`parameter "code": ${JSON.stringify(code.slice(0, 32))} is not a 5-digit commune code`, 'code');
+    if (!codePattern.test(code)) {
+      throw new InvalidParameterError(`parameter "code": ${JSON.stringify(code.slice(0, 32))} is not a 5-digit commune code`, 'code');
+    }
     const [old, communes, units] = await Promise.all([
       this.db.rows<MappingRow>(`${mappingSql} WHERE m.old_code = ? ORDER BY m.new_code`, [code]),
       this.db.rows<CommuneRow>(`${communeSql} WHERE code = ? ORDER BY id`, [code]),
@@ -111,7 +113,9 @@ export class CrosswalkService {
   /** Every unit of any vintage whose name or full name is `name`, diacritics and case ignored. */
   async byName(name: string): Promise<CrosswalkAnswer> {
     const key = normalizeSearchText(name);
-    if (!key || name.length > maxNameLength) throw new InvalidParameterError(`parameter "name": give a unit name of 1 to ${maxNameLength} characters`, 'name');
+    if (!key || name.length > maxNameLength) {
+      throw new InvalidParameterError(`parameter "name": give a unit name of 1 to ${maxNameLength} characters`, 'name');
+    }
     const bare = key.replace(typePrefix, '');
     const fits = (fullName: string) => {
       const k = normalizeSearchText(fullName);

@@ -113,7 +113,9 @@ export function matchCommunes(communes: Commune2009[], oldUnits: MappedOldUnit[]
   const byName = (rule: MatchRule, nameOf: (full: string) => string) => {
     const open = communes.filter((c) => !result.has(c.id) && c.type !== null);
     const candidates = (c: Commune2009) =>
-      oldUnits.filter((u) => !claimed.has(u.code) && bracket.get(u.code)!.provinces.has(c.province_code) && key(nameOf(u.fullName)) === key(nameOf(c.full_name)));
+      oldUnits.filter(
+        (u) => !claimed.has(u.code) && bracket.get(u.code)!.provinces.has(c.province_code) && key(nameOf(u.fullName)) === key(nameOf(c.full_name)),
+      );
     const wanted = new Map<string, number>();
     for (const c of open) for (const u of candidates(c)) wanted.set(u.code, (wanted.get(u.code) ?? 0) + 1);
     for (const c of open) {

@@ -22,7 +22,8 @@ forEachBackend('units of 1 July 2025', (server) => {
   };
 
   it('holds the 99 new communes and wards with the codes, names and types of the mapping, valid from 2025-07-01', async () => {
-    const rows = await db().rows<{ code: string; full_name: string; name: string; type: string; vintage: string; valid_from: string; valid_to: null }>(
+    type Row = { code: string; full_name: string; name: string; type: string; vintage: string; valid_from: string; valid_to: null };
+    const rows = await db().rows<Row>(
       `SELECT code, full_name, name, type, vintage, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, valid_to
        FROM admin_communes_2025 ORDER BY code`,
     );
@@ -140,7 +141,9 @@ forEachBackend('units of 1 July 2025', (server) => {
   });
 
   it('answers 400 naming the parameter for bad input and 404 for unknown codes and names', async () => {
-    for (const [q, param] of [['', 'code'], ['code=12', 'code'], ['code=abcde', 'code'], ['name=%20', 'name'], ['code=07210&name=x', 'name'], ['q=x', 'q'], ['code=1&code=2', 'code']]) {
+    const bad = [['', 'code'], ['code=12', 'code'], ['code=abcde', 'code'], ['name=%20', 'name'], ['code=07210&name=x', 'name'], ['q=x', 'q'],
+      ['code=1&code=2', 'code']];
+    for (const [q, param] of bad) {
       const { status, body } = await crosswalk(q);
       expect(status, q).to.equal(400);
       expect(body.description, q).to.contain(`"${param}"`);
