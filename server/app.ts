@@ -24,6 +24,7 @@ import { createUploadService } from './upload/service.ts';
 import { createViewerRouter } from './http/viewer.ts';
 import { CostLimits } from './limits/limits.ts';
 import { createStylesRouter } from './http/styles.ts';
+import { createUnitsRouter } from './http/units.ts';
 
 /** The domain services of one app instance, built once by createApp and handed to the routes that use them. */
 export interface AppServices extends AdminServices {
@@ -88,6 +89,7 @@ export function createApp(ctx: AppContext): App {
   app.use(services.auth.middleware());
   app.use(createTilesRouter(ctx, services.tiles, services.limits));
   app.use(createQueryRouter(ctx, services.queries, services.search, services.limits));
+  app.use(createUnitsRouter(ctx));
   app.use(createAdminRouter(ctx, services));
   app.use(createViewerRouter(ctx));
   app.use(createStylesRouter(ctx));

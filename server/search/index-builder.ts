@@ -27,10 +27,22 @@ interface NamedRow {
   id: number;
   name: string;
   full_name: string | null;
+  now_in: string | null;
   minx: number;
   miny: number;
   maxx: number;
   maxy: number;
+}
+
+/**
+ * SQL of a feature's `now_in` (JSON text): the unit of today it lies in, for layers of old units that carry one
+ * (`now_code` and `now_name`, as the 2009 communes do since the 2025 reorganisation); NULL for other layers.
+ */
+export function nowInSql(layer: Layer): string {
+  const has = (c: string) => layer.column(c)?.type === 'string';
+  if (!has('now_code') || !has('now_name')) return 'NULL::text';
+  const code = `t.${quoteIdent('now_code')}`;
+  return `CASE WHEN ${code} IS NOT NULL THEN json_build_object('code', ${code}, 'name', t.${quoteIdent('now_name')})::text END`;
 }
 
 /** Builds and refreshes the search index; one refresh at a time per instance. */
@@ -84,7 +96,7 @@ export class SearchIndexBuilder {
     let rows: NamedRow[];
     try {
       rows = await this.db.rows<NamedRow>(
-        `SELECT t.id, t.${quoteIdent('name')} AS name, ${fullName} AS full_name,
+        `SELECT t.id, t.${quoteIdent('name')} AS name, ${fullName} AS full_name, ${nowInSql(layer)} AS now_in,
                 ST_XMin(t.geom) AS minx, ST_YMin(t.geom) AS miny, ST_XMax(t.geom) AS maxx, ST_YMax(t.geom) AS maxy
            FROM ${layer.tableSql} t WHERE t.${quoteIdent('name')} IS NOT NULL AND t.geom IS NOT NULL`,
       );
@@ -99,8 +111,10 @@ export class SearchIndexBuilder {
         const batch = rows.slice(i, i + insertBatch).filter((r) => normalizeSearchText(r.name) !== '');
         if (!batch.length) continue;
         await trx.raw(
-          `INSERT INTO search_index (layer_id, feature_id, name, full_name, name_norm, full_norm, minx, miny, maxx, maxy)
-           SELECT ?::text, * FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::float8[], ?::float8[], ?::float8[])`,
+          `INSERT INTO search_index (layer_id, feature_id, name, full_name, name_norm, full_norm, minx, miny, maxx, maxy, now_in)
+           SELECT ?::text, u.id, u.name, u.full_name, u.name_norm, u.full_norm, u.minx, u.miny, u.maxx, u.maxy, u.now_in::jsonb
+           FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::float8[], ?::float8[], ?::float8[], ?::float8[], ?::text[])
+             AS u(id, name, full_name, name_norm, full_norm, minx, miny, maxx, maxy, now_in)`,
           [
             layer.id,
             batch.map((r) => r.id),
@@ -112,6 +126,7 @@ export class SearchIndexBuilder {
             batch.map((r) => r.miny),
             batch.map((r) => r.maxx),
             batch.map((r) => r.maxy),
+            batch.map((r) => r.now_in),
           ] as Knex.RawBinding[],
         );
       }

@@ -24,6 +24,8 @@ export interface SearchResult {
   bbox: [number, number, number, number];
   /** 0 = whole name, 1 = name starts with the query, 2 = a word starts with it, 3 = elsewhere. */
   rank: number;
+  /** For a unit of before 1 July 2025: the commune or ward of today it lies in (see docs/DATA-UNITS.md). */
+  now_in?: { code: string; name: string };
 }
 
 /** Words of a query that count (more are ignored: nobody types ten words into a place search). */
@@ -58,6 +60,7 @@ interface IndexRow {
   maxx: number;
   maxy: number;
   rank: number;
+  now_in: { code: string; name: string } | null;
 }
 
 /** Searches the index and the layer titles. */
@@ -85,7 +88,7 @@ export class SearchService {
     }
     await this.builder.ensureFresh();
     const rows = await queryRows<IndexRow>(this.db, 
-      `SELECT layer_id, feature_id, name, full_name, minx, miny, maxx, maxy,
+      `SELECT layer_id, feature_id, name, full_name, minx, miny, maxx, maxy, now_in,
               CASE WHEN name_norm = ? OR full_norm = ? THEN 0
                    WHEN name_norm LIKE ? OR full_norm LIKE ? THEN 1
                    WHEN ' ' || name_norm LIKE ? OR ' ' || full_norm LIKE ? THEN 2
@@ -118,6 +121,7 @@ export class SearchService {
       fullName: r.full_name,
       bbox: [r.minx, r.miny, r.maxx, r.maxy],
       rank: r.rank,
+      ...(r.now_in ? { now_in: r.now_in } : {}),
     }));
     // Stable sort: layers before features of the same rank, each list keeping its own order.
     const results = [...layerHits, ...features].sort((a, b) => a.rank - b.rank).slice(0, limit);

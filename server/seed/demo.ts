@@ -14,6 +14,7 @@ import { seedLandUse } from './landuse.ts';
 import { loadSeats, seedPlaces } from './places.ts';
 import { seedRivers } from './rivers.ts';
 import { seedRoads } from './roads.ts';
+import { seedUnits } from './units.ts';
 import { fillNameSearch } from './search.ts';
 import { sqlOf } from './sql.ts';
 
@@ -29,6 +30,8 @@ export const demoTables = [
   'admin_communes',
   'admin_districts',
   'admin_provinces',
+  'admin_provinces_2025',
+  'admin_communes_2025',
   'places',
   'rivers',
   'roads',
@@ -38,7 +41,8 @@ export const demoTables = [
 ] as const;
 
 /** Tables with a `name` column, whose `name_search` is filled. */
-const namedTables = ['admin_communes', 'admin_districts', 'admin_provinces', 'places', 'rivers', 'roads', 'industrial_zones'];
+const namedTables = ['admin_communes', 'admin_districts', 'admin_provinces', 'admin_provinces_2025',
+  'admin_communes_2025', 'places', 'rivers', 'roads', 'industrial_zones'];
 
 /** Copies of the MIT-licensed commune files (and their licence) shipped with the project. */
 export const defaultDataDir = path.resolve(import.meta.dirname, '..', '..', 'layers', 'data');
@@ -79,6 +83,7 @@ export async function seedDemo(db: Database, opts: { scale: number; log?: Logger
       await sql(`TRUNCATE ${demoTables.map((t) => `"${t}"`).join(', ')}`);
     }
     await step('admin', () => seedAdmin(sql, dataDir));
+    await step('units_2025', () => seedUnits(sql, dataDir));
     await step('places', () => seedPlaces(sql));
     await step('rivers', () => seedRivers(sql));
     await step('roads', async () => seedRoads(sql, await loadSeats(sql)));
