@@ -2,6 +2,7 @@
  * Pure parts of issue 12's fidelity work: HTML descriptions as text, the streaming KML and GeoJSON readers, the CSV
  * reader's BOM, names and coordinate roles, the encoding decision after a BOM, declared date columns and empty strings.
  */
+import { statusOfError } from '../../server/http/errors.ts';
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -120,8 +121,8 @@ describe('upload fidelity: KML read as a stream', () => {
     const broken = write('d.kml', '<kml>\n<Placemark><name>x</Placemark></kml>');
     await all(openKml('d', broken, 'd.kml')).then(
       () => expect.fail('broken XML was read'),
-      (err: { status: number; message: string }) => {
-        expect(err.status).to.equal(400);
+      (err: Error) => {
+        expect(statusOfError(err)?.status).to.equal(400);
         expect(err.message).to.match(/d\.kml is not valid XML at line 2, column \d+: Unexpected close tag/);
       },
     );
@@ -195,8 +196,8 @@ describe('upload fidelity: GeoJSON read as a stream', () => {
     it(`answers 400 for ${what}`, async () => {
       await all(open(text)).then(
         () => expect.fail('read without error'),
-        (err: { status: number; message: string }) => {
-          expect(err.status).to.equal(400);
+        (err: Error) => {
+          expect(statusOfError(err)?.status).to.equal(400);
           expect(err.message).to.match(message);
         },
       );
