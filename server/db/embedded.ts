@@ -103,6 +103,8 @@ export async function startEmbeddedEngine(dataDir: string | null): Promise<Embed
   worker.once('exit', () => {
     exited = true;
   });
+  // A process that exits without closing (a test run, a crash) leaves neither its socket nor its lock behind.
+  process.once('exit', cleanUp);
   // Local user only: the socket answers without a password, like PostgreSQL's default peer-trust on its own socket.
   fs.chmodSync(socketPath, 0o600);
 
@@ -141,6 +143,7 @@ export async function startEmbeddedEngine(dataDir: string | null): Promise<Embed
         await closed;
         await worker.terminate();
       }
+      process.removeListener('exit', cleanUp);
       cleanUp();
     },
   };
