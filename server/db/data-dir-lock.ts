@@ -10,6 +10,8 @@ import path from 'node:path';
 /** Who holds a data directory. */
 export interface DataDirOwner {
   pid: number;
+  /** The owner's command (its script), for the message a second process gets. */
+  command: string;
   /** Directory of the unix socket `.s.PGSQL.5432` the owner serves its database on (pg `host`). */
   socketDir: string;
   /** ISO time the owner started. */
@@ -23,8 +25,8 @@ export class DataDirectoryInUseError extends Error {
     readonly owner: DataDirOwner,
   ) {
     super(
-      `the data directory ${dataDir} is in use by a running server (pid ${owner.pid}, started ${owner.startedAt}); ` +
-        `stop that server first, or set DATA_DIR to another directory`,
+      `the data directory ${dataDir} is in use by a running server (pid ${owner.pid}, ${owner.command}, ` +
+        `started ${owner.startedAt}); stop it first, or set DATA_DIR to another directory`,
     );
   }
 }
@@ -65,7 +67,8 @@ export function findOwner(dataDir: string): DataDirOwner | null {
 export function lockDataDir(dataDir: string, socketDir: string): () => void {
   fs.mkdirSync(runDirOf(dataDir), { recursive: true, mode: 0o700 });
   const file = ownerFile(dataDir);
-  const mine: DataDirOwner = { pid: process.pid, socketDir, startedAt: new Date().toISOString() };
+  const command = path.relative(process.cwd(), process.argv[1] ?? '') || process.title;
+  const mine: DataDirOwner = { pid: process.pid, command, socketDir, startedAt: new Date().toISOString() };
   const release = () => {
     if (findOwner(dataDir)?.pid === process.pid) fs.rmSync(file, { force: true });
   };

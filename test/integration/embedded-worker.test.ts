@@ -95,7 +95,7 @@ describe('the embedded data directory has one owner', function () {
   it('takes over a lock left by a process that no longer runs', async () => {
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
     fs.mkdirSync(runDirOf(tmp.dir), { recursive: true });
-    const lock = { pid: Number(gone), socketDir: runDirOf(tmp.dir), startedAt: new Date(0).toISOString() };
+    const lock = { pid: Number(gone), command: 'node', socketDir: runDirOf(tmp.dir), startedAt: new Date(0).toISOString() };
     fs.writeFileSync(`${runDirOf(tmp.dir)}/owner.json`, JSON.stringify(lock));
     const db = await openDatabase(testConfig('embedded', { dataDir: tmp.dir, seedDemo: 'never' }));
     try {
