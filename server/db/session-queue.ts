@@ -8,8 +8,11 @@
  */
 import type { PGlite } from '@electric-sql/pglite';
 
-/** Message types that open or continue an extended-protocol batch (the session stays with the sender until Sync). */
-const batchMessages = new Set([0x50, 0x42, 0x44, 0x45, 0x43, 0x48].map((c) => c)); // P B D E C H
+/**
+ * Message types that open or continue an extended-protocol batch: Parse, Bind, Describe, Execute, Close, Flush (the
+ * session stays with the sender until its Sync). COPY FROM STDIN would need the same and is not used by the server.
+ */
+const batchMessages = new Set([...'PBDECH'].map((c) => c.charCodeAt(0)));
 
 interface Pending {
   handlerId: number;
