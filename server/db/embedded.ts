@@ -3,6 +3,12 @@
  * never waits for a query: /health answers while a long statement runs. The main thread reaches it with `pg` like a
  * PostgreSQL server. The data directory is locked for this process (server/db/data-dir-lock.ts) and its socket
  * lives in `<DATA_DIR>/run/` (mode 0700), where the command-line tools find it while the server runs.
+ *
+ * What the embedded backend still cannot do, by PGlite's nature (one single-user session):
+ *  - statements run one at a time (server/db/session-queue.ts); a long one delays the others, and /ready (which pings
+ *    the database) may answer 503 meanwhile, while /health and cached tiles keep answering;
+ *  - a cancel request is ignored: an abandoned statement runs to its end, in the worker;
+ *  - prepared statements are off and rows are read whole rather than through a cursor (server/db/rows.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
