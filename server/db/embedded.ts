@@ -66,6 +66,7 @@ function socketDirFor(dataDir: string | null): { dir: string; temporary: boolean
  * Throws DataDirectoryInUseError when another running process holds the directory.
  */
 export async function startEmbeddedEngine(dataDir: string | null): Promise<EmbeddedEngine> {
+  const source = workerSource();
   if (dataDir) fs.mkdirSync(path.resolve(dataDir), { recursive: true });
   const socket = socketDirFor(dataDir);
   const socketPath = path.join(socket.dir, `.s.PGSQL.${socketPort}`);
@@ -78,7 +79,7 @@ export async function startEmbeddedEngine(dataDir: string | null): Promise<Embed
     throw err;
   }
   const workerData: EmbeddedWorkerData = { dataDir: dataDir && path.resolve(dataDir), socketPath };
-  const worker = new Worker(workerSource(), { eval: true, workerData });
+  const worker = new Worker(source, { eval: true, workerData });
   const listeners = new Map<string, Set<(payload: string) => void>>();
   const listening = new Map<string, () => void>();
   let exited = false;
