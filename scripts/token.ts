@@ -3,7 +3,8 @@
  *   npm run token -- create --role editor --name "Nguyễn Văn A"
  *   npm run token -- list
  *   npm run token -- revoke tok_abc123
- * Uses DATABASE_URL / DATA_DIR like the server (migrating first), so it works on both backends.
+ * Uses DATABASE_URL / DATA_DIR like the server (migrating first), so it works on both backends. While an embedded
+ * server runs on DATA_DIR, the CLI goes through that server's local socket (DATA_DIR/run), so the token works at once.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.ts';
@@ -39,7 +40,8 @@ async function main(): Promise<number> {
     console.error(`unknown command "${command}"\n${usage}`);
     return 2;
   }
-  const db = await openDatabase(loadConfig());
+  // While the server runs, its data directory is locked: ask that server's database (local socket) instead.
+  const db = await openDatabase(loadConfig(), { joinRunningServer: true });
   try {
     if (command === 'create' && isRole(values.role) && values.name) {
       const t = await createToken(db, values.name, values.role, cliActor);

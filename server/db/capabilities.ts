@@ -1,5 +1,10 @@
-/** What the connected PostGIS can do, detected once at start. */
-import type { Database } from './database.ts';
+/**
+ * What the connected PostGIS can do, detected once at start. It takes a plain row reader, not the `Database`, so the
+ * database can be built whole (capabilities included) after the detection.
+ */
+
+/** Runs SQL without bindings and returns its rows. */
+export type RowReader = <T>(sql: string) => Promise<T[]>;
 
 /** Capabilities recorded at start; the tile encoder is chosen from `mvt`. */
 export interface Capabilities {
@@ -12,13 +17,13 @@ export interface Capabilities {
 }
 
 /** Asks the database for its versions and tries ST_AsMVT on a one-point tile. */
-export async function detectCapabilities(db: Database): Promise<Capabilities> {
-  const [v] = await db.rows<{ pg: string; postgis: string }>(
+export async function detectCapabilities(rows: RowReader): Promise<Capabilities> {
+  const [v] = await rows<{ pg: string; postgis: string }>(
     "SELECT current_setting('server_version') AS pg, postgis_lib_version() AS postgis",
   );
   let mvt = true;
   try {
-    await db.rows(
+    await rows(
       `SELECT ST_AsMVT(q, 'probe') FROM (SELECT ST_AsMVTGeom(ST_Point(0, 0, 3857), ST_TileEnvelope(0, 0, 0)) AS geom) q`,
     );
   } catch {

@@ -1,16 +1,19 @@
 /**
- * The database: knex over a real PostgreSQL + PostGIS server (pg pool) or over embedded PostGIS
- * (PGlite + pglite-postgis, one connection). Everything above this module sees one `Database`.
+ * The database: knex and pg over a PostgreSQL protocol connection, to a real PostgreSQL + PostGIS server or to the
+ * embedded PostGIS (PGlite + pglite-postgis) that a worker thread serves on a unix socket (server/db/embedded.ts).
+ * Both backends take one query path (server/db/rows.ts); everything above this module sees one `Database`.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { detectCapabilities, type Capabilities } from './capabilities.ts';
 import { migrateLatest } from './migrate.ts';
 import { applyVn2000SpatialRefSys } from '../crs/spatial-ref-sys.ts';
-import { PreparedStatements, toNative } from './statements.ts';
+import { PreparedStatements } from './statements.ts';
+import { queryRows, type RowSource } from './rows.ts';
+import { asDatabaseFailure } from './failures.ts';
+import { socketPort, startEmbeddedEngine, type EmbeddedEngine } from './embedded.ts';
+import { DataDirectoryInUseError, findOwner } from './data-dir-lock.ts';
 
 /** Which kind of PostGIS we talk to. */
 export type Backend = 'server' | 'embedded';
@@ -19,7 +22,7 @@ export type Backend = 'server' | 'embedded';
 export type NotifyHandler = (payload: string) => void;
 
 /** The one handle on the database that the rest of the server uses. */
-export interface Database {
+export interface Database extends RowSource {
   readonly backend: Backend;
   readonly knex: Knex;
   readonly capabilities: Capabilities;
@@ -28,41 +31,79 @@ export interface Database {
   /** Runs SQL with knex `?` bindings and returns the rows. */
   rows<T = Record<string, unknown>>(sql: string, bindings?: readonly unknown[]): Promise<T[]>;
   /**
-   * Runs one SQL statement that a client may abandon: when `signal` aborts, the statement is cancelled
-   * in the database (pg_cancel_backend on the server; embedded queries are short and run to the end).
+   * Runs one SQL statement that a client may abandon: when `signal` aborts, the statement is cancelled in the
+   * database (pg_cancel_backend on the server; the embedded statement runs to its end in the worker thread).
    */
   cancellableRows<T = Record<string, unknown>>(sql: string, bindings: readonly unknown[], signal?: AbortSignal): Promise<T[]>;
   /** LISTEN on a channel; returns a function that stops listening. */
   listen(channel: string, handler: NotifyHandler): Promise<() => Promise<void>>;
   /** True when a trivial query answers within `timeoutMs`. */
   ping(timeoutMs?: number): Promise<boolean>;
-  /** Pool figures for /metrics (server backend; embedded has one connection). */
+  /** Pool figures for /metrics. */
   poolStats(): { used: number; free: number; pending: number; max: number };
   close(): Promise<void>;
+}
+
+/** How a process opens the database. */
+export interface OpenOptions {
+  /**
+   * When a running server holds the embedded data directory, connect to that server's socket instead of failing
+   * (the command-line tools: a token they create is seen at once by the running server).
+   */
+  joinRunningServer?: boolean;
 }
 
 // int8 (bigint, count(*)) -> number, numeric -> number: our counts and measures fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
-/** Opens the database chosen by the configuration and records what its PostGIS can do. */
-export async function openDatabase(config: Config): Promise<Database> {
-  return config.databaseUrl ? openServer(config) : openEmbedded(config);
+/**
+ * Opens the database chosen by the configuration, brings its schema up to date and records what its PostGIS can do.
+ * Embedded: throws DataDirectoryInUseError when another running server holds DATA_DIR (unless `joinRunningServer`).
+ */
+export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database> {
+  if (config.databaseUrl) return openServer(config);
+  const dataDir = config.dataDir === 'memory://' ? null : config.dataDir;
+  const owner = dataDir && findOwner(dataDir);
+  if (owner && options.joinRunningServer) return openPg(config, 'embedded', { host: owner.socketDir, port: socketPort }, null);
+  if (owner) throw new DataDirectoryInUseError(dataDir, owner);
+  const engine = await startEmbeddedEngine(dataDir);
+  try {
+    return await openPg(config, 'embedded', { host: engine.socketDir, port: socketPort }, engine);
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
 }
 
 async function openServer(config: Config): Promise<Database> {
+  const connection = {
+    connectionString: config.databaseUrl,
+    // Tile and feature queries must not run away.
+    statement_timeout: config.statementTimeoutMs || undefined,
+  };
+  return openPg(config, 'server', connection, null);
+}
+
+/** Where pg connects: a connection string (server) or a unix socket directory and port (embedded). */
+type PgTarget = { connectionString: string; statement_timeout?: number } | { host: string; port: number };
+
+/**
+ * The database over a pg pool. `engine` is the embedded worker this process started (null for the server backend and
+ * for a tool that joined a running server: NOTIFY then comes over a LISTEN connection, as from PostgreSQL).
+ */
+async function openPg(config: Config, backend: Backend, target: PgTarget, engine: EmbeddedEngine | null): Promise<Database> {
+  // PGlite has one user and one database; its socket accepts any name, these are the conventional ones.
+  const connection = 'host' in target ? { ...target, user: 'postgres', database: 'postgres' } : target;
   const knex = knexFactory({
     client: 'pg',
-    connection: {
-      connectionString: config.databaseUrl,
-      // Tile and feature queries must not run away; JIT costs more than it saves on tile queries.
-      statement_timeout: config.statementTimeoutMs || undefined,
-      application_name: 'sdi-server',
-    } as Knex.PgConnectionConfig,
+    connection: { ...connection, application_name: 'sdi-server' } as Knex.PgConnectionConfig,
     pool: {
       min: 0,
       max: config.poolSize,
+      // JIT costs more than it saves on tile queries (PGlite is built without it).
       afterCreate(conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) {
+        if (backend === 'embedded') return done(null, conn);
         conn.query('SET jit = off', (err) => done(err ?? null, conn));
       },
     },
@@ -70,14 +111,71 @@ async function openServer(config: Config): Promise<Database> {
     // Connection errors surface as failed queries (and /ready 503); knex's own console output is noise.
     log: quietKnexLog,
   });
+  const notifications = engine ?? listenOver({ ...connection, application_name: 'sdi-listen' });
+  const base = {
+    backend,
+    knex,
+    // Prepared statements are per session: PGlite's one session is shared by every pool connection.
+    statements: backend === 'server' ? new PreparedStatements(config.preparedStatements) : null,
+  };
+  const rows = async <T>(sql: string, bindings: readonly unknown[] = []): Promise<T[]> => {
+    try {
+      return (await knex.raw(sql, bindings as Knex.RawBinding[])).rows as T[];
+    } catch (err) {
+      throw asDatabaseFailure(err);
+    }
+  };
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await knex.destroy();
+    await notifications.close().catch(() => undefined); // last: for embedded this stops the database itself
+  };
+  let capabilities: Capabilities;
+  try {
+    await migrateLatest(knex);
+    // Re-assert the VN-2000 rows at every start: a dump/restore or PostGIS upgrade puts back EPSG rows whose
+    // transformation PROJ may pick differently (0.8 m off in the Mekong delta); a no-op when they are right.
+    await applyVn2000SpatialRefSys(knex);
+    capabilities = await detectCapabilities(rows);
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
+  return {
+    ...base,
+    capabilities,
+    rows,
+    cancellableRows: <T>(sql: string, bindings: readonly unknown[], signal?: AbortSignal) => queryRows<T>(base, sql, bindings, signal),
+    listen: (channel, handler) => notifications.listen(channel, handler),
+    ping: (timeoutMs = 2000) => pingWith(knex, timeoutMs),
+    poolStats() {
+      const pool = knex.client.pool as { numUsed(): number; numFree(): number; numPendingAcquires(): number } | undefined;
+      return {
+        used: pool?.numUsed() ?? 0,
+        free: pool?.numFree() ?? 0,
+        pending: pool?.numPendingAcquires() ?? 0,
+        max: config.poolSize,
+      };
+    },
+    close,
+  };
+}
+
+/** NOTIFY subscriptions: a worker forwards them (embedded) or a dedicated LISTEN connection receives them. */
+type Notifications = Pick<EmbeddedEngine, 'listen' | 'close'>;
+
+/**
+ * One dedicated connection for LISTEN; when it drops it reconnects and listens again, so cache invalidation and
+ * catalog reloads survive a database restart.
+ */
+function listenOver(connection: pg.ClientConfig): Notifications {
   const listeners = new Map<string, Set<NotifyHandler>>();
   let listenClient: pg.Client | null = null;
-
   let closed = false;
-  // One dedicated connection for LISTEN; when it drops it reconnects and listens again, so cache
-  // invalidation and catalog reloads survive a database restart.
   const connectListener = async (): Promise<pg.Client> => {
-    const client = new pg.Client({ connectionString: config.databaseUrl, application_name: 'sdi-listen' });
+    const client = new pg.Client(connection);
     client.on('notification', (msg) => {
       for (const h of listeners.get(msg.channel) ?? []) h(msg.payload ?? '');
     });
@@ -100,27 +198,7 @@ async function openServer(config: Config): Promise<Database> {
     listenClient = client;
     return client;
   };
-
-  const db: Database = {
-    ...common(knex),
-    backend: 'server',
-    statements: new PreparedStatements(config.preparedStatements),
-    // Straight through the pooled pg connection, not knex.raw: knex's binding and query runner cost ~0.4 ms per
-    // call, a tenth of the server's CPU per cold tile (bench:tiles profile).
-    async cancellableRows<T>(sql: string, bindings: readonly unknown[], signal?: AbortSignal) {
-      signal?.throwIfAborted();
-      const conn = (await knex.client.acquireConnection()) as pg.Client & { processID: number };
-      const onAbort = () => {
-        knex.raw('SELECT pg_cancel_backend(?::int)', [conn.processID]).catch(() => undefined);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        return (await conn.query(toNative(sql), bindings as unknown[])).rows as T[];
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-        await knex.client.releaseConnection(conn);
-      }
-    },
+  return {
     async listen(channel, handler) {
       let set = listeners.get(channel);
       if (!set) {
@@ -130,85 +208,15 @@ async function openServer(config: Config): Promise<Database> {
         await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       }
       set.add(handler);
+      const mine = set;
       return async () => {
-        set.delete(handler);
-      };
-    },
-    poolStats() {
-      const pool = knex.client.pool as { numUsed(): number; numFree(): number; numPendingAcquires(): number } | undefined;
-      return {
-        used: pool?.numUsed() ?? 0,
-        free: pool?.numFree() ?? 0,
-        pending: pool?.numPendingAcquires() ?? 0,
-        max: config.poolSize,
+        mine.delete(handler);
       };
     },
     async close() {
       closed = true;
       await listenClient?.end().catch(() => undefined);
-      await knex.destroy();
     },
-  };
-  return prepare(db);
-}
-
-async function openEmbedded(config: Config): Promise<Database> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { postgis } = await import('@electric-sql/pglite-postgis');
-  const { default: ClientPgLite } = await import('knex-pglite');
-  const inMemory = config.dataDir === 'memory://';
-  if (!inMemory) fs.mkdirSync(path.resolve(config.dataDir), { recursive: true });
-  const pglite = await PGlite.create(inMemory ? undefined : path.resolve(config.dataDir), { extensions: { postgis } });
-  const knex = knexFactory({
-    client: ClientPgLite as unknown as typeof knexFactory.Client,
-    connection: () => ({ pglite }) as object,
-  } as Knex.Config);
-  const db: Database = {
-    ...common(knex),
-    backend: 'embedded',
-    statements: null,
-    async cancellableRows<T>(sql: string, bindings: readonly unknown[], signal?: AbortSignal) {
-      signal?.throwIfAborted();
-      return db.rows<T>(sql, bindings);
-    },
-    async listen(channel, handler) {
-      const unsub = await pglite.listen(channel, handler);
-      return async () => unsub();
-    },
-    poolStats: () => ({ used: 0, free: 1, pending: 0, max: 1 }),
-    async close() {
-      await knex.destroy();
-      if (!pglite.closed) await pglite.close();
-    },
-  };
-  return prepare(db);
-}
-
-/** Brings the schema up to date, then records what this PostGIS can do; closes the database if either fails. */
-async function prepare(db: Database): Promise<Database> {
-  try {
-    await migrateLatest(db.knex);
-    // Re-assert the VN-2000 rows at every start: a dump/restore or PostGIS upgrade puts back EPSG rows whose
-    // transformation PROJ may pick differently (0.8 m off in the Mekong delta); a no-op when they are right.
-    await applyVn2000SpatialRefSys(db.knex);
-    (db as { capabilities: Capabilities }).capabilities = await detectCapabilities(db);
-    return db;
-  } catch (err) {
-    await db.close().catch(() => undefined);
-    throw err;
-  }
-}
-
-/** The members both backends share: the knex handle, `rows` and `ping`. */
-function common(knex: Knex): Pick<Database, 'knex' | 'capabilities' | 'rows' | 'ping'> {
-  return {
-    knex,
-    capabilities: undefined as unknown as Capabilities, // set by prepare() once migrations ran
-    async rows<T>(sql: string, bindings: readonly unknown[] = []) {
-      const res = await knex.raw(sql, bindings as Knex.RawBinding[]);
-      return res.rows as T[];
-    },
-    ping: (timeoutMs = 2000) => pingWith(knex, timeoutMs),
   };
 }
 

@@ -7,7 +7,7 @@ import type { CrsDefinition } from '../crs/registry.ts';
 import type { Database } from '../db/database.ts';
 import type { ItemsQuery } from './items-query.ts';
 import { countQuery, csvColumnsSql, estimateQuery, featureJsonSql, featureQuery, isFiltered, pageQuery } from './sql.ts';
-import { queryRows, streamRows } from './stream.ts';
+import { queryRows, streamRows } from '../db/rows.ts';
 
 /** numberMatched and how it was obtained: `exact` (COUNT) or `estimate` (planner statistics, pg_class.reltuples). */
 export interface MatchCount {

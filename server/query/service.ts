@@ -6,7 +6,7 @@ import type { Geometry } from 'geojson';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import type { Database } from '../db/database.ts';
-import { queryRows } from '../features/stream.ts';
+import { queryRows } from '../db/rows.ts';
 import { Utf8Builder } from '../features/bytes.ts';
 import { identifyQuery, intersectsQuery, measureOf, nearestQuery, summaryQuery, withinQuery } from './sql.ts';
 import type { LonLat } from './distance.ts';

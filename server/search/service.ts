@@ -6,7 +6,7 @@
  */
 import type { Catalog, Layer, Principal } from '../catalog/catalog.ts';
 import type { Database } from '../db/database.ts';
-import { queryRows } from '../features/stream.ts';
+import { queryRows } from '../db/rows.ts';
 import { normalizeSearchText } from '../text/normalize.ts';
 import { SearchIndexBuilder } from './index-builder.ts';
 

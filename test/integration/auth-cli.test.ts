@@ -4,6 +4,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { tempDir } from '../fixtures/upload/builders.ts';
+import { testConfig } from '../support/servers.ts';
+import { startServer } from '../../server/server.ts';
+import { createLogger } from '../../server/log.ts';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -37,5 +40,43 @@ describe('auth: token command line', function () {
     );
     expect(err?.code).to.equal(2);
     expect(err?.stderr).to.match(/--role \(viewer, editor, admin\)/);
+  });
+
+  it('creates a token through the running server, which accepts it at once', async () => {
+    const live = tempDir('sdi-token-live-');
+    const running = await startServer(testConfig('embedded', { dataDir: live.dir, seedDemo: 'never' }), createLogger('silent'));
+    try {
+      const created = await run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'token.ts'), 'create', '--role', 'admin', '--name', 'Trần Thị B'], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: '', DATA_DIR: live.dir, LOG_LEVEL: 'silent' },
+      });
+      const secret = /\n(sdi_[A-Za-z0-9_-]{43})\n/.exec(created.stdout)?.[1];
+      expect(secret, created.stdout).to.be.a('string');
+      const res = await fetch(`${running.url}/admin/whoami`, { headers: { Authorization: `Bearer ${secret}` } });
+      expect(res.status).to.equal(200);
+      expect(await res.json()).to.include({ role: 'admin', name: 'Trần Thị B' });
+    } finally {
+      await running.close();
+      live.remove();
+    }
+  });
+
+  it('stops a second server on the same data directory with a message naming the running one', async () => {
+    const live = tempDir('sdi-second-server-');
+    const running = await startServer(testConfig('embedded', { dataDir: live.dir, seedDemo: 'never' }), createLogger('silent'));
+    try {
+      const second = await run(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'index.ts')], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: '', DATA_DIR: live.dir, PORT: '0', SEED_DEMO: 'never', LOG_LEVEL: 'info' },
+      }).then(
+        () => null,
+        (e: { code: number; stdout: string }) => e,
+      );
+      expect(second?.code).to.equal(1);
+      expect(second?.stdout).to.contain(`in use by a running server (pid ${process.pid}`);
+    } finally {
+      await running.close();
+      live.remove();
+    }
   });
 });

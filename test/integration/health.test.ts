@@ -49,10 +49,20 @@ forEachBackend('health, readiness and metrics', (server, backend) => {
   });
 });
 
+/** A data request while the database cannot be reached: 503 with Retry-After, saying so (not a 500). */
+async function expectDatabaseUnavailable(url: string): Promise<void> {
+  const res = await fetch(`${url}/collections/places/items?limit=1`);
+  const body = (await res.json()) as { code: string; description: string };
+  expect(res.status, JSON.stringify(body)).to.equal(503);
+  expect(res.headers.get('retry-after')).to.match(/^\d+$/);
+  expect(body.code).to.equal('DatabaseUnavailable');
+  expect(body.description).to.contain('database is unreachable');
+}
+
 describe('readiness when the database goes away', function () {
   this.timeout(120_000);
 
-  it('answers /ready with 503 while /health stays 200 (embedded database closed)', async () => {
+  it('answers /ready and data requests with 503 while /health stays 200 (embedded database closed)', async () => {
     const running = await startServer(testConfig('embedded', { seedDemo: 'never' }), createLogger('silent'));
     try {
       await running.ctx.db.close();
@@ -60,13 +70,14 @@ describe('readiness when the database goes away', function () {
       expect(ready.status).to.equal(503);
       expect(((await ready.json()) as { code: string }).code).to.equal('ServiceUnavailable');
       expect((await fetch(`${running.url}/health`)).status).to.equal(200);
+      await expectDatabaseUnavailable(running.url);
     } finally {
       await new Promise<void>((resolve) => running.http.close(() => resolve()));
       await running.app.close();
     }
   });
 
-  it('answers /ready with 503 when the PostgreSQL server becomes unreachable, and recovers', async function () {
+  it('answers /ready and data requests with 503 when the PostgreSQL server becomes unreachable, and recovers', async function () {
     if (!serverDatabaseUrl) this.skip();
     // A TCP relay we can cut: the server reaches PostgreSQL only through it.
     const target = new URL(serverDatabaseUrl);
@@ -96,6 +107,7 @@ describe('readiness when the database goes away', function () {
       const ready = await fetch(`${running.url}/ready`);
       expect(ready.status).to.equal(503);
       expect((await fetch(`${running.url}/health`)).status).to.equal(200);
+      await expectDatabaseUnavailable(running.url);
       open = true;
       let status = 0;
       for (let i = 0; i < 20 && status !== 200; i++) {

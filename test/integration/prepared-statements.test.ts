@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { forEachBackend } from '../support/servers.ts';
-import { queryRows } from '../../server/features/stream.ts';
+import { queryRows } from '../../server/db/rows.ts';
 
 forEachBackend('prepared statements', (server, backend) => {
   const table = `prepared_probe_${backend}`;
