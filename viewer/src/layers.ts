@@ -235,8 +235,11 @@ export class LayerManager {
   }
 }
 
+/** A legend swatch. The colour is set through the CSSOM: the page's CSP forbids inline style attributes. */
 function swatch(color: string, geometryType: ViewerLayer['geometryType']): HTMLElement {
-  return h('span', { class: `swatch swatch-${geometryType.toLowerCase()}`, style: `--c:${color}`, 'aria-hidden': 'true' });
+  const el = h('span', { class: `swatch swatch-${geometryType.toLowerCase()}`, 'aria-hidden': 'true' });
+  if (/^#[0-9a-f]{3,8}$/i.test(color)) el.style.setProperty('--c', color);
+  return el;
 }
 
 /** The legend of a layer: one entry per category of a categorical style, else its one colour. */

@@ -23,6 +23,7 @@ import {
   type Zxy,
 } from 'protomaps-leaflet';
 import { apiUrl, authHeaders, type LayerStyle, type ViewerLayer } from './api.ts';
+import { attributionHtml } from './attribution.ts';
 
 /** What a tile request of a layer ended with: HTTP status (0 = no answer) and, on failure, the server's message. */
 export interface TileOutcome {
@@ -174,7 +175,8 @@ export function createVectorLayer(layer: ViewerLayer, report: (outcome: TileOutc
     sources: {},
     paintRules: paintRulesOf(layer),
     labelRules: labelRulesOf(layer),
-    attribution: layer.attribution,
+    // Leaflet's attribution control writes HTML: the catalog's text goes in escaped, its URLs as our own links.
+    attribution: attributionHtml(layer.attribution),
     minZoom: layer.minzoom,
     bounds,
   }) as unknown as VectorLayer & { views: Map<string, View> };
