@@ -15,6 +15,7 @@ import { createOgcRouter } from './http/ogc.ts';
 import { createQueryRouter } from './http/query.ts';
 import { createAdminRouter } from './http/admin.ts';
 import { createViewerRouter } from './http/viewer.ts';
+import { securityHeaders } from './http/security-headers.ts';
 
 /** The app and a close() that runs the context's closers (not the database's: its opener closes it). */
 export interface App {
@@ -41,6 +42,7 @@ export function createApp(ctx: AppContext): App {
     }),
   );
   app.use(ctx.metrics.middleware);
+  app.use(securityHeaders());
   app.use((req, res, next) => {
     // Open CORS for reads: any map client on any origin may use our tiles and features.
     res.setHeader('Access-Control-Allow-Origin', '*');
