@@ -66,7 +66,11 @@ const texts = {
   tools: { vi: 'Công cụ', en: 'Tools' },
   zoomIn: { vi: 'Phóng to', en: 'Zoom in' },
   zoomOut: { vi: 'Thu nhỏ', en: 'Zoom out' },
+  uploadLink: { vi: 'Tải lớp lên', en: 'Upload a layer' },
 } satisfies Record<string, Label>;
+
+/** Every text of the viewer in both languages (read by the dictionary test). */
+export const viewerTexts: Readonly<Record<TextKey, Label>> = texts;
 
 /** A text key. */
 export type TextKey = keyof typeof texts;
