@@ -15,7 +15,8 @@ export function escapeHtml(value: unknown): string {
 
 /** A URL fit for an href: absolute http(s), or relative to this server; anything else (`javascript:`, `data:`) is '#'. */
 export function safeHref(href: string): string {
-  if (/^\/(?!\/)/.test(href)) return href;
+  // `//host` and `/\host` are other hosts to a browser, not paths of this server.
+  if (/^\/(?![/\\])/.test(href)) return href;
   try {
     const url = new URL(href);
     return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : '#';
