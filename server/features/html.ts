@@ -27,7 +27,8 @@ export function safeHref(href: string): string {
 
 /** The stylesheet of every page, inline (no extra request). */
 const pageStyle =
-  'body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}code{background:#f4f4f4}';
+  'body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse}' +
+  'td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}code{background:#f4f4f4}';
 
 /** The CSP source that allows the pages' inline stylesheet and nothing else inline: `'sha256-…'`. */
 export const pageStyleSource = `'sha256-${createHash('sha256').update(pageStyle).digest('base64')}'`;
@@ -44,7 +45,10 @@ ${body}
 }
 
 function linkList(links: readonly Link[]): string {
-  return `<ul>${links.map((l) => `<li><a href="${escapeHtml(safeHref(l.href))}">${escapeHtml(l.title ?? l.rel)}</a> <small>(${escapeHtml(l.rel)}${l.type ? `, ${escapeHtml(l.type)}` : ''})</small></li>`).join('')}</ul>`;
+  const item = (l: Link) =>
+    `<li><a href="${escapeHtml(safeHref(l.href))}">${escapeHtml(l.title ?? l.rel)}</a> ` +
+    `<small>(${escapeHtml(l.rel)}${l.type ? `, ${escapeHtml(l.type)}` : ''})</small></li>`;
+  return `<ul>${links.map(item).join('')}</ul>`;
 }
 
 /** The landing page: what this service is, the viewer, and the API links. */
@@ -97,7 +101,8 @@ export function itemsHtml(layer: Layer, columns: readonly string[], features: re
   const rows = features
     .map(
       (f) =>
-        `<tr><td><a href="/collections/${encodeURIComponent(layer.id)}/items/${encodeURIComponent(f.id)}?f=html">${escapeHtml(f.id)}</a></td>${columns.map((c) => `<td>${escapeHtml(f.properties[c])}</td>`).join('')}<td>${escapeHtml(f.geometry?.type ?? '')}</td></tr>`,
+        `<tr><td><a href="/collections/${encodeURIComponent(layer.id)}/items/${encodeURIComponent(f.id)}?f=html">${escapeHtml(f.id)}</a></td>` +
+        `${columns.map((c) => `<td>${escapeHtml(f.properties[c])}</td>`).join('')}<td>${escapeHtml(f.geometry?.type ?? '')}</td></tr>`,
     )
     .join('');
   return page(
@@ -114,7 +119,8 @@ export function itemHtml(layer: Layer, feature: HtmlFeature): string {
     .join('');
   return page(
     `${layer.title} ${feature.id}`,
-    `<h1>${escapeHtml(layer.title)}: ${escapeHtml(feature.id)}</h1><table>${rows}<tr><th>geometry</th><td>${escapeHtml(feature.geometry?.type ?? '')}</td></tr></table>
+    `<h1>${escapeHtml(layer.title)}: ${escapeHtml(feature.id)}</h1>
+<table>${rows}<tr><th>geometry</th><td>${escapeHtml(feature.geometry?.type ?? '')}</td></tr></table>
 <p><a href="/collections/${encodeURIComponent(layer.id)}/items?f=html">All features</a></p>`,
   );
 }

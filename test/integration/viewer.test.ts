@@ -114,7 +114,8 @@ forEachBackend('viewer over HTTP', (server) => {
   });
 
   it('sends nosniff, a referrer policy and the CSP on every response, and lets other origins load tiles and features', async () => {
-    for (const url of ['/viewer/', '/viewer/viewer.js', '/viewer/config.json', '/collections', '/tiles/admin_provinces/5/25/14.mvt', '/nothing-here']) {
+    const urls = ['/viewer/', '/viewer/viewer.js', '/viewer/config.json', '/collections', '/tiles/admin_provinces/5/25/14.mvt', '/nothing-here'];
+    for (const url of urls) {
       const res = await fetch(`${server().url}${url}`);
       expect(res.headers.get('x-content-type-options'), url).to.equal('nosniff');
       expect(res.headers.get('referrer-policy'), url).to.equal('same-origin');

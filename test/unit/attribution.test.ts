@@ -9,7 +9,8 @@ describe('layer attributions for the map', () => {
 
   it('turns http(s) URLs into links the viewer builds, with punctuation after them left outside', () => {
     expect(attributionHtml('© Sở TN&MT, https://stnmt.bacninh.gov.vn/bando.')).to.equal(
-      '© Sở TN&amp;MT, <a href="https://stnmt.bacninh.gov.vn/bando" target="_blank" rel="noopener noreferrer">https://stnmt.bacninh.gov.vn/bando</a>.',
+      '© Sở TN&amp;MT, <a href="https://stnmt.bacninh.gov.vn/bando" target="_blank" rel="noopener noreferrer">' +
+        'https://stnmt.bacninh.gov.vn/bando</a>.',
     );
   });
 

@@ -27,13 +27,15 @@ function literalKeys(files: string[], fn: string): Set<string> {
 }
 
 /** Every job status; the type check fails when the client's JobStatus gains one that is not listed. */
-const statuses = ['inspecting', 'needs_confirmation', 'queued', 'running', 'published', 'failed', 'cancelled'] as const satisfies readonly JobStatus[];
+const statuses = ['inspecting', 'needs_confirmation', 'queued', 'running', 'published', 'failed', 'cancelled'] as const;
+const statusesAreJobStatuses: readonly JobStatus[] = statuses;
 const everyStatusListed: Exclude<JobStatus, (typeof statuses)[number]> extends never ? true : never = true;
 
 describe('the vi and en dictionaries of the viewer and the upload page', () => {
   for (const [name, dictionary] of [['viewer', viewerTexts], ['upload page', uploadTexts]] as const) {
     it(`gives every ${name} text in Vietnamese and in English`, () => {
-      const missing = Object.entries(dictionary as Record<string, { vi: string; en: string }>).filter(([, l]) => !l.vi.trim() || !l.en.trim()).map(([k]) => k);
+      const entries = Object.entries(dictionary as Record<string, { vi: string; en: string }>);
+      const missing = entries.filter(([, l]) => !l.vi.trim() || !l.en.trim()).map(([k]) => k);
       expect(missing).to.deep.equal([]);
     });
   }
@@ -55,6 +57,7 @@ describe('the vi and en dictionaries of the viewer and the upload page', () => {
       ...layerGroups.map((g) => `group_${g}`),
     ];
     expect(everyStatusListed).to.equal(true);
+    expect(statusesAreJobStatuses).to.have.length(statuses.length);
     expect([...inHtml, ...inCode, ...dynamic].filter((k) => !(k in uploadTexts))).to.deep.equal([]);
   });
 });

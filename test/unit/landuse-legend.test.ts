@@ -21,6 +21,8 @@ describe('the land-use legend (layers/landuse_parcels.json)', () => {
   it('has a category, with a label in both languages, for every code the demo data draws', () => {
     const drawn = new Set(Object.values(zoneWeights).flatMap((w) => Object.keys(w)));
     expect([...drawn].filter((code) => !byCode.has(code))).to.deep.equal([]);
-    for (const c of parcels.style.categories!) expect(c.label.vi.startsWith(`${c.value}: `) && c.label.en.startsWith(`${c.value}: `), String(c.value)).to.equal(true);
+    for (const c of parcels.style.categories!) {
+      expect(c.label.vi.startsWith(`${c.value}: `) && c.label.en.startsWith(`${c.value}: `), String(c.value)).to.equal(true);
+    }
   });
 });
