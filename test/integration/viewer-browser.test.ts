@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Feature, LineString, Polygon } from 'geojson';
 import type { Map as LeafletMap } from 'leaflet';
 import { type BrowserContext, type Page, type Request } from 'playwright-core';
-import { area, length, pointOnFeature } from '@turf/turf';
+import { area, bbox, length, pointOnFeature } from '@turf/turf';
 import { chromiumPath, requireTool } from '../support/environment.ts';
 import { openClosedNetworkBrowser, screenshotDir, type ClosedNetworkBrowser } from '../support/browser.ts';
 import { forEachBackend, type BackendName } from '../support/servers.ts';
@@ -123,6 +123,8 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     expect(tileStatus.length).to.be.greaterThan(0);
     for (const t of tileStatus) expect([200, 204, 304], t.url).to.include(t.status);
     expect(tileStatus.some((t) => t.status === 200)).to.equal(true);
+    // Labels are drawn from the same tiles as the fills: no tile is asked for twice.
+    expect(tileRequests.length - new Set(tileRequests).size, 'repeated tile requests').to.equal(0);
     expect(await drawnPixels(page)).to.be.greaterThan(1000);
     // The load time is a figure to read (goal: under 3 s on a quiet machine), not a pass mark: a loaded CI machine
     // drew the first tiles in 3.08 s once. The bound here only catches a viewer that no longer draws in time at all.
@@ -412,6 +414,37 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
       await failing.close();
     }
     expect(blocked).to.deep.equal([]);
+  });
+
+  it("shows each parcel's land-use code once the parcel is large enough on screen, above the fills of every layer", async () => {
+    const items = (await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=1`)).json()) as { features: Feature[] };
+    const [x1, y1, x2] = bbox(items.features[0]);
+    const [lon, lat] = pointOnFeature(items.features[0]).geometry.coordinates;
+    const widthM = (x2 - x1) * 111_320 * Math.cos((lat * Math.PI) / 180);
+    // The zoom at which the parcel is about 150 px wide (Web Mercator, 256 px tiles).
+    const zoom = Math.max(10, Math.min(19, Math.floor(Math.log2((150 * 156_543 * Math.cos((lat * Math.PI) / 180)) / widthM))));
+    const only = await context.newPage();
+    try {
+      await only.goto(`${server().url}/viewer/#map=${zoom}/${lat}/${lon}&layers=landuse_parcels`);
+      await only.waitForFunction(() => window.viewerStats?.allTilesMs !== null, null, { timeout: 30_000 });
+      await only.waitForTimeout(1500);
+      await only.screenshot({ path: path.join(outputDir, `viewer-${backend}-09-parcel-codes.png`) });
+      const pane = await only.evaluate(() => {
+        const el = document.querySelector<HTMLElement>('.leaflet-labels-pane')!;
+        let drawn = 0;
+        for (const c of el.querySelectorAll<HTMLCanvasElement>('canvas.leaflet-tile')) {
+          if (!c.width || !c.height) continue;
+          const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+          for (let i = 3; i < data.length; i += 16) if (data[i] > 0) drawn++;
+        }
+        const tilePane = document.querySelector<HTMLElement>('.leaflet-tile-pane')!;
+        return { drawn, zIndex: Number(getComputedStyle(el).zIndex), tilePane: Number(getComputedStyle(tilePane).zIndex) };
+      });
+      expect(pane.drawn, `label pixels at z${zoom}`).to.be.greaterThan(100);
+      expect(pane.zIndex).to.be.greaterThan(pane.tilePane);
+    } finally {
+      await only.close();
+    }
   });
 
   it('needed nothing that its Content-Security-Policy forbids, through every step above', async () => {
