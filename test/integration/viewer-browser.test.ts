@@ -163,6 +163,17 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     await cell.waitFor({ timeout: 10_000 });
     await shot('parcel-popup');
     expect(await cell.textContent()).to.contain(code);
+    // The most specific layer first and open; the commune before its district and province, those one click away.
+    const order = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.leaflet-popup-content section[data-layer]')].map((el) => ({
+        layer: el.dataset.layer!,
+        open: el.querySelector('details')!.open,
+      })),
+    );
+    expect(order[0]).to.deep.equal({ layer: 'landuse_parcels', open: true });
+    expect(order.slice(1).every((o) => !o.open)).to.equal(true);
+    const admin = order.map((o) => o.layer).filter((l) => l.startsWith('admin_'));
+    expect(admin).to.deep.equal(['admin_communes', 'admin_districts', 'admin_provinces']);
     await page.evaluate(() => window.viewerMap.closePopup());
     // The same from the keyboard: with the parcel at the centre (a popup may have panned the map), Enter identifies there.
     await page.evaluate(([la, lo]) => window.viewerMap.setView([la, lo], 17, { animate: false }), [lat, lon]);
