@@ -174,6 +174,10 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     expect(order.slice(1).every((o) => !o.open)).to.equal(true);
     const admin = order.map((o) => o.layer).filter((l) => l.startsWith('admin_'));
     expect(admin).to.deep.equal(['admin_communes', 'admin_districts', 'admin_provinces']);
+    // One language at a time: the Vietnamese page shows the land use's Vietnamese name, not its English one.
+    const parcelSection = page.locator('.leaflet-popup-content section[data-layer="landuse_parcels"]');
+    expect(await parcelSection.locator('tr[data-column="name_vi"]').count()).to.equal(1);
+    expect(await parcelSection.locator('tr[data-column="name_en"]').count()).to.equal(0);
     await page.evaluate(() => window.viewerMap.closePopup());
     // The same from the keyboard: with the parcel at the centre (a popup may have panned the map), Enter identifies there.
     await page.evaluate(([la, lo]) => window.viewerMap.setView([la, lo], 17, { animate: false }), [lat, lon]);

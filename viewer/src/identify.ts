@@ -6,7 +6,7 @@ import L from 'leaflet';
 import type { Feature } from 'geojson';
 import { identify, type ViewerLayer } from './api.ts';
 import { h } from './dom.ts';
-import { formatNumber, pick, t } from './i18n.ts';
+import { currentLang, formatNumber, pick, t } from './i18n.ts';
 import { layerTitle } from './layers.ts';
 import { categoryText } from './vector-layer.ts';
 
@@ -20,13 +20,23 @@ function formatValue(v: unknown): string {
   return String(v);
 }
 
+/**
+ * True for a column that holds the other language's version of a value the feature also has in the current one
+ * (`name_en` while reading Vietnamese, when `name_vi` is there too): the popup shows one language at a time.
+ */
+function otherLanguage(column: string, props: Record<string, unknown>): boolean {
+  const m = /^(.*)_(vi|en)$/.exec(column);
+  if (!m || m[2] === currentLang()) return false;
+  return `${m[1]}_${currentLang()}` in props;
+}
+
 /** The properties table of one feature: catalog columns in catalog order, with labels and category names. */
 export function featureTable(info: ViewerLayer | undefined, f: Feature): HTMLElement {
   const props = f.properties ?? {};
   const columns = info?.columns.length ? info.columns : Object.keys(props).map((name) => ({ name, label: { en: name, vi: name } }));
   const style = info?.style;
   const rows = columns
-    .filter((c) => c.name in props)
+    .filter((c) => c.name in props && !otherLanguage(c.name, props))
     .map((c) => {
       const raw = props[c.name];
       let value = formatValue(raw);
