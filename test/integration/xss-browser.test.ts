@@ -170,6 +170,7 @@ forEachBackend('hostile text in every page of a browser', (server, backend: Back
 
     const row = page.locator(`#layer-panel li[data-layer="${layerId}"]`);
     expect(await row.locator('label').textContent()).to.contain(hostile.script); // title_vi: the page is in Vietnamese
+    expect(await row.locator('label').getAttribute('title')).to.equal(description);
     expect(await row.locator('.legend').textContent()).to.contain(legendLabel);
     expect(await row.locator('.legend').textContent()).to.contain(hostile.img);
     const attributionBox = page.locator('.leaflet-control-attribution');

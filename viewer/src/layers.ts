@@ -220,7 +220,13 @@ export class LayerManager {
           checked: e.visible,
           onchange: (ev: Event) => this.setVisible(info.id, (ev.target as HTMLInputElement).checked),
         }),
-        h('label', { for: checkboxId }, title, info.access === 'restricted' ? h('small', {}, ` (${t('restricted')})`) : null),
+        // The description as the label's tooltip: an attribute set as text, never parsed.
+        h(
+          'label',
+          { for: checkboxId, title: info.description || undefined },
+          title,
+          info.access === 'restricted' ? h('small', {}, ` (${t('restricted')})`) : null,
+        ),
         h('span', { class: 'layer-tools' },
           h('button', { type: 'button', 'data-move': -1, disabled: first, 'aria-label': `${t('moveUp')}: ${title}`, title: t('moveUp'), onclick: () => this.move(info.id, -1) }, '▲'),
           h('button', { type: 'button', 'data-move': 1, disabled: last, 'aria-label': `${t('moveDown')}: ${title}`, title: t('moveDown'), onclick: () => this.move(info.id, 1) }, '▼'),
