@@ -25,6 +25,7 @@ import { createViewerRouter } from './http/viewer.ts';
 import { CostLimits } from './limits/limits.ts';
 import { createStylesRouter } from './http/styles.ts';
 import { createUnitsRouter } from './http/units.ts';
+import { securityHeaders } from './http/security-headers.ts';
 
 /** The domain services of one app instance, built once by createApp and handed to the routes that use them. */
 export interface AppServices extends AdminServices {
@@ -83,6 +84,7 @@ export function createApp(ctx: AppContext): App {
     }),
   );
   app.use(requestMetrics(ctx.metrics));
+  app.use(securityHeaders());
   app.use(corsMiddleware());
   app.use(compression({ threshold: 512 }));
   app.use(createHealthRouter(ctx));

@@ -85,11 +85,22 @@ export async function writeFeatureCollection(
   return n;
 }
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; null is an empty field. */
+/** A cell that spreadsheet programs would run as a formula: first character `=`, `+`, `-`, `@`, tab or CR. */
+const formulaStart = /^[=+\-@\t\r]/;
+/** A plain decimal number (`-12.5`, `+3`, `1e-3`): not a formula, and numeric columns arrive here as text. */
+const plainNumber = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; null is an empty field. Formula-like text
+ * is neutralised the OWASP way (a leading single quote, and the cell quoted) so that Excel or LibreOffice show it as
+ * text; plain numbers stay numbers. The viewer's summary CSV (viewer/src/csv.ts) follows the same rule.
+ */
 export function csvField(value: string | number | null): string {
   if (value === null) return '';
-  const s = String(value);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  const raw = String(value);
+  const neutralised = typeof value === 'string' && formulaStart.test(raw) && !plainNumber.test(raw);
+  const s = neutralised ? `'${raw}` : raw;
+  return neutralised || /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /**

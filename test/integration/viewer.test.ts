@@ -104,6 +104,27 @@ forEachBackend('viewer over HTTP', (server) => {
     }
   });
 
+  it('has no inline script, inline event handler or inline style in its pages (the CSP forbids them)', async () => {
+    for (const name of ['', 'upload.html']) {
+      const html = await (await fetch(`${server().url}/viewer/${name}`)).text();
+      expect(html, name || 'index.html').not.to.match(/<script(?![^>]*\bsrc=)[^>]*>/i);
+      expect(html, name || 'index.html').not.to.match(/\son[a-z]+\s*=/i);
+      expect(html, name || 'index.html').not.to.match(/\sstyle\s*=|<style/i);
+    }
+  });
+
+  it('sends nosniff, a referrer policy and the CSP on every response, and lets other origins load tiles and features', async () => {
+    const urls = ['/viewer/', '/viewer/viewer.js', '/viewer/config.json', '/collections', '/tiles/admin_provinces/5/25/14.mvt', '/nothing-here'];
+    for (const url of urls) {
+      const res = await fetch(`${server().url}${url}`);
+      expect(res.headers.get('x-content-type-options'), url).to.equal('nosniff');
+      expect(res.headers.get('referrer-policy'), url).to.equal('same-origin');
+      expect(res.headers.get('content-security-policy'), url).to.contain("script-src 'self'").and.to.contain("frame-ancestors 'none'");
+      expect(res.headers.get('cross-origin-resource-policy'), url).to.equal('cross-origin');
+      expect(res.headers.get('strict-transport-security'), url).to.equal(null);
+    }
+  });
+
   it('answers 404 with a JSON error for an unknown viewer file', async () => {
     const res = await fetch(`${server().url}/viewer/nothing-here.js`);
     expect(res.status).to.equal(404);

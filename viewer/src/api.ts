@@ -4,6 +4,7 @@
  * `{code, description}` so the page can say what failed.
  */
 import type { Feature, Geometry } from 'geojson';
+import type { LayerGroup } from './layer-groups.ts';
 
 /** A label in both languages. */
 export interface Label {
@@ -38,10 +39,7 @@ export interface LayerColumn {
   description?: string;
 }
 
-/** The layer groups of the panel, in panel order. */
-export const layerGroups = ['basemap', 'landuse', 'industry', 'telecom', 'other'] as const;
-/** One layer group. */
-export type LayerGroup = (typeof layerGroups)[number];
+export { layerGroups, type LayerGroup } from './layer-groups.ts';
 
 /** One layer as served by /viewer/config.json. */
 export interface ViewerLayer {

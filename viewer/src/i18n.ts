@@ -66,7 +66,15 @@ const texts = {
   tools: { vi: 'Công cụ', en: 'Tools' },
   zoomIn: { vi: 'Phóng to', en: 'Zoom in' },
   zoomOut: { vi: 'Thu nhỏ', en: 'Zoom out' },
+  uploadLink: { vi: 'Tải lớp lên', en: 'Upload a layer' },
+  surveyAxes: { vi: 'X là toạ độ bắc, Y là toạ độ đông (quy ước trắc địa Việt Nam)', en: 'X = northing, Y = easting (Vietnamese survey convention)' },
+  method_area_ha: { vi: 'Diện tích phần nằm trong vùng, tính trên ellipsoid WGS 84', en: 'Area inside the drawn shape, on the WGS 84 ellipsoid' },
+  method_length_km: { vi: 'Chiều dài phần nằm trong vùng, tính trên ellipsoid WGS 84', en: 'Length inside the drawn shape, on the WGS 84 ellipsoid' },
+  method_count: { vi: 'Số đối tượng chạm vào vùng', en: 'Features that touch the drawn shape' },
 } satisfies Record<string, Label>;
+
+/** Every text of the viewer in both languages (read by the dictionary test). */
+export const viewerTexts: Readonly<Record<TextKey, Label>> = texts;
 
 /** A text key. */
 export type TextKey = keyof typeof texts;

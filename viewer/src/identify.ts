@@ -6,7 +6,7 @@ import L from 'leaflet';
 import type { Feature } from 'geojson';
 import { identify, type ViewerLayer } from './api.ts';
 import { h } from './dom.ts';
-import { formatNumber, pick, t } from './i18n.ts';
+import { currentLang, formatNumber, pick, t } from './i18n.ts';
 import { layerTitle } from './layers.ts';
 import { categoryText } from './vector-layer.ts';
 
@@ -20,13 +20,23 @@ function formatValue(v: unknown): string {
   return String(v);
 }
 
+/**
+ * True for a column that holds the other language's version of a value the feature also has in the current one
+ * (`name_en` while reading Vietnamese, when `name_vi` is there too): the popup shows one language at a time.
+ */
+function otherLanguage(column: string, props: Record<string, unknown>): boolean {
+  const m = /^(.*)_(vi|en)$/.exec(column);
+  if (!m || m[2] === currentLang()) return false;
+  return `${m[1]}_${currentLang()}` in props;
+}
+
 /** The properties table of one feature: catalog columns in catalog order, with labels and category names. */
 export function featureTable(info: ViewerLayer | undefined, f: Feature): HTMLElement {
   const props = f.properties ?? {};
   const columns = info?.columns.length ? info.columns : Object.keys(props).map((name) => ({ name, label: { en: name, vi: name } }));
   const style = info?.style;
   const rows = columns
-    .filter((c) => c.name in props)
+    .filter((c) => c.name in props && !otherLanguage(c.name, props))
     .map((c) => {
       const raw = props[c.name];
       let value = formatValue(raw);
@@ -37,6 +47,15 @@ export function featureTable(info: ViewerLayer | undefined, f: Feature): HTMLEle
       return h('tr', { 'data-column': c.name }, h('th', { scope: 'row' }, pick(c.label, c.name)), h('td', {}, value));
     });
   return h('table', { class: 'props' }, h('tbody', {}, rows));
+}
+
+/**
+ * Sort key of a clicked layer, most specific first: thematic layers (what planners click for) before the base map,
+ * then layers shown from a higher zoom first (a commune before its district and province), then draw order.
+ */
+function specificity(layers: ViewerLayer[], info: ViewerLayer | undefined): number {
+  if (!info) return 1e6;
+  return (info.group === 'basemap' ? 1e4 : 0) + (30 - info.minzoom) * 100 + layers.indexOf(info);
 }
 
 /** Answers map clicks with an identify popup, unless `busy()` says a drawing tool has the click. */
@@ -55,22 +74,23 @@ export function enableIdentify(map: L.Map, visibleLayers: () => ViewerLayer[], b
     try {
       const found = await identify(ev.latlng.lng, ev.latlng.lat, layers.map((l) => l.id), tolerancePx * metresPerPx, controller.signal);
       const byId = new Map(layers.map((l) => [l.id, l]));
-      // Thematic layers first (what planners click for), then the base map; each in draw order, topmost first.
-      const rank = (id: string) => {
-        const i = layers.findIndex((l) => l.id === id);
-        return (byId.get(id)?.group === 'basemap' ? layers.length : 0) + (i < 0 ? layers.length : i);
-      };
       const sections = found
         .filter((g) => g.features.length)
-        .sort((a, b) => rank(a.layer) - rank(b.layer))
-        .map((g) => {
+        .sort((a, b) => specificity(layers, byId.get(a.layer)) - specificity(layers, byId.get(b.layer)))
+        .map((g, k) => {
           const info = byId.get(g.layer);
+          const title = info ? layerTitle(info) : g.layer;
+          // The most specific layer is open; the others are one click away instead of a long stacked list.
           return h(
             'section',
             { 'data-layer': g.layer },
-            h('h4', {}, info ? layerTitle(info) : g.layer),
-            g.features.slice(0, 5).map((f) => featureTable(info, f)),
-            g.features.length > 5 ? h('p', {}, `+ ${g.features.length - 5}`) : null,
+            h(
+              'details',
+              { open: k === 0 },
+              h('summary', {}, h('h4', {}, title, g.features.length > 1 ? ` (${formatNumber(g.features.length)})` : '')),
+              g.features.slice(0, 5).map((f) => featureTable(info, f)),
+              g.features.length > 5 ? h('p', {}, `+ ${g.features.length - 5}`) : null,
+            ),
           );
         });
       content.replaceChildren(...(sections.length ? sections : [h('p', {}, t('nothingHere'))]));

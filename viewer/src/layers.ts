@@ -220,7 +220,13 @@ export class LayerManager {
           checked: e.visible,
           onchange: (ev: Event) => this.setVisible(info.id, (ev.target as HTMLInputElement).checked),
         }),
-        h('label', { for: checkboxId }, title, info.access === 'restricted' ? h('small', {}, ` (${t('restricted')})`) : null),
+        // The description as the label's tooltip: an attribute set as text, never parsed.
+        h(
+          'label',
+          { for: checkboxId, title: info.description || undefined },
+          title,
+          info.access === 'restricted' ? h('small', {}, ` (${t('restricted')})`) : null,
+        ),
         h('span', { class: 'layer-tools' },
           h('button', { type: 'button', 'data-move': -1, disabled: first, 'aria-label': `${t('moveUp')}: ${title}`, title: t('moveUp'), onclick: () => this.move(info.id, -1) }, '▲'),
           h('button', { type: 'button', 'data-move': 1, disabled: last, 'aria-label': `${t('moveDown')}: ${title}`, title: t('moveDown'), onclick: () => this.move(info.id, 1) }, '▼'),
@@ -235,8 +241,11 @@ export class LayerManager {
   }
 }
 
+/** A legend swatch. The colour is set through the CSSOM: the page's CSP forbids inline style attributes. */
 function swatch(color: string, geometryType: ViewerLayer['geometryType']): HTMLElement {
-  return h('span', { class: `swatch swatch-${geometryType.toLowerCase()}`, style: `--c:${color}`, 'aria-hidden': 'true' });
+  const el = h('span', { class: `swatch swatch-${geometryType.toLowerCase()}`, 'aria-hidden': 'true' });
+  if (/^#[0-9a-f]{3,8}$/i.test(color)) el.style.setProperty('--c', color);
+  return el;
 }
 
 /** The legend of a layer: one entry per category of a categorical style, else its one colour. */

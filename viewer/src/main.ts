@@ -116,6 +116,7 @@ function applyTexts(): void {
   document.title = t('appTitle');
   document.querySelector('#app-title')!.textContent = t('appTitle');
   document.querySelector('#layer-panel .panel-title')!.textContent = t('layers');
+  document.getElementById('upload-link')!.textContent = t('uploadLink');
   const langButton = document.getElementById('lang')!;
   langButton.textContent = t('language');
   langButton.setAttribute('aria-label', t('languageLabel'));

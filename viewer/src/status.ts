@@ -29,7 +29,7 @@ export function enableStatus(bar: HTMLElement, map: L.Map): void {
     const zone = choice === 'auto' ? zoneFor(lon, p.lat) : choice;
     const { easting, northing } = toVn2000(lon, p.lat, zone);
     vn.textContent = `${zones[zone].name} (${zone}): X ${formatNumber(northing, 2)} m, Y ${formatNumber(easting, 2)} m`;
-    vn.title = 'X = northing, Y = easting (Vietnamese survey convention)';
+    vn.title = t('surveyAxes');
   };
 
   const texts = () => {

@@ -163,7 +163,8 @@ export class SummaryPanel {
       head,
       sum.total.count ? barChart(bars, `${layerTitle(layer)} – ${t(metric === 'count' ? 'count' : metric === 'area_ha' ? 'areaHa' : 'lengthKm')}`) : h('p', {}, t('noFeaturesInArea')),
       totals,
-      sum.method ? h('p', { class: 'method' }, sum.method) : null,
+      // How it was measured, in words; the server's technical description stays in an attribute for the curious.
+      h('p', { class: 'method', 'data-method': sum.method }, t(`method_${metric}`)),
       csv,
     );
   }

@@ -99,7 +99,7 @@ export class Tools {
     if (mode === 'distance' || mode === 'area') {
       const gj = (layer as L.Polyline).toGeoJSON() as Feature;
       const text = mode === 'distance' ? formatMeasure('distance', length(gj, { units: 'kilometers' }) * 1000) : formatMeasure('area', area(gj));
-      layer.bindTooltip(`${t(mode)}: ${text}`, { permanent: true, direction: 'center', className: 'measure-label' }).openTooltip();
+      layer.bindTooltip(h('span', {}, `${t(mode)}: ${text}`), { permanent: true, direction: 'center', className: 'measure-label' }).openTooltip();
       layer.getElement()?.setAttribute('data-measure', text);
       return;
     }

@@ -8,6 +8,7 @@ import L from 'leaflet';
 import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import {
+  CenteredTextSymbolizer,
   CircleSymbolizer,
   leafletLayer,
   LineLabelSymbolizer,
@@ -18,11 +19,13 @@ import {
   View,
   type Feature,
   type LabelRule,
+  type LabelSymbolizer,
   type PaintRule,
   type TileSource,
   type Zxy,
 } from 'protomaps-leaflet';
 import { apiUrl, authHeaders, type LayerStyle, type ViewerLayer } from './api.ts';
+import { attributionHtml } from './attribution.ts';
 
 /** What a tile request of a layer ended with: HTTP status (0 = no answer) and, on failure, the server's message. */
 export interface TileOutcome {
@@ -154,6 +157,40 @@ function paintRulesOf(layer: ViewerLayer): PaintRule[] {
   return [{ dataLayer, symbolizer: new CircleSymbolizer({ radius, fill, stroke: '#ffffff', width: 1, opacity: 0.9 }) }];
 }
 
+/** Labels a polygon at the centre of its outer ring's box (protomaps' own centred label takes the first vertex). */
+class PolygonCentreSymbolizer implements LabelSymbolizer {
+  private readonly text: CenteredTextSymbolizer;
+
+  constructor(options: ConstructorParameters<typeof CenteredTextSymbolizer>[0]) {
+    this.text = new CenteredTextSymbolizer(options);
+  }
+
+  place(...[layout, geom, feature]: Parameters<LabelSymbolizer['place']>): ReturnType<LabelSymbolizer['place']> {
+    const ring = geom[0];
+    if (!ring?.length) return undefined;
+    const xs = ring.map((p) => p.x);
+    const ys = ring.map((p) => p.y);
+    const centre = ring[0].clone();
+    centre.x = (Math.min(...xs) + Math.max(...xs)) / 2;
+    centre.y = (Math.min(...ys) + Math.max(...ys)) / 2;
+    return this.text.place(layout, [[centre]], feature);
+  }
+}
+
+/** Tile size of the parsed features, in pixels (see parseTile). */
+const tilePx = 256;
+
+/**
+ * True for a polygon that lies whole inside its tile and is big enough on screen to hold a short label (a parcel's
+ * code at high zoom). A polygon cut by the tile's edge would be labelled once per tile it crosses, so it is not.
+ */
+function labelFits(layer: ViewerLayer, z: number, f: Feature): boolean {
+  const { minX, minY, maxX, maxY } = f.bbox;
+  const scale = 2 ** Math.max(0, z - layer.maxzoom); // overzoomed tiles are drawn larger than their data
+  const whole = minX >= 0 && minY >= 0 && maxX <= tilePx && maxY <= tilePx;
+  return whole && (maxX - minX) * scale >= 28 && (maxY - minY) * scale >= 14;
+}
+
 function labelRulesOf(layer: ViewerLayer): LabelRule[] {
   const property = layer.style.labelProperty;
   if (!property) return [];
@@ -161,8 +198,22 @@ function labelRulesOf(layer: ViewerLayer): LabelRule[] {
   const dataLayer = layer.id;
   if (layer.geometryType === 'LineString') return [{ dataLayer, symbolizer: new LineLabelSymbolizer(text) }];
   if (layer.geometryType === 'Point') return [{ dataLayer, symbolizer: new OffsetTextSymbolizer({ ...text, offsetX: 6, offsetY: 6 }) }];
-  // A polygon would be labelled once per tile it crosses (a province dozens of times); its name is one click away.
-  return [];
+  // A polygon is labelled only by its category (a parcel's land-use code): short, and it fits once zoomed in. A name
+  // of a large polygon (a commune) would repeat the place labels and crowd the map; it is one click away.
+  if (layer.style.type !== 'categorical' || layer.style.property !== property) return [];
+  return [{ dataLayer, symbolizer: new PolygonCentreSymbolizer(text), filter: (z, f) => f !== undefined && labelFits(layer, z, f) }];
+}
+
+/** The map pane of every layer's labels: above the fills of all layers (tiles are at 200, drawn shapes at 400). */
+const labelPane = 'labels';
+
+function labelPaneOf(map: L.Map): string {
+  if (!map.getPane(labelPane)) {
+    const pane = map.createPane(labelPane);
+    pane.style.zIndex = '450';
+    pane.style.pointerEvents = 'none';
+  }
+  return labelPane;
 }
 
 /** Builds the Leaflet layer of a catalog layer; `report` hears of every tile request's outcome. */
@@ -173,13 +224,47 @@ export function createVectorLayer(layer: ViewerLayer, report: (outcome: TileOutc
   const grid = leafletLayer({
     sources: {},
     paintRules: paintRulesOf(layer),
-    labelRules: labelRulesOf(layer),
-    attribution: layer.attribution,
+    labelRules: [],
+    // Leaflet's attribution control writes HTML: the catalog's text goes in escaped, its URLs as our own links.
+    attribution: attributionHtml(layer.attribution),
     minZoom: layer.minzoom,
     bounds,
-  }) as unknown as VectorLayer & { views: Map<string, View> };
+  }) as unknown as GridWithViews;
   // One data tile per display tile (levelDiff 0): the server generalises per zoom for 256 px tiles,
   // and the tile requests then carry the map's own zoom. Beyond the layer's maxzoom, tiles are overzoomed.
-  grid.views = new Map([['', new View(new TileCache(new LayerTileSource(layer.id, report), 256), layer.maxzoom, 0)]]);
+  grid.views = new Map([['', new View(new TileCache(new LayerTileSource(layer.id, report), tilePx), layer.maxzoom, 0)]]);
+  const labelRules = labelRulesOf(layer);
+  if (labelRules.length) withLabels(grid, labelRules, { minZoom: layer.minzoom, bounds });
   return grid;
+}
+
+type GridWithViews = VectorLayer & { views: Map<string, View> };
+
+/**
+ * Draws a layer's labels in the label pane, above every layer's fills (uploaded layers included), from the same tile
+ * cache as its fills (no second request); they come and go with the layer. Attribution '' keeps protomaps' default off.
+ */
+function withLabels(grid: GridWithViews, labelRules: LabelRule[], extent: { minZoom: number; bounds?: L.LatLngBounds }): void {
+  const labels = leafletLayer({ sources: {}, paintRules: [], labelRules, attribution: '', ...extent }) as unknown as GridWithViews;
+  labels.views = grid.views;
+  const { onAdd, onRemove, redraw, setZIndex } = grid;
+  grid.onAdd = function (map: L.Map) {
+    labels.options.pane = labelPaneOf(map);
+    onAdd.call(this, map);
+    labels.addTo(map);
+    return this;
+  };
+  grid.onRemove = function (map: L.Map) {
+    onRemove.call(this, map);
+    labels.remove();
+    return this;
+  };
+  grid.redraw = function () {
+    labels.redraw();
+    return redraw.call(this);
+  };
+  grid.setZIndex = function (z: number) {
+    labels.setZIndex(z);
+    return setZIndex.call(this, z);
+  };
 }

@@ -70,6 +70,7 @@ export class JobView {
     const final = finalStatuses.includes(r.status);
     const parts: Array<HTMLElement | null> = [
       h('h2', { id: 'job-title' }, tx('jobTitle')),
+      r.fileName ? h('p', { id: 'job-file', class: 'job-file' }, `${tx('file')}: `, h('strong', {}, r.fileName)) : null,
       h('p', { id: 'job-status', class: `job-status job-${r.status}`, 'data-status': r.status }, isTextKey(status) ? tx(status) : r.status, r.phase ? ` — ${r.phase}` : ''),
       h('progress', { id: 'job-progress', max: 100, value: r.progress, 'aria-labelledby': 'job-title', 'aria-valuetext': `${r.progress}%` }),
       h('span', { class: 'progress-text' }, `${r.progress}%`),

@@ -81,6 +81,9 @@ const texts = {
 /** A text key of the upload page. */
 export type UploadTextKey = keyof typeof texts;
 
+/** Every text of the upload page in both languages (read by the dictionary test). */
+export const uploadTexts: Readonly<Record<UploadTextKey, Label>> = texts;
+
 /** The text of a key in the current language, with `{name}` placeholders filled from `vars`. */
 export function tx(key: UploadTextKey, vars: Record<string, string | number> = {}): string {
   return texts[key][currentLang()].replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
