@@ -82,7 +82,9 @@ export function buildTileJson(layers: readonly Layer[], baseUrl: string, propert
   const bounds = unionBounds(layers);
   // Start one zoom above the lowest served zoom, but never above maxzoom, over the middle of the data.
   const centreZoom = Math.min(maxzoom, Math.max(minzoom, 10));
-  const attribution = [...new Set(layers.map((l) => l.attribution).filter((a) => a))].join('; ');
+  // Layers share sources: credit each source once (attributions are '; '-separated credits), so that a composite's
+  // attribution stays short enough for a map's attribution control.
+  const attribution = [...new Set(layers.flatMap((l) => l.attribution.split(/;\s+/)).map((a) => a.trim()).filter((a) => a))].join('; ');
   return {
     tilejson: '3.0.0',
     name: layers.map((l) => l.title).join(', '),
