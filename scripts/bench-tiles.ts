@@ -6,7 +6,7 @@
  *  4. peak RSS of the server process (VmHWM).
  * Tiles: bench/tiles.txt (committed; `--generate` rewrites it deterministically), requested as one composite
  * of the public demo layers, at concurrency 16 over keep-alive connections, gzip accepted like a browser.
- * Data: server PostGIS = database sdi_bench on DATABASE_URL's server, demo scale 10 (seeded once, marked by a
+ * Data: server PostGIS = database --database (default sdi_bench) on DATABASE_URL's server (--pg-host, --pg-port), demo scale 10 (seeded once, marked by a
  * comment on the database); embedded = a PGlite directory under the OS temp dir at --embedded-scale (default 1).
  *
  * Options: --backend server|embedded|both, --concurrency N, --warm-rounds N, --embedded-scale N, --reseed,
@@ -31,6 +31,7 @@ import { TileRenderer, type TileDatabase } from '../server/tiles/render.ts';
 import { loadContext } from '../server/server.ts';
 import { createApp } from '../server/app.ts';
 import { createTileFastPath } from '../server/http/tiles.ts';
+import { toNative } from '../server/db/statements.ts';
 import { latToTileY, lonToTileX, type TileCoord } from '../server/tiles/grid.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -50,6 +51,14 @@ const { values: opts } = parseArgs({
     'minimal-server': { type: 'string' },
     'fast-path': { type: 'boolean', default: false },
     'serve-fast-path': { type: 'boolean', default: false },
+    database: { type: 'string', default: 'sdi_bench' },
+    'pg-host': { type: 'string' },
+    'pg-port': { type: 'string' },
+    port: { type: 'string' },
+    explain: { type: 'boolean', default: false },
+    'explain-tiles': { type: 'string', default: '40' },
+    'explain-save': { type: 'string' },
+    'explain-baseline': { type: 'string' },
   },
 });
 
@@ -254,18 +263,21 @@ function startServer(env: Record<string, string>, port: number): ChildProcess {
 
 // ---------- data ----------
 
-/** The bench database URL: DATABASE_URL's server, database sdi_bench; created when missing. */
+/** The bench database URL: DATABASE_URL's server (or --pg-host/--pg-port), database --database; created when missing. */
 async function benchDatabaseUrl(): Promise<string> {
   const base = new URL(process.env.DATABASE_URL!);
+  if (opts['pg-host']) base.hostname = opts['pg-host'];
+  if (opts['pg-port']) base.port = opts['pg-port'];
+  const name = opts.database!;
   const admin = new pg.Client({ connectionString: base.toString() });
   await admin.connect();
   try {
-    const { rows } = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'sdi_bench'");
-    if (rows.length === 0) await admin.query('CREATE DATABASE sdi_bench');
+    const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rows.length === 0) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
   } finally {
     await admin.end();
   }
-  base.pathname = '/sdi_bench';
+  base.pathname = `/${encodeURIComponent(name)}`;
   return base.toString();
 }
 
@@ -281,7 +293,7 @@ async function openBenchData(config: Config, scale: number): Promise<{ db: Datab
     process.stdout.write(`seeding demo data at scale ${scale} (${db.backend})... `);
     const report = await seedDemo(db, { scale });
     console.log(`${(report.ms / 1000).toFixed(1)} s, ${report.counts.landuse_parcels} parcels`);
-    if (db.backend === 'server') await db.rows(`COMMENT ON DATABASE sdi_bench IS '${marker}'`);
+    if (db.backend === 'server') await db.rows(`COMMENT ON DATABASE ${pg.escapeIdentifier(opts.database!)} IS '${marker}'`);
     else fs.writeFileSync(path.join(config.dataDir, 'sdi-bench-seeded'), marker);
   }
   const catalog = new Catalog(db);
@@ -413,7 +425,7 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
   }
 
   // 2-3. the server as a child process: cold (every tile once, all misses), then warm rounds.
-  const port = await freePort();
+  const port = opts.port ? Number(opts.port) : await freePort();
   const child = startServer(env, port);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
@@ -436,6 +448,162 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
   } finally {
     agent.destroy();
     await stop(child);
+  }
+}
+
+// ---------- EXPLAIN per tile ----------
+
+/** One statement the renderer sent for a tile (knex `?` bindings). */
+interface SentStatement {
+  sql: string;
+  bindings: unknown[];
+}
+
+/** The statements of one tile of one layer set. */
+interface ExplainedTile {
+  set: string;
+  z: number;
+  x: number;
+  y: number;
+  statements: SentStatement[];
+}
+
+/** Planning and execution ms, and shared buffers touched, summed over the statements of one tile. */
+interface TileCost {
+  planMs: number;
+  execMs: number;
+  buffers: number;
+}
+
+/** The layer sets EXPLAIN compares: the composite of the bench layers, and land use alone. */
+function explainSets(catalog: Catalog): Array<{ name: string; layers: Layer[] }> {
+  return [
+    { name: 'composite', layers: opts.layers!.split(',').map((id) => catalog.get(id, null)) },
+    { name: 'land use', layers: [catalog.get('landuse_parcels', null)] },
+  ];
+}
+
+/** The fixed EXPLAIN list: the first --explain-tiles tiles of each zoom 12-16 of bench/tiles.txt. */
+function explainTiles(tiles: TileCoord[]): TileCoord[] {
+  const per = Number(opts['explain-tiles']);
+  return [12, 13, 14, 15, 16].flatMap((z) => tiles.filter((t) => t.z === z).slice(0, per));
+}
+
+/** A value as an SQL literal for EXECUTE (the tile bindings are numbers and layer names). */
+function literal(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  return pg.escapeLiteral(String(v));
+}
+
+/** Sums what EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) reports. */
+function costOf(plan: { 'Planning Time': number; 'Execution Time': number; Plan: Record<string, unknown> }, into: TileCost): void {
+  into.planMs += plan['Planning Time'];
+  into.execMs += plan['Execution Time'];
+  const p = plan.Plan as { 'Shared Hit Blocks'?: number; 'Shared Read Blocks'?: number };
+  into.buffers += (p['Shared Hit Blocks'] ?? 0) + (p['Shared Read Blocks'] ?? 0);
+}
+
+/**
+ * --explain: EXPLAIN (ANALYZE, BUFFERS) of every statement the renderer sends for a fixed list of z12-16 tiles,
+ * composite and land use, on one connection (planning and execution ms are far less sensitive to a loaded machine
+ * than throughput). Each tile is rendered once through a recording database to learn its statements (thinning and
+ * re-renders included), then explained unnamed (planned per tile, as before prepared tile SQL) and as a prepared
+ * statement (EXECUTE; PostgreSQL may switch to a generic plan after five runs, as it does for the server).
+ * --explain-save FILE keeps the statements; --explain-baseline FILE explains a saved set too, interleaved tile by tile.
+ */
+async function explainRun(tiles: TileCoord[]): Promise<void> {
+  const url = await benchDatabaseUrl();
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: url });
+  const { db, catalog } = await openBenchData(config, Number(opts.scale));
+  const list = explainTiles(tiles);
+  const recorded: ExplainedTile[] = [];
+  let sent: SentStatement[] = [];
+  const recording = {
+    ...db,
+    statements: null,
+    cancellableRows: <T>(sql: string, bindings: readonly unknown[], signal?: AbortSignal) => {
+      sent.push({ sql, bindings: [...bindings] });
+      return db.cancellableRows<T>(sql, bindings, signal);
+    },
+  } as Database;
+  const renderer = new TileRenderer(recording, () => config.tileMaxFeatures, () => config.tileBudgetKb * 1024);
+  for (const set of explainSets(catalog)) {
+    for (const coord of list) {
+      sent = [];
+      await renderer.tile({ layers: set.layers, coord });
+      recorded.push({ set: set.name, ...coord, statements: sent });
+    }
+  }
+  await db.close();
+  if (opts['explain-save']) fs.writeFileSync(opts['explain-save'], JSON.stringify(recorded));
+  const baseline = opts['explain-baseline'] ? (JSON.parse(fs.readFileSync(opts['explain-baseline'], 'utf8')) as ExplainedTile[]) : null;
+
+  const client = new pg.Client({ connectionString: url, options: '-c jit=off' } as pg.ClientConfig);
+  await client.connect();
+  const preparedNames = new Map<string, string>();
+  const explainUnnamed = async (tile: ExplainedTile): Promise<TileCost> => {
+    const cost = { planMs: 0, execMs: 0, buffers: 0 };
+    for (const st of tile.statements) {
+      const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${toNative(st.sql)}`, st.bindings);
+      costOf(rows[0]['QUERY PLAN'][0], cost);
+    }
+    return cost;
+  };
+  const explainPrepared = async (tile: ExplainedTile): Promise<TileCost> => {
+    const cost = { planMs: 0, execMs: 0, buffers: 0 };
+    for (const st of tile.statements) {
+      let name = preparedNames.get(st.sql);
+      if (!name) {
+        name = `explain_${preparedNames.size}`;
+        await client.query(`PREPARE ${name} AS ${toNative(st.sql)}`);
+        preparedNames.set(st.sql, name);
+      }
+      const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}(${st.bindings.map(literal).join(', ')})`);
+      costOf(rows[0]['QUERY PLAN'][0], cost);
+    }
+    return cost;
+  };
+  try {
+    process.stdout.write(`EXPLAIN over ${list.length} tiles x 2 layer sets on one connection: warm-up... `);
+    for (const t of recorded) await explainUnnamed(t);
+    if (baseline) for (const t of baseline) await explainUnnamed(t);
+    console.log('measuring');
+    const runs: Array<{ name: string; costs: Array<{ tile: ExplainedTile; cost: TileCost }> }> = [
+      ...(baseline ? [{ name: 'baseline, unnamed', costs: [] }] : []),
+      { name: 'now, unnamed', costs: [] },
+      { name: 'now, prepared', costs: [] },
+    ];
+    for (const [i, tile] of recorded.entries()) {
+      const out = runs.map((r) => r.costs);
+      let k = 0;
+      if (baseline) out[k++].push({ tile: baseline[i], cost: await explainUnnamed(baseline[i]) });
+      out[k++].push({ tile, cost: await explainUnnamed(tile) });
+      out[k].push({ tile, cost: await explainPrepared(tile) });
+    }
+    printExplain(runs);
+  } finally {
+    await client.end();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : 0;
+}
+
+function printExplain(runs: Array<{ name: string; costs: Array<{ tile: ExplainedTile; cost: TileCost }> }>): void {
+  console.log(`\n===== EXPLAIN (ANALYZE, BUFFERS) per tile, median ms (planning / execution), ${new Date().toISOString()}, ` +
+    `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} =====`);
+  console.log(`| layer set | z | tiles | ${runs.map((r) => `${r.name}: plan / exec / buffers`).join(' | ')} |`);
+  console.log(`|---|---|---|${runs.map(() => '---').join('|')}|`);
+  for (const set of ['composite', 'land use']) {
+    for (const z of [12, 13, 14, 15, 16]) {
+      const cells = runs.map((r) => {
+        const c = r.costs.filter((e) => e.tile.set === set && e.tile.z === z).map((e) => e.cost);
+        return { n: c.length, text: `${fmt(median(c.map((x) => x.planMs)), 2)} / ${fmt(median(c.map((x) => x.execMs)), 2)} / ${fmt(median(c.map((x) => x.buffers)), 0)}` };
+      });
+      if (cells[0].n) console.log(`| ${set} | ${z} | ${cells[0].n} | ${cells.map((c) => c.text).join(' | ')} |`);
+    }
   }
 }
 
@@ -473,11 +641,12 @@ function print(r: BackendResult): void {
 async function main(): Promise<void> {
   if (opts.generate || !fs.existsSync(tilesFile)) generateTiles();
   const tiles = readTiles();
+  if (opts.explain) return explainRun(tiles);
   const backends: Array<'server' | 'embedded'> = opts.backend === 'both' ? ['server', 'embedded'] : [opts.backend as 'server' | 'embedded'];
   const results: BackendResult[] = [];
   for (const b of backends) {
     if (b === 'server' && !process.env.DATABASE_URL) {
-      console.log('\nserver PostGIS: skipped (set DATABASE_URL to a PostgreSQL server with PostGIS; the bench uses its database sdi_bench)');
+      console.log('\nserver PostGIS: skipped (set DATABASE_URL to a PostgreSQL server with PostGIS; the bench uses its database --database, default sdi_bench)');
       continue;
     }
     results.push(await benchBackend(b, tiles));
