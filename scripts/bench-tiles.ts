@@ -27,7 +27,7 @@ import { openDatabase, type Database } from '../server/db/database.ts';
 import { applyLayerDefinitions, Catalog, type Layer } from '../server/catalog/catalog.ts';
 import { loadLayerDefinitions } from '../server/catalog/definition.ts';
 import { seedDemo } from '../server/seed/demo.ts';
-import { TileRenderer, type TileDatabase } from '../server/tiles/render.ts';
+import { TileRenderer } from '../server/tiles/render.ts';
 import { loadContext } from '../server/server.ts';
 import { createApp } from '../server/app.ts';
 import { createTileFastPath } from '../server/http/tiles.ts';
@@ -301,12 +301,6 @@ async function openBenchData(config: Config, scale: number): Promise<{ db: Datab
   return { db, catalog };
 }
 
-/** Turns knex `?` placeholders into pg's $n (the tile SQL has no other question marks). */
-function toPg(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
-
 // ---------- one backend ----------
 
 interface BackendResult {
@@ -314,26 +308,20 @@ interface BackendResult {
   note: string;
   raw: RunStats;
   cold: RunStats;
+  /** The same runs over the tiles at z12-16 alone. */
+  rawBand: RunStats;
+  coldBand: RunStats;
   warm: RunStats;
   minimal: RunStats;
   rssMb: number | null;
 }
 
 /**
- * The renderer of the raw run: on server PostGIS over a bare pg pool with the server's connection settings
- * (pool size, statement timeout, JIT off), so no knex, HTTP, gzip or cache; embedded: over the open PGlite.
+ * The renderer of the raw run, on the opened database itself: the server's pool and connection settings (pool
+ * size, statement timeout, JIT off) and its prepared tile statements, but no HTTP, gzip or cache.
  */
-async function rawRenderer(db: Database, config: Config, databaseUrl: string): Promise<{ renderer: TileRenderer; close: () => Promise<void> }> {
-  const budget = () => config.tileBudgetKb * 1024;
-  if (db.backend === 'embedded') return { renderer: new TileRenderer(db, () => config.tileMaxFeatures, budget), close: () => db.close() };
-  const capabilities = db.capabilities;
-  await db.close();
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: config.poolSize, options: '-c jit=off', statement_timeout: config.statementTimeoutMs || undefined } as pg.PoolConfig);
-  const bare: TileDatabase = {
-    capabilities,
-    cancellableRows: async <T>(sql: string, bindings: readonly unknown[]) => (await pool.query(toPg(sql), bindings as unknown[])).rows as T[],
-  };
-  return { renderer: new TileRenderer(bare, () => config.tileMaxFeatures, budget), close: () => pool.end() };
+function rawRenderer(db: Database, config: Config): { renderer: TileRenderer; close: () => Promise<void> } {
+  return { renderer: new TileRenderer(db, () => config.tileMaxFeatures, () => config.tileBudgetKb * 1024), close: () => db.close() };
 }
 
 /** The ceiling: the cold run's responses served from a Map by node:http in its own process, until `stop`. */
@@ -384,6 +372,36 @@ async function warmRounds(child: ChildProcess, port: number, agent: http.Agent, 
   }
 }
 
+/** The zooms users browse at most of the time; bench:tiles reports them apart. */
+const band = { min: 12, max: 16 };
+
+/** The tiles with the z12-16 band first, and a splitter into chunks that never mix the band with the rest. */
+function banding(tiles: TileCoord[]): { tiles: TileCoord[]; chunk: <T>(items: T[]) => Array<{ band: boolean; items: T[] }> } {
+  const inBand = tiles.filter((t) => t.z >= band.min && t.z <= band.max);
+  const rest = tiles.filter((t) => t.z < band.min || t.z > band.max);
+  const bandChunks = Math.max(1, Math.round((chunkCount * inBand.length) / Math.max(1, tiles.length)));
+  const split = <T>(items: T[], n: number) => (items.length ? chunks(items, n) : []);
+  return {
+    tiles: [...inBand, ...rest],
+    chunk: (items) => [
+      ...split(items.slice(0, inBand.length), bandChunks).map((c) => ({ band: true, items: c })),
+      ...split(items.slice(inBand.length), Math.max(1, chunkCount - bandChunks)).map((c) => ({ band: false, items: c })),
+    ],
+  };
+}
+
+/** Adds one run's figures to a total. */
+function addStats(into: RunStats, s: RunStats): void {
+  into.tiles += s.tiles;
+  into.seconds += s.seconds;
+  into.latencies.push(...s.latencies);
+  into.bytes += s.bytes;
+  into.rawBytes += s.rawBytes;
+  into.cpuSeconds += s.cpuSeconds;
+  for (const [k, v] of Object.entries(s.statuses)) into.statuses[Number(k)] = (into.statuses[Number(k)] ?? 0) + v;
+  if (s.largest.bytes > into.largest.bytes) into.largest = s.largest;
+}
+
 /** How many chunks the compared runs alternate over: the shared machine's load then weighs on both alike. */
 const chunkCount = 10;
 
@@ -403,21 +421,29 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
 
   // 1. raw: the same renderer (same SQL, thinning included; Node encoding on embedded) straight through the
   // driver: no HTTP, no gzip, no cache. The database's own cost, the floor for a cold tile.
-  const { renderer, close: closeRaw } = await rawRenderer(db, config, env.DATABASE_URL);
-  const queries = tiles.map((coord) => ({ layers, coord }));
+  const { renderer, close: closeRaw } = rawRenderer(db, config);
+  // The z12-16 band first, in its own chunks, so its figures (server CPU per cold tile above all) stand apart.
+  const banded = banding(tiles);
+  const queries = banded.tiles.map((coord) => ({ layers, coord }));
   const raw = emptyStats();
-  const rawChunk = (qs: typeof queries) => replay(qs, concurrency, raw, async (req) => {
-    const tile = await renderer.tile(req);
-    raw.bytes += tile.length;
-  });
+  const rawBand = emptyStats();
+  const rawChunk = async (qs: typeof queries, band: boolean) => {
+    const s = emptyStats();
+    await replay(qs, concurrency, s, async (req) => {
+      const tile = await renderer.tile(req);
+      s.bytes += tile.length;
+    });
+    addStats(raw, s);
+    if (band) addStats(rawBand, s);
+  };
   process.stdout.write('raw: warm-up pass... ');
   await replay(queries, concurrency, emptyStats(), async (req) => void (await renderer.tile(req)));
-  const queryChunks = chunks(queries, chunkCount);
+  const queryChunks = banded.chunk(queries);
   let note: string;
   if (backend === 'embedded') {
     // One process at a time may open a PGlite directory: raw runs whole before the server starts.
     process.stdout.write('measured pass... ');
-    for (const c of queryChunks) await rawChunk(c);
+    for (const c of queryChunks) await rawChunk(c.items, c.band);
     await closeRaw();
     note = 'raw measured before the server ran (PGlite allows one process per data directory); pool 1';
   } else {
@@ -430,21 +456,25 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     await waitReady(port, child);
-    const paths = tiles.map((t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
-    const pathChunks = chunks(paths, chunkCount);
+    const paths = banded.tiles.map((t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
+    const pathChunks = banded.chunk(paths);
     const kept = new Map<string, Fetched>();
     const cold = emptyStats();
+    const coldBand = emptyStats();
     process.stdout.write(backend === 'server' ? 'raw and server cold, alternating... ' : 'server cold... ');
     for (const [i, c] of pathChunks.entries()) {
-      if (backend === 'server') await rawChunk(queryChunks[i]);
+      if (backend === 'server') await rawChunk(queryChunks[i].items, c.band);
+      const s = emptyStats();
       const cpu = cpuSeconds(child.pid!);
-      await httpRun(agent, port, c, concurrency, cold, kept);
-      cold.cpuSeconds += cpuSeconds(child.pid!) - cpu;
+      await httpRun(agent, port, c.items, concurrency, s, kept);
+      s.cpuSeconds = cpuSeconds(child.pid!) - cpu;
+      addStats(cold, s);
+      if (c.band) addStats(coldBand, s);
     }
     if (backend === 'server') await closeRaw();
 
-    const { warm, minimal } = await warmRounds(child, port, agent, kept, pathChunks, concurrency);
-    return { title, note, raw, cold, warm, minimal, rssMb: peakRssMb(child.pid!) };
+    const { warm, minimal } = await warmRounds(child, port, agent, kept, pathChunks.map((c) => c.items), concurrency);
+    return { title, note, raw, cold, rawBand, coldBand, warm, minimal, rssMb: peakRssMb(child.pid!) };
   } finally {
     agent.destroy();
     await stop(child);
@@ -621,6 +651,8 @@ function print(r: BackendResult): void {
     ['run', 'tiles/s', 'p50 ms', 'p99 ms', 'mean tile', 'ratio', 'server CPU/tile'],
     ['raw (renderer on the driver)', fmt(rate(r.raw)), fmt(percentile(r.raw, 50), 2), fmt(percentile(r.raw, 99), 2), r.raw.bytes ? `${kb(r.raw.bytes / r.raw.tiles)} raw` : '-', '', ''],
     ['server, cold cache', fmt(rate(r.cold)), fmt(percentile(r.cold, 50), 2), fmt(percentile(r.cold, 99), 2), `${kb(r.cold.bytes / r.cold.tiles)} gz, ${kb(r.cold.rawBytes / r.cold.tiles)} raw`, `${fmt(rate(r.cold) / rate(r.raw), 2)} x raw`, cpu(r.cold)],
+    [`raw, z${band.min}-${band.max} only`, fmt(rate(r.rawBand)), fmt(percentile(r.rawBand, 50), 2), fmt(percentile(r.rawBand, 99), 2), r.rawBand.bytes ? `${kb(r.rawBand.bytes / r.rawBand.tiles)} raw` : '-', '', ''],
+    [`server cold, z${band.min}-${band.max} only`, fmt(rate(r.coldBand)), fmt(percentile(r.coldBand, 50), 2), fmt(percentile(r.coldBand, 99), 2), `${kb(r.coldBand.bytes / r.coldBand.tiles)} gz`, `${fmt(rate(r.coldBand) / rate(r.rawBand), 2)} x raw`, cpu(r.coldBand)],
     ['server, warm cache', fmt(rate(r.warm)), fmt(percentile(r.warm, 50), 2), fmt(percentile(r.warm, 99), 2), `${kb(r.warm.bytes / r.warm.tiles)} gz`, `${fmt(rate(r.warm) / rate(r.minimal), 2)} x minimal`, cpu(r.warm)],
     ['minimal node:http (Map)', fmt(rate(r.minimal)), fmt(percentile(r.minimal, 50), 2), fmt(percentile(r.minimal, 99), 2), `${kb(r.minimal.bytes / r.minimal.tiles)} gz`, '', cpu(r.minimal)],
   ];
@@ -631,6 +663,9 @@ function print(r: BackendResult): void {
     if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   }
   console.log(`statuses (cold): ${JSON.stringify(r.cold.statuses)}; largest tile ${kb(r.cold.largest.bytes)} raw (${r.cold.largest.path}); budget 500 KB: ${r.cold.largest.bytes <= 500 * 1024 ? 'ok' : 'OVER'}`);
+  const bandCpuMs = (r.coldBand.cpuSeconds * 1000) / Math.max(1, r.coldBand.tiles);
+  console.log(`server CPU per cold tile at z${band.min}-${band.max}: ${fmt(bandCpuMs, 2)} ms over ${r.coldBand.tiles} tiles ` +
+    `(target < 1 ms: ${bandCpuMs < 1 ? 'met' : 'NOT met'}); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`peak RSS of the server (VmHWM): ${r.rssMb === null ? 'n/a' : `${fmt(r.rssMb, 0)} MB`}`);
   const coldRatio = rate(r.cold) / rate(r.raw);
   const warmRatio = rate(r.warm) / rate(r.minimal);
