@@ -70,7 +70,9 @@ function harnessProblem(dir: string): string | null {
       return true;
     }
   });
-  if (missing.length) return `the harness lacks its node dependencies (${missing.join(', ')}): run \`bash setup.sh\` (as root) or \`npm ci\` in ${dir}`;
+  if (missing.length) {
+    return `the harness lacks its node dependencies (${missing.join(', ')}): run \`bash setup.sh\` (as root) or \`npm ci\` in ${dir}`;
+  }
   return null;
 }
 
@@ -100,7 +102,9 @@ async function seedOnce(url: URL): Promise<void> {
   try {
     await applyLayerDefinitions(db, loadLayerDefinitions(config.layersDir));
     const marker = `sdi demo scale ${scale}`;
-    const [m] = await db.rows<{ c: string | null }>("SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = current_database()");
+    const [m] = await db.rows<{ c: string | null }>(
+      "SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = current_database()",
+    );
     const name = pg.escapeIdentifier(opts.database!);
     if (opts.reseed || m?.c !== marker) {
       process.stdout.write(`seeding our demo at scale ${scale} into ${opts.database}... `);
@@ -181,7 +185,8 @@ async function main(): Promise<void> {
     ...process.env,
     BENCH_CONTRACT: 'project',
     PGURL: url.toString(),
-    PGCONN: `host=${url.hostname} port=${url.port || 5432} dbname=${opts.database} user=${decodeURIComponent(url.username)} password=${decodeURIComponent(url.password)}`,
+    PGCONN: `host=${url.hostname} port=${url.port || 5432} dbname=${opts.database} ` +
+      `user=${decodeURIComponent(url.username)} password=${decodeURIComponent(url.password)}`,
     MAPFILE_IN: path.join(harness, 'conf', 'project.map.in'),
     PROBE_LAYER: 'places',
     RUNDIR: rundir,
@@ -225,7 +230,8 @@ async function main(): Promise<void> {
       `${os.cpus().length} CPUs, node ${process.version}; load average before ${loadBefore}, after ${loadAverage()} (1, 5, 15 min).`,
       `Data: our demo at scale ${opts.scale} in ${opts.database}. Ours: server/index.ts, TILE_CACHE_MB=0 (cold), tile cost limits off.`,
       mapserver ? 'MapServer 8 (FastCGI behind lighttpd) against the same tables.' : 'MapServer left out: not installed on this machine.',
-      `Runs interleaved, ${opts.repeat} repeats of up to ${opts.duration} s, median reported; sql = naive ST_AsMVT at ${opts['sql-concurrency']} pg connections.`,
+      `Runs interleaved, ${opts.repeat} repeats of up to ${opts.duration} s, median reported; ` +
+        `sql = naive ST_AsMVT at ${opts['sql-concurrency']} pg connections.`,
       '',
       table,
     ].join('\n');

@@ -6,12 +6,18 @@
  *  4. peak RSS of the server process (VmHWM).
  * Tiles: bench/tiles.txt (committed; `--generate` rewrites it deterministically), requested as one composite
  * of the public demo layers, at concurrency 16 over keep-alive connections, gzip accepted like a browser.
- * Data: server PostGIS = database --database (default sdi_bench) on DATABASE_URL's server (--pg-host, --pg-port), demo scale 10 (seeded once, marked by a
+ * Data: server PostGIS = database --database (default sdi_bench) on DATABASE_URL's server (--pg-host, --pg-port),
+ * demo scale 10 (seeded once, marked by a
  * comment on the database); embedded = a PGlite directory under the OS temp dir at --embedded-scale (default 1).
+ *
+ * The z12-16 band (where users browse) is run in chunks of its own and reported apart: server CPU per cold tile there.
  *
  * Options: --backend server|embedded|both, --concurrency N, --warm-rounds N, --embedded-scale N, --reseed,
  * --generate, --layers a,b (default: public demo layers), --fast-path (the server child mounts createTileFastPath
- * before the app, as server.ts could). Internal child modes: --minimal-server <file>, --serve-fast-path.
+ * before the app, as server.ts could), --database NAME, --pg-host H, --pg-port P (where the bench data lives),
+ * --port N (the server child's port; default a free one). Internal child modes: --minimal-server <file>, --serve-fast-path.
+ * --explain [--explain-tiles N] [--explain-save FILE] [--explain-baseline FILE]: EXPLAIN (ANALYZE, BUFFERS) per tile
+ * instead of throughput (see explainRun).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -630,7 +636,8 @@ function printExplain(runs: Array<{ name: string; costs: Array<{ tile: Explained
     for (const z of [12, 13, 14, 15, 16]) {
       const cells = runs.map((r) => {
         const c = r.costs.filter((e) => e.tile.set === set && e.tile.z === z).map((e) => e.cost);
-        return { n: c.length, text: `${fmt(median(c.map((x) => x.planMs)), 2)} / ${fmt(median(c.map((x) => x.execMs)), 2)} / ${fmt(median(c.map((x) => x.buffers)), 0)}` };
+        const m = (f: (x: TileCost) => number, digits: number) => fmt(median(c.map(f)), digits);
+        return { n: c.length, text: `${m((x) => x.planMs, 2)} / ${m((x) => x.execMs, 2)} / ${m((x) => x.buffers, 0)}` };
       });
       if (cells[0].n) console.log(`| ${set} | ${z} | ${cells[0].n} | ${cells.map((c) => c.text).join(' | ')} |`);
     }
@@ -651,8 +658,10 @@ function print(r: BackendResult): void {
     ['run', 'tiles/s', 'p50 ms', 'p99 ms', 'mean tile', 'ratio', 'server CPU/tile'],
     ['raw (renderer on the driver)', fmt(rate(r.raw)), fmt(percentile(r.raw, 50), 2), fmt(percentile(r.raw, 99), 2), r.raw.bytes ? `${kb(r.raw.bytes / r.raw.tiles)} raw` : '-', '', ''],
     ['server, cold cache', fmt(rate(r.cold)), fmt(percentile(r.cold, 50), 2), fmt(percentile(r.cold, 99), 2), `${kb(r.cold.bytes / r.cold.tiles)} gz, ${kb(r.cold.rawBytes / r.cold.tiles)} raw`, `${fmt(rate(r.cold) / rate(r.raw), 2)} x raw`, cpu(r.cold)],
-    [`raw, z${band.min}-${band.max} only`, fmt(rate(r.rawBand)), fmt(percentile(r.rawBand, 50), 2), fmt(percentile(r.rawBand, 99), 2), r.rawBand.bytes ? `${kb(r.rawBand.bytes / r.rawBand.tiles)} raw` : '-', '', ''],
-    [`server cold, z${band.min}-${band.max} only`, fmt(rate(r.coldBand)), fmt(percentile(r.coldBand, 50), 2), fmt(percentile(r.coldBand, 99), 2), `${kb(r.coldBand.bytes / r.coldBand.tiles)} gz`, `${fmt(rate(r.coldBand) / rate(r.rawBand), 2)} x raw`, cpu(r.coldBand)],
+    [`raw, z${band.min}-${band.max} only`, fmt(rate(r.rawBand)), fmt(percentile(r.rawBand, 50), 2), fmt(percentile(r.rawBand, 99), 2),
+      r.rawBand.bytes ? `${kb(r.rawBand.bytes / r.rawBand.tiles)} raw` : '-', '', ''],
+    [`server cold, z${band.min}-${band.max} only`, fmt(rate(r.coldBand)), fmt(percentile(r.coldBand, 50), 2), fmt(percentile(r.coldBand, 99), 2),
+      `${kb(r.coldBand.bytes / r.coldBand.tiles)} gz`, `${fmt(rate(r.coldBand) / rate(r.rawBand), 2)} x raw`, cpu(r.coldBand)],
     ['server, warm cache', fmt(rate(r.warm)), fmt(percentile(r.warm, 50), 2), fmt(percentile(r.warm, 99), 2), `${kb(r.warm.bytes / r.warm.tiles)} gz`, `${fmt(rate(r.warm) / rate(r.minimal), 2)} x minimal`, cpu(r.warm)],
     ['minimal node:http (Map)', fmt(rate(r.minimal)), fmt(percentile(r.minimal, 50), 2), fmt(percentile(r.minimal, 99), 2), `${kb(r.minimal.bytes / r.minimal.tiles)} gz`, '', cpu(r.minimal)],
   ];
@@ -681,7 +690,8 @@ async function main(): Promise<void> {
   const results: BackendResult[] = [];
   for (const b of backends) {
     if (b === 'server' && !process.env.DATABASE_URL) {
-      console.log('\nserver PostGIS: skipped (set DATABASE_URL to a PostgreSQL server with PostGIS; the bench uses its database --database, default sdi_bench)');
+      console.log('\nserver PostGIS: skipped (set DATABASE_URL to a PostgreSQL server with PostGIS; the bench uses its database --database, '
+        + 'default sdi_bench)');
       continue;
     }
     results.push(await benchBackend(b, tiles));
