@@ -6,12 +6,18 @@
  *  4. peak RSS of the server process (VmHWM).
  * Tiles: bench/tiles.txt (committed; `--generate` rewrites it deterministically), requested as one composite
  * of the public demo layers, at concurrency 16 over keep-alive connections, gzip accepted like a browser.
- * Data: server PostGIS = database sdi_bench on DATABASE_URL's server, demo scale 10 (seeded once, marked by a
+ * Data: server PostGIS = database --database (default sdi_bench) on DATABASE_URL's server (--pg-host, --pg-port),
+ * demo scale 10 (seeded once, marked by a
  * comment on the database); embedded = a PGlite directory under the OS temp dir at --embedded-scale (default 1).
+ *
+ * The z12-16 band (where users browse) is run in chunks of its own and reported apart: server CPU per cold tile there.
  *
  * Options: --backend server|embedded|both, --concurrency N, --warm-rounds N, --embedded-scale N, --reseed,
  * --generate, --layers a,b (default: public demo layers), --fast-path (the server child mounts createTileFastPath
- * before the app, as server.ts could). Internal child modes: --minimal-server <file>, --serve-fast-path.
+ * before the app, as server.ts could), --database NAME, --pg-host H, --pg-port P (where the bench data lives),
+ * --port N (the server child's port; default a free one). Internal child modes: --minimal-server <file>, --serve-fast-path.
+ * --explain [--explain-tiles N] [--explain-save FILE] [--explain-baseline FILE]: EXPLAIN (ANALYZE, BUFFERS) per tile
+ * instead of throughput (see explainRun).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,10 +33,11 @@ import { openDatabase, type Database } from '../server/db/database.ts';
 import { applyLayerDefinitions, Catalog, type Layer } from '../server/catalog/catalog.ts';
 import { loadLayerDefinitions } from '../server/catalog/definition.ts';
 import { seedDemo } from '../server/seed/demo.ts';
-import { TileRenderer, type TileDatabase } from '../server/tiles/render.ts';
+import { TileRenderer } from '../server/tiles/render.ts';
 import { loadContext } from '../server/server.ts';
 import { createApp } from '../server/app.ts';
 import { createTileFastPath } from '../server/http/tiles.ts';
+import { toNative } from '../server/db/statements.ts';
 import { latToTileY, lonToTileX, type TileCoord } from '../server/tiles/grid.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -50,6 +57,14 @@ const { values: opts } = parseArgs({
     'minimal-server': { type: 'string' },
     'fast-path': { type: 'boolean', default: false },
     'serve-fast-path': { type: 'boolean', default: false },
+    database: { type: 'string', default: 'sdi_bench' },
+    'pg-host': { type: 'string' },
+    'pg-port': { type: 'string' },
+    port: { type: 'string' },
+    explain: { type: 'boolean', default: false },
+    'explain-tiles': { type: 'string', default: '40' },
+    'explain-save': { type: 'string' },
+    'explain-baseline': { type: 'string' },
   },
 });
 
@@ -254,18 +269,21 @@ function startServer(env: Record<string, string>, port: number): ChildProcess {
 
 // ---------- data ----------
 
-/** The bench database URL: DATABASE_URL's server, database sdi_bench; created when missing. */
+/** The bench database URL: DATABASE_URL's server (or --pg-host/--pg-port), database --database; created when missing. */
 async function benchDatabaseUrl(): Promise<string> {
   const base = new URL(process.env.DATABASE_URL!);
+  if (opts['pg-host']) base.hostname = opts['pg-host'];
+  if (opts['pg-port']) base.port = opts['pg-port'];
+  const name = opts.database!;
   const admin = new pg.Client({ connectionString: base.toString() });
   await admin.connect();
   try {
-    const { rows } = await admin.query("SELECT 1 FROM pg_database WHERE datname = 'sdi_bench'");
-    if (rows.length === 0) await admin.query('CREATE DATABASE sdi_bench');
+    const { rows } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (rows.length === 0) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
   } finally {
     await admin.end();
   }
-  base.pathname = '/sdi_bench';
+  base.pathname = `/${encodeURIComponent(name)}`;
   return base.toString();
 }
 
@@ -281,18 +299,12 @@ async function openBenchData(config: Config, scale: number): Promise<{ db: Datab
     process.stdout.write(`seeding demo data at scale ${scale} (${db.backend})... `);
     const report = await seedDemo(db, { scale });
     console.log(`${(report.ms / 1000).toFixed(1)} s, ${report.counts.landuse_parcels} parcels`);
-    if (db.backend === 'server') await db.rows(`COMMENT ON DATABASE sdi_bench IS '${marker}'`);
+    if (db.backend === 'server') await db.rows(`COMMENT ON DATABASE ${pg.escapeIdentifier(opts.database!)} IS '${marker}'`);
     else fs.writeFileSync(path.join(config.dataDir, 'sdi-bench-seeded'), marker);
   }
   const catalog = new Catalog(db);
   await catalog.load();
   return { db, catalog };
-}
-
-/** Turns knex `?` placeholders into pg's $n (the tile SQL has no other question marks). */
-function toPg(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
 }
 
 // ---------- one backend ----------
@@ -302,26 +314,20 @@ interface BackendResult {
   note: string;
   raw: RunStats;
   cold: RunStats;
+  /** The same runs over the tiles at z12-16 alone. */
+  rawBand: RunStats;
+  coldBand: RunStats;
   warm: RunStats;
   minimal: RunStats;
   rssMb: number | null;
 }
 
 /**
- * The renderer of the raw run: on server PostGIS over a bare pg pool with the server's connection settings
- * (pool size, statement timeout, JIT off), so no knex, HTTP, gzip or cache; embedded: over the open PGlite.
+ * The renderer of the raw run, on the opened database itself: the server's pool and connection settings (pool
+ * size, statement timeout, JIT off) and its prepared tile statements, but no HTTP, gzip or cache.
  */
-async function rawRenderer(db: Database, config: Config, databaseUrl: string): Promise<{ renderer: TileRenderer; close: () => Promise<void> }> {
-  const budget = () => config.tileBudgetKb * 1024;
-  if (db.backend === 'embedded') return { renderer: new TileRenderer(db, () => config.tileMaxFeatures, budget), close: () => db.close() };
-  const capabilities = db.capabilities;
-  await db.close();
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: config.poolSize, options: '-c jit=off', statement_timeout: config.statementTimeoutMs || undefined } as pg.PoolConfig);
-  const bare: TileDatabase = {
-    capabilities,
-    cancellableRows: async <T>(sql: string, bindings: readonly unknown[]) => (await pool.query(toPg(sql), bindings as unknown[])).rows as T[],
-  };
-  return { renderer: new TileRenderer(bare, () => config.tileMaxFeatures, budget), close: () => pool.end() };
+function rawRenderer(db: Database, config: Config): { renderer: TileRenderer; close: () => Promise<void> } {
+  return { renderer: new TileRenderer(db, () => config.tileMaxFeatures, () => config.tileBudgetKb * 1024), close: () => db.close() };
 }
 
 /** The ceiling: the cold run's responses served from a Map by node:http in its own process, until `stop`. */
@@ -372,6 +378,36 @@ async function warmRounds(child: ChildProcess, port: number, agent: http.Agent, 
   }
 }
 
+/** The zooms users browse at most of the time; bench:tiles reports them apart. */
+const band = { min: 12, max: 16 };
+
+/** The tiles with the z12-16 band first, and a splitter into chunks that never mix the band with the rest. */
+function banding(tiles: TileCoord[]): { tiles: TileCoord[]; chunk: <T>(items: T[]) => Array<{ band: boolean; items: T[] }> } {
+  const inBand = tiles.filter((t) => t.z >= band.min && t.z <= band.max);
+  const rest = tiles.filter((t) => t.z < band.min || t.z > band.max);
+  const bandChunks = Math.max(1, Math.round((chunkCount * inBand.length) / Math.max(1, tiles.length)));
+  const split = <T>(items: T[], n: number) => (items.length ? chunks(items, n) : []);
+  return {
+    tiles: [...inBand, ...rest],
+    chunk: (items) => [
+      ...split(items.slice(0, inBand.length), bandChunks).map((c) => ({ band: true, items: c })),
+      ...split(items.slice(inBand.length), Math.max(1, chunkCount - bandChunks)).map((c) => ({ band: false, items: c })),
+    ],
+  };
+}
+
+/** Adds one run's figures to a total. */
+function addStats(into: RunStats, s: RunStats): void {
+  into.tiles += s.tiles;
+  into.seconds += s.seconds;
+  into.latencies.push(...s.latencies);
+  into.bytes += s.bytes;
+  into.rawBytes += s.rawBytes;
+  into.cpuSeconds += s.cpuSeconds;
+  for (const [k, v] of Object.entries(s.statuses)) into.statuses[Number(k)] = (into.statuses[Number(k)] ?? 0) + v;
+  if (s.largest.bytes > into.largest.bytes) into.largest = s.largest;
+}
+
 /** How many chunks the compared runs alternate over: the shared machine's load then weighs on both alike. */
 const chunkCount = 10;
 
@@ -391,21 +427,29 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
 
   // 1. raw: the same renderer (same SQL, thinning included; Node encoding on embedded) straight through the
   // driver: no HTTP, no gzip, no cache. The database's own cost, the floor for a cold tile.
-  const { renderer, close: closeRaw } = await rawRenderer(db, config, env.DATABASE_URL);
-  const queries = tiles.map((coord) => ({ layers, coord }));
+  const { renderer, close: closeRaw } = rawRenderer(db, config);
+  // The z12-16 band first, in its own chunks, so its figures (server CPU per cold tile above all) stand apart.
+  const banded = banding(tiles);
+  const queries = banded.tiles.map((coord) => ({ layers, coord }));
   const raw = emptyStats();
-  const rawChunk = (qs: typeof queries) => replay(qs, concurrency, raw, async (req) => {
-    const tile = await renderer.tile(req);
-    raw.bytes += tile.length;
-  });
+  const rawBand = emptyStats();
+  const rawChunk = async (qs: typeof queries, band: boolean) => {
+    const s = emptyStats();
+    await replay(qs, concurrency, s, async (req) => {
+      const tile = await renderer.tile(req);
+      s.bytes += tile.length;
+    });
+    addStats(raw, s);
+    if (band) addStats(rawBand, s);
+  };
   process.stdout.write('raw: warm-up pass... ');
   await replay(queries, concurrency, emptyStats(), async (req) => void (await renderer.tile(req)));
-  const queryChunks = chunks(queries, chunkCount);
+  const queryChunks = banded.chunk(queries);
   let note: string;
   if (backend === 'embedded') {
     // One process at a time may open a PGlite directory: raw runs whole before the server starts.
     process.stdout.write('measured pass... ');
-    for (const c of queryChunks) await rawChunk(c);
+    for (const c of queryChunks) await rawChunk(c.items, c.band);
     await closeRaw();
     note = 'raw measured before the server ran (PGlite allows one process per data directory); pool 1';
   } else {
@@ -413,29 +457,190 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
   }
 
   // 2-3. the server as a child process: cold (every tile once, all misses), then warm rounds.
-  const port = await freePort();
+  const port = opts.port ? Number(opts.port) : await freePort();
   const child = startServer(env, port);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     await waitReady(port, child);
-    const paths = tiles.map((t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
-    const pathChunks = chunks(paths, chunkCount);
+    const paths = banded.tiles.map((t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
+    const pathChunks = banded.chunk(paths);
     const kept = new Map<string, Fetched>();
     const cold = emptyStats();
+    const coldBand = emptyStats();
     process.stdout.write(backend === 'server' ? 'raw and server cold, alternating... ' : 'server cold... ');
     for (const [i, c] of pathChunks.entries()) {
-      if (backend === 'server') await rawChunk(queryChunks[i]);
+      if (backend === 'server') await rawChunk(queryChunks[i].items, c.band);
+      const s = emptyStats();
       const cpu = cpuSeconds(child.pid!);
-      await httpRun(agent, port, c, concurrency, cold, kept);
-      cold.cpuSeconds += cpuSeconds(child.pid!) - cpu;
+      await httpRun(agent, port, c.items, concurrency, s, kept);
+      s.cpuSeconds = cpuSeconds(child.pid!) - cpu;
+      addStats(cold, s);
+      if (c.band) addStats(coldBand, s);
     }
     if (backend === 'server') await closeRaw();
 
-    const { warm, minimal } = await warmRounds(child, port, agent, kept, pathChunks, concurrency);
-    return { title, note, raw, cold, warm, minimal, rssMb: peakRssMb(child.pid!) };
+    const { warm, minimal } = await warmRounds(child, port, agent, kept, pathChunks.map((c) => c.items), concurrency);
+    return { title, note, raw, cold, rawBand, coldBand, warm, minimal, rssMb: peakRssMb(child.pid!) };
   } finally {
     agent.destroy();
     await stop(child);
+  }
+}
+
+// ---------- EXPLAIN per tile ----------
+
+/** One statement the renderer sent for a tile (knex `?` bindings). */
+interface SentStatement {
+  sql: string;
+  bindings: unknown[];
+}
+
+/** The statements of one tile of one layer set. */
+interface ExplainedTile {
+  set: string;
+  z: number;
+  x: number;
+  y: number;
+  statements: SentStatement[];
+}
+
+/** Planning and execution ms, and shared buffers touched, summed over the statements of one tile. */
+interface TileCost {
+  planMs: number;
+  execMs: number;
+  buffers: number;
+}
+
+/** The layer sets EXPLAIN compares: the composite of the bench layers, and land use alone. */
+function explainSets(catalog: Catalog): Array<{ name: string; layers: Layer[] }> {
+  return [
+    { name: 'composite', layers: opts.layers!.split(',').map((id) => catalog.get(id, null)) },
+    { name: 'land use', layers: [catalog.get('landuse_parcels', null)] },
+  ];
+}
+
+/** The fixed EXPLAIN list: the first --explain-tiles tiles of each zoom 12-16 of bench/tiles.txt. */
+function explainTiles(tiles: TileCoord[]): TileCoord[] {
+  const per = Number(opts['explain-tiles']);
+  return [12, 13, 14, 15, 16].flatMap((z) => tiles.filter((t) => t.z === z).slice(0, per));
+}
+
+/** A value as an SQL literal for EXECUTE (the tile bindings are numbers and layer names). */
+function literal(v: unknown): string {
+  if (typeof v === 'number') return String(v);
+  return pg.escapeLiteral(String(v));
+}
+
+/** Sums what EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) reports. */
+function costOf(plan: { 'Planning Time': number; 'Execution Time': number; Plan: Record<string, unknown> }, into: TileCost): void {
+  into.planMs += plan['Planning Time'];
+  into.execMs += plan['Execution Time'];
+  const p = plan.Plan as { 'Shared Hit Blocks'?: number; 'Shared Read Blocks'?: number };
+  into.buffers += (p['Shared Hit Blocks'] ?? 0) + (p['Shared Read Blocks'] ?? 0);
+}
+
+/**
+ * --explain: EXPLAIN (ANALYZE, BUFFERS) of every statement the renderer sends for a fixed list of z12-16 tiles,
+ * composite and land use, on one connection (planning and execution ms are far less sensitive to a loaded machine
+ * than throughput). Each tile is rendered once through a recording database to learn its statements (thinning and
+ * re-renders included), then explained unnamed (planned per tile, as before prepared tile SQL) and as a prepared
+ * statement (EXECUTE; PostgreSQL may switch to a generic plan after five runs, as it does for the server).
+ * --explain-save FILE keeps the statements; --explain-baseline FILE explains a saved set too, interleaved tile by tile.
+ */
+async function explainRun(tiles: TileCoord[]): Promise<void> {
+  const url = await benchDatabaseUrl();
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: url });
+  const { db, catalog } = await openBenchData(config, Number(opts.scale));
+  const list = explainTiles(tiles);
+  const recorded: ExplainedTile[] = [];
+  let sent: SentStatement[] = [];
+  const recording = {
+    ...db,
+    statements: null,
+    cancellableRows: <T>(sql: string, bindings: readonly unknown[], signal?: AbortSignal) => {
+      sent.push({ sql, bindings: [...bindings] });
+      return db.cancellableRows<T>(sql, bindings, signal);
+    },
+  } as Database;
+  const renderer = new TileRenderer(recording, () => config.tileMaxFeatures, () => config.tileBudgetKb * 1024);
+  for (const set of explainSets(catalog)) {
+    for (const coord of list) {
+      sent = [];
+      await renderer.tile({ layers: set.layers, coord });
+      recorded.push({ set: set.name, ...coord, statements: sent });
+    }
+  }
+  await db.close();
+  if (opts['explain-save']) fs.writeFileSync(opts['explain-save'], JSON.stringify(recorded));
+  const baseline = opts['explain-baseline'] ? (JSON.parse(fs.readFileSync(opts['explain-baseline'], 'utf8')) as ExplainedTile[]) : null;
+
+  const client = new pg.Client({ connectionString: url, options: '-c jit=off' } as pg.ClientConfig);
+  await client.connect();
+  const preparedNames = new Map<string, string>();
+  const explainUnnamed = async (tile: ExplainedTile): Promise<TileCost> => {
+    const cost = { planMs: 0, execMs: 0, buffers: 0 };
+    for (const st of tile.statements) {
+      const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${toNative(st.sql)}`, st.bindings);
+      costOf(rows[0]['QUERY PLAN'][0], cost);
+    }
+    return cost;
+  };
+  const explainPrepared = async (tile: ExplainedTile): Promise<TileCost> => {
+    const cost = { planMs: 0, execMs: 0, buffers: 0 };
+    for (const st of tile.statements) {
+      let name = preparedNames.get(st.sql);
+      if (!name) {
+        name = `explain_${preparedNames.size}`;
+        await client.query(`PREPARE ${name} AS ${toNative(st.sql)}`);
+        preparedNames.set(st.sql, name);
+      }
+      const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}(${st.bindings.map(literal).join(', ')})`);
+      costOf(rows[0]['QUERY PLAN'][0], cost);
+    }
+    return cost;
+  };
+  try {
+    process.stdout.write(`EXPLAIN over ${list.length} tiles x 2 layer sets on one connection: warm-up... `);
+    for (const t of recorded) await explainUnnamed(t);
+    if (baseline) for (const t of baseline) await explainUnnamed(t);
+    console.log('measuring');
+    const runs: Array<{ name: string; costs: Array<{ tile: ExplainedTile; cost: TileCost }> }> = [
+      ...(baseline ? [{ name: 'baseline, unnamed', costs: [] }] : []),
+      { name: 'now, unnamed', costs: [] },
+      { name: 'now, prepared', costs: [] },
+    ];
+    for (const [i, tile] of recorded.entries()) {
+      const out = runs.map((r) => r.costs);
+      let k = 0;
+      if (baseline) out[k++].push({ tile: baseline[i], cost: await explainUnnamed(baseline[i]) });
+      out[k++].push({ tile, cost: await explainUnnamed(tile) });
+      out[k].push({ tile, cost: await explainPrepared(tile) });
+    }
+    printExplain(runs);
+  } finally {
+    await client.end();
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : 0;
+}
+
+function printExplain(runs: Array<{ name: string; costs: Array<{ tile: ExplainedTile; cost: TileCost }> }>): void {
+  console.log(`\n===== EXPLAIN (ANALYZE, BUFFERS) per tile, median ms (planning / execution), ${new Date().toISOString()}, ` +
+    `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} =====`);
+  console.log(`| layer set | z | tiles | ${runs.map((r) => `${r.name}: plan / exec / buffers`).join(' | ')} |`);
+  console.log(`|---|---|---|${runs.map(() => '---').join('|')}|`);
+  for (const set of ['composite', 'land use']) {
+    for (const z of [12, 13, 14, 15, 16]) {
+      const cells = runs.map((r) => {
+        const c = r.costs.filter((e) => e.tile.set === set && e.tile.z === z).map((e) => e.cost);
+        const m = (f: (x: TileCost) => number, digits: number) => fmt(median(c.map(f)), digits);
+        return { n: c.length, text: `${m((x) => x.planMs, 2)} / ${m((x) => x.execMs, 2)} / ${m((x) => x.buffers, 0)}` };
+      });
+      if (cells[0].n) console.log(`| ${set} | ${z} | ${cells[0].n} | ${cells.map((c) => c.text).join(' | ')} |`);
+    }
   }
 }
 
@@ -453,6 +658,10 @@ function print(r: BackendResult): void {
     ['run', 'tiles/s', 'p50 ms', 'p99 ms', 'mean tile', 'ratio', 'server CPU/tile'],
     ['raw (renderer on the driver)', fmt(rate(r.raw)), fmt(percentile(r.raw, 50), 2), fmt(percentile(r.raw, 99), 2), r.raw.bytes ? `${kb(r.raw.bytes / r.raw.tiles)} raw` : '-', '', ''],
     ['server, cold cache', fmt(rate(r.cold)), fmt(percentile(r.cold, 50), 2), fmt(percentile(r.cold, 99), 2), `${kb(r.cold.bytes / r.cold.tiles)} gz, ${kb(r.cold.rawBytes / r.cold.tiles)} raw`, `${fmt(rate(r.cold) / rate(r.raw), 2)} x raw`, cpu(r.cold)],
+    [`raw, z${band.min}-${band.max} only`, fmt(rate(r.rawBand)), fmt(percentile(r.rawBand, 50), 2), fmt(percentile(r.rawBand, 99), 2),
+      r.rawBand.bytes ? `${kb(r.rawBand.bytes / r.rawBand.tiles)} raw` : '-', '', ''],
+    [`server cold, z${band.min}-${band.max} only`, fmt(rate(r.coldBand)), fmt(percentile(r.coldBand, 50), 2), fmt(percentile(r.coldBand, 99), 2),
+      `${kb(r.coldBand.bytes / r.coldBand.tiles)} gz`, `${fmt(rate(r.coldBand) / rate(r.rawBand), 2)} x raw`, cpu(r.coldBand)],
     ['server, warm cache', fmt(rate(r.warm)), fmt(percentile(r.warm, 50), 2), fmt(percentile(r.warm, 99), 2), `${kb(r.warm.bytes / r.warm.tiles)} gz`, `${fmt(rate(r.warm) / rate(r.minimal), 2)} x minimal`, cpu(r.warm)],
     ['minimal node:http (Map)', fmt(rate(r.minimal)), fmt(percentile(r.minimal, 50), 2), fmt(percentile(r.minimal, 99), 2), `${kb(r.minimal.bytes / r.minimal.tiles)} gz`, '', cpu(r.minimal)],
   ];
@@ -463,6 +672,9 @@ function print(r: BackendResult): void {
     if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   }
   console.log(`statuses (cold): ${JSON.stringify(r.cold.statuses)}; largest tile ${kb(r.cold.largest.bytes)} raw (${r.cold.largest.path}); budget 500 KB: ${r.cold.largest.bytes <= 500 * 1024 ? 'ok' : 'OVER'}`);
+  const bandCpuMs = (r.coldBand.cpuSeconds * 1000) / Math.max(1, r.coldBand.tiles);
+  console.log(`server CPU per cold tile at z${band.min}-${band.max}: ${fmt(bandCpuMs, 2)} ms over ${r.coldBand.tiles} tiles ` +
+    `(target < 1 ms: ${bandCpuMs < 1 ? 'met' : 'NOT met'}); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`peak RSS of the server (VmHWM): ${r.rssMb === null ? 'n/a' : `${fmt(r.rssMb, 0)} MB`}`);
   const coldRatio = rate(r.cold) / rate(r.raw);
   const warmRatio = rate(r.warm) / rate(r.minimal);
@@ -473,11 +685,13 @@ function print(r: BackendResult): void {
 async function main(): Promise<void> {
   if (opts.generate || !fs.existsSync(tilesFile)) generateTiles();
   const tiles = readTiles();
+  if (opts.explain) return explainRun(tiles);
   const backends: Array<'server' | 'embedded'> = opts.backend === 'both' ? ['server', 'embedded'] : [opts.backend as 'server' | 'embedded'];
   const results: BackendResult[] = [];
   for (const b of backends) {
     if (b === 'server' && !process.env.DATABASE_URL) {
-      console.log('\nserver PostGIS: skipped (set DATABASE_URL to a PostgreSQL server with PostGIS; the bench uses its database sdi_bench)');
+      console.log('\nserver PostGIS: skipped (set DATABASE_URL to a PostgreSQL server with PostGIS; the bench uses its database --database, '
+        + 'default sdi_bench)');
       continue;
     }
     results.push(await benchBackend(b, tiles));

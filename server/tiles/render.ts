@@ -4,12 +4,13 @@
  * The SQL text is built once per layer version, property selection and mode, and cached.
  */
 import type { Database } from '../db/database.ts';
+import { queryRows } from '../features/stream.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import { InvalidParameterError, TileFeatureLimitError } from '../errors.ts';
 import { encodeLayer, rowsToFeatures, type NodeTileRow } from './encoder.ts';
 import type { TileCoord } from './grid.ts';
-import { isClustered, isRanked, maxCoarsen, propertyColumns, tileBindings, tileQuery, type Encoder, type TileQueryShape } from './sql.ts';
+import { isClustered, isRankable, maxCoarsen, propertyColumns, tileBindings, tileQuery, type Encoder, type TileQueryShape } from './sql.ts';
 
 /** What one tile request asks for, resolved through the catalog. */
 export interface TileRequest {
@@ -53,7 +54,7 @@ function featureLimitError(layer: Layer, coord: TileCoord, cap: number): TileFea
 /** Bytes a feature is assumed to take in a dense low-zoom tile, to size the LIMIT of ranked layers from the budget. */
 const bytesPerFeature = 64;
 
-/** One statement for a whole tile with the ST_AsMVT encoder: column t<i> holds layer i's MVT, n<i> its feature count. */
+/** One statement for a whole tile with the ST_AsMVT encoder: column t<i> holds layer i's MVT (base64), n<i> its feature count. */
 export interface TileStatement {
   sql: string;
   bindings: unknown[];
@@ -61,12 +62,18 @@ export interface TileStatement {
   layers: Layer[];
 }
 
-/** What rendering needs of a database (the benchmark gives it a bare pg pool for its raw run). */
-export type TileDatabase = Pick<Database, 'capabilities' | 'cancellableRows'>;
+/**
+ * What rendering needs of a database. On server PostGIS the tile SQL runs as named prepared statements
+ * (db.statements): its parameters are plain values (z, x, y, tolerances, limit, layer name), and planning the
+ * composite statement cost 1.3-1.5 ms per tile, as much as executing it at z15-16 (bench:tiles --explain).
+ */
+export type TileDatabase = Pick<Database, 'capabilities' | 'cancellableRows' | 'backend' | 'statements' | 'knex' | 'rows'>;
 
 /** Builds and runs tile SQL for one database. */
 export class TileRenderer {
   private readonly sqlCache = new Map<string, string>();
+  private readonly layerKeys = new WeakMap<Layer, string>();
+  private readonly layerProperties = new WeakMap<Layer, readonly LayerColumn[]>();
   readonly encoder: Encoder;
 
   /**
@@ -78,18 +85,33 @@ export class TileRenderer {
   }
 
   /** The query shape of a layer at a zoom with an optional property selection. */
-  shape(layer: Layer, z: number, properties: readonly LayerColumn[] | undefined, encoder: Encoder = this.encoder): TileQueryShape {
-    return { encoder, cluster: isClustered(layer, z), ranked: isRanked(layer, z), properties: properties ?? propertyColumns(layer) };
+  shape(layer: Layer, z: number, properties: readonly LayerColumn[] | undefined, encoder: Encoder = this.encoder, ranked = false): TileQueryShape {
+    return { encoder, cluster: isClustered(layer, z), ranked: ranked && isRankable(layer, z), properties: properties ?? this.allProperties(layer) };
   }
 
   /**
-   * The LIMIT of a layer's query: the feature cap plus one (more is an error), or for ranked layers no more
-   * features than fit the byte budget at a modest 64 bytes each (the smallest are dropped), or a thinning's keep.
+   * How many features a rankable layer (lines and polygons below their maxzoom) keeps in a tile, its largest ones:
+   * as many as fit the byte budget at a modest 64 bytes each; null when that is no fewer than the feature cap.
    */
-  private limit(shape: TileQueryShape, thin?: Thinning): number {
+  keepLimit(layer: Layer, z: number): number | null {
+    if (!isRankable(layer, z)) return null;
+    const keep = Math.max(1, Math.floor(this.budgetBytes() / bytesPerFeature));
+    return keep < this.maxFeatures() ? keep : null;
+  }
+
+  /**
+   * The LIMIT of a layer's query: a thinning's keep (ranked); else the feature cap plus one (more is an error), or
+   * for a layer with a keep limit that limit plus one: a tile that returns more is rendered again ranked.
+   */
+  private limit(layer: Layer, z: number, thin?: Thinning): number {
     if (thin) return thin.keep;
-    const cap = this.maxFeatures() + 1;
-    return shape.ranked ? Math.min(cap, Math.max(1, Math.floor(this.budgetBytes() / bytesPerFeature))) : cap;
+    return (this.keepLimit(layer, z) ?? this.maxFeatures()) + 1;
+  }
+
+  /** Runs tile SQL: prepared on server PostGIS (plain-value parameters only), through the connection otherwise. */
+  private rows<T>(sql: string, bindings: unknown[], signal?: AbortSignal): Promise<T[]> {
+    if (this.db.backend === 'server' && this.db.statements) return queryRows<T>(this.db as Database, sql, bindings, signal, { prepare: true });
+    return this.db.cancellableRows<T>(sql, bindings, signal);
   }
 
   private cachedSql(key: string, build: () => string): string {
@@ -103,14 +125,29 @@ export class TileRenderer {
   }
 
   private shapeKey(layer: Layer, shape: TileQueryShape): string {
-    return `${layer.id}@${layer.dataVersion}|${layer.tableSql}|${shape.encoder}|${shape.cluster ? 'c' : 'f'}${shape.ranked ? 'r' : ''}|${shape.properties.map((c) => `${c.name}:${c.type}`).join(',')}`;
+    // The layer part once per catalog layer object (a reload makes new ones): joining every property name of eight
+    // layers for each cold tile was a visible share of the renderer's CPU.
+    let base = this.layerKeys.get(layer);
+    if (base === undefined) {
+      base = `${layer.id}@${layer.dataVersion}|${layer.tableSql}|${propertyColumns(layer).map((c) => `${c.name}:${c.type}`).join(',')}`;
+      this.layerKeys.set(layer, base);
+    }
+    const props = shape.properties === this.allProperties(layer) ? '*' : shape.properties.map((c) => `${c.name}:${c.type}`).join(',');
+    return `${base}|${shape.encoder}|${shape.cluster ? 'c' : 'f'}${shape.ranked ? 'r' : ''}|${props}`;
+  }
+
+  /** The layer's property columns, the same array for every tile (so a selection of all of them is known by identity). */
+  private allProperties(layer: Layer): readonly LayerColumn[] {
+    let all = this.layerProperties.get(layer);
+    if (!all) this.layerProperties.set(layer, (all = propertyColumns(layer)));
+    return all;
   }
 
   /** The SQL text and bindings of one layer's tile. */
   query(layer: Layer, coord: TileCoord, properties?: readonly LayerColumn[], encoder: Encoder = this.encoder, thin?: Thinning): { sql: string; bindings: unknown[] } {
-    const shape = this.shape(layer, coord.z, properties, encoder);
+    const shape = this.shape(layer, coord.z, properties, encoder, thin !== undefined);
     const sql = this.cachedSql(this.shapeKey(layer, shape), () => tileQuery(layer, shape));
-    return { sql, bindings: tileBindings(layer, shape, coord, this.limit(shape, thin), thin?.coarsen) };
+    return { sql, bindings: tileBindings(layer, shape, coord, this.limit(layer, coord.z, thin), thin?.coarsen) };
   }
 
   /**
@@ -119,19 +156,22 @@ export class TileRenderer {
    */
   statement(req: TileRequest, thin?: Thinning): TileStatement {
     const layers = req.layers.filter((l) => req.coord.z >= l.minzoom);
-    const shapes = layers.map((l) => this.shape(l, req.coord.z, req.properties?.get(l.id), 'mvt'));
+    const shapes = layers.map((l) => this.shape(l, req.coord.z, req.properties?.get(l.id), 'mvt', thin !== undefined));
     const sql = this.cachedSql(layers.map((l, i) => this.shapeKey(l, shapes[i])).join('&'), () => {
       const ctes = layers.map((l, i) => `l${i} AS (${tileQuery(l, shapes[i])})`);
-      const cols = layers.map((_, i) => `l${i}.tile AS t${i}, l${i}.n AS n${i}`);
+      // base64, not bytea: pg hands bytea over as hex text, and decoding base64 text costs node a quarter less CPU
+      // per composite tile than hex (and less than pg's binary results); the wrapped lines are skipped by Buffer.from.
+      const cols = layers.map((_, i) => `encode(l${i}.tile, 'base64') AS t${i}, l${i}.n AS n${i}`);
       return `WITH ${ctes.join(',\n')}\nSELECT ${cols.join(', ')} FROM ${layers.map((_, i) => `l${i}`).join(', ')}`;
     });
-    return { sql, bindings: layers.flatMap((l, i) => tileBindings(l, shapes[i], req.coord, this.limit(shapes[i], thin), thin?.coarsen)), layers };
+    const bindings = layers.flatMap((l, i) => tileBindings(l, shapes[i], req.coord, this.limit(l, req.coord.z, thin), thin?.coarsen));
+    return { sql, bindings, layers };
   }
 
   /** One layer's MVT bytes from the Node encoder (null when empty) and its feature count. */
   private async nodeLayer(layer: Layer, coord: TileCoord, properties: readonly LayerColumn[] | undefined, thin?: Thinning, signal?: AbortSignal): Promise<LayerPart> {
     const { sql, bindings } = this.query(layer, coord, properties, 'node', thin);
-    const rows = await this.db.cancellableRows<NodeTileRow>(sql, bindings, signal);
+    const rows = await this.rows<NodeTileRow>(sql, bindings, signal);
     const cap = this.maxFeatures();
     if (rows.length > cap) throw featureLimitError(layer, coord, cap);
     return { bytes: encodeLayer(layer.id, rowsToFeatures(rows)), features: rows.length };
@@ -143,13 +183,13 @@ export class TileRenderer {
       return Promise.all(req.layers.map((l) => this.nodeLayer(l, req.coord, req.properties?.get(l.id), thin, signal)));
     }
     const st = this.statement(req, thin);
-    const [row] = await this.db.cancellableRows<Record<string, Buffer | number | null>>(st.sql, st.bindings, signal);
+    const [row] = await this.rows<Record<string, string | number | null>>(st.sql, st.bindings, signal);
     const cap = this.maxFeatures();
     return st.layers.map((l, i) => {
       const features = row[`n${i}`] as number;
       if (features > cap) throw featureLimitError(l, req.coord, cap);
-      const t = row[`t${i}`] as Buffer | null;
-      return { bytes: t && t.length > 0 ? t : null, features };
+      const t = row[`t${i}`] as string | null;
+      return { bytes: t ? Buffer.from(t, 'base64') : null, features };
     });
   }
 
@@ -163,6 +203,12 @@ export class TileRenderer {
     const layers = req.layers.filter((l) => z >= l.minzoom);
     if (layers.length === 0) return Buffer.alloc(0);
     const parts = await this.render({ ...req, layers }, encoder, undefined, signal);
+    // A layer with more candidates than it may keep: its largest features, sorted by size (tippecanoe's
+    // drop-smallest). Only such tiles pay for the sort; where everything fits, the order changes nothing.
+    for (const [i, l] of layers.entries()) {
+      const keep = this.keepLimit(l, z);
+      if (keep !== null && parts[i].features > keep) [parts[i]] = await this.render({ ...req, layers: [l] }, encoder, { coarsen: 0, keep }, signal);
+    }
     const levels = layers.map(() => 0);
     const size = (i: number) => parts[i].bytes?.length ?? 0;
     const budget = this.budgetBytes();
@@ -185,7 +231,7 @@ export class TileRenderer {
   }
 }
 
-/** A layer thinned to fit the byte budget: coarsening step and how many of its largest features to keep. */
+/** A layer ranked to its largest features: coarsening step (0 = as usual) and how many of them to keep. */
 export interface Thinning {
   coarsen: number;
   keep: number;

@@ -43,8 +43,11 @@ export function tileContent(layer: Layer): TileContent {
   };
 }
 
-/** True when this zoom of this layer keeps its largest features first (see TileQueryShape.ranked). */
-export function isRanked(layer: Layer, z: number): boolean {
+/**
+ * True when this zoom of this layer may keep only its largest features (see TileQueryShape.ranked): lines and
+ * polygons below their maxzoom. Whether a tile is then actually ranked depends on its count (TileRenderer).
+ */
+export function isRankable(layer: Layer, z: number): boolean {
   return layer.geometryType !== 'Point' && z < layer.maxzoom;
 }
 
@@ -58,8 +61,9 @@ export interface TileQueryShape {
   encoder: Encoder;
   cluster: boolean;
   /**
-   * Keep the largest features first (polygons by area, lines by length) up to the bound limit: lines and polygons
-   * below the layer's maxzoom, so a dense layer at a low zoom drops its smallest features, not random ones.
+   * Keep the largest features first (polygons by area, lines by length) up to the bound limit, so a dense layer at
+   * a low zoom drops its smallest features, not random ones. Only for a tile whose candidates exceed the limit:
+   * sorting every candidate by ST_Area costs more than the rest of the query where nothing is dropped.
    */
   ranked?: boolean;
   /** The properties to carry, already resolved through the catalog. */
@@ -138,11 +142,14 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
   const names = shape.cluster ? ['count'] : shape.properties.map((c) => c.name);
   const carried = names.map((n) => `, s.${quoteIdent(n)}`).join('');
   if (shape.encoder === 'mvt') {
+    // OFFSET 0 keeps the subquery from being flattened: the planner would otherwise evaluate ST_AsMVTGeom twice per
+    // feature (in the IS NOT NULL filter and again in the row handed to ST_AsMVT).
     return `WITH ${bounds}, ${src}
 SELECT ST_AsMVT(m, ?::text, ${tileExtent}, '__geom', '__fid') AS tile, (SELECT count(*) FROM src)::int AS n
   FROM (SELECT s.__fid${carried},
                ST_AsMVTGeom(ST_Transform(s.__g, 3857), b.tile, ${tileExtent}, ${tileBuffer}, true) AS __geom
-          FROM src s, bounds b) m
+          FROM src s, bounds b
+        OFFSET 0) m
  WHERE m.__geom IS NOT NULL`;
   }
   // Tile coordinates: x right, y down, 0..4096; exterior rings get a positive surveyor's area there (MVT 2.1).

@@ -38,7 +38,7 @@ function sample(layer: Layer): TileCoord[] {
   return out;
 }
 
-forEachBackend('tiles of the demo layers', (server) => {
+forEachBackend('tiles of the demo layers', (server, backend) => {
   let layers: Layer[];
   before(function () {
     layers = demoLayers.map((id) => server().ctx.catalog.find(id)).filter((l): l is Layer => l !== undefined);
@@ -79,6 +79,35 @@ forEachBackend('tiles of the demo layers', (server) => {
     const l = tile.layers.bts_stations;
     expect(l.length).to.be.above(0);
     expect(Object.keys(l.feature(0).properties)).to.deep.equal(['count']);
+  });
+
+  // The naive SQL needs ST_AsMVT (server PostGIS); the embedded encoder is held to ST_AsMVT's features in tiles.test.ts.
+  if (backend === 'server') it('holds at z14 and above every feature the naive ST_AsMVT SQL puts in the tile, layer by layer', async function () {
+    this.timeout(120_000);
+    const s = server();
+    const open = layers.filter((l) => s.ctx.catalog.list(null).includes(l));
+    for (const z of [14, 15, 16]) {
+      const cx = Math.floor(lonToTileX(centre[0], z));
+      const cy = Math.floor(latToTileY(centre[1], z));
+      for (const coord of [{ z, x: cx, y: cy }, { z, x: cx + 1, y: cy - 1 }]) {
+        const ours = new VectorTile(new PbfReader(await s.app.services.tiles.renderer.tile({ layers: open, coord })));
+        for (const layer of open.filter((l) => z >= l.minzoom)) {
+          const [row] = await s.ctx.db.rows<{ tile: Buffer | null }>(
+            `SELECT ST_AsMVT(q, ?::text, 4096, 'g', 'id') AS tile FROM (
+               SELECT t.id, ST_AsMVTGeom(ST_Transform(t.geom, 3857), ST_TileEnvelope(?::int, ?::int, ?::int), 4096, 64, true) AS g
+                 FROM ${layer.tableSql} t
+                WHERE t.geom && ST_Transform(ST_TileEnvelope(?::int, ?::int, ?::int, margin => 64.0 / 4096), 4326)) q
+              WHERE q.g IS NOT NULL`,
+            [layer.id, coord.z, coord.x, coord.y, coord.z, coord.x, coord.y],
+          );
+          const naive = row.tile?.length ? new VectorTile(new PbfReader(row.tile)).layers[layer.id] : undefined;
+          const ids = (l: VectorTile['layers'][string] | undefined) => new Set(Array.from({ length: l?.length ?? 0 }, (_, i) => l!.feature(i).id));
+          const have = ids(ours.layers[layer.id]);
+          const missing = [...ids(naive)].filter((id) => !have.has(id));
+          expect(missing, `${layer.id} ${coord.z}/${coord.x}/${coord.y}: ids of the naive tile missing from ours`).to.deep.equal([]);
+        }
+      }
+    }
   });
 
   describe('read by GDAL', () => {

@@ -559,6 +559,22 @@ forEachBackend('tiles', (server, backend) => {
       await until('the tile query to be cancelled', async () => (await running()) === 0, 1200);
     });
 
+    it('runs a tile statement as a named prepared statement once its text comes back', async () => {
+      const s = server();
+      const renderer = s.app.services.tiles.renderer;
+      const layer = s.ctx.catalog.get('tt_poly', null);
+      // A property selection no other test asks for: a text of its own, so it is prepared here.
+      const properties = new Map([[layer.id, layer.columns.filter((c) => c.name === awkward.spaced)]]);
+      const before = s.ctx.db.statements!.preparedCount;
+      for (let i = 0; i < 4; i++) await renderer.tile({ layers: [layer], coord: tileAt(106.045 + i * 0.01, 21.15, 15), properties });
+      expect(s.ctx.db.statements!.preparedCount).to.equal(before + 1);
+      const tile = decode(await renderer.tile({ layers: [layer], coord: tileAt(106.045, 21.145, 16), properties }));
+      expect(tile.layers.tt_poly.length).to.be.above(0);
+      for (let i = 0; i < tile.layers.tt_poly.length; i++) {
+        expect([awkward.spaced]).to.include.members(Object.keys(tile.layers.tt_poly.feature(i).properties));
+      }
+    });
+
     it('gives the same features from ST_AsMVT and from the Node encoder', async () => {
       const s = server();
       const renderer = s.app.services.tiles.renderer;

@@ -13,7 +13,8 @@ import { buildTileJson, fieldType } from '../../server/tiles/tilejson.ts';
 import { webMercatorQuad } from '../../server/tiles/tms.ts';
 import { parseTableChange } from '../../server/tiles/changes.ts';
 import { rowsToFeatures, toVtGeometry } from '../../server/tiles/encoder.ts';
-import { tileBindings, tileQuery } from '../../server/tiles/sql.ts';
+import { isRankable, tileBindings, tileQuery } from '../../server/tiles/sql.ts';
+import { TileRenderer, type TileDatabase } from '../../server/tiles/render.ts';
 import { InvalidParameterError, TileFeatureLimitError, TileTimeoutError, UnknownLayerError } from '../../server/errors.ts';
 import type { Layer } from '../../server/catalog/catalog.ts';
 
@@ -244,6 +245,45 @@ describe('tile SQL', () => {
     const shape = { encoder: 'node' as const, cluster: false, properties: [] };
     expect(tileBindings(l, shape, { z: 12, x: 3254, y: 1801 }, 10)[7]).to.be.above(0);
     expect(tileBindings(l, shape, { z: 16, x: 52078, y: 28820 }, 10)[7]).to.equal(0);
+  });
+});
+
+describe('tile SQL cost', () => {
+  const poly = layer({ id: 'landuse', geometryType: 'Polygon', maxzoom: 17 });
+
+  it('sorts features by size only in a ranked query, never in the first render of a tile', () => {
+    const first = tileQuery(poly, { encoder: 'mvt', cluster: false, properties: [] });
+    const ranked = tileQuery(poly, { encoder: 'mvt', cluster: false, ranked: true, properties: [] });
+    expect(first).to.not.contain('ORDER BY');
+    expect(ranked).to.contain('ORDER BY ST_Area(t."geom") DESC, t."id"');
+    expect(tileQuery(layer(), { encoder: 'node', cluster: false, ranked: true, properties: [] })).to.contain('ORDER BY ST_Length(');
+  });
+
+  it('fences the ST_AsMVTGeom subquery with OFFSET 0, so it is computed once per feature', () => {
+    const sql = tileQuery(poly, { encoder: 'mvt', cluster: false, properties: poly.columns });
+    expect(sql).to.match(/FROM src s, bounds b\s+OFFSET 0\) m\s+WHERE m\.__geom IS NOT NULL/);
+    expect(sql.match(/ST_AsMVTGeom/g)).to.have.length(1);
+  });
+
+  it('casts every placeholder, so the text can be prepared with plain-value parameters', () => {
+    for (const shape of [{ cluster: false }, { cluster: true }, { cluster: false, ranked: true }]) {
+      const sql = tileQuery(poly, { encoder: 'mvt', properties: poly.columns, ...shape });
+      expect(sql.match(/\?(?!::(int|float8|text)\b)/g), JSON.stringify(shape)).to.equal(null);
+    }
+  });
+
+  it('lets only lines and polygons below their maxzoom keep their largest features', () => {
+    expect(isRankable(poly, 16)).to.equal(true);
+    expect(isRankable(poly, 17)).to.equal(false);
+    expect(isRankable(layer({ geometryType: 'Point', maxzoom: 17 }), 12)).to.equal(false);
+  });
+
+  it('keeps as many features as the byte budget holds at 64 bytes each, where that is below the feature cap', () => {
+    // keepLimit reads settings only; no query runs, so the renderer is given the capabilities alone.
+    const db = { capabilities: { mvt: true } } as TileDatabase;
+    expect(new TileRenderer(db, () => 50_000, () => 500 * 1024).keepLimit(poly, 12)).to.equal(8000);
+    expect(new TileRenderer(db, () => 50_000, () => 500 * 1024).keepLimit(poly, 17)).to.equal(null);
+    expect(new TileRenderer(db, () => 5_000, () => 500 * 1024).keepLimit(poly, 12)).to.equal(null);
   });
 });
 
