@@ -62,6 +62,8 @@ function cancelOnAbort(db: RowSource, conn: PooledClient, signal: AbortSignal | 
     db.knex.raw('SELECT pg_cancel_backend(?::int)', [conn.processID]).catch(() => undefined);
   };
   signal.addEventListener('abort', onAbort, { once: true });
+  // The client may have gone while we waited for the connection: the statement must not run on unobserved.
+  if (signal.aborted) onAbort();
   return () => signal.removeEventListener('abort', onAbort);
 }
 

@@ -4,7 +4,7 @@
  * The SQL text is built once per layer version, property selection and mode, and cached.
  */
 import type { Database } from '../db/database.ts';
-import { queryRows } from '../features/stream.ts';
+import { queryRows } from '../db/rows.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import { InvalidParameterError, TileFeatureLimitError } from '../errors.ts';
