@@ -179,6 +179,7 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     ['a geometry outside Vietnam', feature(polygon(2.35, 48.85)), {}, 400, /"geometry".*outside Vietnam/],
     ['a geometry without coordinates', feature({ type: 'Polygon' }), {}, 400, /"geometry.coordinates"/],
     ['an unclosed ring', feature({ type: 'Polygon', coordinates: [[[106.07, 21.17], [106.08, 21.17], [106.08, 21.18], [106.07, 21.18]]] }), {}, 400, /ring 0 of polygon 0.*must end where it starts/],
+    ['TM-3 coordinates far outside the zone', feature({ type: 'Polygon', coordinates: [[[1e30, 1e30], [2e30, 1e30], [2e30, 2e30], [1e30, 1e30]]] }), { 'Content-Crs': '<http://www.opengis.net/def/crs/EPSG/0/9209>' }, 400, /"geometry"/],
     ['a missing geometry', { type: 'Feature', properties: {} }, {}, 400, /"geometry" is required/],
     ['an unknown property', feature(polygon(106.07, 21.17), { ma_xa: '1' }), {}, 400, /property "ma_xa" is not a column of layer "ed_parcels"/],
     ['a string for an integer', feature(polygon(106.07, 21.17), { so_thua: 'mười' }), {}, 400, /property "so_thua".*"mười" is not a whole number/],
