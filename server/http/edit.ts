@@ -143,3 +143,59 @@ export function createEditRouter(ctx: AppContext, edits: EditService): Router {
   router.post('/collections/:layer/items/:id/history/:version/restore', handleRestore(ctx, edits));
   return router;
 }
+
+type Obj = Record<string, unknown>;
+const exception = (description: string): Obj => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Exception' } } } });
+const featureBody = (types: string[]): Obj => ({
+  required: true,
+  content: Object.fromEntries(types.map((t) => [t, { schema: { $ref: '#/components/schemas/Feature' } }])),
+});
+const pathParam = (name: string, description: string): Obj => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+const header = (name: string, description: string, required = false): Obj => ({ name, in: 'header', required, description, schema: { type: 'string' } });
+const editErrors: Obj = {
+  400: exception('a property, the geometry (type, validity, outside Vietnam) or a header has a value the layer cannot take; the message names it'),
+  401: exception('a token is needed'),
+  403: exception('the token may not edit this layer (editors: only layers they own; built-in layers: admins)'),
+  404: exception('no such layer or feature'),
+  413: exception('the body is over LIMIT_QUERY_BODY_BYTES'),
+};
+const matched: Obj = {
+  412: exception('the feature changed since its ETag was read (If-Match)'),
+  428: exception('If-Match is missing'),
+};
+const contentCrs = header('Content-Crs', 'CRS of the coordinates in the body, e.g. <http://www.opengis.net/def/crs/EPSG/0/9209> (VN-2000 TM-3); default CRS84.');
+const repair = { name: 'repair', in: 'query', description: 'Repair an invalid geometry with ST_MakeValid instead of refusing it.', schema: { type: 'boolean', default: false } };
+const ifMatch = header('If-Match', 'The ETag of the feature as read (GET of the feature answers it).', true);
+const saved = (status: string, description: string): Obj => ({ [status]: { description, headers: { ETag: { schema: { type: 'string' } } } } });
+
+/** The OpenAPI operations of feature edits (OGC API Features Part 4), merged into /api by openapi.ts. */
+export function editOpenApiPaths(): { items: Obj; item: Obj; paths: Obj } {
+  const layer = { $ref: '#/components/parameters/collectionId' };
+  const fid = { $ref: '#/components/parameters/featureId' };
+  const security = [{ bearer: [] }];
+  const op = (operationId: string, summary: string, parameters: Obj[], responses: Obj, extra: Obj = {}) =>
+    ({ tags: ['Features'], operationId, summary, parameters, responses, security, ...extra });
+  return {
+    items: {
+      post: op('createFeature', 'Create a feature (OGC API Features Part 4); 201 with Location and ETag', [layer, contentCrs, repair],
+        { ...saved('201', 'created'), ...editErrors }, { requestBody: featureBody(['application/geo+json', 'application/json']) }),
+    },
+    item: {
+      put: op('replaceFeature', 'Replace a feature (properties not given become null)', [layer, fid, ifMatch, contentCrs, repair],
+        { ...saved('200', 'replaced'), ...editErrors, ...matched }, { requestBody: featureBody(['application/geo+json', 'application/json']) }),
+      patch: op('updateFeature', 'Update a feature with a JSON merge patch of properties and/or geometry', [layer, fid, ifMatch, contentCrs, repair],
+        { ...saved('200', 'updated'), ...editErrors, ...matched }, { requestBody: featureBody(['application/merge-patch+json', 'application/json']) }),
+      delete: op('deleteFeature', 'Delete a feature', [layer, fid, ifMatch], { 204: { description: 'deleted' }, ...editErrors, ...matched }),
+    },
+    paths: {
+      '/collections/{collectionId}/items/{featureId}/history': {
+        get: op('getFeatureHistory', 'Every version of a feature: who, when, what changed, before and after', [layer, fid],
+          { 200: { description: 'versions, oldest first' }, ...editErrors }),
+      },
+      '/collections/{collectionId}/items/{featureId}/history/{version}/restore': {
+        post: op('restoreFeature', 'Restore the feature as it was after a version (admins; also a deleted feature)',
+          [layer, fid, pathParam('version', 'Version number (integer).')], { ...saved('200', 'restored'), ...editErrors }),
+      },
+    },
+  };
+}

@@ -327,6 +327,18 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     expect((await getTile(tileUrl(here))).status).to.equal(200);
   });
 
+  it('declares Part 4 in /conformance and the edit operations in /api', async () => {
+    const s = server();
+    const conformance = (await (await fetch(`${s.url}/conformance`)).json()) as { conformsTo: string[] };
+    expect(conformance.conformsTo).to.include('http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete');
+    expect(conformance.conformsTo).to.include('http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update');
+    const api = (await (await fetch(`${s.url}/api`)).json()) as { paths: Record<string, Record<string, { operationId: string }>> };
+    expect(api.paths['/collections/{collectionId}/items'].post.operationId).to.equal('createFeature');
+    const item = api.paths['/collections/{collectionId}/items/{featureId}'];
+    expect([item.get, item.put, item.patch, item.delete].map((o) => o.operationId)).to.deep.equal(['getFeature', 'replaceFeature', 'updateFeature', 'deleteFeature']);
+    expect(api.paths['/collections/{collectionId}/items/{featureId}/history/{version}/restore'].post.operationId).to.equal('restoreFeature');
+  });
+
   it("still reads the edited layer through GDAL's OAPIF driver", async function () {
     requireTool(this, hasOgrinfo, 'edit: GDAL OAPIF check', 'ogrinfo (apt-get install gdal-bin)');
     const s = server();
