@@ -43,7 +43,12 @@ interface CheckRow {
  * (`Polygon`, `MultiPolygon`, `Geometry`, ...). Throws InvalidParameterError naming `field` and the reason.
  */
 export async function prepareGeometry(
-  trx: Knex.Transaction, input: EditGeometry, baseType: string, storedType: string, repair: boolean, field = 'geometry',
+  trx: Knex.Transaction,
+  input: EditGeometry,
+  baseType: string,
+  storedType: string,
+  repair: boolean,
+  field = 'geometry',
 ): Promise<PreparedGeometry> {
   const dim = dimensionOf[baseType] ?? 0;
   let row: CheckRow;
@@ -64,7 +69,10 @@ export async function prepareGeometry(
     row = (result.rows as CheckRow[])[0];
   } catch (err) {
     const message = (err as Error).message.replace(/^.*? - /, '').slice(0, 200);
-    throw new InvalidParameterError(`field "${field}": PostGIS cannot read this geometry in ${input.crs.code}: ${message}`, field);
+    throw new InvalidParameterError(
+      `field "${field}": PostGIS cannot read this geometry in ${input.crs.code}: ${message}`,
+      field,
+    );
   }
   if (!row.valid) {
     throw new InvalidParameterError(
@@ -72,10 +80,14 @@ export async function prepareGeometry(
       field,
     );
   }
-  if (row.empty) throw new InvalidParameterError(`field "${field}": the geometry is empty${repair ? ' after repair' : ''}`, field);
+  if (row.empty)
+    throw new InvalidParameterError(`field "${field}": the geometry is empty${repair ? ' after repair' : ''}`, field);
   const type = (row.type ?? '').replace(/^ST_/, '');
   if (type !== baseType && type !== `Multi${baseType}`) {
-    throw new InvalidParameterError(`field "${field}": a ${type} cannot be stored in a layer of ${baseType} features (${baseType} or Multi${baseType})`, field);
+    throw new InvalidParameterError(
+      `field "${field}": a ${type} cannot be stored in a layer of ${baseType} features (${baseType} or Multi${baseType})`,
+      field,
+    );
   }
   const [w, s, e, n] = VIETNAM_BOUNDS;
   if (row.xmin! < w || row.ymin! < s || row.xmax! > e || row.ymax! > n) {
@@ -86,7 +98,10 @@ export async function prepareGeometry(
     );
   }
   if (storedType === baseType && type === `Multi${baseType}` && row.parts !== 1) {
-    throw new InvalidParameterError(`field "${field}": this layer stores single ${baseType} features; a ${type} of ${row.parts} parts does not fit`, field);
+    throw new InvalidParameterError(
+      `field "${field}": this layer stores single ${baseType} features; a ${type} of ${row.parts} parts does not fit`,
+      field,
+    );
   }
   return { hexEwkb: row.hex! };
 }
@@ -94,7 +109,8 @@ export async function prepareGeometry(
 /** SQL turning a prepared geometry (bound hex EWKB) into the table's stored type. */
 export function storedGeometrySql(baseType: string, storedType: string): string {
   if (storedType === `Multi${baseType}`) return 'ST_Multi(?::geometry)';
-  if (storedType === baseType) return `(CASE WHEN ST_NumGeometries(?::geometry) = 1 AND GeometryType(?::geometry) LIKE 'MULTI%'
+  if (storedType === baseType)
+    return `(CASE WHEN ST_NumGeometries(?::geometry) = 1 AND GeometryType(?::geometry) LIKE 'MULTI%'
     THEN ST_GeometryN(?::geometry, 1) ELSE ?::geometry END)`;
   return '?::geometry';
 }

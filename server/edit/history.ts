@@ -22,15 +22,26 @@ export interface HistoryEntry {
 
 /** The next version number of a feature (1 for a feature never edited). */
 export async function nextVersion(trx: Knex.Transaction, layerId: string, fid: number): Promise<number> {
-  const [row] = (await trx.raw('SELECT coalesce(max(version), 0)::int + 1 AS v FROM feature_history WHERE layer_id = ? AND fid = ?::bigint', [layerId, fid]))
-    .rows as Array<{ v: number }>;
+  const [row] = (
+    await trx.raw('SELECT coalesce(max(version), 0)::int + 1 AS v FROM feature_history WHERE layer_id = ? AND fid = ?::bigint', [
+      layerId,
+      fid,
+    ])
+  ).rows as Array<{ v: number }>;
   return Number(row.v);
 }
 
 /** Writes one version. */
 export async function recordVersion(
-  trx: Knex.Transaction, layerId: string, fid: number, version: number, action: EditAction, actor: Actor,
-  before: FeatureJson | null, after: FeatureJson | null, changed: string[],
+  trx: Knex.Transaction,
+  layerId: string,
+  fid: number,
+  version: number,
+  action: EditAction,
+  actor: Actor,
+  before: FeatureJson | null,
+  after: FeatureJson | null,
+  changed: string[],
 ): Promise<void> {
   await trx('feature_history').insert({
     layer_id: layerId,
@@ -82,7 +93,12 @@ export async function listVersions(db: Database, layerId: string, fid: number): 
 }
 
 /** One version, or undefined. */
-export async function findVersion(trx: Knex.Transaction, layerId: string, fid: number, version: number): Promise<HistoryEntry | undefined> {
+export async function findVersion(
+  trx: Knex.Transaction,
+  layerId: string,
+  fid: number,
+  version: number,
+): Promise<HistoryEntry | undefined> {
   const rows = (
     await trx.raw(
       `SELECT version, action, actor, token_id, at, changed, before, after FROM feature_history

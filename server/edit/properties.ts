@@ -28,7 +28,8 @@ export function checkValue(layerId: string, column: LayerColumn, value: unknown)
   switch (column.type) {
     case 'string':
       if (typeof value !== 'string') throw typeError(layerId, column, value, 'a string');
-      if (value.length > maxTextLength) throw typeError(layerId, column, `${value.slice(0, 20)}…`, `at most ${maxTextLength} characters`);
+      if (value.length > maxTextLength)
+        throw typeError(layerId, column, `${value.slice(0, 20)}…`, `at most ${maxTextLength} characters`);
       return value.normalize('NFC');
     case 'integer':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw typeError(layerId, column, value, 'a whole number');
@@ -56,7 +57,11 @@ export function checkValue(layerId: string, column: LayerColumn, value: unknown)
  * Checks a properties object against the columns and returns the values by column name, in column order.
  * Every key must be a column; columns not given are left out (a create leaves them NULL, an update unchanged).
  */
-export function checkProperties(layerId: string, columns: readonly LayerColumn[], properties: Record<string, unknown>): Map<string, PropertyValue> {
+export function checkProperties(
+  layerId: string,
+  columns: readonly LayerColumn[],
+  properties: Record<string, unknown>,
+): Map<string, PropertyValue> {
   const byName = new Map(columns.map((c) => [c.name, c]));
   for (const key of Object.keys(properties)) {
     if (!byName.has(key)) {
@@ -75,7 +80,9 @@ export function checkProperties(layerId: string, columns: readonly LayerColumn[]
 /** The keys whose values differ between two property objects (JSON equality), plus "geometry" when it moved. */
 export function changedKeys(before: FeatureJson | null, after: FeatureJson | null): string[] {
   const keys = new Set([...Object.keys(before?.properties ?? {}), ...Object.keys(after?.properties ?? {})]);
-  const changed = [...keys].filter((k) => JSON.stringify(before?.properties?.[k] ?? null) !== JSON.stringify(after?.properties?.[k] ?? null));
+  const changed = [...keys].filter(
+    (k) => JSON.stringify(before?.properties?.[k] ?? null) !== JSON.stringify(after?.properties?.[k] ?? null),
+  );
   if (JSON.stringify(before?.geometry ?? null) !== JSON.stringify(after?.geometry ?? null)) changed.push('geometry');
   return changed;
 }

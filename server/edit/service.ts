@@ -15,7 +15,13 @@ import { propertiesJsonSql } from '../sql/parts.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { CRS84 } from '../crs/registry.ts';
 import { changedKeys, checkProperties, type FeatureJson, type PropertyValue } from './properties.ts';
-import { prepareGeometry, storedGeometryBindings, storedGeometrySql, type EditGeometry, type PreparedGeometry } from './geometry.ts';
+import {
+  prepareGeometry,
+  storedGeometryBindings,
+  storedGeometrySql,
+  type EditGeometry,
+  type PreparedGeometry,
+} from './geometry.ts';
 import { loadEditTable, type EditTable } from './table.ts';
 import { findVersion, listVersions, nextVersion, recordVersion, type EditAction, type HistoryEntry } from './history.ts';
 
@@ -70,8 +76,12 @@ function valueError(err: unknown, layerId: string): unknown {
   const e = err as { code?: string; column?: string; message?: string };
   if (typeof e.code !== 'string' || !/^2[23]/.test(e.code) || e.code === '23505') return err;
   const column = e.column ? `property "${e.column}"` : 'a property';
-  return new InvalidParameterError(`${column} of layer "${layerId}": ${String(e.message).replace(/^.*? - /, '').slice(0, 200)}`,
-    e.column ? `properties.${e.column}` : undefined);
+  return new InvalidParameterError(
+    `${column} of layer "${layerId}": ${String(e.message)
+      .replace(/^.*? - /, '')
+      .slice(0, 200)}`,
+    e.column ? `properties.${e.column}` : undefined,
+  );
 }
 
 /** The edit operations, built once by createApp. */
@@ -80,7 +90,9 @@ export class EditService {
 
   /** The ETag of a stored feature, or null when there is none. */
   async etag(layer: Layer, fid: number): Promise<string | null> {
-    const [row] = await this.db.rows<{ h: string }>(`SELECT md5(t::text) AS h FROM ${layer.tableSql} t WHERE t.id = ?::int`, [fid]);
+    const [row] = await this.db.rows<{ h: string }>(`SELECT md5(t::text) AS h FROM ${layer.tableSql} t WHERE t.id = ?::int`, [
+      fid,
+    ]);
     return row ? etagOf(row.h) : null;
   }
 
@@ -105,7 +117,9 @@ export class EditService {
   /** Applies a merge patch: the geometry when given, the properties given (null clears one). */
   patch(req: EditRequest, fid: number, patch: FeaturePatch): Promise<EditResult> {
     return this.change(req, fid, 'update', async (trx, table) => {
-      const g = patch.geometry ? await prepareGeometry(trx, patch.geometry, req.layer.geometryType, table.storedType, req.repair) : null;
+      const g = patch.geometry
+        ? await prepareGeometry(trx, patch.geometry, req.layer.geometryType, table.storedType, req.repair)
+        : null;
       await this.update(trx, req.layer, table, fid, g, checkProperties(req.layer.id, req.layer.columns, patch.properties ?? {}));
     });
   }
@@ -131,12 +145,23 @@ export class EditService {
    * back under its id; a version that is itself a delete cannot be restored (restore the one before it).
    */
   restore(req: EditRequest, fid: number, version: number): Promise<EditResult> {
-    if (!hasRole(req.who.role, 'admin')) throw new ForbiddenError(`layer "${req.layer.id}": only an admin may restore an earlier version of a feature`);
+    if (!hasRole(req.who.role, 'admin'))
+      throw new ForbiddenError(`layer "${req.layer.id}": only an admin may restore an earlier version of a feature`);
     return this.change(req, fid, 'restore', async (trx, table, _fid, current) => {
       const old = await findVersion(trx, req.layer.id, fid, version);
       if (!old) throw new NotFoundError(`feature ${fid} of layer "${req.layer.id}" has no version ${version}`);
-      if (!old.after) throw new InvalidParameterError(`version ${version} of feature ${fid} is a delete; restore version ${version - 1} instead`, 'version');
-      const g = await prepareGeometry(trx, { geojson: old.after.geometry!, crs: CRS84 }, req.layer.geometryType, table.storedType, false);
+      if (!old.after)
+        throw new InvalidParameterError(
+          `version ${version} of feature ${fid} is a delete; restore version ${version - 1} instead`,
+          'version',
+        );
+      const g = await prepareGeometry(
+        trx,
+        { geojson: old.after.geometry!, crs: CRS84 },
+        req.layer.geometryType,
+        table.storedType,
+        false,
+      );
       const known = Object.fromEntries(Object.entries(old.after.properties).filter(([k]) => req.layer.column(k)));
       const given = checkProperties(req.layer.id, req.layer.columns, known);
       const all = new Map(req.layer.columns.map((c) => [c.name, given.has(c.name) ? given.get(c.name)! : null]));
@@ -150,7 +175,9 @@ export class EditService {
    * waits), the row lock and If-Match check, the write, then the history and audit rows.
    */
   private async change(
-    req: EditRequest, fid: number | null, action: EditAction,
+    req: EditRequest,
+    fid: number | null,
+    action: EditAction,
     write: (trx: Knex.Transaction, table: EditTable, fid: number, current: CurrentRow | null) => Promise<void>,
   ): Promise<EditResult> {
     const { layer, who } = req;
@@ -158,22 +185,30 @@ export class EditService {
     try {
       return await this.db.knex.transaction(async (trx) => {
         await trx.raw("SELECT pg_advisory_xact_lock_shared(hashtext('sdi-layer:' || ?::text))", [layer.id]);
-        const table = await loadEditTable(trx, layer.id, layer.columns.map((c) => c.name));
+        const table = await loadEditTable(
+          trx,
+          layer.id,
+          layer.columns.map((c) => c.name),
+        );
         let id = fid;
         if (id === null) {
           // New ids are max + 1 (layer tables have no sequence): creates of one layer take turns.
           await trx.raw("SELECT pg_advisory_xact_lock(hashtext('sdi-edit-create:' || ?::text))", [layer.id]);
-          const [row] = (await trx.raw(`SELECT coalesce(max(id), 0)::int + 1 AS id FROM ${table.sql}`)).rows as Array<{ id: number }>;
+          const [row] = (await trx.raw(`SELECT coalesce(max(id), 0)::int + 1 AS id FROM ${table.sql}`)).rows as Array<{
+            id: number;
+          }>;
           id = Number(row.id);
         }
         const current = fid === null ? null : await this.current(trx, layer, table, fid);
-        if (fid !== null && action !== 'restore' && !current) throw new NotFoundError(`layer "${layer.id}" has no feature with id ${fid}`);
+        if (fid !== null && action !== 'restore' && !current)
+          throw new NotFoundError(`layer "${layer.id}" has no feature with id ${fid}`);
         if (current && req.ifMatch && !ifMatchHolds(req.ifMatch, current.etag)) {
           throw new PreconditionFailedError(
             `feature ${fid} of layer "${layer.id}" has changed since ETag ${req.ifMatch.join(', ')} was read (now ${current.etag}); read it again and retry`,
           );
         }
-        if (!current && req.ifMatch && fid !== null) throw new PreconditionFailedError(`feature ${fid} of layer "${layer.id}" does not exist any more`);
+        if (!current && req.ifMatch && fid !== null)
+          throw new PreconditionFailedError(`feature ${fid} of layer "${layer.id}" does not exist any more`);
         await write(trx, table, id, current);
         const after = action === 'delete' ? null : await this.current(trx, layer, table, id);
         const before = current?.feature ?? null;
@@ -189,7 +224,8 @@ export class EditService {
         return { fid: id, version, etag: after?.etag ?? null, feature: after?.feature ?? null };
       });
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw new ConflictError(`feature of layer "${layer.id}" was changed by another edit at the same moment; retry`);
+      if ((err as { code?: string }).code === '23505')
+        throw new ConflictError(`feature of layer "${layer.id}" was changed by another edit at the same moment; retry`);
       throw valueError(err, layer.id);
     }
   }
@@ -208,7 +244,14 @@ export class EditService {
     return rows[0] ? { etag: etagOf(rows[0].h), feature: JSON.parse(rows[0].f) as FeatureJson } : null;
   }
 
-  private async insert(trx: Knex.Transaction, layer: Layer, table: EditTable, fid: number, g: PreparedGeometry, values: Map<string, PropertyValue>) {
+  private async insert(
+    trx: Knex.Transaction,
+    layer: Layer,
+    table: EditTable,
+    fid: number,
+    g: PreparedGeometry,
+    values: Map<string, PropertyValue>,
+  ) {
     const names = ['id', 'geom', ...values.keys(), ...table.fills.map((f) => f.name)];
     const geomSql = storedGeometrySql(layer.geometryType, table.storedType);
     const placeholders = ['?::int', geomSql, ...[...values.keys()].map(() => '?'), ...table.fills.map(() => '?')];
@@ -220,7 +263,14 @@ export class EditService {
     ]);
   }
 
-  private async update(trx: Knex.Transaction, layer: Layer, table: EditTable, fid: number, g: PreparedGeometry | null, values: Map<string, PropertyValue>) {
+  private async update(
+    trx: Knex.Transaction,
+    layer: Layer,
+    table: EditTable,
+    fid: number,
+    g: PreparedGeometry | null,
+    values: Map<string, PropertyValue>,
+  ) {
     const sets: string[] = [];
     const bindings: Knex.Value[] = [];
     if (g) {

@@ -20,8 +20,14 @@ export interface EditTable {
  * Reads the table the catalog row names now (inside the transaction, after the layer lock: a replacing upload may
  * have swapped it since the request's catalog snapshot).
  */
-export async function loadEditTable(trx: Knex.Transaction, layerId: string, describedColumns: readonly string[]): Promise<EditTable> {
-  const [cat] = (await trx.raw('SELECT source_table FROM layer_catalog WHERE id = ?', [layerId])).rows as Array<{ source_table: string }>;
+export async function loadEditTable(
+  trx: Knex.Transaction,
+  layerId: string,
+  describedColumns: readonly string[],
+): Promise<EditTable> {
+  const [cat] = (await trx.raw('SELECT source_table FROM layer_catalog WHERE id = ?', [layerId])).rows as Array<{
+    source_table: string;
+  }>;
   if (!cat) throw new NotFoundError(`layer "${layerId}" does not exist`);
   const sql = quoteIdent(cat.source_table);
   const attrs = (
@@ -32,7 +38,8 @@ export async function loadEditTable(trx: Knex.Transaction, layerId: string, desc
     )
   ).rows as Array<{ name: string; type: string; notnull: boolean; hasdef: boolean }>;
   const geom = attrs.find((a) => a.name === 'geom');
-  if (!geom || !attrs.some((a) => a.name === 'id')) throw new NotFoundError(`layer "${layerId}": its table has no id and geom columns to edit`);
+  if (!geom || !attrs.some((a) => a.name === 'id'))
+    throw new NotFoundError(`layer "${layerId}": its table has no id and geom columns to edit`);
   const m = /^geometry\((\w+)/i.exec(geom.type);
   const storedType = m ? normalType(m[1]) : 'Geometry';
   const described = new Set(['id', 'geom', ...describedColumns]);
@@ -42,7 +49,16 @@ export async function loadEditTable(trx: Knex.Transaction, layerId: string, desc
   return { sql, storedType, fills };
 }
 
-const types = ['Point', 'LineString', 'Polygon', 'MultiPoint', 'MultiLineString', 'MultiPolygon', 'GeometryCollection', 'Geometry'];
+const types = [
+  'Point',
+  'LineString',
+  'Polygon',
+  'MultiPoint',
+  'MultiLineString',
+  'MultiPolygon',
+  'GeometryCollection',
+  'Geometry',
+];
 
 function normalType(t: string): string {
   return types.find((x) => x.toLowerCase() === t.toLowerCase()) ?? 'Geometry';

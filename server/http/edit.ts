@@ -12,7 +12,14 @@ import { NotFoundError, UnsupportedMediaTypeError } from '../errors.ts';
 import { checkMayChange } from '../upload/ownership.ts';
 import { baseUrlOf } from './base-url.ts';
 import { queryBodySize } from './limits.ts';
-import { parseContentCrs, parseFeatureBody, parseFeaturePatch, parseIfMatch, parsePathNumber, parseRepair } from './params/edit.ts';
+import {
+  parseContentCrs,
+  parseFeatureBody,
+  parseFeaturePatch,
+  parseIfMatch,
+  parsePathNumber,
+  parseRepair,
+} from './params/edit.ts';
 import { allowOnlyParams, type QueryParams } from './params/query-string.ts';
 
 /** Media types an edit body may have. */
@@ -21,13 +28,18 @@ export const editBodyTypes = ['application/json', 'application/geo+json', 'appli
 /** 428: PUT, PATCH and DELETE must say which version they change (If-Match), so no edit silently overwrites another. */
 class PreconditionRequiredError extends HttpError {
   constructor(method: string) {
-    super(428, 'PreconditionRequired', `header "If-Match" is required for ${method}: send the ETag of the feature as you read it`);
+    super(
+      428,
+      'PreconditionRequired',
+      `header "If-Match" is required for ${method}: send the ETag of the feature as you read it`,
+    );
   }
 }
 
 function fidOf(req: Request, layerId: string): number {
   const fid = parsePathNumber(String(req.params.id));
-  if (fid === null) throw new NotFoundError(`layer "${layerId}" has no feature with id ${JSON.stringify(String(req.params.id).slice(0, 40))}`);
+  if (fid === null)
+    throw new NotFoundError(`layer "${layerId}" has no feature with id ${JSON.stringify(String(req.params.id).slice(0, 40))}`);
   return fid;
 }
 
@@ -110,7 +122,10 @@ function handleRestore(ctx: AppContext, edits: EditService): RequestHandler {
     requirePrincipal(res, 'admin');
     const fid = fidOf(req, r.layer.id);
     const version = parsePathNumber(String(req.params.version));
-    if (version === null) throw new NotFoundError(`feature ${fid} of layer "${r.layer.id}" has no version ${JSON.stringify(String(req.params.version).slice(0, 20))}`);
+    if (version === null)
+      throw new NotFoundError(
+        `feature ${fid} of layer "${r.layer.id}" has no version ${JSON.stringify(String(req.params.version).slice(0, 20))}`,
+      );
     sendFeature(res, await edits.restore(r, fid, version), 200);
   };
 }
@@ -145,15 +160,32 @@ export function createEditRouter(ctx: AppContext, edits: EditService): Router {
 }
 
 type Obj = Record<string, unknown>;
-const exception = (description: string): Obj => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Exception' } } } });
+const exception = (description: string): Obj => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Exception' } } },
+});
 const featureBody = (types: string[]): Obj => ({
   required: true,
   content: Object.fromEntries(types.map((t) => [t, { schema: { $ref: '#/components/schemas/Feature' } }])),
 });
-const pathParam = (name: string, description: string): Obj => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
-const header = (name: string, description: string, required = false): Obj => ({ name, in: 'header', required, description, schema: { type: 'string' } });
+const pathParam = (name: string, description: string): Obj => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
+const header = (name: string, description: string, required = false): Obj => ({
+  name,
+  in: 'header',
+  required,
+  description,
+  schema: { type: 'string' },
+});
 const editErrors: Obj = {
-  400: exception('a property, the geometry (type, validity, outside Vietnam) or a header has a value the layer cannot take; the message names it'),
+  400: exception(
+    'a property, the geometry (type, validity, outside Vietnam) or a header has a value the layer cannot take; the message names it',
+  ),
   401: exception('a token is needed'),
   403: exception('the token may not edit this layer (editors: only layers they own; built-in layers: admins)'),
   404: exception('no such layer or feature'),
@@ -163,38 +195,80 @@ const matched: Obj = {
   412: exception('the feature changed since its ETag was read (If-Match)'),
   428: exception('If-Match is missing'),
 };
-const contentCrs = header('Content-Crs', 'CRS of the coordinates in the body, e.g. <http://www.opengis.net/def/crs/EPSG/0/9209> (VN-2000 TM-3); default CRS84.');
-const repair = { name: 'repair', in: 'query', description: 'Repair an invalid geometry with ST_MakeValid instead of refusing it.', schema: { type: 'boolean', default: false } };
+const contentCrs = header(
+  'Content-Crs',
+  'CRS of the coordinates in the body, e.g. <http://www.opengis.net/def/crs/EPSG/0/9209> (VN-2000 TM-3); default CRS84.',
+);
+const repair = {
+  name: 'repair',
+  in: 'query',
+  description: 'Repair an invalid geometry with ST_MakeValid instead of refusing it.',
+  schema: { type: 'boolean', default: false },
+};
 const ifMatch = header('If-Match', 'The ETag of the feature as read (GET of the feature answers it).', true);
-const saved = (status: string, description: string): Obj => ({ [status]: { description, headers: { ETag: { schema: { type: 'string' } } } } });
+const saved = (status: string, description: string): Obj => ({
+  [status]: { description, headers: { ETag: { schema: { type: 'string' } } } },
+});
 
 /** The OpenAPI operations of feature edits (OGC API Features Part 4), merged into /api by openapi.ts. */
 export function editOpenApiPaths(): { items: Obj; item: Obj; paths: Obj } {
   const layer = { $ref: '#/components/parameters/collectionId' };
   const fid = { $ref: '#/components/parameters/featureId' };
   const security = [{ bearer: [] }];
-  const op = (operationId: string, summary: string, parameters: Obj[], responses: Obj, extra: Obj = {}) =>
-    ({ tags: ['Features'], operationId, summary, parameters, responses, security, ...extra });
+  const op = (operationId: string, summary: string, parameters: Obj[], responses: Obj, extra: Obj = {}) => ({
+    tags: ['Features'],
+    operationId,
+    summary,
+    parameters,
+    responses,
+    security,
+    ...extra,
+  });
   return {
     items: {
-      post: op('createFeature', 'Create a feature (OGC API Features Part 4); 201 with Location and ETag', [layer, contentCrs, repair],
-        { ...saved('201', 'created'), ...editErrors }, { requestBody: featureBody(['application/geo+json', 'application/json']) }),
+      post: op(
+        'createFeature',
+        'Create a feature (OGC API Features Part 4); 201 with Location and ETag',
+        [layer, contentCrs, repair],
+        { ...saved('201', 'created'), ...editErrors },
+        { requestBody: featureBody(['application/geo+json', 'application/json']) },
+      ),
     },
     item: {
-      put: op('replaceFeature', 'Replace a feature (properties not given become null)', [layer, fid, ifMatch, contentCrs, repair],
-        { ...saved('200', 'replaced'), ...editErrors, ...matched }, { requestBody: featureBody(['application/geo+json', 'application/json']) }),
-      patch: op('updateFeature', 'Update a feature with a JSON merge patch of properties and/or geometry', [layer, fid, ifMatch, contentCrs, repair],
-        { ...saved('200', 'updated'), ...editErrors, ...matched }, { requestBody: featureBody(['application/merge-patch+json', 'application/json']) }),
-      delete: op('deleteFeature', 'Delete a feature', [layer, fid, ifMatch], { 204: { description: 'deleted' }, ...editErrors, ...matched }),
+      put: op(
+        'replaceFeature',
+        'Replace a feature (properties not given become null)',
+        [layer, fid, ifMatch, contentCrs, repair],
+        { ...saved('200', 'replaced'), ...editErrors, ...matched },
+        { requestBody: featureBody(['application/geo+json', 'application/json']) },
+      ),
+      patch: op(
+        'updateFeature',
+        'Update a feature with a JSON merge patch of properties and/or geometry',
+        [layer, fid, ifMatch, contentCrs, repair],
+        { ...saved('200', 'updated'), ...editErrors, ...matched },
+        { requestBody: featureBody(['application/merge-patch+json', 'application/json']) },
+      ),
+      delete: op('deleteFeature', 'Delete a feature', [layer, fid, ifMatch], {
+        204: { description: 'deleted' },
+        ...editErrors,
+        ...matched,
+      }),
     },
     paths: {
       '/collections/{collectionId}/items/{featureId}/history': {
-        get: op('getFeatureHistory', 'Every version of a feature: who, when, what changed, before and after', [layer, fid],
-          { 200: { description: 'versions, oldest first' }, ...editErrors }),
+        get: op('getFeatureHistory', 'Every version of a feature: who, when, what changed, before and after', [layer, fid], {
+          200: { description: 'versions, oldest first' },
+          ...editErrors,
+        }),
       },
       '/collections/{collectionId}/items/{featureId}/history/{version}/restore': {
-        post: op('restoreFeature', 'Restore the feature as it was after a version (admins; also a deleted feature)',
-          [layer, fid, pathParam('version', 'Version number (integer).')], { ...saved('200', 'restored'), ...editErrors }),
+        post: op(
+          'restoreFeature',
+          'Restore the feature as it was after a version (admins; also a deleted feature)',
+          [layer, fid, pathParam('version', 'Version number (integer).')],
+          { ...saved('200', 'restored'), ...editErrors },
+        ),
       },
     },
   };

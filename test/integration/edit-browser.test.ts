@@ -44,15 +44,31 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     await db.rows(`CREATE INDEX ON ${layerId} USING gist (geom)`);
     const label = (en: string, vi: string) => ({ en, vi });
     await db.knex('layer_catalog').insert({
-      id: layerId, title: 'Edited parcels', title_vi: 'Thửa đất chỉnh sửa', layer_group: 'landuse', source_table: layerId,
-      geometry_type: 'Polygon', minzoom: 0, maxzoom: 18, tile_options: JSON.stringify({}),
-      columns: JSON.stringify([{ name: 'ma_dat', type: 'string', label: label('Land-use code', 'Mã loại đất') },
-        { name: 'so_thua', type: 'integer', label: label('Parcel number', 'Số thửa') }]),
-      style: JSON.stringify({ type: 'categorical', property: 'ma_dat', categories: [
-        { value: 'LUA', color: '#ffff64', label: label('LUA: Paddy land', 'LUA: Đất chuyên trồng lúa nước') },
-        { value: 'ONT', color: '#ffd0ff', label: label('ONT: Rural residential land', 'ONT: Đất ở tại nông thôn') },
-      ] }),
-      access: 'public', origin: 'upload', owner: editor.id, sort_order: 900,
+      id: layerId,
+      title: 'Edited parcels',
+      title_vi: 'Thửa đất chỉnh sửa',
+      layer_group: 'landuse',
+      source_table: layerId,
+      geometry_type: 'Polygon',
+      minzoom: 0,
+      maxzoom: 18,
+      tile_options: JSON.stringify({}),
+      columns: JSON.stringify([
+        { name: 'ma_dat', type: 'string', label: label('Land-use code', 'Mã loại đất') },
+        { name: 'so_thua', type: 'integer', label: label('Parcel number', 'Số thửa') },
+      ]),
+      style: JSON.stringify({
+        type: 'categorical',
+        property: 'ma_dat',
+        categories: [
+          { value: 'LUA', color: '#ffff64', label: label('LUA: Paddy land', 'LUA: Đất chuyên trồng lúa nước') },
+          { value: 'ONT', color: '#ffd0ff', label: label('ONT: Rural residential land', 'ONT: Đất ở tại nông thôn') },
+        ],
+      }),
+      access: 'public',
+      origin: 'upload',
+      owner: editor.id,
+      sort_order: 900,
     });
     await s.ctx.catalog.load();
   });
@@ -78,11 +94,19 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     await page.locator('#token button').click();
     await page.locator('#edit-toggle').waitFor({ state: 'visible', timeout: 15_000 });
     await page.locator('#edit-toggle').click();
-    expect(await page.locator('#edit-layer option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).to.deep.equal([layerId]);
+    expect(
+      await page.locator('#edit-layer option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+    ).to.deep.equal([layerId]);
     await page.locator('#edit-draw').click();
     const box = (await page.locator('#map').boundingBox())!;
     const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
-    for (const [dx, dy] of [[-60, -40], [60, -40], [60, 40], [-60, 40], [-60, -40]]) {
+    for (const [dx, dy] of [
+      [-60, -40],
+      [60, -40],
+      [60, 40],
+      [-60, 40],
+      [-60, -40],
+    ]) {
       await page.mouse.click(cx + dx, cy + dy);
       await page.waitForTimeout(200);
     }
@@ -100,10 +124,17 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     expect(editorBrowser.pageErrors).to.deep.equal([]);
     expect(editorBrowser.blocked).to.deep.equal([]);
 
-    const saved = (await (await fetch(`${s.url}/collections/${layerId}/items/${fid}`)).json()) as { properties: Record<string, unknown> };
+    const saved = (await (await fetch(`${s.url}/collections/${layerId}/items/${fid}`)).json()) as {
+      properties: Record<string, unknown>;
+    };
     expect(saved.properties).to.deep.equal({ ma_dat: 'ONT', so_thua: 215 });
-    const history = await fetch(`${s.url}/collections/${layerId}/items/${fid}/history`, { headers: { Authorization: `Bearer ${editor.token}` } });
-    expect(((await history.json()) as { versions: Array<{ action: string; actor: string }> }).versions[0]).to.include({ action: 'create', actor: editor.name });
+    const history = await fetch(`${s.url}/collections/${layerId}/items/${fid}/history`, {
+      headers: { Authorization: `Bearer ${editor.token}` },
+    });
+    expect(((await history.json()) as { versions: Array<{ action: string; actor: string }> }).versions[0]).to.include({
+      action: 'create',
+      actor: editor.name,
+    });
 
     anonymousBrowser = await openClosedNetworkBrowser({ width: 1400, height: 850 });
     const other = anonymousBrowser.page;

@@ -22,7 +22,15 @@ const layerId = 'ed_parcels';
 
 type Ring = number[][];
 /** A square of `side` degrees with its south-west corner at lon/lat. */
-const square = (lon: number, lat: number, side = 0.0005): Ring[] => [[[lon, lat], [lon + side, lat], [lon + side, lat + side], [lon, lat + side], [lon, lat]]];
+const square = (lon: number, lat: number, side = 0.0005): Ring[] => [
+  [
+    [lon, lat],
+    [lon + side, lat],
+    [lon + side, lat + side],
+    [lon, lat + side],
+    [lon, lat],
+  ],
+];
 const polygon = (lon: number, lat: number) => ({ type: 'Polygon', coordinates: square(lon, lat) });
 const feature = (geometry: unknown, properties: Record<string, unknown> = {}) => ({ type: 'Feature', geometry, properties });
 
@@ -32,11 +40,22 @@ interface Answer {
   json: Record<string, unknown>;
 }
 
-async function send(s: RunningServer, method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+async function send(
+  s: RunningServer,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   const h: Record<string, string> = { ...headers };
   if (token) h.Authorization = `Bearer ${token}`;
   if (body !== undefined && !h['Content-Type']) h['Content-Type'] = 'application/geo+json';
-  const res = await fetch(`${s.url}${path}`, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${s.url}${path}`, {
+    method,
+    headers: h,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, headers: res.headers, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
@@ -53,11 +72,13 @@ async function until(what: string, ok: () => boolean, ms = 5000): Promise<void> 
 
 function getTile(url: string): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    http.get(url, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    }).on('error', reject);
+    http
+      .get(url, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -86,10 +107,24 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
       ST_Multi(ST_MakeEnvelope(106.05, 21.15, 106.0505, 21.1505, 4326)))`);
     const col = (name: string, type: string) => ({ name, type, label: { en: name, vi: name } });
     await db.knex('layer_catalog').insert({
-      id: layerId, title: 'Edit parcels', layer_group: 'landuse', source_table: layerId, geometry_type: 'Polygon', minzoom: 0, maxzoom: 18,
-      columns: JSON.stringify([col('ma_dat', 'string'), col('so_thua', 'integer'), col('dien_tich', 'number'), col('ngay', 'date')]),
-      style: JSON.stringify({ type: 'single', color: '#ff0000' }), tile_options: JSON.stringify({}),
-      access: 'public', origin: 'upload', owner: editor.id,
+      id: layerId,
+      title: 'Edit parcels',
+      layer_group: 'landuse',
+      source_table: layerId,
+      geometry_type: 'Polygon',
+      minzoom: 0,
+      maxzoom: 18,
+      columns: JSON.stringify([
+        col('ma_dat', 'string'),
+        col('so_thua', 'integer'),
+        col('dien_tich', 'number'),
+        col('ngay', 'date'),
+      ]),
+      style: JSON.stringify({ type: 'single', color: '#ff0000' }),
+      tile_options: JSON.stringify({}),
+      access: 'public',
+      origin: 'upload',
+      owner: editor.id,
     });
     await s.ctx.catalog.load();
   });
@@ -109,7 +144,14 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     const stranger = await send(s, 'POST', items, other.token, body);
     expect(stranger.status).to.equal(403);
     expect(stranger.json.description).to.match(/only the token that owns it or an admin/);
-    const builtin = await send(s, 'PATCH', '/collections/landuse_parcels/items/1', editor.token, { properties: { code: 'ONT' } }, { 'If-Match': '*' });
+    const builtin = await send(
+      s,
+      'PATCH',
+      '/collections/landuse_parcels/items/1',
+      editor.token,
+      { properties: { code: 'ONT' } },
+      { 'If-Match': '*' },
+    );
     expect(builtin.status).to.equal(403);
     expect(builtin.json.description).to.match(/built-in layer: only an admin/);
     expect((await send(s, 'DELETE', `${items}/1`, other.token, undefined, { 'If-Match': '*' })).status).to.equal(403);
@@ -117,7 +159,13 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
 
   it('creates a feature: 201 with Location and an ETag that GET of the feature repeats', async () => {
     const s = server();
-    const created = await send(s, 'POST', items, editor.token, feature(polygon(106.06, 21.16), { ma_dat: 'ONT', so_thua: 12, dien_tich: 250.5, ngay: '2026-07-01' }));
+    const created = await send(
+      s,
+      'POST',
+      items,
+      editor.token,
+      feature(polygon(106.06, 21.16), { ma_dat: 'ONT', so_thua: 12, dien_tich: 250.5, ngay: '2026-07-01' }),
+    );
     expect(created.status, JSON.stringify(created.json)).to.equal(201);
     const location = created.headers.get('location')!;
     expect(location).to.match(new RegExp(`/collections/${layerId}/items/2$`));
@@ -139,25 +187,47 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     const created = await send(s, 'POST', items, editor.token, feature(polygon(106.061, 21.161), { ma_dat: 'CLN', so_thua: 3 }));
     const path = new URL(created.headers.get('location')!).pathname;
     const etag = created.headers.get('etag')!;
-    for (const [method, body] of [['PUT', feature(polygon(106.061, 21.161))], ['PATCH', { properties: { ma_dat: 'ODT' } }], ['DELETE', undefined]] as const) {
+    for (const [method, body] of [
+      ['PUT', feature(polygon(106.061, 21.161))],
+      ['PATCH', { properties: { ma_dat: 'ODT' } }],
+      ['DELETE', undefined],
+    ] as const) {
       const r = await send(s, method, path, editor.token, body);
       expect(r.status, method).to.equal(428);
       expect(r.json.description).to.match(/If-Match/);
-      expect((await send(s, method, path, editor.token, body, { 'If-Match': '"0123456789abcdef0123456789abcdef"' })).status, method).to.equal(412);
+      expect(
+        (await send(s, method, path, editor.token, body, { 'If-Match': '"0123456789abcdef0123456789abcdef"' })).status,
+        method,
+      ).to.equal(412);
     }
-    const patched = await send(s, 'PATCH', path, editor.token, { properties: { ma_dat: 'ODT', dien_tich: null } }, { 'If-Match': etag, 'Content-Type': 'application/merge-patch+json' });
+    const patched = await send(
+      s,
+      'PATCH',
+      path,
+      editor.token,
+      { properties: { ma_dat: 'ODT', dien_tich: null } },
+      { 'If-Match': etag, 'Content-Type': 'application/merge-patch+json' },
+    );
     expect(patched.status, JSON.stringify(patched.json)).to.equal(200);
     expect(patched.json.properties).to.include({ ma_dat: 'ODT', so_thua: 3, dien_tich: null });
     const etag2 = patched.headers.get('etag')!;
     expect(etag2).to.not.equal(etag);
-    expect((await send(s, 'PATCH', path, editor.token, { properties: { ma_dat: 'LUA' } }, { 'If-Match': etag })).status).to.equal(412);
-    const replaced = await send(s, 'PUT', path, editor.token, feature(polygon(106.062, 21.162), { ma_dat: 'SKK', so_thua: 4 }), { 'If-Match': etag2 });
+    expect((await send(s, 'PATCH', path, editor.token, { properties: { ma_dat: 'LUA' } }, { 'If-Match': etag })).status).to.equal(
+      412,
+    );
+    const replaced = await send(s, 'PUT', path, editor.token, feature(polygon(106.062, 21.162), { ma_dat: 'SKK', so_thua: 4 }), {
+      'If-Match': etag2,
+    });
     expect(replaced.status, JSON.stringify(replaced.json)).to.equal(200);
     expect(replaced.json.properties).to.deep.equal({ ma_dat: 'SKK', so_thua: 4, dien_tich: null, ngay: null });
     expect((await send(s, 'DELETE', path, editor.token, undefined, { 'If-Match': etag2 })).status).to.equal(412);
-    expect((await send(s, 'DELETE', path, editor.token, undefined, { 'If-Match': replaced.headers.get('etag')! })).status).to.equal(204);
+    expect(
+      (await send(s, 'DELETE', path, editor.token, undefined, { 'If-Match': replaced.headers.get('etag')! })).status,
+    ).to.equal(204);
     expect((await fetch(`${s.url}${path}`)).status).to.equal(404);
-    expect((await send(s, 'PATCH', path, editor.token, { properties: { ma_dat: 'LUA' } }, { 'If-Match': '*' })).status).to.equal(404);
+    expect((await send(s, 'PATCH', path, editor.token, { properties: { ma_dat: 'LUA' } }, { 'If-Match': '*' })).status).to.equal(
+      404,
+    );
   });
 
   it('lets only one of two concurrent PATCHes with the same ETag win: one 200, one 412', async () => {
@@ -165,31 +235,112 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     const created = await send(s, 'POST', items, editor.token, feature(polygon(106.063, 21.163), { ma_dat: 'LUA' }));
     const path = new URL(created.headers.get('location')!).pathname;
     const etag = created.headers.get('etag')!;
-    const results = await Promise.all(['ONT', 'ODT'].map((code) => send(s, 'PATCH', path, editor.token, { properties: { ma_dat: code } }, { 'If-Match': etag })));
+    const results = await Promise.all(
+      ['ONT', 'ODT'].map((code) => send(s, 'PATCH', path, editor.token, { properties: { ma_dat: code } }, { 'If-Match': etag })),
+    );
     expect(results.map((r) => r.status).sort()).to.deep.equal([200, 412]);
     const winner = results.find((r) => r.status === 200)!;
     const now = (await (await fetch(`${s.url}${path}`)).json()) as { properties: { ma_dat: string } };
     expect(now.properties.ma_dat).to.equal((winner.json.properties as { ma_dat: string }).ma_dat);
   });
 
-  const bowtie = { type: 'Polygon', coordinates: [[[106.07, 21.17], [106.071, 21.171], [106.071, 21.17], [106.07, 21.171], [106.07, 21.17]]] };
+  const bowtie = {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [106.07, 21.17],
+        [106.071, 21.171],
+        [106.071, 21.17],
+        [106.07, 21.171],
+        [106.07, 21.17],
+      ],
+    ],
+  };
   const invalid: Array<[string, unknown, Record<string, string>, number, RegExp]> = [
-    ['a geometry of another type', feature({ type: 'LineString', coordinates: [[106.07, 21.17], [106.08, 21.18]] }), {}, 400, /"geometry".*LineString cannot be stored.*Polygon/],
+    [
+      'a geometry of another type',
+      feature({
+        type: 'LineString',
+        coordinates: [
+          [106.07, 21.17],
+          [106.08, 21.18],
+        ],
+      }),
+      {},
+      400,
+      /"geometry".*LineString cannot be stored.*Polygon/,
+    ],
     ['an invalid geometry (self-intersection)', feature(bowtie), {}, 400, /"geometry".*invalid \(Self-intersection.*repair=true/],
     ['a geometry outside Vietnam', feature(polygon(2.35, 48.85)), {}, 400, /"geometry".*outside Vietnam/],
     ['a geometry without coordinates', feature({ type: 'Polygon' }), {}, 400, /"geometry.coordinates"/],
-    ['an unclosed ring', feature({ type: 'Polygon', coordinates: [[[106.07, 21.17], [106.08, 21.17], [106.08, 21.18], [106.07, 21.18]]] }), {}, 400, /ring 0 of polygon 0.*must end where it starts/],
-    ['TM-3 coordinates far outside the zone', feature({ type: 'Polygon', coordinates: [[[1e30, 1e30], [2e30, 1e30], [2e30, 2e30], [1e30, 1e30]]] }), { 'Content-Crs': '<http://www.opengis.net/def/crs/EPSG/0/9209>' }, 400, /"geometry"/],
+    [
+      'an unclosed ring',
+      feature({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [106.07, 21.17],
+            [106.08, 21.17],
+            [106.08, 21.18],
+            [106.07, 21.18],
+          ],
+        ],
+      }),
+      {},
+      400,
+      /ring 0 of polygon 0.*must end where it starts/,
+    ],
+    [
+      'TM-3 coordinates far outside the zone',
+      feature({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [1e30, 1e30],
+            [2e30, 1e30],
+            [2e30, 2e30],
+            [1e30, 1e30],
+          ],
+        ],
+      }),
+      { 'Content-Crs': '<http://www.opengis.net/def/crs/EPSG/0/9209>' },
+      400,
+      /"geometry"/,
+    ],
     ['a missing geometry', { type: 'Feature', properties: {} }, {}, 400, /"geometry" is required/],
-    ['an unknown property', feature(polygon(106.07, 21.17), { ma_xa: '1' }), {}, 400, /property "ma_xa" is not a column of layer "ed_parcels"/],
-    ['a string for an integer', feature(polygon(106.07, 21.17), { so_thua: 'mười' }), {}, 400, /property "so_thua".*"mười" is not a whole number/],
+    [
+      'an unknown property',
+      feature(polygon(106.07, 21.17), { ma_xa: '1' }),
+      {},
+      400,
+      /property "ma_xa" is not a column of layer "ed_parcels"/,
+    ],
+    [
+      'a string for an integer',
+      feature(polygon(106.07, 21.17), { so_thua: 'mười' }),
+      {},
+      400,
+      /property "so_thua".*"mười" is not a whole number/,
+    ],
     ['a fraction for an integer', feature(polygon(106.07, 21.17), { so_thua: 1.5 }), {}, 400, /property "so_thua"/],
     ['a number for a string', feature(polygon(106.07, 21.17), { ma_dat: 5 }), {}, 400, /property "ma_dat".*not a string/],
     ['a bad date', feature(polygon(106.07, 21.17), { ngay: '2026-13-45' }), {}, 400, /property "ngay"/],
-    ['an unknown Content-Crs', feature(polygon(106.07, 21.17)), { 'Content-Crs': '<http://www.opengis.net/def/crs/EPSG/0/1234567>' }, 400, /header "Content-Crs"/],
+    [
+      'an unknown Content-Crs',
+      feature(polygon(106.07, 21.17)),
+      { 'Content-Crs': '<http://www.opengis.net/def/crs/EPSG/0/1234567>' },
+      400,
+      /header "Content-Crs"/,
+    ],
     ['a body that is not a Feature', { type: 'FeatureCollection', features: [] }, {}, 400, /GeoJSON Feature/],
     ['a body that is not JSON', '{"type": "Feature",', {}, 400, /./],
-    ['a body of another media type', 'type=Feature', { 'Content-Type': 'application/x-www-form-urlencoded' }, 415, /Content-Type/],
+    [
+      'a body of another media type',
+      'type=Feature',
+      { 'Content-Type': 'application/x-www-form-urlencoded' },
+      415,
+      /Content-Type/,
+    ],
   ];
   for (const [what, body, headers, status, message] of invalid) {
     it(`refuses ${what} with ${status} naming it`, async () => {
@@ -227,7 +378,10 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     const r = await send(s, 'POST', `${items}?repair=true`, editor.token, feature(bowtie, { ma_dat: 'DGT' }));
     expect(r.status, JSON.stringify(r.json)).to.equal(201);
     const fid = (r.json as { id: number }).id;
-    const [row] = await s.ctx.db.rows<{ valid: boolean; n: number }>(`SELECT ST_IsValid(geom) AS valid, ST_NumGeometries(geom) AS n FROM ${layerId} WHERE id = ?::int`, [fid]);
+    const [row] = await s.ctx.db.rows<{ valid: boolean; n: number }>(
+      `SELECT ST_IsValid(geom) AS valid, ST_NumGeometries(geom) AS n FROM ${layerId} WHERE id = ?::int`,
+      [fid],
+    );
     expect(row).to.deep.equal({ valid: true, n: 2 });
   });
 
@@ -236,7 +390,9 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     const tm3 = proj4Transformer(4326, 9209);
     const ring = square(106.08, 21.18)[0];
     const projected = { type: 'Polygon', coordinates: [ring.map(([x, y]) => tm3.forward([x, y]))] };
-    const r = await send(s, 'POST', items, editor.token, feature(projected, { ma_dat: 'SKN' }), { 'Content-Crs': '<http://www.opengis.net/def/crs/EPSG/0/9209>' });
+    const r = await send(s, 'POST', items, editor.token, feature(projected, { ma_dat: 'SKN' }), {
+      'Content-Crs': '<http://www.opengis.net/def/crs/EPSG/0/9209>',
+    });
     expect(r.status, JSON.stringify(r.json)).to.equal(201);
     const stored = (r.json.geometry as { coordinates: number[][][][] }).coordinates[0][0];
     for (const [i, [lon, lat]] of ring.entries()) {
@@ -244,7 +400,9 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
       expect(found, `vertex ${i} ${lon} ${lat} in ${JSON.stringify(stored)}`).to.not.equal(undefined);
     }
     const latFirst = { type: 'Polygon', coordinates: [ring.map(([x, y]) => [y, x + 0.01])] };
-    const r2 = await send(s, 'POST', items, editor.token, feature(latFirst), { 'Content-Crs': '<http://www.opengis.net/def/crs/EPSG/0/4326>' });
+    const r2 = await send(s, 'POST', items, editor.token, feature(latFirst), {
+      'Content-Crs': '<http://www.opengis.net/def/crs/EPSG/0/4326>',
+    });
     expect(r2.status, JSON.stringify(r2.json)).to.equal(201);
     const first = (r2.json.geometry as { coordinates: number[][][][] }).coordinates[0][0][0];
     expect(first[0]).to.be.closeTo(106.09, 0.001);
@@ -256,19 +414,50 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     const created = await send(s, 'POST', items, editor.token, feature(polygon(106.064, 21.164), { ma_dat: 'LUA', so_thua: 9 }));
     const path = new URL(created.headers.get('location')!).pathname;
     const fid = Number(path.split('/').pop());
-    const patched = await send(s, 'PATCH', path, editor.token, { properties: { ma_dat: 'ONT' } }, { 'If-Match': created.headers.get('etag')! });
-    const moved = await send(s, 'PATCH', path, editor.token, { geometry: polygon(106.065, 21.165) }, { 'If-Match': patched.headers.get('etag')! });
+    const patched = await send(
+      s,
+      'PATCH',
+      path,
+      editor.token,
+      { properties: { ma_dat: 'ONT' } },
+      { 'If-Match': created.headers.get('etag')! },
+    );
+    const moved = await send(
+      s,
+      'PATCH',
+      path,
+      editor.token,
+      { geometry: polygon(106.065, 21.165) },
+      { 'If-Match': patched.headers.get('etag')! },
+    );
     expect(moved.status).to.equal(200);
-    expect((await send(s, 'DELETE', path, editor.token, undefined, { 'If-Match': moved.headers.get('etag')! })).status).to.equal(204);
+    expect((await send(s, 'DELETE', path, editor.token, undefined, { 'If-Match': moved.headers.get('etag')! })).status).to.equal(
+      204,
+    );
 
     expect((await send(s, 'GET', `${path}/history`, null)).status).to.equal(401);
     const history = await send(s, 'GET', `${path}/history`, viewer.token);
     expect(history.status).to.equal(200);
-    const versions = history.json.versions as Array<{ version: number; action: string; actor: string; tokenId: string; changed: string[]; at: string; after: unknown }>;
-    expect(versions.map((v) => [v.version, v.action])).to.deep.equal([[1, 'create'], [2, 'update'], [3, 'update'], [4, 'delete']]);
+    const versions = history.json.versions as Array<{
+      version: number;
+      action: string;
+      actor: string;
+      tokenId: string;
+      changed: string[];
+      at: string;
+      after: unknown;
+    }>;
+    expect(versions.map((v) => [v.version, v.action])).to.deep.equal([
+      [1, 'create'],
+      [2, 'update'],
+      [3, 'update'],
+      [4, 'delete'],
+    ]);
     expect(versions[1].changed).to.deep.equal(['ma_dat']);
     expect(versions[2].changed).to.deep.equal(['geometry']);
-    expect(versions.every((v) => v.tokenId === editor.id && v.actor === editor.name && !Number.isNaN(Date.parse(v.at)))).to.equal(true);
+    expect(versions.every((v) => v.tokenId === editor.id && v.actor === editor.name && !Number.isNaN(Date.parse(v.at)))).to.equal(
+      true,
+    );
     expect(versions[3].after).to.equal(null);
 
     expect((await send(s, 'POST', `${path}/history/2/restore`, editor.token)).status).to.equal(403);
@@ -287,9 +476,20 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     const last = (after.json.versions as Array<{ version: number; action: string; actor: string }>).at(-1)!;
     expect(last).to.include({ version: 5, action: 'restore', actor: admin.name });
 
-    const audit = await s.ctx.db.rows<{ action: string; details: { fid: number; version: number; before: unknown; after: unknown } }>(
-      `SELECT action, details FROM audit_log WHERE layer_id = ? AND (details->>'fid')::int = ?::int ORDER BY id`, [layerId, fid]);
-    expect(audit.map((a) => a.action)).to.deep.equal(['feature_create', 'feature_update', 'feature_update', 'feature_delete', 'feature_restore']);
+    const audit = await s.ctx.db.rows<{
+      action: string;
+      details: { fid: number; version: number; before: unknown; after: unknown };
+    }>(`SELECT action, details FROM audit_log WHERE layer_id = ? AND (details->>'fid')::int = ?::int ORDER BY id`, [
+      layerId,
+      fid,
+    ]);
+    expect(audit.map((a) => a.action)).to.deep.equal([
+      'feature_create',
+      'feature_update',
+      'feature_update',
+      'feature_delete',
+      'feature_restore',
+    ]);
     expect(audit[1].details.before).to.have.nested.property('properties.ma_dat', 'LUA');
     expect(audit[1].details.after).to.have.nested.property('properties.ma_dat', 'ONT');
     expect((await send(s, 'GET', `${items}/999999/history`, viewer.token)).status).to.equal(404);
@@ -302,7 +502,14 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     const etag = got.headers.get('etag')!;
     const code = ((await got.json()) as { properties: { code: string } }).properties.code;
     const next = code === 'ONT' ? 'ODT' : 'ONT';
-    const r = await send(s, 'PATCH', '/collections/landuse_parcels/items/1', admin.token, { properties: { code: next } }, { 'If-Match': etag });
+    const r = await send(
+      s,
+      'PATCH',
+      '/collections/landuse_parcels/items/1',
+      admin.token,
+      { properties: { code: next } },
+      { 'If-Match': etag },
+    );
     expect(r.status, JSON.stringify(r.json)).to.equal(200);
     expect((r.json.properties as { code: string }).code).to.equal(next);
   });
@@ -332,17 +539,29 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     const conformance = (await (await fetch(`${s.url}/conformance`)).json()) as { conformsTo: string[] };
     expect(conformance.conformsTo).to.include('http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete');
     expect(conformance.conformsTo).to.include('http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update');
-    const api = (await (await fetch(`${s.url}/api`)).json()) as { paths: Record<string, Record<string, { operationId: string }>> };
+    const api = (await (await fetch(`${s.url}/api`)).json()) as {
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
     expect(api.paths['/collections/{collectionId}/items'].post.operationId).to.equal('createFeature');
     const item = api.paths['/collections/{collectionId}/items/{featureId}'];
-    expect([item.get, item.put, item.patch, item.delete].map((o) => o.operationId)).to.deep.equal(['getFeature', 'replaceFeature', 'updateFeature', 'deleteFeature']);
-    expect(api.paths['/collections/{collectionId}/items/{featureId}/history/{version}/restore'].post.operationId).to.equal('restoreFeature');
+    expect([item.get, item.put, item.patch, item.delete].map((o) => o.operationId)).to.deep.equal([
+      'getFeature',
+      'replaceFeature',
+      'updateFeature',
+      'deleteFeature',
+    ]);
+    expect(api.paths['/collections/{collectionId}/items/{featureId}/history/{version}/restore'].post.operationId).to.equal(
+      'restoreFeature',
+    );
   });
 
   it("still reads the edited layer through GDAL's OAPIF driver", async function () {
     requireTool(this, hasOgrinfo, 'edit: GDAL OAPIF check', 'ogrinfo (apt-get install gdal-bin)');
     const s = server();
-    const { stdout } = await run('ogrinfo', ['-ro', '-al', '-so', `OAPIF:${s.url}/collections/${layerId}`], { timeout: 60_000, env: { ...process.env, GDAL_HTTP_TIMEOUT: '30' } });
+    const { stdout } = await run('ogrinfo', ['-ro', '-al', '-so', `OAPIF:${s.url}/collections/${layerId}`], {
+      timeout: 60_000,
+      env: { ...process.env, GDAL_HTTP_TIMEOUT: '30' },
+    });
     const [row] = await s.ctx.db.rows<{ n: number }>(`SELECT count(*)::int AS n FROM ${layerId}`);
     expect(stdout).to.include(`Feature Count: ${row.n}`);
     expect(stdout).to.match(/ma_dat: String/);

@@ -2,23 +2,57 @@
 import { expect } from 'chai';
 import { changedKeys, checkProperties, type FeatureJson } from '../../server/edit/properties.ts';
 import { ifMatchHolds } from '../../server/edit/service.ts';
-import { parseContentCrs, parseFeatureBody, parseFeaturePatch, parseIfMatch, parsePathNumber, parseRepair } from '../../server/http/params/edit.ts';
+import {
+  parseContentCrs,
+  parseFeatureBody,
+  parseFeaturePatch,
+  parseIfMatch,
+  parsePathNumber,
+  parseRepair,
+} from '../../server/http/params/edit.ts';
 import { CRS84 } from '../../server/crs/registry.ts';
 import { InvalidParameterError, PayloadTooLargeError } from '../../server/errors.ts';
 import type { LayerColumn } from '../../server/catalog/definition.ts';
 
 const col = (name: string, type: LayerColumn['type']): LayerColumn => ({ name, type, label: { en: name, vi: name } });
-const columns = [col('ma_dat', 'string'), col('so_thua', 'integer'), col('dien_tich', 'number'), col('da_duyet', 'boolean'), col('ngay', 'date'), col('luc', 'datetime')];
-const square = { type: 'Polygon', coordinates: [[[106, 21], [106.1, 21], [106.1, 21.1], [106, 21]]] };
+const columns = [
+  col('ma_dat', 'string'),
+  col('so_thua', 'integer'),
+  col('dien_tich', 'number'),
+  col('da_duyet', 'boolean'),
+  col('ngay', 'date'),
+  col('luc', 'datetime'),
+];
+const square = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [106, 21],
+      [106.1, 21],
+      [106.1, 21.1],
+      [106, 21],
+    ],
+  ],
+};
 
 describe('edit: properties against the layer columns', () => {
   it('accepts values of each column type and normalises text to NFC', () => {
     const decomposed = 'Đất ở'.normalize('NFD');
     const values = checkProperties('l', columns, {
-      ma_dat: decomposed, so_thua: 12, dien_tich: 10.5, da_duyet: true, ngay: '2026-07-01', luc: '2026-07-01T08:00:00+07:00',
+      ma_dat: decomposed,
+      so_thua: 12,
+      dien_tich: 10.5,
+      da_duyet: true,
+      ngay: '2026-07-01',
+      luc: '2026-07-01T08:00:00+07:00',
     });
     expect([...values.entries()]).to.deep.equal([
-      ['ma_dat', 'Đất ở'.normalize('NFC')], ['so_thua', 12], ['dien_tich', 10.5], ['da_duyet', true], ['ngay', '2026-07-01'], ['luc', '2026-07-01T08:00:00+07:00'],
+      ['ma_dat', 'Đất ở'.normalize('NFC')],
+      ['so_thua', 12],
+      ['dien_tich', 10.5],
+      ['da_duyet', true],
+      ['ngay', '2026-07-01'],
+      ['luc', '2026-07-01T08:00:00+07:00'],
     ]);
   });
 
@@ -43,7 +77,12 @@ describe('edit: properties against the layer columns', () => {
   }
 
   it('lists the changed keys, with "geometry" when it moved', () => {
-    const a: FeatureJson = { type: 'Feature', id: 1, geometry: { type: 'Point', coordinates: [106, 21] }, properties: { x: 1, y: 'a' } };
+    const a: FeatureJson = {
+      type: 'Feature',
+      id: 1,
+      geometry: { type: 'Point', coordinates: [106, 21] },
+      properties: { x: 1, y: 'a' },
+    };
     const b: FeatureJson = { ...a, properties: { x: 1, y: 'b' } };
     expect(changedKeys(a, b)).to.deep.equal(['y']);
     expect(changedKeys(a, { ...a, geometry: { type: 'Point', coordinates: [106, 21.1] } })).to.deep.equal(['geometry']);
@@ -88,7 +127,10 @@ describe('edit: request headers and bodies', () => {
     const f = parseFeatureBody({ type: 'Feature', geometry: square, properties: { a: 1 } }, CRS84, 7);
     expect(f.geometry.geojson.type).to.equal('Polygon');
     expect(f.properties).to.deep.equal({ a: 1 });
-    expect(() => parseFeatureBody({ type: 'Feature', id: 8, geometry: square }, CRS84, 7)).to.throw(InvalidParameterError, /field "id"/);
+    expect(() => parseFeatureBody({ type: 'Feature', id: 8, geometry: square }, CRS84, 7)).to.throw(
+      InvalidParameterError,
+      /field "id"/,
+    );
     expect(() => parseFeatureBody([], CRS84)).to.throw(InvalidParameterError, /JSON object/);
   });
 
@@ -102,7 +144,21 @@ describe('edit: request headers and bodies', () => {
     ['a position of one number', { type: 'Point', coordinates: [1] }, /"geometry.coordinates"/],
     ['a NaN-like string', { type: 'Point', coordinates: ['1', 2] }, /finite numbers/],
     ['a line of one position', { type: 'LineString', coordinates: [[1, 2]] }, /line 0 needs at least 2/],
-    ['an open ring', { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 1]]] }, /ring 0 of polygon 0/],
+    [
+      'an open ring',
+      {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1, 0],
+            [1, 1],
+            [0, 1],
+          ],
+        ],
+      },
+      /ring 0 of polygon 0/,
+    ],
     ['an empty multipolygon', { type: 'MultiPolygon', coordinates: [] }, /non-empty/],
   ];
   for (const [what, geometry, message] of badGeometry) {
@@ -113,7 +169,9 @@ describe('edit: request headers and bodies', () => {
 
   it('refuses a geometry of more vertices than the cap with PayloadTooLarge', () => {
     const coordinates = Array.from({ length: 50_001 }, (_, i) => [106 + i * 1e-6, 21]);
-    expect(() => parseFeatureBody({ type: 'Feature', geometry: { type: 'MultiPoint', coordinates } }, CRS84)).to.throw(PayloadTooLargeError);
+    expect(() => parseFeatureBody({ type: 'Feature', geometry: { type: 'MultiPoint', coordinates } }, CRS84)).to.throw(
+      PayloadTooLargeError,
+    );
   });
 
   it('reads a merge patch of properties and/or geometry, and nothing else', () => {

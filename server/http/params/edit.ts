@@ -10,17 +10,31 @@ import type { FeatureInput, FeaturePatch } from '../../edit/service.ts';
 import { bodyGeometryTypes, maxGeometryVertices } from './geometry.ts';
 import { queryValue, type QueryParams } from './query-string.ts';
 
-const depthOf: Record<string, number> = { Point: 0, MultiPoint: 1, LineString: 1, MultiLineString: 2, Polygon: 2, MultiPolygon: 3 };
+const depthOf: Record<string, number> = {
+  Point: 0,
+  MultiPoint: 1,
+  LineString: 1,
+  MultiLineString: 2,
+  Polygon: 2,
+  MultiPolygon: 3,
+};
 
 function checkPositions(value: unknown, depth: number, where: string, count: { n: number }): void {
   if (depth === 0) {
-    if (!Array.isArray(value) || value.length < 2 || value.length > 3 || !value.every((n) => typeof n === 'number' && Number.isFinite(n))) {
+    if (
+      !Array.isArray(value) ||
+      value.length < 2 ||
+      value.length > 3 ||
+      !value.every((n) => typeof n === 'number' && Number.isFinite(n))
+    ) {
       throw new InvalidParameterError(`field "${where}": a position is an array of 2 or 3 finite numbers`, 'geometry');
     }
-    if (++count.n > maxGeometryVertices) throw new PayloadTooLargeError(`field "geometry": more than ${maxGeometryVertices} vertices`);
+    if (++count.n > maxGeometryVertices)
+      throw new PayloadTooLargeError(`field "geometry": more than ${maxGeometryVertices} vertices`);
     return;
   }
-  if (!Array.isArray(value) || value.length === 0) throw new InvalidParameterError(`field "${where}": expected a non-empty array of coordinates`, 'geometry');
+  if (!Array.isArray(value) || value.length === 0)
+    throw new InvalidParameterError(`field "${where}": expected a non-empty array of coordinates`, 'geometry');
   value.forEach((v, i) => checkPositions(v, depth - 1, `${where}[${i}]`, count));
 }
 
@@ -37,12 +51,17 @@ function checkShape(type: string, coordinates: unknown): void {
   }
   if (type === 'Polygon' || type === 'MultiPolygon') {
     const polygons = (type === 'Polygon' ? [coordinates] : coordinates) as Ring[][];
-    polygons.forEach((rings, i) => rings.forEach((r, j) => {
-      const [first, last] = [r[0], r[r.length - 1]];
-      if (r.length < 4 || first[0] !== last[0] || first[1] !== last[1]) {
-        throw new InvalidParameterError(`field "${where}": ring ${j} of polygon ${i} needs at least 4 positions and must end where it starts`, 'geometry');
-      }
-    }));
+    polygons.forEach((rings, i) =>
+      rings.forEach((r, j) => {
+        const [first, last] = [r[0], r[r.length - 1]];
+        if (r.length < 4 || first[0] !== last[0] || first[1] !== last[1]) {
+          throw new InvalidParameterError(
+            `field "${where}": ring ${j} of polygon ${i} needs at least 4 positions and must end where it starts`,
+            'geometry',
+          );
+        }
+      }),
+    );
   }
 }
 
@@ -53,7 +72,10 @@ export function parseEditGeometry(value: unknown, crs: CrsDefinition): EditGeome
   }
   const g = value as Record<string, unknown>;
   if (typeof g.type !== 'string' || !(g.type in depthOf)) {
-    throw new InvalidParameterError(`field "geometry.type": ${JSON.stringify(String(g.type).slice(0, 40))} is not one of ${bodyGeometryTypes.join(', ')}`, 'geometry');
+    throw new InvalidParameterError(
+      `field "geometry.type": ${JSON.stringify(String(g.type).slice(0, 40))} is not one of ${bodyGeometryTypes.join(', ')}`,
+      'geometry',
+    );
   }
   checkPositions(g.coordinates, depthOf[g.type], 'geometry.coordinates', { n: 0 });
   checkShape(g.type, g.coordinates);
@@ -62,7 +84,8 @@ export function parseEditGeometry(value: unknown, crs: CrsDefinition): EditGeome
 
 function parseProperties(value: unknown): Record<string, unknown> {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidParameterError('field "properties" must be an object', 'properties');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new InvalidParameterError('field "properties" must be an object', 'properties');
   return value as Record<string, unknown>;
 }
 
@@ -76,7 +99,8 @@ function bodyObject(body: unknown): Record<string, unknown> {
 /** The GeoJSON Feature of POST and PUT; for PUT its `id`, when given, must be the feature's id. */
 export function parseFeatureBody(body: unknown, crs: CrsDefinition, fid?: number): FeatureInput {
   const f = bodyObject(body);
-  if (f.type !== 'Feature') throw new InvalidParameterError('field "type": the body must be a GeoJSON Feature ("type": "Feature")', 'type');
+  if (f.type !== 'Feature')
+    throw new InvalidParameterError('field "type": the body must be a GeoJSON Feature ("type": "Feature")', 'type');
   if (fid !== undefined && f.id !== undefined && f.id !== null && String(f.id) !== String(fid)) {
     throw new InvalidParameterError(`field "id": ${JSON.stringify(f.id)} is not the id of the feature replaced (${fid})`, 'id');
   }
@@ -88,23 +112,32 @@ export function parseFeaturePatch(body: unknown, crs: CrsDefinition): FeaturePat
   const p = bodyObject(body);
   for (const key of Object.keys(p)) {
     if (!['type', 'id', 'properties', 'geometry'].includes(key)) {
-      throw new InvalidParameterError(`field "${key.slice(0, 40)}": a patch may change only "properties" and "geometry"`, key.slice(0, 40));
+      throw new InvalidParameterError(
+        `field "${key.slice(0, 40)}": a patch may change only "properties" and "geometry"`,
+        key.slice(0, 40),
+      );
     }
   }
-  if (p.geometry === null) throw new InvalidParameterError('field "geometry": a feature of a layer cannot lose its geometry', 'geometry');
+  if (p.geometry === null)
+    throw new InvalidParameterError('field "geometry": a feature of a layer cannot lose its geometry', 'geometry');
   const patch: FeaturePatch = {};
   if (p.properties !== undefined) patch.properties = parseProperties(p.properties);
   if (p.geometry !== undefined) patch.geometry = parseEditGeometry(p.geometry, crs);
-  if (!patch.properties && !patch.geometry) throw new InvalidParameterError('the patch changes nothing: give "properties" and/or "geometry"', 'body');
+  if (!patch.properties && !patch.geometry)
+    throw new InvalidParameterError('the patch changes nothing: give "properties" and/or "geometry"', 'body');
   return patch;
 }
 
 /** The entity tags of If-Match (strong comparison: weak tags never match), `*`, or null when absent. */
 export function parseIfMatch(header: string | undefined): string[] | null {
   if (header === undefined || header.trim() === '') return null;
-  const tags = header.split(',').map((t) => t.trim()).filter(Boolean);
+  const tags = header
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   for (const t of tags) {
-    if (t !== '*' && !/^(W\/)?"[^"]*"$/.test(t)) throw new InvalidParameterError(`header "If-Match": ${JSON.stringify(t.slice(0, 60))} is not an entity tag`, 'If-Match');
+    if (t !== '*' && !/^(W\/)?"[^"]*"$/.test(t))
+      throw new InvalidParameterError(`header "If-Match": ${JSON.stringify(t.slice(0, 60))} is not an entity tag`, 'If-Match');
   }
   return tags;
 }

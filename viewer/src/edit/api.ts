@@ -30,17 +30,48 @@ export async function editableLayerIds(): Promise<Set<string>> {
   return new Set(body.layers.filter((l) => l.mayChange).map((l) => l.id));
 }
 
-/** Creates a feature; answers it as saved (with its id) and its ETag. */
-export async function createFeature(layerId: string, geometry: Geometry, properties: Record<string, unknown>): Promise<{ feature: Feature; etag: string }> {
-  const res = await fetch(apiUrl(`collections/${encodeURIComponent(layerId)}/items`), {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/geo+json', Accept: 'application/geo+json', ...authHeaders() },
-    body: JSON.stringify({ type: 'Feature', geometry, properties }),
-  });
+async function answer(res: Response): Promise<{ feature: Feature; etag: string }> {
   const body = (await res.json().catch(() => ({}))) as Feature & { description?: string };
   if (!res.ok) {
     const message = body.description ?? `${res.status} ${res.statusText}`;
     throw new EditError(res.status, message, fieldOf(message));
   }
   return { feature: body, etag: res.headers.get('ETag') ?? '' };
+}
+
+/** One feature as stored now, with its ETag (read without any cache: the ETag must be current). */
+export async function getFeature(layerId: string, id: string | number): Promise<{ feature: Feature; etag: string }> {
+  const url = apiUrl(`collections/${encodeURIComponent(layerId)}/items/${encodeURIComponent(String(id))}`);
+  return answer(await fetch(url, { cache: 'no-store', headers: { Accept: 'application/geo+json', ...authHeaders() } }));
+}
+
+/** Changes properties of a feature read with `etag`; a feature changed meanwhile is an EditError of status 412. */
+export async function patchFeature(layerId: string, id: string | number, properties: Record<string, unknown>, etag: string) {
+  const url = apiUrl(`collections/${encodeURIComponent(layerId)}/items/${encodeURIComponent(String(id))}`);
+  return answer(
+    await fetch(url, {
+      method: 'PATCH',
+      headers: {
+        'Content-Type': 'application/merge-patch+json',
+        Accept: 'application/geo+json',
+        'If-Match': etag,
+        ...authHeaders(),
+      },
+      body: JSON.stringify({ properties }),
+    }),
+  );
+}
+
+/** Creates a feature; answers it as saved (with its id) and its ETag. */
+export async function createFeature(
+  layerId: string,
+  geometry: Geometry,
+  properties: Record<string, unknown>,
+): Promise<{ feature: Feature; etag: string }> {
+  const res = await fetch(apiUrl(`collections/${encodeURIComponent(layerId)}/items`), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/geo+json', Accept: 'application/geo+json', ...authHeaders() },
+    body: JSON.stringify({ type: 'Feature', geometry, properties }),
+  });
+  return answer(res);
 }

@@ -22,7 +22,10 @@ const texts = {
   edit: { vi: 'Sửa dữ liệu', en: 'Edit data' },
   layer: { vi: 'Lớp', en: 'Layer' },
   draw: { vi: 'Vẽ đối tượng mới', en: 'Draw a new feature' },
-  drawHint: { vi: 'Nhấp trên bản đồ để vẽ; nhấp điểm đầu để kết thúc.', en: 'Click on the map to draw; click the first point to finish.' },
+  drawHint: {
+    vi: 'Nhấp trên bản đồ để vẽ; nhấp điểm đầu để kết thúc.',
+    en: 'Click on the map to draw; click the first point to finish.',
+  },
   saved: { vi: 'Đã lưu đối tượng', en: 'Saved feature' },
 };
 const tx = (k: keyof typeof texts) => texts[k][currentLang()];
@@ -53,7 +56,9 @@ export function enableEditing(map: L.Map, host: EditHost): void {
   function render(): void {
     button.textContent = tx('edit');
     const current = select()?.value;
-    const options = layersToEdit().map((l) => h('option', { value: l.id, selected: l.id === current }, pick({ vi: l.title_vi, en: l.title })));
+    const options = layersToEdit().map((l) =>
+      h('option', { value: l.id, selected: l.id === current }, pick({ vi: l.title_vi, en: l.title })),
+    );
     panel.replaceChildren(
       h('h2', { class: 'panel-title' }, tx('edit')),
       h('label', { for: 'edit-layer' }, tx('layer')),
@@ -94,7 +99,11 @@ export function enableEditing(map: L.Map, host: EditHost): void {
     if (!info) return;
     sketch = layer;
     render();
-    form = attributeForm(info, () => void save(info), () => clearSketch());
+    form = attributeForm(
+      info,
+      () => void save(info),
+      () => clearSketch(),
+    );
     panel.append(form.element);
     (form.element.querySelector('input, select') as HTMLElement | null)?.focus();
   }
