@@ -82,7 +82,7 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     await server().ctx.catalog.load();
   });
 
-  it('lets an editor draw a parcel and set its land-use code; an anonymous page sees it in the tile and the popup', async function () {
+  it('lets an editor draw a parcel and set its land-use code; an anonymous page sees it in the tile and the popup; a conflict shows both versions', async function () {
     this.timeout(180_000);
     const s = server();
     editorBrowser = await openClosedNetworkBrowser({ width: 1400, height: 850 });
@@ -159,5 +159,38 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     expect(await cell.textContent()).to.contain('ONT');
     expect(await other.locator('#edit-toggle').isVisible()).to.equal(false);
     expect(anonymousBrowser.pageErrors).to.deep.equal([]);
+
+    // Back to the editor: change the code while someone else changes the parcel number; the 412 shows both versions.
+    await page.locator('#edit-pick').click();
+    await page.mouse.click(cx, cy);
+    const form = page.locator(`.edit-form[data-feature-id="${fid}"]`);
+    await form.waitFor({ timeout: 10_000 });
+    expect(await code.inputValue()).to.equal('ONT');
+    await code.selectOption('LUA');
+    const current = await fetch(`${s.url}/collections/${layerId}/items/${fid}`);
+    const meanwhile = await fetch(`${s.url}/collections/${layerId}/items/${fid}`, {
+      method: 'PATCH',
+      headers: {
+        Authorization: `Bearer ${editor.token}`,
+        'Content-Type': 'application/json',
+        'If-Match': current.headers.get('etag')!,
+      },
+      body: JSON.stringify({ properties: { so_thua: 300 } }),
+    });
+    expect(meanwhile.status).to.equal(200);
+    await page.locator('.edit-save').click();
+    const conflict = page.locator('.edit-conflict');
+    await conflict.waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(screenshotDir, `edit-${backend}-conflict.png`) });
+    expect(await conflict.locator('tr[data-column="so_thua"] td.mine').textContent()).to.equal('215');
+    expect(await conflict.locator('tr[data-column="so_thua"] td.theirs').textContent()).to.equal('300');
+    expect(await conflict.locator('tr[data-column="ma_dat"] td.mine').textContent()).to.equal('LUA');
+    await page.locator('#edit-overwrite').click();
+    await page.locator(`.edit-status[data-feature-id="${fid}"]`).waitFor({ timeout: 10_000 });
+    const final = (await (await fetch(`${s.url}/collections/${layerId}/items/${fid}`)).json()) as {
+      properties: Record<string, unknown>;
+    };
+    expect(final.properties).to.deep.equal({ ma_dat: 'LUA', so_thua: 215 });
+    expect(editorBrowser.pageErrors).to.deep.equal([]);
   });
 });

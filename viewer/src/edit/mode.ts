@@ -5,10 +5,10 @@
  */
 import L from 'leaflet';
 import type { Geometry } from 'geojson';
-import type { ViewerLayer } from '../api.ts';
+import { identify, type ViewerLayer } from '../api.ts';
 import { h } from '../dom.ts';
 import { currentLang, onLangChange, pick } from '../i18n.ts';
-import { EditError, createFeature, editableLayerIds } from './api.ts';
+import { EditError, createFeature, editableLayerIds, getFeature, patchFeature } from './api.ts';
 import { attributeForm, type AttributeForm } from './form.ts';
 import './edit.css';
 
@@ -27,6 +27,18 @@ const texts = {
     en: 'Click on the map to draw; click the first point to finish.',
   },
   saved: { vi: 'Đã lưu đối tượng', en: 'Saved feature' },
+  pick: { vi: 'Sửa thuộc tính đối tượng có sẵn', en: 'Edit attributes of a feature' },
+  pickHint: { vi: 'Nhấp vào một đối tượng của lớp.', en: 'Click a feature of the layer.' },
+  nothing: { vi: 'Không có đối tượng nào ở đây.', en: 'No feature here.' },
+  conflict: {
+    vi: 'Người khác đã sửa đối tượng này trong lúc bạn sửa. Chọn bản giữ lại:',
+    en: 'Someone else changed this feature while you edited it. Choose the version to keep:',
+  },
+  field: { vi: 'Trường', en: 'Field' },
+  mine: { vi: 'Bản của bạn', en: 'Yours' },
+  theirs: { vi: 'Bản hiện có', en: 'Current' },
+  overwrite: { vi: 'Ghi đè bằng bản của bạn', en: 'Overwrite with yours' },
+  keep: { vi: 'Giữ bản hiện có', en: 'Keep the current one' },
 };
 const tx = (k: keyof typeof texts) => texts[k][currentLang()];
 const drawShape = { Point: 'Marker', LineString: 'Line', Polygon: 'Polygon' } as const;
@@ -39,6 +51,7 @@ export function enableEditing(map: L.Map, host: EditHost): void {
   map.getContainer().after(button, panel);
   let editable = new Set<string>();
   let drawing = false;
+  let picking = false;
   let sketch: L.Layer | null = null;
   let form: AttributeForm | null = null;
 
@@ -51,6 +64,7 @@ export function enableEditing(map: L.Map, host: EditHost): void {
     sketch = null;
     form = null;
     panel.querySelector('.edit-form')?.remove();
+    panel.querySelector('.edit-conflict')?.remove();
   }
 
   function render(): void {
@@ -64,7 +78,8 @@ export function enableEditing(map: L.Map, host: EditHost): void {
       h('label', { for: 'edit-layer' }, tx('layer')),
       h('select', { id: 'edit-layer', onchange: () => clearSketch() }, options),
       h('button', { type: 'button', id: 'edit-draw', onclick: () => startDrawing() }, tx('draw')),
-      h('p', { class: 'edit-hint', hidden: !drawing }, tx('drawHint')),
+      h('button', { type: 'button', id: 'edit-pick', onclick: () => startPicking() }, tx('pick')),
+      h('p', { class: 'edit-hint', hidden: !drawing && !picking }, tx(picking ? 'pickHint' : 'drawHint')),
       h('p', { class: 'edit-status', role: 'status' }),
     );
   }
@@ -91,8 +106,109 @@ export function enableEditing(map: L.Map, host: EditHost): void {
   } as typeof map.fire;
   // Clicks that draw vertices must not open identify popups meanwhile.
   map.on('popupopen', (e: L.PopupEvent) => {
-    if (drawing) map.closePopup(e.popup);
+    if (drawing || picking) map.closePopup(e.popup);
   });
+  map.on('click', (ev: L.LeafletMouseEvent) => {
+    if (!picking) return;
+    const info = chosen();
+    setTimeout(() => (picking = false), 0); // after identify's popup of this click was closed
+    if (info) void pickAt(info, ev.latlng);
+  });
+
+  function startPicking(): void {
+    clearSketch();
+    picking = true;
+    render();
+  }
+
+  async function pickAt(info: ViewerLayer, at: L.LatLng): Promise<void> {
+    const status = () => panel.querySelector('.edit-status')!;
+    try {
+      const found = await identify(at.lng, at.lat, [info.id], 3);
+      const id = found.flatMap((g) => g.features)[0]?.id;
+      render();
+      if (id === undefined) status().textContent = tx('nothing');
+      else await openExisting(info, id);
+    } catch (err) {
+      status().textContent = (err as Error).message;
+    }
+  }
+
+  async function openExisting(info: ViewerLayer, id: string | number): Promise<void> {
+    const { feature, etag } = await getFeature(info.id, id);
+    let current = etag;
+    form = attributeForm(
+      info,
+      () => void saveExisting(),
+      () => clearSketch(),
+      feature.properties ?? {},
+    );
+    form.element.setAttribute('data-feature-id', String(id));
+    panel.append(form.element);
+    async function saveExisting(): Promise<void> {
+      if (!form) return;
+      const mine = form.values();
+      try {
+        const done = await patchFeature(info.id, id, mine, current);
+        current = done.etag;
+        savedMessage(done.feature.id);
+      } catch (err) {
+        if (err instanceof EditError && err.status === 412) await showConflict(info, id, mine);
+        else form.showError(err instanceof EditError ? err.field : null, (err as Error).message);
+      }
+    }
+  }
+
+  /** Both versions side by side, and the choice: overwrite with mine (against the current ETag) or keep theirs. */
+  async function showConflict(info: ViewerLayer, id: string | number, mine: Record<string, unknown>): Promise<void> {
+    const theirs = await getFeature(info.id, id);
+    const show = (v: unknown) => (v === null || v === undefined ? '—' : String(v));
+    const rows = info.columns.map((c) =>
+      h(
+        'tr',
+        { 'data-column': c.name },
+        h('th', { scope: 'row' }, pick(c.label, c.name)),
+        h('td', { class: 'mine' }, show(mine[c.name])),
+        h('td', { class: 'theirs' }, show(theirs.feature.properties?.[c.name])),
+      ),
+    );
+    const box = h(
+      'div',
+      { class: 'edit-conflict', role: 'alert' },
+      h('p', {}, tx('conflict')),
+      h(
+        'table',
+        {},
+        h('thead', {}, h('tr', {}, h('th', {}, tx('field')), h('th', {}, tx('mine')), h('th', {}, tx('theirs')))),
+        h('tbody', {}, rows),
+      ),
+      h('button', { type: 'button', id: 'edit-overwrite', onclick: () => void overwrite() }, tx('overwrite')),
+      h(
+        'button',
+        { type: 'button', id: 'edit-keep', onclick: () => (clearSketch(), render(), void openExisting(info, id)) },
+        tx('keep'),
+      ),
+    );
+    panel.querySelector('.edit-form')?.remove();
+    panel.append(box);
+    async function overwrite(): Promise<void> {
+      try {
+        const done = await patchFeature(info.id, id, mine, theirs.etag);
+        box.remove();
+        savedMessage(done.feature.id);
+      } catch (err) {
+        box.append(h('p', { class: 'edit-error', role: 'alert' }, (err as Error).message));
+      }
+    }
+  }
+
+  function savedMessage(id: unknown): void {
+    form = null;
+    render();
+    const status = panel.querySelector('.edit-status')!;
+    status.textContent = `${tx('saved')} #${String(id)}`;
+    status.setAttribute('data-feature-id', String(id));
+  }
 
   function onSketch(layer: L.Layer): void {
     const info = chosen();
@@ -115,9 +231,7 @@ export function enableEditing(map: L.Map, host: EditHost): void {
       const { feature } = await createFeature(info.id, geometry, form.values());
       L.geoJSON(feature, { style: { color: info.style.color ?? '#d9480f', weight: 2 } }).addTo(saved);
       clearSketch();
-      const status = panel.querySelector('.edit-status')!;
-      status.textContent = `${tx('saved')} #${String(feature.id)}`;
-      status.setAttribute('data-feature-id', String(feature.id));
+      savedMessage(feature.id);
     } catch (err) {
       form.showError(err instanceof EditError ? err.field : null, (err as Error).message);
     }
