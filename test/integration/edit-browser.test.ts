@@ -100,16 +100,22 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     await page.locator('#edit-draw').click();
     const box = (await page.locator('#map').boundingBox())!;
     const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
-    for (const [dx, dy] of [
+    const corners = [
       [-60, -40],
       [60, -40],
       [60, 40],
       [-60, 40],
-      [-60, -40],
-    ]) {
+    ];
+    for (const [dx, dy] of corners) {
       await page.mouse.click(cx + dx, cy + dy);
-      await page.waitForTimeout(200);
+      await page.waitForTimeout(300);
     }
+    // Close the ring on the first vertex once Geoman has drawn its four vertex markers (slow on a loaded machine).
+    await page.waitForFunction(() => document.querySelectorAll('.marker-icon:not(.marker-icon-middle)').length >= 4, undefined, {
+      timeout: 10_000,
+    });
+    await page.mouse.click(cx + corners[0][0], cy + corners[0][1]);
+    await page.screenshot({ path: path.join(screenshotDir, `edit-${backend}-drawn.png`) });
     const code = page.locator('#edit-field-ma_dat');
     await code.waitFor({ timeout: 10_000 });
     const labels = await code.locator('option').allTextContents();
