@@ -26,6 +26,8 @@ import { CostLimits } from './limits/limits.ts';
 import { createStylesRouter } from './http/styles.ts';
 import { createUnitsRouter } from './http/units.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { EditService } from './edit/service.ts';
+import { createEditRouter } from './http/edit.ts';
 
 /** The domain services of one app instance, built once by createApp and handed to the routes that use them. */
 export interface AppServices extends AdminServices {
@@ -35,6 +37,8 @@ export interface AppServices extends AdminServices {
   search: SearchService;
   /** One cost gate for every expensive endpoint: they share the database pool. */
   limits: CostLimits;
+  /** Feature edits (OGC API Features Part 4) with history. */
+  edits: EditService;
 }
 
 /** The app, its services (the server hands `tiles` to the fast path) and a close() that runs the context's closers. */
@@ -57,6 +61,7 @@ export function createServices(ctx: AppContext): AppServices {
     auth: new Authenticator(ctx.db),
     uploads: createUploadService(ctx),
     limits: new CostLimits(ctx.config),
+    edits: new EditService(ctx.db),
   };
 }
 
@@ -95,6 +100,7 @@ export function createApp(ctx: AppContext): App {
   app.use(createAdminRouter(ctx, services));
   app.use(createViewerRouter(ctx));
   app.use(createStylesRouter(ctx));
+  app.use(createEditRouter(ctx, services.edits));
   app.use(createOgcRouter(ctx, services.features, services.limits));
   app.use(notFoundHandler);
   app.use(errorMiddleware);

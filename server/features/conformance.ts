@@ -42,5 +42,12 @@ export const tilesConformance: readonly string[] = [
   'http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt',
 ];
 
+/** OGC API Features Part 4 (draft): POST/PUT/DELETE and PATCH of single features (server/edit/, server/http/edit.ts). */
+export const editConformance: readonly string[] = [
+  'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete',
+  'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update',
+  'http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features',
+];
+
 /** Every class of /conformance. */
-export const conformanceClasses: readonly string[] = [...featuresConformance, ...cql2Conformance, ...tilesConformance];
+export const conformanceClasses: readonly string[] = [...featuresConformance, ...cql2Conformance, ...tilesConformance, ...editConformance];

@@ -4,6 +4,7 @@
  */
 import { supportedCrsUris } from '../features/crs.ts';
 import { CRS84_URI } from '../crs/registry.ts';
+import { editOpenApiPaths } from './edit.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -126,6 +127,7 @@ function stylesPaths(): Obj {
 
 function paths(collectionIds: readonly string[]): Obj {
   const items = [ref('collectionId'), ...itemsQuery];
+  const edit = editOpenApiPaths();
   const tile = { description: 'Mapbox Vector Tile 2.1', content: { 'application/vnd.mapbox-vector-tile': { schema: { type: 'string', format: 'binary' } } } };
   return {
     '/': { get: op('Capabilities', 'getLandingPage', 'Landing page (JSON, or HTML for browsers)', [ref('f')], { 200: ok('landing page'), ...errors(400) }) },
@@ -136,11 +138,14 @@ function paths(collectionIds: readonly string[]): Obj {
     '/collections/{collectionId}/queryables': { get: op('Features', 'getQueryables', 'Filterable properties (JSON Schema 2020-12)', [ref('collectionId')], { 200: ok('queryables', { type: 'object' }, 'application/schema+json'), ...errors(404) }) },
     '/collections/{collectionId}/items': {
       get: op('Features', 'getFeatures', 'Features (GeoJSON, HTML or CSV); property=value filters on any property', items, itemsResponses()),
+      ...edit.items,
     },
     ...collectionItemsPaths(collectionIds),
     '/collections/{collectionId}/items/{featureId}': {
       get: op('Features', 'getFeature', 'One feature', [ref('collectionId'), ref('featureId'), ref('crs'), ref('f')], { 200: ok('feature', { $ref: '#/components/schemas/Feature' }, 'application/geo+json'), ...errors(400, 404) }),
+      ...edit.item,
     },
+    ...edit.paths,
     '/collections/{collectionId}/tiles': { get: op('Tiles', 'getCollectionTilesets', 'Vector tilesets of a layer (OGC API Tiles)', [ref('collectionId')], { 200: ok('tilesets'), ...errors(404) }) },
     '/collections/{collectionId}/tiles/WebMercatorQuad/{z}/{y}/{x}': {
       get: op('Tiles', 'getCollectionTile', 'A vector tile (OGC API Tiles; note row y before column x)', [ref('collectionId'), ref('z'), ref('y'), ref('x')], { 200: tile, 204: { description: 'empty tile' }, ...errors(400, 404) }),

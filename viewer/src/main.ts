@@ -20,6 +20,7 @@ import { enableSearch } from './search.ts';
 import { enableStatus } from './status.ts';
 import { SummaryPanel } from './summary.ts';
 import { Tools } from './tools.ts';
+import { enableEditing } from './edit/mode.ts';
 
 /** What the page tells tests and the curious about itself. */
 interface ViewerStats {
@@ -80,6 +81,7 @@ const tools = new Tools(map, document.getElementById('toolbar')!, {
 enableIdentify(map, () => layers.visible(), () => tools.busy());
 enableSearch(document.getElementById('search') as HTMLFormElement, map, () => layers.all());
 enableStatus(document.getElementById('status')!, map);
+enableEditing(map, { layers: () => layers.all() });
 
 // Keyboard users: arrows pan and +/- zoom (Leaflet); Enter acts as a click at the map's centre (identify, pick a commune).
 map.getContainer().addEventListener('keydown', (ev) => {
