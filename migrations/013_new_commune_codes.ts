@@ -18,7 +18,9 @@ const tables = ['landuse_parcels', 'industrial_zones', 'bts_stations'];
 export async function up(knex: Knex): Promise<void> {
   await knex.raw('ALTER TABLE layer_catalog ADD COLUMN IF NOT EXISTS temporal jsonb');
   for (const t of tables) {
-    await knex.raw(`ALTER TABLE "${t}" ADD COLUMN IF NOT EXISTS commune_code_2025 text, ADD COLUMN IF NOT EXISTS commune_name_2025 text`);
+    await knex.raw(
+      `ALTER TABLE "${t}" ADD COLUMN IF NOT EXISTS commune_code_2025 text, ADD COLUMN IF NOT EXISTS commune_name_2025 text`,
+    );
     await knex.raw(`CREATE INDEX IF NOT EXISTS "${t}_commune_code_2025_idx" ON "${t}" (commune_code_2025)`);
   }
   await refreshCommuneCodes(sqlOf(knex));

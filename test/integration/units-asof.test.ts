@@ -1,7 +1,19 @@
 import { expect } from 'chai';
+import path from 'node:path';
+import type { Map as LeafletMap } from 'leaflet';
+import type { Page } from 'playwright-core';
+import { chromiumPath, requireTool } from '../support/environment.ts';
+import { openClosedNetworkBrowser, screenshotDir, type ClosedNetworkBrowser } from '../support/browser.ts';
 import { forEachBackend } from '../support/servers.ts';
 
-interface Page {
+declare global {
+  interface Window {
+    /** The viewer's Leaflet map (set by viewer/src/main.ts). */
+    viewerMap: LeafletMap;
+  }
+}
+
+interface ItemsPage {
   numberMatched?: number;
   numberReturned: number;
   features: Array<{ properties: Record<string, unknown> }>;
@@ -14,14 +26,14 @@ interface SummaryBody {
 
 forEachBackend('units as of a date', (server) => {
   const db = () => server().ctx.db;
-  const items = async (layer: string, query = ''): Promise<Page> => {
+  const items = async (layer: string, query = ''): Promise<ItemsPage> => {
     const res = await fetch(`${server().url}/collections/${layer}/items?limit=1000${query}`);
     expect(res.status, `${layer} ${query}`).to.equal(200);
-    return (await res.json()) as Page;
+    return (await res.json()) as ItemsPage;
   };
   const matched = async (layer: string, query = ''): Promise<number> => (await items(layer, query)).numberMatched!;
 
-  it('answers today by default: the 99 units of 2025 and today\'s province, no 2009 commune, district or old province', async () => {
+  it("answers today by default: the 99 units of 2025 and today's province, no 2009 commune, district or old province", async () => {
     expect(await matched('admin_communes_2025')).to.equal(99);
     expect(await matched('admin_provinces_2025')).to.equal(1);
     expect(await matched('admin_communes')).to.equal(0);
@@ -70,7 +82,8 @@ forEachBackend('units as of a date', (server) => {
   it('states the temporal extent of each administrative layer in its collection metadata', async () => {
     const extent = async (layer: string) => {
       const res = await fetch(`${server().url}/collections/${layer}`);
-      return ((await res.json()) as { extent: { temporal?: { interval: Array<[string | null, string | null]>; trs: string } } }).extent.temporal;
+      return ((await res.json()) as { extent: { temporal?: { interval: Array<[string | null, string | null]>; trs: string } } })
+        .extent.temporal;
     };
     expect((await extent('admin_communes'))?.interval[0][1]).to.equal('2025-06-30T16:59:59Z');
     expect((await extent('admin_districts'))?.interval[0][1]).to.equal('2025-06-30T16:59:59Z');
@@ -100,7 +113,9 @@ forEachBackend('units as of a date', (server) => {
   });
 
   it('sums land use by commune of today to the land use of the whole province', async () => {
-    const [box] = await db().rows<{ g: string }>('SELECT ST_AsGeoJSON(ST_Envelope(ST_Buffer(geom, 0.01))) AS g FROM admin_provinces_2025');
+    const [box] = await db().rows<{ g: string }>(
+      'SELECT ST_AsGeoJSON(ST_Envelope(ST_Buffer(geom, 0.01))) AS g FROM admin_provinces_2025',
+    );
     const summary = async (groupBy?: string[]): Promise<SummaryBody> => {
       const res = await fetch(`${server().url}/query/summary`, {
         method: 'POST',
@@ -123,14 +138,84 @@ forEachBackend('units as of a date', (server) => {
 
   it('reports both the unit of today and the 2009 commune a place belonged to in identify', async () => {
     const [p] = await db().rows<{ lon: number; lat: number; code: string }>(
-      'SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat, commune_code_2025 AS code FROM landuse_parcels ORDER BY id LIMIT 1',
+      `SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat, commune_code_2025 AS code
+         FROM landuse_parcels ORDER BY id LIMIT 1`,
     );
-    const res = await fetch(`${server().url}/query/identify?lon=${p.lon}&lat=${p.lat}&layers=admin_communes_2025,admin_communes,landuse_parcels`);
+    const res = await fetch(
+      `${server().url}/query/identify?lon=${p.lon}&lat=${p.lat}&layers=admin_communes_2025,admin_communes,landuse_parcels`,
+    );
     const body = (await res.json()) as { features: Array<{ layer: string; properties: Record<string, unknown> }> };
     const now = body.features.find((f) => f.layer === 'admin_communes_2025');
     const old = body.features.find((f) => f.layer === 'admin_communes');
     expect(now?.properties.code).to.equal(p.code);
     expect(old?.properties.valid_to).to.equal('2025-06-30');
     expect(body.features.find((f) => f.layer === 'landuse_parcels')?.properties.commune_code_2025).to.equal(p.code);
+  });
+});
+
+forEachBackend('units as of a date in the viewer', (server) => {
+  let browser: ClosedNetworkBrowser | undefined;
+  let page: Page;
+
+  before(async function () {
+    requireTool(this, chromiumPath !== '', 'viewer: the vintage switch', 'Chromium (apt-get install chromium)');
+    this.timeout(60_000);
+    browser = await openClosedNetworkBrowser({ width: 1200, height: 800 });
+    page = browser.page;
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  const checked = (id: string) => page.locator(`#layer-${id}`).isChecked();
+
+  it("opens on today's units, switches to the units before 1 July 2025 and back, and says which are shown", async function () {
+    this.timeout(60_000);
+    await page.goto(`${server().url}/viewer/`);
+    await page.locator('#vintage[data-ready="true"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#vintage input[value="today"]').isChecked()).to.equal(true);
+    expect(await checked('admin_communes_2025')).to.equal(true);
+    expect(await checked('admin_provinces_2025')).to.equal(true);
+    expect(await checked('admin_communes')).to.equal(false);
+    expect(await checked('admin_districts')).to.equal(false);
+    expect(await checked('landuse_parcels'), 'thematic layers are left alone').to.equal(true);
+    expect(await page.locator('#vintage .vintage-shown').textContent()).to.contain('1/7/2025');
+
+    await page.locator('#vintage input[value="before"]').check();
+    expect(await checked('admin_communes')).to.equal(true);
+    expect(await checked('admin_districts')).to.equal(true);
+    expect(await checked('admin_provinces')).to.equal(true);
+    expect(await checked('admin_communes_2025')).to.equal(false);
+    expect(await page.locator('#vintage .vintage-shown').textContent()).to.contain('2009');
+    expect(page.url())
+      .to.match(/layers=[^&]*admin_districts/)
+      .and.not.to.match(/layers=[^&]*admin_communes_2025/);
+    await page.screenshot({ path: path.join(screenshotDir, 'vintage-before.png') });
+
+    await page.locator('#vintage input[value="today"]').check();
+    expect(await checked('admin_communes_2025')).to.equal(true);
+    expect(await checked('admin_districts')).to.equal(false);
+    expect(browser!.blocked).to.deep.equal([]);
+    expect(browser!.pageErrors).to.deep.equal([]);
+  });
+
+  it('names in a popup both the unit of today and the 2009 commune a place belonged to', async function () {
+    this.timeout(60_000);
+    const [p] = await server().ctx.db.rows<{ lon: number; lat: number; code: string }>(
+      `SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat, commune_code_2025 AS code
+         FROM landuse_parcels ORDER BY id LIMIT 1`,
+    );
+    await page.evaluate(([la, lo]) => window.viewerMap.setView([la, lo], 14, { animate: false }), [p.lat, p.lon]);
+    await page.locator('#map').focus();
+    await page.keyboard.press('Enter');
+    const now = page
+      .locator('.leaflet-popup-content section[data-layer="admin_communes_2025"] tr[data-column="code"] td')
+      .first();
+    await now.waitFor({ timeout: 15_000 });
+    expect(await now.textContent()).to.equal(p.code);
+    const old = page.locator('.leaflet-popup-content section[data-layer="admin_communes"] tr[data-column="now_code"] td').first();
+    expect(await old.textContent()).to.equal(p.code);
+    await page.screenshot({ path: path.join(screenshotDir, 'vintage-popup.png') });
   });
 });

@@ -42,7 +42,10 @@ describe('units as of a date: datetime', () => {
   });
 
   it('rejects an interval that ends before it starts, naming datetime', () => {
-    expect(() => parseDatetime('2025-07-01/2025-06-30')).to.throw(InvalidParameterError).with.property('message').that.includes('"datetime"');
+    expect(() => parseDatetime('2025-07-01/2025-06-30'))
+      .to.throw(InvalidParameterError)
+      .with.property('message')
+      .that.includes('"datetime"');
   });
 
   it('defaults to today in Vietnam on a temporal layer and filters nothing on a layer without validity', () => {
@@ -55,7 +58,9 @@ describe('units as of a date: datetime', () => {
 
   it('selects units whose validity intersects the days, with bound dates and open validity ends', () => {
     const part = validityClause({ temporal: units.temporal!, days: { first: '2024-01-01', last: '2025-12-31' } });
-    expect(part.sql).to.equal('(t."valid_from" IS NULL OR t."valid_from" <= ?::date) AND (t."valid_to" IS NULL OR t."valid_to" >= ?::date)');
+    expect(part.sql).to.equal(
+      '(t."valid_from" IS NULL OR t."valid_from" <= ?::date) AND (t."valid_to" IS NULL OR t."valid_to" >= ?::date)',
+    );
     expect(part.bindings).to.deep.equal(['2025-12-31', '2024-01-01']);
     const open = validityClause({ temporal: units.temporal!, days: { first: null, last: '2025-06-30' } });
     expect(open.bindings).to.deep.equal(['2025-06-30']);
@@ -82,14 +87,18 @@ describe('units as of a date: layer declarations and metadata', () => {
   };
 
   it('accepts a temporal declaration naming two date columns', () => {
-    expect(parseLayerDefinition({ ...base, temporal: { start: 'valid_from', end: 'valid_to' } }, 'units.json').temporal).to.deep.equal({
+    expect(
+      parseLayerDefinition({ ...base, temporal: { start: 'valid_from', end: 'valid_to' } }, 'units.json').temporal,
+    ).to.deep.equal({
       start: 'valid_from',
       end: 'valid_to',
     });
   });
 
   it('refuses a temporal declaration naming a column that is not a date', () => {
-    expect(() => parseLayerDefinition({ ...base, temporal: { start: 'code', end: 'valid_to' } }, 'units.json')).to.throw(/temporal/);
+    expect(() => parseLayerDefinition({ ...base, temporal: { start: 'code', end: 'valid_to' } }, 'units.json')).to.throw(
+      /temporal/,
+    );
   });
 
   it('states the temporal extent as instants in the Gregorian calendar, open where validity is open', () => {

@@ -20,6 +20,7 @@ import { enableSearch } from './search.ts';
 import { enableStatus } from './status.ts';
 import { SummaryPanel } from './summary.ts';
 import { Tools } from './tools.ts';
+import { VintageSwitch } from './vintage.ts';
 
 /** What the page tells tests and the curious about itself. */
 interface ViewerStats {
@@ -68,6 +69,7 @@ layers.onDraw((timing) => {
   stats.firstDrawMs = timing.firstTileMs;
   stats.allTilesMs = timing.allTilesMs;
 });
+const vintage = new VintageSwitch(document.getElementById('layer-panel')!, layers);
 const summary = new SummaryPanel(document.getElementById('summary-panel')!);
 const tools = new Tools(map, document.getElementById('toolbar')!, {
   layers: () => layers.all(),
@@ -77,7 +79,7 @@ const tools = new Tools(map, document.getElementById('toolbar')!, {
   },
   permalink: () => window.location.href,
 });
-enableIdentify(map, () => layers.visible(), () => tools.busy());
+enableIdentify(map, () => vintage.identifyLayers(map), () => tools.busy());
 enableSearch(document.getElementById('search') as HTMLFormElement, map, () => layers.all());
 enableStatus(document.getElementById('status')!, map);
 
@@ -175,6 +177,7 @@ async function start(quiet = false): Promise<void> {
   mapMessage(infos.length ? null : t('noLayers'));
   const current = parseState(window.location.hash);
   layers.setLayers(infos, { visible: stats.layers.length ? undefined : (current.layers ?? initial.layers), opacity: current.opacity });
+  void vintage.layersLoaded(!stats.layers.length, (current.layers ?? initial.layers) !== undefined);
   stats.layers = infos.map((l) => l.id);
   stats.ready = true;
   writeHash();
