@@ -4,7 +4,10 @@ import type { Map as LeafletMap } from 'leaflet';
 import type { Page } from 'playwright-core';
 import { chromiumPath, requireTool } from '../support/environment.ts';
 import { openClosedNetworkBrowser, screenshotDir, type ClosedNetworkBrowser } from '../support/browser.ts';
+import { VectorTile } from '@mapbox/vector-tile';
+import { PbfReader } from 'pbf';
 import { forEachBackend } from '../support/servers.ts';
+import { latToTileY, lonToTileX } from '../../server/tiles/grid.ts';
 
 declare global {
   interface Window {
@@ -90,6 +93,36 @@ forEachBackend('units as of a date', (server) => {
     expect((await extent('admin_communes_2025'))?.interval).to.deep.equal([['2025-06-30T17:00:00Z', null]]);
     expect((await extent('admin_provinces_2025'))?.trs).to.include('gregorian');
     expect(await extent('landuse_parcels')).to.equal(undefined);
+  });
+
+  it('draws tiles as of a date: the vintage valid then, each cached apart, and a TileJSON that keeps the date', async () => {
+    const z = 10;
+    const [lon, lat] = [106.19, 21.28]; // Bắc Giang city
+    const at = `${z}/${Math.floor(lonToTileX(lon, z))}/${Math.floor(latToTileY(lat, z))}.mvt`;
+    const tile = async (layers: string, query: string): Promise<{ status: number; layers: string[] }> => {
+      const res = await fetch(`${server().url}/tiles/${layers}/${at}${query}`);
+      const body = Buffer.from(await res.arrayBuffer());
+      return {
+        status: res.status,
+        layers: res.status === 200 ? Object.keys(new VectorTile(new PbfReader(body)).layers).sort() : [],
+      };
+    };
+    const both = 'admin_communes,admin_communes_2025,admin_districts';
+    expect(await tile(both, '?datetime=2025-06-30')).to.deep.equal({
+      status: 200,
+      layers: ['admin_communes', 'admin_districts'],
+    });
+    expect(await tile(both, '?datetime=2025-07-01')).to.deep.equal({ status: 200, layers: ['admin_communes_2025'] });
+    expect(await tile(both, '')).to.deep.equal({
+      status: 200,
+      layers: ['admin_communes', 'admin_communes_2025', 'admin_districts'],
+    });
+    expect((await tile('admin_districts', '?datetime=2026-01-01')).status).to.equal(204);
+    expect((await tile('admin_districts', '?datetime=not-a-date')).status).to.equal(400);
+    const tilejson = (await (await fetch(`${server().url}/tiles/${both}.json?datetime=2025-06-30`)).json()) as {
+      tiles: string[];
+    };
+    expect(tilejson.tiles[0]).to.match(/\.mvt\?datetime=2025-06-30$/);
   });
 
   it('gives every parcel, industrial zone and BTS station the unit of today that holds it (the nearest at the edge)', async () => {

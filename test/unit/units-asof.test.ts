@@ -6,6 +6,7 @@ import { dayOfInstant, parseDatetime, parseItemsQuery, parseValidity, today } fr
 import { isFiltered, validityClause, whereClause } from '../../server/features/sql.ts';
 import { temporalExtent } from '../../server/features/collections.ts';
 import { InvalidParameterError } from '../../server/errors.ts';
+import { layerMeets, layersAsOf } from '../../server/units/as-of.ts';
 
 const label = { en: 'x', vi: 'x' };
 const columns: LayerColumn[] = [
@@ -109,5 +110,29 @@ describe('units as of a date: layer declarations and metadata', () => {
     const today2025 = { ...units, temporalExtent: ['2025-07-01', null] } as unknown as Layer;
     expect(temporalExtent(today2025)).to.have.deep.property('interval', [['2025-06-30T17:00:00Z', null]]);
     expect(temporalExtent(plain)).to.equal(null);
+  });
+});
+
+describe('units as of a date: tiles', () => {
+  const old = { temporal: { start: 'valid_from', end: 'valid_to' }, temporalExtent: [null, '2025-06-30'] } as Pick<
+    Layer,
+    'temporal' | 'temporalExtent'
+  >;
+  const now = { temporal: { start: 'valid_from', end: 'valid_to' }, temporalExtent: ['2025-07-01', null] } as Pick<
+    Layer,
+    'temporal' | 'temporalExtent'
+  >;
+  const roads = { temporal: null, temporalExtent: null } as Pick<Layer, 'temporal' | 'temporalExtent'>;
+
+  it('keeps the vintage valid on the asked days and every layer without validity', () => {
+    expect(layersAsOf([old, now, roads], { first: '2025-06-30', last: '2025-06-30' })).to.deep.equal([old, roads]);
+    expect(layersAsOf([old, now, roads], { first: '2025-07-01', last: null })).to.deep.equal([now, roads]);
+    expect(layersAsOf([old, now, roads], { first: '2025-06-30', last: '2025-07-01' })).to.deep.equal([old, now, roads]);
+    expect(layersAsOf([old, now, roads], null)).to.deep.equal([old, now, roads]);
+  });
+
+  it('compares whole days at the boundary', () => {
+    expect(layerMeets(old, { first: '2025-07-01', last: '2025-07-01' })).to.equal(false);
+    expect(layerMeets(now, { first: null, last: '2025-06-30' })).to.equal(false);
   });
 });
