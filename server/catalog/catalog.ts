@@ -4,7 +4,7 @@
  * restricted layers from callers without a reader role.
  */
 import type { Database } from '../db/database.ts';
-import type { LayerColumn, LayerDefinition, LayerStyle, TileOptions } from './definition.ts';
+import type { LayerColumn, LayerDefinition, LayerStyle, LayerTemporal, TileOptions } from './definition.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { UnknownLayerError } from '../errors.ts';
 
@@ -45,9 +45,16 @@ export interface Layer {
   readonly updatedAt: Date;
   /** Bounds in EPSG:4326 [minx, miny, maxx, maxy], or null for an empty layer. */
   readonly bounds: [number, number, number, number] | null;
+  /** The validity columns, for layers whose features are valid for a time (administrative units); else absent. */
+  readonly temporal?: LayerTemporal | null;
+  /** First and last day (YYYY-MM-DD, inclusive; null = open) any feature is valid, when `temporal` is declared. */
+  readonly temporalExtent?: TemporalExtent | null;
   /** The column by name, or undefined. Only names found here may reach SQL. */
   column(name: string): LayerColumn | undefined;
 }
+
+/** The days a temporal layer covers: [first, last] as YYYY-MM-DD, inclusive; null where a feature's validity is open. */
+export type TemporalExtent = [string | null, string | null];
 
 /** A row of `layer_catalog` as the database holds it (snake_case columns); toLayer turns it into a Layer. */
 interface CatalogRow {
@@ -73,6 +80,13 @@ interface CatalogRow {
   sort_order: number;
   data_version: number;
   updated_at: Date;
+  temporal?: LayerTemporal | null;
+}
+
+/** What is read from a layer's table when the catalog loads: its bounds and, for a temporal layer, its days. */
+interface TableExtent {
+  bounds: Layer['bounds'];
+  temporalExtent: TemporalExtent | null;
 }
 
 /** NOTIFY channel raised by any change of `layer_catalog`. */
@@ -83,7 +97,7 @@ export function canRead(access: 'public' | 'restricted', principal: Principal | 
   return access === 'public' || principal !== null;
 }
 
-function toLayer(row: CatalogRow, bounds: Layer['bounds']): Layer {
+function toLayer(row: CatalogRow, extent: TableExtent): Layer {
   const byName = new Map(row.columns.map((c) => [c.name, c]));
   return {
     id: row.id,
@@ -109,7 +123,9 @@ function toLayer(row: CatalogRow, bounds: Layer['bounds']): Layer {
     sortOrder: row.sort_order,
     dataVersion: row.data_version,
     updatedAt: new Date(row.updated_at),
-    bounds,
+    bounds: extent.bounds,
+    temporal: row.temporal ?? null,
+    temporalExtent: extent.temporalExtent,
     column: (name: string) => byName.get(name),
   };
 }
@@ -145,7 +161,8 @@ export class Catalog {
       // The extent scans the table: reuse it while the layer's data version is unchanged.
       const old = this.layers.get(row.id);
       const same = old && old.dataVersion === row.data_version && old.updatedAt.getTime() === new Date(row.updated_at).getTime();
-      next.set(row.id, toLayer(row, same ? old.bounds : await this.loadBounds(row)));
+      const extent = same ? { bounds: old.bounds, temporalExtent: old.temporalExtent ?? null } : await this.loadExtent(row);
+      next.set(row.id, toLayer(row, extent));
     }
     return next;
   }
@@ -158,6 +175,24 @@ export class Catalog {
     for (const id of this.layers.keys()) if (!next.has(id)) changed.push(id);
     this.layers = next;
     if (changed.length) for (const l of this.listeners) l(changed);
+  }
+
+  private async loadExtent(row: CatalogRow): Promise<TableExtent> {
+    return { bounds: await this.loadBounds(row), temporalExtent: row.temporal ? await this.loadTemporalExtent(row, row.temporal) : null };
+  }
+
+  /** The first and last valid day of a temporal layer; an open end (a null) anywhere makes that end open. */
+  private async loadTemporalExtent(row: CatalogRow, t: LayerTemporal): Promise<TemporalExtent | null> {
+    try {
+      const [e] = await this.db.rows<{ first: string | null; last: string | null }>(
+        `SELECT CASE WHEN bool_or(${quoteIdent(t.start)} IS NULL) THEN NULL ELSE min(${quoteIdent(t.start)})::text END AS first,
+                CASE WHEN bool_or(${quoteIdent(t.end)} IS NULL) THEN NULL ELSE max(${quoteIdent(t.end)})::text END AS last
+           FROM ${quoteIdent(row.source_table)}`,
+      );
+      return e ? [e.first, e.last] : null;
+    } catch {
+      return null; // the table or a column is missing (a database not yet migrated): no temporal extent
+    }
   }
 
   private async loadBounds(row: CatalogRow): Promise<Layer['bounds']> {
@@ -234,6 +269,7 @@ export async function applyLayerDefinitions(db: Database, defs: LayerDefinition[
       access: d.access,
       origin: 'builtin',
       sort_order: d.sortOrder,
+      temporal: d.temporal ? JSON.stringify(d.temporal) : null,
     };
     await db.knex('layer_catalog').insert(row).onConflict('id').merge(Object.keys(row).filter((k) => k !== 'id') as never);
   }

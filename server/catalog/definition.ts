@@ -59,6 +59,17 @@ const tileOptions = z
   })
   .strict();
 
+/**
+ * Which columns hold a feature's validity (dates, both inclusive; null = open). A layer that declares it answers
+ * `datetime` with the features valid then, and today's by default (server/features/validity.ts).
+ */
+const temporal = z
+  .object({
+    start: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
+    end: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
+  })
+  .strict();
+
 /** One layer definition as written in `layers/*.json`. */
 export const layerDefinitionSchema = z
   .object({
@@ -79,9 +90,14 @@ export const layerDefinitionSchema = z
     licence: z.string().default(''),
     access: z.enum(['public', 'restricted']).default('public'),
     sortOrder: z.number().int().default(100),
+    temporal: temporal.optional(),
   })
   .strict()
-  .refine((d) => d.minzoom <= d.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] });
+  .refine((d) => d.minzoom <= d.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] })
+  .refine((d) => !d.temporal || [d.temporal.start, d.temporal.end].every((n) => d.columns.some((c) => c.name === n && c.type === 'date')), {
+    message: 'temporal.start and temporal.end must name columns of type date',
+    path: ['temporal'],
+  });
 
 /** A layer definition as written in `layers/*.json`: the file keeps `title_vi`, the name the API publishes. */
 export type LayerDefinitionFile = z.infer<typeof layerDefinitionSchema>;
@@ -91,6 +107,8 @@ export type LayerDefinition = Omit<LayerDefinitionFile, 'title_vi'> & { titleVi:
 export type LayerColumn = z.infer<typeof column>;
 export type LayerStyle = z.infer<typeof style>;
 export type TileOptions = z.infer<typeof tileOptions>;
+/** The validity columns of a layer (see `temporal` in the schema). */
+export type LayerTemporal = z.infer<typeof temporal>;
 
 /** A layer definition file that does not validate; the message names the file and the field. */
 export class LayerDefinitionError extends Error {}

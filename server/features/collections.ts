@@ -18,6 +18,20 @@ export const mediaTypes = {
   mvt: 'application/vnd.mapbox-vector-tile',
 } as const;
 
+/** The Gregorian calendar, the temporal reference system of OGC API Features extents. */
+export const gregorianTrs = 'http://www.opengis.net/def/uri/ogc/1.3/TRS/gregorian';
+
+/**
+ * The temporal extent of a layer that declares validity: its first and last valid days as instants (the first day's
+ * midnight and the last day's end in Vietnam, UTC+7, the time zone of the validity dates), null where open.
+ */
+export function temporalExtent(layer: Layer): Record<string, unknown> | null {
+  if (!layer.temporal) return null;
+  const [first, last] = layer.temporalExtent ?? [null, null];
+  const instant = (day: string | null, time: string) => (day === null ? null : new Date(`${day}T${time}+07:00`).toISOString().replace('.000Z', 'Z'));
+  return { interval: [[instant(first, '00:00:00'), instant(last, '23:59:59')]], trs: gregorianTrs };
+}
+
 /** The collection document of one layer. `base` is the API's public URL (no trailing slash). */
 export function describeCollection(layer: Layer, base: string): Record<string, unknown> {
   const path = `/collections/${encodeURIComponent(layer.id)}`;
@@ -49,6 +63,7 @@ export function describeCollection(layer: Layer, base: string): Record<string, u
         bbox: [layer.bounds ?? [-180, -90, 180, 90]],
         crs: CRS84_URI,
       },
+      ...(layer.temporal ? { temporal: temporalExtent(layer) } : {}),
     },
     crs: supportedCrsUris,
     storageCrs: CRS84_URI,

@@ -2,7 +2,7 @@
  * The typed request of the items endpoint, as the feature service takes it. The HTTP edge
  * (`server/http/params/items.ts`) builds it from the query string; every column in here came from `layer.columns`.
  */
-import type { LayerColumn } from '../catalog/definition.ts';
+import type { LayerColumn, LayerTemporal } from '../catalog/definition.ts';
 import type { CrsDefinition } from '../crs/registry.ts';
 import type { SqlPart } from '../sql/parts.ts';
 import type { Bbox } from './bbox.ts';
@@ -32,6 +32,20 @@ export interface ItemsQuery {
   equals: EqualityFilter[];
   /** The CQL2 `filter`, compiled once when the request was read: its WHERE fragment with bound values. */
   filter: CompiledFilter | null;
+  /** For a layer that declares `temporal`: the days of `datetime` (today by default); absent for other layers. */
+  validity?: Validity | null;
+}
+
+/** Days as YYYY-MM-DD, both inclusive; null is an open end (`..`). */
+export interface DayInterval {
+  first: string | null;
+  last: string | null;
+}
+
+/** A validity filter: features whose [start, end] columns intersect `days` (OGC API Features `datetime`). */
+export interface Validity {
+  temporal: LayerTemporal;
+  days: DayInterval;
 }
 
 /** A CQL2 filter compiled against a layer; `spatial` when it has a spatial predicate (the cost limits ask). */

@@ -8,7 +8,7 @@ import type { CrsDefinition } from '../crs/registry.ts';
 import { columnSql, joinParts, propertiesJsonSql, type SqlPart } from '../sql/parts.ts';
 import { splitAntimeridian, type Bbox } from './bbox.ts';
 import { coordinatePrecision, isLatitudeFirst } from './crs.ts';
-import type { EqualityFilter, ItemsQuery, SortKey } from './items-query.ts';
+import type { EqualityFilter, ItemsQuery, SortKey, Validity } from './items-query.ts';
 
 /**
  * A box as an EPSG:4326 polygon. A box in another CRS is densified (33 points a side) before it is transformed,
@@ -61,20 +61,37 @@ export function equalityClause(equals: EqualityFilter[]): SqlPart {
   );
 }
 
-/** WHERE of an items query (empty when unfiltered): bbox AND property=value AND the filter compiled at parse time. */
-export function whereClause(q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>): SqlPart {
+/**
+ * datetime: features whose validity [start, end] (dates, inclusive, null = open) intersects the asked days; an open
+ * end of the asked interval sets no bound on that side (OGC API Features /req/core/fc-time-response).
+ */
+export function validityClause(v: Validity): SqlPart {
+  const parts: SqlPart[] = [];
+  const start = columnSql(v.temporal.start);
+  const end = columnSql(v.temporal.end);
+  if (v.days.last !== null) parts.push({ sql: `(${start} IS NULL OR ${start} <= ?::date)`, bindings: [v.days.last] });
+  if (v.days.first !== null) parts.push({ sql: `(${end} IS NULL OR ${end} >= ?::date)`, bindings: [v.days.first] });
+  return parts.length ? joinParts(parts, ' AND ') : { sql: 'TRUE', bindings: [] };
+}
+
+/** The parts of a query that restrict its rows (numberMatched needs an exact count when any is set). */
+type Conditions = Pick<ItemsQuery, 'bbox' | 'equals' | 'filter' | 'validity'>;
+
+/** WHERE of an items query (empty when unfiltered): bbox AND property=value AND the filter compiled at parse time AND validity. */
+export function whereClause(q: Conditions): SqlPart {
   const parts: SqlPart[] = [];
   if (q.bbox) parts.push(bboxClause(q.bbox));
   if (q.equals.length) parts.push(equalityClause(q.equals));
   if (q.filter) parts.push(q.filter);
+  if (q.validity) parts.push(validityClause(q.validity));
   if (!parts.length) return { sql: '', bindings: [] };
   const joined = joinParts(parts.map((p) => ({ ...p, sql: `(${p.sql})` })), ' AND ');
   return { sql: `WHERE ${joined.sql}`, bindings: joined.bindings };
 }
 
 /** True when the items query has any condition, so numberMatched must be counted exactly. */
-export function isFiltered(q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>): boolean {
-  return q.bbox !== null || q.equals.length > 0 || q.filter !== null;
+export function isFiltered(q: Conditions): boolean {
+  return q.bbox !== null || q.equals.length > 0 || q.filter !== null || Boolean(q.validity);
 }
 
 /** ORDER BY of the sort keys, then the id, so pages are stable. */
@@ -126,7 +143,7 @@ export function pageQuery(layer: Layer, q: ItemsQuery, select: SqlPart): SqlPart
 }
 
 /** Exact count of the features matching the query. */
-export function countQuery(layer: Layer, q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>): SqlPart {
+export function countQuery(layer: Layer, q: Conditions): SqlPart {
   const where = whereClause(q);
   return { sql: `SELECT count(*)::float8 AS n FROM ${layer.tableSql} t ${where.sql}`, bindings: where.bindings };
 }

@@ -17,6 +17,9 @@ import type { CachedTile } from '../tiles/cache.ts';
 import type { TileCoord } from '../tiles/grid.ts';
 import { parseLayerList, parsePropertyList, parseTileCoord, parseXyzTile, parseXyzTileUrl } from './params/tiles.ts';
 import { acceptsGzip, matchesEtag } from './params/headers.ts';
+import { parseDatetime } from './params/items.ts';
+import { queryValue, type QueryParams } from './params/query-string.ts';
+import { layersAsOf } from '../units/as-of.ts';
 import { responseCorsHeaders } from './cors.ts';
 import { buildTileJson } from '../tiles/tilejson.ts';
 import { tileMatrixSetList, tilesetList, tilesetMetadata, webMercatorQuad, webMercatorQuadId } from '../tiles/tms.ts';
@@ -63,7 +66,11 @@ export function createTilesRouter(ctx: AppContext, tiles: TileService, limits: C
     const layers = layersOf(m[1], res);
     const names = parsePropertyList(req.query.properties);
     const selection = selectProperties(layers, names);
-    const query = names ? `properties=${encodeURIComponent(names.join(','))}` : '';
+    const datetime = queryValue(req.query as QueryParams, 'datetime');
+    parseDatetime(datetime); // a malformed one is a 400 here, not on every tile
+    const query = [names ? `properties=${encodeURIComponent(names.join(','))}` : '', datetime ? `datetime=${encodeURIComponent(datetime)}` : '']
+      .filter(Boolean)
+      .join('&');
     res.setHeader('Cache-Control', 'no-cache');
     res.json(buildTileJson(layers, baseUrl(req), selection, query));
   });
@@ -113,10 +120,16 @@ function handleTile(
   let layers: Layer[];
   try {
     const { layerIds, coord } = parse();
-    layers = tileLayers(ctx.catalog, layerIds, principalOf(res));
+    // `datetime` keeps the administrative layers of that vintage (server/units/as-of.ts); the cache key follows the layers.
+    layers = layersAsOf(tileLayers(ctx.catalog, layerIds, principalOf(res)), parseDatetime(queryValue(req.query as QueryParams, 'datetime')));
     request = { layers, coord, properties: selectProperties(layers, parsePropertyList(req.query.properties)) };
   } catch (err) {
     return next(err);
+  }
+  if (!layers.length) {
+    res.setHeader('Cache-Control', ctx.config.tileCacheControl);
+    res.status(204).end();
+    return;
   }
   const key = tiles.key(request);
   const hit = tiles.cached(key);

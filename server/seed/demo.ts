@@ -15,6 +15,7 @@ import { loadSeats, seedPlaces } from './places.ts';
 import { seedRivers } from './rivers.ts';
 import { seedRoads } from './roads.ts';
 import { seedUnits } from './units.ts';
+import { refreshCommuneCodes } from './commune-codes.ts';
 import { fillNameSearch } from './search.ts';
 import { sqlOf } from './sql.ts';
 
@@ -90,6 +91,7 @@ export async function seedDemo(db: Database, opts: { scale: number; log?: Logger
     await step('industrial_zones', () => seedIndustrialZones(sql));
     await step('landuse_parcels', () => seedLandUse(sql, scale));
     await step('bts_stations', () => seedBts(sql, scale));
+    await step('commune_codes_2025', () => refreshCommuneCodes(sql));
     await step('name_search', async () => {
       for (const t of namedTables) await fillNameSearch(sql, t);
     });

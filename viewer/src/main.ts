@@ -21,6 +21,7 @@ import { enableStatus } from './status.ts';
 import { SummaryPanel } from './summary.ts';
 import { Tools } from './tools.ts';
 import { enableEditing } from './edit/mode.ts';
+import { VintageSwitch } from './vintage.ts';
 
 /** What the page tells tests and the curious about itself. */
 interface ViewerStats {
@@ -69,6 +70,7 @@ layers.onDraw((timing) => {
   stats.firstDrawMs = timing.firstTileMs;
   stats.allTilesMs = timing.allTilesMs;
 });
+const vintage = new VintageSwitch(document.getElementById('layer-panel')!, layers);
 const summary = new SummaryPanel(document.getElementById('summary-panel')!);
 const tools = new Tools(map, document.getElementById('toolbar')!, {
   layers: () => layers.all(),
@@ -78,7 +80,7 @@ const tools = new Tools(map, document.getElementById('toolbar')!, {
   },
   permalink: () => window.location.href,
 });
-enableIdentify(map, () => layers.visible(), () => tools.busy());
+enableIdentify(map, () => vintage.identifyLayers(map), () => tools.busy());
 enableSearch(document.getElementById('search') as HTMLFormElement, map, () => layers.all());
 enableStatus(document.getElementById('status')!, map);
 enableEditing(map, { layers: () => layers.all() });
@@ -178,6 +180,7 @@ async function start(quiet = false): Promise<void> {
   mapMessage(infos.length ? null : t('noLayers'));
   const current = parseState(window.location.hash);
   layers.setLayers(infos, { visible: stats.layers.length ? undefined : (current.layers ?? initial.layers), opacity: current.opacity });
+  void vintage.layersLoaded(!stats.layers.length, (current.layers ?? initial.layers) !== undefined);
   stats.layers = infos.map((l) => l.id);
   stats.ready = true;
   writeHash();

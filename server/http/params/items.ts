@@ -6,7 +6,7 @@
 import type { Layer } from '../../catalog/catalog.ts';
 import type { LayerColumn } from '../../catalog/definition.ts';
 import { InvalidParameterError } from '../../errors.ts';
-import type { EqualityFilter, ItemsQuery, SortKey } from '../../features/items-query.ts';
+import type { DayInterval, EqualityFilter, ItemsQuery, SortKey, Validity } from '../../features/items-query.ts';
 import { parseBbox } from './bbox.ts';
 import { parseCrsParam } from './crs.ts';
 import { parseFilter } from './filter.ts';
@@ -71,19 +71,53 @@ export function parseEquality(column: LayerColumn, value: string): EqualityFilte
 const instant = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}))?$/i;
 
 /**
- * Checks `datetime` (an RFC 3339 instant, or an interval `start/end` with `..` or empty for an open end).
- * Our layers declare no temporal extent, so a valid datetime selects every feature (OGC API Features 1.0 leaves
- * features without temporal information in the result); a malformed one is still a 400.
+ * Validity dates are the calendar days of Vietnam (UTC+7 all year, no daylight saving since 1975): the units of
+ * 1 July 2025 took effect at midnight in Hà Nội, so 2025-06-30T18:00:00Z (01:00 on 1 July there) is already "after".
  */
-export function checkDatetime(value: string | undefined): void {
-  if (value === undefined) return;
+export const validityUtcOffsetHours = 7;
+
+/** The calendar day (YYYY-MM-DD, in Vietnam) of an instant that passed `instant`; a bare date is that day. */
+export function dayOfInstant(value: string): string {
+  if (value.length === 10) return value;
+  return new Date(Date.parse(value) + validityUtcOffsetHours * 3_600_000).toISOString().slice(0, 10);
+}
+
+/** Today in Vietnam (the default `datetime` of a temporal layer). */
+export function today(now: Date = new Date()): DayInterval {
+  const day = dayOfInstant(now.toISOString());
+  return { first: day, last: day };
+}
+
+/**
+ * Parses `datetime` (an RFC 3339 instant, or an interval `start/end` with `..` or empty for an open end) into the
+ * days it covers, in Vietnam; null when absent. A malformed value, or an interval ending before it starts, is a 400.
+ */
+export function parseDatetime(value: string | undefined): DayInterval | null {
+  if (value === undefined) return null;
   const parts = value.split('/');
+  const isInstant = (p: string) => instant.test(p) && !Number.isNaN(Date.parse(p));
+  const open = (p: string) => p === '' || p === '..';
   const ok =
-    (parts.length === 1 && instant.test(parts[0]) && !Number.isNaN(Date.parse(parts[0]))) ||
-    (parts.length === 2 &&
-      parts.some((p) => p !== '' && p !== '..') &&
-      parts.every((p) => p === '' || p === '..' || (instant.test(p) && !Number.isNaN(Date.parse(p)))));
+    (parts.length === 1 && isInstant(parts[0])) ||
+    (parts.length === 2 && parts.some((p) => !open(p)) && parts.every((p) => open(p) || isInstant(p)));
   if (!ok) throw new InvalidParameterError(`parameter "datetime": ${JSON.stringify(value.slice(0, 60))} is not an RFC 3339 date-time or interval`);
+  const first = open(parts[0]) ? null : dayOfInstant(parts[0]);
+  const last = open(parts[parts.length - 1]) ? null : dayOfInstant(parts[parts.length - 1]);
+  if (parts.length === 2 && !open(parts[0]) && !open(parts[1]) && Date.parse(parts[0]) > Date.parse(parts[1])) {
+    throw new InvalidParameterError(`parameter "datetime": the interval ${JSON.stringify(value.slice(0, 60))} ends before it starts`);
+  }
+  return { first, last };
+}
+
+/**
+ * The validity filter of a layer that declares `temporal`: the asked days, today when `datetime` is absent (the
+ * issue's "default: today"; a historical layer then answers an empty page). Other layers carry no temporal
+ * information, so a valid datetime selects every feature (OGC API Features 1.0 keeps such features in the result).
+ */
+export function parseValidity(layer: Layer, value: string | undefined, now?: Date): Validity | null {
+  const days = parseDatetime(value);
+  if (!layer.temporal) return null;
+  return { temporal: layer.temporal, days: days ?? today(now) };
 }
 
 /** Parses and validates every items parameter; unknown parameters are a 400 (OGC API Features /req/core/query-param-unknown). */
@@ -102,7 +136,7 @@ export function parseItemsQuery(layer: Layer, query: QueryParams, maxLimit: numb
   if (queryValue(query, 'bbox-crs') !== undefined && bboxValue === undefined) {
     throw new InvalidParameterError('parameter "bbox-crs" needs a "bbox"');
   }
-  checkDatetime(queryValue(query, 'datetime'));
+  const validity = parseValidity(layer, queryValue(query, 'datetime'));
   const filterText = queryValue(query, 'filter');
   const filterLang = queryValue(query, 'filter-lang');
   const filterCrs = parseCrsParam('filter-crs', queryValue(query, 'filter-crs'));
@@ -115,5 +149,6 @@ export function parseItemsQuery(layer: Layer, query: QueryParams, maxLimit: numb
     sortby: parseSortby(layer, queryValue(query, 'sortby')),
     equals,
     filter: filterText === undefined ? null : parseFilter(layer, filterText, filterLang, filterCrs),
+    validity,
   };
 }
