@@ -75,7 +75,10 @@ export interface Config {
   limitExpensiveTotal: number;
   /** LIMIT_POOL_RESERVE: pool connections kept for ordinary requests when LIMIT_EXPENSIVE_TOTAL is 0 (auto). */
   limitPoolReserve: number;
-  /** LIMIT_EXPENSIVE_QUEUE_MS: how long a request over a cap waits for a slot, first come first served, before 429/503; 0 = refuse at once. */
+  /**
+   * LIMIT_EXPENSIVE_QUEUE_MS: how long a request over a cap waits for a slot, first come first served, before 429/503;
+   * 0 = refuse at once. Long enough for the viewer, which asks one summary per visible layer at once.
+   */
   limitExpensiveQueueMs: number;
   /** LIMIT_SUMMARY_TIMEOUT_MS: deadline of POST /query/summary (ms); its query is cancelled and the client gets 503. */
   limitSummaryTimeoutMs: number;
@@ -128,7 +131,7 @@ export const defaults: Config = {
   limitExpensivePerClient: 2,
   limitExpensiveTotal: 0,
   limitPoolReserve: 4,
-  limitExpensiveQueueMs: 2_000,
+  limitExpensiveQueueMs: 15_000,
   limitSummaryTimeoutMs: 15_000,
   limitIntersectsTimeoutMs: 15_000,
   limitItemsTimeoutMs: 60_000,
