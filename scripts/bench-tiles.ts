@@ -468,10 +468,21 @@ async function settled(pid: number, ms = 180_000): Promise<void> {
   }
 }
 
+/** CPU seconds so far of the PostgreSQL backends connected to a database (same machine; 0 when they cannot be read). */
+async function backendCpuSeconds(admin: pg.Client | null, database: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (!admin) return out;
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+  for (const { pid } of rows) out.set(pid, cpuSeconds(pid));
+  return out;
+}
+
 interface Contender {
   title: string;
   env: Record<string, string>;
   cold: RunStats;
+  /** CPU seconds of the server process and, on server PostGIS, of its PostgreSQL backends, during the cold run. */
+  dbCpuSeconds?: number;
   child?: ChildProcess;
   port?: number;
   rssMb?: number | null;
@@ -514,8 +525,24 @@ async function embeddedAgainstServer(tiles: TileCoord[]): Promise<void> {
     const paths = tiles.map((t) => `/tiles/${opts.layers!.split(',').join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
     process.stdout.write(`\ncold, ${contenders.length} servers alternating over ${chunkCount} chunks... `);
     const load0 = os.loadavg()[0];
-    for (const chunk of chunks(paths, chunkCount)) {
-      for (const c of contenders) await httpRun(agent, c.port!, chunk, concurrency, c.cold);
+    const database = new URL(serverUrl).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      for (const chunk of chunks(paths, chunkCount)) {
+        for (const c of contenders) {
+          const own = cpuSeconds(c.child!.pid!);
+          const before = await backendCpuSeconds(c.env.DATABASE_URL ? admin : null, database);
+          await httpRun(agent, c.port!, chunk, concurrency, c.cold);
+          const after = await backendCpuSeconds(c.env.DATABASE_URL ? admin : null, database);
+          let db = 0;
+          for (const [pid, cpu] of after) db += cpu - (before.get(pid) ?? 0);
+          c.cold.cpuSeconds += cpuSeconds(c.child!.pid!) - own;
+          c.dbCpuSeconds = (c.dbCpuSeconds ?? 0) + db;
+        }
+      }
+    } finally {
+      await admin.end();
     }
     const load1 = os.loadavg()[0];
     console.log('done');
@@ -527,12 +554,13 @@ async function embeddedAgainstServer(tiles: TileCoord[]): Promise<void> {
     const server = rate(contenders[2]);
     console.log(`\nembedded against server PostGIS: demo scale ${scale}, ${tiles.length} tiles x ${opts.layers!.split(',').length} layers, ` +
       `concurrency ${concurrency}, cold cache; load average ${fmt(load0, 1)} at start, ${fmt(load1, 1)} at end, ${os.cpus().length} CPUs`);
-    console.log('| run | tiles/s | p50 ms | p99 ms | x server SQL | RSS now | peak RSS |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log('| run | tiles/s | p50 ms | p99 ms | x server SQL | CPU ms/tile (Node + PostgreSQL) | RSS now | peak RSS |');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const c of contenders) {
       const mb = (v: number | null | undefined) => (v == null ? 'n/a' : `${fmt(v, 0)} MB`);
       console.log(`| ${c.title} | ${fmt(rate(c))} | ${fmt(percentile(c.cold, 50), 2)} | ${fmt(percentile(c.cold, 99), 2)} | ` +
-        `${fmt(rate(c) / server, 2)} | ${mb(c.rssMb)} | ${mb(c.peakMb)} |`);
+        `${fmt(rate(c) / server, 2)} | ${fmt((c.cold.cpuSeconds * 1000) / c.cold.tiles, 2)} + ${fmt(((c.dbCpuSeconds ?? 0) * 1000) / c.cold.tiles, 2)} | ` +
+        `${mb(c.rssMb)} | ${mb(c.peakMb)} |`);
     }
     const ratio = rate(contenders[0]) / server;
     console.log(`target: embedded cold >= 1 x server PostGIS: ${ratio >= 1 ? 'met' : 'NOT met'} (${fmt(ratio, 2)}); ` +
