@@ -88,10 +88,10 @@ export class TileService {
 
   /**
    * Attaches a layer's change triggers, then builds its memory index when it is small: only a layer that
-   * reports its edits may be served from memory (else the index would go stale unseen).
+   * reports its edits to an instance that listens may be served from memory (else the index would go stale unseen).
    */
   async loadIndex(layer: Layer): Promise<void> {
-    if (await this.triggers(layer)) await this.memory.load(layer);
+    if ((await this.listening) && (await this.triggers(layer))) await this.memory.load(layer);
   }
 
   /** Makes sure a layer's table reports its edits; resolves false when it cannot (logged once). */
