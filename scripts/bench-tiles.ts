@@ -18,6 +18,9 @@
  * --port N (the server child's port; default a free one). Internal child modes: --minimal-server <file>, --serve-fast-path.
  * --explain [--explain-tiles N] [--explain-save FILE] [--explain-baseline FILE]: EXPLAIN (ANALYZE, BUFFERS) per tile
  * instead of throughput (see explainRun).
+ * With --backend embedded and DATABASE_URL, it then compares embedded cold tiles (memory index on and off) with the
+ * server backend's on the same data at the same scale (see embeddedAgainstServer); --skip-compare leaves that out,
+ * --compare-only runs only that.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -65,6 +68,8 @@ const { values: opts } = parseArgs({
     'explain-tiles': { type: 'string', default: '40' },
     'explain-save': { type: 'string' },
     'explain-baseline': { type: 'string' },
+    'skip-compare': { type: 'boolean', default: false },
+    'compare-only': { type: 'boolean', default: false },
   },
 });
 
@@ -269,12 +274,11 @@ function startServer(env: Record<string, string>, port: number): ChildProcess {
 
 // ---------- data ----------
 
-/** The bench database URL: DATABASE_URL's server (or --pg-host/--pg-port), database --database; created when missing. */
-async function benchDatabaseUrl(): Promise<string> {
+/** The bench database URL: DATABASE_URL's server (or --pg-host/--pg-port), database `name` (--database); created when missing. */
+async function benchDatabaseUrl(name = opts.database!): Promise<string> {
   const base = new URL(process.env.DATABASE_URL!);
   if (opts['pg-host']) base.hostname = opts['pg-host'];
   if (opts['pg-port']) base.port = opts['pg-port'];
-  const name = opts.database!;
   const admin = new pg.Client({ connectionString: base.toString() });
   await admin.connect();
   try {
@@ -299,7 +303,7 @@ async function openBenchData(config: Config, scale: number): Promise<{ db: Datab
     process.stdout.write(`seeding demo data at scale ${scale} (${db.backend})... `);
     const report = await seedDemo(db, { scale });
     console.log(`${(report.ms / 1000).toFixed(1)} s, ${report.counts.landuse_parcels} parcels`);
-    if (db.backend === 'server') await db.rows(`COMMENT ON DATABASE ${pg.escapeIdentifier(opts.database!)} IS '${marker}'`);
+    if (db.backend === 'server') await db.rows(`COMMENT ON DATABASE ${pg.escapeIdentifier(new URL(config.databaseUrl).pathname.slice(1))} IS '${marker}'`);
     else fs.writeFileSync(path.join(config.dataDir, 'sdi-bench-seeded'), marker);
   }
   const catalog = new Catalog(db);
@@ -644,6 +648,134 @@ function printExplain(runs: Array<{ name: string; costs: Array<{ tile: Explained
   }
 }
 
+// ---------- embedded against server on the same data ----------
+
+/** Resident set size of a process now, in MiB (VmRSS; Linux only). */
+function rssMb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Waits until a started server has settled (under 5 % of a core for a second): start-up work such as memory indexes is done. */
+async function settled(pid: number, ms = 180_000): Promise<void> {
+  const end = Date.now() + ms;
+  let last = cpuSeconds(pid);
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = cpuSeconds(pid);
+    if (now - last < 0.05) return;
+    last = now;
+  }
+}
+
+/** CPU seconds so far of the PostgreSQL backends connected to a database (same machine; 0 when they cannot be read). */
+async function backendCpuSeconds(admin: pg.Client | null, database: string): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (!admin) return out;
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+  for (const { pid } of rows) out.set(pid, cpuSeconds(pid));
+  return out;
+}
+
+interface Contender {
+  title: string;
+  env: Record<string, string>;
+  cold: RunStats;
+  /** CPU seconds of the server process and, on server PostGIS, of its PostgreSQL backends, during the cold run. */
+  dbCpuSeconds?: number;
+  child?: ChildProcess;
+  port?: number;
+  rssMb?: number | null;
+  peakMb?: number | null;
+}
+
+/**
+ * `--backend embedded` with DATABASE_URL: the embedded server (memory index on, then off, on a copy of the data
+ * directory: PGlite allows one process per directory) against the server backend on the same demo data at the
+ * same scale (database sdi_bench_s<scale>) and the same tile list, all cold, alternating over 10 chunks so the
+ * shared machine's load weighs on each alike. Prints tiles/s, the ratio to the server backend and memory.
+ */
+async function embeddedAgainstServer(tiles: TileCoord[]): Promise<void> {
+  const scale = Number(opts['embedded-scale']);
+  const concurrency = Number(opts.concurrency);
+  const dataDir = path.join(os.tmpdir(), `sdi-bench-embedded-${scale}`);
+  const copyDir = `${dataDir}-copy`;
+  const embedded = await openBenchData(loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: '', DATA_DIR: dataDir }), scale);
+  await embedded.db.close();
+  fs.rmSync(copyDir, { recursive: true, force: true });
+  fs.cpSync(dataDir, copyDir, { recursive: true });
+  const serverUrl = await benchDatabaseUrl(`sdi_bench_s${String(scale).replace('.', '_')}`);
+  const { db } = await openBenchData(loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: serverUrl }), scale);
+  await db.close();
+  const common = { REDIS_URL: '', TILE_CACHE_MB: '128' };
+  const contenders: Contender[] = [
+    { title: 'embedded, memory index', env: { ...common, DATABASE_URL: '', DATA_DIR: dataDir, TILE_MEMORY_INDEX: 'embedded' }, cold: emptyStats() },
+    { title: 'embedded, SQL only', env: { ...common, DATABASE_URL: '', DATA_DIR: copyDir, TILE_MEMORY_INDEX: 'off' }, cold: emptyStats() },
+    { title: 'server PostGIS, SQL', env: { ...common, DATABASE_URL: serverUrl, TILE_MEMORY_INDEX: 'off' }, cold: emptyStats() },
+    { title: 'server PostGIS, memory index', env: { ...common, DATABASE_URL: serverUrl, TILE_MEMORY_INDEX: 'both' }, cold: emptyStats() },
+  ];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  try {
+    for (const c of contenders) {
+      c.port = await freePort();
+      c.child = startServer(c.env, c.port);
+      await waitReady(c.port, c.child);
+      await settled(c.child.pid!);
+    }
+    const paths = tiles.map((t) => `/tiles/${opts.layers!.split(',').join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
+    process.stdout.write(`\ncold, ${contenders.length} servers alternating over ${chunkCount} chunks... `);
+    const load0 = os.loadavg()[0];
+    const database = new URL(serverUrl).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    try {
+      for (const chunk of chunks(paths, chunkCount)) {
+        for (const c of contenders) {
+          const own = cpuSeconds(c.child!.pid!);
+          const before = await backendCpuSeconds(c.env.DATABASE_URL ? admin : null, database);
+          await httpRun(agent, c.port!, chunk, concurrency, c.cold);
+          const after = await backendCpuSeconds(c.env.DATABASE_URL ? admin : null, database);
+          let db = 0;
+          for (const [pid, cpu] of after) db += cpu - (before.get(pid) ?? 0);
+          c.cold.cpuSeconds += cpuSeconds(c.child!.pid!) - own;
+          c.dbCpuSeconds = (c.dbCpuSeconds ?? 0) + db;
+        }
+      }
+    } finally {
+      await admin.end();
+    }
+    const load1 = os.loadavg()[0];
+    console.log('done');
+    for (const c of contenders) {
+      c.rssMb = rssMb(c.child!.pid!);
+      c.peakMb = peakRssMb(c.child!.pid!);
+    }
+    const rate = (c: Contender) => c.cold.tiles / c.cold.seconds;
+    const server = rate(contenders[2]);
+    console.log(`\nembedded against server PostGIS: demo scale ${scale}, ${tiles.length} tiles x ${opts.layers!.split(',').length} layers, ` +
+      `concurrency ${concurrency}, cold cache; load average ${fmt(load0, 1)} at start, ${fmt(load1, 1)} at end, ${os.cpus().length} CPUs`);
+    console.log('| run | tiles/s | p50 ms | p99 ms | x server SQL | CPU ms/tile (Node + PostgreSQL) | RSS now | peak RSS |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const c of contenders) {
+      const mb = (v: number | null | undefined) => (v == null ? 'n/a' : `${fmt(v, 0)} MB`);
+      console.log(`| ${c.title} | ${fmt(rate(c))} | ${fmt(percentile(c.cold, 50), 2)} | ${fmt(percentile(c.cold, 99), 2)} | ` +
+        `${fmt(rate(c) / server, 2)} | ${fmt((c.cold.cpuSeconds * 1000) / c.cold.tiles, 2)} + ${fmt(((c.dbCpuSeconds ?? 0) * 1000) / c.cold.tiles, 2)} | ` +
+        `${mb(c.rssMb)} | ${mb(c.peakMb)} |`);
+    }
+    const ratio = rate(contenders[0]) / server;
+    console.log(`target: embedded cold >= 1 x server PostGIS: ${ratio >= 1 ? 'met' : 'NOT met'} (${fmt(ratio, 2)}); ` +
+      `statuses ${contenders.map((c) => JSON.stringify(c.cold.statuses)).join(' ')}`);
+  } finally {
+    agent.destroy();
+    for (const c of contenders) if (c.child) await stop(c.child);
+    fs.rmSync(copyDir, { recursive: true, force: true });
+  }
+}
+
 // ---------- report ----------
 
 function fmt(n: number, digits = 1): string {
@@ -688,7 +820,7 @@ async function main(): Promise<void> {
   if (opts.explain) return explainRun(tiles);
   const backends: Array<'server' | 'embedded'> = opts.backend === 'both' ? ['server', 'embedded'] : [opts.backend as 'server' | 'embedded'];
   const results: BackendResult[] = [];
-  for (const b of backends) {
+  for (const b of opts['compare-only'] ? [] : backends) {
     if (b === 'server' && !process.env.DATABASE_URL) {
       console.log('\nserver PostGIS: skipped (set DATABASE_URL to a PostgreSQL server with PostGIS; the bench uses its database --database, '
         + 'default sdi_bench)');
@@ -698,6 +830,7 @@ async function main(): Promise<void> {
   }
   console.log(`\n===== tile benchmark, ${new Date().toISOString()}, ${os.cpus().length} CPUs, node ${process.version} =====`);
   for (const r of results) print(r);
+  if (opts.backend === 'embedded' && process.env.DATABASE_URL && !opts['skip-compare']) await embeddedAgainstServer(tiles);
 }
 
 /** Child mode: the minimal node:http server over the responses in `file` (path -> status, headers, body). */

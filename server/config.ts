@@ -98,6 +98,14 @@ export interface Config {
   limitQueryGeometryVertices: number;
   /** LIMIT_QUERY_BODY_BYTES: largest JSON body of POST /query/* (bytes; a 50,000-vertex polygon is about 1.5 MB). */
   limitQueryBodyBytes: number;
+  // planner
+  /**
+   * TILE_MEMORY_INDEX_MAX_FEATURES: layers with at most this many features are held in memory as a geojson-vt
+   * index and their tiles cut in Node, without a database round trip; 0 = every tile from SQL.
+   */
+  tileMemoryIndexMaxFeatures: number;
+  /** TILE_MEMORY_INDEX: which backend uses the memory index ("embedded" only, "both", or "off"). */
+  tileMemoryIndex: 'embedded' | 'both' | 'off';
 }
 
 /** Defaults: a zero-setup start on embedded PostGIS with demo data. */
@@ -141,6 +149,9 @@ export const defaults: Config = {
   limitTileExpensiveLayers: 2,
   limitQueryGeometryVertices: 50_000,
   limitQueryBodyBytes: 4 * 1024 * 1024,
+  // planner
+  tileMemoryIndexMaxFeatures: 50_000,
+  tileMemoryIndex: 'embedded',
 };
 
 /** Raised when a setting has a value we cannot use; the message names the variable. */
@@ -277,6 +288,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     limitTileExpensiveLayers: intSetting(env, 'LIMIT_TILE_EXPENSIVE_LAYERS', defaults.limitTileExpensiveLayers, 1, 1_000),
     limitQueryGeometryVertices: intSetting(env, 'LIMIT_QUERY_GEOMETRY_VERTICES', defaults.limitQueryGeometryVertices, 4, 10_000_000),
     limitQueryBodyBytes: intSetting(env, 'LIMIT_QUERY_BODY_BYTES', defaults.limitQueryBodyBytes, 1024, 1024 * 1024 * 1024),
+    // planner
+    tileMemoryIndexMaxFeatures: intSetting(env, 'TILE_MEMORY_INDEX_MAX_FEATURES', defaults.tileMemoryIndexMaxFeatures, 0, 10_000_000),
+    tileMemoryIndex: oneOf(env, 'TILE_MEMORY_INDEX', defaults.tileMemoryIndex, ['embedded', 'both', 'off'] as const),
     ...overrides,
   };
   checkLimits(config);

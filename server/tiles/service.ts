@@ -12,6 +12,7 @@ import { ensureChangeTriggers, parseTableChange, tileChangesChannel } from './ch
 import type { BBox } from './grid.ts';
 import { describeTile, TileRenderer, type TileRequest } from './render.ts';
 import { SharedTileCache } from './shared-cache.ts';
+import { MemoryIndexes, renderTile } from './memory-index.ts';
 import { gzipBody } from '../gzip.ts';
 
 /** gzip level of stored tiles: level 4 costs a third of the default 6 on MVT and gives 2-3 % larger tiles. */
@@ -31,6 +32,8 @@ export class TileService {
   readonly cache: TileCache;
   readonly shared: SharedTileCache | null;
   readonly renderer: TileRenderer;
+  /** In-memory geojson-vt indexes of small layers (TILE_MEMORY_INDEX_MAX_FEATURES): tiles without a database round trip. */
+  readonly memory: MemoryIndexes;
   private readonly inFlight = new Map<string, InFlight>();
   /** Bumped whenever a layer's tiles are invalidated: a render that straddles a bump is not cached. */
   private readonly epochs = new Map<string, number>();
@@ -43,6 +46,9 @@ export class TileService {
     this.cache = new TileCache(ctx.config.tileCacheMb * 1024 * 1024);
     this.shared = ctx.config.redisUrl ? new SharedTileCache(ctx.config.redisUrl, ctx.log) : null;
     this.renderer = new TileRenderer(ctx.db, () => ctx.config.tileMaxFeatures, () => ctx.config.tileBudgetKb * 1024);
+    const { config } = ctx;
+    const indexed = () => config.tileMemoryIndex === 'both' || (config.tileMemoryIndex === 'embedded' && ctx.db.backend === 'embedded');
+    this.memory = new MemoryIndexes(ctx.db, ctx.log, { maxFeatures: () => (indexed() ? config.tileMemoryIndexMaxFeatures : 0), rebuildDelayMs: 200 });
     const shared = this.shared;
     if (shared) ctx.onClose.push(() => shared.close());
     this.listening = this.start().then(
@@ -60,21 +66,32 @@ export class TileService {
       const change = parseTableChange(payload);
       if (!change) return;
       const ids = this.ctx.catalog.list(adminView).filter((l) => l.table === change.table).map((l) => l.id);
+      for (const id of ids) this.memory.changed(this.ctx.catalog.find(id)!, () => this.ctx.catalog.find(id));
       if (ids.length) void this.invalidate(ids, change.bbox);
     });
     const stopWatching = this.ctx.catalog.onChange((ids) => {
       void this.invalidate(ids, null);
       for (const id of ids) {
+        this.memory.forget(id);
         const layer = this.ctx.catalog.find(id);
-        if (layer) void this.triggers(layer);
+        if (layer) void this.loadIndex(layer);
       }
     });
     this.ctx.onClose.push(async () => {
       stopWatching();
       await stopListening();
       this.cache.clear();
+      this.memory.clear();
     });
-    for (const layer of this.ctx.catalog.list(adminView)) void this.triggers(layer);
+    for (const layer of this.ctx.catalog.list(adminView)) void this.loadIndex(layer);
+  }
+
+  /**
+   * Attaches a layer's change triggers, then builds its memory index when it is small: only a layer that
+   * reports its edits to an instance that listens may be served from memory (else the index would go stale unseen).
+   */
+  async loadIndex(layer: Layer): Promise<void> {
+    if ((await this.listening) && (await this.triggers(layer))) await this.memory.load(layer);
   }
 
   /** Makes sure a layer's table reports its edits; resolves false when it cannot (logged once). */
@@ -192,7 +209,8 @@ export class TileService {
     });
     stop.catch(() => undefined);
     try {
-      const tile = await Promise.race([this.renderer.tile(req, signal), stop]);
+      const limits = { maxFeatures: this.ctx.config.tileMaxFeatures, budgetBytes: this.ctx.config.tileBudgetKb * 1024 };
+      const tile = await Promise.race([renderTile(req, this.renderer, this.memory, limits, signal), stop]);
       // Embedded PostGIS runs on this thread and cannot be interrupted: its deadline is checked afterwards,
       // so both backends answer an overrun alike.
       if (performance.now() - started > ms) throw new TileTimeoutError(what, ms);

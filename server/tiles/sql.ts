@@ -118,7 +118,7 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
   let src: string;
   if (shape.cluster) {
     // Cells align with the tile edges, so a cluster lies in exactly one tile whichever tile is asked.
-    const cell = `(ST_XMax(b.tile) - ST_XMin(b.tile)) / ${clusterCellsAcross}`;
+    const cell = `((ST_XMax(b.tile) - ST_XMin(b.tile)) / ${clusterCellsAcross})`; // parenthesised: it divides below
     const p = `ST_Transform(${geom}, 3857)`;
     src = `src AS (
     SELECT min(t.${quoteIdent('id')}) AS __fid, count(*)::int AS count, ST_Centroid(ST_Collect(${geom})) AS __g

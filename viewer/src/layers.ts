@@ -7,12 +7,11 @@ import L from 'leaflet';
 import { layerGroups, type ViewerLayer } from './api.ts';
 import { h } from './dom.ts';
 import { currentLang, formatNumber, onLangChange, pick, t, type TextKey } from './i18n.ts';
-import { categoryText, createVectorLayer, type TileOutcome, type VectorLayer } from './vector-layer.ts';
+import { categoryText, createCompositeLayer, type TileOutcome, type VectorLayer } from './vector-layer.ts';
 import { dismissNotice, showNotice } from './notices.ts';
 
 interface Entry {
   info: ViewerLayer;
-  leaflet: VectorLayer;
   visible: boolean;
   opacity: number;
   /** The last tile failure, or ''. */
@@ -34,6 +33,8 @@ export function layerTitle(info: ViewerLayer): string {
 export class LayerManager {
   /** Entries in draw order, topmost first. */
   private entries: Entry[] = [];
+  /** The one map layer of the visible layers (one composite tile per map tile), or null when none is visible. */
+  private composite: VectorLayer | null = null;
   private readonly changeListeners = new Set<() => void>();
   private readonly drawListeners = new Set<(timing: DrawTiming) => void>();
   private readonly timing: DrawTiming = { firstTileMs: null, allTilesMs: null };
@@ -48,7 +49,6 @@ export class LayerManager {
   /** Replaces the layers (a catalog load); keeps visibility and opacity of layers still present. */
   setLayers(infos: ViewerLayer[], state: { visible?: string[]; opacity?: Record<string, number> } = {}): void {
     const previous = new Map(this.entries.map((e) => [e.info.id, e]));
-    for (const e of this.entries) e.leaflet.remove();
     // Catalog sortOrder is the draw order from the bottom; the panel lists the top first.
     const sorted = [...infos].sort((a, b) => b.sortOrder - a.sortOrder || a.id.localeCompare(b.id));
     const visible = state.visible ? new Set(state.visible) : null;
@@ -61,18 +61,12 @@ export class LayerManager {
       const old = previous.get(info.id);
       return {
         info,
-        leaflet: createVectorLayer(info, (o) => this.onTile(o)),
         visible: visible ? visible.has(info.id) : (old?.visible ?? true),
         opacity: state.opacity?.[info.id] ?? old?.opacity ?? 1,
         error: '',
       };
     });
-    for (const e of this.entries) {
-      e.leaflet.setOpacity(e.opacity);
-      e.leaflet.on('tileload load', () => this.onTileDrawn());
-    }
-    this.applyOrder();
-    for (const e of this.entries) if (e.visible) e.leaflet.addTo(this.map);
+    this.rebuild();
     this.render();
     this.changed();
   }
@@ -106,7 +100,7 @@ export class LayerManager {
     if (this.timing.allTilesMs !== null) return;
     const now = Math.round(performance.now());
     this.timing.firstTileMs ??= now;
-    if (this.entries.every((e) => !e.visible || !e.leaflet.isLoading())) this.timing.allTilesMs = now;
+    if (!this.composite?.isLoading()) this.timing.allTilesMs = now;
     for (const fn of this.drawListeners) fn(this.timing);
   }
 
@@ -115,8 +109,7 @@ export class LayerManager {
     const e = this.entries.find((x) => x.info.id === id);
     if (!e || e.visible === visible) return;
     e.visible = visible;
-    if (visible) e.leaflet.addTo(this.map);
-    else e.leaflet.remove();
+    this.rebuild();
     this.changed();
   }
 
@@ -124,9 +117,19 @@ export class LayerManager {
     for (const fn of this.changeListeners) fn();
   }
 
-  private applyOrder(): void {
-    const n = this.entries.length;
-    this.entries.forEach((e, i) => e.leaflet.setZIndex(n - i));
+  /**
+   * Replaces the map layer by one for the visible layers in their order: a new set of layers is a new composite
+   * tile (the server renders and caches each set), so the tiles are fetched anew.
+   */
+  private rebuild(): void {
+    this.composite?.remove();
+    this.composite = null;
+    const shown = this.entries.filter((e) => e.visible);
+    if (!shown.length) return;
+    const opacity = new Map(shown.map((e) => [e.info.id, e]));
+    this.composite = createCompositeLayer(shown.map((e) => e.info), (id) => opacity.get(id)?.opacity ?? 1, (o) => this.onTile(o));
+    this.composite.on('tileload load', () => this.onTileDrawn());
+    this.composite.addTo(this.map);
   }
 
   /** A failed tile marks its layer (panel and notice) until the user retries; later successes do not hide it. */
@@ -140,7 +143,7 @@ export class LayerManager {
       dismissNotice(key);
       e.error = '';
       this.render();
-      e.leaflet.redraw();
+      this.rebuild();
     });
     this.render();
   }
@@ -153,7 +156,7 @@ export class LayerManager {
     while (j >= 0 && j < this.entries.length && this.entries[j].info.group !== group) j += step;
     if (j < 0 || j >= this.entries.length) return;
     [this.entries[i], this.entries[j]] = [this.entries[j], this.entries[i]];
-    this.applyOrder();
+    this.rebuild();
     this.render();
     this.panel.querySelector<HTMLButtonElement>(`[data-layer="${id}"] [data-move="${step}"]`)?.focus();
     this.changed();
@@ -204,7 +207,7 @@ export class LayerManager {
       title: t('opacity'),
       oninput: (ev: Event) => {
         e.opacity = Number((ev.target as HTMLInputElement).value) / 100;
-        e.leaflet.setOpacity(e.opacity);
+        this.composite?.rerenderTiles();
         this.changed();
       },
     });

@@ -1,8 +1,9 @@
 /**
- * One catalog layer drawn in Leaflet from our own Mapbox Vector Tiles (`/tiles/{id}/{z}/{x}/{y}.mvt`) with
- * protomaps-leaflet: canvas 2D (no WebGL), maintained, styled by paint and label rules that we build from the
- * layer's catalog style. Tiles come through our own TileSource so that 204 (empty tile) is an empty tile,
- * any other failure is reported with the server's message, and the access token is sent.
+ * The visible catalog layers drawn in Leaflet as one protomaps-leaflet layer from our own composite Mapbox Vector
+ * Tiles (`/tiles/{a,b,c}/{z}/{x}/{y}.mvt`): one request and one canvas per map tile whatever the number of layers,
+ * each layer a source layer of that tile, painted bottom to top by rules built from the layers' catalog styles,
+ * with every label above every layer. Canvas 2D (no WebGL). Tiles come through our own TileSource so that 204
+ * (empty tile) is an empty tile, any other failure is reported with the server's message, and the token is sent.
  */
 import L from 'leaflet';
 import { VectorTile } from '@mapbox/vector-tile';
@@ -34,7 +35,7 @@ export interface TileOutcome {
   message: string;
 }
 
-/** A Leaflet layer of one catalog layer. */
+/** The Leaflet layer of the visible catalog layers. */
 export type VectorLayer = L.GridLayer & { rerenderTiles(): void };
 
 const fallbackColor = '#6b7280';
@@ -91,24 +92,33 @@ function parseTile(buffer: ArrayBuffer, tileSize: number): Map<string, Feature[]
   return result;
 }
 
-/** Fetches the tiles of one layer and reports each outcome; 204 is an empty tile, any other failure an error. */
-class LayerTileSource implements TileSource {
+/**
+ * Fetches the composite tiles of the layers and reports each outcome per layer; 204 is an empty tile, any other
+ * failure an error of the layers its message names (the server names the layer), else of them all.
+ */
+class CompositeTileSource implements TileSource {
   constructor(
-    private readonly layerId: string,
+    private readonly layerIds: readonly string[],
     private readonly report: (outcome: TileOutcome) => void,
   ) {}
 
+  private reportAll(status: number, message: string): void {
+    const words = message.split(/[^\p{L}\p{N}_-]+/u);
+    const named = this.layerIds.filter((id) => words.includes(id));
+    for (const layer of named.length ? named : this.layerIds) this.report({ layer, status, message });
+  }
+
   async get(c: Zxy, tileSize: number): Promise<Map<string, Feature[]>> {
-    const url = apiUrl(`tiles/${encodeURIComponent(this.layerId)}/${c.z}/${c.x}/${c.y}.mvt`);
+    const url = apiUrl(`tiles/${this.layerIds.map(encodeURIComponent).join(',')}/${c.z}/${c.x}/${c.y}.mvt`);
     let res: Response;
     try {
       res = await fetch(url, { headers: authHeaders() });
     } catch (err) {
-      this.report({ layer: this.layerId, status: 0, message: (err as Error).message });
+      this.reportAll(0, (err as Error).message);
       throw err;
     }
     if (res.status === 204) {
-      this.report({ layer: this.layerId, status: 204, message: '' });
+      this.reportAll(204, '');
       return new Map();
     }
     if (!res.ok) {
@@ -118,43 +128,44 @@ class LayerTileSource implements TileSource {
       } catch {
         // not JSON: keep the status line
       }
-      this.report({ layer: this.layerId, status: res.status, message });
+      this.reportAll(res.status, message);
       throw new Error(message);
     }
     const parsed = parseTile(await res.arrayBuffer(), tileSize);
-    this.report({ layer: this.layerId, status: res.status, message: '' });
+    this.reportAll(res.status, '');
     return parsed;
   }
 }
 
-function paintRulesOf(layer: ViewerLayer): PaintRule[] {
+/** The paint rules of a layer; `opacity` is the layer's opacity now (0..1), read at every draw. */
+function paintRulesOf(layer: ViewerLayer, opacity: () => number): PaintRule[] {
   const { style } = layer;
   const fill = (_z: number, f?: Feature) => colourOf(style, f?.props ?? {});
   const dataLayer = layer.id;
   if (layer.geometryType === 'Polygon') {
     const rules: PaintRule[] = [];
     const fillOpacity = style.fillOpacity ?? 0.5;
-    if (fillOpacity > 0) rules.push({ dataLayer, symbolizer: new PolygonSymbolizer({ fill, opacity: fillOpacity, perFeature: true }) });
+    if (fillOpacity > 0) rules.push({ dataLayer, symbolizer: new PolygonSymbolizer({ fill, opacity: () => fillOpacity * opacity(), perFeature: true }) });
     rules.push({
       dataLayer,
       // Categorical fills are told apart by colour: a thin outline (the style's colour, else white) separates them.
       symbolizer: new LineSymbolizer({
         color: style.color ?? (style.type === 'categorical' ? '#ffffff' : fallbackColor),
         width: style.weight ?? (style.type === 'categorical' ? 0.5 : 1),
-        opacity: style.type === 'categorical' ? 0.7 : 1,
+        opacity: () => (style.type === 'categorical' ? 0.7 : 1) * opacity(),
       }),
     });
     return rules;
   }
   if (layer.geometryType === 'LineString') {
-    return [{ dataLayer, symbolizer: new LineSymbolizer({ color: fill, width: style.weight ?? 1.5, perFeature: true, lineCap: 'round' }) }];
+    return [{ dataLayer, symbolizer: new LineSymbolizer({ color: fill, width: style.weight ?? 1.5, opacity, perFeature: true, lineCap: 'round' }) }];
   }
   const radius = (_z: number, f?: Feature) => {
     const base = style.radius ?? 4;
     const count = Number(f?.props.count ?? f?.props.point_count ?? 1);
     return count > 1 ? base + Math.min(10, Math.log2(count) * 2) : base;
   };
-  return [{ dataLayer, symbolizer: new CircleSymbolizer({ radius, fill, stroke: '#ffffff', width: 1, opacity: 0.9 }) }];
+  return [{ dataLayer, symbolizer: new CircleSymbolizer({ radius, fill, stroke: '#ffffff', width: 1, opacity: () => 0.9 * opacity() }) }];
 }
 
 /** Labels a polygon at the centre of its outer ring's box (protomaps' own centred label takes the first vertex). */
@@ -216,25 +227,31 @@ function labelPaneOf(map: L.Map): string {
   return labelPane;
 }
 
-/** Builds the Leaflet layer of a catalog layer; `report` hears of every tile request's outcome. */
-export function createVectorLayer(layer: ViewerLayer, report: (outcome: TileOutcome) => void): VectorLayer {
-  const bounds = layer.bounds
-    ? L.latLngBounds([layer.bounds[1], layer.bounds[0]], [layer.bounds[3], layer.bounds[2]]).pad(0.05)
-    : undefined;
+/**
+ * Builds the one Leaflet layer of the visible layers (topmost first): one composite tile per map tile, layers
+ * painted bottom to top, labels of every layer above them all. `opacityOf` is read at every draw; call
+ * `rerenderTiles()` after changing it. `report` hears of every tile request's outcome, per layer.
+ */
+export function createCompositeLayer(layers: readonly ViewerLayer[], opacityOf: (id: string) => number, report: (outcome: TileOutcome) => void): VectorLayer {
+  const bottomUp = [...layers].reverse();
+  const boxes = layers.flatMap((l) => (l.bounds ? [L.latLngBounds([l.bounds[1], l.bounds[0]], [l.bounds[3], l.bounds[2]])] : []));
+  const bounds = boxes.length ? boxes.reduce((a, b) => a.extend(b), L.latLngBounds(boxes[0].getSouthWest(), boxes[0].getNorthEast())).pad(0.05) : undefined;
   const grid = leafletLayer({
     sources: {},
-    paintRules: paintRulesOf(layer),
+    paintRules: bottomUp.flatMap((l) => paintRulesOf(l, () => opacityOf(l.id))),
     labelRules: [],
-    // Leaflet's attribution control writes HTML: the catalog's text goes in escaped, its URLs as our own links.
-    attribution: attributionHtml(layer.attribution),
-    minZoom: layer.minzoom,
+    // Leaflet's attribution control writes HTML: each catalog text goes in escaped, its URLs as our own links.
+    attribution: [...new Set(layers.map((l) => l.attribution).filter(Boolean))].map(attributionHtml).join(' | '),
+    minZoom: Math.min(...layers.map((l) => l.minzoom)),
     bounds,
   }) as unknown as GridWithViews;
-  // One data tile per display tile (levelDiff 0): the server generalises per zoom for 256 px tiles,
-  // and the tile requests then carry the map's own zoom. Beyond the layer's maxzoom, tiles are overzoomed.
-  grid.views = new Map([['', new View(new TileCache(new LayerTileSource(layer.id, report), tilePx), layer.maxzoom, 0)]]);
-  const labelRules = labelRulesOf(layer);
-  if (labelRules.length) withLabels(grid, labelRules, { minZoom: layer.minzoom, bounds });
+  // One data tile per display tile (levelDiff 0): the server generalises per zoom for 256 px tiles, and the
+  // requests carry the map's own zoom. Beyond the largest maxzoom of the layers, tiles are overzoomed.
+  const ids = layers.map((l) => l.id);
+  const maxzoom = Math.max(...layers.map((l) => l.maxzoom));
+  grid.views = new Map([['', new View(new TileCache(new CompositeTileSource(ids, report), tilePx), maxzoom, 0)]]);
+  const labelRules = bottomUp.flatMap(labelRulesOf);
+  if (labelRules.length) withLabels(grid, labelRules, { minZoom: Math.min(...layers.map((l) => l.minzoom)), bounds });
   return grid;
 }
 
