@@ -105,7 +105,7 @@ export async function revokeToken(db: Database, id: string, actor: Actor): Promi
 
 /** The principal of a live token secret, or null for an unknown or revoked one (callers must not tell which). */
 export async function verifyToken(db: Database, secret: string): Promise<Principal | null> {
-  if (!/^[A-Za-z0-9_\-]{10,200}$/.test(secret)) return null;
+  if (!/^[A-Za-z0-9_-]{10,200}$/.test(secret)) return null;
   const [row] = await db.rows<{ id: string; name: string; role: Role }>(
     'UPDATE api_tokens SET last_used_at = now() WHERE token_hash = ? AND revoked_at IS NULL RETURNING id, name, role',
     [hashToken(secret)],

@@ -192,11 +192,7 @@ export class UploadService {
 
   /** Handles POST /admin/jobs/{id}/confirm: applies the answers, checks them, and queues the job. */
   async confirm(id: string, principal: Principal, body: Record<string, unknown>): Promise<JobReport> {
-    try {
-      return await this.applyConfirmation(id, principal, body);
-    } catch (err) {
-      throw err;
-    }
+    return this.applyConfirmation(id, principal, body);
   }
 
   private async applyConfirmation(id: string, principal: Principal, body: Record<string, unknown>): Promise<JobReport> {

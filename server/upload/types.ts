@@ -1,15 +1,6 @@
 /** The shapes that flow through an upload: source features as read, and what the reading found out. */
-import fs from 'node:fs';
 import type { Geometry } from 'geojson';
-import {
-  ConflictError,
-  InvalidParameterError,
-  NotFoundError,
-  PayloadTooLargeError,
-  UnprocessableError,
-  UnsupportedMediaTypeError,
-  type DomainError,
-} from '../errors.ts';
+import { InvalidParameterError } from '../errors.ts';
 
 /**
  * Text whose encoding is not known yet: the raw bytes of a DBF or CSV value. It is decoded once the encoding is

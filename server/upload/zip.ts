@@ -121,7 +121,7 @@ export async function openCheckedZip(file: string, limits: ZipLimits): Promise<C
         for (const name of names) {
           const entry = byName.get(name);
           if (!entry) continue;
-          const target = path.join(dir, `${out.size}_${path.basename(name.replace(/\\/g, '/')).replace(/[^\w.\-]/g, '_')}`);
+          const target = path.join(dir, `${out.size}_${path.basename(name.replace(/\\/g, '/')).replace(/[^\w.-]/g, '_')}`);
           const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
             zip.openReadStream(entry, (err, s) => (err || !s ? reject(badInput(`zip entry "${name}" cannot be read: ${err?.message}`)) : resolve(s))),
           );

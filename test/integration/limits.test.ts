@@ -9,7 +9,6 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { forEachBackend } from '../support/servers.ts';
 import { serverDatabaseUrl } from '../support/environment.ts';
-import type { RunningServer } from '../../server/server.ts';
 import { expensiveTotal, type Config } from '../../server/config.ts';
 import type { Release } from '../../server/limits/gate.ts';
 

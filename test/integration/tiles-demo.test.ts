@@ -20,7 +20,6 @@ const demoLayers = ['admin_provinces', 'admin_districts', 'admin_communes', 'lan
 const budget = 500 * 1024;
 /** Bắc Ninh city centre (EPSG:4326): the densest part of the demo data. */
 const centre = [106.076, 21.186] as const;
-const internal = { role: 'admin' as const, tokenId: 'test', name: 'tiles-demo test' };
 
 /** Every tile over the layer at low zooms, a 3 x 3 block around the centre from z11 up, to z16. */
 function sample(layer: Layer): TileCoord[] {

@@ -434,7 +434,7 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
 
   it("shows each parcel's land-use code once the parcel is large enough on screen, above the fills of every layer", async () => {
     const items = (await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=1`)).json()) as { features: Feature[] };
-    const [x1, y1, x2] = bbox(items.features[0]);
+    const [x1, , x2] = bbox(items.features[0]);
     const [lon, lat] = pointOnFeature(items.features[0]).geometry.coordinates;
     const widthM = (x2 - x1) * 111_320 * Math.cos((lat * Math.PI) / 180);
     // The zoom at which the parcel is about 150 px wide (Web Mercator, 256 px tiles).
