@@ -5,6 +5,7 @@
  */
 import type { Database } from '../db/database.ts';
 import type { LayerColumn, LayerDefinition, LayerStyle, TileOptions } from './definition.ts';
+import type { DatasetMetadata } from './metadata.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { UnknownLayerError } from '../errors.ts';
 
@@ -45,6 +46,8 @@ export interface Layer {
   readonly updatedAt: Date;
   /** Bounds in EPSG:4326 [minx, miny, maxx, maxy], or null for an empty layer. */
   readonly bounds: [number, number, number, number] | null;
+  /** The open-data metadata record, or null when none was written yet. */
+  readonly metadata: DatasetMetadata | null;
   /** The column by name, or undefined. Only names found here may reach SQL. */
   column(name: string): LayerColumn | undefined;
 }
@@ -73,6 +76,8 @@ interface CatalogRow {
   sort_order: number;
   data_version: number;
   updated_at: Date;
+  /** Added by migration 011. */
+  metadata?: DatasetMetadata | null;
 }
 
 /** NOTIFY channel raised by any change of `layer_catalog`. */
@@ -110,6 +115,7 @@ function toLayer(row: CatalogRow, bounds: Layer['bounds']): Layer {
     dataVersion: row.data_version,
     updatedAt: new Date(row.updated_at),
     bounds,
+    metadata: row.metadata ?? null,
     column: (name: string) => byName.get(name),
   };
 }
@@ -234,6 +240,7 @@ export async function applyLayerDefinitions(db: Database, defs: LayerDefinition[
       access: d.access,
       origin: 'builtin',
       sort_order: d.sortOrder,
+      metadata: d.metadata ? JSON.stringify(d.metadata) : null,
     };
     await db.knex('layer_catalog').insert(row).onConflict('id').merge(Object.keys(row).filter((k) => k !== 'id') as never);
   }
