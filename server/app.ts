@@ -25,6 +25,8 @@ import { createViewerRouter } from './http/viewer.ts';
 import { CostLimits } from './limits/limits.ts';
 import { createStylesRouter } from './http/styles.ts';
 import { createUnitsRouter } from './http/units.ts';
+import { createOpenDataRouter } from './http/opendata.ts';
+import { DownloadService } from './opendata/download.ts';
 
 /** The domain services of one app instance, built once by createApp and handed to the routes that use them. */
 export interface AppServices extends AdminServices {
@@ -34,6 +36,8 @@ export interface AppServices extends AdminServices {
   search: SearchService;
   /** One cost gate for every expensive endpoint: they share the database pool. */
   limits: CostLimits;
+  /** Open-data downloads and their counters. */
+  downloads: DownloadService;
 }
 
 /** The app, its services (the server hands `tiles` to the fast path) and a close() that runs the context's closers. */
@@ -56,6 +60,7 @@ export function createServices(ctx: AppContext): AppServices {
     auth: new Authenticator(ctx.db),
     uploads: createUploadService(ctx),
     limits: new CostLimits(ctx.config),
+    downloads: new DownloadService(ctx.db),
   };
 }
 
@@ -93,6 +98,7 @@ export function createApp(ctx: AppContext): App {
   app.use(createAdminRouter(ctx, services));
   app.use(createViewerRouter(ctx));
   app.use(createStylesRouter(ctx));
+  app.use(createOpenDataRouter(ctx, services.downloads));
   app.use(createOgcRouter(ctx, services.features, services.limits));
   app.use(notFoundHandler);
   app.use(errorMiddleware);
