@@ -84,6 +84,6 @@ export function downloadQuery(layer: Layer, q: Pick<ItemsQuery, 'bbox' | 'equals
 /** Byte lengths of the text columns and the feature count, for the fixed-width DBF fields of a Shapefile. */
 export function textLengthsQuery(layer: Layer, q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>, columns: readonly LayerColumn[]): SqlPart {
   const where = whereClause(q);
-  const lengths = columns.map((c, i) => `COALESCE(max(octet_length(${valueSql(c)})), 0)::int AS c${i}`);
+  const lengths = columns.map((c, i) => `COALESCE(max(octet_length((${valueSql(c)})::text)), 0)::int AS c${i}`);
   return { sql: `SELECT ${['count(*)::float8 AS n', ...lengths].join(', ')} FROM ${layer.tableSql} t ${where.sql}`, bindings: where.bindings };
 }

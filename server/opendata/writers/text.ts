@@ -75,7 +75,10 @@ export async function writeKml(out: Writable, rows: AsyncIterable<DownloadRow>, 
     const data = t.columns
       .map((c, i) => {
         const v = row[`c${i}`];
-        return v === null || v === undefined ? '' : `<SimpleData name="${xmlText(c.name)}">${xmlText(v)}</SimpleData>`;
+        if (v === null || v === undefined) return '';
+        // xs:boolean allows true/false and 1/0; GDAL's KML readers parse only 1/0 (atoi).
+        const text = typeof v === 'boolean' ? (v ? '1' : '0') : v;
+        return `<SimpleData name="${xmlText(c.name)}">${xmlText(text)}</SimpleData>`;
       })
       .join('');
     await sink.write(`<Placemark id="${schemaId}.${row.id}"><ExtendedData><SchemaData schemaUrl="#${schemaId}">${data}</SchemaData></ExtendedData>${row.g ?? ''}</Placemark>\n`);
