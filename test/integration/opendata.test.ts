@@ -4,6 +4,7 @@
  * catalog, and downloads (formats, filtered selections, file names, counters, bad input).
  */
 import { expect } from 'chai';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { createToken } from '../../server/auth/tokens.ts';
 import { cliActor } from '../../server/auth/audit.ts';
 import { forEachBackend } from '../support/servers.ts';
@@ -212,5 +213,12 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
     expect(count(after, 'kml') - count(before, 'kml')).to.equal(2);
     expect(count(after, 'gpkg') - count(before, 'gpkg')).to.equal(1);
     expect(after.datasets.map((d) => d.id)).not.to.include('bts_stations');
+  });
+
+  it('documents the open-data paths in an OpenAPI document that still validates', async () => {
+    const doc = (await (await get('/api')).json()) as { paths: Record<string, unknown> };
+    const result = await new Validator().validate(doc as never);
+    expect(result.valid, JSON.stringify(result.errors)).to.equal(true);
+    for (const p of ['/collections/opendata-catalog/items', '/catalog.jsonld', '/collections/{collectionId}/download']) expect(doc.paths).to.have.property(p);
   });
 });
