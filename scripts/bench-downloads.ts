@@ -18,7 +18,11 @@ import { createLogger } from '../server/log.ts';
 import { downloadFormats, type DownloadFormat } from '../server/opendata/formats.ts';
 
 const { values: opts } = parseArgs({
-  options: { features: { type: 'string', default: '200000' }, crs: { type: 'string', default: '' }, keep: { type: 'boolean', default: false } },
+  options: {
+    features: { type: 'string', default: '200000' },
+    crs: { type: 'string', default: '' },
+    keep: { type: 'boolean', default: false },
+  },
 });
 const count = Number(opts.features);
 const layerId = 'bench_downloads';
@@ -36,25 +40,38 @@ async function fillTable(server: Awaited<ReturnType<typeof startServer>>): Promi
   const db = server.ctx.db;
   await db.rows(`DROP TABLE IF EXISTS ${layerId}`);
   // 20 m squares on a grid south of Bắc Ninh city; attributes cycle through Vietnamese values.
-  await db.rows(`
+  await db.rows(
+    `
     CREATE TABLE ${layerId} AS
     SELECT i AS id, i % 5000 AS parcel_no, (ARRAY['LUA','ONT','ODT','CLN','SKK','DGT'])[1 + i % 6] AS code,
            (ARRAY['Xã Đình Bảng','Phường Suối Hoa','Xã Phù Chẩn','Thị trấn Chờ'])[1 + i % 4] AS commune_name,
            'Nguyễn Văn ' || (i % 997) AS owner_name, 400 + (i % 100) * 1.5 AS area_m2,
            ST_MakeEnvelope(105.9 + (i % 450) * 0.0002, 21.0 + (i / 450) * 0.0002,
                            105.9 + (i % 450) * 0.0002 + 0.00018, 21.0 + (i / 450) * 0.0002 + 0.00018, 4326) AS geom
-      FROM generate_series(1, ?::int) i`, [count]);
+      FROM generate_series(1, ?::int) i`,
+    [count],
+  );
   await db.rows(`ALTER TABLE ${layerId} ADD PRIMARY KEY (id)`);
   await db.rows(`CREATE INDEX ON ${layerId} USING gist (geom)`);
   await db.rows(`ANALYZE ${layerId}`);
   const col = (name: string, type: string, en: string, vi: string) => ({ name, type, label: { en, vi } });
   await db.knex('layer_catalog').where({ id: layerId }).delete();
   await db.knex('layer_catalog').insert({
-    id: layerId, title: 'Benchmark parcels', title_vi: 'Thửa đất thử tải', layer_group: 'landuse', source_table: layerId,
-    geometry_type: 'Polygon', style: '{}', tile_options: '{}', origin: 'upload',
+    id: layerId,
+    title: 'Benchmark parcels',
+    title_vi: 'Thửa đất thử tải',
+    layer_group: 'landuse',
+    source_table: layerId,
+    geometry_type: 'Polygon',
+    style: '{}',
+    tile_options: '{}',
+    origin: 'upload',
     columns: JSON.stringify([
-      col('parcel_no', 'integer', 'Parcel', 'Số thửa'), col('code', 'string', 'Code', 'Mã'), col('commune_name', 'string', 'Commune', 'Xã'),
-      col('owner_name', 'string', 'Owner', 'Chủ'), col('area_m2', 'number', 'Area', 'Diện tích'),
+      col('parcel_no', 'integer', 'Parcel', 'Số thửa'),
+      col('code', 'string', 'Code', 'Mã'),
+      col('commune_name', 'string', 'Commune', 'Xã'),
+      col('owner_name', 'string', 'Owner', 'Chủ'),
+      col('area_m2', 'number', 'Area', 'Diện tích'),
     ]),
   });
   await server.ctx.catalog.load();
@@ -82,8 +99,17 @@ async function download(url: string): Promise<{ seconds: number; bytes: number; 
 /** libpq key=value form: GDAL 3.6 appends application_name to a postgres:// URI and breaks it. */
 function pgConnection(databaseUrl: string): string {
   const u = new URL(databaseUrl);
-  const parts = { host: u.hostname, port: u.port || '5432', dbname: u.pathname.slice(1), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
-  return Object.entries(parts).filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join(' ');
+  const parts = {
+    host: u.hostname,
+    port: u.port || '5432',
+    dbname: u.pathname.slice(1),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+  };
+  return Object.entries(parts)
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
 }
 
 function ogr2ogr(format: DownloadFormat, databaseUrl: string, dir: string, crs: string): number | null {
@@ -111,7 +137,10 @@ async function main(): Promise<void> {
   try {
     const t0 = performance.now();
     await fillTable(server);
-    console.log(`table of ${count.toLocaleString('en')} parcels filled in ${((performance.now() - t0) / 1000).toFixed(1)} s; output CRS ${opts.crs || 'WGS 84'}`);
+    console.log(
+      `table of ${count.toLocaleString('en')} parcels filled in ${((performance.now() - t0) / 1000).toFixed(1)} s;` +
+        ` output CRS ${opts.crs || 'WGS 84'}`,
+    );
     console.log(`baseline: RSS ${mib(process.memoryUsage().rss)} MiB, heap ${mib(process.memoryUsage().heapUsed)} MiB`);
     console.log('format   ours s   MiB  peak RSS  peak heap  ogr2ogr s  ratio');
     for (const format of downloadFormats) {
@@ -120,8 +149,10 @@ async function main(): Promise<void> {
       const ours = await download(`${server.url}/collections/${layerId}/download?${query}`);
       const theirs = gdal ? ogr2ogr(format, databaseUrl, dir, opts.crs) : null;
       console.log(
-        `${format.padEnd(8)} ${ours.seconds.toFixed(1).padStart(6)} ${mib(ours.bytes).padStart(5)} ${mib(ours.rss).padStart(6)} MiB ${mib(ours.heap).padStart(6)} MiB` +
-          ` ${theirs === null ? '         -' : theirs.toFixed(1).padStart(10)} ${theirs === null ? '     -' : (ours.seconds / theirs).toFixed(2).padStart(6)}`,
+        `${format.padEnd(8)} ${ours.seconds.toFixed(1).padStart(6)} ${mib(ours.bytes).padStart(5)}` +
+          ` ${mib(ours.rss).padStart(6)} MiB ${mib(ours.heap).padStart(6)} MiB` +
+          ` ${theirs === null ? '         -' : theirs.toFixed(1).padStart(10)}` +
+          ` ${theirs === null ? '     -' : (ours.seconds / theirs).toFixed(2).padStart(6)}`,
       );
     }
     if (!gdal) console.log('ogr2ogr not found: install gdal-bin for the comparison');

@@ -11,16 +11,45 @@ import { z } from 'zod';
 
 /** ISO 19115 MD_TopicCategoryCode: the themes every national and INSPIRE-style catalog understands. */
 export const isoTopicCategories = [
-  'farming', 'biota', 'boundaries', 'climatologyMeteorologyAtmosphere', 'economy', 'elevation', 'environment',
-  'geoscientificInformation', 'health', 'imageryBaseMapsEarthCover', 'intelligenceMilitary', 'inlandWaters', 'location',
-  'oceans', 'planningCadastre', 'society', 'structure', 'transportation', 'utilitiesCommunication',
+  'farming',
+  'biota',
+  'boundaries',
+  'climatologyMeteorologyAtmosphere',
+  'economy',
+  'elevation',
+  'environment',
+  'geoscientificInformation',
+  'health',
+  'imageryBaseMapsEarthCover',
+  'intelligenceMilitary',
+  'inlandWaters',
+  'location',
+  'oceans',
+  'planningCadastre',
+  'society',
+  'structure',
+  'transportation',
+  'utilitiesCommunication',
 ] as const;
 
 /** Update frequencies, each mapped to the EU frequency vocabulary that DCAT-AP uses (server/opendata/dcat.ts). */
-export const updateFrequencies = ['continual', 'daily', 'weekly', 'monthly', 'quarterly', 'annual', 'irregular', 'never', 'unknown'] as const;
+export const updateFrequencies = [
+  'continual',
+  'daily',
+  'weekly',
+  'monthly',
+  'quarterly',
+  'annual',
+  'irregular',
+  'never',
+  'unknown',
+] as const;
 
 const bilingual = z.object({ vi: z.string().min(1).max(4000), en: z.string().min(1).max(4000) }).strict();
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(s)), 'not a calendar date');
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a calendar date');
 
 /** One metadata record as stored (jsonb `layer_catalog.metadata`) and as written in `layers/*.json` under `metadata`. */
 export const datasetMetadataSchema = z
@@ -29,7 +58,10 @@ export const datasetMetadataSchema = z
     keywords: z.array(z.string().min(1).max(100)).max(50).default([]),
     topicCategories: z.array(z.enum(isoTopicCategories)).min(1).max(10),
     /** Ids of the province's open-data categories (layers/opendata/categories.json). */
-    categories: z.array(z.string().regex(/^[a-z0-9-]{1,64}$/, 'a category id (lower-case letters, digits, -)')).max(10).default([]),
+    categories: z
+      .array(z.string().regex(/^[a-z0-9-]{1,64}$/, 'a category id (lower-case letters, digits, -)'))
+      .max(10)
+      .default([]),
     publisher: z.object({ name: z.string().min(1).max(300), url: z.url().optional() }).strict(),
     contactPoint: z.object({ organisation: z.string().min(1).max(300), email: z.email() }).strict(),
     licence: z.object({ id: z.string().min(1).max(100), url: z.url(), title: z.string().max(300).optional() }).strict(),
@@ -106,6 +138,9 @@ export function checkCategories(m: DatasetMetadata, categories: readonly OpenDat
   const known = new Set(categories.map((c) => c.id));
   const unknown = m.categories.find((id) => !known.has(id));
   if (unknown !== undefined) {
-    throw new MetadataValidationError(`field "${prefix}.categories": "${unknown}" is not a category of the portal`, `${prefix}.categories`);
+    throw new MetadataValidationError(
+      `field "${prefix}.categories": "${unknown}" is not a category of the portal`,
+      `${prefix}.categories`,
+    );
   }
 }

@@ -49,7 +49,9 @@ export function describeCollection(layer: Layer, base: string): Record<string, u
         bbox: [layer.bounds ?? [-180, -90, 180, 90]],
         crs: CRS84_URI,
       },
-      ...(layer.metadata?.temporalExtent ? { temporal: { interval: [[layer.metadata.temporalExtent.start, layer.metadata.temporalExtent.end]] } } : {}),
+      ...(layer.metadata?.temporalExtent
+        ? { temporal: { interval: [[layer.metadata.temporalExtent.start, layer.metadata.temporalExtent.end]] } }
+        : {}),
     },
     crs: supportedCrsUris,
     storageCrs: CRS84_URI,

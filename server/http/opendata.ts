@@ -53,16 +53,25 @@ function handleRecords(ctx: AppContext, categories: readonly OpenDataCategory[])
       { href: `${b}${path}${query.size ? `?${query}` : ''}`, rel: 'self', type: 'application/geo+json', title: 'this page' },
       { href: url(b, `/collections/${catalogCollectionId}`), rel: 'collection', type: 'application/json', title: 'the catalog' },
     ];
-    if (q.offset + page.length < matched.length) links.push({ href: at(q.offset + q.limit), rel: 'next', type: 'application/geo+json', title: 'next page' });
-    if (q.offset > 0) links.push({ href: at(Math.max(0, q.offset - q.limit)), rel: 'prev', type: 'application/geo+json', title: 'previous page' });
-    res.type('application/geo+json').send(JSON.stringify({
-      type: 'FeatureCollection',
-      numberMatched: matched.length,
-      numberReturned: page.length,
-      timeStamp: new Date().toISOString(),
-      features: page.map((l) => recordOf(l, b, categories)),
-      links,
-    }));
+    if (q.offset + page.length < matched.length)
+      links.push({ href: at(q.offset + q.limit), rel: 'next', type: 'application/geo+json', title: 'next page' });
+    if (q.offset > 0)
+      links.push({
+        href: at(Math.max(0, q.offset - q.limit)),
+        rel: 'prev',
+        type: 'application/geo+json',
+        title: 'previous page',
+      });
+    res.type('application/geo+json').send(
+      JSON.stringify({
+        type: 'FeatureCollection',
+        numberMatched: matched.length,
+        numberReturned: page.length,
+        timeStamp: new Date().toISOString(),
+        features: page.map((l) => recordOf(l, b, categories)),
+        links,
+      }),
+    );
   };
 }
 
@@ -74,7 +83,12 @@ function handleDownload(ctx: AppContext, downloads: DownloadService): RequestHan
     downloads.check(r);
     const signal = clientGone(res);
     const names = downloadFileNames(layer, r.format, r.crs);
-    const type = r.format === 'csv' ? 'text/csv; charset=utf-8' : r.format === 'geojson' || r.format === 'kml' ? `${formatInfo[r.format].mediaType}; charset=utf-8` : formatInfo[r.format].mediaType;
+    const type =
+      r.format === 'csv'
+        ? 'text/csv; charset=utf-8'
+        : r.format === 'geojson' || r.format === 'kml'
+          ? `${formatInfo[r.format].mediaType}; charset=utf-8`
+          : formatInfo[r.format].mediaType;
     try {
       if (r.format === 'gpkg' || r.format === 'shp') {
         const file = await downloads.buildFile(r, signal);

@@ -70,8 +70,12 @@ export function dcatDataset(layer: Layer, base: string): Record<string, unknown>
     'dct:title': [vi(layer.titleVi), en(layer.title)],
     'dct:description': m ? [vi(m.abstract.vi), en(m.abstract.en)] : [en(layer.description)],
     'dcat:keyword': keywordsOf(layer),
-    'dcat:theme': m ? [...m.topicCategories.map((c) => ref(`http://inspire.ec.europa.eu/metadata-codelist/TopicCategory/${c}`)),
-      ...m.categories.map((c) => ref(url(base, '/opendata/categories', { id: c })))] : [],
+    'dcat:theme': m
+      ? [
+          ...m.topicCategories.map((c) => ref(`http://inspire.ec.europa.eu/metadata-codelist/TopicCategory/${c}`)),
+          ...m.categories.map((c) => ref(url(base, '/opendata/categories', { id: c }))),
+        ]
+      : [],
     'dcat:landingPage': ref(url(base, '/viewer/data.html', { dataset: layer.id })),
     'dct:accessRights': ref(`${eu}/access-right/${layer.access === 'public' ? 'PUBLIC' : 'RESTRICTED'}`),
     'dct:language': [ref(`${eu}/language/VIE`), ref(`${eu}/language/ENG`)],
@@ -81,15 +85,25 @@ export function dcatDataset(layer: Layer, base: string): Record<string, unknown>
       : undefined,
     ...(m
       ? {
-          'dct:publisher': { '@type': 'foaf:Agent', 'foaf:name': m.publisher.name, ...(m.publisher.url ? { 'foaf:homepage': ref(m.publisher.url) } : {}) },
-          'dcat:contactPoint': { '@type': 'vcard:Organization', 'vcard:fn': m.contactPoint.organisation, 'vcard:hasEmail': ref(`mailto:${m.contactPoint.email}`) },
+          'dct:publisher': {
+            '@type': 'foaf:Agent',
+            'foaf:name': m.publisher.name,
+            ...(m.publisher.url ? { 'foaf:homepage': ref(m.publisher.url) } : {}),
+          },
+          'dcat:contactPoint': {
+            '@type': 'vcard:Organization',
+            'vcard:fn': m.contactPoint.organisation,
+            'vcard:hasEmail': ref(`mailto:${m.contactPoint.email}`),
+          },
           'dct:license': ref(m.licence.url),
           'dct:rights': { '@type': 'dct:RightsStatement', 'rdfs:label': m.accessRights },
           'dct:accrualPeriodicity': ref(frequencyUri[m.updateFrequency]),
           'dct:provenance': { '@type': 'dct:ProvenanceStatement', 'rdfs:label': m.lineage },
           'dct:issued': date(m.created),
           'adms:version': m.version,
-          ...(m.resolution.metres !== undefined ? { 'dcat:spatialResolutionInMeters': { '@value': String(m.resolution.metres), '@type': 'xsd:decimal' } } : {}),
+          ...(m.resolution.metres !== undefined
+            ? { 'dcat:spatialResolutionInMeters': { '@value': String(m.resolution.metres), '@type': 'xsd:decimal' } }
+            : {}),
           ...(t
             ? {
                 'dct:temporal': {
@@ -112,7 +126,11 @@ export function dcatCatalog(layers: readonly Layer[], base: string): Record<stri
     '@id': url(base, '/catalog.jsonld'),
     '@type': 'dcat:Catalog',
     'dct:title': [vi('Danh mục dữ liệu mở tỉnh Bắc Ninh'), en('Bắc Ninh open-data catalog')],
-    'dct:description': [en('Open datasets of the Bắc Ninh spatial data infrastructure, with downloads in GeoJSON, CSV, KML, GeoPackage and Shapefile.')],
+    'dct:description': [
+      en(
+        'Open datasets of the Bắc Ninh spatial data infrastructure, with downloads in GeoJSON, CSV, KML, GeoPackage and Shapefile.',
+      ),
+    ],
     'dct:publisher': { '@type': 'foaf:Agent', 'foaf:name': 'Bắc Ninh SDI' },
     'foaf:homepage': ref(url(base, '/viewer/data.html')),
     'dct:language': [ref(`${eu}/language/VIE`), ref(`${eu}/language/ENG`)],

@@ -38,7 +38,10 @@ function valueSql(c: LayerColumn): string {
 }
 
 function geometrySql(crs: CrsDefinition, encoding: GeometryEncoding): SqlPart {
-  const g = crs.srid === 4326 ? { sql: 't.geom', bindings: [] as unknown[] } : { sql: 'ST_Transform(t.geom, ?::int)', bindings: [crs.srid] as unknown[] };
+  const g =
+    crs.srid === 4326
+      ? { sql: 't.geom', bindings: [] as unknown[] }
+      : { sql: 'ST_Transform(t.geom, ?::int)', bindings: [crs.srid] as unknown[] };
   const digits = downloadPrecision(crs);
   switch (encoding) {
     case 'geojson':
@@ -70,8 +73,13 @@ export interface DownloadRow {
 }
 
 /** The whole selection of `q` (its limit and offset are not used). */
-export function downloadQuery(layer: Layer, q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>, columns: readonly LayerColumn[],
-  crs: CrsDefinition, encoding: GeometryEncoding): SqlPart {
+export function downloadQuery(
+  layer: Layer,
+  q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>,
+  columns: readonly LayerColumn[],
+  crs: CrsDefinition,
+  encoding: GeometryEncoding,
+): SqlPart {
   const where = whereClause(q);
   const geom = geometrySql(crs, encoding);
   const props = columns.map((c, i) => `${valueSql(c)} AS c${i}`);
@@ -82,8 +90,15 @@ export function downloadQuery(layer: Layer, q: Pick<ItemsQuery, 'bbox' | 'equals
 }
 
 /** Byte lengths of the text columns and the feature count, for the fixed-width DBF fields of a Shapefile. */
-export function textLengthsQuery(layer: Layer, q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>, columns: readonly LayerColumn[]): SqlPart {
+export function textLengthsQuery(
+  layer: Layer,
+  q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>,
+  columns: readonly LayerColumn[],
+): SqlPart {
   const where = whereClause(q);
   const lengths = columns.map((c, i) => `COALESCE(max(octet_length((${valueSql(c)})::text)), 0)::int AS c${i}`);
-  return { sql: `SELECT ${['count(*)::float8 AS n', ...lengths].join(', ')} FROM ${layer.tableSql} t ${where.sql}`, bindings: where.bindings };
+  return {
+    sql: `SELECT ${['count(*)::float8 AS n', ...lengths].join(', ')} FROM ${layer.tableSql} t ${where.sql}`,
+    bindings: where.bindings,
+  };
 }

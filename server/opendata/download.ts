@@ -47,7 +47,10 @@ export interface BuiltFile {
 export function downloadFileNames(layer: Layer, format: DownloadFormat, crs: CrsDefinition): { ascii: string; unicode: string } {
   const suffix = crs.srid === 4326 ? '' : `_${crs.code.replace(':', '')}`;
   const ext = formatInfo[format].extension;
-  const unicode = `${layer.titleVi.normalize('NFC').replace(/[\\/:*?"<>|\u0000-\u001f]+/g, ' ').trim()}${suffix}${ext}`;
+  const unicode = `${layer.titleVi
+    .normalize('NFC')
+    .replace(/[\\/:*?"<>|\u0000-\u001f]+/g, ' ')
+    .trim()}${suffix}${ext}`;
   return { ascii: `${layer.id}${suffix}${ext}`, unicode };
 }
 
@@ -76,10 +79,16 @@ export class DownloadService {
   /** Checks what the request cannot do (KML in another CRS, X/Y of lines); a 400 naming the parameter. */
   check(r: DownloadRequest): void {
     if (formatInfo[r.format].wgs84Only && r.crs.srid !== 4326) {
-      throw new InvalidParameterError(`parameter "crs": ${formatInfo[r.format].title} is WGS 84 only; leave "crs" out or choose another format`, 'crs');
+      throw new InvalidParameterError(
+        `parameter "crs": ${formatInfo[r.format].title} is WGS 84 only; leave "crs" out or choose another format`,
+        'crs',
+      );
     }
     if (r.format === 'csv' && r.csvGeometry === 'xy' && r.layer.geometryType !== 'Point') {
-      throw new InvalidParameterError(`parameter "geometry": X/Y columns need a point layer; "${r.layer.id}" holds ${r.layer.geometryType}s (use geometry=wkt)`, 'geometry');
+      throw new InvalidParameterError(
+        `parameter "geometry": X/Y columns need a point layer; "${r.layer.id}" holds ${r.layer.geometryType}s (use geometry=wkt)`,
+        'geometry',
+      );
     }
   }
 
@@ -98,9 +107,11 @@ export class DownloadService {
     if (!layerIds.length) return out;
     // The table has a row per dataset and format (tens of rows): read it whole and keep the asked layers.
     const wanted = new Set(layerIds);
-    const rows = (await this.db.rows<{ layer_id: string; format: string; downloads: string | number }>(
-      'SELECT layer_id, format, downloads FROM dataset_downloads ORDER BY layer_id, format',
-    )).filter((r) => wanted.has(r.layer_id));
+    const rows = (
+      await this.db.rows<{ layer_id: string; format: string; downloads: string | number }>(
+        'SELECT layer_id, format, downloads FROM dataset_downloads ORDER BY layer_id, format',
+      )
+    ).filter((r) => wanted.has(r.layer_id));
     for (const r of rows) out.set(r.layer_id, { ...out.get(r.layer_id), [r.format]: Number(r.downloads) });
     return out;
   }
@@ -136,7 +147,13 @@ export class DownloadService {
       if (r.format === 'gpkg') {
         const file = path.join(dir, `${base}.gpkg`);
         await writeGpkg(this.rows(r, signal), {
-          file, table: r.layer.id, title: r.layer.titleVi, description: r.layer.description, columns: r.columns, crs: r.crs, wkt,
+          file,
+          table: r.layer.id,
+          title: r.layer.titleVi,
+          description: r.layer.description,
+          columns: r.columns,
+          crs: r.crs,
+          wkt,
           bounds: r.crs.srid === 4326 ? r.layer.bounds : null,
         });
         return { stream: fs.createReadStream(file), size: (await fs.promises.stat(file)).size, close };
@@ -144,8 +161,12 @@ export class DownloadService {
       const lengths = textLengthsQuery(r.layer, r.selection, r.columns);
       const [stats] = await this.db.rows<Record<string, number>>(lengths.sql, lengths.bindings);
       const { files } = await writeShapefile(this.rows(r, signal), {
-        dir, baseName: base, geometryType: r.layer.geometryType, columns: r.columns,
-        textBytes: r.columns.map((_, i) => Number(stats[`c${i}`])), prj: wkt,
+        dir,
+        baseName: base,
+        geometryType: r.layer.geometryType,
+        columns: r.columns,
+        textBytes: r.columns.map((_, i) => Number(stats[`c${i}`])),
+        prj: wkt,
       });
       const zip = new yazl.ZipFile();
       for (const f of files) zip.addFile(path.join(dir, f), f);

@@ -20,10 +20,22 @@ export interface FormatInfo {
 
 /** The formats, in the order the portal shows them. */
 export const formatInfo: Record<DownloadFormat, FormatInfo> = {
-  geojson: { title: 'GeoJSON', mediaType: 'application/geo+json', extension: '.geojson', euFileType: 'GEOJSON', wgs84Only: false },
+  geojson: {
+    title: 'GeoJSON',
+    mediaType: 'application/geo+json',
+    extension: '.geojson',
+    euFileType: 'GEOJSON',
+    wgs84Only: false,
+  },
   csv: { title: 'CSV', mediaType: 'text/csv', extension: '.csv', euFileType: 'CSV', wgs84Only: false },
   kml: { title: 'KML', mediaType: 'application/vnd.google-earth.kml+xml', extension: '.kml', euFileType: 'KML', wgs84Only: true },
-  gpkg: { title: 'GeoPackage', mediaType: 'application/geopackage+sqlite3', extension: '.gpkg', euFileType: 'GPKG', wgs84Only: false },
+  gpkg: {
+    title: 'GeoPackage',
+    mediaType: 'application/geopackage+sqlite3',
+    extension: '.gpkg',
+    euFileType: 'GPKG',
+    wgs84Only: false,
+  },
   shp: { title: 'Shapefile (zip)', mediaType: 'application/zip', extension: '.shp.zip', euFileType: 'SHP', wgs84Only: false },
 };
 

@@ -52,8 +52,18 @@ function searchText(layer: Layer, categories: readonly OpenDataCategory[]): stri
   const m = layer.metadata;
   const cats = (m?.categories ?? []).map((id) => categories.find((c) => c.id === id)).filter((c) => c !== undefined);
   return normalizeSearchText(
-    [layer.id, layer.title, layer.titleVi, layer.description, ...layer.keywords, m?.abstract.vi, m?.abstract.en, ...(m?.keywords ?? []),
-      ...(m?.topicCategories ?? []), ...cats.flatMap((c) => [c.id, c.label.vi, c.label.en])].join(' \u0001 '),
+    [
+      layer.id,
+      layer.title,
+      layer.titleVi,
+      layer.description,
+      ...layer.keywords,
+      m?.abstract.vi,
+      m?.abstract.en,
+      ...(m?.keywords ?? []),
+      ...(m?.topicCategories ?? []),
+      ...cats.flatMap((c) => [c.id, c.label.vi, c.label.en]),
+    ].join(' \u0001 '),
   );
 }
 
@@ -66,7 +76,10 @@ function intersects(a: readonly number[], b: readonly number[]): boolean {
   return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
 }
 
-function meetsTime(extent: { start: string | null; end: string | null } | null, q: { start: string | null; end: string | null }): boolean {
+function meetsTime(
+  extent: { start: string | null; end: string | null } | null,
+  q: { start: string | null; end: string | null },
+): boolean {
   if (!extent) return false; // a record without a temporal extent says nothing about time: a datetime filter leaves it out
   const lo = (s: string | null) => (s === null ? -Infinity : Date.parse(s));
   const hi = (s: string | null) => (s === null ? Infinity : Date.parse(s) + (s.length === 10 ? 86_399_999 : 0));
@@ -96,7 +109,18 @@ export function matchesRecord(layer: Layer, q: RecordsQuery, categories: readonl
 
 function boundsPolygon(b: [number, number, number, number]) {
   const [x0, y0, x1, y1] = b;
-  return { type: 'Polygon', coordinates: [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]] };
+  return {
+    type: 'Polygon',
+    coordinates: [
+      [
+        [x0, y0],
+        [x1, y0],
+        [x1, y1],
+        [x0, y1],
+        [x0, y0],
+      ],
+    ],
+  };
 }
 
 /** The links of a record: itself, its catalog, the data (features, tiles, TileJSON), every download and the licence. */
@@ -105,10 +129,30 @@ function recordLinks(layer: Layer, base: string): Array<Record<string, unknown>>
   const m = layer.metadata;
   return [
     { href: recordUrl(base, layer), rel: 'self', type: 'application/geo+json', title: 'this record' },
-    { href: url(base, `/collections/${catalogCollectionId}`), rel: 'collection', type: 'application/json', title: 'the open-data catalog' },
-    { href: url(base, collectionPath(layer)), rel: 'describes', type: 'application/json', title: 'the collection (OGC API Features)' },
-    { href: url(base, `${collectionPath(layer)}/items`), rel: 'items', type: 'application/geo+json', title: 'features (OGC API Features)' },
-    { href: url(base, `${collectionPath(layer)}/tiles`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector', type: 'application/json', title: 'vector tiles (OGC API Tiles)' },
+    {
+      href: url(base, `/collections/${catalogCollectionId}`),
+      rel: 'collection',
+      type: 'application/json',
+      title: 'the open-data catalog',
+    },
+    {
+      href: url(base, collectionPath(layer)),
+      rel: 'describes',
+      type: 'application/json',
+      title: 'the collection (OGC API Features)',
+    },
+    {
+      href: url(base, `${collectionPath(layer)}/items`),
+      rel: 'items',
+      type: 'application/geo+json',
+      title: 'features (OGC API Features)',
+    },
+    {
+      href: url(base, `${collectionPath(layer)}/tiles`),
+      rel: 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector',
+      type: 'application/json',
+      title: 'vector tiles (OGC API Tiles)',
+    },
     { href: url(base, `/tiles/${id}.json`), rel: 'tilejson', type: 'application/json', title: 'TileJSON 3.0.0' },
     ...downloadFormats.map((f) => ({
       href: downloadUrl(base, layer, f),
@@ -128,13 +172,15 @@ export function recordOf(layer: Layer, base: string, categories: readonly OpenDa
     ? [
         { concepts: m.topicCategories.map((id) => ({ id })), scheme: isoTopicScheme },
         ...(m.categories.length
-          ? [{
-              concepts: m.categories.map((id) => {
-                const c = categories.find((x) => x.id === id);
-                return c ? { id, title: c.label.vi, title_en: c.label.en } : { id };
-              }),
-              scheme: url(base, '/opendata/categories'),
-            }]
+          ? [
+              {
+                concepts: m.categories.map((id) => {
+                  const c = categories.find((x) => x.id === id);
+                  return c ? { id, title: c.label.vi, title_en: c.label.en } : { id };
+                }),
+                scheme: url(base, '/opendata/categories'),
+              },
+            ]
           : []),
       ]
     : [];
@@ -158,7 +204,11 @@ export function recordOf(layer: Layer, base: string, categories: readonly OpenDa
       contacts: m
         ? [
             { organization: m.contactPoint.organisation, emails: [{ value: m.contactPoint.email }], roles: ['pointOfContact'] },
-            { organization: m.publisher.name, roles: ['publisher'], ...(m.publisher.url ? { links: [{ href: m.publisher.url, rel: 'about' }] } : {}) },
+            {
+              organization: m.publisher.name,
+              roles: ['publisher'],
+              ...(m.publisher.url ? { links: [{ href: m.publisher.url, rel: 'about' }] } : {}),
+            },
           ]
         : [],
       license: m?.licence.id ?? (layer.licence || 'other'),
@@ -192,7 +242,12 @@ export function catalogCollection(base: string): Record<string, unknown> {
     links: [
       { href: url(base, self), rel: 'self', type: 'application/json', title: 'this catalog' },
       { href: url(base, `${self}/items`), rel: 'items', type: 'application/geo+json', title: 'the records' },
-      { href: url(base, '/catalog.jsonld'), rel: 'alternate', type: 'application/ld+json', title: 'the public catalog as DCAT-AP (JSON-LD)' },
+      {
+        href: url(base, '/catalog.jsonld'),
+        rel: 'alternate',
+        type: 'application/ld+json',
+        title: 'the public catalog as DCAT-AP (JSON-LD)',
+      },
     ],
   };
 }

@@ -24,7 +24,10 @@ interface GeoJsonFeature {
 
 /** The features GDAL reads from `source` (converted to GeoJSON by ogr2ogr, in file order). */
 async function gdalFeatures(source: string, options: string[] = []): Promise<GeoJsonFeature[]> {
-  const { stdout } = await run('ogr2ogr', ['-f', 'GeoJSON', '/vsistdout/', ...options, source], { maxBuffer: 256 * 1024 * 1024, timeout: 120_000 });
+  const { stdout } = await run('ogr2ogr', ['-f', 'GeoJSON', '/vsistdout/', ...options, source], {
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 120_000,
+  });
   return (JSON.parse(stdout) as { features: GeoJsonFeature[] }).features;
 }
 
@@ -37,8 +40,10 @@ function coordinateBox(geometry: GeoJsonFeature['geometry']): number[] {
   const box = [Infinity, Infinity, -Infinity, -Infinity];
   const walk = (c: unknown): void => {
     if (Array.isArray(c) && typeof c[0] === 'number') {
-      box[0] = Math.min(box[0], c[0] as number); box[1] = Math.min(box[1], c[1] as number);
-      box[2] = Math.max(box[2], c[0] as number); box[3] = Math.max(box[3], c[1] as number);
+      box[0] = Math.min(box[0], c[0] as number);
+      box[1] = Math.min(box[1], c[1] as number);
+      box[2] = Math.max(box[2], c[0] as number);
+      box[3] = Math.max(box[3], c[1] as number);
     } else if (Array.isArray(c)) c.forEach(walk);
   };
   walk(geometry?.coordinates);
@@ -77,16 +82,28 @@ forEachBackend('downloads: GDAL reads every format as /items serves it', (server
     return file;
   };
   const items = async (layer: string, query = '') =>
-    ((await (await fetch(`${server().url}/collections/${layer}/items?limit=10000${query}`)).json()) as { features: GeoJsonFeature[] }).features
-      .sort((a, b) => a.id! - b.id!);
+    (
+      (await (await fetch(`${server().url}/collections/${layer}/items?limit=10000${query}`)).json()) as {
+        features: GeoJsonFeature[];
+      }
+    ).features.sort((a, b) => a.id! - b.id!);
 
   /** Compares GDAL's features with ours, in id order: count, every attribute, the coordinates' box. */
-  function expectSame(gdal: GeoJsonFeature[], ours: GeoJsonFeature[], columns: string[], names: string[], tolerance: number, what: string) {
+  function expectSame(
+    gdal: GeoJsonFeature[],
+    ours: GeoJsonFeature[],
+    columns: string[],
+    names: string[],
+    tolerance: number,
+    what: string,
+  ) {
     expect(gdal, what).to.have.length(ours.length);
     ours.forEach((f, i) => {
       for (const [k, column] of columns.entries()) {
         const boolean = typeof f.properties[column] === 'boolean';
-        expect(comparable(gdal[i].properties[names[k]], boolean), `${what} feature ${f.id} ${column}`).to.deep.equal(comparable(f.properties[column]));
+        expect(comparable(gdal[i].properties[names[k]], boolean), `${what} feature ${f.id} ${column}`).to.deep.equal(
+          comparable(f.properties[column]),
+        );
       }
       const a = coordinateBox(gdal[i].geometry);
       const b = coordinateBox(f.geometry);
@@ -124,7 +141,10 @@ forEachBackend('downloads: GDAL reads every format as /items serves it', (server
   });
 
   it('reads points and lines in every binary format', async () => {
-    for (const [layer, cols] of [[fx().points, ['name', 'kind', 'height']], [fx().lines, ['name', 'kind']]] as const) {
+    for (const [layer, cols] of [
+      [fx().points, ['name', 'kind', 'height']],
+      [fx().lines, ['name', 'kind']],
+    ] as const) {
       const ours = await items(layer);
       const gpkg = await download(layer, 'format=gpkg', `${layer}.gpkg`);
       expectSame(await gdalFeatures(gpkg), ours, [...cols], [...cols], 1e-9, `${layer} gpkg`);
@@ -139,10 +159,16 @@ forEachBackend('downloads: GDAL reads every format as /items serves it', (server
     const ours = await items(fx().zones, `&${bbox}&crs=${encodeURIComponent(crsUri)}`);
     expect(ours.length).to.be.greaterThan(10);
     const cols = zoneColumns();
-    for (const [format, name] of [['gpkg', 'vn.gpkg'], ['shp', 'vn.zip'], ['geojson', 'vn.geojson'], ['csv', 'vn.csv']]) {
+    for (const [format, name] of [
+      ['gpkg', 'vn.gpkg'],
+      ['shp', 'vn.zip'],
+      ['geojson', 'vn.geojson'],
+      ['csv', 'vn.csv'],
+    ]) {
       const file = await download(fx().zones, `format=${format}&crs=EPSG:9209&${bbox}`, name);
       const source = format === 'shp' ? `/vsizip/${file}` : file;
-      const options = format === 'csv' ? ['-oo', 'GEOM_POSSIBLE_NAMES=WKT', '-oo', 'KEEP_GEOM_COLUMNS=NO', '-oo', 'AUTODETECT_TYPE=YES'] : [];
+      const options =
+        format === 'csv' ? ['-oo', 'GEOM_POSSIBLE_NAMES=WKT', '-oo', 'KEEP_GEOM_COLUMNS=NO', '-oo', 'AUTODETECT_TYPE=YES'] : [];
       const names = format === 'shp' ? shortFieldNames(cols) : format === 'csv' ? cols.map((c) => c.replace(/"/g, '')) : cols;
       expectSame(await gdalFeatures(source, options), ours, cols, names, 1e-3, `${format} EPSG:9209`);
       if (format !== 'csv') {

@@ -10,6 +10,10 @@ import { cliActor } from '../../server/auth/audit.ts';
 import { forEachBackend } from '../support/servers.ts';
 import { useFixtureLayers } from './ogc-fixtures.test.ts';
 
+/** A JSON document read in assertions (deep, loosely typed on purpose). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+
 interface RecordPage {
   numberMatched: number;
   numberReturned: number;
@@ -26,7 +30,8 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
     reader = (await createToken(server().ctx.db, `đọc ${run}`, 'viewer', cliActor)).token;
     admin = (await createToken(server().ctx.db, `quản trị ${run}`, 'admin', cliActor)).token;
   });
-  const get = (path: string, token?: string) => fetch(`${server().url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  const get = (path: string, token?: string) =>
+    fetch(`${server().url}${path}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
   const records = async (query: string, token?: string) => {
     const res = await get(`/collections/opendata-catalog/items?${query}`, token);
     expect(res.status, await res.clone().text()).to.equal(200);
@@ -35,7 +40,7 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
   const ids = (page: RecordPage) => page.features.map((f) => f.id);
 
   it('shows the metadata record of a built-in layer in /collections/{id}, with its temporal extent', async () => {
-    const body = (await (await get('/collections/landuse_parcels')).json()) as Record<string, any>;
+    const body = (await (await get('/collections/landuse_parcels')).json()) as Record<string, Json>;
     expect(body.metadata.abstract.vi).to.match(/Thửa đất/);
     expect(body.metadata.topicCategories).to.include('planningCadastre');
     expect(body.metadata.licence.url).to.match(/^https:/);
@@ -43,7 +48,7 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
   });
 
   it('describes the catalog as a collection of records', async () => {
-    const body = (await (await get('/collections/opendata-catalog')).json()) as Record<string, any>;
+    const body = (await (await get('/collections/opendata-catalog')).json()) as Record<string, Json>;
     expect(body.itemType).to.equal('record');
     expect(body.type).to.equal('Catalog');
     expect(body.links.map((l: { rel: string }) => l.rel)).to.include.members(['self', 'items']);
@@ -61,10 +66,18 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
   });
 
   it('links each record to its features, tiles, TileJSON, every download and its licence', async () => {
-    const rec = (await (await get('/collections/opendata-catalog/items/landuse_parcels')).json()) as Record<string, any>;
+    const rec = (await (await get('/collections/opendata-catalog/items/landuse_parcels')).json()) as Record<string, Json>;
     const rels = rec.links.map((l: { rel: string }) => l.rel);
-    expect(rels).to.include.members(['self', 'items', 'tilejson', 'license', 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector']);
-    const downloads = rec.links.filter((l: { rel: string }) => l.rel === 'enclosure').map((l: { href: string }) => new URL(l.href).searchParams.get('format'));
+    expect(rels).to.include.members([
+      'self',
+      'items',
+      'tilejson',
+      'license',
+      'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector',
+    ]);
+    const downloads = rec.links
+      .filter((l: { rel: string }) => l.rel === 'enclosure')
+      .map((l: { href: string }) => new URL(l.href).searchParams.get('format'));
     expect(downloads).to.deep.equal(['geojson', 'csv', 'kml', 'gpkg', 'shp']);
     expect(rec.geometry.type).to.equal('Polygon');
     expect(rec.properties.type).to.equal('dataset');
@@ -103,7 +116,12 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
   });
 
   it('answers 400 naming the parameter for bad records queries', async () => {
-    for (const [query, param] of [['bbox=1,2,3', 'bbox'], ['datetime=yesterday', 'datetime'], ['limit=0', 'limit'], ['colour=red', 'colour']]) {
+    for (const [query, param] of [
+      ['bbox=1,2,3', 'bbox'],
+      ['datetime=yesterday', 'datetime'],
+      ['limit=0', 'limit'],
+      ['colour=red', 'colour'],
+    ]) {
       const res = await get(`/collections/opendata-catalog/items?${query}`);
       expect(res.status, query).to.equal(400);
       expect(((await res.json()) as { description: string }).description).to.include(param);
@@ -113,15 +131,17 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
   it('publishes the public catalog as DCAT-AP JSON-LD, a distribution per download format', async () => {
     const res = await get('/catalog.jsonld', reader);
     expect(res.headers.get('content-type')).to.match(/application\/ld\+json/);
-    const doc = (await res.json()) as Record<string, any>;
+    const doc = (await res.json()) as Record<string, Json>;
     expect(doc['@type']).to.equal('dcat:Catalog');
-    const datasets = doc['dcat:dataset'] as Array<Record<string, any>>;
+    const datasets = doc['dcat:dataset'] as Array<Record<string, Json>>;
     const idsInDcat = datasets.map((d) => d['dct:identifier']);
     expect(idsInDcat).to.include('landuse_parcels');
     expect(idsInDcat).not.to.include('bts_stations');
     const parcels = datasets.find((d) => d['dct:identifier'] === 'landuse_parcels')!;
     expect(parcels['dcat:distribution']).to.have.length(5);
-    expect(parcels['dcat:distribution'].map((d: any) => d['dct:format']['@id'])).to.include('http://publications.europa.eu/resource/authority/file-type/GPKG');
+    expect(parcels['dcat:distribution'].map((d: Json) => d['dct:format']['@id'])).to.include(
+      'http://publications.europa.eu/resource/authority/file-type/GPKG',
+    );
     expect(parcels['dct:accrualPeriodicity']['@id']).to.match(/frequency\/ANNUAL$/);
     expect(parcels['dcat:contactPoint']['vcard:hasEmail']['@id']).to.match(/^mailto:/);
     expect(parcels['dct:spatial']['dcat:bbox']['@value']).to.match(/^POLYGON\(\(/);
@@ -150,7 +170,9 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
 
   it('downloads a filtered selection with the same features as /items, under a Vietnamese file name', async () => {
     const filter = encodeURIComponent("code = 'LUA'");
-    const items = (await (await get(`/collections/${fx().zones}/items?filter=${filter}&bbox=105.9,21,106.1,21.2&limit=1000`)).json()) as {
+    const items = (await (
+      await get(`/collections/${fx().zones}/items?filter=${filter}&bbox=105.9,21,106.1,21.2&limit=1000`)
+    ).json()) as {
       numberMatched: number;
       features: Array<{ id: number; properties: Record<string, unknown> }>;
     };
@@ -204,7 +226,9 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
   });
 
   it('counts each download per dataset and format, and reports the counts', async () => {
-    const before = (await (await get('/opendata/downloads')).json()) as { datasets: Array<{ id: string; downloads: Record<string, number> }> };
+    const before = (await (await get('/opendata/downloads')).json()) as {
+      datasets: Array<{ id: string; downloads: Record<string, number> }>;
+    };
     const count = (body: typeof before, f: string) => body.datasets.find((d) => d.id === fx().lines)?.downloads[f] ?? 0;
     await (await get(`/collections/${fx().lines}/download?format=kml`)).text();
     await (await get(`/collections/${fx().lines}/download?format=kml`)).text();
@@ -219,6 +243,7 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
     const doc = (await (await get('/api')).json()) as { paths: Record<string, unknown> };
     const result = await new Validator().validate(doc as never);
     expect(result.valid, JSON.stringify(result.errors)).to.equal(true);
-    for (const p of ['/collections/opendata-catalog/items', '/catalog.jsonld', '/collections/{collectionId}/download']) expect(doc.paths).to.have.property(p);
+    for (const p of ['/collections/opendata-catalog/items', '/catalog.jsonld', '/collections/{collectionId}/download'])
+      expect(doc.paths).to.have.property(p);
   });
 });

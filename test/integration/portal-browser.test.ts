@@ -41,12 +41,19 @@ forEachBackend('open-data portal in a browser', (server) => {
     expect(metadata).to.include('opendata@example.gov.vn');
     expect(metadata).to.include('MIT');
     await page.waitForSelector('#preview path.leaflet-interactive', { state: 'attached' });
-    expect(await page.locator('#ds-apis a').allTextContents()).to.include.members(['OGC API - Features', 'TileJSON', 'DCAT (JSON-LD)']);
+    expect(await page.locator('#ds-apis a').allTextContents()).to.include.members([
+      'OGC API - Features',
+      'TileJSON',
+      'DCAT (JSON-LD)',
+    ]);
 
     await page.locator('#crs').selectOption('EPSG:9209');
     expect(await page.locator('#ds-downloads .disabled').textContent()).to.match(/KML/);
     await page.locator('#crs').selectOption('');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#ds-downloads a[data-format=geojson]').click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('#ds-downloads a[data-format=geojson]').click(),
+    ]);
     expect(download.suggestedFilename()).to.equal('Sông ngòi.geojson');
     const file = await download.path();
     const body = JSON.parse(fs.readFileSync(file, 'utf8')) as { features: unknown[] };

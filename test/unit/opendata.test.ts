@@ -38,7 +38,9 @@ describe('open-data metadata', () => {
       [{ ...good, colour: 'red' }, 'metadata'],
     ];
     for (const [value, field] of cases) {
-      expect(() => parseDatasetMetadata(value), field).to.throw(MetadataValidationError).with.property('field', field);
+      expect(() => parseDatasetMetadata(value), field)
+        .to.throw(MetadataValidationError)
+        .with.property('field', field);
     }
     expect(parseDatasetMetadata(good).version).to.equal(good.version);
   });
@@ -47,7 +49,11 @@ describe('open-data metadata', () => {
 describe('download writers', () => {
   it('shortens field names to 10 unique ASCII characters without diacritics', () => {
     expect(shortFieldNames(['chủ "sở" hữu', 'district_name', 'district_code', 'code', 'Đường'])).to.deep.equal([
-      'chu_so_huu', 'district_n', 'district_c', 'code', 'duong',
+      'chu_so_huu',
+      'district_n',
+      'district_c',
+      'code',
+      'duong',
     ]);
     expect(shortFieldNames(['district_name', 'district_names'])).to.deep.equal(['district_n', 'district_1']);
     expect(shortFieldNames(['a', 'A'])).to.deep.equal(['a', 'a_1']);
@@ -62,12 +68,17 @@ describe('download writers', () => {
     expect(readWkb(point)).to.deep.equal({ kind: 1, parts: [new Float64Array([106.5, 21.25])] });
     const polygon = (ring: number[]) => {
       const b = Buffer.alloc(13 + ring.length * 8);
-      b.writeUInt8(1, 0); b.writeUInt32LE(3, 1); b.writeUInt32LE(1, 5); b.writeUInt32LE(ring.length / 2, 9);
+      b.writeUInt8(1, 0);
+      b.writeUInt32LE(3, 1);
+      b.writeUInt32LE(1, 5);
+      b.writeUInt32LE(ring.length / 2, 9);
       ring.forEach((v, i) => b.writeDoubleLE(v, 13 + i * 8));
       return b;
     };
     const head = Buffer.alloc(9);
-    head.writeUInt8(1, 0); head.writeUInt32LE(6, 1); head.writeUInt32LE(2, 5);
+    head.writeUInt8(1, 0);
+    head.writeUInt32LE(6, 1);
+    head.writeUInt32LE(2, 5);
     const multi = Buffer.concat([head, polygon([0, 0, 0, 1, 1, 1, 0, 0]), polygon([5, 5, 5, 6, 6, 6, 5, 5])]);
     const g = readWkb(multi);
     expect(g.kind).to.equal(3);
@@ -90,6 +101,8 @@ describe('download writers', () => {
 
   it('names a download file in Vietnamese with RFC 6266 filename* and an ASCII fallback', () => {
     const value = contentDisposition('landuse_parcels.gpkg', 'Thửa đất (quy hoạch).gpkg');
-    expect(value).to.equal(`attachment; filename="landuse_parcels.gpkg"; filename*=UTF-8''Th%E1%BB%ADa%20%C4%91%E1%BA%A5t%20%28quy%20ho%E1%BA%A1ch%29.gpkg`);
+    expect(value).to.equal(
+      `attachment; filename="landuse_parcels.gpkg"; filename*=UTF-8''Th%E1%BB%ADa%20%C4%91%E1%BA%A5t%20%28quy%20ho%E1%BA%A1ch%29.gpkg`,
+    );
   });
 });

@@ -18,16 +18,30 @@ const pagingParameters = ['limit', 'offset', 'sortby', 'f'];
 /** Parses a download request; every failure is a 400 naming the parameter. */
 export function parseDownloadQuery(layer: Layer, query: QueryParams, maxLimit: number): DownloadRequest {
   const format = queryValue(query, 'format');
-  if (format === undefined) throw new InvalidParameterError(`parameter "format" is required: one of ${downloadFormats.join(', ')}`, 'format');
+  if (format === undefined)
+    throw new InvalidParameterError(`parameter "format" is required: one of ${downloadFormats.join(', ')}`, 'format');
   if (!isDownloadFormat(format)) {
-    throw new InvalidParameterError(`parameter "format": ${JSON.stringify(format.slice(0, 40))} is not one of ${downloadFormats.join(', ')}`, 'format');
+    throw new InvalidParameterError(
+      `parameter "format": ${JSON.stringify(format.slice(0, 40))} is not one of ${downloadFormats.join(', ')}`,
+      'format',
+    );
   }
   const geometry = queryValue(query, 'geometry') ?? 'wkt';
-  if (geometry !== 'wkt' && geometry !== 'xy') throw new InvalidParameterError(`parameter "geometry": ${JSON.stringify(geometry.slice(0, 40))} is not wkt or xy`, 'geometry');
-  if (queryValue(query, 'geometry') !== undefined && format !== 'csv') throw new InvalidParameterError('parameter "geometry" applies to format=csv only', 'geometry');
+  if (geometry !== 'wkt' && geometry !== 'xy')
+    throw new InvalidParameterError(
+      `parameter "geometry": ${JSON.stringify(geometry.slice(0, 40))} is not wkt or xy`,
+      'geometry',
+    );
+  if (queryValue(query, 'geometry') !== undefined && format !== 'csv')
+    throw new InvalidParameterError('parameter "geometry" applies to format=csv only', 'geometry');
   const paging = pagingParameters.find((p) => query[p] !== undefined);
-  if (paging) throw new InvalidParameterError(`parameter "${paging}" does not apply to a download (it is the whole selection, ordered by id)`, paging);
-  const { format: _f, geometry: _g, crs: _c, ...selection } = query;
+  if (paging)
+    throw new InvalidParameterError(
+      `parameter "${paging}" does not apply to a download (it is the whole selection, ordered by id)`,
+      paging,
+    );
+  // `crs` is the output CRS here, as in /items; `format` and `geometry` are ours: the items parser does not know them.
+  const selection = Object.fromEntries(Object.entries(query).filter(([k]) => !['format', 'geometry', 'crs'].includes(k)));
   const q = parseItemsQuery(layer, selection, maxLimit);
   return {
     layer,

@@ -27,10 +27,16 @@ export function parseRecordsQuery(query: QueryParams, path: string): RecordsQuer
   const q = queryValue(query, 'q');
   const bbox = queryValue(query, 'bbox');
   const box = bbox === undefined ? null : parseBbox(bbox, CRS84);
-  if (box && box.minx > box.maxx) throw new InvalidParameterError('parameter "bbox": a box across the antimeridian is not supported here', 'bbox');
+  if (box && box.minx > box.maxx)
+    throw new InvalidParameterError('parameter "bbox": a box across the antimeridian is not supported here', 'bbox');
   const lower = (name: string) => parseList(query, name, 50)?.map((s) => s.toLowerCase()) ?? null;
   return {
-    terms: q === undefined ? [] : normalizeSearchText(q).split(/[\s,]+/).filter(Boolean),
+    terms:
+      q === undefined
+        ? []
+        : normalizeSearchText(q)
+            .split(/[\s,]+/)
+            .filter(Boolean),
     bbox: box ? [box.minx, box.miny, box.maxx, box.maxy] : null,
     datetime: parseDatetime(queryValue(query, 'datetime')),
     types: lower('type'),

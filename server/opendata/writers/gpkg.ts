@@ -13,7 +13,12 @@ import type { DownloadRow } from '../download-sql.ts';
 const rowsPerTransaction = 5000;
 
 const sqliteTypes: Record<LayerColumn['type'], string> = {
-  string: 'TEXT', integer: 'INTEGER', number: 'REAL', boolean: 'BOOLEAN', date: 'DATE', datetime: 'DATETIME',
+  string: 'TEXT',
+  integer: 'INTEGER',
+  number: 'REAL',
+  boolean: 'BOOLEAN',
+  date: 'DATE',
+  datetime: 'DATETIME',
 };
 
 /** SQL identifier quoting for SQLite (the column names are the layer's: quotes are doubled). */
@@ -64,13 +69,33 @@ export async function writeGpkg(rows: AsyncIterable<DownloadRow>, t: GpkgTarget)
     const srs = db.prepare('INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)');
     srs.run('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', null);
     srs.run('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', null);
-    if (t.crs.srid !== 4326) srs.run('WGS 84', 4326, 'EPSG', 4326, 'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]', null);
+    if (t.crs.srid !== 4326)
+      srs.run(
+        'WGS 84',
+        4326,
+        'EPSG',
+        4326,
+        'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]]',
+        null,
+      );
     srs.run(t.crs.title, t.crs.srid, 'EPSG', t.crs.srid, t.wkt, null);
     const cols = t.columns.map((c) => `${q(c.name)} ${sqliteTypes[c.type]}`);
     db.exec(`CREATE TABLE ${q(t.table)} (fid INTEGER PRIMARY KEY, geom GEOMETRY${cols.map((c) => `, ${c}`).join('')})`);
     const b = t.bounds;
-    db.prepare('INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(t.table, 'features', t.title, t.description, b?.[0] ?? null, b?.[1] ?? null, b?.[2] ?? null, b?.[3] ?? null, t.crs.srid);
+    db.prepare(
+      `INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      t.table,
+      'features',
+      t.title,
+      t.description,
+      b?.[0] ?? null,
+      b?.[1] ?? null,
+      b?.[2] ?? null,
+      b?.[3] ?? null,
+      t.crs.srid,
+    );
     // Multi* rows exist in the tables; GEOMETRY lets every reader accept them (a POLYGON column with MULTIPOLYGON values warns in GDAL).
     db.prepare('INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)').run(t.table, 'geom', 'GEOMETRY', t.crs.srid);
     const insert = db.prepare(`INSERT INTO ${q(t.table)} VALUES (?, ?${t.columns.map(() => ', ?').join('')})`);

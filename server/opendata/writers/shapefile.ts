@@ -29,11 +29,16 @@ class FileWriter {
     return new FileWriter(await fs.open(file, 'w'));
   }
 
-  async write(b: Buffer): Promise<void> {
+  /** Appends without waiting; true when a chunk is full and should be flushed. */
+  push(b: Buffer): boolean {
     this.parts.push(b);
     this.size += b.length;
     this.length += b.length;
-    if (this.size >= chunkBytes) await this.flush();
+    return this.size >= chunkBytes;
+  }
+
+  async write(b: Buffer): Promise<void> {
+    if (this.push(b)) await this.flush();
   }
 
   async flush(): Promise<void> {
@@ -71,7 +76,11 @@ interface DbfField {
 export function shortFieldNames(names: readonly string[]): string[] {
   const used = new Set<string>();
   return names.map((name) => {
-    const base = normalizeSearchText(name).replace(/[^a-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 10) || 'field';
+    const base =
+      normalizeSearchText(name)
+        .replace(/[^a-z0-9_]+/g, '_')
+        .replace(/^_+|_+$/g, '')
+        .slice(0, 10) || 'field';
     let short = base;
     for (let i = 1; used.has(short.toUpperCase()); i++) short = `${base.slice(0, 10 - String(i).length - 1)}_${i}`;
     used.add(short.toUpperCase());
@@ -113,25 +122,28 @@ function numberText(v: number, f: DbfField): string {
   return s.padStart(f.length, ' ');
 }
 
-function dbfValue(v: unknown, f: DbfField): Buffer {
-  const out = Buffer.alloc(f.length, 0x20);
-  if (v === null || v === undefined) {
-    if (f.type === 'L') out.write('?');
-    return out;
-  }
-  switch (f.type) {
-    case 'N':
-      out.write(numberText(Number(v), f), 'latin1');
-      break;
-    case 'L':
-      out.write(v === true ? 'T' : 'F');
-      break;
-    case 'D':
-      out.write(String(v).replace(/-/g, '').slice(0, 8), 'latin1');
-      break;
-    default:
-      utf8Within(String(v), f.length).copy(out);
-  }
+/** One DBF record (deletion flag, then the fields) written into one buffer pre-filled with spaces: no allocation per field. */
+function dbfRecord(row: DownloadRow, fields: readonly DbfField[], recordLength: number): Buffer {
+  const out = Buffer.alloc(recordLength, 0x20);
+  let o = 1;
+  fields.forEach((f, i) => {
+    const v = row[`c${i}`];
+    if (v === null || v === undefined) {
+      if (f.type === 'L') out.write('?', o, 'latin1');
+    } else if (f.type === 'N') {
+      out.write(numberText(Number(v), f), o, f.length, 'latin1');
+    } else if (f.type === 'L') {
+      out.write(v === true ? 'T' : 'F', o, 'latin1');
+    } else if (f.type === 'D') {
+      out.write(String(v).replace(/-/g, '').slice(0, 8), o, 8, 'latin1');
+    } else {
+      const text = String(v);
+      // Most values fit and are written in place; a longer one is cut at a UTF-8 character boundary.
+      if (Buffer.byteLength(text, 'utf8') <= f.length) out.write(text, o, f.length, 'utf8');
+      else utf8Within(text, f.length).copy(out, o);
+    }
+    o += f.length;
+  });
   return out;
 }
 
@@ -181,15 +193,24 @@ function shapeContent(layerType: number, wkb: Uint8Array | null | undefined, box
     return b;
   }
   const geom = readWkb(wkb);
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   let points = 0;
   for (const p of geom.parts) {
     for (let i = 0; i < p.length; i += 2) {
-      x0 = Math.min(x0, p[i]); x1 = Math.max(x1, p[i]); y0 = Math.min(y0, p[i + 1]); y1 = Math.max(y1, p[i + 1]);
+      x0 = Math.min(x0, p[i]);
+      x1 = Math.max(x1, p[i]);
+      y0 = Math.min(y0, p[i + 1]);
+      y1 = Math.max(y1, p[i + 1]);
     }
     points += p.length / 2;
   }
-  box[0] = Math.min(box[0], x0); box[1] = Math.min(box[1], y0); box[2] = Math.max(box[2], x1); box[3] = Math.max(box[3], y1);
+  box[0] = Math.min(box[0], x0);
+  box[1] = Math.min(box[1], y0);
+  box[2] = Math.max(box[2], x1);
+  box[3] = Math.max(box[3], y1);
   if (layerType === 1 && geom.parts.length === 1) {
     const b = Buffer.alloc(20);
     b.writeInt32LE(1, 0);
@@ -200,7 +221,10 @@ function shapeContent(layerType: number, wkb: Uint8Array | null | undefined, box
   if (layerType === 1) throw new Error('a point layer holds a multipoint; the Shapefile writer writes one point per record');
   const b = Buffer.alloc(44 + geom.parts.length * 4 + points * 16);
   b.writeInt32LE(layerType, 0);
-  b.writeDoubleLE(x0, 4); b.writeDoubleLE(y0, 12); b.writeDoubleLE(x1, 20); b.writeDoubleLE(y1, 28);
+  b.writeDoubleLE(x0, 4);
+  b.writeDoubleLE(y0, 12);
+  b.writeDoubleLE(x1, 20);
+  b.writeDoubleLE(y1, 28);
   b.writeInt32LE(geom.parts.length, 36);
   b.writeInt32LE(points, 40);
   let start = 0;
@@ -227,7 +251,10 @@ export interface ShapefileTarget {
 }
 
 /** Writes the Shapefile set into `dir`; returns the file names (in zip order) and the feature count. */
-export async function writeShapefile(rows: AsyncIterable<DownloadRow>, t: ShapefileTarget): Promise<{ files: string[]; count: number }> {
+export async function writeShapefile(
+  rows: AsyncIterable<DownloadRow>,
+  t: ShapefileTarget,
+): Promise<{ files: string[]; count: number }> {
   const type = shapeTypes[t.geometryType];
   const fields = dbfFields(t.columns, t.textBytes);
   const file = (ext: string) => path.join(t.dir, `${t.baseName}${ext}`);
@@ -240,6 +267,7 @@ export async function writeShapefile(rows: AsyncIterable<DownloadRow>, t: Shapef
     await shp.write(Buffer.alloc(100));
     await shx.write(Buffer.alloc(100));
     await dbf.write(dbfHeader(fields, 0));
+    const recordLength = 1 + fields.reduce((sum, f) => sum + f.length, 0);
     for await (const row of rows) {
       const content = shapeContent(type, row.g as Uint8Array | null, box);
       const rec = Buffer.alloc(8);
@@ -248,10 +276,11 @@ export async function writeShapefile(rows: AsyncIterable<DownloadRow>, t: Shapef
       const index = Buffer.alloc(8);
       index.writeInt32BE(shp.length / 2, 0);
       index.writeInt32BE(content.length / 2, 4);
-      await shx.write(index);
-      await shp.write(rec);
-      await shp.write(content);
-      await dbf.write(Buffer.concat([Buffer.from(' '), ...fields.map((f, i) => dbfValue(row[`c${i}`], f))]));
+      // Only a full chunk waits for the disk; the other appends are synchronous (no await per row).
+      if (shx.push(index)) await shx.flush();
+      shp.push(rec);
+      if (shp.push(content)) await shp.flush();
+      if (dbf.push(dbfRecord(row, fields, recordLength))) await dbf.flush();
       count++;
     }
     await dbf.write(Buffer.from([0x1a]));
@@ -263,7 +292,9 @@ export async function writeShapefile(rows: AsyncIterable<DownloadRow>, t: Shapef
   }
   await fs.writeFile(file('.prj'), t.prj);
   await fs.writeFile(file('.cpg'), 'UTF-8');
-  const mapping = ['short_name,column_name', ...fields.map((f) => `${f.name},"${f.column.name.replace(/"/g, '""')}"`)].join('\r\n');
+  const mapping = ['short_name,column_name', ...fields.map((f) => `${f.name},"${f.column.name.replace(/"/g, '""')}"`)].join(
+    '\r\n',
+  );
   await fs.writeFile(file('.fields.csv'), `\ufeff${mapping}\r\n`);
   return { files: ['.shp', '.shx', '.dbf', '.prj', '.cpg', '.fields.csv'].map((e) => `${t.baseName}${e}`), count };
 }

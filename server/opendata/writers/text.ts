@@ -24,7 +24,9 @@ export async function writeGeoJson(out: Writable, rows: AsyncIterable<DownloadRo
   for await (const row of rows) {
     const props: Record<string, unknown> = {};
     t.columns.forEach((c, i) => (props[c.name] = row[`c${i}`] ?? null));
-    await sink.write(`${n ? ',\n' : ''}{"type":"Feature","id":${row.id},"geometry":${row.g ?? 'null'},"properties":${JSON.stringify(props)}}`);
+    await sink.write(
+      `${n ? ',\n' : ''}{"type":"Feature","id":${row.id},"geometry":${row.g ?? 'null'},"properties":${JSON.stringify(props)}}`,
+    );
     n++;
   }
   await sink.write('\n]}\n');
@@ -40,7 +42,12 @@ export function csvField(value: unknown): string {
 }
 
 /** Writes CSV with a UTF-8 BOM (Excel opens Vietnamese text right): id, properties, then WKT or X and Y. */
-export async function writeCsv(out: Writable, rows: AsyncIterable<DownloadRow>, t: WriteTarget, geometry: 'wkt' | 'xy'): Promise<number> {
+export async function writeCsv(
+  out: Writable,
+  rows: AsyncIterable<DownloadRow>,
+  t: WriteTarget,
+  geometry: 'wkt' | 'xy',
+): Promise<number> {
   const sink = new Sink(out);
   const geomHeader = geometry === 'wkt' ? ['WKT'] : ['X', 'Y'];
   await sink.write(`\ufeff${['id', ...t.columns.map((c) => c.name), ...geomHeader].map(csvField).join(',')}\r\n`);
@@ -56,10 +63,19 @@ export async function writeCsv(out: Writable, rows: AsyncIterable<DownloadRow>, 
 
 /** Escapes text for XML content and attributes. */
 export function xmlText(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  return String(value)
+    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 }
 
-const kmlTypes: Record<LayerColumn['type'], string> = { string: 'string', integer: 'int', number: 'double', boolean: 'bool', date: 'string', datetime: 'string' };
+const kmlTypes: Record<LayerColumn['type'], string> = {
+  string: 'string',
+  integer: 'int',
+  number: 'double',
+  boolean: 'bool',
+  date: 'string',
+  datetime: 'string',
+};
 
 /** Writes KML 2.2: a typed Schema and one Placemark per feature with its SchemaData (read by GDAL's LIBKML and KML drivers). */
 export async function writeKml(out: Writable, rows: AsyncIterable<DownloadRow>, t: WriteTarget): Promise<number> {
@@ -81,7 +97,10 @@ export async function writeKml(out: Writable, rows: AsyncIterable<DownloadRow>, 
         return `<SimpleData name="${xmlText(c.name)}">${xmlText(text)}</SimpleData>`;
       })
       .join('');
-    await sink.write(`<Placemark id="${schemaId}.${row.id}"><ExtendedData><SchemaData schemaUrl="#${schemaId}">${data}</SchemaData></ExtendedData>${row.g ?? ''}</Placemark>\n`);
+    await sink.write(
+      `<Placemark id="${schemaId}.${row.id}"><ExtendedData><SchemaData schemaUrl="#${schemaId}">${data}</SchemaData>` +
+        `</ExtendedData>${row.g ?? ''}</Placemark>\n`,
+    );
     n++;
   }
   await sink.write('</Folder></Document></kml>\n');

@@ -80,8 +80,10 @@ async function search(): Promise<void> {
   if (q) query.set('q', q);
   const themes = [$<HTMLSelectElement>('category').value, $<HTMLSelectElement>('theme').value].filter(Boolean);
   // Records match any listed theme; a category and a topic together are applied one after the other.
-  const page = await getJson<{ features: DatasetRecord[] }>(`collections/opendata-catalog/items?${query}${themes[0] ? `&themes=${encodeURIComponent(themes[0])}` : ''}`);
-  const list = themes[1] ? page.features.filter((r) => r.properties.themes.some((s) => s.concepts.some((c) => c.id === themes[1]))) : page.features;
+  if (themes[0]) query.set('themes', themes[0]);
+  const page = await getJson<{ features: DatasetRecord[] }>(`collections/opendata-catalog/items?${query}`);
+  const hasTheme = (r: DatasetRecord, id: string) => r.properties.themes.some((s) => s.concepts.some((c) => c.id === id));
+  const list = themes[1] ? page.features.filter((r) => hasTheme(r, themes[1])) : page.features;
   showList(list);
 }
 
@@ -121,6 +123,12 @@ function showDownloads(r: DatasetRecord): void {
   );
 }
 
+function resolutionText(res: DatasetRecord['properties']['resolution']): string {
+  if (!res) return '';
+  const scale = res.scaleDenominator ? `1:${res.scaleDenominator.toLocaleString(lang)}` : '';
+  return [scale, res.metres ? `${res.metres} m` : ''].filter(Boolean).join(', ');
+}
+
 function metadataRows(r: DatasetRecord): Array<[TextKey, string]> {
   const p = r.properties;
   const themes = p.themes.flatMap((s) => s.concepts.map((c) => (lang === 'en' ? c.title_en : c.title) ?? c.id));
@@ -139,7 +147,7 @@ function metadataRows(r: DatasetRecord): Array<[TextKey, string]> {
     ['lineage', p.lineage ?? ''],
     ['temporal', r.time ? r.time.interval.join(' – ') : ''],
     ['spatial', b ? `${b[0][0].toFixed(4)}, ${b[0][1].toFixed(4)} – ${b[2][0].toFixed(4)}, ${b[2][1].toFixed(4)}` : ''],
-    ['resolution', res ? [res.scaleDenominator ? `1:${res.scaleDenominator.toLocaleString(lang)}` : '', res.metres ? `${res.metres} m` : ''].filter(Boolean).join(', ') : ''],
+    ['resolution', resolutionText(res)],
     ['created', p.created ?? ''],
     ['updated', p.updated.slice(0, 10)],
     ['version', p.version ?? ''],
@@ -153,7 +161,8 @@ async function showPreview(r: DatasetRecord): Promise<void> {
   map.fitBounds(b ? [[b[0][1], b[0][0]], [b[2][1], b[2][0]]] : [[20.9, 105.9], [21.6, 107.0]]);
   // No base map: the page works offline. The first 500 features show the shape of the data.
   const items = await getJson<GeoJSON.FeatureCollection>(`collections/${encodeURIComponent(r.id)}/items?limit=500`);
-  L.geoJSON(items, { style: { color: '#2b6cb0', weight: 1, fillOpacity: 0.3 }, pointToLayer: (_f, ll) => L.circleMarker(ll, { radius: 3 }) }).addTo(map);
+  const style = { color: '#2b6cb0', weight: 1, fillOpacity: 0.3 };
+  L.geoJSON(items, { style, pointToLayer: (_f, ll) => L.circleMarker(ll, { radius: 3 }) }).addTo(map);
 }
 
 async function openDataset(id: string): Promise<void> {
