@@ -17,6 +17,9 @@ const shapeTypes = { Point: 1, LineString: 3, Polygon: 5 } as const;
 /** Bytes gathered before a file write. */
 const chunkBytes = 1 << 20;
 
+/** Buffers gathered before a file write, whatever their size. */
+const maxParts = 2048;
+
 /** Appends buffers to a file in ~1 MiB writes; `patch` rewrites bytes at a position (headers). */
 class FileWriter {
   private parts: Buffer[] = [];
@@ -34,7 +37,8 @@ class FileWriter {
     this.parts.push(b);
     this.size += b.length;
     this.length += b.length;
-    return this.size >= chunkBytes;
+    // Count the parts too: the .shx gets 8 bytes a record, so 1 MiB would hold 131,072 small Buffer objects.
+    return this.size >= chunkBytes || this.parts.length >= maxParts;
   }
 
   async write(b: Buffer): Promise<void> {
