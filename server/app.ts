@@ -28,6 +28,8 @@ import { createUnitsRouter } from './http/units.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { EditService } from './edit/service.ts';
 import { createEditRouter } from './http/edit.ts';
+import { createOpenDataRouter } from './http/opendata.ts';
+import { DownloadService } from './opendata/download.ts';
 
 /** The domain services of one app instance, built once by createApp and handed to the routes that use them. */
 export interface AppServices extends AdminServices {
@@ -39,6 +41,8 @@ export interface AppServices extends AdminServices {
   limits: CostLimits;
   /** Feature edits (OGC API Features Part 4) with history. */
   edits: EditService;
+  /** Open-data downloads and their counters. */
+  downloads: DownloadService;
 }
 
 /** The app, its services (the server hands `tiles` to the fast path) and a close() that runs the context's closers. */
@@ -62,6 +66,7 @@ export function createServices(ctx: AppContext): AppServices {
     uploads: createUploadService(ctx),
     limits: new CostLimits(ctx.config),
     edits: new EditService(ctx.db),
+    downloads: new DownloadService(ctx.db),
   };
 }
 
@@ -101,6 +106,7 @@ export function createApp(ctx: AppContext): App {
   app.use(createViewerRouter(ctx));
   app.use(createStylesRouter(ctx));
   app.use(createEditRouter(ctx, services.edits));
+  app.use(createOpenDataRouter(ctx, services.downloads));
   app.use(createOgcRouter(ctx, services.features, services.limits));
   app.use(notFoundHandler);
   app.use(errorMiddleware);

@@ -38,7 +38,8 @@ export async function buildViewer(): Promise<ViewerBundle> {
   const outdir = path.join(viewerDir, 'dist');
   const result = await build({
     absWorkingDir: viewerDir,
-    entryPoints: { viewer: path.join(viewerDir, 'src', 'main.ts'), upload: path.join(viewerDir, 'src', 'upload', 'main.ts') },
+    entryPoints: { viewer: path.join(viewerDir, 'src', 'main.ts'), upload: path.join(viewerDir, 'src', 'upload', 'main.ts'),
+      data: path.join(viewerDir, 'src', 'data', 'main.ts') },
     bundle: true,
     write: false,
     outdir,
@@ -58,7 +59,7 @@ export async function buildViewer(): Promise<ViewerBundle> {
     const name = path.relative(outdir, file.path).split(path.sep).join('/');
     bundle.set(name, { contentType: contentTypeOf(name), body: Buffer.from(file.contents) });
   }
-  for (const page of ['index.html', 'upload.html']) {
+  for (const page of ['index.html', 'upload.html', 'data.html']) {
     bundle.set(page, { contentType: contentTypeOf(page), body: await fs.readFile(path.join(viewerDir, page)) });
   }
   return bundle;

@@ -5,6 +5,7 @@
  */
 import type { Database } from '../db/database.ts';
 import type { LayerColumn, LayerDefinition, LayerStyle, LayerTemporal, TileOptions } from './definition.ts';
+import type { DatasetMetadata } from './metadata.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { UnknownLayerError } from '../errors.ts';
 
@@ -49,6 +50,8 @@ export interface Layer {
   readonly temporal?: LayerTemporal | null;
   /** First and last day (YYYY-MM-DD, inclusive; null = open) any feature is valid, when `temporal` is declared. */
   readonly temporalExtent?: TemporalExtent | null;
+  /** The open-data metadata record, or null when none was written yet. */
+  readonly metadata: DatasetMetadata | null;
   /** The column by name, or undefined. Only names found here may reach SQL. */
   column(name: string): LayerColumn | undefined;
 }
@@ -81,6 +84,8 @@ interface CatalogRow {
   data_version: number;
   updated_at: Date;
   temporal?: LayerTemporal | null;
+  /** Added by migration 011. */
+  metadata?: DatasetMetadata | null;
 }
 
 /** What is read from a layer's table when the catalog loads: its bounds and, for a temporal layer, its days. */
@@ -126,6 +131,7 @@ function toLayer(row: CatalogRow, extent: TableExtent): Layer {
     bounds: extent.bounds,
     temporal: row.temporal ?? null,
     temporalExtent: extent.temporalExtent,
+    metadata: row.metadata ?? null,
     column: (name: string) => byName.get(name),
   };
 }
@@ -270,6 +276,7 @@ export async function applyLayerDefinitions(db: Database, defs: LayerDefinition[
       origin: 'builtin',
       sort_order: d.sortOrder,
       temporal: d.temporal ? JSON.stringify(d.temporal) : null,
+      metadata: d.metadata ? JSON.stringify(d.metadata) : null,
     };
     await db.knex('layer_catalog').insert(row).onConflict('id').merge(Object.keys(row).filter((k) => k !== 'id') as never);
   }

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { checkCategories, datasetMetadataSchema, loadOpenDataCategories } from './metadata.ts';
 
 /** A layer id: lower-case, safe in URLs and comma lists (tiles/{a,b}). */
 export const layerIdPattern = /^[a-z][a-z0-9_]{0,62}$/;
@@ -91,6 +92,8 @@ export const layerDefinitionSchema = z
     access: z.enum(['public', 'restricted']).default('public'),
     sortOrder: z.number().int().default(100),
     temporal: temporal.optional(),
+    /** The open-data metadata record (server/catalog/metadata.ts). */
+    metadata: datasetMetadataSchema.optional(),
   })
   .strict()
   .refine((d) => d.minzoom <= d.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] })
@@ -129,6 +132,7 @@ export function parseLayerDefinition(value: unknown, source: string): LayerDefin
 export function loadLayerDefinitions(dir: string): LayerDefinition[] {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
   const seen = new Set<string>();
+  const categories = loadOpenDataCategories(dir);
   return files.map((file) => {
     const source = path.join(path.basename(dir), file);
     let raw: unknown;
@@ -143,6 +147,13 @@ export function loadLayerDefinitions(dir: string): LayerDefinition[] {
     }
     if (seen.has(def.id)) throw new LayerDefinitionError(`${source}: field "id": "${def.id}" is defined twice`);
     seen.add(def.id);
+    if (def.metadata) {
+      try {
+        checkCategories(def.metadata, categories);
+      } catch (err) {
+        throw new LayerDefinitionError(`${source}: ${(err as Error).message}`);
+      }
+    }
     return def;
   });
 }

@@ -63,7 +63,11 @@ export function describeCollection(layer: Layer, base: string): Record<string, u
         bbox: [layer.bounds ?? [-180, -90, 180, 90]],
         crs: CRS84_URI,
       },
-      ...(layer.temporal ? { temporal: temporalExtent(layer) } : {}),
+      ...(layer.temporal
+        ? { temporal: temporalExtent(layer) }
+        : layer.metadata?.temporalExtent
+          ? { temporal: { interval: [[layer.metadata.temporalExtent.start, layer.metadata.temporalExtent.end]] } }
+          : {}),
     },
     crs: supportedCrsUris,
     storageCrs: CRS84_URI,
@@ -73,6 +77,8 @@ export function describeCollection(layer: Layer, base: string): Record<string, u
     minzoom: layer.minzoom,
     maxzoom: layer.maxzoom,
     properties: layer.columns.map((c) => ({ name: c.name, type: c.type, label: c.label })),
+    // The open-data metadata record (issue 15); the record itself is /collections/opendata-catalog/items/{id}.
+    metadata: layer.metadata,
     links,
   };
 }

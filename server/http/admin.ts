@@ -17,6 +17,8 @@ import { checkMayChange } from '../upload/ownership.ts';
 import { deleteLayer, rollbackLayer, setLayerOwner, updateMetadata } from '../upload/publish.ts';
 import { parseMetadata, parseUploadOptions } from '../upload/options.ts';
 import { checkDeclaredLength, receiveMultipart } from './upload-body.ts';
+import { parseMetadataField } from './params/metadata.ts';
+import { loadOpenDataCategories } from '../catalog/metadata.ts';
 
 /** What the admin routes are given besides the context: the services createApp built. */
 export interface AdminServices {
@@ -24,7 +26,7 @@ export interface AdminServices {
   uploads: UploadService;
 }
 
-const metadataFields = ['title', 'title_vi', 'description', 'keywords', 'licence', 'attribution', 'group', 'access', 'style'];
+const metadataFields = ['title', 'title_vi', 'description', 'keywords', 'licence', 'attribution', 'group', 'access', 'style', 'metadata'];
 
 /** Reads the multipart body into a workspace and starts the job; `forced` fields override the form (PUT). */
 async function startUpload(uploads: UploadService, req: Request, p: Principal, forced: Record<string, string> = {}): Promise<JobReport> {
@@ -117,7 +119,9 @@ export function createAdminRouter(ctx: AppContext, { auth, uploads }: AdminServi
       if (typeof owner !== 'string') throw new InvalidParameterError('owner must be the id of a token ("tok_...")', 'owner');
     }
     ctx.catalog.get(req.params.id, p);
-    if (Object.keys(body).length || owner === undefined) await updateMetadata(ctx.db, req.params.id, parseMetadata(body), p);
+    const record = parseMetadataField(body, loadOpenDataCategories(ctx.config.layersDir));
+    const change = { ...parseMetadata(body), ...(record ? { record } : {}) };
+    if (Object.keys(body).length || owner === undefined) await updateMetadata(ctx.db, req.params.id, change, p);
     if (typeof owner === 'string') await setLayerOwner(ctx.db, req.params.id, owner, p);
     await reload();
     await layerOf(res, req.params.id, p);

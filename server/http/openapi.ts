@@ -5,6 +5,7 @@
 import { supportedCrsUris } from '../features/crs.ts';
 import { CRS84_URI } from '../crs/registry.ts';
 import { editOpenApiPaths } from './edit.ts';
+import { openDataPaths } from './openapi-opendata.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -155,6 +156,7 @@ function paths(collectionIds: readonly string[]): Obj {
     '/tiles/{layers}/{z}/{x}/{y}.mvt': { get: op('Tiles', 'getTile', 'Vector tile of one layer or several (comma list)', [ref('layers'), ref('z'), ref('x'), ref('y')], { 200: tile, 204: { description: 'empty tile' }, ...errors(400, 404) }) },
     '/tiles/{layers}.json': { get: op('Tiles', 'getTileJson', 'TileJSON 3.0.0 with vector_layers', [ref('layers')], { 200: ok('TileJSON'), ...errors(404) }) },
     ...stylesPaths(),
+    ...openDataPaths(),
     '/query/identify': {
       get: op('Spatial queries', 'identify', 'Features of every (or the listed) layer at a point, topmost layer first', [
         ref('lon'), ref('lat'),

@@ -8,6 +8,7 @@
  */
 import type { Knex } from 'knex';
 import type { Database } from '../db/database.ts';
+import type { DatasetMetadata } from '../catalog/metadata.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { actorOf, recordAudit, type Actor } from '../auth/audit.ts';
 import type { Principal } from '../catalog/catalog.ts';
@@ -28,6 +29,8 @@ export interface LayerMetadata {
   group?: 'basemap' | 'landuse' | 'industry' | 'telecom' | 'other';
   access?: 'public' | 'restricted';
   style?: LayerStyle;
+  /** The open-data metadata record (validated by server/catalog/metadata.ts), replaced whole. */
+  record?: DatasetMetadata;
 }
 
 /** One staged table to publish as a layer. */
@@ -273,6 +276,7 @@ export async function updateMetadata(db: Database, layerId: string, m: LayerMeta
     if (m.group !== undefined) change.layer_group = m.group;
     if (m.access !== undefined && m.access !== cur.access) change.access = m.access;
     if (m.style !== undefined) change.style = JSON.stringify(m.style);
+    if (m.record !== undefined) change.metadata = JSON.stringify(m.record);
     await trx('layer_catalog').where({ id: layerId }).update({ ...change, updated_at: trx.fn.now() });
     if (change.access !== undefined) {
       await recordAudit(trx, actor, {
