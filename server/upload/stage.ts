@@ -1,9 +1,11 @@
 /**
  * The second pass: every feature is decoded, transformed to EPSG:4326 in Node (proj4 with the official VN-2000
- * shift, the same definitions as server/crs and the control points), and written into a staging table per
- * geometry family inside one transaction. Then the staging tables are checked in PostGIS: invalid geometries
- * repaired with ST_MakeValid (counted, rows named), empty results dropped, singles promoted to Multi* when the
- * family mixes them, a typed geometry column and a GiST index. Any error rolls the whole staging back.
+ * shift, the same definitions as server/crs and the control points), and loaded inside one transaction with large
+ * set-based INSERTs (unnest of one array per column; pg-copy-streams is not installed, and this is nearly as fast)
+ * into a temporary load table per geometry family, the database testing validity as it parses. Then one pass in
+ * PostGIS: only the invalid rows are repaired with ST_MakeValid (counted, rows named), empty results dropped, and
+ * the staging table is written once with its final type (singles promoted to Multi* when the family mixes them),
+ * its primary key and GiST index built after the load. Any error rolls the whole staging back.
  */
 import type { Knex } from 'knex';
 import { isInsideVietnam, proj4Transformer } from '../crs/index.ts';
@@ -44,7 +46,11 @@ export interface StageInput {
   onProgress(written: number): void;
 }
 
-const BATCH = 500;
+/**
+ * Rows per set-based INSERT (one statement binds one array per column). Large enough that the per-statement cost
+ * vanishes, small enough that a batch of polygons stays a few MiB: memory is flat in the feature count.
+ */
+const BATCH = 5000;
 
 // PostgreSQL text cannot hold NUL; fixed-width DBF fields are often NUL-padded in the middle too.
 const NUL = /\u0000/g;
@@ -55,42 +61,84 @@ function decodeValue(v: SourceValue, decode: (b: Uint8Array) => string): string 
   return v;
 }
 
-async function createStaging(trx: Knex.Transaction, t: StageTarget): Promise<void> {
-  const cols = t.columns.map((c) => `${quoteIdent(c.name)} ${sqlType(c.type)}`);
+/** The load table of a target: temporary (no WAL, dropped at commit), untyped geometry, the validity of each row. */
+const loadTable = (t: StageTarget) => quoteIdent(`${t.table}$load`);
+
+async function createLoadTable(trx: Knex.Transaction, t: StageTarget): Promise<void> {
+  const cols = t.columns.map((c) => `, ${quoteIdent(c.name)} ${sqlType(c.type)}`).join('');
+  await trx.raw(`CREATE TEMP TABLE ${loadTable(t)} (id integer, src_row integer, geom geometry, valid boolean${cols}) ON COMMIT DROP`);
+}
+
+/** A batch of rows for one target, one array per column (what unnest binds). */
+interface Batch {
+  ids: number[];
+  rows: number[];
+  geoms: string[];
+  values: unknown[][];
+}
+
+const emptyBatch = (columns: number): Batch => ({ ids: [], rows: [], geoms: [], values: Array.from({ length: columns }, () => []) });
+
+/**
+ * One set-based INSERT of a batch: the GeoJSON is parsed and its validity tested in the same statement, so the
+ * database checks validity while Node prepares the next batch (no separate ST_IsValid pass over the table).
+ */
+async function insertBatch(trx: Knex.Transaction, t: StageTarget, b: Batch): Promise<void> {
+  const names = t.columns.map((c) => quoteIdent(c.name));
+  const arrays = t.columns.map((c) => `, ?::${sqlType(c.type)}[]`).join('');
+  const aliases = t.columns.map((_, i) => `, c${i}`).join('');
   await trx.raw(
-    `CREATE TABLE ${quoteIdent(t.table)} (id integer PRIMARY KEY, src_row integer NOT NULL, geom geometry(Geometry, 4326) NOT NULL${cols.map((c) => `, ${c}`).join('')})`,
+    `INSERT INTO ${loadTable(t)} (id, src_row, geom, valid${names.map((n) => `, ${n}`).join('')})
+     SELECT u.id, u.src_row, g.geom, ST_IsValid(g.geom)${aliases}
+       FROM unnest(?::int[], ?::int[], ?::text[]${arrays}) AS u(id, src_row, gj${aliases})
+       CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_GeomFromGeoJSON(u.gj), 4326) AS geom) g`,
+    [b.ids, b.rows, b.geoms, ...b.values] as Knex.RawBinding[],
   );
+}
+
+/** Whether a family's geometries (after Node's cleaning) were single, multi or both. */
+interface Kinds {
+  single: number;
+  multi: number;
 }
 
 /** Fills the staging tables of one dataset (inside `trx`) and checks them; returns what was staged. */
 export async function stageDataset(trx: Knex.Transaction, input: StageInput): Promise<StagedTable[]> {
   const { dataset, targets, counts, signal } = input;
-  for (const t of targets.values()) await createStaging(trx, t);
+  for (const t of targets.values()) await createLoadTable(trx, t);
   const transformer = proj4Transformer(input.crs.proj4, 4326);
-  const batches = new Map<Family, Record<string, unknown>[]>([...targets.keys()].map((f) => [f, []]));
+  const width = (targets.values().next().value as StageTarget | undefined)?.columns.length ?? 0;
+  const batches = new Map<Family, Batch>([...targets.keys()].map((f) => [f, emptyBatch(width)]));
+  const kinds = new Map<Family, Kinds>([...targets.keys()].map((f) => [f, { single: 0, multi: 0 }]));
   const nextId = new Map<Family, number>([...targets.keys()].map((f) => [f, 1]));
   let outside = 0;
   let outsideExample = '';
   let written = 0;
+  // At most one batch in the database while the next is built: Node and PostgreSQL work at the same time, and
+  // memory stays at two batches whatever the feature count.
+  let inFlight: Promise<void> = Promise.resolve();
   const flush = async (family: Family) => {
-    const rows = batches.get(family)!;
-    if (rows.length === 0) return;
-    await trx(targets.get(family)!.table).insert(rows);
-    written += rows.length;
-    batches.set(family, []);
-    input.onProgress(written);
+    const batch = batches.get(family)!;
+    if (batch.ids.length === 0) return;
+    batches.set(family, emptyBatch(width));
+    await inFlight;
+    inFlight = insertBatch(trx, targets.get(family)!, batch).then(() => {
+      written += batch.ids.length;
+      input.onProgress(written);
+    });
+    inFlight.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
   };
 
   for await (const f of dataset.features()) {
     signal.throwIfAborted();
     if (!f.geometry || isEmptyGeometry(f.geometry)) continue; // counted and reported by the inspection
-    const values: Record<string, unknown> = {};
+    const values: unknown[] = [];
     const anyTarget = targets.values().next().value as StageTarget;
     for (const c of anyTarget.columns) {
       const raw = decodeValue(f.properties[c.source] ?? null, input.decode);
       const v = coerce(raw, c.type);
       if (raw !== null && v === null) counts.valuesNotFitting++;
-      values[c.name] = v;
+      values.push(v);
     }
     const cleaned = dropDegenerateParts(f.geometry);
     if (!cleaned) {
@@ -113,16 +161,19 @@ export async function stageDataset(trx: Knex.Transaction, input: StageInput): Pr
       if (!target) continue;
       const id = nextId.get(family)!;
       nextId.set(family, id + 1);
-      batches.get(family)!.push({
-        id,
-        src_row: f.row,
-        geom: trx.raw('ST_SetSRID(ST_GeomFromGeoJSON(?), 4326)', [JSON.stringify(geom)]),
-        ...values,
-      });
-      if (batches.get(family)!.length >= BATCH) await flush(family);
+      const k = kinds.get(family)!;
+      if (geom.type.startsWith('Multi')) k.multi++;
+      else k.single++;
+      const b = batches.get(family)!;
+      b.ids.push(id);
+      b.rows.push(f.row);
+      b.geoms.push(JSON.stringify(geom));
+      values.forEach((v, i) => b.values[i].push(v));
+      if (b.ids.length >= BATCH) await flush(family);
     }
   }
   for (const family of targets.keys()) await flush(family);
+  await inFlight;
   if (outside > 0) {
     throw new InvalidUploadError(
       `${dataset.name}: ${outside} positions fall outside Vietnam after transforming from ${input.crs.label} (first: ${outsideExample}); probably the wrong zone or swapped X/Y. Nothing was published.`,
@@ -130,44 +181,57 @@ export async function stageDataset(trx: Knex.Transaction, input: StageInput): Pr
   }
   counts.inserted += written;
   const staged: StagedTable[] = [];
-  for (const t of targets.values()) staged.push(await checkStaging(trx, t, counts, input.fixes));
+  for (const t of targets.values()) staged.push(await checkStaging(trx, t, kinds.get(t.family)!, counts, input.fixes));
   return staged;
 }
 
 const dimension: Record<Family, number> = { point: 1, line: 2, polygon: 3 };
 
-/** Repairs, promotes, types and indexes one staging table; records every fix. */
-async function checkStaging(trx: Knex.Transaction, t: StageTarget, counts: JobCounts, fixes: string[]): Promise<StagedTable> {
-  const table = quoteIdent(t.table);
-  const invalid = (
-    await trx.raw(`SELECT src_row, ST_IsValidReason(geom) AS reason FROM ${table} WHERE NOT ST_IsValid(geom) ORDER BY src_row`)
-  ).rows as Array<{ src_row: number; reason: string }>;
+/**
+ * Repairs the invalid rows (validity was tested at load, so only they are touched), drops those left empty, then
+ * writes the staging table in ONE pass with its final geometry type (promoted to Multi* when the family mixes
+ * both), builds the primary key and the GiST index after the load, and records every fix.
+ */
+async function checkStaging(trx: Knex.Transaction, t: StageTarget, kinds: Kinds, counts: JobCounts, fixes: string[]): Promise<StagedTable> {
+  const load = loadTable(t);
+  const invalid = (await trx.raw(`SELECT src_row, ST_IsValidReason(geom) AS reason FROM ${load} WHERE NOT valid ORDER BY src_row`)).rows as Array<{
+    src_row: number;
+    reason: string;
+  }>;
   if (invalid.length) {
-    await trx.raw(`UPDATE ${table} SET geom = ST_CollectionExtract(ST_MakeValid(geom), ?::int) WHERE NOT ST_IsValid(geom)`, [dimension[t.family]]);
+    await trx.raw(`UPDATE ${load} SET geom = ST_CollectionExtract(ST_MakeValid(geom), ?::int) WHERE NOT valid`, [dimension[t.family]]);
     counts.repaired += invalid.length;
     const examples = invalid.slice(0, 5).map((r) => `row ${r.src_row}: ${r.reason}`);
     fixes.push(`${t.layerId}: ${invalid.length} invalid geometries repaired with ST_MakeValid (${examples.join('; ')}${invalid.length > 5 ? '; …' : ''})`);
-  }
-  const dropped = (await trx.raw(`DELETE FROM ${table} WHERE geom IS NULL OR ST_IsEmpty(geom) RETURNING src_row`)).rows as Array<{ src_row: number }>;
-  if (dropped.length) {
-    counts.emptyDropped += dropped.length;
-    fixes.push(`${t.layerId}: ${dropped.length} geometries were empty after repair and left out (rows ${dropped.slice(0, 10).map((r) => r.src_row).join(', ')})`);
-  }
-  const [{ multi, total }] = (
-    await trx.raw(`SELECT count(*) FILTER (WHERE GeometryType(geom) LIKE 'MULTI%')::int AS multi, count(*)::int AS total FROM ${table}`)
-  ).rows as Array<{ multi: number; total: number }>;
-  const base = familyType[t.family];
-  let storedType: string = base;
-  if (multi > 0) {
-    storedType = `Multi${base}`;
-    if (multi < total) {
-      await trx.raw(`UPDATE ${table} SET geom = ST_Multi(geom) WHERE GeometryType(geom) NOT LIKE 'MULTI%'`);
-      counts.promotedToMulti += total - multi;
-      fixes.push(`${t.layerId}: ${total - multi} single ${base} geometries promoted to ${storedType} (the file mixes both)`);
+    const dropped = (await trx.raw(`DELETE FROM ${load} WHERE NOT valid AND (geom IS NULL OR ST_IsEmpty(geom)) RETURNING src_row`)).rows as Array<{
+      src_row: number;
+    }>;
+    if (dropped.length) {
+      counts.emptyDropped += dropped.length;
+      fixes.push(`${t.layerId}: ${dropped.length} geometries were empty after repair and left out (rows ${dropped.slice(0, 10).map((r) => r.src_row).join(', ')})`);
     }
   }
-  await trx.raw(`ALTER TABLE ${table} ALTER COLUMN geom TYPE geometry(${storedType}, 4326) USING geom`);
-  await trx.raw(`ALTER TABLE ${table} DROP COLUMN src_row`);
+  const [{ total, multi }] = (
+    await trx.raw(
+      invalid.length
+        ? `SELECT count(*)::int AS total, count(*) FILTER (WHERE GeometryType(geom) LIKE 'MULTI%')::int AS multi FROM ${load}`
+        : 'SELECT ?::int AS total, ?::int AS multi',
+      // Without repairs Node's count holds; a repair may turn a single geometry into a multi one, so then recount.
+      invalid.length ? [] : [kinds.single + kinds.multi, kinds.multi],
+    )
+  ).rows as Array<{ total: number; multi: number }>;
+  const base = familyType[t.family];
+  const storedType = multi > 0 ? `Multi${base}` : base;
+  if (multi > 0 && multi < total) {
+    counts.promotedToMulti += total - multi;
+    fixes.push(`${t.layerId}: ${total - multi} single ${base} geometries promoted to ${storedType} (the file mixes both)`);
+  }
+  const geom = multi > 0 && multi < total ? 'ST_Multi(geom)' : 'geom';
+  const names = t.columns.map((c) => `, ${quoteIdent(c.name)}`).join('');
+  const table = quoteIdent(t.table);
+  await trx.raw(`CREATE TABLE ${table} AS SELECT id, ${geom}::geometry(${storedType}, 4326) AS geom${names} FROM ${load} ORDER BY id`);
+  await trx.raw(`ALTER TABLE ${table} ALTER COLUMN geom SET NOT NULL, ADD PRIMARY KEY (id)`);
   await trx.raw(`CREATE INDEX ${quoteIdent(`${t.table}_geom`)} ON ${table} USING gist (geom)`);
+  await trx.raw(`DROP TABLE ${load}`);
   return { ...t, features: total, storedType };
 }
