@@ -95,6 +95,13 @@ export interface Config {
   limitQueryGeometryVertices: number;
   /** LIMIT_QUERY_BODY_BYTES: largest JSON body of POST /query/* (bytes; a 50,000-vertex polygon is about 1.5 MB). */
   limitQueryBodyBytes: number;
+  // sources
+  /** SOURCE_SCHEMAS: comma list of schemas whose tables an admin may publish in place (default none). */
+  sourceSchemas: string[];
+  /** SOURCE_CACHE_TTL_SECONDS: how long tiles of a source table that cannot take our change triggers are cached (s). */
+  sourceCacheTtlSeconds: number;
+  /** SOURCE_CHECK_SECONDS: how often source tables are checked for being dropped or changed (s). */
+  sourceCheckSeconds: number;
 }
 
 /** Defaults: a zero-setup start on embedded PostGIS with demo data. */
@@ -138,6 +145,10 @@ export const defaults: Config = {
   limitTileExpensiveLayers: 2,
   limitQueryGeometryVertices: 50_000,
   limitQueryBodyBytes: 4 * 1024 * 1024,
+  // sources
+  sourceSchemas: [],
+  sourceCacheTtlSeconds: 300,
+  sourceCheckSeconds: 30,
 };
 
 /** Raised when a setting has a value we cannot use; the message names the variable. */
@@ -274,6 +285,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     limitTileExpensiveLayers: intSetting(env, 'LIMIT_TILE_EXPENSIVE_LAYERS', defaults.limitTileExpensiveLayers, 1, 1_000),
     limitQueryGeometryVertices: intSetting(env, 'LIMIT_QUERY_GEOMETRY_VERTICES', defaults.limitQueryGeometryVertices, 4, 10_000_000),
     limitQueryBodyBytes: intSetting(env, 'LIMIT_QUERY_BODY_BYTES', defaults.limitQueryBodyBytes, 1024, 1024 * 1024 * 1024),
+    // sources
+    sourceSchemas: (env.SOURCE_SCHEMAS ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    sourceCacheTtlSeconds: intSetting(env, 'SOURCE_CACHE_TTL_SECONDS', defaults.sourceCacheTtlSeconds, 1, 86_400),
+    sourceCheckSeconds: intSetting(env, 'SOURCE_CHECK_SECONDS', defaults.sourceCheckSeconds, 1, 86_400),
     ...overrides,
   };
   checkLimits(config);
