@@ -26,8 +26,9 @@ export function createSourcesRouter(ctx: AppContext): Router {
     const sources = await unpublishedSourceTables(ctx.db, schemas);
     res.json({ schemas, sources, ...(schemas.length ? {} : { note: 'SOURCE_SCHEMAS is empty: no schema is open for publishing in place' }) });
   });
-  router.post('/admin/layers', (req, res, next) => (req.is('application/json') ? next() : next('route')));
-  router.post('/admin/layers', json, async (req, res) => {
+  // Only a JSON body is a source; a multipart upload skips this route and reaches the admin router.
+  const jsonOnly = (req: Request, _res: Response, next: NextFunction) => (req.is('application/json') ? next() : next('route'));
+  router.post('/admin/layers', jsonOnly, json, async (req, res) => {
     const p = requirePrincipal(res, 'admin');
     const body = (req.body ?? {}) as Record<string, unknown>;
     const { source, id, columns, ...rest } = body;
