@@ -64,10 +64,10 @@ const triggers = [
  * Attaches migration 012's change triggers (same names as the tile service's, so it sees them in place) inside a
  * savepoint; false when the table cannot take them (a view, or a table owned by another role).
  */
-async function attachTriggers(trx: Knex.Transaction, t: SourceTable): Promise<boolean> {
+export async function attachTriggers(trx: Knex | Knex.Transaction, t: Pick<SourceTable, 'kind' | 'schema' | 'name' | 'geometryColumn' | 'srid'>): Promise<boolean> {
   if (t.kind !== 'table') return false;
   const rel = `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
-  const args = `'${t.geometryColumn.replace(/'/g, "''")}', '${t.srid}'`;
+  const args = `'${t.geometryColumn.replace(/'/g, "''")}', '${Math.trunc(t.srid)}'`;
   try {
     await trx.transaction(async (sp) => {
       for (const g of triggers) {

@@ -49,6 +49,8 @@ export async function ensureChangeTriggers(db: Database, layer: Layer): Promise<
   );
   if (rows.length === 0 || !['r', 'p'].includes(rows[0].kind ?? '')) return false;
   const present = new Set(rows[0].names ?? []);
+  // A table read in place gets its triggers from server/sources (they know its geometry column and SRID).
+  if (layer.source) return triggers.every((t) => present.has(t.name));
   for (const t of triggers) {
     if (present.has(t.name)) continue;
     const level = t.event === 'TRUNCATE' ? 'FOR EACH STATEMENT' : `${t.referencing} FOR EACH STATEMENT`;
