@@ -1,14 +1,15 @@
 /**
- * The second pass: every feature is decoded, transformed to EPSG:4326 in Node (proj4 with the official VN-2000
- * shift, the same definitions as server/crs and the control points), and loaded inside one transaction with large
- * set-based INSERTs (unnest of one array per column; pg-copy-streams is not installed, and this is nearly as fast)
- * into a temporary load table per geometry family, the database testing validity as it parses. Then one pass in
+ * The second pass: every feature is decoded and loaded inside one transaction with large set-based INSERTs (unnest
+ * of one array per column; pg-copy-streams is not installed, and this is nearly as fast) into a temporary load table
+ * per geometry family. The transform to EPSG:4326 happens in the same statement (ST_Transform) when spatial_ref_sys
+ * holds the chosen CRS with the very same proj4 definition (the VN-2000 rows, with the official shift), else in Node
+ * (proj4, the same definitions as server/crs); the database tests validity as it parses. Then one pass in
  * PostGIS: only the invalid rows are repaired with ST_MakeValid (counted, rows named), empty results dropped, and
  * the staging table is written once with its final type (singles promoted to Multi* when the family mixes them),
  * its primary key and GiST index built after the load. Any error rolls the whole staging back.
  */
 import type { Knex } from 'knex';
-import { isInsideVietnam, proj4Transformer } from '../crs/index.ts';
+import { isInsideVietnam, proj4Transformer, VIETNAM_BOUNDS } from '../crs/index.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { coerce, sqlType, type ColumnPlan } from './columns.ts';
 import { dropDegenerateParts, familyType, isEmptyGeometry, mapPositions, splitByFamily, type Family } from './geometry.ts';
@@ -47,10 +48,13 @@ export interface StageInput {
 }
 
 /**
- * Rows per set-based INSERT (one statement binds one array per column). Large enough that the per-statement cost
- * vanishes, small enough that a batch of polygons stays a few MiB: memory is flat in the feature count.
+ * Most rows, and most characters of GeoJSON, per set-based INSERT (one statement binds one array per column): large
+ * enough that the per-statement cost vanishes (a batch of 20 m parcels is ~2,000 rows), small enough that the two
+ * batches alive at once (one built, one in the database, each copied into pg's array literal and message) stay a few
+ * MiB whatever the feature count or the vertices per feature.
  */
-const BATCH = 5000;
+const BATCH_ROWS = 5000;
+const BATCH_CHARS = 512 * 1024;
 
 // PostgreSQL text cannot hold NUL; fixed-width DBF fields are often NUL-padded in the middle too.
 const NUL = /\u0000/g;
@@ -71,29 +75,45 @@ async function createLoadTable(trx: Knex.Transaction, t: StageTarget): Promise<v
 
 /** A batch of rows for one target, one array per column (what unnest binds). */
 interface Batch {
+  /** Characters of GeoJSON held. */
+  chars: number;
   ids: number[];
   rows: number[];
   geoms: string[];
   values: unknown[][];
 }
 
-const emptyBatch = (columns: number): Batch => ({ ids: [], rows: [], geoms: [], values: Array.from({ length: columns }, () => []) });
+const emptyBatch = (columns: number): Batch => ({ chars: 0, ids: [], rows: [], geoms: [], values: Array.from({ length: columns }, () => []) });
 
 /**
  * One set-based INSERT of a batch: the GeoJSON is parsed and its validity tested in the same statement, so the
  * database checks validity while Node prepares the next batch (no separate ST_IsValid pass over the table).
  */
-async function insertBatch(trx: Knex.Transaction, t: StageTarget, b: Batch): Promise<void> {
+async function insertBatch(trx: Knex.Transaction, t: StageTarget, b: Batch, sqlSrid: number | null): Promise<void> {
   const names = t.columns.map((c) => quoteIdent(c.name));
   const arrays = t.columns.map((c) => `, ?::${sqlType(c.type)}[]`).join('');
   const aliases = t.columns.map((_, i) => `, c${i}`).join('');
+  const geom = sqlSrid === null ? 'ST_SetSRID(ST_GeomFromGeoJSON(u.gj), 4326)' : 'ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(u.gj), ?::int), 4326)';
   await trx.raw(
     `INSERT INTO ${loadTable(t)} (id, src_row, geom, valid${names.map((n) => `, ${n}`).join('')})
      SELECT u.id, u.src_row, g.geom, ST_IsValid(g.geom)${aliases}
        FROM unnest(?::int[], ?::int[], ?::text[]${arrays}) AS u(id, src_row, gj${aliases})
-       CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_GeomFromGeoJSON(u.gj), 4326) AS geom) g`,
-    [b.ids, b.rows, b.geoms, ...b.values] as Knex.RawBinding[],
+       CROSS JOIN LATERAL (SELECT ${geom} AS geom) g`,
+    [b.ids, b.rows, b.geoms, ...b.values, ...(sqlSrid === null ? [] : [sqlSrid])] as Knex.RawBinding[],
   );
+}
+
+const words = (proj4: string) => proj4.trim().split(/\s+/).sort().join(' ');
+
+/**
+ * The SRID PostGIS may transform with, when the chosen CRS has one whose spatial_ref_sys row holds the very same
+ * proj4 definition (the VN-2000 rows are re-asserted at every start with the official shift); null means Node
+ * transforms (a CRS given as proj4 only, or a row that differs).
+ */
+async function sqlTransformSrid(trx: Knex.Transaction, crs: ChosenCrs): Promise<number | null> {
+  if (crs.srid === null || crs.srid === 4326) return null;
+  const [row] = (await trx.raw('SELECT proj4text FROM spatial_ref_sys WHERE srid = ?::int', [crs.srid])).rows as Array<{ proj4text: string | null }>;
+  return row?.proj4text && words(row.proj4text) === words(crs.proj4) ? crs.srid : null;
 }
 
 /** Whether a family's geometries (after Node's cleaning) were single, multi or both. */
@@ -106,7 +126,9 @@ interface Kinds {
 export async function stageDataset(trx: Knex.Transaction, input: StageInput): Promise<StagedTable[]> {
   const { dataset, targets, counts, signal } = input;
   for (const t of targets.values()) await createLoadTable(trx, t);
-  const transformer = proj4Transformer(input.crs.proj4, 4326);
+  // One transform pass in SQL (PROJ) where PostGIS knows the CRS exactly as we do; else proj4 in Node.
+  const sqlSrid = await sqlTransformSrid(trx, input.crs);
+  const transformer = sqlSrid === null ? proj4Transformer(input.crs.proj4, 4326) : null;
   const width = (targets.values().next().value as StageTarget | undefined)?.columns.length ?? 0;
   const batches = new Map<Family, Batch>([...targets.keys()].map((f) => [f, emptyBatch(width)]));
   const kinds = new Map<Family, Kinds>([...targets.keys()].map((f) => [f, { single: 0, multi: 0 }]));
@@ -122,7 +144,7 @@ export async function stageDataset(trx: Knex.Transaction, input: StageInput): Pr
     if (batch.ids.length === 0) return;
     batches.set(family, emptyBatch(width));
     await inFlight;
-    inFlight = insertBatch(trx, targets.get(family)!, batch).then(() => {
+    inFlight = insertBatch(trx, targets.get(family)!, batch, sqlSrid).then(() => {
       written += batch.ids.length;
       input.onProgress(written);
     });
@@ -147,6 +169,7 @@ export async function stageDataset(trx: Knex.Transaction, input: StageInput): Pr
       continue;
     }
     const lonLat = mapPositions(cleaned, (p) => {
+      if (!transformer) return input.swapAxes ? [p[1], p[0]] : [p[0], p[1]];
       const ll = transformer.forward(input.swapAxes ? [p[1], p[0]] : [p[0], p[1]]);
       if (!isInsideVietnam(ll[0], ll[1])) {
         outside++;
@@ -167,9 +190,11 @@ export async function stageDataset(trx: Knex.Transaction, input: StageInput): Pr
       const b = batches.get(family)!;
       b.ids.push(id);
       b.rows.push(f.row);
-      b.geoms.push(JSON.stringify(geom));
+      const text = JSON.stringify(geom);
+      b.geoms.push(text);
+      b.chars += text.length;
       values.forEach((v, i) => b.values[i].push(v));
-      if (b.ids.length >= BATCH) await flush(family);
+      if (b.ids.length >= BATCH_ROWS || b.chars >= BATCH_CHARS) await flush(family);
     }
   }
   for (const family of targets.keys()) await flush(family);
@@ -179,10 +204,35 @@ export async function stageDataset(trx: Knex.Transaction, input: StageInput): Pr
       `${dataset.name}: ${outside} positions fall outside Vietnam after transforming from ${input.crs.label} (first: ${outsideExample}); probably the wrong zone or swapped X/Y. Nothing was published.`,
     );
   }
+  if (sqlSrid !== null) await checkInsideVietnamSql(trx, dataset.name, input.crs, [...targets.values()]);
   counts.inserted += written;
   const staged: StagedTable[] = [];
   for (const t of targets.values()) staged.push(await checkStaging(trx, t, kinds.get(t.family)!, counts, input.fixes));
   return staged;
+}
+
+/** After a transform in SQL: every position must lie in Vietnam (a bbox inside the box has all its positions inside). */
+async function checkInsideVietnamSql(trx: Knex.Transaction, name: string, crs: ChosenCrs, targets: StageTarget[]): Promise<void> {
+  const [x0, y0, x1, y1] = VIETNAM_BOUNDS;
+  let outside = 0;
+  let example = '';
+  for (const t of targets) {
+    const [r] = (
+      await trx.raw(
+        `SELECT count(*) OVER ()::int AS n, src_row AS first_row, round(ST_XMin(geom)::numeric, 5) || ', ' || round(ST_YMin(geom)::numeric, 5) AS at
+           FROM ${loadTable(t)} WHERE NOT geom @ ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, 4326) ORDER BY src_row LIMIT 1`,
+        [x0, y0, x1, y1],
+      )
+    ).rows as Array<{ n: number; first_row: number; at: string }>;
+    if (!r) continue;
+    outside += r.n;
+    if (r.n && !example) example = `row ${r.first_row} near ${r.at}`;
+  }
+  if (outside > 0) {
+    throw new InvalidUploadError(
+      `${name}: ${outside} features have positions outside Vietnam after transforming from ${crs.label} (first: ${example}); probably the wrong zone or swapped X/Y. Nothing was published.`,
+    );
+  }
 }
 
 const dimension: Record<Family, number> = { point: 1, line: 2, polygon: 3 };
