@@ -48,5 +48,6 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP FUNCTION IF EXISTS sdi_source_change_notify() CASCADE');
   await knex.raw(`
     ALTER TABLE layer_catalog DROP COLUMN IF EXISTS source_schema, DROP COLUMN IF EXISTS id_column,
-      DROP COLUMN IF EXISTS id_type, DROP COLUMN IF EXISTS geom_column, DROP COLUMN IF EXISTS cache_ttl_seconds, DROP COLUMN IF EXISTS column_sources`);
+      DROP COLUMN IF EXISTS id_type, DROP COLUMN IF EXISTS geom_column, DROP COLUMN IF EXISTS cache_ttl_seconds,
+      DROP COLUMN IF EXISTS column_sources`);
 }

@@ -24,7 +24,11 @@ import type { JobReport } from '../server/upload/jobs.ts';
 import { communeNames, controlPoints, prjTm3, zipBytes } from '../test/fixtures/upload/builders.ts';
 
 const { values: opts } = parseArgs({
-  options: { features: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '1' }, keep: { type: 'boolean', default: false } },
+  options: {
+    features: { type: 'string', default: '200000' },
+    rounds: { type: 'string', default: '1' },
+    keep: { type: 'boolean', default: false },
+  },
 });
 const rounds = Math.max(1, Number(opts.rounds) || 1);
 const count = Number(opts.features);
@@ -117,7 +121,13 @@ async function parcelsZip(n: number): Promise<Buffer> {
     buf.writeInt32LE(5, 32);
     box.forEach((v, k) => buf.writeDoubleLE(v, 36 + 8 * k));
   }
-  return zipBytes({ 'thua_dat.shp': shp, 'thua_dat.shx': shx, 'thua_dat.dbf': dbf, 'thua_dat.prj': prjTm3(107, null), 'thua_dat.cpg': 'UTF-8' });
+  return zipBytes({
+    'thua_dat.shp': shp,
+    'thua_dat.shx': shx,
+    'thua_dat.dbf': dbf,
+    'thua_dat.prj': prjTm3(107, null),
+    'thua_dat.cpg': 'UTF-8',
+  });
 }
 
 /** DATABASE_URL as GDAL's PG: keywords (GDAL appends application_name to the string, which breaks a URI). */
@@ -146,7 +156,10 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sdi-bench-upload-'));
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
-  const config = loadConfig({ LOG_LEVEL: 'warn' }, { port: 0, host: '127.0.0.1', databaseUrl, seedDemo: 'never', uploadMaxMb: 1024 });
+  const config = loadConfig(
+    { LOG_LEVEL: 'warn' },
+    { port: 0, host: '127.0.0.1', databaseUrl, seedDemo: 'never', uploadMaxMb: 1024 },
+  );
   const server = await startServer(config, createLogger(config.logLevel));
   try {
     const t0 = performance.now();
@@ -154,7 +167,8 @@ async function main(): Promise<void> {
     const file = path.join(dir, 'thua_dat.zip');
     fs.writeFileSync(file, zip);
     console.log(
-      `built ${count.toLocaleString('en')} polygons (EPSG:9214, Vietnamese attributes): ${(zip.length / 1048576).toFixed(1)} MiB zipped, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+      `built ${count.toLocaleString('en')} polygons (EPSG:9214, Vietnamese attributes): ` +
+        `${(zip.length / 1048576).toFixed(1)} MiB zipped, ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
 
     const { token } = await createToken(server.ctx.db, 'bench upload', 'editor', cliActor);
@@ -165,18 +179,26 @@ async function main(): Promise<void> {
       form.append('id', layerId);
       form.append('file', new Blob([new Uint8Array(zip)]), 'thua_dat.zip');
       const started = performance.now();
-      const res = await fetch(`${server.url}/admin/layers`, { method: 'POST', body: form, headers: { Authorization: `Bearer ${token}` } });
+      const res = await fetch(`${server.url}/admin/layers`, {
+        method: 'POST',
+        body: form,
+        headers: { Authorization: `Bearer ${token}` },
+      });
       let job = (await res.json()) as JobReport;
       if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${JSON.stringify(job)}`);
       const inspected = performance.now();
       while (['inspecting', 'queued', 'running'].includes(job.status)) {
         await new Promise((r) => setTimeout(r, 200));
-        job = (await (await fetch(`${server.url}/admin/jobs/${job.id}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as JobReport;
+        job = (await (
+          await fetch(`${server.url}/admin/jobs/${job.id}`, { headers: { Authorization: `Bearer ${token}` } })
+        ).json()) as JobReport;
       }
       const seconds = (performance.now() - started) / 1000;
-      if (job.status !== 'published') throw new Error(`upload ${job.status}: ${job.errors.join('; ')} ${JSON.stringify(job.confirmation)}`);
+      if (job.status !== 'published')
+        throw new Error(`upload ${job.status}: ${job.errors.join('; ')} ${JSON.stringify(job.confirmation)}`);
       console.log(
-        `ours:    ${seconds.toFixed(1)} s (first pass ${((inspected - started) / 1000).toFixed(1)} s), ${job.layers[0].features.toLocaleString('en')} features, peak RSS ${(peakRss / 1048576).toFixed(0)} MiB`,
+        `ours:    ${seconds.toFixed(1)} s (first pass ${((inspected - started) / 1000).toFixed(1)} s), ` +
+          `${job.layers[0].features.toLocaleString('en')} features, peak RSS ${(peakRss / 1048576).toFixed(0)} MiB`,
       );
       return seconds;
     };
@@ -184,7 +206,21 @@ async function main(): Promise<void> {
       const ogrStarted = performance.now();
       const ogr = spawnSync(
         'ogr2ogr',
-        ['-f', 'PostgreSQL', `PG:${pgKeywords(databaseUrl)}`, `/vsizip/${file}/thua_dat.shp`, '-nln', ogrTable, '-t_srs', 'EPSG:4326', '-overwrite', '-nlt', 'PROMOTE_TO_MULTI', '-lco', 'GEOMETRY_NAME=geom'],
+        [
+          '-f',
+          'PostgreSQL',
+          `PG:${pgKeywords(databaseUrl)}`,
+          `/vsizip/${file}/thua_dat.shp`,
+          '-nln',
+          ogrTable,
+          '-t_srs',
+          'EPSG:4326',
+          '-overwrite',
+          '-nlt',
+          'PROMOTE_TO_MULTI',
+          '-lco',
+          'GEOMETRY_NAME=geom',
+        ],
         { encoding: 'utf8' },
       );
       const seconds = (performance.now() - ogrStarted) / 1000;
@@ -209,7 +245,9 @@ async function main(): Promise<void> {
       ratios.push(t / ((ogrTimes[round] + ogrTimes[round + 1]) / 2));
     }
     ratios.sort((a, b) => a - b);
-    console.log(`ratio ours / ogr2ogr: ${ratios.map((r) => r.toFixed(2)).join(', ')} x (median ${ratios[Math.floor(ratios.length / 2)].toFixed(2)} x)`);
+    console.log(
+      `ratio ours / ogr2ogr: ${ratios.map((r) => r.toFixed(2)).join(', ')} x (median ${ratios[Math.floor(ratios.length / 2)].toFixed(2)} x)`,
+    );
   } finally {
     clearInterval(sampler);
     if (!opts.keep) {

@@ -24,7 +24,11 @@ export function createSourcesRouter(ctx: AppContext): Router {
     requirePrincipal(res, 'admin');
     const schemas = ctx.config.sourceSchemas;
     const sources = await unpublishedSourceTables(ctx.db, schemas);
-    res.json({ schemas, sources, ...(schemas.length ? {} : { note: 'SOURCE_SCHEMAS is empty: no schema is open for publishing in place' }) });
+    res.json({
+      schemas,
+      sources,
+      ...(schemas.length ? {} : { note: 'SOURCE_SCHEMAS is empty: no schema is open for publishing in place' }),
+    });
   });
   // Only a JSON body is a source; a multipart upload skips this route and reaches the admin router.
   const jsonOnly = (req: Request, _res: Response, next: NextFunction) => (req.is('application/json') ? next() : next('route'));
@@ -32,7 +36,8 @@ export function createSourcesRouter(ctx: AppContext): Router {
     const p = requirePrincipal(res, 'admin');
     const body = (req.body ?? {}) as Record<string, unknown>;
     const { source, id, columns, ...rest } = body;
-    if (!source || typeof source !== 'object') throw new InvalidParameterError('source: send {"schema": "...", "table": "..."}', 'source');
+    if (!source || typeof source !== 'object')
+      throw new InvalidParameterError('source: send {"schema": "...", "table": "..."}', 'source');
     const s = source as Record<string, unknown>;
     if (columns !== undefined && (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string'))) {
       throw new InvalidParameterError('columns must be a list of column names', 'columns');
@@ -70,7 +75,9 @@ export function sourceErrors(ctx: AppContext) {
       .then(() => {
         const flagged = ctx.catalog.all().filter((l) => l.source?.problem);
         if (!flagged.length) return next(err);
-        next(new DatabaseUnavailableError(flagged.map((l) => `layer "${l.id}" is unavailable: ${l.source!.problem}`).join('; '), 30));
+        next(
+          new DatabaseUnavailableError(flagged.map((l) => `layer "${l.id}" is unavailable: ${l.source!.problem}`).join('; '), 30),
+        );
       })
       .catch(() => next(err));
   };

@@ -64,7 +64,10 @@ const triggers = [
  * Attaches migration 012's change triggers (same names as the tile service's, so it sees them in place) inside a
  * savepoint; false when the table cannot take them (a view, or a table owned by another role).
  */
-export async function attachTriggers(trx: Knex | Knex.Transaction, t: Pick<SourceTable, 'kind' | 'schema' | 'name' | 'geometryColumn' | 'srid'>): Promise<boolean> {
+export async function attachTriggers(
+  trx: Knex | Knex.Transaction,
+  t: Pick<SourceTable, 'kind' | 'schema' | 'name' | 'geometryColumn' | 'srid'>,
+): Promise<boolean> {
   if (t.kind !== 'table') return false;
   const rel = `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
   const args = `'${t.geometryColumn.replace(/'/g, "''")}', '${Math.trunc(t.srid)}'`;
@@ -72,7 +75,9 @@ export async function attachTriggers(trx: Knex | Knex.Transaction, t: Pick<Sourc
     await trx.transaction(async (sp) => {
       for (const g of triggers) {
         const level = g.event === 'TRUNCATE' ? 'FOR EACH STATEMENT' : `${g.referencing} FOR EACH STATEMENT`;
-        await sp.raw(`CREATE OR REPLACE TRIGGER ${g.name} AFTER ${g.event} ON ${rel} ${level} EXECUTE FUNCTION sdi_source_change_notify(${args})`);
+        await sp.raw(
+          `CREATE OR REPLACE TRIGGER ${g.name} AFTER ${g.event} ON ${rel} ${level} EXECUTE FUNCTION sdi_source_change_notify(${args})`,
+        );
       }
     });
     return true;
@@ -85,10 +90,17 @@ function pick(tables: SourceTable[], r: SourceRequest): SourceTable {
   const mine = tables.filter((t) => t.schema === r.schema && t.name === r.table);
   if (!mine.length) throw new NotFoundError(`source: no table or view ${r.schema}.${r.table} with a geometry column`);
   if (r.geometryColumn === undefined && mine.length > 1) {
-    throw new InvalidParameterError(`source.geometryColumn: ${r.schema}.${r.table} has several (${mine.map((t) => t.geometryColumn).join(', ')})`, 'source.geometryColumn');
+    throw new InvalidParameterError(
+      `source.geometryColumn: ${r.schema}.${r.table} has several (${mine.map((t) => t.geometryColumn).join(', ')})`,
+      'source.geometryColumn',
+    );
   }
   const t = r.geometryColumn === undefined ? mine[0] : mine.find((x) => x.geometryColumn === r.geometryColumn);
-  if (!t) throw new InvalidParameterError(`source.geometryColumn: ${r.schema}.${r.table} has no geometry column "${r.geometryColumn}"`, 'source.geometryColumn');
+  if (!t)
+    throw new InvalidParameterError(
+      `source.geometryColumn: ${r.schema}.${r.table} has no geometry column "${r.geometryColumn}"`,
+      'source.geometryColumn',
+    );
   return t;
 }
 
@@ -101,26 +113,42 @@ export async function publishSource(
   defaultTtlSeconds: number,
 ): Promise<SourcePublished> {
   if (!schemas.includes(r.schema)) {
-    throw new InvalidParameterError(`source.schema: "${r.schema}" is not in SOURCE_SCHEMAS (${schemas.join(', ') || 'none configured'})`, 'source.schema');
+    throw new InvalidParameterError(
+      `source.schema: "${r.schema}" is not in SOURCE_SCHEMAS (${schemas.join(', ') || 'none configured'})`,
+      'source.schema',
+    );
   }
-  if (!layerIdPattern.test(r.layerId)) throw new InvalidParameterError(`id: "${r.layerId}" is not a layer id (a-z, 0-9, _)`, 'id');
+  if (!layerIdPattern.test(r.layerId))
+    throw new InvalidParameterError(`id: "${r.layerId}" is not a layer id (a-z, 0-9, _)`, 'id');
   const t = pick(await listSourceTables(db, [r.schema]), r);
-  if (!t.srid) throw new UnprocessableError(`source: ${t.schema}.${t.name}.${t.geometryColumn} declares no SRID; give the column one (geometry(..., srid))`);
+  if (!t.srid)
+    throw new UnprocessableError(
+      `source: ${t.schema}.${t.name}.${t.geometryColumn} declares no SRID; give the column one (geometry(..., srid))`,
+    );
   let family = familyOfType(t.geometryType);
   if (!family) {
     const [row] = await db.rows<{ t: string | null }>(
-      `SELECT upper(GeometryType(${quoteIdent(t.geometryColumn)})) AS t FROM ${quoteIdent(t.schema)}.${quoteIdent(t.name)} WHERE ${quoteIdent(t.geometryColumn)} IS NOT NULL LIMIT 1`,
+      `SELECT upper(GeometryType(${quoteIdent(t.geometryColumn)})) AS t FROM ${quoteIdent(t.schema)}.${quoteIdent(t.name)}
+        WHERE ${quoteIdent(t.geometryColumn)} IS NOT NULL LIMIT 1`,
     );
     family = familyOfType(row?.t ?? '');
-    if (!family) throw new UnprocessableError(`source: ${t.schema}.${t.name} has no point, line or polygon to tell its geometry type`);
+    if (!family)
+      throw new UnprocessableError(`source: ${t.schema}.${t.name} has no point, line or polygon to tell its geometry type`);
   }
   const byName = new Map(t.columns.map((c) => [c.name, c]));
   const idColumn = r.idColumn ?? t.primaryKey?.name;
-  if (!idColumn) throw new InvalidParameterError(`source.idColumn: ${t.schema}.${t.name} has no single-column primary key; name the id column`, 'source.idColumn');
+  if (!idColumn)
+    throw new InvalidParameterError(
+      `source.idColumn: ${t.schema}.${t.name} has no single-column primary key; name the id column`,
+      'source.idColumn',
+    );
   const idCol = byName.get(idColumn);
-  if (!idCol) throw new InvalidParameterError(`source.idColumn: ${t.schema}.${t.name} has no column "${idColumn}"`, 'source.idColumn');
+  if (!idCol)
+    throw new InvalidParameterError(`source.idColumn: ${t.schema}.${t.name} has no column "${idColumn}"`, 'source.idColumn');
   if (columnTypeOf(idCol.type) !== 'integer') {
-    throw new UnprocessableError(`source.idColumn: "${idColumn}" is ${idCol.type}; only integer keys are served as feature ids so far`);
+    throw new UnprocessableError(
+      `source.idColumn: "${idColumn}" is ${idCol.type}; only integer keys are served as feature ids so far`,
+    );
   }
   for (const c of r.columns) {
     if (!byName.has(c)) throw new InvalidParameterError(`columns: ${t.schema}.${t.name} has no column "${c}"`, 'columns');
@@ -128,7 +156,11 @@ export async function publishSource(
   }
   const exposed = r.columns.filter((c) => c !== idColumn);
   const names = safeColumnNames(exposed).map((n) => (n === 'id' || n === 'geom' ? `${n}_` : n));
-  const columns: LayerColumn[] = exposed.map((c, i) => ({ name: names[i], type: columnTypeOf(byName.get(c)!.type), label: { en: c, vi: c } }));
+  const columns: LayerColumn[] = exposed.map((c, i) => ({
+    name: names[i],
+    type: columnTypeOf(byName.get(c)!.type),
+    label: { en: c, vi: c },
+  }));
   const warnings: string[] = [];
   if (!t.spatialIndex) {
     warnings.push(
@@ -143,7 +175,8 @@ export async function publishSource(
     if (taken) throw new ConflictError(`layer "${r.layerId}" exists; choose another id`);
     const withTriggers = await attachTriggers(trx, t);
     const ttl = withTriggers ? null : defaultTtlSeconds;
-    if (!withTriggers) warnings.push(`${t.schema}.${t.name} cannot take change triggers; its tiles are cached for ${ttl} s (cacheTtlSeconds)`);
+    if (!withTriggers)
+      warnings.push(`${t.schema}.${t.name} cannot take change triggers; its tiles are cached for ${ttl} s (cacheTtlSeconds)`);
     await trx('layer_catalog').insert({
       id: r.layerId,
       title: m.title ?? t.name,
@@ -176,7 +209,12 @@ export async function publishSource(
       layerId: r.layerId,
       oldVersion: null,
       newVersion: 1,
-      details: { source: `${t.schema}.${t.name}`, geometryColumn: t.geometryColumn, srid: t.srid, changes: withTriggers ? 'triggers' : 'ttl' },
+      details: {
+        source: `${t.schema}.${t.name}`,
+        geometryColumn: t.geometryColumn,
+        srid: t.srid,
+        changes: withTriggers ? 'triggers' : 'ttl',
+      },
     });
     return {
       id: r.layerId,

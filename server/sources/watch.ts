@@ -47,9 +47,10 @@ export function watchSources(ctx: AppContext, tiles: TileInvalidator): () => Pro
    * bump the layer's data version, so no tile of the old table is served and the tile service checks triggers anew.
    */
   const recovered = async (id: string, s: LayerSource) => {
-    const [rel] = await ctx.db.rows<{ kind: string }>('SELECT relkind::text AS kind FROM pg_class WHERE oid = to_regclass(?::text)', [
-      `${quoteIdent(s.schema)}.${quoteIdent(s.table)}`,
-    ]);
+    const [rel] = await ctx.db.rows<{ kind: string }>(
+      'SELECT relkind::text AS kind FROM pg_class WHERE oid = to_regclass(?::text)',
+      [`${quoteIdent(s.schema)}.${quoteIdent(s.table)}`],
+    );
     const kind = rel?.kind === 'r' || rel?.kind === 'p' ? 'table' : 'view';
     await attachTriggers(ctx.db.knex, { kind, schema: s.schema, name: s.table, geometryColumn: s.geomColumn, srid: s.srid });
     await ctx.db.rows('UPDATE layer_catalog SET data_version = data_version + 1, updated_at = now() WHERE id = ?', [id]);

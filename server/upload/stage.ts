@@ -230,7 +230,8 @@ async function checkInsideVietnamSql(trx: Knex.Transaction, name: string, crs: C
   }
   if (outside > 0) {
     throw new InvalidUploadError(
-      `${name}: ${outside} features have positions outside Vietnam after transforming from ${crs.label} (first: ${example}); probably the wrong zone or swapped X/Y. Nothing was published.`,
+      `${name}: ${outside} features have positions outside Vietnam after transforming from ${crs.label} (first: ${example}); ` +
+        'probably the wrong zone or swapped X/Y. Nothing was published.',
     );
   }
 }

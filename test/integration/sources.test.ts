@@ -24,7 +24,17 @@ function squares(): Array<{ gid: number; ten: string; ring: Array<[number, numbe
   return [0, 1, 2].map((i) => {
     const x = o.e9214 + i * 40;
     const y = o.n9214;
-    return { gid: 101 + i, ten: `Thửa số ${i + 1}`, ring: [[x, y], [x, y + 20], [x + 20, y + 20], [x + 20, y], [x, y]] };
+    return {
+      gid: 101 + i,
+      ten: `Thửa số ${i + 1}`,
+      ring: [
+        [x, y],
+        [x, y + 20],
+        [x + 20, y + 20],
+        [x + 20, y],
+        [x, y],
+      ],
+    };
   });
 }
 
@@ -33,11 +43,14 @@ forEachBackend('sources: tables read in place', (server, backend) => {
   const config = () => server().ctx.config as { sourceSchemas: string[] };
   before(async () => {
     admin = await tokenFor(server(), 'admin');
-    for (const id of ['src_parcels', 'src_parcels_file', 'src_noindex', 'src_parcels_view', 'src_parcels_ogr']) await dropUploadedLayer(server(), id);
+    for (const id of ['src_parcels', 'src_parcels_file', 'src_noindex', 'src_parcels_view', 'src_parcels_ogr'])
+      await dropUploadedLayer(server(), id);
     const db = server().ctx.db;
     await db.rows(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await db.rows(`CREATE SCHEMA ${schema}`);
-    await db.rows(`CREATE TABLE ${schema}.parcels (gid integer PRIMARY KEY, ten text, secret text, geom geometry(Polygon, 9214))`);
+    await db.rows(
+      `CREATE TABLE ${schema}.parcels (gid integer PRIMARY KEY, ten text, secret text, geom geometry(Polygon, 9214))`,
+    );
     await db.rows(`CREATE INDEX ON ${schema}.parcels USING gist (geom)`);
     await db.rows(`CREATE TABLE ${schema}.noindex (fid integer PRIMARY KEY, geom geometry(Point, 9214))`);
     for (const s of squares()) {
@@ -48,7 +61,8 @@ forEachBackend('sources: tables read in place', (server, backend) => {
   });
   after(async () => {
     config().sourceSchemas = [];
-    for (const id of ['src_parcels', 'src_parcels_file', 'src_noindex', 'src_parcels_view', 'src_parcels_ogr']) await dropUploadedLayer(server(), id);
+    for (const id of ['src_parcels', 'src_parcels_file', 'src_noindex', 'src_parcels_view', 'src_parcels_ogr'])
+      await dropUploadedLayer(server(), id);
     await server().ctx.db.rows(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   });
 
@@ -59,7 +73,14 @@ forEachBackend('sources: tables read in place', (server, backend) => {
     expect(res.status).to.equal(200);
     const body = (await res.json()) as { sources: Array<Record<string, unknown>> };
     const parcels = body.sources.find((s) => s.name === 'parcels')!;
-    expect(parcels).to.include({ schema, geometryColumn: 'geom', geometryType: 'POLYGON', srid: 9214, spatialIndex: true, kind: 'table' });
+    expect(parcels).to.include({
+      schema,
+      geometryColumn: 'geom',
+      geometryType: 'POLYGON',
+      srid: 9214,
+      spatialIndex: true,
+      kind: 'table',
+    });
     expect(parcels.primaryKey).to.deep.equal({ name: 'gid', type: 'integer' });
     expect(body.sources.find((s) => s.name === 'noindex')).to.include({ spatialIndex: false });
   });
@@ -71,13 +92,21 @@ forEachBackend('sources: tables read in place', (server, backend) => {
   });
 
   it('publishes a table in place, restricted, exposing only listed columns, and warns about a missing spatial index', async () => {
-    const res = await call(server(), admin, 'POST', '/admin/layers', { source: { schema, table: 'parcels' }, id: 'src_parcels', title: 'Thửa đất', columns: ['ten'] });
+    const res = await call(server(), admin, 'POST', '/admin/layers', {
+      source: { schema, table: 'parcels' },
+      id: 'src_parcels',
+      title: 'Thửa đất',
+      columns: ['ten'],
+    });
     expect(res.status, await res.clone().text()).to.equal(201);
     const body = (await res.json()) as { changes: string; warnings: string[]; columns: Array<{ name: string }> };
     expect(body.changes).to.equal('triggers');
     expect(body.columns.map((c) => c.name)).to.deep.equal(['ten']);
     expect((await fetch(`${server().url}/collections/src_parcels`)).status).to.equal(404);
-    const noindex = await call(server(), admin, 'POST', '/admin/layers', { source: { schema, table: 'noindex' }, id: 'src_noindex' });
+    const noindex = await call(server(), admin, 'POST', '/admin/layers', {
+      source: { schema, table: 'noindex' },
+      id: 'src_noindex',
+    });
     expect(noindex.status).to.equal(201);
     expect(((await noindex.json()) as { warnings: string[] }).warnings.join(' ')).to.match(/no spatial index/);
     const listed = (await (await call(server(), admin, 'GET', '/admin/sources')).json()) as { sources: Array<{ name: string }> };
@@ -87,7 +116,10 @@ forEachBackend('sources: tables read in place', (server, backend) => {
   it('serves items that agree with the same squares uploaded as a Shapefile within 1 cm, and filters by bbox', async () => {
     const sq = squares();
     const { shp, shx } = shpBytes(sq.map((s) => ({ type: 'Polygon' as const, coordinates: [s.ring] })));
-    const dbf = dbfBytes([{ name: 'GID', type: 'N', length: 6, decimals: 0 }], sq.map((s) => [s.gid]));
+    const dbf = dbfBytes(
+      [{ name: 'GID', type: 'N', length: 6, decimals: 0 }],
+      sq.map((s) => [s.gid]),
+    );
     const zip = await zipBytes({ 'p.shp': shp, 'p.shx': shx, 'p.dbf': dbf, 'p.prj': prjTm3(107, null) });
     const up = await upload(server(), admin, { name: 'p.zip', bytes: zip }, { id: 'src_parcels_file' });
     expect(up.status, await up.clone().text()).to.equal(202);
@@ -95,9 +127,11 @@ forEachBackend('sources: tables read in place', (server, backend) => {
     expect(job.status, job.errors.join('; ')).to.equal('published');
 
     const items = async (id: string, q = '') =>
-      ((await (await call(server(), admin, 'GET', `/collections/${id}/items?limit=100${q}`)).json()) as {
-        features: Array<{ id: number; geometry: { coordinates: number[][][] }; properties: Record<string, unknown> }>;
-      }).features;
+      (
+        (await (await call(server(), admin, 'GET', `/collections/${id}/items?limit=100${q}`)).json()) as {
+          features: Array<{ id: number; geometry: { coordinates: number[][][] }; properties: Record<string, unknown> }>;
+        }
+      ).features;
     const inPlace = await items('src_parcels');
     const fromFile = await items('src_parcels_file');
     expect(inPlace.map((f) => f.id)).to.deep.equal([101, 102, 103]);
@@ -105,7 +139,8 @@ forEachBackend('sources: tables read in place', (server, backend) => {
     expect(inPlace[0].properties.ten).to.equal('Thửa số 1');
     for (const f of inPlace) {
       const twin = fromFile.find((g) => g.properties.gid === f.id)!;
-      const corner = (g: typeof f) => [...g.geometry.coordinates.flat()].sort((a, b) => a[0] - b[0] || a[1] - b[1])[0] as [number, number];
+      const corner = (g: typeof f) =>
+        [...g.geometry.coordinates.flat()].sort((a, b) => a[0] - b[0] || a[1] - b[1])[0] as [number, number];
       expect(metres(corner(f), corner(twin))).to.be.below(0.01);
     }
     const [x0, y0] = inPlace[0].geometry.coordinates[0][0];
@@ -117,33 +152,57 @@ forEachBackend('sources: tables read in place', (server, backend) => {
     it('publishes a table loaded with ogr2ogr in EPSG:9214 whose items agree with the uploaded file within 1 cm', async () => {
       const sq = squares();
       const { shp, shx } = shpBytes(sq.map((q) => ({ type: 'Polygon' as const, coordinates: [q.ring] })));
-      const dbf = dbfBytes([{ name: 'GID', type: 'N', length: 6, decimals: 0 }], sq.map((q) => [q.gid]));
+      const dbf = dbfBytes(
+        [{ name: 'GID', type: 'N', length: 6, decimals: 0 }],
+        sq.map((q) => [q.gid]),
+      );
       const dir = tempDir();
       try {
         const files = { 'p.shp': shp, 'p.shx': shx, 'p.dbf': dbf, 'p.prj': prjTm3(107, null) };
         for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(dir.dir, name), bytes);
         const u = new URL(server().ctx.config.databaseUrl);
         const pg = `PG:host='${u.hostname}' port='${u.port || 5432}' dbname='${u.pathname.slice(1)}' user='${u.username}' password='${u.password}'`;
-        const args = ['-f', 'PostgreSQL', pg, path.join(dir.dir, 'p.shp'), '-nln', 'parcels_ogr', '-lco', `SCHEMA=${schema}`, '-t_srs', 'EPSG:9214'];
+        const args = [
+          '-f',
+          'PostgreSQL',
+          pg,
+          path.join(dir.dir, 'p.shp'),
+          '-nln',
+          'parcels_ogr',
+          '-lco',
+          `SCHEMA=${schema}`,
+          '-t_srs',
+          'EPSG:9214',
+        ];
         const ogr = spawnSync('ogr2ogr', args, { encoding: 'utf8' });
         expect(ogr.status, ogr.stderr).to.equal(0);
       } finally {
         dir.remove();
       }
-      const res = await call(server(), admin, 'POST', '/admin/layers', { source: { schema, table: 'parcels_ogr' }, id: 'src_parcels_ogr', columns: ['gid'] });
+      const res = await call(server(), admin, 'POST', '/admin/layers', {
+        source: { schema, table: 'parcels_ogr' },
+        id: 'src_parcels_ogr',
+        columns: ['gid'],
+      });
       expect(res.status, await res.clone().text()).to.equal(201);
       // GDAL does not recognise our EPSG:9214 row (it carries the official shift) and adds its own (900914, same proj4).
-      expect(((await res.json()) as { source: Record<string, unknown> }).source).to.include({ geometryColumn: 'wkb_geometry', idColumn: 'ogc_fid' });
+      expect(((await res.json()) as { source: Record<string, unknown> }).source).to.include({
+        geometryColumn: 'wkb_geometry',
+        idColumn: 'ogc_fid',
+      });
       const items = async (id: string) =>
-        ((await (await call(server(), admin, 'GET', `/collections/${id}/items?limit=100`)).json()) as {
-          features: Array<{ geometry: { coordinates: number[][][] }; properties: Record<string, unknown> }>;
-        }).features;
+        (
+          (await (await call(server(), admin, 'GET', `/collections/${id}/items?limit=100`)).json()) as {
+            features: Array<{ geometry: { coordinates: number[][][] }; properties: Record<string, unknown> }>;
+          }
+        ).features;
       const fromFile = await items('src_parcels_file');
       const inPlace = await items('src_parcels_ogr');
       expect(inPlace).to.have.length(3);
       for (const f of inPlace) {
         const twin = fromFile.find((g) => g.properties.gid === f.properties.gid)!;
-        const corner = (g: typeof f) => [...g.geometry.coordinates.flat()].sort((a, b) => a[0] - b[0] || a[1] - b[1])[0] as [number, number];
+        const corner = (g: typeof f) =>
+          [...g.geometry.coordinates.flat()].sort((a, b) => a[0] - b[0] || a[1] - b[1])[0] as [number, number];
         expect(metres(corner(f), corner(twin))).to.be.below(0.01);
       }
       await dropUploadedLayer(server(), 'src_parcels_ogr');
@@ -151,9 +210,11 @@ forEachBackend('sources: tables read in place', (server, backend) => {
   }
 
   it('changes the affected tile after an UPDATE made by another program', async () => {
-    const [f] = ((await (await call(server(), admin, 'GET', '/collections/src_parcels/items?limit=1')).json()) as {
-      features: Array<{ geometry: { coordinates: number[][][] } }>;
-    }).features;
+    const [f] = (
+      (await (await call(server(), admin, 'GET', '/collections/src_parcels/items?limit=1')).json()) as {
+        features: Array<{ geometry: { coordinates: number[][][] } }>;
+      }
+    ).features;
     const [lon, lat] = f.geometry.coordinates[0][0];
     const t = { x: Math.floor(lonToTileX(lon + 0.0001, 16)), y: Math.floor(latToTileY(lat + 0.0001, 16)) };
     const tile = async () => {
@@ -169,7 +230,9 @@ forEachBackend('sources: tables read in place', (server, backend) => {
     );
     expect(triggers[0].n).to.equal(4);
     await tile(); // the trigger check of the layer may finish after the first render: this one is cached for sure
-    expect(server().app.services.tiles.cache.get(`src_parcels@1/16/${t.x}/${t.y}`), 'tile cached before the UPDATE').to.not.equal(undefined);
+    expect(server().app.services.tiles.cache.get(`src_parcels@1/16/${t.x}/${t.y}`), 'tile cached before the UPDATE').to.not.equal(
+      undefined,
+    );
     await server().ctx.db.rows(`UPDATE ${schema}.parcels SET ten = 'Đã sửa' WHERE gid = 101`);
     let names: string[] = [];
     for (let i = 0; i < 50 && !names.includes('Đã sửa'); i++) {
@@ -179,7 +242,7 @@ forEachBackend('sources: tables read in place', (server, backend) => {
     expect(names).to.include('Đã sửa');
   });
 
-  it('publishes a view with a TTL stated in its answer and in the tiles\' Cache-Control', async () => {
+  it("publishes a view with a TTL stated in its answer and in the tiles' Cache-Control", async () => {
     await server().ctx.db.rows(`CREATE VIEW ${schema}.parcels_view AS SELECT gid, ten, geom FROM ${schema}.parcels`);
     const res = await call(server(), admin, 'POST', '/admin/layers', {
       source: { schema, table: 'parcels_view', idColumn: 'gid' },

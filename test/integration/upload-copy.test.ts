@@ -15,9 +15,25 @@ function squaresGeoJson(n: number, bowtieAt: number | null): string {
     const y = 21.1 + Math.floor(i / 200) * 0.0005;
     const ring =
       i + 1 === bowtieAt
-        ? [[x, y], [x + 0.0004, y + 0.0004], [x + 0.0004, y], [x, y + 0.0004], [x, y]]
-        : [[x, y], [x, y + 0.0004], [x + 0.0004, y + 0.0004], [x + 0.0004, y], [x, y]];
-    return { type: 'Feature', properties: { ma: `T${i + 1}`, ten: `Thửa đất số ${i + 1}`, dien_tich: 1000 + i }, geometry: { type: 'Polygon', coordinates: [ring] } };
+        ? [
+            [x, y],
+            [x + 0.0004, y + 0.0004],
+            [x + 0.0004, y],
+            [x, y + 0.0004],
+            [x, y],
+          ]
+        : [
+            [x, y],
+            [x, y + 0.0004],
+            [x + 0.0004, y + 0.0004],
+            [x + 0.0004, y],
+            [x, y],
+          ];
+    return {
+      type: 'Feature',
+      properties: { ma: `T${i + 1}`, ten: `Thửa đất số ${i + 1}`, dien_tich: 1000 + i },
+      geometry: { type: 'Polygon', coordinates: [ring] },
+    };
   });
   return JSON.stringify({ type: 'FeatureCollection', features });
 }
@@ -57,7 +73,9 @@ forEachBackend('upload: batched load into staging', (server) => {
     );
     expect(r).to.deep.equal({ n: 12_345, first: 1, last: 12_345, ten: 'Thửa đất số 12345', valid: true });
     const indexes = await db.rows<{ def: string }>("SELECT indexdef AS def FROM pg_indexes WHERE tablename = 'upl_copy_mixed'");
-    expect(indexes.map((i) => i.def).join('\n')).to.match(/PRIMARY KEY|_pkey/).and.to.match(/USING gist \(geom\)/);
+    expect(indexes.map((i) => i.def).join('\n'))
+      .to.match(/PRIMARY KEY|_pkey/)
+      .and.to.match(/USING gist \(geom\)/);
   });
 
   it('keeps single polygons single when the file has no multi ones and leaves no load tables behind', async function () {
@@ -68,7 +86,9 @@ forEachBackend('upload: batched load into staging', (server) => {
     // Indexes keep their staging names after the rename; tables must not remain (staging nor load).
     const left = await server().ctx.db.rows("SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'upl$stage$%'");
     expect(left).to.deep.equal([]);
-    const items = await (await fetch(`${server().url}/collections/copy_plain/items?limit=1`)).json() as { features: Array<{ properties: Record<string, unknown> }> };
+    const items = (await (await fetch(`${server().url}/collections/copy_plain/items?limit=1`)).json()) as {
+      features: Array<{ properties: Record<string, unknown> }>;
+    };
     expect(items.features[0].properties).to.include({ ma: 'T1', ten: 'Thửa đất số 1', dien_tich: 1000 });
   });
 });
