@@ -85,6 +85,12 @@ forEachBackend('sources: tables read in place', (server, backend) => {
     expect(body.sources.find((s) => s.name === 'noindex')).to.include({ spatialIndex: false });
   });
 
+  it('refuses to publish a source for anonymous callers and editors', async () => {
+    const body = { source: { schema, table: 'parcels' }, id: 'src_parcels' };
+    expect((await call(server(), null, 'POST', '/admin/layers', body)).status).to.equal(401);
+    expect((await call(server(), await tokenFor(server(), 'editor'), 'POST', '/admin/layers', body)).status).to.equal(403);
+  });
+
   it('refuses a schema outside SOURCE_SCHEMAS naming the parameter', async () => {
     const res = await call(server(), admin, 'POST', '/admin/layers', { source: { schema: 'public', table: 'x' }, id: 'src_x' });
     expect(res.status).to.equal(400);
@@ -269,5 +275,15 @@ forEachBackend('sources: tables read in place', (server, backend) => {
     expect(res.status).to.equal(503);
     expect(await res.text()).to.match(/src_parcels.*no longer exists/);
     expect(server().ctx.catalog.find('src_parcels')!.source!.problem).to.match(/no longer exists/);
+    const tile = await call(server(), admin, 'GET', '/tiles/src_parcels/14/13200/7000.mvt');
+    expect(tile.status).to.equal(503);
+    expect(await tile.text()).to.match(/src_parcels/);
+  });
+
+  it('answers 503 naming the layer and the column when its table loses a column the layer reads', async () => {
+    await server().ctx.db.rows(`ALTER TABLE ${schema}.noindex RENAME COLUMN geom TO the_geom`);
+    const res = await call(server(), admin, 'GET', '/collections/src_noindex/items');
+    expect(res.status).to.equal(503);
+    expect(await res.text()).to.match(/src_noindex.*lost the column\(s\) geom/);
   });
 });
