@@ -30,6 +30,8 @@ import { EditService } from './edit/service.ts';
 import { createEditRouter } from './http/edit.ts';
 import { createOpenDataRouter } from './http/opendata.ts';
 import { DownloadService } from './opendata/download.ts';
+import { createSourcesRouter, sourceErrors } from './http/sources.ts';
+import { watchSources } from './sources/watch.ts';
 
 /** The domain services of one app instance, built once by createApp and handed to the routes that use them. */
 export interface AppServices extends AdminServices {
@@ -77,6 +79,7 @@ export function createServices(ctx: AppContext): AppServices {
  */
 export function createApp(ctx: AppContext): App {
   const services = createServices(ctx);
+  watchSources(ctx, services.tiles);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy); // TRUST_PROXY: forwarded headers count only from these peers
@@ -102,6 +105,7 @@ export function createApp(ctx: AppContext): App {
   app.use(createTilesRouter(ctx, services.tiles, services.limits));
   app.use(createQueryRouter(ctx, services.queries, services.search, services.limits));
   app.use(createUnitsRouter(ctx));
+  app.use(createSourcesRouter(ctx));
   app.use(createAdminRouter(ctx, services));
   app.use(createViewerRouter(ctx));
   app.use(createStylesRouter(ctx));
@@ -109,6 +113,7 @@ export function createApp(ctx: AppContext): App {
   app.use(createOpenDataRouter(ctx, services.downloads));
   app.use(createOgcRouter(ctx, services.features, services.limits));
   app.use(notFoundHandler);
+  app.use(sourceErrors(ctx));
   app.use(errorMiddleware);
   return {
     express: app,

@@ -106,6 +106,13 @@ export interface Config {
   tileMemoryIndexMaxFeatures: number;
   /** TILE_MEMORY_INDEX: which backend uses the memory index ("embedded" only, "both", or "off"). */
   tileMemoryIndex: 'embedded' | 'both' | 'off';
+  // sources
+  /** SOURCE_SCHEMAS: comma list of schemas whose tables an admin may publish in place (default none). */
+  sourceSchemas: string[];
+  /** SOURCE_CACHE_TTL_SECONDS: how long tiles of a source table that cannot take our change triggers are cached (s). */
+  sourceCacheTtlSeconds: number;
+  /** SOURCE_CHECK_SECONDS: how often source tables are checked for being dropped or changed (s). */
+  sourceCheckSeconds: number;
 }
 
 /** Defaults: a zero-setup start on embedded PostGIS with demo data. */
@@ -152,6 +159,10 @@ export const defaults: Config = {
   // planner
   tileMemoryIndexMaxFeatures: 50_000,
   tileMemoryIndex: 'embedded',
+  // sources
+  sourceSchemas: [],
+  sourceCacheTtlSeconds: 300,
+  sourceCheckSeconds: 30,
 };
 
 /** Raised when a setting has a value we cannot use; the message names the variable. */
@@ -291,6 +302,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     // planner
     tileMemoryIndexMaxFeatures: intSetting(env, 'TILE_MEMORY_INDEX_MAX_FEATURES', defaults.tileMemoryIndexMaxFeatures, 0, 10_000_000),
     tileMemoryIndex: oneOf(env, 'TILE_MEMORY_INDEX', defaults.tileMemoryIndex, ['embedded', 'both', 'off'] as const),
+    // sources
+    sourceSchemas: (env.SOURCE_SCHEMAS ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    sourceCacheTtlSeconds: intSetting(env, 'SOURCE_CACHE_TTL_SECONDS', defaults.sourceCacheTtlSeconds, 1, 86_400),
+    sourceCheckSeconds: intSetting(env, 'SOURCE_CHECK_SECONDS', defaults.sourceCheckSeconds, 1, 86_400),
     ...overrides,
   };
   checkLimits(config);

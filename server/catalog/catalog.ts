@@ -7,7 +7,7 @@ import type { Database } from '../db/database.ts';
 import type { LayerColumn, LayerDefinition, LayerStyle, LayerTemporal, TileOptions } from './definition.ts';
 import type { DatasetMetadata } from './metadata.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
-import { UnknownLayerError } from '../errors.ts';
+import { DatabaseUnavailableError, UnknownLayerError } from '../errors.ts';
 
 export { UnknownLayerError };
 
@@ -39,8 +39,12 @@ export interface Layer {
   readonly attribution: string;
   readonly licence: string;
   readonly access: 'public' | 'restricted';
-  readonly origin: 'builtin' | 'upload';
+  readonly origin: 'builtin' | 'upload' | 'source';
   readonly owner: string | null;
+  /** Where the data lives: the layer's own table, or a table read in place (origin 'source', see sourceTableSql). */
+  readonly source: LayerSource | null;
+  /** The relation itself, quoted (`"schema"."table"`), for catalog look-ups; tableSql may be a subquery over it. */
+  readonly relationSql: string;
   readonly sortOrder: number;
   readonly dataVersion: number;
   readonly updatedAt: Date;
@@ -58,6 +62,37 @@ export interface Layer {
 
 /** The days a temporal layer covers: [first, last] as YYYY-MM-DD, inclusive; null where a feature's validity is open. */
 export type TemporalExtent = [string | null, string | null];
+
+/**
+ * A table read in place: its schema, primary key (integer or text), geometry column and SRID, the source column of
+ * each exposed column, the cache TTL when it cannot report its edits, and what is wrong with it now (null = fine).
+ */
+export interface LayerSource {
+  schema: string;
+  table: string;
+  idColumn: string;
+  idType: 'integer' | 'text';
+  geomColumn: string;
+  srid: number;
+  /** Exposed column name -> the table's column name. */
+  columnSources: Record<string, string>;
+  cacheTtlSeconds: number | null;
+  /** Set when the table is missing or lost a column the layer reads; the layer then answers 503 naming itself. */
+  problem: string | null;
+}
+
+/**
+ * The FROM item of a source layer: a subquery over the table that shows the layer's usual shape (`id`, `geom` in
+ * EPSG:4326, the exposed columns under their names) plus `__native`, the geometry column as stored, so bbox tests
+ * can use the table's own GiST index (PostgreSQL pulls the subquery up into the outer query).
+ */
+export function sourceTableSql(s: Omit<LayerSource, 'problem'>, columns: readonly LayerColumn[]): string {
+  const g = `s.${quoteIdent(s.geomColumn)}`;
+  const geom = s.srid === 4326 ? g : `ST_Transform(${g}, 4326)`;
+  const cast: Partial<Record<LayerColumn['type'], string>> = { string: '::text' };
+  const cols = columns.map((c) => `, s.${quoteIdent(s.columnSources[c.name] ?? c.name)}${cast[c.type] ?? ''} AS ${quoteIdent(c.name)}`).join('');
+  return `(SELECT s.${quoteIdent(s.idColumn)} AS id, ${geom} AS geom, ${g} AS __native${cols} FROM ${quoteIdent(s.schema)}.${quoteIdent(s.table)} s)`;
+}
 
 /** A row of `layer_catalog` as the database holds it (snake_case columns); toLayer turns it into a Layer. */
 interface CatalogRow {
@@ -78,9 +113,16 @@ interface CatalogRow {
   attribution: string;
   licence: string;
   access: 'public' | 'restricted';
-  origin: 'builtin' | 'upload';
+  origin: 'builtin' | 'upload' | 'source';
   owner: string | null;
   sort_order: number;
+  srid: number;
+  source_schema: string | null;
+  id_column: string | null;
+  id_type: 'integer' | 'text' | null;
+  geom_column: string | null;
+  column_sources: Record<string, string> | null;
+  cache_ttl_seconds: number | null;
   data_version: number;
   updated_at: Date;
   temporal?: LayerTemporal | null;
@@ -102,8 +144,26 @@ export function canRead(access: 'public' | 'restricted', principal: Principal | 
   return access === 'public' || principal !== null;
 }
 
-function toLayer(row: CatalogRow, extent: TableExtent): Layer {
+/** The source description of a catalog row read in place, or null for the layer's own table. */
+function sourceOf(row: CatalogRow, problem: string | null): LayerSource | null {
+  if (row.origin !== 'source' || !row.source_schema || !row.id_column || !row.geom_column) return null;
+  return {
+    schema: row.source_schema,
+    table: row.source_table,
+    idColumn: row.id_column,
+    idType: row.id_type ?? 'integer',
+    geomColumn: row.geom_column,
+    srid: row.srid,
+    columnSources: row.column_sources ?? {},
+    cacheTtlSeconds: row.cache_ttl_seconds,
+    problem,
+  };
+}
+
+function toLayer(row: CatalogRow, extent: TableExtent, problem: string | null = null): Layer {
   const byName = new Map(row.columns.map((c) => [c.name, c]));
+  const source = sourceOf(row, problem);
+  const relationSql = source ? `${quoteIdent(source.schema)}.${quoteIdent(source.table)}` : quoteIdent(row.source_table);
   return {
     id: row.id,
     title: row.title,
@@ -111,7 +171,9 @@ function toLayer(row: CatalogRow, extent: TableExtent): Layer {
     description: row.description,
     keywords: row.keywords,
     group: row.layer_group,
-    tableSql: quoteIdent(row.source_table),
+    tableSql: source ? sourceTableSql(source, row.columns) : quoteIdent(row.source_table),
+    relationSql,
+    source,
     table: row.source_table,
     geometryType: row.geometry_type,
     sourceCrs: row.source_crs,
@@ -167,8 +229,15 @@ export class Catalog {
       // The extent scans the table: reuse it while the layer's data version is unchanged.
       const old = this.layers.get(row.id);
       const same = old && old.dataVersion === row.data_version && old.updatedAt.getTime() === new Date(row.updated_at).getTime();
-      const extent = same ? { bounds: old.bounds, temporalExtent: old.temporalExtent ?? null } : await this.loadExtent(row);
-      next.set(row.id, toLayer(row, extent));
+      // A table read in place is checked at every load: other programs may drop it or change its columns.
+      const problem = row.origin === 'source' ? await this.sourceProblem(row) : null;
+      const extent =
+        same && !problem && !old.source?.problem
+          ? { bounds: old.bounds, temporalExtent: old.temporalExtent ?? null }
+          : problem
+            ? { bounds: null, temporalExtent: null }
+            : await this.loadExtent(row);
+      next.set(row.id, toLayer(row, extent, problem));
     }
     return next;
   }
@@ -201,7 +270,23 @@ export class Catalog {
     }
   }
 
+  /** What is wrong with a source layer's table now (missing, or lacking a column the layer reads), or null. */
+  private async sourceProblem(row: CatalogRow): Promise<string | null> {
+    const relation = `${quoteIdent(row.source_schema ?? '')}.${quoteIdent(row.source_table)}`;
+    const [r] = await this.db.rows<{ present: boolean; names: string[] | null }>(
+      `SELECT to_regclass(?::text) IS NOT NULL AS present,
+              array(SELECT attname::text FROM pg_attribute WHERE attrelid = to_regclass(?::text) AND attnum > 0 AND NOT attisdropped) AS names`,
+      [relation, relation],
+    );
+    if (!r?.present) return `its table ${row.source_schema}.${row.source_table} no longer exists`;
+    const have = new Set(r.names ?? []);
+    const wanted = [row.id_column ?? '', row.geom_column ?? '', ...row.columns.map((c) => row.column_sources?.[c.name] ?? c.name)];
+    const lost = wanted.filter((c) => !have.has(c));
+    return lost.length ? `its table ${row.source_schema}.${row.source_table} lost the column(s) ${lost.join(', ')}` : null;
+  }
+
   private async loadBounds(row: CatalogRow): Promise<Layer['bounds']> {
+    if (row.origin === 'source') return this.loadSourceBounds(row);
     try {
       // ST_EstimatedExtent would be cheaper but needs ANALYZE; the tables are indexed and this runs on load only.
       const [b] = await this.db.rows<{ xmin: number | null; ymin: number; xmax: number; ymax: number }>(
@@ -211,6 +296,22 @@ export class Catalog {
       return b && b.xmin !== null ? [b.xmin, b.ymin, b.xmax, b.ymax] : null;
     } catch {
       return null; // the table is missing (a failed upload left only its row); the layer is listed without an extent
+    }
+  }
+
+  /** The extent of a table read in place: taken in its SRID (index-sized work), the box transformed to EPSG:4326. */
+  private async loadSourceBounds(row: CatalogRow): Promise<Layer['bounds']> {
+    const g = quoteIdent(row.geom_column ?? 'geom');
+    try {
+      const [b] = await this.db.rows<{ xmin: number | null; ymin: number; xmax: number; ymax: number }>(
+        `SELECT ST_XMin(e) AS xmin, ST_YMin(e) AS ymin, ST_XMax(e) AS xmax, ST_YMax(e) AS ymax
+           FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(${g})::geometry, ?::int), 4326) AS e
+                   FROM ${quoteIdent(row.source_schema ?? '')}.${quoteIdent(row.source_table)}) q`,
+        [row.srid],
+      );
+      return b && b.xmin !== null ? [b.xmin, b.ymin, b.xmax, b.ymax] : null;
+    } catch {
+      return null;
     }
   }
 
@@ -234,6 +335,7 @@ export class Catalog {
   get(id: string, principal: Principal | null, parameter?: string): Layer {
     const layer = this.layers.get(id);
     if (!layer || !canRead(layer.access, principal)) throw new UnknownLayerError(id, parameter);
+    if (layer.source?.problem) throw new DatabaseUnavailableError(`layer "${id}" is unavailable: ${layer.source.problem}`, 30);
     return layer;
   }
 
@@ -242,9 +344,14 @@ export class Catalog {
     return this.layers.get(id);
   }
 
-  /** Every layer the caller may read, in draw order. */
+  /** Every layer, flagged ones included (admin and internal use). */
+  all(): Layer[] {
+    return [...this.layers.values()];
+  }
+
+  /** Every layer the caller may read, in draw order (a source layer whose table is broken is left out; find() has it). */
   list(principal: Principal | null): Layer[] {
-    return [...this.layers.values()].filter((l) => canRead(l.access, principal));
+    return [...this.layers.values()].filter((l) => canRead(l.access, principal) && !l.source?.problem);
   }
 
   async close(): Promise<void> {

@@ -26,10 +26,17 @@ export function envelopeSql(box: [number, number, number, number], crs: CrsDefin
   };
 }
 
-/** bbox: features whose geometry intersects the box (both halves of a box across the antimeridian). */
-export function bboxClause(bbox: Bbox): SqlPart {
+/**
+ * bbox: features whose geometry intersects the box (both halves of a box across the antimeridian). A table read in
+ * place in another SRID (`source`) is tested on its stored column against the envelope transformed into its SRID,
+ * so its own GiST index is used.
+ */
+export function bboxClause(bbox: Bbox, source?: Layer['source']): SqlPart {
   const parts = splitAntimeridian(bbox).map((box) => {
     const env = envelopeSql(box, bbox.crs);
+    if (source && source.srid !== 4326) {
+      return { sql: `ST_Intersects(t.__native, ST_Transform(${env.sql}, ?::int))`, bindings: [...env.bindings, source.srid] };
+    }
     return { sql: `ST_Intersects(t.geom, ${env.sql})`, bindings: env.bindings };
   });
   return parts.length === 1 ? parts[0] : { ...joinParts(parts, ' OR '), sql: `(${parts.map((p) => p.sql).join(' OR ')})` };
@@ -78,9 +85,9 @@ export function validityClause(v: Validity): SqlPart {
 type Conditions = Pick<ItemsQuery, 'bbox' | 'equals' | 'filter' | 'validity'>;
 
 /** WHERE of an items query (empty when unfiltered): bbox AND property=value AND the filter compiled at parse time AND validity. */
-export function whereClause(q: Conditions): SqlPart {
+export function whereClause(q: Conditions, source?: Layer['source']): SqlPart {
   const parts: SqlPart[] = [];
-  if (q.bbox) parts.push(bboxClause(q.bbox));
+  if (q.bbox) parts.push(bboxClause(q.bbox, source));
   if (q.equals.length) parts.push(equalityClause(q.equals));
   if (q.filter) parts.push(q.filter);
   if (q.validity) parts.push(validityClause(q.validity));
@@ -117,7 +124,7 @@ export function featureJsonSql(columns: readonly LayerColumn[], crs: CrsDefiniti
   const props = propertiesJsonSql(columns);
   return {
     sql:
-      `'{"type":"Feature","id":' || t.id || ',"geometry":' || COALESCE(ST_AsGeoJSON(${geom.sql}, ?::int, 0), 'null')` +
+      `'{"type":"Feature","id":' || to_json(t.id)::text || ',"geometry":' || COALESCE(ST_AsGeoJSON(${geom.sql}, ?::int, 0), 'null')` +
       ` || ',"properties":' || ${props.sql} || '}' AS f`,
     bindings: [...geom.bindings, coordinatePrecision(crs), ...props.bindings],
   };
@@ -135,7 +142,7 @@ export function csvColumnsSql(columns: readonly LayerColumn[], crs: CrsDefinitio
 
 /** The page query: selected columns, WHERE, ORDER BY, LIMIT/OFFSET. */
 export function pageQuery(layer: Layer, q: ItemsQuery, select: SqlPart): SqlPart {
-  const where = whereClause(q);
+  const where = whereClause(q, layer.source);
   return {
     sql: `SELECT ${select.sql} FROM ${layer.tableSql} t ${where.sql} ${orderClause(q.sortby)} LIMIT ?::int OFFSET ?::bigint`,
     bindings: [...select.bindings, ...where.bindings, q.limit, q.offset],
@@ -144,13 +151,13 @@ export function pageQuery(layer: Layer, q: ItemsQuery, select: SqlPart): SqlPart
 
 /** Exact count of the features matching the query. */
 export function countQuery(layer: Layer, q: Conditions): SqlPart {
-  const where = whereClause(q);
+  const where = whereClause(q, layer.source);
   return { sql: `SELECT count(*)::float8 AS n FROM ${layer.tableSql} t ${where.sql}`, bindings: where.bindings };
 }
 
 /** The planner's row estimate of the layer table (pg_class.reltuples; -1 when never analysed). */
 export function estimateQuery(layer: Layer): SqlPart {
-  return { sql: 'SELECT reltuples::float8 AS n FROM pg_class WHERE oid = to_regclass(?::text)', bindings: [layer.tableSql] };
+  return { sql: 'SELECT reltuples::float8 AS n FROM pg_class WHERE oid = to_regclass(?::text)', bindings: [layer.relationSql] };
 }
 
 /** One feature by id. */

@@ -45,14 +45,16 @@ export async function ensureChangeTriggers(db: Database, layer: Layer): Promise<
   const rows = await db.rows<{ kind: string | null; names: string[] | null }>(
     `SELECT c.relkind::text AS kind, array(SELECT tgname::text FROM pg_trigger WHERE tgrelid = c.oid) AS names
        FROM pg_class c WHERE c.oid = to_regclass(?)`,
-    [layer.tableSql],
+    [layer.relationSql],
   );
   if (rows.length === 0 || !['r', 'p'].includes(rows[0].kind ?? '')) return false;
   const present = new Set(rows[0].names ?? []);
+  // A table read in place gets its triggers from server/sources (they know its geometry column and SRID).
+  if (layer.source) return triggers.every((t) => present.has(t.name));
   for (const t of triggers) {
     if (present.has(t.name)) continue;
     const level = t.event === 'TRUNCATE' ? 'FOR EACH STATEMENT' : `${t.referencing} FOR EACH STATEMENT`;
-    await db.rows(`CREATE OR REPLACE TRIGGER ${t.name} AFTER ${t.event} ON ${layer.tableSql} ${level} EXECUTE FUNCTION sdi_tile_change_notify()`);
+    await db.rows(`CREATE OR REPLACE TRIGGER ${t.name} AFTER ${t.event} ON ${layer.relationSql} ${level} EXECUTE FUNCTION sdi_tile_change_notify()`);
   }
   return true;
 }

@@ -101,6 +101,11 @@ function propertyExpr(column: LayerColumn): string {
 
 const dimension = { Point: 1, LineString: 2, Polygon: 3 } as const;
 
+// Tables read in place (layer.source): the envelope goes into the table's SRID and meets its stored column, so the
+// table's own GiST index is used; `t.geom` (EPSG:4326) serves everything else.
+const indexSrid = (layer: Layer): number => layer.source?.srid ?? 4326;
+const indexGeom = (layer: Layer): string => (layer.source ? 't.__native' : `t.${quoteIdent('geom')}`);
+
 /**
  * The SQL text of one layer's tile. Bindings, in order (see `tileBindings`):
  * z, x, y, query margin (fraction of a tile), [simplify tolerance deg], [min area deg²], feature limit, [layer name].
@@ -110,7 +115,7 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
   const props = shape.properties.map((c) => `${propertyExpr(c)} AS ${quoteIdent(c.name)}`);
   const bounds = `bounds AS (
     SELECT e AS tile,
-           ST_Transform(ST_TileEnvelope(?::int, ?::int, ?::int, margin => ?::float8), 4326) AS query,
+           ST_Transform(ST_TileEnvelope(?::int, ?::int, ?::int, margin => ?::float8), ${indexSrid(layer)}) AS query,
            ST_Expand(e, (ST_XMax(e) - ST_XMin(e)) * ${tileBuffer / tileExtent})::box2d AS clip,
            ${tileExtent}.0 / (ST_XMax(e) - ST_XMin(e)) AS scale,
            ST_XMin(e) AS x0, ST_YMax(e) AS y1
@@ -123,7 +128,7 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
     src = `src AS (
     SELECT min(t.${quoteIdent('id')}) AS __fid, count(*)::int AS count, ST_Centroid(ST_Collect(${geom})) AS __g
       FROM ${layer.tableSql} t, bounds b
-     WHERE ${geom} && b.query
+     WHERE ${indexGeom(layer)} && b.query
      GROUP BY floor((ST_X(${p}) - b.x0) / ${cell}), floor((b.y1 - ST_Y(${p})) / ${cell})
      LIMIT ?::int)`;
   } else {
@@ -136,7 +141,7 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
     SELECT t.${quoteIdent('id')} AS __fid${props.map((p) => `, ${p}`).join('')},
            ${simplify ? `ST_Simplify(${geom}, ?::float8)` : geom} AS __g
       FROM ${layer.tableSql} t, bounds b
-     WHERE ${geom} && b.query${areaFilter ? ` AND ST_Area(${geom}) >= ?::float8` : ''}${rank}
+     WHERE ${indexGeom(layer)} && b.query${areaFilter ? ` AND ST_Area(${geom}) >= ?::float8` : ''}${rank}
      LIMIT ?::int)`;
   }
   const names = shape.cluster ? ['count'] : shape.properties.map((c) => c.name);

@@ -16,7 +16,7 @@ export interface ManagedLayer {
   geometryType: string;
   sourceCrs: string | null;
   access: 'public' | 'restricted';
-  origin: 'builtin' | 'upload';
+  origin: 'builtin' | 'upload' | 'source';
   /** The id of the owning token (null: built in, or left to admins). */
   owner: string | null;
   /** The owning token's name, for people (names are not unique: `owner` is what counts). */

@@ -246,8 +246,11 @@ export async function deleteLayer(db: Database, layerId: string, who: Changer): 
   await db.knex.transaction(async (trx) => {
     const cur = await lockedRow(trx, layerId);
     checkChanger(cur, who, 'delete it');
-    if (cur.origin !== 'upload') throw new ConflictError(`layer "${layerId}" is built in (layers/${layerId}.json); remove its definition instead`);
-    await trx.raw(`DROP TABLE IF EXISTS ${quoteIdent(cur.source_table)}`);
+    if (cur.origin !== 'upload' && cur.origin !== 'source') {
+      throw new ConflictError(`layer "${layerId}" is built in (layers/${layerId}.json); remove its definition instead`);
+    }
+    // A table read in place belongs to whoever loaded it: unpublishing leaves it alone.
+    if (cur.origin === 'upload') await trx.raw(`DROP TABLE IF EXISTS ${quoteIdent(cur.source_table)}`);
     await trx.raw(`DROP TABLE IF EXISTS ${quoteIdent(previousTable(layerId))}`);
     await trx('layer_previous').where({ layer_id: layerId }).delete();
     await trx('layer_catalog').where({ id: layerId }).delete();
