@@ -157,3 +157,9 @@ export function loadLayerDefinitions(dir: string): LayerDefinition[] {
     return def;
   });
 }
+
+/**
+ * The maxzoom of uploaded and in-place layers, whose data has no declared detail zoom: at z18 a 4096-unit tile
+ * resolves about 0.15 m, finer than the province's surveys; clients overzoom beyond it (TileJSON says so).
+ */
+export const dataLayerMaxzoom = 18;

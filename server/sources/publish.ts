@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import type { Database } from '../db/database.ts';
 import type { Principal } from '../catalog/catalog.ts';
-import { layerIdPattern, type ColumnType, type LayerColumn } from '../catalog/definition.ts';
+import { dataLayerMaxzoom, layerIdPattern, type ColumnType, type LayerColumn } from '../catalog/definition.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { actorOf, recordAudit } from '../auth/audit.ts';
 import { ConflictError, InvalidParameterError, NotFoundError, UnprocessableError } from '../errors.ts';
@@ -192,6 +192,7 @@ export async function publishSource(
       column_sources: JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, exposed[i]]))),
       cache_ttl_seconds: ttl,
       geometry_type: family,
+      maxzoom: dataLayerMaxzoom,
       srid: t.srid,
       source_crs: `EPSG:${t.srid}`,
       columns: JSON.stringify(columns),

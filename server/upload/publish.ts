@@ -16,7 +16,7 @@ import { ConflictError, InvalidParameterError, NotFoundError } from '../errors.t
 import { checkAccessChange, checkMayChange } from './ownership.ts';
 import { jobOfStagingTable, liveTable, previousTable, stagingPrefix, swapTable } from './table-names.ts';
 import type { StagedTable } from './stage.ts';
-import type { LayerColumn, LayerStyle } from '../catalog/definition.ts';
+import { dataLayerMaxzoom, type LayerColumn, type LayerStyle } from '../catalog/definition.ts';
 
 /** Metadata given with an upload or a PATCH. Unset fields keep their value (or the default for a new layer). */
 export interface LayerMetadata {
@@ -136,6 +136,7 @@ export async function publishLayers(
         layer_group: m.group ?? (old?.layer_group as string | undefined) ?? 'other',
         source_table: table,
         geometry_type: it.staged.storedType.replace(/^Multi/, ''),
+        maxzoom: (old?.maxzoom as number | undefined) ?? dataLayerMaxzoom,
         srid: 4326,
         source_crs: it.sourceCrs,
         columns: JSON.stringify(it.columns),

@@ -1,0 +1,13 @@
+/**
+ * Uploaded and in-place layers got the column default maxzoom 22, which TileJSON then announced: clients asked for
+ * empty detail instead of overzooming. They now get 18 (server/catalog/definition.ts `dataLayerMaxzoom`).
+ */
+import type { Knex } from 'knex';
+
+/** Lowers the maxzoom of non-built-in layers left at the old default. */
+export async function up(knex: Knex): Promise<void> {
+  await knex.raw(`UPDATE layer_catalog SET maxzoom = 18 WHERE origin <> 'builtin' AND maxzoom = 22`);
+}
+
+/** Nothing to undo: 18 is as valid a maxzoom as 22. */
+export async function down(): Promise<void> {}
