@@ -173,7 +173,8 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     expect(order[0]).to.deep.equal({ layer: 'landuse_parcels', open: true });
     expect(order.slice(1).every((o) => !o.open)).to.equal(true);
     const admin = order.map((o) => o.layer).filter((l) => l.startsWith('admin_'));
-    expect(admin).to.deep.equal(['admin_communes', 'admin_districts', 'admin_provinces']);
+    // Most specific first within each vintage: today's unit, the 2009 commune it was, then the larger units.
+    expect(admin).to.deep.equal(['admin_communes_2025', 'admin_communes', 'admin_districts', 'admin_provinces_2025', 'admin_provinces']);
     // One language at a time: the Vietnamese page shows the land use's Vietnamese name, not its English one.
     const parcelSection = page.locator('.leaflet-popup-content section[data-layer="landuse_parcels"]');
     expect(await parcelSection.locator('tr[data-column="name_vi"]').count()).to.equal(1);

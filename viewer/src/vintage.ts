@@ -134,7 +134,7 @@ export class VintageSwitch {
     const radio = (value: Vintage) =>
       h(
         'label',
-        { style: 'display:block' },
+        { class: 'vintage-choice' },
         h('input', {
           type: 'radio',
           name: 'vintage',
@@ -151,7 +151,7 @@ export class VintageSwitch {
       radio('before'),
       h(
         'p',
-        { class: 'vintage-shown', role: 'status', style: 'margin:0.4em 0 0;font-size:0.9em' },
+        { class: 'vintage-shown', role: 'status' },
         text(this.vintage === 'today' ? 'shownToday' : 'shownBefore'),
       ),
     );
