@@ -146,7 +146,9 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     const other = anonymousBrowser.page;
     const tiles: Array<Promise<Buffer | null>> = [];
     other.on('response', (res) => {
-      if (res.url().includes(`/tiles/${layerId}/`) && res.status() === 200) tiles.push(res.body().catch(() => null));
+      // The viewer asks composite tiles (`/tiles/a,b,c/z/x/y.mvt`): any tile whose layer list names the edited layer.
+      const layers = /\/tiles\/([^/]+)\/\d+\/\d+\/\d+\.mvt/.exec(new URL(res.url()).pathname)?.[1].split(',') ?? [];
+      if (layers.includes(layerId) && res.status() === 200) tiles.push(res.body().catch(() => null));
     });
     await openViewer(other, s.url);
     await other.waitForTimeout(1500);

@@ -245,7 +245,8 @@ forEachBackend('units as of a date in the viewer', (server) => {
     const now = page
       .locator('.leaflet-popup-content section[data-layer="admin_communes_2025"] tr[data-column="code"] td')
       .first();
-    await now.waitFor({ timeout: 15_000 });
+    // The popup opens the most specific feature (the parcel) and keeps the units one click away: present, folded.
+    await now.waitFor({ state: 'attached', timeout: 15_000 });
     expect(await now.textContent()).to.equal(p.code);
     const old = page.locator('.leaflet-popup-content section[data-layer="admin_communes"] tr[data-column="now_code"] td').first();
     expect(await old.textContent()).to.equal(p.code);

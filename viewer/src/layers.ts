@@ -29,12 +29,16 @@ export function layerTitle(info: ViewerLayer): string {
   return currentLang() === 'vi' ? info.title_vi || info.title : info.title;
 }
 
+/** Layers per composite tile request: below the server's bound on layers per tile (32). */
+const layersPerComposite = 16;
+
 /** Owns the map layers, their order and visibility, and renders the layer panel. */
 export class LayerManager {
   /** Entries in draw order, topmost first. */
   private entries: Entry[] = [];
   /** The one map layer of the visible layers (one composite tile per map tile), or null when none is visible. */
-  private composite: VectorLayer | null = null;
+  /** The composite layers drawn, bottom first: one per run of at most `layersPerComposite` visible layers. */
+  private composites: VectorLayer[] = [];
   private readonly changeListeners = new Set<() => void>();
   private readonly drawListeners = new Set<(timing: DrawTiming) => void>();
   private readonly timing: DrawTiming = { firstTileMs: null, allTilesMs: null };
@@ -100,7 +104,7 @@ export class LayerManager {
     if (this.timing.allTilesMs !== null) return;
     const now = Math.round(performance.now());
     this.timing.firstTileMs ??= now;
-    if (!this.composite?.isLoading()) this.timing.allTilesMs = now;
+    if (!this.composites.some((c) => c.isLoading())) this.timing.allTilesMs = now;
     for (const fn of this.drawListeners) fn(this.timing);
   }
 
@@ -122,14 +126,20 @@ export class LayerManager {
    * tile (the server renders and caches each set), so the tiles are fetched anew.
    */
   private rebuild(): void {
-    this.composite?.remove();
-    this.composite = null;
+    for (const c of this.composites) c.remove();
+    this.composites = [];
     const shown = this.entries.filter((e) => e.visible);
     if (!shown.length) return;
     const opacity = new Map(shown.map((e) => [e.info.id, e]));
-    this.composite = createCompositeLayer(shown.map((e) => e.info), (id) => opacity.get(id)?.opacity ?? 1, (o) => this.onTile(o));
-    this.composite.on('tileload load', () => this.onTileDrawn());
-    this.composite.addTo(this.map);
+    // The server takes a bounded number of layers per tile: runs of the draw order, added bottom first so that
+    // a later (higher) run is drawn over an earlier one, as the layers are within one composite.
+    for (let end = shown.length; end > 0; end -= layersPerComposite) {
+      const run = shown.slice(Math.max(0, end - layersPerComposite), end).map((e) => e.info);
+      const composite = createCompositeLayer(run, (id) => opacity.get(id)?.opacity ?? 1, (o) => this.onTile(o));
+      composite.on('tileload load', () => this.onTileDrawn());
+      composite.addTo(this.map);
+      this.composites.push(composite);
+    }
   }
 
   /** A failed tile marks its layer (panel and notice) until the user retries; later successes do not hide it. */
@@ -207,7 +217,7 @@ export class LayerManager {
       title: t('opacity'),
       oninput: (ev: Event) => {
         e.opacity = Number((ev.target as HTMLInputElement).value) / 100;
-        this.composite?.rerenderTiles();
+        for (const c of this.composites) c.rerenderTiles();
         this.changed();
       },
     });
