@@ -197,7 +197,7 @@ async function main(): Promise<void> {
   try {
     const collections = await getJson<{ collections: Array<{ id: string }> }>(`${base}/collections`);
     const layers = collections.collections.map((c) => c.id);
-    const provinces = await getJson<{ features: Array<{ geometry: unknown }> }>(`${base}/collections/admin_provinces/items?limit=50`);
+    const provinces = await getJson<{ features: Array<{ geometry: unknown }> }>(`${base}/collections/admin_provinces/items?limit=50&datetime=2025-06-30`);
     if (!provinces.features.length) throw new Error('no province in admin_provinces: load the demo data (--seed)');
     const province = provinces.features.map((f) => JSON.stringify(f.geometry)).sort((a, b) => b.length - a.length)[0];
     const tiles = tileUrls(base, layers.filter((l) => ['landuse_parcels', 'roads', 'admin_communes', 'places'].includes(l)));

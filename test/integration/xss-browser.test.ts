@@ -89,7 +89,7 @@ forEachBackend('hostile text in every page of a browser', (server, backend: Back
     this.timeout(60_000);
     await dropUploadedLayer(server(), layerId);
     admin = await tokenFor(server(), 'admin', `Quản trị ${hostile.img}`);
-    const communes = (await (await fetch(`${server().url}/collections/admin_communes/items?limit=1`)).json()) as { features: Feature[] };
+    const communes = (await (await fetch(`${server().url}/collections/admin_communes_2025/items?limit=1`)).json()) as { features: Feature[] };
     centre = pointOnFeature(communes.features[0]).geometry.coordinates as [number, number];
     browser = await openClosedNetworkBrowser({ width: 1400, height: 900 });
     ({ page, blocked, pageErrors } = browser);
