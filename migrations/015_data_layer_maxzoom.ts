@@ -4,10 +4,13 @@
  */
 import type { Knex } from 'knex';
 
-/** Lowers the maxzoom of non-built-in layers left at the old default. */
+/** Lowers the maxzoom of non-built-in layers left at the old default, and the default itself. */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`UPDATE layer_catalog SET maxzoom = 18 WHERE origin <> 'builtin' AND maxzoom = 22`);
+  await knex.raw('ALTER TABLE layer_catalog ALTER COLUMN maxzoom SET DEFAULT 18');
 }
 
-/** Nothing to undo: 18 is as valid a maxzoom as 22. */
-export async function down(): Promise<void> {}
+/** Puts the old column default back (the lowered maxzooms stay: 18 is as valid as 22). */
+export async function down(knex: Knex): Promise<void> {
+  await knex.raw('ALTER TABLE layer_catalog ALTER COLUMN maxzoom SET DEFAULT 22');
+}
