@@ -1,7 +1,7 @@
 /**
  * BTS stations (generated): about 2,000 per unit of scale, shared among communes by a weight that
  * grows with population (more so in wards and towns, where traffic is) and with area (coverage of
- * the countryside and the hills). Points are drawn inside each commune, about a third of them in a
+ * the countryside and the hills). Points are drawn inside each commune, almost half of them in a
  * 60 m band along its roads, by ST_GeneratePoints with a fixed seed; operator, technology and height are hashed from the station id.
  */
 import { sqlHashUnit } from './random.ts';
@@ -12,8 +12,8 @@ export const stationsPerScale = 2_000;
 
 /** Population multiplier by commune type: urban traffic needs more, smaller cells. */
 const urbanFactor: Record<string, number> = { 'Phường': 2.4, 'Thị trấn': 1.7, 'Xã': 1 };
-/** Share of a commune's stations placed along its roads (the rest anywhere in it). */
-const roadShare = 0.35;
+/** Share of a commune's stations placed along its roads (the rest anywhere in it), rounded by a seeded draw. */
+const roadShare = 0.45;
 /** Weight per hectare, so large thinly settled communes still get coverage. */
 const weightPerHa = 2.5;
 
@@ -48,7 +48,7 @@ export async function seedBts(sql: Sql, scale: number): Promise<number> {
      WITH split AS (
        -- A share of each commune's stations stands within about 60 m of its roads, where traffic is.
        SELECT c.id, c.type, c.name, c.district_name, c.province_code, c.geom, p.n,
-         CASE WHEN r.band IS NULL OR ST_IsEmpty(r.band) THEN 0 ELSE floor(p.n * ?::float8)::int END AS n_road, r.band
+         CASE WHEN r.band IS NULL OR ST_IsEmpty(r.band) THEN 0 ELSE least(p.n, floor(p.n * ?::float8 + ${sqlHashUnit("'road:' || c.id")}))::int END AS n_road, r.band
        FROM jsonb_to_recordset(?::jsonb) AS p(id int, n int)
        JOIN admin_communes c ON c.id = p.id
        CROSS JOIN LATERAL (

@@ -273,6 +273,18 @@ forEachBackend('demo data seed', (server) => {
     expect(rows[1].per_km2).to.be.greaterThan(rows[0].per_km2 * 2);
   });
 
+  it('puts most industrial parks beside a national road and more BTS stations along roads than away from them', async () => {
+    const [z] = await db().rows<{ share: number }>(
+      `SELECT avg((EXISTS (SELECT 1 FROM roads r WHERE r.class = 'national' AND ST_DWithin(r.geom::geography, z.geom::geography, 1000)))::int)::float8
+         AS share FROM industrial_zones z WHERE z.kind = 'park'`,
+    );
+    expect(z.share).to.be.greaterThan(0.5);
+    const [b] = await db().rows<{ near: number }>(
+      `SELECT avg((EXISTS (SELECT 1 FROM roads r WHERE ST_DWithin(r.geom, b.geom, 0.0007)))::int)::float8 AS near FROM bts_stations b`,
+    );
+    expect(b.near).to.be.greaterThan(0.3); // a 70 m band along the roads is a few per cent of the province
+  });
+
   it('fills name_search without diacritics', async () => {
     const rows = await db().rows<{ name: string }>(`SELECT name FROM places WHERE name_search = ? ORDER BY id`, ['bac giang']);
     expect(rows.map((r) => r.name)).to.include('Bắc Giang');
