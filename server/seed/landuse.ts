@@ -45,7 +45,7 @@ const corridors: Array<{ table: 'roads' | 'rivers'; cls: string; widthM: number;
   { table: 'rivers', cls: 'minor', widthM: 40, fromScale: 0 },
   { table: 'roads', cls: 'national', widthM: 40, fromScale: 0 },
   { table: 'roads', cls: 'provincial', widthM: 26, fromScale: 0 },
-  { table: 'roads', cls: 'district', widthM: 14, fromScale: 0.75 },
+  { table: 'roads', cls: 'district', widthM: 14, fromScale: 2 },
   { table: 'roads', cls: 'local', widthM: 9, fromScale: 2 },
 ];
 
