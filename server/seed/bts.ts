@@ -1,8 +1,8 @@
 /**
  * BTS stations (generated): about 2,000 per unit of scale, shared among communes by a weight that
  * grows with population (more so in wards and towns, where traffic is) and with area (coverage of
- * the countryside and the hills). Points are drawn inside each commune by ST_GeneratePoints with a
- * fixed seed; operator, technology and height are hashed from the station id.
+ * the countryside and the hills). Points are drawn inside each commune, almost half of them in a
+ * 60 m band along its roads, by ST_GeneratePoints with a fixed seed; operator, technology and height are hashed from the station id.
  */
 import { sqlHashUnit } from './random.ts';
 import type { Sql } from './sql.ts';
@@ -12,6 +12,8 @@ export const stationsPerScale = 2_000;
 
 /** Population multiplier by commune type: urban traffic needs more, smaller cells. */
 const urbanFactor: Record<string, number> = { 'Phường': 2.4, 'Thị trấn': 1.7, 'Xã': 1 };
+/** Share of a commune's stations placed along its roads (the rest anywhere in it), rounded by a seeded draw. */
+const roadShare = 0.45;
 /** Weight per hectare, so large thinly settled communes still get coverage. */
 const weightPerHa = 2.5;
 
@@ -43,11 +45,30 @@ export async function seedBts(sql: Sql, scale: number): Promise<number> {
   const u = (salt: string) => sqlHashUnit(`'${salt}:' || g.id`);
   await sql(
     `INSERT INTO bts_stations (id, station_code, operator, technology, height_m, commune_name, district_name, geom)
-     WITH g AS (
-       SELECT row_number() OVER (ORDER BY c.id, d.path[1])::int AS id, c.type, c.name, c.district_name, c.province_code, d.geom
+     WITH split AS (
+       -- A share of each commune's stations stands within about 60 m of its roads, where traffic is.
+       SELECT c.id, c.type, c.name, c.district_name, c.province_code, c.geom, p.n,
+         CASE WHEN r.band IS NULL OR ST_IsEmpty(r.band) THEN 0 ELSE least(p.n, floor(p.n * ?::float8 + ${sqlHashUnit("'road:' || c.id")}))::int END AS n_road, r.band
        FROM jsonb_to_recordset(?::jsonb) AS p(id int, n int)
        JOIN admin_communes c ON c.id = p.id
-       CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(c.geom, p.n, 1000 + c.id)) d
+       CROSS JOIN LATERAL (
+         SELECT ST_CollectionExtract(ST_Intersection(c.geom, ST_Buffer(ST_Collect(r.geom), 0.0006)), 3) AS band
+         FROM roads r WHERE r.geom && c.geom AND ST_Intersects(r.geom, c.geom)) r
+     ), road_pts AS (
+       SELECT s.id, d.path[1] AS k, d.geom
+       FROM split s CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(s.band, s.n_road, 5000 + s.id)) d
+       WHERE s.n_road > 0
+     ), g AS (
+       -- the rest anywhere in the commune: as many as the band did not take, so the total stays exact
+       SELECT row_number() OVER (ORDER BY x.id, x.src, x.k)::int AS id, s.type, s.name, s.district_name, s.province_code, x.geom
+       FROM (
+         SELECT s.id, 0 AS src, d.path[1] AS k, d.geom
+         FROM split s CROSS JOIN LATERAL (SELECT s.n - (SELECT count(*) FROM road_pts r WHERE r.id = s.id)::int AS n_rest) m
+         CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(s.geom, m.n_rest, 1000 + s.id)) d
+         WHERE m.n_rest > 0
+         UNION ALL
+         SELECT id, 1, k, geom FROM road_pts
+       ) x JOIN split s ON s.id = x.id
      ), a AS (
        SELECT g.*, ${u('operator')} AS uo, ${u('tech')} AS ut, ${u('height')} AS uh FROM g
      ), b AS (
@@ -67,7 +88,7 @@ export async function seedBts(sql: Sql, scale: number): Promise<number> {
        round((CASE WHEN type IN ('Phường', 'Thị trấn') THEN 12 + 18 * uh ELSE 30 + 30 * uh END) * 2) / 2,
        name, district_name, geom
      FROM b`,
-    [JSON.stringify(plan)],
+    [roadShare, JSON.stringify(plan)],
   );
   return plan.reduce((s, p) => s + p.n, 0);
 }

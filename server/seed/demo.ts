@@ -14,6 +14,7 @@ import { seedLandUse } from './landuse.ts';
 import { loadSeats, seedPlaces } from './places.ts';
 import { seedRivers } from './rivers.ts';
 import { seedRoads } from './roads.ts';
+import { seedLandUsePlan, seedPostOffices, seedTransportPlan } from './planning.ts';
 import { seedUnits } from './units.ts';
 import { refreshCommuneCodes } from './commune-codes.ts';
 import { fillNameSearch } from './search.ts';
@@ -39,11 +40,14 @@ export const demoTables = [
   'industrial_zones',
   'landuse_parcels',
   'bts_stations',
+  'transport_plan',
+  'landuse_plan_2030',
+  'post_offices',
 ] as const;
 
 /** Tables with a `name` column, whose `name_search` is filled. */
 const namedTables = ['admin_communes', 'admin_districts', 'admin_provinces', 'admin_provinces_2025',
-  'admin_communes_2025', 'places', 'rivers', 'roads', 'industrial_zones'];
+  'admin_communes_2025', 'places', 'rivers', 'roads', 'industrial_zones', 'transport_plan', 'post_offices'];
 
 /** Copies of the MIT-licensed commune files (and their licence) shipped with the project. */
 export const defaultDataDir = path.resolve(import.meta.dirname, '..', '..', 'layers', 'data');
@@ -91,6 +95,9 @@ export async function seedDemo(db: Database, opts: { scale: number; log?: Logger
     await step('industrial_zones', () => seedIndustrialZones(sql));
     await step('landuse_parcels', () => seedLandUse(sql, scale));
     await step('bts_stations', () => seedBts(sql, scale));
+    await step('transport_plan', async () => seedTransportPlan(sql, await loadSeats(sql)));
+    await step('landuse_plan_2030', () => seedLandUsePlan(sql));
+    await step('post_offices', () => seedPostOffices(sql));
     await step('commune_codes_2025', () => refreshCommuneCodes(sql));
     await step('name_search', async () => {
       for (const t of namedTables) await fillNameSearch(sql, t);

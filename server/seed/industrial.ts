@@ -1,8 +1,9 @@
 /**
  * Industrial parks (KCN) and clusters (CCN). The names and host communes of the parks are real (as far
  * as public reporting goes); their outlines, areas and occupancy are generated: a seeded, slightly
- * irregular rotated rectangle of about the reported area around a point of the host communes, clipped
- * to the province and to the zones placed before it (zones never overlap).
+ * irregular rotated rectangle of about the reported area around a point of the host communes (moved
+ * beside the nearest national road within about 4 km), clipped to the province and to the zones placed
+ * before it (zones never overlap).
  */
 import type { Polygon } from 'geojson';
 import { Random } from './random.ts';
@@ -103,27 +104,52 @@ function footprint(c: LonLat, ha: number, rng: Random): Polygon {
   return { type: 'Polygon', coordinates: [[...ring, ring[0]]] };
 }
 
+/** The gap kept between neighbouring zones (about 5 m): a plain difference can leave a hair of overlap. */
+const zoneGapDegrees = 0.00005;
+/** How far (degrees, about 4 km) a zone's host point may be from a national road for the zone to move beside it. */
+const nearRoadDegrees = 0.04;
+
+/**
+ * Where a zone is centred: zones are built along the national roads they ship by, so a host point
+ * within reach of one moves towards the road until the zone's edge is about 150 m from it.
+ */
+function besideRoad(host: { lon: number; lat: number; rlon: number | null; rlat: number | null }, ha: number): LonLat {
+  if (host.rlon === null || host.rlat === null) return [host.lon, host.lat];
+  const k = Math.cos((host.lat * Math.PI) / 180);
+  const dx = (host.lon - host.rlon) * k * 111_320;
+  const dy = (host.lat - host.rlat) * 111_320;
+  const d = Math.hypot(dx, dy);
+  const keep = Math.sqrt(ha * 10_000) / 2 + 150; // metres from the road to the zone's centre
+  if (d <= keep) return [host.lon, host.lat];
+  const t = keep / d;
+  return [host.rlon + (dx * t) / (k * 111_320), host.rlat + (dy * t) / 111_320];
+}
+
 /** Fills `industrial_zones`; returns how many zones were placed. */
 export async function seedIndustrialZones(sql: Sql): Promise<number> {
   let id = 0;
   for (const z of zones()) {
-    const [host] = await sql<{ lon: number; lat: number; commune: string; district: string } | undefined>(
-      `SELECT ST_X(p) AS lon, ST_Y(p) AS lat,
+    const [host] = await sql<{ lon: number; lat: number; rlon: number | null; rlat: number | null; commune: string; district: string } | undefined>(
+      `SELECT ST_X(p) AS lon, ST_Y(p) AS lat, ST_X(r.q) AS rlon, ST_Y(r.q) AS rlat,
          (SELECT name FROM admin_communes WHERE district_code || ':' || full_name = ?::text) AS commune,
          (SELECT district_name FROM admin_communes WHERE district_code || ':' || full_name = ?::text) AS district
        FROM (SELECT ST_PointOnSurface(ST_Union(geom)) AS p FROM admin_communes
              WHERE district_code || ':' || full_name IN (SELECT jsonb_array_elements_text(?::jsonb))) h
+       LEFT JOIN LATERAL (SELECT ST_ClosestPoint(r.geom, h.p) AS q FROM roads r
+                          WHERE r.class = 'national' AND ST_DWithin(r.geom, h.p, ?::float8)
+                          ORDER BY r.geom <-> h.p, r.id LIMIT 1) r ON true
        WHERE p IS NOT NULL`,
-      [z.communes[0], z.communes[0], JSON.stringify(z.communes)],
+      [z.communes[0], z.communes[0], JSON.stringify(z.communes), nearRoadDegrees],
     );
     if (!host?.commune) throw new Error(`industrial zone "${z.name}": host commune ${z.communes[0]} is not in admin_communes`);
-    const shape = footprint([host.lon, host.lat], z.ha, new Random(`zone:${z.name}`));
+    const shape = footprint(besideRoad(host, z.ha), z.ha, new Random(`zone:${z.name}`));
     const inserted = await sql(
       `INSERT INTO industrial_zones (id, name, kind, status, area_ha, occupancy_pct, district_name, commune_name, geom)
        SELECT ?::int, ?::text, ?::text, ?::text, round((ST_Area(g::geography) / 10000)::numeric, 1)::float8, ?::float8, ?::text, ?::text, g
        FROM (
          SELECT (SELECT d.geom FROM ST_Dump(ST_CollectionExtract(ST_Intersection(
-                   ST_Difference(s.geom, coalesce((SELECT ST_Union(z.geom) FROM industrial_zones z WHERE z.geom && s.geom),
+                   ST_Difference(s.geom, coalesce((SELECT ST_Buffer(ST_Union(z.geom), ?::float8) FROM industrial_zones z
+                                                   WHERE z.geom && s.geom),
                                                   ST_GeomFromText('POLYGON EMPTY', 4326))),
                    o.geom), 3)) d
                  ORDER BY ST_Area(d.geom) DESC LIMIT 1) AS g
@@ -131,7 +157,7 @@ export async function seedIndustrialZones(sql: Sql): Promise<number> {
        ) c
        WHERE g IS NOT NULL AND ST_Area(g::geography) > 20000
        RETURNING id`,
-      [id + 1, z.name, z.kind, z.status, z.occupancy, host.district, host.commune, JSON.stringify(shape)],
+      [id + 1, z.name, z.kind, z.status, z.occupancy, host.district, host.commune, zoneGapDegrees, JSON.stringify(shape)],
     );
     id += inserted.length;
   }

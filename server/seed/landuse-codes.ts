@@ -15,7 +15,8 @@ export interface LandUseCode {
 
 /** Every code the generator may assign, in legend order (agriculture, residential, public, industry, water). */
 export const landUseCodes: readonly LandUseCode[] = [
-  { code: 'LUA', vi: 'Đất chuyên trồng lúa nước', en: 'Paddy land (two or more rice crops)', color: '#ffff64' },
+  // LUA is the rice-land group (Đất trồng lúa), never drawn itself: a parcel is LUC or LUK.
+  { code: 'LUC', vi: 'Đất chuyên trồng lúa nước', en: 'Paddy land (two or more rice crops)', color: '#ffff64' },
   { code: 'LUK', vi: 'Đất trồng lúa nước còn lại', en: 'Other paddy land (one rice crop)', color: '#ffffb4' },
   { code: 'HNK', vi: 'Đất trồng cây hàng năm khác', en: 'Other annual crop land', color: '#fff0b4' },
   { code: 'CLN', vi: 'Đất trồng cây lâu năm', en: 'Perennial crop land (orchards)', color: '#ffd2a0' },
@@ -41,28 +42,33 @@ export const landUseCodes: readonly LandUseCode[] = [
 
 /** The kinds of place a parcel can be in; each has its own mix of codes. */
 export type LandUseZone =
-  | 'park' | 'cluster' | 'defence' | 'riverside' | 'roadside' | 'urban' | 'village' | 'periurban'
-  | 'mountain' | 'orchard' | 'upland' | 'lowland';
+  | 'road' | 'river' | 'stream' | 'park' | 'cluster' | 'defence' | 'urban' | 'roadside' | 'village' | 'riverside'
+  | 'periurban' | 'mountain' | 'orchard' | 'hill' | 'upland' | 'lowland';
 
 /**
- * Code weights per zone (relative; they need not sum to 100). Lowlands are dominated by paddy (LUA),
- * Sơn Động by forest (RSX/RPH), Lục Ngạn by orchards (CLN: its lychee), towns by urban land (ODT).
+ * Code weights per zone (relative; they need not sum to 100). Lowlands and river plains are dominated by
+ * paddy (LUC, with LUK where one crop is grown), the north-east hills by forest (RSX/RPH), Lục Ngạn by
+ * orchards (CLN: its lychee), wards and town centres by urban land (ODT), villages by ONT. Transport land
+ * (DGT) is only the road corridors, river land (SON) mostly the river corridors.
  */
 export const zoneWeights: Readonly<Record<LandUseZone, Readonly<Record<string, number>>>> = {
-  park: { SKK: 88, DGT: 7, DTL: 2, TMD: 3 },
-  cluster: { SKN: 85, DGT: 8, SKC: 7 },
+  road: { DGT: 1 },
+  river: { SON: 1 },
+  stream: { SON: 70, DTL: 30 },
+  park: { SKK: 92, TMD: 4 },
+  cluster: { SKN: 85, SKC: 7 },
   defence: { RSX: 45, CQP: 40, RPH: 15 },
-  riverside: { SON: 60, NTS: 10, LUA: 14, HNK: 8, DTL: 6, MNC: 2 },
-  roadside: { DGT: 18, ONT: 24, TMD: 14, SKC: 10, LUA: 28, CLN: 6 },
-  urban: { ODT: 58, TMD: 10, TSC: 5, DGD: 6, DYT: 3, DGT: 10, SKC: 3, MNC: 2, NTD: 1, LUA: 2 },
-  village: { ONT: 64, CLN: 9, LUA: 8, DGT: 5, DGD: 4, TSC: 2, DYT: 1, NTD: 3, NTS: 2, MNC: 2 },
-  periurban: { SKC: 22, ONT: 26, TMD: 10, LUA: 28, DGT: 8, HNK: 6 },
-  mountain: { RSX: 44, RPH: 21, CLN: 9, HNK: 9, LUA: 9, LUK: 3, NTS: 1, SON: 2, DGT: 1, ONT: 1 },
-  orchard: { CLN: 40, RSX: 21, LUA: 14, HNK: 8, RPH: 6, NTS: 4, LUK: 3, ONT: 2, DTL: 1, NTD: 1 },
-  upland: { LUA: 34, RSX: 20, CLN: 15, HNK: 12, LUK: 6, NTS: 5, RPH: 3, DTL: 2, NTD: 1, ONT: 2 },
-  lowland: { LUA: 58, LUK: 8, HNK: 7, NTS: 7, CLN: 5, DTL: 4, NTD: 3, DGT: 3, ONT: 2, SKC: 1, MNC: 1, SON: 1 },
+  urban: { ODT: 62, TMD: 10, TSC: 5, DGD: 6, DYT: 3, SKC: 3, MNC: 2, NTD: 1, LUC: 2 },
+  roadside: { ONT: 30, TMD: 10, SKC: 7, LUC: 32, HNK: 10, CLN: 8 },
+  village: { ONT: 66, CLN: 9, LUC: 6, DGD: 4, TSC: 2, DYT: 1, NTD: 3, NTS: 2, MNC: 3 },
+  riverside: { LUC: 50, LUK: 12, NTS: 12, DTL: 10, HNK: 10, MNC: 3, SON: 3 },
+  periurban: { SKC: 22, ONT: 26, TMD: 10, LUC: 28, HNK: 8 },
+  mountain: { RSX: 50, RPH: 26, CLN: 8, HNK: 6, LUK: 6, NTS: 1, ONT: 1, SON: 1 },
+  orchard: { CLN: 44, RSX: 22, LUC: 10, HNK: 8, RPH: 6, NTS: 4, LUK: 3, ONT: 1, DTL: 1, NTD: 1 },
+  hill: { RSX: 56, RPH: 16, CLN: 14, HNK: 6, LUK: 5, ONT: 1, NTD: 1, DTL: 1 },
+  upland: { LUC: 30, LUK: 10, RSX: 18, CLN: 15, HNK: 12, NTS: 5, RPH: 3, DTL: 3, NTD: 1, ONT: 3 },
+  lowland: { LUC: 58, LUK: 9, HNK: 7, NTS: 7, CLN: 4, DTL: 5, NTD: 3, ONT: 3, SKC: 1, MNC: 2 },
 };
-
 /** Rows of (zone, code, lo, hi): code is chosen where lo <= u < hi for a uniform u; bound into SQL as JSON. */
 export function weightTable(): Array<{ zone: LandUseZone; code: string; lo: number; hi: number }> {
   const rows: Array<{ zone: LandUseZone; code: string; lo: number; hi: number }> = [];

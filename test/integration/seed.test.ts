@@ -198,7 +198,7 @@ forEachBackend('demo data seed', (server) => {
     expect(r.park_ha).to.be.greaterThan(r.cluster_ha * 3);
   });
 
-  it('makes land-use codes plausible: paddy dominant, forest in Sơn Động, orchards in Lục Ngạn, industry in parks', async () => {
+  it('makes land-use codes plausible: paddy widespread, forest in Sơn Động, orchards in Lục Ngạn, industry in parks', async () => {
     const share = async (code: string, district?: string) => {
       const [r] = await db().rows<{ share: number }>(
         `SELECT sum(area_m2) FILTER (WHERE code = ?) / sum(area_m2) AS share FROM landuse_parcels
@@ -207,7 +207,7 @@ forEachBackend('demo data seed', (server) => {
       );
       return r.share ?? 0;
     };
-    expect(await share('LUA')).to.be.greaterThan(0.2);
+    expect((await share('LUC')) + (await share('LUK'))).to.be.greaterThan(0.2);
     expect((await share('RSX', 'Sơn Động')) + (await share('RPH', 'Sơn Động'))).to.be.greaterThan(0.4);
     expect(await share('CLN', 'Lục Ngạn')).to.be.greaterThan(0.25);
     const [p] = await db().rows<{ share: number }>(
@@ -215,6 +215,51 @@ forEachBackend('demo data seed', (server) => {
        WHERE EXISTS (SELECT 1 FROM industrial_zones z WHERE z.kind = 'park' AND ST_Intersects(z.geom, ST_PointOnSurface(l.geom)))`,
     );
     expect(p.share).to.be.greaterThan(0.7);
+  });
+
+  it('draws only codes of the legend, rice land as LUC or LUK and never the group code LUA', async () => {
+    const known = new Set(landUseCodes.map((c) => c.code));
+    const rows = await db().rows<{ code: string; name_vi: string }>('SELECT DISTINCT code, name_vi FROM landuse_parcels ORDER BY code');
+    for (const r of rows) expect(known.has(r.code), r.code).to.equal(true);
+    expect(rows.map((r) => r.code)).to.include.members(['LUC', 'LUK', 'ODT', 'ONT', 'RSX', 'SKK', 'DGT', 'SON']);
+    expect(rows.map((r) => r.code)).to.not.include('LUA');
+    expect(rows.find((r) => r.code === 'LUC')?.name_vi).to.equal('Đất chuyên trồng lúa nước');
+    expect(rows.find((r) => r.code === 'LUK')?.name_vi).to.equal('Đất trồng lúa nước còn lại');
+  });
+
+  it('gives wards a larger share of urban land (ODT) and smaller parcels than rural communes', async () => {
+    const rows = await db().rows<{ ward: boolean; odt: number; mean_m2: number }>(
+      `SELECT c.type = 'Phường' AS ward, sum(l.area_m2) FILTER (WHERE l.code = 'ODT') / sum(l.area_m2) AS odt,
+         avg(l.area_m2) AS mean_m2
+       FROM landuse_parcels l JOIN admin_communes c ON c.code = l.commune_code
+       WHERE c.type IN ('Phường', 'Xã') GROUP BY 1 ORDER BY 1`,
+    );
+    const [rural, ward] = rows;
+    expect(ward.odt).to.be.greaterThan(0.2);
+    expect(ward.odt).to.be.greaterThan(rural.odt * 5);
+    expect(ward.mean_m2).to.be.lessThan(rural.mean_m2 / 2);
+  });
+
+  it('covers the north-east hills (Sơn Động, Lục Ngạn, Lục Nam) with forest far more than the rest', async () => {
+    const [r] = await db().rows<{ hills: number; rest: number }>(
+      `SELECT sum(area_m2) FILTER (WHERE code IN ('RSX', 'RPH') AND hills) / sum(area_m2) FILTER (WHERE hills) AS hills,
+              sum(area_m2) FILTER (WHERE code IN ('RSX', 'RPH') AND NOT hills) / sum(area_m2) FILTER (WHERE NOT hills) AS rest
+       FROM (SELECT *, district_name IN ('Sơn Động', 'Lục Ngạn', 'Lục Nam') AS hills FROM landuse_parcels) l`,
+    );
+    expect(r.hills).to.be.greaterThan(0.3);
+    expect(r.hills).to.be.greaterThan(r.rest * 3);
+  });
+
+  it('bounds parcels by the main roads: only road and river parcels cross them, and every DGT parcel is on a road', async () => {
+    const [r] = await db().rows<{ crossed: number; dgt_off_road: number }>(
+      // A road may graze a parcel by a centimetre where the corridor was cut at the province border.
+      `SELECT (SELECT count(*) FROM landuse_parcels l JOIN roads r ON r.class IN ('national', 'provincial') AND r.geom && l.geom
+                 AND ST_Relate(l.geom, r.geom, '1********') WHERE l.code NOT IN ('DGT', 'SON', 'DTL')
+                 AND ST_Length(ST_Intersection(l.geom, r.geom)::geography) > 1)::int AS crossed,
+              (SELECT count(*) FROM landuse_parcels l WHERE l.code = 'DGT'
+                 AND NOT EXISTS (SELECT 1 FROM roads r WHERE ST_DWithin(r.geom, l.geom, 0.0005)))::int AS dgt_off_road`,
+    );
+    expect(r).to.deep.equal({ crossed: 0, dgt_off_road: 0 });
   });
 
   it('places more BTS stations per km² in wards and towns than in rural communes', async () => {
@@ -226,6 +271,18 @@ forEachBackend('demo data seed', (server) => {
        GROUP BY urban ORDER BY urban`,
     );
     expect(rows[1].per_km2).to.be.greaterThan(rows[0].per_km2 * 2);
+  });
+
+  it('puts most industrial parks beside a national road and more BTS stations along roads than away from them', async () => {
+    const [z] = await db().rows<{ share: number }>(
+      `SELECT avg((EXISTS (SELECT 1 FROM roads r WHERE r.class = 'national' AND ST_DWithin(r.geom::geography, z.geom::geography, 1000)))::int)::float8
+         AS share FROM industrial_zones z WHERE z.kind = 'park'`,
+    );
+    expect(z.share).to.be.greaterThan(0.5);
+    const [b] = await db().rows<{ near: number }>(
+      `SELECT avg((EXISTS (SELECT 1 FROM roads r WHERE ST_DWithin(r.geom, b.geom, 0.0007)))::int)::float8 AS near FROM bts_stations b`,
+    );
+    expect(b.near).to.be.greaterThan(0.3); // a 70 m band along the roads is a few per cent of the province
   });
 
   it('fills name_search without diacritics', async () => {
