@@ -162,7 +162,7 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     const otherBox = (await other.locator('#map').boundingBox())!;
     await other.mouse.click(otherBox.x + otherBox.width / 2, otherBox.y + otherBox.height / 2);
     const cell = other.locator(`.leaflet-popup-content section[data-layer="${layerId}"] tr[data-column="ma_dat"] td`).first();
-    await cell.waitFor({ timeout: 10_000 });
+    await cell.waitFor({ state: 'attached', timeout: 10_000 }); // the popup may fold it under a more specific feature
     await other.screenshot({ path: path.join(screenshotDir, `edit-${backend}-anonymous-popup.png`) });
     expect(await cell.textContent()).to.contain('ONT');
     expect(await other.locator('#edit-toggle').isVisible()).to.equal(false);

@@ -382,7 +382,8 @@ forEachBackend('upload: GeoJSON read as a stream', (server, backend) => {
           const took = performance.now() - t0;
           slowest.job = Math.max(slowest.job, took);
           if (reading) slowest.reading = Math.max(slowest.reading, took);
-          if (++probes % 20 === 0) peakHeap = Math.max(peakHeap, liveHeap());
+          // The reader's memory: sampled while the file is read (publishing reloads the catalog and caches of the whole server).
+          if (++probes % 20 === 0 && reading) peakHeap = Math.max(peakHeap, liveHeap());
           await new Promise((r) => setTimeout(r, 50));
         }
       })();

@@ -41,7 +41,10 @@ describe('the vi and en dictionaries of the viewer and the upload page', () => {
   }
 
   it('covers every key the viewer looks up, including one per layer group', () => {
-    const files = sources(path.join(viewerDir, 'src')).filter((f) => !f.includes(`${path.sep}upload${path.sep}`));
+    // The upload page and the open-data portal (data/) have dictionaries of their own; the portal's t() takes only
+    // keys of its dictionary's type, so the type checker holds it to them.
+    const own = [`${path.sep}upload${path.sep}`, `${path.sep}data${path.sep}`];
+    const files = sources(path.join(viewerDir, 'src')).filter((f) => !own.some((dir) => f.includes(dir)));
     const used = [...literalKeys(files, 't'), ...layerGroups.map((g) => `group_${g}`)];
     expect(used.filter((k) => !(k in viewerTexts))).to.deep.equal([]);
   });
