@@ -31,7 +31,10 @@ module.exports = {
       severity: 'error',
       comment: 'Only server/db opens connections and runs the database driver; others get a Database.',
       from: { path: '^server/', pathNot: '^server/db/' },
-      to: { path: '^node_modules/(pg|pg-query-stream|knex-pglite|@electric-sql/pglite[^/]*)/', dependencyTypesNot: ['type-only'] },
+      to: {
+        path: '^node_modules/(pg|pg-query-stream|knex-pglite|@electric-sql/pglite[^/]*)/',
+        dependencyTypesNot: ['type-only'],
+      },
     },
     {
       name: 'viewer-is-a-client',
@@ -53,6 +56,10 @@ module.exports = {
     exclude: { path: '^(test-output|data)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
   },
 };

@@ -20,7 +20,10 @@ export default tseslint.config(
     },
   },
   { files: ['viewer/src/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
-  { files: ['test/**/*.ts'], languageOptions: { globals: { ...globals.mocha, ...globals.browser } }, rules: {
+  {
+    files: ['test/**/*.ts'],
+    languageOptions: { globals: { ...globals.mocha, ...globals.browser } },
+    rules: {
       'no-console': 'off',
       '@typescript-eslint/no-unused-expressions': 'off',
       // Tests read JSON documents loosely (`type Json = any`): the assertions are the type check.

@@ -31,7 +31,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
-  await knex.raw(`ALTER TABLE layer_catalog ADD CONSTRAINT layer_catalog_access_check CHECK (access IN ('public', 'restricted'))`);
+  await knex.raw(
+    `ALTER TABLE layer_catalog ADD CONSTRAINT layer_catalog_access_check CHECK (access IN ('public', 'restricted'))`,
+  );
   // Every instance reloads its catalog when any of them (or a psql session) changes a layer.
   await knex.raw(`
     CREATE OR REPLACE FUNCTION layer_catalog_notify() RETURNS trigger LANGUAGE plpgsql AS $$

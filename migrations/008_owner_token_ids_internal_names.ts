@@ -29,14 +29,16 @@ export async function up(knex: Knex): Promise<void> {
      WHERE token_id IS NOT NULL AND owner IS DISTINCT FROM token_id`);
   await knex.raw(`COMMENT ON COLUMN upload_jobs.owner IS 'id of the token that started the job (api_tokens.id)'`);
 
-  const previous = (await knex.raw(`SELECT p.layer_id, p.catalog_row->>'source_table' AS source_table FROM layer_previous p`)).rows as Array<{
+  const previous = (await knex.raw(`SELECT p.layer_id, p.catalog_row->>'source_table' AS source_table FROM layer_previous p`))
+    .rows as Array<{
     layer_id: string;
     source_table: string | null;
   }>;
   for (const p of previous) {
     if (!p.source_table) continue;
     const legacy = `${p.source_table}__prev`;
-    const exists = (await knex.raw('SELECT to_regclass(?) IS NOT NULL AS e', [`"${legacy.replace(/"/g, '""')}"`])).rows[0].e as boolean;
+    const exists = (await knex.raw('SELECT to_regclass(?) IS NOT NULL AS e', [`"${legacy.replace(/"/g, '""')}"`])).rows[0]
+      .e as boolean;
     if (exists) await knex.raw('ALTER TABLE ?? RENAME TO ??', [legacy, `upl$prev$${p.layer_id}`]);
   }
 
@@ -51,7 +53,8 @@ export async function up(knex: Knex): Promise<void> {
 
 /** Ownership cannot be mapped back to names reliably; previous versions get their old names again. */
 export async function down(knex: Knex): Promise<void> {
-  const previous = (await knex.raw(`SELECT layer_id, catalog_row->>'source_table' AS source_table FROM layer_previous`)).rows as Array<{
+  const previous = (await knex.raw(`SELECT layer_id, catalog_row->>'source_table' AS source_table FROM layer_previous`))
+    .rows as Array<{
     layer_id: string;
     source_table: string | null;
   }>;

@@ -73,6 +73,9 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP TABLE IF EXISTS admin_unit_mapping');
   await knex.raw('DROP TABLE IF EXISTS admin_communes_2025');
   await knex.raw('DROP TABLE IF EXISTS admin_provinces_2025');
-  await knex.raw('ALTER TABLE admin_communes DROP COLUMN IF EXISTS now_code, DROP COLUMN IF EXISTS now_name, DROP COLUMN IF EXISTS match_rule');
-  for (const t of adminTables) await knex.raw(`ALTER TABLE "${t}" DROP COLUMN IF EXISTS valid_from, DROP COLUMN IF EXISTS valid_to`);
+  await knex.raw(
+    'ALTER TABLE admin_communes DROP COLUMN IF EXISTS now_code, DROP COLUMN IF EXISTS now_name, DROP COLUMN IF EXISTS match_rule',
+  );
+  for (const t of adminTables)
+    await knex.raw(`ALTER TABLE "${t}" DROP COLUMN IF EXISTS valid_from, DROP COLUMN IF EXISTS valid_to`);
 }

@@ -69,7 +69,10 @@ async function prepareDatabase(): Promise<{ db: Database; catalog: Catalog; url:
   await client.connect();
   const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [benchDb]);
   if (!exists.rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(benchDb)}`);
-  const marker = await client.query('SELECT shobj_description(oid, $2) AS c FROM pg_database WHERE datname = $1', [benchDb, 'pg_database']);
+  const marker = await client.query('SELECT shobj_description(oid, $2) AS c FROM pg_database WHERE datname = $1', [
+    benchDb,
+    'pg_database',
+  ]);
   await client.end();
   const config = loadConfig({ ...process.env, DATABASE_URL: bench, LOG_LEVEL: 'silent' }, { seedDemo: 'never' });
   const db = await openDatabase(config);
@@ -78,7 +81,11 @@ async function prepareDatabase(): Promise<{ db: Database; catalog: Catalog; url:
   if (opts.reseed || marker.rows[0]?.c !== wanted) {
     console.log(`seeding demo data at scale ${scale} into ${benchDb} (once; later runs reuse it) ...`);
     const report = await seedDemo(db, { scale });
-    console.log(`  seeded in ${(report.ms / 1000).toFixed(0)} s: ${Object.entries(report.counts).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+    console.log(
+      `  seeded in ${(report.ms / 1000).toFixed(0)} s: ${Object.entries(report.counts)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}`,
+    );
     await db.rows(`COMMENT ON DATABASE ${pg.escapeIdentifier(benchDb)} IS ${pg.escapeLiteral(wanted)}`);
   }
   const catalog = new Catalog(db);
@@ -124,7 +131,13 @@ async function startMinimal(url: string, queries: unknown): Promise<{ child: Chi
   fs.writeFileSync(file, JSON.stringify(queries));
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'bench-minimal-features.ts')], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), BENCH_QUERIES: file, DB_POOL_SIZE: String(loadConfig().poolSize) },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      BENCH_QUERIES: file,
+      DB_POOL_SIZE: String(loadConfig().poolSize),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -145,24 +158,28 @@ interface RunResult {
 async function load(task: (i: number) => Promise<void>): Promise<RunResult> {
   const warmEnd = Date.now() + 1000;
   let n = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (Date.now() < warmEnd) await task(n++).catch(() => undefined);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < warmEnd) await task(n++).catch(() => undefined);
+    }),
+  );
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
   const end = started + seconds * 1000;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      try {
-        await task(n++);
-        latencies.push(performance.now() - t);
-      } catch {
-        errors++;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const t = performance.now();
+        try {
+          await task(n++);
+          latencies.push(performance.now() - t);
+        } catch {
+          errors++;
+        }
       }
-    }
-  }));
+    }),
+  );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))] ?? NaN;
@@ -176,7 +193,11 @@ function httpTask(url: string, init?: { method?: string; body?: string }): Promi
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
-      { agent, method: init?.method ?? 'GET', headers: { 'Accept-Encoding': opts.encoding ?? 'gzip', ...(init?.body ? { 'Content-Type': 'application/json' } : {}) } },
+      {
+        agent,
+        method: init?.method ?? 'GET',
+        headers: { 'Accept-Encoding': opts.encoding ?? 'gzip', ...(init?.body ? { 'Content-Type': 'application/json' } : {}) },
+      },
       (res) => {
         res.on('data', () => undefined);
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`${res.statusCode} ${url}`))));
@@ -189,7 +210,10 @@ function httpTask(url: string, init?: { method?: string; body?: string }): Promi
 }
 
 function native(knex: Knex, part: SqlPart): { text: string; values: unknown[] } {
-  const n = knex.raw(part.sql, part.bindings as Knex.RawBinding[]).toSQL().toNative();
+  const n = knex
+    .raw(part.sql, part.bindings as Knex.RawBinding[])
+    .toSQL()
+    .toNative();
   return { text: n.sql, values: n.bindings as unknown[] };
 }
 
@@ -208,12 +232,16 @@ async function findBoxes(db: Database, count: number, target: number): Promise<A
     for (let i = 0; i < 18; i++) {
       const h = (lo + hi) / 2;
       box = [x - h, y - h, x + h, y + h];
-      [{ n }] = await db.rows<{ n: number }>('SELECT count(*)::int AS n FROM landuse_parcels WHERE ST_Intersects(geom, ST_MakeEnvelope(?, ?, ?, ?, 4326))', box);
+      [{ n }] = await db.rows<{ n: number }>(
+        'SELECT count(*)::int AS n FROM landuse_parcels WHERE ST_Intersects(geom, ST_MakeEnvelope(?, ?, ?, ?, 4326))',
+        box,
+      );
       if (Math.abs(n - target) <= target * 0.03) break;
       if (n < target) lo = h;
       else hi = h;
     }
-    if (Math.abs(n - target) <= target * 0.1) boxes.push(box.map((v) => Math.round(v * 1e6) / 1e6) as [number, number, number, number]);
+    if (Math.abs(n - target) <= target * 0.1)
+      boxes.push(box.map((v) => Math.round(v * 1e6) / 1e6) as [number, number, number, number]);
     if (boxes.length === count) break;
   }
   return boxes;
@@ -242,7 +270,12 @@ console.log(
 );
 
 // The server's connections run with jit off (server/db/database.ts); so do these.
-const pool = new pg.Pool({ connectionString: url, max: loadConfig().poolSize, application_name: 'bench-raw', options: '-c jit=off' });
+const pool = new pg.Pool({
+  connectionString: url,
+  max: loadConfig().poolSize,
+  application_name: 'bench-raw',
+  options: '-c jit=off',
+});
 const rawQuery = (q: { text: string; values: unknown[] }) => pool.query(q).then(() => undefined);
 /** The same SQL as a named prepared statement (parsed and planned once per connection), as the server runs it. */
 const preparedQuery = (q: { text: string; values: unknown[] }) =>
@@ -259,14 +292,32 @@ const itemsQueries = boxes.map((b) => {
     equals: [],
     filter: null,
   };
-  return { page: native(db.knex, pageQuery(parcels, q, featureJsonSql(q.properties, q.crs))), count: native(db.knex, countQuery(parcels, q)) };
+  return {
+    page: native(db.knex, pageQuery(parcels, q, featureJsonSql(q.properties, q.crs))),
+    count: native(db.knex, countQuery(parcels, q)),
+  };
 });
-const identifyQueries = points.map((p) => native(db.knex, identifyQuery([...publicLayers].sort((a, b) => b.sortOrder - a.sortOrder), { lon: p.x, lat: p.y }, 10, 50)));
+const identifyQueries = points.map((p) =>
+  native(
+    db.knex,
+    identifyQuery(
+      [...publicLayers].sort((a, b) => b.sortOrder - a.sortOrder),
+      { lon: p.x, lat: p.y },
+      10,
+      50,
+    ),
+  ),
+);
 const codeColumn = parcels.column('code')!;
 const summaryQueries = communes.map((c) => native(db.knex, summaryQuery(parcels, c.g, [codeColumn])));
 
 const { child, base } = await startChild(url);
-const minimal = await startMinimal(url, { items: itemsQueries, identify: identifyQueries, summary: summaryQueries, prepare: ['items', 'identify'] });
+const minimal = await startMinimal(url, {
+  items: itemsQueries,
+  identify: identifyQueries,
+  summary: summaryQueries,
+  prepare: ['items', 'identify'],
+});
 try {
   const results: string[] = [];
   type Task = (i: number) => Promise<void>;
@@ -295,7 +346,11 @@ try {
     ],
     [
       'summary',
-      (i) => httpTask(`${base}/query/summary`, { method: 'POST', body: `{"layer":"landuse_parcels","groupBy":"code","geometry":${communes[i % communes.length].g}}` }),
+      (i) =>
+        httpTask(`${base}/query/summary`, {
+          method: 'POST',
+          body: `{"layer":"landuse_parcels","groupBy":"code","geometry":${communes[i % communes.length].g}}`,
+        }),
       (i) => rawQuery(summaryQueries[i % summaryQueries.length]),
       null,
       (i) => httpTask(`${minimal.base}/summary/${i}`),
@@ -317,14 +372,22 @@ try {
     }
     results.push(row(name, s!, r!, p, m!));
   }
-  console.log(`\nAccept-Encoding ${opts.encoding}, concurrency ${concurrency}, best of ${rounds} alternating runs of ${seconds} s, server PostGIS ${db.capabilities.postgisVersion}, pool ${loadConfig().poolSize}; times in ms`);
-  console.log('| workload  | server/s |  p50 ms |  p99 ms |    raw/s |  p50 ms |  p99 ms | ratio | prepared/s | x prepared | minimal/s | x minimal | errs |');
-  console.log('| --------- | -------- | ------- | ------- | -------- | ------- | ------- | ----- | ---------- | ---------- | --------- | --------- | ---- |');
+  console.log(
+    `\nAccept-Encoding ${opts.encoding}, concurrency ${concurrency}, best of ${rounds} alternating runs of ${seconds} s, server PostGIS ${db.capabilities.postgisVersion}, pool ${loadConfig().poolSize}; times in ms`,
+  );
+  console.log(
+    '| workload  | server/s |  p50 ms |  p99 ms |    raw/s |  p50 ms |  p99 ms | ratio | prepared/s | x prepared | minimal/s | x minimal | errs |',
+  );
+  console.log(
+    '| --------- | -------- | ------- | ------- | -------- | ------- | ------- | ----- | ---------- | ---------- | --------- | --------- | ---- |',
+  );
   for (const r of results) console.log(r);
   console.log('target: ratio >= 0.7 for items and identify');
   console.log('ratio = server / raw (the same SQL straight through pg, unnamed statements, as an application would send it)');
   console.log('prepared = the same SQL straight through pg as named prepared statements, as the server sends hot SQL');
-  console.log('minimal = a bare node:http server running the same SQL through pg, prepared where the server prepares it (scripts/bench-minimal-features.ts)');
+  console.log(
+    'minimal = a bare node:http server running the same SQL through pg, prepared where the server prepares it (scripts/bench-minimal-features.ts)',
+  );
 } finally {
   child.kill('SIGTERM');
   minimal.child.kill('SIGTERM');

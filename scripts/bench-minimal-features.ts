@@ -15,19 +15,26 @@ import { statementName } from '../server/db/statements.ts';
 type NativeQuery = { text: string; values: unknown[] };
 type Workloads = Record<string, Array<NativeQuery | { count: NativeQuery; page: NativeQuery }>>;
 
-const { prepare, ...queries } = JSON.parse(fs.readFileSync(process.env.BENCH_QUERIES!, 'utf8')) as Workloads & { prepare: string[] };
+const { prepare, ...queries } = JSON.parse(fs.readFileSync(process.env.BENCH_QUERIES!, 'utf8')) as Workloads & {
+  prepare: string[];
+};
 
 /** The query as pg runs it: a named prepared statement for the workloads the server prepares. */
 function named(workload: string, q: NativeQuery): pg.QueryConfig {
   if (!prepare.includes(workload)) return q;
   return { ...q, name: statementName(q.text, 'min') };
 }
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10), options: '-c jit=off' });
+const pool = new pg.Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DB_POOL_SIZE ?? 10),
+  options: '-c jit=off',
+});
 
 /** A row as JSON text: feature rows (`f`, or `g` + `p` from identify) are already JSON from PostgreSQL. */
 function rowText(r: Record<string, unknown>): string {
   if (typeof r.f === 'string') return r.f;
-  if ('g' in r && 'p' in r) return `{"type":"Feature","id":${r.id},"layer":${JSON.stringify(r.layer)},"geometry":${r.g ?? 'null'},"properties":${r.p}}`;
+  if ('g' in r && 'p' in r)
+    return `{"type":"Feature","id":${r.id},"layer":${JSON.stringify(r.layer)},"geometry":${r.g ?? 'null'},"properties":${r.p}}`;
   return JSON.stringify(r);
 }
 

@@ -29,7 +29,16 @@ import { seedDemo } from '../server/seed/demo.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 /** The composite of the harness's project contract (conf/project.map.in, tilesql-project.mjs), bottom to top. */
-const composite = ['admin_provinces', 'admin_districts', 'admin_communes', 'landuse_parcels', 'industrial_zones', 'rivers', 'roads', 'places'];
+const composite = [
+  'admin_provinces',
+  'admin_districts',
+  'admin_communes',
+  'landuse_parcels',
+  'industrial_zones',
+  'rivers',
+  'roads',
+  'places',
+];
 
 const { values: opts } = parseArgs({
   options: {
@@ -45,13 +54,19 @@ const { values: opts } = parseArgs({
     repeat: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '8,32' },
     'sql-concurrency': { type: 'string', default: '2' },
-    out: { type: 'string', default: path.join(os.tmpdir(), `sdi-bench-peers-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '')}`) },
+    out: {
+      type: 'string',
+      default: path.join(os.tmpdir(), `sdi-bench-peers-${new Date().toISOString().slice(0, 16).replace(/[:T]/g, '')}`),
+    },
     tiles: { type: 'string' },
   },
 });
 
 function loadAverage(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
 
 function onPath(cmd: string): boolean {
@@ -78,7 +93,8 @@ function harnessProblem(dir: string): string | null {
 
 /** 2. The database URL of the bench data, created when missing. */
 async function peersDatabaseUrl(): Promise<URL> {
-  if (!process.env.DATABASE_URL) throw new Error('set DATABASE_URL to a PostgreSQL server with PostGIS (its credentials are used for every run)');
+  if (!process.env.DATABASE_URL)
+    throw new Error('set DATABASE_URL to a PostgreSQL server with PostGIS (its credentials are used for every run)');
   const base = new URL(process.env.DATABASE_URL);
   if (opts['pg-host']) base.hostname = opts['pg-host'];
   if (opts['pg-port']) base.port = opts['pg-port'];
@@ -134,10 +150,12 @@ async function waitReady(port: number, child: ChildProcess, ms = 300_000): Promi
   while (Date.now() < end) {
     if (child.exitCode !== null) throw new Error(`our server exited with code ${child.exitCode} before it was ready`);
     const ok = await new Promise<boolean>((resolve) => {
-      http.get({ host: '127.0.0.1', port, path: '/ready' }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      }).on('error', () => resolve(false));
+      http
+        .get({ host: '127.0.0.1', port, path: '/ready' }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        })
+        .on('error', () => resolve(false));
     });
     if (ok) return;
     await new Promise((r) => setTimeout(r, 250));
@@ -158,8 +176,15 @@ function startOurs(url: URL, port: number): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'index.ts')], {
     cwd: root,
     env: {
-      ...process.env, DATABASE_URL: url.toString(), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never',
-      TILE_CACHE_MB: '0', REDIS_URL: '', LIMIT_TILE_EXPENSIVE_MAXZOOM: '-1',
+      ...process.env,
+      DATABASE_URL: url.toString(),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'never',
+      TILE_CACHE_MB: '0',
+      REDIS_URL: '',
+      LIMIT_TILE_EXPENSIVE_MAXZOOM: '-1',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -174,7 +199,8 @@ async function main(): Promise<void> {
     return;
   }
   const mapserver = onPath('mapserv') && onPath('lighttpd');
-  if (!mapserver) console.log('MapServer left out: `mapserv` or `lighttpd` is not installed (the harness\'s setup.sh installs both)');
+  if (!mapserver)
+    console.log("MapServer left out: `mapserv` or `lighttpd` is not installed (the harness's setup.sh installs both)");
   const url = await peersDatabaseUrl();
   await seedOnce(url);
 
@@ -185,7 +211,8 @@ async function main(): Promise<void> {
     ...process.env,
     BENCH_CONTRACT: 'project',
     PGURL: url.toString(),
-    PGCONN: `host=${url.hostname} port=${url.port || 5432} dbname=${opts.database} ` +
+    PGCONN:
+      `host=${url.hostname} port=${url.port || 5432} dbname=${opts.database} ` +
       `user=${decodeURIComponent(url.username)} password=${decodeURIComponent(url.password)}`,
     MAPFILE_IN: path.join(harness, 'conf', 'project.map.in'),
     PROBE_LAYER: 'places',
@@ -213,23 +240,46 @@ async function main(): Promise<void> {
         const label = `${set.name}, ${zooms === 'all' ? 'whole list' : `z${zooms}`}`;
         const json = path.join(opts.out!, `${set.name}-${zooms}.json`);
         const args = [
-          path.join(harness, 'loadgen.mjs'), '--check', '--by-zoom', '--repeat', opts.repeat!, '--duration', opts.duration!,
-          '--concurrency', opts.concurrency!, '--sql-concurrency', opts['sql-concurrency']!, '--header', 'Accept-Encoding: gzip',
-          '--json', json, '--label', label, ...(zooms === 'all' ? [] : ['--zooms', zooms]), ...(opts.tiles ? ['--tiles', opts.tiles] : []),
-          `sql=${set.sql}`, ...(mapserver ? [`mapserver=${set.ms}`] : []), `ours=http://127.0.0.1:${port}/tiles/${set.ours}/{z}/{x}/{y}.mvt`,
+          path.join(harness, 'loadgen.mjs'),
+          '--check',
+          '--by-zoom',
+          '--repeat',
+          opts.repeat!,
+          '--duration',
+          opts.duration!,
+          '--concurrency',
+          opts.concurrency!,
+          '--sql-concurrency',
+          opts['sql-concurrency']!,
+          '--header',
+          'Accept-Encoding: gzip',
+          '--json',
+          json,
+          '--label',
+          label,
+          ...(zooms === 'all' ? [] : ['--zooms', zooms]),
+          ...(opts.tiles ? ['--tiles', opts.tiles] : []),
+          `sql=${set.sql}`,
+          ...(mapserver ? [`mapserver=${set.ms}`] : []),
+          `ours=http://127.0.0.1:${port}/tiles/${set.ours}/{z}/{x}/{y}.mvt`,
         ];
         console.log(`\n== ${label} (load average ${loadAverage()})`);
         execFileSync(process.execPath, args, { cwd: harness, env: harnessEnv, stdio: 'inherit' });
         jsons.push(json);
       }
     }
-    const table = execFileSync(process.execPath, [path.join(harness, 'report.mjs'), ...jsons], { cwd: harness, encoding: 'utf8' });
+    const table = execFileSync(process.execPath, [path.join(harness, 'report.mjs'), ...jsons], {
+      cwd: harness,
+      encoding: 'utf8',
+    });
     const summary = [
       `# Peer benchmark, ${new Date().toISOString()}`,
       '',
       `${os.cpus().length} CPUs, node ${process.version}; load average before ${loadBefore}, after ${loadAverage()} (1, 5, 15 min).`,
       `Data: our demo at scale ${opts.scale} in ${opts.database}. Ours: server/index.ts, TILE_CACHE_MB=0 (cold), tile cost limits off.`,
-      mapserver ? 'MapServer 8 (FastCGI behind lighttpd) against the same tables.' : 'MapServer left out: not installed on this machine.',
+      mapserver
+        ? 'MapServer 8 (FastCGI behind lighttpd) against the same tables.'
+        : 'MapServer left out: not installed on this machine.',
       `Runs interleaved, ${opts.repeat} repeats of up to ${opts.duration} s, median reported; ` +
         `sql = naive ST_AsMVT at ${opts['sql-concurrency']} pg connections.`,
       '',

@@ -45,7 +45,16 @@ import { latToTileY, lonToTileX, type TileCoord } from '../server/tiles/grid.ts'
 
 const root = path.resolve(import.meta.dirname, '..');
 const tilesFile = path.join(root, 'bench', 'tiles.txt');
-const defaultLayers = ['admin_provinces', 'admin_districts', 'admin_communes', 'landuse_parcels', 'industrial_zones', 'rivers', 'roads', 'places'];
+const defaultLayers = [
+  'admin_provinces',
+  'admin_districts',
+  'admin_communes',
+  'landuse_parcels',
+  'industrial_zones',
+  'rivers',
+  'roads',
+  'places',
+];
 
 const { values: opts } = parseArgs({
   options: {
@@ -92,9 +101,30 @@ function generateTiles(): void {
   const rand = prng(20251125);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   // Town centres (EPSG:4326): Bắc Ninh, Từ Sơn, Bắc Giang, Quế Võ, Thuận Thành, Yên Phong, Việt Yên, Hiệp Hòa, Lục Nam, Chũ.
-  const towns = [[106.076, 21.186], [105.957, 21.117], [106.194, 21.273], [106.15, 21.15], [106.08, 21.05], [105.95, 21.2], [106.1, 21.27], [105.97, 21.35], [106.39, 21.29], [106.57, 21.37]];
+  const towns = [
+    [106.076, 21.186],
+    [105.957, 21.117],
+    [106.194, 21.273],
+    [106.15, 21.15],
+    [106.08, 21.05],
+    [105.95, 21.2],
+    [106.1, 21.27],
+    [105.97, 21.35],
+    [106.39, 21.29],
+    [106.57, 21.37],
+  ];
   const bbox = [105.88, 20.97, 107.03, 21.63];
-  const zooms: Array<[number, number]> = [[8, 2], [9, 2], [10, 4], [11, 7], [12, 20], [13, 22], [14, 22], [15, 16], [16, 5]];
+  const zooms: Array<[number, number]> = [
+    [8, 2],
+    [9, 2],
+    [10, 4],
+    [11, 7],
+    [12, 20],
+    [13, 22],
+    [14, 22],
+    [15, 16],
+    [16, 5],
+  ];
   const total = zooms.reduce((s, [, w]) => s + w, 0);
   const seen = new Set<string>();
   const lines: string[] = [];
@@ -122,10 +152,14 @@ function generateTiles(): void {
 }
 
 function readTiles(): TileCoord[] {
-  return fs.readFileSync(tilesFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => {
-    const [z, x, y] = l.trim().split('/').map(Number);
-    return { z, x, y };
-  });
+  return fs
+    .readFileSync(tilesFile, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const [z, x, y] = l.trim().split('/').map(Number);
+      return { z, x, y };
+    });
 }
 
 // ---------- measuring ----------
@@ -144,7 +178,16 @@ interface RunStats {
 }
 
 function emptyStats(): RunStats {
-  return { tiles: 0, seconds: 0, latencies: [], bytes: 0, rawBytes: 0, statuses: {}, largest: { path: '', bytes: 0 }, cpuSeconds: 0 };
+  return {
+    tiles: 0,
+    seconds: 0,
+    latencies: [],
+    bytes: 0,
+    rawBytes: 0,
+    statuses: {},
+    largest: { path: '', bytes: 0 },
+    cpuSeconds: 0,
+  };
 }
 
 function percentile(stats: RunStats, p: number): number {
@@ -153,16 +196,23 @@ function percentile(stats: RunStats, p: number): number {
 }
 
 /** Runs `work` for every item with `concurrency` workers, adding time and latencies (ms) to `into`. */
-async function replay<T>(items: readonly T[], concurrency: number, into: RunStats, work: (item: T) => Promise<void>): Promise<void> {
+async function replay<T>(
+  items: readonly T[],
+  concurrency: number,
+  into: RunStats,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    for (let i = next++; i < items.length; i = next++) {
-      const s = performance.now();
-      await work(items[i]);
-      into.latencies.push(performance.now() - s);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < items.length; i = next++) {
+        const s = performance.now();
+        await work(items[i]);
+        into.latencies.push(performance.now() - s);
+      }
+    }),
+  );
   into.seconds += (performance.now() - t0) / 1000;
   into.tiles += items.length;
 }
@@ -175,18 +225,28 @@ interface Fetched {
 
 function httpGet(agent: http.Agent, port: number, p: string): Promise<Fetched> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: p, agent, headers: { 'Accept-Encoding': 'gzip, deflate, br' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
+    const req = http.get(
+      { host: '127.0.0.1', port, path: p, agent, headers: { 'Accept-Encoding': 'gzip, deflate, br' } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
   });
 }
 
 /** Requests `paths` from a server on `port`; with `keep`, stores every response and measures uncompressed sizes. */
-async function httpRun(agent: http.Agent, port: number, paths: string[], concurrency: number, into: RunStats, keep?: Map<string, Fetched>): Promise<void> {
+async function httpRun(
+  agent: http.Agent,
+  port: number,
+  paths: string[],
+  concurrency: number,
+  into: RunStats,
+  keep?: Map<string, Fetched>,
+): Promise<void> {
   await replay(paths, concurrency, into, async (p) => {
     const r = await httpGet(agent, port, p);
     into.statuses[r.status] = (into.statuses[r.status] ?? 0) + 1;
@@ -224,10 +284,12 @@ async function waitReady(port: number, child: ChildProcess, ms = 600_000): Promi
   while (Date.now() < end) {
     if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before it was ready`);
     const ok = await new Promise<boolean>((resolve) => {
-      http.get({ host: '127.0.0.1', port, path: '/ready' }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      }).on('error', () => resolve(false));
+      http
+        .get({ host: '127.0.0.1', port, path: '/ready' }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        })
+        .on('error', () => resolve(false));
     });
     if (ok) return;
     await new Promise((r) => setTimeout(r, 250));
@@ -296,14 +358,24 @@ async function openBenchData(config: Config, scale: number): Promise<{ db: Datab
   const db = await openDatabase(config);
   await applyLayerDefinitions(db, loadLayerDefinitions(config.layersDir));
   const marker = `sdi demo scale ${scale}`;
-  const [m] = db.backend === 'server'
-    ? await db.rows<{ c: string | null }>("SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = current_database()")
-    : [{ c: fs.existsSync(path.join(config.dataDir, 'sdi-bench-seeded')) ? fs.readFileSync(path.join(config.dataDir, 'sdi-bench-seeded'), 'utf8') : null }];
+  const [m] =
+    db.backend === 'server'
+      ? await db.rows<{ c: string | null }>(
+          "SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = current_database()",
+        )
+      : [
+          {
+            c: fs.existsSync(path.join(config.dataDir, 'sdi-bench-seeded'))
+              ? fs.readFileSync(path.join(config.dataDir, 'sdi-bench-seeded'), 'utf8')
+              : null,
+          },
+        ];
   if (opts.reseed || m?.c !== marker) {
     process.stdout.write(`seeding demo data at scale ${scale} (${db.backend})... `);
     const report = await seedDemo(db, { scale });
     console.log(`${(report.ms / 1000).toFixed(1)} s, ${report.counts.landuse_parcels} parcels`);
-    if (db.backend === 'server') await db.rows(`COMMENT ON DATABASE ${pg.escapeIdentifier(new URL(config.databaseUrl).pathname.slice(1))} IS '${marker}'`);
+    if (db.backend === 'server')
+      await db.rows(`COMMENT ON DATABASE ${pg.escapeIdentifier(new URL(config.databaseUrl).pathname.slice(1))} IS '${marker}'`);
     else fs.writeFileSync(path.join(config.dataDir, 'sdi-bench-seeded'), marker);
   }
   const catalog = new Catalog(db);
@@ -331,18 +403,38 @@ interface BackendResult {
  * size, statement timeout, JIT off) and its prepared tile statements, but no HTTP, gzip or cache.
  */
 function rawRenderer(db: Database, config: Config): { renderer: TileRenderer; close: () => Promise<void> } {
-  return { renderer: new TileRenderer(db, () => config.tileMaxFeatures, () => config.tileBudgetKb * 1024), close: () => db.close() };
+  return {
+    renderer: new TileRenderer(
+      db,
+      () => config.tileMaxFeatures,
+      () => config.tileBudgetKb * 1024,
+    ),
+    close: () => db.close(),
+  };
 }
 
 /** The ceiling: the cold run's responses served from a Map by node:http in its own process, until `stop`. */
-async function startMinimalServer(kept: Map<string, Fetched>): Promise<{ port: number; child: ChildProcess; stop: () => Promise<void> }> {
+async function startMinimalServer(
+  kept: Map<string, Fetched>,
+): Promise<{ port: number; child: ChildProcess; stop: () => Promise<void> }> {
   const file = path.join(os.tmpdir(), `sdi-bench-minimal-${process.pid}.json`);
-  const pick = (h: http.IncomingHttpHeaders) => Object.fromEntries(['content-type', 'content-encoding', 'etag', 'cache-control', 'vary']
-    .filter((k) => h[k] !== undefined).map((k) => [k, String(h[k])]));
-  fs.writeFileSync(file, JSON.stringify([...kept].map(([p, r]) => ({ path: p, status: r.status, headers: pick(r.headers), body: r.body.toString('base64') }))));
+  const pick = (h: http.IncomingHttpHeaders) =>
+    Object.fromEntries(
+      ['content-type', 'content-encoding', 'etag', 'cache-control', 'vary']
+        .filter((k) => h[k] !== undefined)
+        .map((k) => [k, String(h[k])]),
+    );
+  fs.writeFileSync(
+    file,
+    JSON.stringify(
+      [...kept].map(([p, r]) => ({ path: p, status: r.status, headers: pick(r.headers), body: r.body.toString('base64') })),
+    ),
+  );
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--minimal-server', file], {
-    cwd: root, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    cwd: root,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   await new Promise((r) => child.once('message', r));
   return {
@@ -356,7 +448,14 @@ async function startMinimalServer(kept: Map<string, Fetched>): Promise<{ port: n
 }
 
 /** 3. Warm rounds over the same chunks, alternating the server (all hits now) and the minimal node:http server. */
-async function warmRounds(child: ChildProcess, port: number, agent: http.Agent, kept: Map<string, Fetched>, pathChunks: string[][], concurrency: number): Promise<{ warm: RunStats; minimal: RunStats }> {
+async function warmRounds(
+  child: ChildProcess,
+  port: number,
+  agent: http.Agent,
+  kept: Map<string, Fetched>,
+  pathChunks: string[][],
+  concurrency: number,
+): Promise<{ warm: RunStats; minimal: RunStats }> {
   const minimalServer = await startMinimalServer(kept);
   const magent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const timed = async (pid: number, into: RunStats, run: () => Promise<void>) => {
@@ -419,12 +518,14 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
   const concurrency = Number(opts.concurrency);
   const scale = backend === 'server' ? Number(opts.scale) : Number(opts['embedded-scale']);
   const dataDir = path.join(os.tmpdir(), `sdi-bench-embedded-${scale}`);
-  const env: Record<string, string> = backend === 'server' ? { DATABASE_URL: await benchDatabaseUrl() } : { DATABASE_URL: '', DATA_DIR: dataDir };
+  const env: Record<string, string> =
+    backend === 'server' ? { DATABASE_URL: await benchDatabaseUrl() } : { DATABASE_URL: '', DATA_DIR: dataDir };
   const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', ...env });
   const { db, catalog } = await openBenchData(config, scale);
   const layerIds = opts.layers!.split(',');
   const layers: Layer[] = layerIds.map((id) => catalog.get(id, null));
-  const title = `${backend === 'server' ? 'server PostGIS' : 'embedded PGlite'} ${db.capabilities.postgisVersion} (PostgreSQL ${db.capabilities.postgresVersion}), demo scale ${scale}, ` +
+  const title =
+    `${backend === 'server' ? 'server PostGIS' : 'embedded PGlite'} ${db.capabilities.postgisVersion} (PostgreSQL ${db.capabilities.postgresVersion}), demo scale ${scale}, ` +
     `${tiles.length} tiles x ${layers.length} layers, concurrency ${concurrency}, pool ${backend === 'server' ? config.poolSize : 1}` +
     (opts['fast-path'] ? ', tile fast path mounted before Express' : ', server/index.ts as shipped');
   console.log(`\n${title}`);
@@ -483,7 +584,14 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
     }
     if (backend === 'server') await closeRaw();
 
-    const { warm, minimal } = await warmRounds(child, port, agent, kept, pathChunks.map((c) => c.items), concurrency);
+    const { warm, minimal } = await warmRounds(
+      child,
+      port,
+      agent,
+      kept,
+      pathChunks.map((c) => c.items),
+      concurrency,
+    );
     return { title, note, raw, cold, rawBand, coldBand, warm, minimal, rssMb: peakRssMb(child.pid!) };
   } finally {
     agent.destroy();
@@ -536,7 +644,10 @@ function literal(v: unknown): string {
 }
 
 /** Sums what EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) reports. */
-function costOf(plan: { 'Planning Time': number; 'Execution Time': number; Plan: Record<string, unknown> }, into: TileCost): void {
+function costOf(
+  plan: { 'Planning Time': number; 'Execution Time': number; Plan: Record<string, unknown> },
+  into: TileCost,
+): void {
   into.planMs += plan['Planning Time'];
   into.execMs += plan['Execution Time'];
   const p = plan.Plan as { 'Shared Hit Blocks'?: number; 'Shared Read Blocks'?: number };
@@ -566,7 +677,11 @@ async function explainRun(tiles: TileCoord[]): Promise<void> {
       return db.cancellableRows<T>(sql, bindings, signal);
     },
   } as Database;
-  const renderer = new TileRenderer(recording, () => config.tileMaxFeatures, () => config.tileBudgetKb * 1024);
+  const renderer = new TileRenderer(
+    recording,
+    () => config.tileMaxFeatures,
+    () => config.tileBudgetKb * 1024,
+  );
   for (const set of explainSets(catalog)) {
     for (const coord of list) {
       sent = [];
@@ -576,7 +691,9 @@ async function explainRun(tiles: TileCoord[]): Promise<void> {
   }
   await db.close();
   if (opts['explain-save']) fs.writeFileSync(opts['explain-save'], JSON.stringify(recorded));
-  const baseline = opts['explain-baseline'] ? (JSON.parse(fs.readFileSync(opts['explain-baseline'], 'utf8')) as ExplainedTile[]) : null;
+  const baseline = opts['explain-baseline']
+    ? (JSON.parse(fs.readFileSync(opts['explain-baseline'], 'utf8')) as ExplainedTile[])
+    : null;
 
   const client = new pg.Client({ connectionString: url, options: '-c jit=off' } as pg.ClientConfig);
   await client.connect();
@@ -598,7 +715,9 @@ async function explainRun(tiles: TileCoord[]): Promise<void> {
         await client.query(`PREPARE ${name} AS ${toNative(st.sql)}`);
         preparedNames.set(st.sql, name);
       }
-      const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}(${st.bindings.map(literal).join(', ')})`);
+      const { rows } = await client.query(
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE ${name}(${st.bindings.map(literal).join(', ')})`,
+      );
       costOf(rows[0]['QUERY PLAN'][0], cost);
     }
     return cost;
@@ -632,8 +751,13 @@ function median(xs: number[]): number {
 }
 
 function printExplain(runs: Array<{ name: string; costs: Array<{ tile: ExplainedTile; cost: TileCost }> }>): void {
-  console.log(`\n===== EXPLAIN (ANALYZE, BUFFERS) per tile, median ms (planning / execution), ${new Date().toISOString()}, ` +
-    `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} =====`);
+  console.log(
+    `\n===== EXPLAIN (ANALYZE, BUFFERS) per tile, median ms (planning / execution), ${new Date().toISOString()}, ` +
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')} =====`,
+  );
   console.log(`| layer set | z | tiles | ${runs.map((r) => `${r.name}: plan / exec / buffers`).join(' | ')} |`);
   console.log(`|---|---|---|${runs.map(() => '---').join('|')}|`);
   for (const set of ['composite', 'land use']) {
@@ -676,7 +800,10 @@ async function settled(pid: number, ms = 180_000): Promise<void> {
 async function backendCpuSeconds(admin: pg.Client | null, database: string): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   if (!admin) return out;
-  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [database]);
+  const { rows } = await admin.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+    [database],
+  );
   for (const { pid } of rows) out.set(pid, cpuSeconds(pid));
   return out;
 }
@@ -704,7 +831,10 @@ async function embeddedAgainstServer(tiles: TileCoord[]): Promise<void> {
   const concurrency = Number(opts.concurrency);
   const dataDir = path.join(os.tmpdir(), `sdi-bench-embedded-${scale}`);
   const copyDir = `${dataDir}-copy`;
-  const embedded = await openBenchData(loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: '', DATA_DIR: dataDir }), scale);
+  const embedded = await openBenchData(
+    loadConfig({ ...process.env, LOG_LEVEL: 'silent', DATABASE_URL: '', DATA_DIR: dataDir }),
+    scale,
+  );
   await embedded.db.close();
   fs.rmSync(copyDir, { recursive: true, force: true });
   fs.cpSync(dataDir, copyDir, { recursive: true });
@@ -713,10 +843,22 @@ async function embeddedAgainstServer(tiles: TileCoord[]): Promise<void> {
   await db.close();
   const common = { REDIS_URL: '', TILE_CACHE_MB: '128' };
   const contenders: Contender[] = [
-    { title: 'embedded, memory index', env: { ...common, DATABASE_URL: '', DATA_DIR: dataDir, TILE_MEMORY_INDEX: 'embedded' }, cold: emptyStats() },
-    { title: 'embedded, SQL only', env: { ...common, DATABASE_URL: '', DATA_DIR: copyDir, TILE_MEMORY_INDEX: 'off' }, cold: emptyStats() },
+    {
+      title: 'embedded, memory index',
+      env: { ...common, DATABASE_URL: '', DATA_DIR: dataDir, TILE_MEMORY_INDEX: 'embedded' },
+      cold: emptyStats(),
+    },
+    {
+      title: 'embedded, SQL only',
+      env: { ...common, DATABASE_URL: '', DATA_DIR: copyDir, TILE_MEMORY_INDEX: 'off' },
+      cold: emptyStats(),
+    },
     { title: 'server PostGIS, SQL', env: { ...common, DATABASE_URL: serverUrl, TILE_MEMORY_INDEX: 'off' }, cold: emptyStats() },
-    { title: 'server PostGIS, memory index', env: { ...common, DATABASE_URL: serverUrl, TILE_MEMORY_INDEX: 'both' }, cold: emptyStats() },
+    {
+      title: 'server PostGIS, memory index',
+      env: { ...common, DATABASE_URL: serverUrl, TILE_MEMORY_INDEX: 'both' },
+      cold: emptyStats(),
+    },
   ];
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
@@ -756,19 +898,25 @@ async function embeddedAgainstServer(tiles: TileCoord[]): Promise<void> {
     }
     const rate = (c: Contender) => c.cold.tiles / c.cold.seconds;
     const server = rate(contenders[2]);
-    console.log(`\nembedded against server PostGIS: demo scale ${scale}, ${tiles.length} tiles x ${opts.layers!.split(',').length} layers, ` +
-      `concurrency ${concurrency}, cold cache; load average ${fmt(load0, 1)} at start, ${fmt(load1, 1)} at end, ${os.cpus().length} CPUs`);
+    console.log(
+      `\nembedded against server PostGIS: demo scale ${scale}, ${tiles.length} tiles x ${opts.layers!.split(',').length} layers, ` +
+        `concurrency ${concurrency}, cold cache; load average ${fmt(load0, 1)} at start, ${fmt(load1, 1)} at end, ${os.cpus().length} CPUs`,
+    );
     console.log('| run | tiles/s | p50 ms | p99 ms | x server SQL | CPU ms/tile (Node + PostgreSQL) | RSS now | peak RSS |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const c of contenders) {
       const mb = (v: number | null | undefined) => (v == null ? 'n/a' : `${fmt(v, 0)} MB`);
-      console.log(`| ${c.title} | ${fmt(rate(c))} | ${fmt(percentile(c.cold, 50), 2)} | ${fmt(percentile(c.cold, 99), 2)} | ` +
-        `${fmt(rate(c) / server, 2)} | ${fmt((c.cold.cpuSeconds * 1000) / c.cold.tiles, 2)} + ${fmt(((c.dbCpuSeconds ?? 0) * 1000) / c.cold.tiles, 2)} | ` +
-        `${mb(c.rssMb)} | ${mb(c.peakMb)} |`);
+      console.log(
+        `| ${c.title} | ${fmt(rate(c))} | ${fmt(percentile(c.cold, 50), 2)} | ${fmt(percentile(c.cold, 99), 2)} | ` +
+          `${fmt(rate(c) / server, 2)} | ${fmt((c.cold.cpuSeconds * 1000) / c.cold.tiles, 2)} + ${fmt(((c.dbCpuSeconds ?? 0) * 1000) / c.cold.tiles, 2)} | ` +
+          `${mb(c.rssMb)} | ${mb(c.peakMb)} |`,
+      );
     }
     const ratio = rate(contenders[0]) / server;
-    console.log(`target: embedded cold >= 1 x server PostGIS: ${ratio >= 1 ? 'met' : 'NOT met'} (${fmt(ratio, 2)}); ` +
-      `statuses ${contenders.map((c) => JSON.stringify(c.cold.statuses)).join(' ')}`);
+    console.log(
+      `target: embedded cold >= 1 x server PostGIS: ${ratio >= 1 ? 'met' : 'NOT met'} (${fmt(ratio, 2)}); ` +
+        `statuses ${contenders.map((c) => JSON.stringify(c.cold.statuses)).join(' ')}`,
+    );
   } finally {
     agent.destroy();
     for (const c of contenders) if (c.child) await stop(c.child);
@@ -788,14 +936,60 @@ function print(r: BackendResult): void {
   const cpu = (s: RunStats) => (s.cpuSeconds ? `${fmt((s.cpuSeconds * 1000) / s.tiles, 2)} ms` : '');
   const rows: string[][] = [
     ['run', 'tiles/s', 'p50 ms', 'p99 ms', 'mean tile', 'ratio', 'server CPU/tile'],
-    ['raw (renderer on the driver)', fmt(rate(r.raw)), fmt(percentile(r.raw, 50), 2), fmt(percentile(r.raw, 99), 2), r.raw.bytes ? `${kb(r.raw.bytes / r.raw.tiles)} raw` : '-', '', ''],
-    ['server, cold cache', fmt(rate(r.cold)), fmt(percentile(r.cold, 50), 2), fmt(percentile(r.cold, 99), 2), `${kb(r.cold.bytes / r.cold.tiles)} gz, ${kb(r.cold.rawBytes / r.cold.tiles)} raw`, `${fmt(rate(r.cold) / rate(r.raw), 2)} x raw`, cpu(r.cold)],
-    [`raw, z${band.min}-${band.max} only`, fmt(rate(r.rawBand)), fmt(percentile(r.rawBand, 50), 2), fmt(percentile(r.rawBand, 99), 2),
-      r.rawBand.bytes ? `${kb(r.rawBand.bytes / r.rawBand.tiles)} raw` : '-', '', ''],
-    [`server cold, z${band.min}-${band.max} only`, fmt(rate(r.coldBand)), fmt(percentile(r.coldBand, 50), 2), fmt(percentile(r.coldBand, 99), 2),
-      `${kb(r.coldBand.bytes / r.coldBand.tiles)} gz`, `${fmt(rate(r.coldBand) / rate(r.rawBand), 2)} x raw`, cpu(r.coldBand)],
-    ['server, warm cache', fmt(rate(r.warm)), fmt(percentile(r.warm, 50), 2), fmt(percentile(r.warm, 99), 2), `${kb(r.warm.bytes / r.warm.tiles)} gz`, `${fmt(rate(r.warm) / rate(r.minimal), 2)} x minimal`, cpu(r.warm)],
-    ['minimal node:http (Map)', fmt(rate(r.minimal)), fmt(percentile(r.minimal, 50), 2), fmt(percentile(r.minimal, 99), 2), `${kb(r.minimal.bytes / r.minimal.tiles)} gz`, '', cpu(r.minimal)],
+    [
+      'raw (renderer on the driver)',
+      fmt(rate(r.raw)),
+      fmt(percentile(r.raw, 50), 2),
+      fmt(percentile(r.raw, 99), 2),
+      r.raw.bytes ? `${kb(r.raw.bytes / r.raw.tiles)} raw` : '-',
+      '',
+      '',
+    ],
+    [
+      'server, cold cache',
+      fmt(rate(r.cold)),
+      fmt(percentile(r.cold, 50), 2),
+      fmt(percentile(r.cold, 99), 2),
+      `${kb(r.cold.bytes / r.cold.tiles)} gz, ${kb(r.cold.rawBytes / r.cold.tiles)} raw`,
+      `${fmt(rate(r.cold) / rate(r.raw), 2)} x raw`,
+      cpu(r.cold),
+    ],
+    [
+      `raw, z${band.min}-${band.max} only`,
+      fmt(rate(r.rawBand)),
+      fmt(percentile(r.rawBand, 50), 2),
+      fmt(percentile(r.rawBand, 99), 2),
+      r.rawBand.bytes ? `${kb(r.rawBand.bytes / r.rawBand.tiles)} raw` : '-',
+      '',
+      '',
+    ],
+    [
+      `server cold, z${band.min}-${band.max} only`,
+      fmt(rate(r.coldBand)),
+      fmt(percentile(r.coldBand, 50), 2),
+      fmt(percentile(r.coldBand, 99), 2),
+      `${kb(r.coldBand.bytes / r.coldBand.tiles)} gz`,
+      `${fmt(rate(r.coldBand) / rate(r.rawBand), 2)} x raw`,
+      cpu(r.coldBand),
+    ],
+    [
+      'server, warm cache',
+      fmt(rate(r.warm)),
+      fmt(percentile(r.warm, 50), 2),
+      fmt(percentile(r.warm, 99), 2),
+      `${kb(r.warm.bytes / r.warm.tiles)} gz`,
+      `${fmt(rate(r.warm) / rate(r.minimal), 2)} x minimal`,
+      cpu(r.warm),
+    ],
+    [
+      'minimal node:http (Map)',
+      fmt(rate(r.minimal)),
+      fmt(percentile(r.minimal, 50), 2),
+      fmt(percentile(r.minimal, 99), 2),
+      `${kb(r.minimal.bytes / r.minimal.tiles)} gz`,
+      '',
+      cpu(r.minimal),
+    ],
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   console.log(`\n${r.title}\n(${r.note})`);
@@ -803,27 +997,39 @@ function print(r: BackendResult): void {
     console.log(`| ${row.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join(' | ')} |`);
     if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   }
-  console.log(`statuses (cold): ${JSON.stringify(r.cold.statuses)}; largest tile ${kb(r.cold.largest.bytes)} raw (${r.cold.largest.path}); budget 500 KB: ${r.cold.largest.bytes <= 500 * 1024 ? 'ok' : 'OVER'}`);
+  console.log(
+    `statuses (cold): ${JSON.stringify(r.cold.statuses)}; largest tile ${kb(r.cold.largest.bytes)} raw (${r.cold.largest.path}); budget 500 KB: ${r.cold.largest.bytes <= 500 * 1024 ? 'ok' : 'OVER'}`,
+  );
   const bandCpuMs = (r.coldBand.cpuSeconds * 1000) / Math.max(1, r.coldBand.tiles);
-  console.log(`server CPU per cold tile at z${band.min}-${band.max}: ${fmt(bandCpuMs, 2)} ms over ${r.coldBand.tiles} tiles ` +
-    `(target < 1 ms: ${bandCpuMs < 1 ? 'met' : 'NOT met'}); load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `server CPU per cold tile at z${band.min}-${band.max}: ${fmt(bandCpuMs, 2)} ms over ${r.coldBand.tiles} tiles ` +
+      `(target < 1 ms: ${bandCpuMs < 1 ? 'met' : 'NOT met'}); load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+  );
   console.log(`peak RSS of the server (VmHWM): ${r.rssMb === null ? 'n/a' : `${fmt(r.rssMb, 0)} MB`}`);
   const coldRatio = rate(r.cold) / rate(r.raw);
   const warmRatio = rate(r.warm) / rate(r.minimal);
-  console.log(`targets (server PostGIS): cold >= 0.8 x raw: ${coldRatio >= 0.8 ? 'met' : 'NOT met'} (${fmt(coldRatio, 2)}); ` +
-    `warm >= 0.5 x minimal: ${warmRatio >= 0.5 ? 'met' : 'NOT met'} (${fmt(warmRatio, 2)}); RSS < 400 MB: ${r.rssMb !== null && r.rssMb < 400 ? 'met' : 'NOT met'}`);
+  console.log(
+    `targets (server PostGIS): cold >= 0.8 x raw: ${coldRatio >= 0.8 ? 'met' : 'NOT met'} (${fmt(coldRatio, 2)}); ` +
+      `warm >= 0.5 x minimal: ${warmRatio >= 0.5 ? 'met' : 'NOT met'} (${fmt(warmRatio, 2)}); RSS < 400 MB: ${r.rssMb !== null && r.rssMb < 400 ? 'met' : 'NOT met'}`,
+  );
 }
 
 async function main(): Promise<void> {
   if (opts.generate || !fs.existsSync(tilesFile)) generateTiles();
   const tiles = readTiles();
   if (opts.explain) return explainRun(tiles);
-  const backends: Array<'server' | 'embedded'> = opts.backend === 'both' ? ['server', 'embedded'] : [opts.backend as 'server' | 'embedded'];
+  const backends: Array<'server' | 'embedded'> =
+    opts.backend === 'both' ? ['server', 'embedded'] : [opts.backend as 'server' | 'embedded'];
   const results: BackendResult[] = [];
   for (const b of opts['compare-only'] ? [] : backends) {
     if (b === 'server' && !process.env.DATABASE_URL) {
-      console.log('\nserver PostGIS: skipped (set DATABASE_URL to a PostgreSQL server with PostGIS; the bench uses its database --database, '
-        + 'default sdi_bench)');
+      console.log(
+        '\nserver PostGIS: skipped (set DATABASE_URL to a PostgreSQL server with PostGIS; the bench uses its database --database, ' +
+          'default sdi_bench)',
+      );
       continue;
     }
     results.push(await benchBackend(b, tiles));
@@ -835,8 +1041,15 @@ async function main(): Promise<void> {
 
 /** Child mode: the minimal node:http server over the responses in `file` (path -> status, headers, body). */
 function runMinimalServer(file: string): void {
-  const entries = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<{ path: string; status: number; headers: Record<string, string>; body: string }>;
-  const map = new Map(entries.map((e) => [e.path, { status: e.status, headers: e.headers, body: Buffer.from(e.body, 'base64') }]));
+  const entries = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<{
+    path: string;
+    status: number;
+    headers: Record<string, string>;
+    body: string;
+  }>;
+  const map = new Map(
+    entries.map((e) => [e.path, { status: e.status, headers: e.headers, body: Buffer.from(e.body, 'base64') }]),
+  );
   const server = http.createServer((req, res) => {
     const e = map.get(req.url ?? '');
     if (!e) {
@@ -861,7 +1074,15 @@ async function serveWithFastPath(): Promise<void> {
   });
   server.keepAliveTimeout = 65_000;
   server.listen(config.port, config.host);
-  process.on('SIGTERM', () => server.close(() => void app.close().then(() => ctx.db.close()).then(() => process.exit(0))));
+  process.on('SIGTERM', () =>
+    server.close(
+      () =>
+        void app
+          .close()
+          .then(() => ctx.db.close())
+          .then(() => process.exit(0)),
+    ),
+  );
 }
 
 if (opts['minimal-server']) runMinimalServer(opts['minimal-server']);

@@ -62,10 +62,12 @@ async function waitReady(port: number, child: ChildProcess, ms = 600_000): Promi
   while (Date.now() < end) {
     if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before it was ready`);
     const ok = await new Promise<boolean>((resolve) => {
-      http.get({ host: '127.0.0.1', port, path: '/ready' }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      }).on('error', () => resolve(false));
+      http
+        .get({ host: '127.0.0.1', port, path: '/ready' }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        })
+        .on('error', () => resolve(false));
     });
     if (ok) return;
     await new Promise((r) => setTimeout(r, 250));
@@ -122,15 +124,20 @@ function countTraffic(page: Page): { take: () => Promise<Traffic> } {
   let pending: Array<Promise<void>> = [];
   let t: Traffic = { requests: 0, bytes: 0, tileRequests: 0, tileBytes: 0 };
   page.on('requestfinished', (req: Request) => {
-    pending.push(req.sizes().then((s) => {
-      const bytes = s.responseBodySize + s.responseHeadersSize;
-      t.requests++;
-      t.bytes += bytes;
-      if (new URL(req.url()).pathname.startsWith('/tiles/')) {
-        t.tileRequests++;
-        t.tileBytes += bytes;
-      }
-    }, () => undefined));
+    pending.push(
+      req.sizes().then(
+        (s) => {
+          const bytes = s.responseBodySize + s.responseHeadersSize;
+          t.requests++;
+          t.bytes += bytes;
+          if (new URL(req.url()).pathname.startsWith('/tiles/')) {
+            t.tileRequests++;
+            t.tileBytes += bytes;
+          }
+        },
+        () => undefined,
+      ),
+    );
   });
   return {
     take: async () => {
@@ -154,20 +161,26 @@ const longTaskObserver = `
 
 /** Moves the map and resolves with the ms until every tile layer fired `load` (its last tile drawn). */
 async function drawAfter(page: Page, move: 'town' | 'pan'): Promise<number> {
-  return page.evaluate(async ({ move, town }) => {
-    const w = window as unknown as { viewerMap: L.Map };
-    const map = w.viewerMap;
-    const grids: L.GridLayer[] = [];
-    map.eachLayer((l) => {
-      if (typeof (l as unknown as { rerenderTiles?: unknown }).rerenderTiles === 'function') grids.push(l as L.GridLayer);
-    });
-    const t0 = performance.now();
-    const drawn = Promise.all(grids.map((g) => new Promise<void>((resolve) => g.once('load', () => resolve()))));
-    if (move === 'town') map.setView([town.lat, town.lon], town.zoom, { animate: false });
-    else map.panBy([700, 0], { animate: false });
-    await Promise.race([drawn, new Promise((_, reject) => setTimeout(() => reject(new Error('not drawn within 120 s')), 120_000))]);
-    return Math.round(performance.now() - t0);
-  }, { move, town });
+  return page.evaluate(
+    async ({ move, town }) => {
+      const w = window as unknown as { viewerMap: L.Map };
+      const map = w.viewerMap;
+      const grids: L.GridLayer[] = [];
+      map.eachLayer((l) => {
+        if (typeof (l as unknown as { rerenderTiles?: unknown }).rerenderTiles === 'function') grids.push(l as L.GridLayer);
+      });
+      const t0 = performance.now();
+      const drawn = Promise.all(grids.map((g) => new Promise<void>((resolve) => g.once('load', () => resolve()))));
+      if (move === 'town') map.setView([town.lat, town.lon], town.zoom, { animate: false });
+      else map.panBy([700, 0], { animate: false });
+      await Promise.race([
+        drawn,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('not drawn within 120 s')), 120_000)),
+      ]);
+      return Math.round(performance.now() - t0);
+    },
+    { move, town },
+  );
 }
 
 async function benchBackend(backend: 'server' | 'embedded', screenshots: boolean): Promise<ViewFigures[]> {
@@ -189,8 +202,14 @@ async function benchBackend(backend: 'server' | 'embedded', screenshots: boolean
     const figures: ViewFigures[] = [];
 
     await page.goto(`http://127.0.0.1:${port}/viewer/`);
-    await page.waitForFunction(() => (window as unknown as { viewerStats?: { allTilesMs: number | null } }).viewerStats?.allTilesMs != null, null, { timeout: 180_000 });
-    const drawnMs = await page.evaluate(() => (window as unknown as { viewerStats: { allTilesMs: number } }).viewerStats.allTilesMs);
+    await page.waitForFunction(
+      () => (window as unknown as { viewerStats?: { allTilesMs: number | null } }).viewerStats?.allTilesMs != null,
+      null,
+      { timeout: 180_000 },
+    );
+    const drawnMs = await page.evaluate(
+      () => (window as unknown as { viewerStats: { allTilesMs: number } }).viewerStats.allTilesMs,
+    );
     figures.push({ view: 'default view (from navigation)', drawnMs, longestTaskMs: await longest(), ...(await traffic.take()) });
     // Leaflet fades new tiles in (0.2 s): the screenshot waits for that, after the measurement.
     const shoot = async (file: string) => {
@@ -201,7 +220,12 @@ async function benchBackend(backend: 'server' | 'embedded', screenshots: boolean
     await shoot('screenshot-default.png');
 
     const townMs = await drawAfter(page, 'town');
-    figures.push({ view: `town z${town.zoom} (setView)`, drawnMs: townMs, longestTaskMs: await longest(), ...(await traffic.take()) });
+    figures.push({
+      view: `town z${town.zoom} (setView)`,
+      drawnMs: townMs,
+      longestTaskMs: await longest(),
+      ...(await traffic.take()),
+    });
     await shoot('screenshot-z15.png');
 
     const panMs = await drawAfter(page, 'pan');
@@ -215,7 +239,8 @@ async function benchBackend(backend: 'server' | 'embedded', screenshots: boolean
 }
 
 async function main(): Promise<void> {
-  const wanted: Array<'server' | 'embedded'> = opts.backend === 'both' ? ['embedded', 'server'] : [opts.backend as 'server' | 'embedded'];
+  const wanted: Array<'server' | 'embedded'> =
+    opts.backend === 'both' ? ['embedded', 'server'] : [opts.backend as 'server' | 'embedded'];
   const results: Array<{ backend: string; figures: ViewFigures[] }> = [];
   let screenshots = !opts['no-screenshots'];
   for (const backend of wanted) {
@@ -229,12 +254,19 @@ async function main(): Promise<void> {
     console.log('done');
   }
   const kb = (b: number) => `${(b / 1024).toFixed(0)} KB`;
-  console.log(`\n===== viewer benchmark, ${new Date().toISOString()}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} =====`);
+  console.log(
+    `\n===== viewer benchmark, ${new Date().toISOString()}, ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} =====`,
+  );
   console.log('| backend | view | drawn ms | requests | bytes | tile requests | tile bytes | longest task ms |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const { backend, figures } of results) {
     for (const f of figures) {
-      console.log(`| ${backend} | ${f.view} | ${f.drawnMs} | ${f.requests} | ${kb(f.bytes)} | ${f.tileRequests} | ${kb(f.tileBytes)} | ${Math.round(f.longestTaskMs)} |`);
+      console.log(
+        `| ${backend} | ${f.view} | ${f.drawnMs} | ${f.requests} | ${kb(f.bytes)} | ${f.tileRequests} | ${kb(f.tileBytes)} | ${Math.round(f.longestTaskMs)} |`,
+      );
     }
   }
 }

@@ -77,4 +77,6 @@ const out: CrosswalkFile = {
 };
 const target = path.join(defaultDataDir, crosswalkFile);
 fs.writeFileSync(target, `${JSON.stringify(out, null, 1)}\n`);
-console.log(`wrote ${target}: rules ${JSON.stringify(counts)}, ${units.filter((u) => u.approximate).length} of ${units.length} units approximate`);
+console.log(
+  `wrote ${target}: rules ${JSON.stringify(counts)}, ${units.filter((u) => u.approximate).length} of ${units.length} units approximate`,
+);

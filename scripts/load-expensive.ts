@@ -44,17 +44,21 @@ interface Answer {
 function request(url: string, from: string, body?: string): Promise<Answer> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const req = http.request(url, {
-      method: body === undefined ? 'GET' : 'POST',
-      localAddress: from,
-      agent: from === expensiveFrom ? expensiveAgent : ordinaryAgent,
-      headers: { 'Accept-Encoding': 'gzip', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-      timeout: 60_000,
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-      res.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
-    });
+    const req = http.request(
+      url,
+      {
+        method: body === undefined ? 'GET' : 'POST',
+        localAddress: from,
+        agent: from === expensiveFrom ? expensiveAgent : ordinaryAgent,
+        headers: { 'Accept-Encoding': 'gzip', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        timeout: 60_000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+        res.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
     req.end(body);
@@ -77,9 +81,17 @@ async function freePort(): Promise<number> {
 async function startChild(): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const root = path.resolve(import.meta.dirname, '..');
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: process.env.LOG_LEVEL ?? 'error' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
+  };
   if (opts.seed) env.SEED_DEMO = 'always';
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'index.ts')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'index.ts')], {
+    env,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + 300_000;
   while (Date.now() < until) {
@@ -157,7 +169,9 @@ async function phase(t: Target, seconds: number, summaries: number, maxRequests:
         result.ordinary.tile.push(await request(t.tiles[(k * 7) % t.tiles.length], ordinaryFrom));
       } else {
         const layer = t.itemLayers[k % t.itemLayers.length];
-        result.ordinary.items.push(await request(`${t.base}/collections/${layer}/items?limit=100&offset=${(k * 37) % 500}`, ordinaryFrom));
+        result.ordinary.items.push(
+          await request(`${t.base}/collections/${layer}/items?limit=100&offset=${(k * 37) % 500}`, ordinaryFrom),
+        );
       }
     }
   };
@@ -171,7 +185,12 @@ async function phase(t: Target, seconds: number, summaries: number, maxRequests:
 }
 
 function statuses(m: Map<number, number>): string {
-  return [...m].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s === 0 ? 'network error' : s}: ${n}`).join(', ') || 'none';
+  return (
+    [...m]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, n]) => `${s === 0 ? 'network error' : s}: ${n}`)
+      .join(', ') || 'none'
+  );
 }
 
 /** Prints statuses per class and the latency of the ordinary requests. */
@@ -179,15 +198,19 @@ function report(title: string, r: PhaseResult): void {
   console.log(`\n${title}: ${r.seconds.toFixed(1)} s`);
   if (r.summaryStatus.size) {
     const ms = [...r.summaryMs].sort((a, b) => a - b);
-    console.log(`  summary (${expensiveFrom}): ${statuses(r.summaryStatus)}; answered 200 in p50 ${percentile(ms, 50).toFixed(0)} ms`);
+    console.log(
+      `  summary (${expensiveFrom}): ${statuses(r.summaryStatus)}; answered 200 in p50 ${percentile(ms, 50).toFixed(0)} ms`,
+    );
   }
   for (const [name, answers] of Object.entries(r.ordinary)) {
     const counts = new Map<number, number>();
     for (const a of answers) counts.set(a.status, (counts.get(a.status) ?? 0) + 1);
     const ms = answers.map((a) => a.ms).sort((a, b) => a - b);
     const verdict = answers.every(succeeded) ? 'all succeeded' : 'SOME FAILED';
-    console.log(`  ${name} (${ordinaryFrom}): ${answers.length} requests, ${statuses(counts)}; p50 ${percentile(ms, 50).toFixed(1)} ms, ` +
-      `p99 ${percentile(ms, 99).toFixed(1)} ms, max ${(ms.at(-1) ?? NaN).toFixed(1)} ms; ${verdict}`);
+    console.log(
+      `  ${name} (${ordinaryFrom}): ${answers.length} requests, ${statuses(counts)}; p50 ${percentile(ms, 50).toFixed(1)} ms, ` +
+        `p99 ${percentile(ms, 99).toFixed(1)} ms, max ${(ms.at(-1) ?? NaN).toFixed(1)} ms; ${verdict}`,
+    );
   }
 }
 
@@ -197,15 +220,22 @@ async function main(): Promise<void> {
   try {
     const collections = await getJson<{ collections: Array<{ id: string }> }>(`${base}/collections`);
     const layers = collections.collections.map((c) => c.id);
-    const provinces = await getJson<{ features: Array<{ geometry: unknown }> }>(`${base}/collections/admin_provinces/items?limit=50&datetime=2025-06-30`);
+    const provinces = await getJson<{ features: Array<{ geometry: unknown }> }>(
+      `${base}/collections/admin_provinces/items?limit=50&datetime=2025-06-30`,
+    );
     if (!provinces.features.length) throw new Error('no province in admin_provinces: load the demo data (--seed)');
     const province = provinces.features.map((f) => JSON.stringify(f.geometry)).sort((a, b) => b.length - a.length)[0];
-    const tiles = tileUrls(base, layers.filter((l) => ['landuse_parcels', 'roads', 'admin_communes', 'places'].includes(l)));
+    const tiles = tileUrls(
+      base,
+      layers.filter((l) => ['landuse_parcels', 'roads', 'admin_communes', 'places'].includes(l)),
+    );
     const itemLayers = layers.filter((l) => ['landuse_parcels', 'admin_communes', 'roads', 'places'].includes(l));
 
     const target: Target = { base, layers, province, tiles, itemLayers };
     const maxRequests = Number(opts['max-requests']);
-    console.log(`load:expensive against ${base}: province polygon of ${province.length} bytes over ${layers.length} layers in turn`);
+    console.log(
+      `load:expensive against ${base}: province polygon of ${province.length} bytes over ${layers.length} layers in turn`,
+    );
     // Every tile once first, so both phases compare like with like (the cache warm, as for a map in use).
     for (let i = 0; i < tiles.length; i += 8) await Promise.all(tiles.slice(i, i + 8).map((u) => request(u, ordinaryFrom)));
     const baseline = await phase(target, Number(opts['baseline-seconds']), 0, maxRequests);
@@ -213,7 +243,9 @@ async function main(): Promise<void> {
     const loaded = await phase(target, Number(opts.seconds), Number(opts.summaries), maxRequests);
     const title = `under load: ${opts.summaries} summary clients from ${expensiveFrom} and ${opts.ordinary} tile/items clients from ${ordinaryFrom}`;
     report(title, loaded);
-    const allOk = [baseline, loaded].every((r) => Object.values(r.ordinary).every((answers) => answers.length > 0 && answers.every(succeeded)));
+    const allOk = [baseline, loaded].every((r) =>
+      Object.values(r.ordinary).every((answers) => answers.length > 0 && answers.every(succeeded)),
+    );
     console.log(allOk ? '\nevery tile and items request succeeded' : '\nsome tile or items requests failed');
     process.exitCode = allOk ? 0 : 1;
   } finally {

@@ -37,7 +37,8 @@ function fail(message: string): never {
 
 const config = loadConfig();
 const concurrency = Number(values.concurrency);
-if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) fail(`--concurrency must be 1..64, got ${values.concurrency}`);
+if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
+  fail(`--concurrency must be 1..64, got ${values.concurrency}`);
 
 /** The tiles to seed: for each zoom, the tiles over bbox, when at least one layer is shown at that zoom. */
 function* tilesOf(layers: readonly Layer[], bbox: BBox, minzoom: number, maxzoom: number): Generator<TileCoord> {
@@ -55,18 +56,27 @@ function countTiles(layers: readonly Layer[], bbox: BBox, minzoom: number, maxzo
 }
 
 /** Runs `work` over the tiles with a bounded number in flight, advancing the progress bar. */
-async function runAll(tiles: Iterable<TileCoord>, total: number, work: (t: TileCoord) => Promise<string>): Promise<Record<string, number>> {
-  const bar = new cliProgress.SingleBar({ format: 'seeding [{bar}] {percentage}% | {value}/{total} tiles | {eta_formatted} left | z{z}' }, cliProgress.Presets.shades_classic);
+async function runAll(
+  tiles: Iterable<TileCoord>,
+  total: number,
+  work: (t: TileCoord) => Promise<string>,
+): Promise<Record<string, number>> {
+  const bar = new cliProgress.SingleBar(
+    { format: 'seeding [{bar}] {percentage}% | {value}/{total} tiles | {eta_formatted} left | z{z}' },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(total, 0, { z: '-' });
   const outcomes: Record<string, number> = {};
   const it = tiles[Symbol.iterator]();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    for (let n = it.next(); !n.done; n = it.next()) {
-      const outcome = await work(n.value).catch((err: Error) => `error: ${err.message}`);
-      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-      bar.increment(1, { z: n.value.z });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let n = it.next(); !n.done; n = it.next()) {
+        const outcome = await work(n.value).catch((err: Error) => `error: ${err.message}`);
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+        bar.increment(1, { z: n.value.z });
+      }
+    }),
+  );
   bar.stop();
   return outcomes;
 }
@@ -84,7 +94,8 @@ try {
   const bbox: BBox = values.bbox
     ? (() => {
         const b = values.bbox.split(',').map(Number);
-        if (b.length !== 4 || b.some((v) => !Number.isFinite(v)) || b[0] >= b[2] || b[1] >= b[3]) fail(`--bbox must be minLon,minLat,maxLon,maxLat, got ${values.bbox}`);
+        if (b.length !== 4 || b.some((v) => !Number.isFinite(v)) || b[0] >= b[2] || b[1] >= b[3])
+          fail(`--bbox must be minLon,minLat,maxLon,maxLat, got ${values.bbox}`);
         return b as BBox;
       })()
     : unionBounds(layers);
@@ -98,7 +109,9 @@ try {
   const started = Date.now();
   let outcomes: Record<string, number>;
   if (config.redisUrl) {
-    console.log(`seeding ${total} tiles of ${ids}, z${minzoom}-${maxzoom} over [${bbox.join(', ')}] into Redis (${new URL(config.redisUrl).host})`);
+    console.log(
+      `seeding ${total} tiles of ${ids}, z${minzoom}-${maxzoom} over [${bbox.join(', ')}] into Redis (${new URL(config.redisUrl).host})`,
+    );
     const ctx: AppContext = { config, db, catalog, log, metrics: createMetrics(db), onClose: [] };
     const service = new TileService(ctx);
     if (!(await service.shared!.ready())) fail(`Redis at ${config.redisUrl} does not answer`);
@@ -111,14 +124,20 @@ try {
     for (const close of [...ctx.onClose].reverse()) await close();
   } else {
     const base = (values.url ?? `http://127.0.0.1:${config.port}`).replace(/\/+$/, '');
-    console.log(`seeding ${total} tiles of ${ids}, z${minzoom}-${maxzoom} over [${bbox.join(', ')}] into the server at ${base} (no REDIS_URL: its in-process cache)`);
+    console.log(
+      `seeding ${total} tiles of ${ids}, z${minzoom}-${maxzoom} over [${bbox.join(', ')}] into the server at ${base} (no REDIS_URL: its in-process cache)`,
+    );
     outcomes = await runAll(tilesOf(layers, bbox, minzoom, maxzoom), total, async ({ z, x, y }) => {
       const r = await fetch(`${base}/tiles/${ids}/${z}/${x}/${y}.mvt`, { headers: { 'Accept-Encoding': 'gzip' } });
       await r.arrayBuffer();
       return r.status === 200 ? 'rendered' : r.status === 204 ? 'empty' : `HTTP ${r.status}`;
     });
   }
-  console.log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.entries(outcomes).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  console.log(
+    `done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${Object.entries(outcomes)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}`,
+  );
 } finally {
   await db.close();
 }

@@ -18,7 +18,9 @@ if (!Number.isFinite(scale) || scale <= 0 || scale > 100) {
 const opened = Date.now();
 const db = await openDatabase(config); // opening migrates
 const where = db.backend === 'server' ? 'PostgreSQL server (DATABASE_URL)' : `embedded PGlite (${config.dataDir})`;
-console.log(`seeding demo data at scale ${scale} into ${where}, PostGIS ${db.capabilities.postgisVersion} (opened in ${Date.now() - opened} ms)`);
+console.log(
+  `seeding demo data at scale ${scale} into ${where}, PostGIS ${db.capabilities.postgisVersion} (opened in ${Date.now() - opened} ms)`,
+);
 try {
   const report = await seedDemo(db, { scale, log: createLogger(config.logLevel) });
   for (const [table, n] of Object.entries(report.counts)) console.log(`  ${table.padEnd(18)} ${String(n).padStart(8)}`);

@@ -222,7 +222,10 @@ function trustProxySetting(raw: string | undefined): Config['trustProxy'] {
   const value = (raw ?? '').trim();
   if (value === '' || /^(false|off|no|0)$/i.test(value)) return false;
   if (/^[1-9][0-9]?$/.test(value)) return Number(value);
-  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const e of entries) {
     const [address, bits, extra] = e.split('/');
     const family = isIP(address);
@@ -297,13 +300,28 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     limitItemsExpensiveAbove: intSetting(env, 'LIMIT_ITEMS_EXPENSIVE_ABOVE', defaults.limitItemsExpensiveAbove, 1, 1_000_000),
     limitTileExpensiveMaxzoom: intSetting(env, 'LIMIT_TILE_EXPENSIVE_MAXZOOM', defaults.limitTileExpensiveMaxzoom, -1, 30),
     limitTileExpensiveLayers: intSetting(env, 'LIMIT_TILE_EXPENSIVE_LAYERS', defaults.limitTileExpensiveLayers, 1, 1_000),
-    limitQueryGeometryVertices: intSetting(env, 'LIMIT_QUERY_GEOMETRY_VERTICES', defaults.limitQueryGeometryVertices, 4, 10_000_000),
+    limitQueryGeometryVertices: intSetting(
+      env,
+      'LIMIT_QUERY_GEOMETRY_VERTICES',
+      defaults.limitQueryGeometryVertices,
+      4,
+      10_000_000,
+    ),
     limitQueryBodyBytes: intSetting(env, 'LIMIT_QUERY_BODY_BYTES', defaults.limitQueryBodyBytes, 1024, 1024 * 1024 * 1024),
     // planner
-    tileMemoryIndexMaxFeatures: intSetting(env, 'TILE_MEMORY_INDEX_MAX_FEATURES', defaults.tileMemoryIndexMaxFeatures, 0, 10_000_000),
+    tileMemoryIndexMaxFeatures: intSetting(
+      env,
+      'TILE_MEMORY_INDEX_MAX_FEATURES',
+      defaults.tileMemoryIndexMaxFeatures,
+      0,
+      10_000_000,
+    ),
     tileMemoryIndex: oneOf(env, 'TILE_MEMORY_INDEX', defaults.tileMemoryIndex, ['embedded', 'both', 'off'] as const),
     // sources
-    sourceSchemas: (env.SOURCE_SCHEMAS ?? '').split(',').map((x) => x.trim()).filter(Boolean),
+    sourceSchemas: (env.SOURCE_SCHEMAS ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
     sourceCacheTtlSeconds: intSetting(env, 'SOURCE_CACHE_TTL_SECONDS', defaults.sourceCacheTtlSeconds, 1, 86_400),
     sourceCheckSeconds: intSetting(env, 'SOURCE_CHECK_SECONDS', defaults.sourceCheckSeconds, 1, 86_400),
     ...overrides,

@@ -13,6 +13,9 @@ export function createLogger(level: string, pretty = Boolean(process.stdout.isTT
   return pino({
     level,
     base,
-    transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' } },
+    transport: {
+      target: 'pino-pretty',
+      options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,service' },
+    },
   });
 }

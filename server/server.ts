@@ -45,7 +45,10 @@ export async function loadContext(config: Config, log: Logger = createLogger(con
     const ctx: AppContext = { config, db, catalog, log, metrics: createMetrics(db), onClose: [] };
     await catalog.watch((err) => log.error({ err }, 'catalog reload failed'));
     ctx.onClose.push(() => catalog.close());
-    log.info({ ms: Date.now() - started, layers: catalog.list({ role: 'admin', tokenId: '', name: '' }).length }, 'database ready');
+    log.info(
+      { ms: Date.now() - started, layers: catalog.list({ role: 'admin', tokenId: '', name: '' }).length },
+      'database ready',
+    );
     return ctx;
   } catch (err) {
     await db.close().catch(() => undefined);
@@ -102,7 +105,8 @@ export async function startServer(config: Config, log?: Logger): Promise<Running
           await drained;
         }
         if (!(await within(app.close(), closeGraceMs))) ctx.log.warn('closing caches and listeners took too long');
-        if (!(await within(ctx.db.close(), closeGraceMs))) ctx.log.warn('closing the database took too long (a connection was not released)');
+        if (!(await within(ctx.db.close(), closeGraceMs)))
+          ctx.log.warn('closing the database took too long (a connection was not released)');
       })();
       return closing;
     },
@@ -120,7 +124,13 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
     timer.unref();
   });
   try {
-    return await Promise.race([p.then(() => true as const, () => true as const), timeout]);
+    return await Promise.race([
+      p.then(
+        () => true as const,
+        () => true as const,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -8,7 +8,8 @@ export const mochaHooks = {
     await closeSharedServers();
     const notRun = suitesNotRun();
     const lines = [...notRun].map(([suite, what]) => `  - ${suite}: ${what}`);
-    if (!serverDatabaseUrl) lines.unshift('  - every database suite against server PostGIS: DATABASE_URL is not set (only embedded PGlite was tested)');
+    if (!serverDatabaseUrl)
+      lines.unshift('  - every database suite against server PostGIS: DATABASE_URL is not set (only embedded PGlite was tested)');
     if (lines.length) console.log(`\nNOT RUN on this machine (install the tools, or run .ci/run):\n${lines.join('\n')}\n`);
   },
 };

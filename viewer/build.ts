@@ -38,8 +38,11 @@ export async function buildViewer(): Promise<ViewerBundle> {
   const outdir = path.join(viewerDir, 'dist');
   const result = await build({
     absWorkingDir: viewerDir,
-    entryPoints: { viewer: path.join(viewerDir, 'src', 'main.ts'), upload: path.join(viewerDir, 'src', 'upload', 'main.ts'),
-      data: path.join(viewerDir, 'src', 'data', 'main.ts') },
+    entryPoints: {
+      viewer: path.join(viewerDir, 'src', 'main.ts'),
+      upload: path.join(viewerDir, 'src', 'upload', 'main.ts'),
+      data: path.join(viewerDir, 'src', 'data', 'main.ts'),
+    },
     bundle: true,
     write: false,
     outdir,

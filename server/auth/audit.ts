@@ -19,8 +19,21 @@ export const cliActor: Actor = { name: 'cli', tokenId: null };
 
 /** One audit entry. */
 export interface AuditEntry {
-  action: 'publish' | 'replace' | 'rollback' | 'update' | 'access_change' | 'owner_change' | 'delete' | 'token_create' | 'token_revoke'
-    | 'feature_create' | 'feature_replace' | 'feature_update' | 'feature_delete' | 'feature_restore';
+  action:
+    | 'publish'
+    | 'replace'
+    | 'rollback'
+    | 'update'
+    | 'access_change'
+    | 'owner_change'
+    | 'delete'
+    | 'token_create'
+    | 'token_revoke'
+    | 'feature_create'
+    | 'feature_replace'
+    | 'feature_update'
+    | 'feature_delete'
+    | 'feature_restore';
   layerId?: string;
   oldVersion?: number | null;
   newVersion?: number | null;

@@ -90,7 +90,9 @@ export function sourceTableSql(s: Omit<LayerSource, 'problem'>, columns: readonl
   const g = `s.${quoteIdent(s.geomColumn)}`;
   const geom = s.srid === 4326 ? g : `ST_Transform(${g}, 4326)`;
   const cast: Partial<Record<LayerColumn['type'], string>> = { string: '::text' };
-  const cols = columns.map((c) => `, s.${quoteIdent(s.columnSources[c.name] ?? c.name)}${cast[c.type] ?? ''} AS ${quoteIdent(c.name)}`).join('');
+  const cols = columns
+    .map((c) => `, s.${quoteIdent(s.columnSources[c.name] ?? c.name)}${cast[c.type] ?? ''} AS ${quoteIdent(c.name)}`)
+    .join('');
   return `(SELECT s.${quoteIdent(s.idColumn)} AS id, ${geom} AS geom, ${g} AS __native${cols} FROM ${quoteIdent(s.schema)}.${quoteIdent(s.table)} s)`;
 }
 
@@ -245,7 +247,9 @@ export class Catalog {
   private apply(next: Map<string, Layer>): void {
     const changed = [...next.keys()].filter((id) => {
       const old = this.layers.get(id);
-      return !old || old.dataVersion !== next.get(id)!.dataVersion || old.updatedAt.getTime() !== next.get(id)!.updatedAt.getTime();
+      return (
+        !old || old.dataVersion !== next.get(id)!.dataVersion || old.updatedAt.getTime() !== next.get(id)!.updatedAt.getTime()
+      );
     });
     for (const id of this.layers.keys()) if (!next.has(id)) changed.push(id);
     this.layers = next;
@@ -253,7 +257,10 @@ export class Catalog {
   }
 
   private async loadExtent(row: CatalogRow): Promise<TableExtent> {
-    return { bounds: await this.loadBounds(row), temporalExtent: row.temporal ? await this.loadTemporalExtent(row, row.temporal) : null };
+    return {
+      bounds: await this.loadBounds(row),
+      temporalExtent: row.temporal ? await this.loadTemporalExtent(row, row.temporal) : null,
+    };
   }
 
   /** The first and last valid day of a temporal layer; an open end (a null) anywhere makes that end open. */
@@ -280,7 +287,11 @@ export class Catalog {
     );
     if (!r?.present) return `its table ${row.source_schema}.${row.source_table} no longer exists`;
     const have = new Set(r.names ?? []);
-    const wanted = [row.id_column ?? '', row.geom_column ?? '', ...row.columns.map((c) => row.column_sources?.[c.name] ?? c.name)];
+    const wanted = [
+      row.id_column ?? '',
+      row.geom_column ?? '',
+      ...row.columns.map((c) => row.column_sources?.[c.name] ?? c.name),
+    ];
     const lost = wanted.filter((c) => !have.has(c));
     return lost.length ? `its table ${row.source_schema}.${row.source_table} lost the column(s) ${lost.join(', ')}` : null;
   }
@@ -385,6 +396,10 @@ export async function applyLayerDefinitions(db: Database, defs: LayerDefinition[
       temporal: d.temporal ? JSON.stringify(d.temporal) : null,
       metadata: d.metadata ? JSON.stringify(d.metadata) : null,
     };
-    await db.knex('layer_catalog').insert(row).onConflict('id').merge(Object.keys(row).filter((k) => k !== 'id') as never);
+    await db
+      .knex('layer_catalog')
+      .insert(row)
+      .onConflict('id')
+      .merge(Object.keys(row).filter((k) => k !== 'id') as never);
   }
 }

@@ -33,7 +33,10 @@ const category = z
 const style = z
   .object({
     type: z.enum(['single', 'categorical']),
-    color: z.string().regex(/^#[0-9a-fA-F]{6}$/).optional(),
+    color: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/)
+      .optional(),
     fillOpacity: z.number().min(0).max(1).optional(),
     weight: z.number().min(0).max(20).optional(),
     radius: z.number().min(0).max(50).optional(),
@@ -97,10 +100,14 @@ export const layerDefinitionSchema = z
   })
   .strict()
   .refine((d) => d.minzoom <= d.maxzoom, { message: 'minzoom must not exceed maxzoom', path: ['minzoom'] })
-  .refine((d) => !d.temporal || [d.temporal.start, d.temporal.end].every((n) => d.columns.some((c) => c.name === n && c.type === 'date')), {
-    message: 'temporal.start and temporal.end must name columns of type date',
-    path: ['temporal'],
-  });
+  .refine(
+    (d) =>
+      !d.temporal || [d.temporal.start, d.temporal.end].every((n) => d.columns.some((c) => c.name === n && c.type === 'date')),
+    {
+      message: 'temporal.start and temporal.end must name columns of type date',
+      path: ['temporal'],
+    },
+  );
 
 /** A layer definition as written in `layers/*.json`: the file keeps `title_vi`, the name the API publishes. */
 export type LayerDefinitionFile = z.infer<typeof layerDefinitionSchema>;
@@ -130,7 +137,10 @@ export function parseLayerDefinition(value: unknown, source: string): LayerDefin
 
 /** Reads and validates every `*.json` in `dir`; ids must be unique and match the file name. */
 export function loadLayerDefinitions(dir: string): LayerDefinition[] {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   const seen = new Set<string>();
   const categories = loadOpenDataCategories(dir);
   return files.map((file) => {

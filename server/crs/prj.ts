@@ -33,7 +33,8 @@ const WGS84_A = 6378137;
 const WGS84_RF = 298.257223563;
 
 const fold = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
-const near = (a: readonly number[], b: readonly number[], tol = 1e-6) => a.length >= 7 && b.every((v, i) => Math.abs(v - a[i]) <= tol);
+const near = (a: readonly number[], b: readonly number[], tol = 1e-6) =>
+  a.length >= 7 && b.every((v, i) => Math.abs(v - a[i]) <= tol);
 
 function classifyTowgs84(values: number[] | undefined): Towgs84InPrj {
   if (!values || values.every((v) => v === 0)) return 'none';
@@ -72,7 +73,11 @@ function param(params: Map<string, number>, fallback: number, ...names: string[]
 /** Metres per unit of the projected CRS's axes (1 when the .prj names none). */
 function linearUnit(root: WktNode): number {
   // WKT1 puts UNIT directly under PROJCS; WKT2 puts LENGTHUNIT under PROJCRS or inside each AXIS.
-  const unit = children(root, 'UNIT', 'LENGTHUNIT')[0] ?? children(root, 'AXIS').map((a) => children(a, 'LENGTHUNIT')[0]).find(Boolean);
+  const unit =
+    children(root, 'UNIT', 'LENGTHUNIT')[0] ??
+    children(root, 'AXIS')
+      .map((a) => children(a, 'LENGTHUNIT')[0])
+      .find(Boolean);
   return numbersOf(unit)[0] ?? 1;
 }
 
@@ -107,7 +112,11 @@ function recognise(root: WktNode): PrjCrs | null {
   if (!['PROJCS', 'PROJCRS', 'PROJECTEDCRS', 'GEOGCS', 'GEOGCRS', 'GEOGRAPHICCRS', 'GEODCRS'].includes(rootKind)) return null;
   const datum = datumOf(root);
   if (!datum) return null;
-  const base = { name: nameOf(root), datum: datum.vn2000 ? ('VN-2000' as const) : ('WGS 84' as const), towgs84InPrj: datum.towgs84InPrj };
+  const base = {
+    name: nameOf(root),
+    datum: datum.vn2000 ? ('VN-2000' as const) : ('WGS 84' as const),
+    towgs84InPrj: datum.towgs84InPrj,
+  };
   if (!['PROJCS', 'PROJCRS', 'PROJECTEDCRS'].includes(rootKind)) {
     const srid = datum.vn2000 ? 4756 : 4326;
     return { ...base, srid, proj4: crsBySrid(srid).proj4, notes: [...datum.notes, `geographic ${base.datum}: EPSG:${srid}`] };
@@ -130,7 +139,11 @@ function datumOf(root: WktNode): DatumReading | null {
   const towgs84InPrj = classifyTowgs84(towgs.length ? towgs : undefined);
   const authority = children(root, 'AUTHORITY', 'ID')[0];
   const authCode = authority && fold(nameOf(authority)) === 'epsg' ? Number(authority.args[1]) : NaN;
-  const names = [nameOf(root), nameOf(findDeep(root, 'DATUM', 'GEODETICDATUM', 'TRF')), nameOf(findDeep(root, 'GEOGCS', 'GEOGCRS', 'BASEGEOGCRS', 'BASEGEODCRS', 'GEODCRS'))];
+  const names = [
+    nameOf(root),
+    nameOf(findDeep(root, 'DATUM', 'GEODETICDATUM', 'TRF')),
+    nameOf(findDeep(root, 'GEOGCS', 'GEOGCRS', 'BASEGEOGCRS', 'BASEGEODCRS', 'GEODCRS')),
+  ];
   const vn2000 =
     isVn2000Name(...names) ||
     towgs84InPrj === 'official' ||
@@ -139,13 +152,18 @@ function datumOf(root: WktNode): DatumReading | null {
   if (!vn2000 && ((!isWgs84Name(...names) && spheroid.length === 0) || towgs84InPrj === 'other')) return null;
   const notes: string[] = [];
   if (vn2000 && towgs84InPrj === 'none') notes.push('the .prj has no TOWGS84: the official VN-2000 shift (EPSG:6960) is applied');
-  if (vn2000 && towgs84InPrj === 'decision-signs') notes.push("the .prj's TOWGS84 has the decision's rotation signs (~0.76 m off): replaced by the official shift");
-  if (vn2000 && towgs84InPrj === 'other') notes.push(`the .prj's TOWGS84 (${towgs.join(',')}) is not the official one: replaced by EPSG:6960`);
+  if (vn2000 && towgs84InPrj === 'decision-signs')
+    notes.push("the .prj's TOWGS84 has the decision's rotation signs (~0.76 m off): replaced by the official shift");
+  if (vn2000 && towgs84InPrj === 'other')
+    notes.push(`the .prj's TOWGS84 (${towgs.join(',')}) is not the official one: replaced by EPSG:6960`);
   return { vn2000, towgs84InPrj, notes };
 }
 
 /** The projection of a projected CRS element: a listed EPSG code, or a proj4 string of its transverse Mercator. */
-function projectionOf(root: WktNode, vn2000: boolean): { srid?: number; proj4: string; vn2000Lookalike?: number; notes: string[] } | null {
+function projectionOf(
+  root: WktNode,
+  vn2000: boolean,
+): { srid?: number; proj4: string; vn2000Lookalike?: number; notes: string[] } | null {
   const method = fold(nameOf(findDeep(root, 'PROJECTION', 'METHOD')));
   if (!vn2000 && /pseudomercator|popularvisualisation|mercatorauxiliarysphere/.test(method)) {
     return { srid: 3857, proj4: crsBySrid(3857).proj4, notes: ['WGS 84 / Pseudo-Mercator: EPSG:3857'] };
@@ -164,14 +182,23 @@ function projectionOf(root: WktNode, vn2000: boolean): { srid?: number; proj4: s
     toMetre === 1 && lat0 === 0 && fn === 0 && fe === 500000
       ? EPSG_CRS.find((c) => c.datum === 'VN-2000' && c.kind === 'projected' && c.centralMeridian === cm && c.scaleFactor === k)
       : undefined;
-  if (vn2000 && match) return { srid: match.srid, proj4: match.proj4, notes: [`${match.title}: EPSG:${match.srid} (central meridian ${cm}°, k ${k})`] };
+  if (vn2000 && match)
+    return {
+      srid: match.srid,
+      proj4: match.proj4,
+      notes: [`${match.title}: EPSG:${match.srid} (central meridian ${cm}°, k ${k})`],
+    };
   const datumProj4 = vn2000 ? `+ellps=WGS84 +towgs84=${VN2000_TOWGS84}` : '+datum=WGS84';
   const units = toMetre === 1 ? '+units=m' : `+to_meter=${toMetre}`;
   const proj4 = `+proj=tmerc +lat_0=${lat0} +lon_0=${cm} +k=${k} +x_0=${fe} +y_0=${fn} ${datumProj4} ${units} +no_defs`;
-  const notes = [`transverse Mercator on ${vn2000 ? 'VN-2000' : 'WGS 84'} (central meridian ${cm}°, k ${k}, false easting ${fe} m, false northing ${fn} m): no EPSG code we list, its own parameters are used`];
+  const notes = [
+    `transverse Mercator on ${vn2000 ? 'VN-2000' : 'WGS 84'} (central meridian ${cm}°, k ${k}, false easting ${fe} m, false northing ${fn} m): no EPSG code we list, its own parameters are used`,
+  ];
   if (!vn2000 && match && k === 0.9999) {
     // A TM-3 zone declared on WGS 84 is the usual way VN-2000 data loses its datum shift (~220 m): ask.
-    notes.push(`these are the parameters of ${match.title} (EPSG:${match.srid}) on a WGS 84 datum: if the data is VN-2000, choose EPSG:${match.srid}`);
+    notes.push(
+      `these are the parameters of ${match.title} (EPSG:${match.srid}) on a WGS 84 datum: if the data is VN-2000, choose EPSG:${match.srid}`,
+    );
     return { proj4, vn2000Lookalike: match.srid, notes };
   }
   return { proj4, notes };

@@ -59,15 +59,51 @@ function formatMeridian(deg: number): string {
 /** TM-3 zones of VN-2000 (k = 0.9999, false easting 500 000 m), EPSG v10.076, with the provinces of their area of use. */
 const TM3_ZONES: ReadonlyArray<{ srid: number; cm: number; name?: string; provinces: string[] }> = [
   { srid: 5896, cm: 102, name: 'zone 481', provinces: [] },
-  { srid: 5897, cm: 105, name: 'zone 482', provinces: ['Hà Nội', 'Hà Nam', 'Hà Tây', 'Ninh Bình', 'Thanh Hóa', 'Vĩnh Phúc', 'Cần Thơ', 'Bạc Liêu', 'Đồng Tháp', 'Hậu Giang'] },
+  {
+    srid: 5897,
+    cm: 105,
+    name: 'zone 482',
+    provinces: [
+      'Hà Nội',
+      'Hà Nam',
+      'Hà Tây',
+      'Ninh Bình',
+      'Thanh Hóa',
+      'Vĩnh Phúc',
+      'Cần Thơ',
+      'Bạc Liêu',
+      'Đồng Tháp',
+      'Hậu Giang',
+    ],
+  },
   { srid: 5898, cm: 108, name: 'zone 491', provinces: ['Quảng Ngãi'] },
   { srid: 5899, cm: 107.75, provinces: ['Quảng Ninh', 'Đà Nẵng', 'Quảng Nam', 'Bà Rịa-Vũng Tàu', 'Đồng Nai', 'Lâm Đồng'] },
   { srid: 9205, cm: 103, provinces: ['Điện Biên', 'Lai Châu'] },
   { srid: 9206, cm: 104, provinces: ['Sơn La'] },
   { srid: 9207, cm: 104.5, provinces: ['Cà Mau', 'Kiên Giang'] },
   { srid: 9208, cm: 104.75, provinces: ['An Giang', 'Lào Cai', 'Nghệ An', 'Phú Thọ', 'Yên Bái'] },
-  { srid: 9209, cm: 105.5, provinces: ['Bắc Ninh', 'Hà Giang', 'Hà Tĩnh', 'Hải Dương', 'Hưng Yên', 'Nam Định', 'Sóc Trăng', 'Tây Ninh', 'Thái Bình', 'Trà Vinh', 'Vĩnh Long'] },
-  { srid: 9210, cm: 105.75, provinces: ['Hải Phòng', 'Hồ Chí Minh', 'Bến Tre', 'Bình Dương', 'Cao Bằng', 'Long An', 'Tiền Giang'] },
+  {
+    srid: 9209,
+    cm: 105.5,
+    provinces: [
+      'Bắc Ninh',
+      'Hà Giang',
+      'Hà Tĩnh',
+      'Hải Dương',
+      'Hưng Yên',
+      'Nam Định',
+      'Sóc Trăng',
+      'Tây Ninh',
+      'Thái Bình',
+      'Trà Vinh',
+      'Vĩnh Long',
+    ],
+  },
+  {
+    srid: 9210,
+    cm: 105.75,
+    provinces: ['Hải Phòng', 'Hồ Chí Minh', 'Bến Tre', 'Bình Dương', 'Cao Bằng', 'Long An', 'Tiền Giang'],
+  },
   { srid: 9211, cm: 106, provinces: ['Hòa Bình', 'Quảng Bình', 'Tuyên Quang'] },
   { srid: 9212, cm: 106.25, provinces: ['Bình Phước', 'Quảng Trị'] },
   { srid: 9213, cm: 106.5, provinces: ['Bắc Kạn', 'Thái Nguyên'] },
@@ -96,7 +132,13 @@ export const CRS84: CrsDefinition = {
 
 /** Every CRS with an EPSG code that we support, in the order OGC API lists them. */
 export const EPSG_CRS: readonly CrsDefinition[] = [
-  epsg(4326, { title: 'WGS 84', proj4: '+proj=longlat +datum=WGS84 +no_defs', axisOrder: 'lat-lon', kind: 'geographic', datum: 'WGS 84' }),
+  epsg(4326, {
+    title: 'WGS 84',
+    proj4: '+proj=longlat +datum=WGS84 +no_defs',
+    axisOrder: 'lat-lon',
+    kind: 'geographic',
+    datum: 'WGS 84',
+  }),
   epsg(3857, {
     title: 'WGS 84 / Pseudo-Mercator',
     proj4: '+proj=merc +a=6378137 +b=6378137 +lat_ts=0 +lon_0=0 +x_0=0 +y_0=0 +k=1 +units=m +nadgrids=@null +wktext +no_defs',
@@ -191,7 +233,8 @@ export function crsUri(srid: number): string {
 }
 
 // CRS84 in every spelling clients send: OGC URI (http or https, any version), URN, CURIE, safe CURIE.
-const CRS84_FORMS = /^(?:https?:\/\/www\.opengis\.net\/def\/crs\/OGC\/(?:1\.3|0)\/CRS84|urn:ogc:def:crs:OGC:(?:1\.3)?:CRS84|(?:OGC:)?CRS84)$/i;
+const CRS84_FORMS =
+  /^(?:https?:\/\/www\.opengis\.net\/def\/crs\/OGC\/(?:1\.3|0)\/CRS84|urn:ogc:def:crs:OGC:(?:1\.3)?:CRS84|(?:OGC:)?CRS84)$/i;
 // EPSG codes: OGC URI (any version), URN (with or without a version), CURIE, GML's legacy srs URL.
 const EPSG_FORMS = [
   /^https?:\/\/www\.opengis\.net\/def\/crs\/EPSG\/[0-9.]+\/(\d+)$/i,

@@ -54,7 +54,8 @@ export async function applyVn2000SpatialRefSys(knex: Knex): Promise<number> {
           OR spatial_ref_sys.srtext IS DISTINCT FROM EXCLUDED.srtext OR spatial_ref_sys.proj4text IS DISTINCT FROM EXCLUDED.proj4text`,
       [row.srid, row.srtext, row.proj4text],
     );
-    changed += (res as { rowCount?: number; affectedRows?: number }).rowCount ?? (res as { affectedRows?: number }).affectedRows ?? 0;
+    changed +=
+      (res as { rowCount?: number; affectedRows?: number }).rowCount ?? (res as { affectedRows?: number }).affectedRows ?? 0;
   }
   return changed;
 }

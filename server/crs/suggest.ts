@@ -39,7 +39,8 @@ export function detectSwappedAxes(coords: readonly Position[]): AxisOrderDetecti
   }
   const geoVotes = geo.eastFirst + geo.northFirst;
   const projVotes = proj.eastFirst + proj.northFirst;
-  if (geoVotes === 0 && projVotes === 0) return { swapped: false, kind: 'unknown', votes: { eastFirst: 0, northFirst: 0, neither } };
+  if (geoVotes === 0 && projVotes === 0)
+    return { swapped: false, kind: 'unknown', votes: { eastFirst: 0, northFirst: 0, neither } };
   const [kind, v] = geoVotes >= projVotes ? (['geographic', geo] as const) : (['projected', proj] as const);
   return { swapped: v.northFirst > v.eastFirst, kind, votes: { ...v, neither } };
 }
@@ -101,7 +102,13 @@ export function tm3ZoneOfProvince(province: string): CrsDefinition | undefined {
 function samplePoints(input: readonly Position[] | LonLatBbox, max: number): Position[] {
   if (input.length === 4 && typeof input[0] === 'number') {
     const [x0, y0, x1, y1] = input as LonLatBbox;
-    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [(x0 + x1) / 2, (y0 + y1) / 2]];
+    return [
+      [x0, y0],
+      [x1, y0],
+      [x1, y1],
+      [x0, y1],
+      [(x0 + x1) / 2, (y0 + y1) / 2],
+    ];
   }
   const pts = input as readonly Position[];
   if (pts.length <= max) return [...pts];
@@ -126,7 +133,9 @@ export function suggestVn2000Crs(input: readonly Position[] | LonLatBbox, option
     region: options.regionBounds ?? BAC_NINH_2025_BOUNDS,
   };
   const candidates =
-    axes.kind === 'geographic' ? [crsBySrid(4326), crsBySrid(4756)] : EPSG_CRS.filter((c) => c.datum === 'VN-2000' && c.kind === 'projected');
+    axes.kind === 'geographic'
+      ? [crsBySrid(4326), crsBySrid(4756)]
+      : EPSG_CRS.filter((c) => c.datum === 'VN-2000' && c.kind === 'projected');
   const out: CrsSuggestion[] = [];
   for (const crs of candidates) {
     const landed = landing(crs, points);
@@ -161,7 +170,12 @@ interface RankingContext {
  * Weights: landing in Vietnam 0.4, in this server's region 0.15, in a known province that uses the zone 0.25,
  * the uploader's province hint 0.15, this province's own zones and TM-3 over UTM 0.05 together.
  */
-function rank(crs: CrsDefinition, fractionInVietnam: number, landed: readonly Position[], ctx: RankingContext): { score: number; reasons: string[] } {
+function rank(
+  crs: CrsDefinition,
+  fractionInVietnam: number,
+  landed: readonly Position[],
+  ctx: RankingContext,
+): { score: number; reasons: string[] } {
   const reasons = [`${percent(fractionInVietnam)} of the sample points land in Vietnam`];
   let score = 0.4 * fractionInVietnam;
   const inRegion = share(landed, (lon, lat) => inBbox(ctx.region, lon, lat));

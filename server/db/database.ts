@@ -147,7 +147,8 @@ async function openPg(config: Config, backend: Backend, target: PgTarget, engine
     ...base,
     capabilities,
     rows,
-    cancellableRows: <T>(sql: string, bindings: readonly unknown[], signal?: AbortSignal) => queryRows<T>(base, sql, bindings, signal),
+    cancellableRows: <T>(sql: string, bindings: readonly unknown[], signal?: AbortSignal) =>
+      queryRows<T>(base, sql, bindings, signal),
     listen: (channel, handler) => notifications.listen(channel, handler),
     ping: (timeoutMs = 2000) => pingWith(knex, timeoutMs),
     poolStats() {
@@ -228,7 +229,13 @@ async function pingWith(knex: Knex, timeoutMs: number): Promise<boolean> {
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
   try {
-    return await Promise.race([knex.raw('SELECT 1').then(() => true, () => false), timeout]);
+    return await Promise.race([
+      knex.raw('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

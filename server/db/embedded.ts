@@ -43,7 +43,9 @@ function workerSource(): string {
   // The ESM entry of tsx's API, found through its package.json exports (this module may itself run as CommonJS
   // under mocha, where import.meta.resolve does not exist; the CommonJS entry cannot register ESM hooks from a worker).
   const manifest = createRequire(import.meta.url).resolve('tsx/package.json');
-  const { exports } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  const { exports } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as {
+    exports: Record<string, { import: { default: string } }>;
+  };
   const tsx = new URL(exports['./esm/api'].import.default, pathToFileURL(manifest)).href;
   const entry = new URL('./embedded-worker.ts', import.meta.url).href;
   return `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;

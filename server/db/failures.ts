@@ -42,11 +42,15 @@ export function isStatementTimeout(err: unknown): boolean {
 /** The domain error a database failure stands for; any other error unchanged. */
 export function asDatabaseFailure(err: unknown): unknown {
   if (isStatementTimeout(err)) {
-    return Object.assign(new QueryTimeoutError('the query took longer than the statement timeout (STATEMENT_TIMEOUT_MS)'), { cause: err });
+    return Object.assign(new QueryTimeoutError('the query took longer than the statement timeout (STATEMENT_TIMEOUT_MS)'), {
+      cause: err,
+    });
   }
   if (isDatabaseUnreachable(err)) {
     const reason = err instanceof Error ? err.message : String(err);
-    return Object.assign(new DatabaseUnavailableError(`the database is unreachable (${reason}); try again shortly`), { cause: err });
+    return Object.assign(new DatabaseUnavailableError(`the database is unreachable (${reason}); try again shortly`), {
+      cause: err,
+    });
   }
   return err;
 }

@@ -102,7 +102,12 @@ export async function queryRows<T>(
  * The embedded backend reads the rows whole: a suspended cursor would hold PGlite's only session (every other
  * statement waits) for as long as a slow client takes to read the response.
  */
-export async function* streamRows<T>(db: RowSource, sql: string, bindings: readonly unknown[], signal?: AbortSignal): AsyncGenerator<T> {
+export async function* streamRows<T>(
+  db: RowSource,
+  sql: string,
+  bindings: readonly unknown[],
+  signal?: AbortSignal,
+): AsyncGenerator<T> {
   if (db.backend !== 'server') {
     for (const row of await queryRows<T>(db, sql, bindings, signal)) yield row;
     return;

@@ -136,7 +136,7 @@ class NotificationScanner {
   constructor(private readonly sink: NotifySink) {}
 
   feed(data: Uint8Array): void {
-    for (let at = 0; at < data.length; ) {
+    for (let at = 0; at < data.length;) {
       if (this.body) {
         const n = Math.min(this.body.length - this.bodyFill, data.length - at);
         this.body.set(data.subarray(at, at + n), this.bodyFill);

@@ -85,7 +85,11 @@ export class PreparedStatements {
       entry.name = statementName(entry.native);
       this.prepared++;
     }
-    return { text: entry.native, values: values as unknown[], ...(entry.name && !this.unnamed.has(sql) ? { name: entry.name } : {}) };
+    return {
+      text: entry.native,
+      values: values as unknown[],
+      ...(entry.name && !this.unnamed.has(sql) ? { name: entry.name } : {}),
+    };
   }
 
   /** Runs `sql` unnamed from now on (its prepared form failed). */

@@ -28,7 +28,8 @@ export const gregorianTrs = 'http://www.opengis.net/def/uri/ogc/1.3/TRS/gregoria
 export function temporalExtent(layer: Layer): Record<string, unknown> | null {
   if (!layer.temporal) return null;
   const [first, last] = layer.temporalExtent ?? [null, null];
-  const instant = (day: string | null, time: string) => (day === null ? null : new Date(`${day}T${time}+07:00`).toISOString().replace('.000Z', 'Z'));
+  const instant = (day: string | null, time: string) =>
+    day === null ? null : new Date(`${day}T${time}+07:00`).toISOString().replace('.000Z', 'Z');
   return { interval: [[instant(first, '00:00:00'), instant(last, '23:59:59')]], trs: gregorianTrs };
 }
 
@@ -37,16 +38,62 @@ export function describeCollection(layer: Layer, base: string): Record<string, u
   const path = `/collections/${encodeURIComponent(layer.id)}`;
   const links: Link[] = [
     { href: apiUrl(base, path), rel: 'self', type: mediaTypes.json, title: 'this collection' },
-    { href: apiUrl(base, path, new URLSearchParams({ f: 'html' })), rel: 'alternate', type: mediaTypes.html, title: 'this collection as HTML' },
+    {
+      href: apiUrl(base, path, new URLSearchParams({ f: 'html' })),
+      rel: 'alternate',
+      type: mediaTypes.html,
+      title: 'this collection as HTML',
+    },
     { href: apiUrl(base, `${path}/items`), rel: 'items', type: mediaTypes.geojson, title: 'features (GeoJSON)' },
-    { href: apiUrl(base, `${path}/items`, new URLSearchParams({ f: 'html' })), rel: 'items', type: mediaTypes.html, title: 'features (HTML)' },
-    { href: apiUrl(base, `${path}/items`, new URLSearchParams({ f: 'csv' })), rel: 'items', type: mediaTypes.csv, title: 'features (CSV, WKT geometry)' },
-    { href: apiUrl(base, `${path}/queryables`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/queryables', type: mediaTypes.schema, title: 'queryable properties' },
-    { href: apiUrl(base, `${path}/tiles`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector', type: mediaTypes.json, title: 'vector tilesets (OGC API Tiles)' },
-    { href: apiUrl(base, `/tiles/${encodeURIComponent(layer.id)}.json`), rel: 'describedby', type: mediaTypes.json, title: 'TileJSON 3.0.0' },
-    { href: apiUrl(base, `/tiles/${encodeURIComponent(layer.id)}/{z}/{x}/{y}.mvt`), rel: 'item', type: mediaTypes.mvt, title: 'vector tiles', templated: true },
-    { href: apiUrl(base, `/styles/${encodeURIComponent(layer.id)}.json`), rel: 'stylesheet', type: 'application/vnd.mapbox.style+json', title: 'style (MapLibre / Mapbox GL)' },
-    { href: apiUrl(base, `${path}/styles`), rel: 'http://www.opengis.net/def/rel/ogc/1.0/styles', type: mediaTypes.json, title: 'styles of this layer' },
+    {
+      href: apiUrl(base, `${path}/items`, new URLSearchParams({ f: 'html' })),
+      rel: 'items',
+      type: mediaTypes.html,
+      title: 'features (HTML)',
+    },
+    {
+      href: apiUrl(base, `${path}/items`, new URLSearchParams({ f: 'csv' })),
+      rel: 'items',
+      type: mediaTypes.csv,
+      title: 'features (CSV, WKT geometry)',
+    },
+    {
+      href: apiUrl(base, `${path}/queryables`),
+      rel: 'http://www.opengis.net/def/rel/ogc/1.0/queryables',
+      type: mediaTypes.schema,
+      title: 'queryable properties',
+    },
+    {
+      href: apiUrl(base, `${path}/tiles`),
+      rel: 'http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector',
+      type: mediaTypes.json,
+      title: 'vector tilesets (OGC API Tiles)',
+    },
+    {
+      href: apiUrl(base, `/tiles/${encodeURIComponent(layer.id)}.json`),
+      rel: 'describedby',
+      type: mediaTypes.json,
+      title: 'TileJSON 3.0.0',
+    },
+    {
+      href: apiUrl(base, `/tiles/${encodeURIComponent(layer.id)}/{z}/{x}/{y}.mvt`),
+      rel: 'item',
+      type: mediaTypes.mvt,
+      title: 'vector tiles',
+      templated: true,
+    },
+    {
+      href: apiUrl(base, `/styles/${encodeURIComponent(layer.id)}.json`),
+      rel: 'stylesheet',
+      type: 'application/vnd.mapbox.style+json',
+      title: 'style (MapLibre / Mapbox GL)',
+    },
+    {
+      href: apiUrl(base, `${path}/styles`),
+      rel: 'http://www.opengis.net/def/rel/ogc/1.0/styles',
+      type: mediaTypes.json,
+      title: 'styles of this layer',
+    },
   ];
   if (layer.licence) links.push({ href: apiUrl(base, path), rel: 'license', type: mediaTypes.json, title: layer.licence });
   return {
@@ -88,7 +135,12 @@ export function describeCollections(layers: readonly Layer[], base: string): Rec
   return {
     links: [
       { href: apiUrl(base, '/collections'), rel: 'self', type: mediaTypes.json, title: 'collections' },
-      { href: apiUrl(base, '/collections', new URLSearchParams({ f: 'html' })), rel: 'alternate', type: mediaTypes.html, title: 'collections as HTML' },
+      {
+        href: apiUrl(base, '/collections', new URLSearchParams({ f: 'html' })),
+        rel: 'alternate',
+        type: mediaTypes.html,
+        title: 'collections as HTML',
+      },
     ],
     crs: supportedCrsUris,
     collections: layers.map((l) => describeCollection(l, base)),

@@ -50,4 +50,9 @@ export const editConformance: readonly string[] = [
 ];
 
 /** Every class of /conformance. */
-export const conformanceClasses: readonly string[] = [...featuresConformance, ...cql2Conformance, ...tilesConformance, ...editConformance];
+export const conformanceClasses: readonly string[] = [
+  ...featuresConformance,
+  ...cql2Conformance,
+  ...tilesConformance,
+  ...editConformance,
+];

@@ -10,7 +10,10 @@ import type { Link } from './links.ts';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** A URL fit for an href: absolute http(s), or relative to this server; anything else (`javascript:`, `data:`) is '#'. */
@@ -69,13 +72,19 @@ export function collectionsHtml(layers: readonly Layer[]): string {
         `<tr><td><a href="/collections/${encodeURIComponent(l.id)}?f=html">${escapeHtml(l.id)}</a></td><td>${escapeHtml(l.title)}</td><td>${escapeHtml(l.titleVi)}</td><td>${escapeHtml(l.geometryType)}</td></tr>`,
     )
     .join('');
-  return page('Collections', `<h1>Collections</h1><table><tr><th>id</th><th>title</th><th>tên</th><th>geometry</th></tr>${rows}</table>`);
+  return page(
+    'Collections',
+    `<h1>Collections</h1><table><tr><th>id</th><th>title</th><th>tên</th><th>geometry</th></tr>${rows}</table>`,
+  );
 }
 
 /** One collection: description, extent, properties, links. */
 export function collectionHtml(layer: Layer, links: readonly Link[]): string {
   const props = layer.columns
-    .map((c) => `<tr><td><code>${escapeHtml(c.name)}</code></td><td>${escapeHtml(c.type)}</td><td>${escapeHtml(c.label.en)}</td><td>${escapeHtml(c.label.vi)}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td><code>${escapeHtml(c.name)}</code></td><td>${escapeHtml(c.type)}</td><td>${escapeHtml(c.label.en)}</td><td>${escapeHtml(c.label.vi)}</td></tr>`,
+    )
     .join('');
   return page(
     layer.title,
@@ -96,7 +105,13 @@ interface HtmlFeature {
 }
 
 /** A page of features as a table, with the paging links. */
-export function itemsHtml(layer: Layer, columns: readonly string[], features: readonly HtmlFeature[], matched: number, links: readonly Link[]): string {
+export function itemsHtml(
+  layer: Layer,
+  columns: readonly string[],
+  features: readonly HtmlFeature[],
+  matched: number,
+  links: readonly Link[],
+): string {
   const head = ['id', ...columns, 'geometry'].map((c) => `<th>${escapeHtml(c)}</th>`).join('');
   const rows = features
     .map(

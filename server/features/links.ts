@@ -43,11 +43,21 @@ export function pageLinks(base: string, path: string, query: URLSearchParams, pa
     page.numberReturned === page.limit &&
     (page.numberMatchedExact === null || page.offset + page.numberReturned < page.numberMatchedExact);
   if (more) {
-    links.push({ href: apiUrl(base, path, withParam(query, 'offset', String(page.offset + page.limit))), rel: 'next', type, title: 'next page' });
+    links.push({
+      href: apiUrl(base, path, withParam(query, 'offset', String(page.offset + page.limit))),
+      rel: 'next',
+      type,
+      title: 'next page',
+    });
   }
   if (page.offset > 0) {
     const prev = Math.max(0, page.offset - page.limit);
-    links.push({ href: apiUrl(base, path, withParam(query, 'offset', prev === 0 ? null : String(prev))), rel: 'prev', type, title: 'previous page' });
+    links.push({
+      href: apiUrl(base, path, withParam(query, 'offset', prev === 0 ? null : String(prev))),
+      rel: 'prev',
+      type,
+      title: 'previous page',
+    });
   }
   return links;
 }

@@ -24,7 +24,12 @@ export function queryablesSchema(layer: Layer, id: string): Record<string, unkno
     id: { title: 'feature id', type: 'integer', 'x-ogc-role': 'id' },
   };
   for (const c of layer.columns) {
-    properties[c.name] = { title: c.label.en, 'x-title-vi': c.label.vi, ...(c.description ? { description: c.description } : {}), ...jsonTypes[c.type] };
+    properties[c.name] = {
+      title: c.label.en,
+      'x-title-vi': c.label.vi,
+      ...(c.description ? { description: c.description } : {}),
+      ...jsonTypes[c.type],
+    };
   }
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',

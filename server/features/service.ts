@@ -61,7 +61,11 @@ export class FeatureService {
    * up to streamAboveRows features is read in one round trip while the count runs on another connection; a larger
    * one streams through a cursor once the count is known.
    */
-  async page(layer: Layer, q: ItemsQuery, signal?: AbortSignal): Promise<{ matched: MatchCount; features: string[] | AsyncIterable<string> }> {
+  async page(
+    layer: Layer,
+    q: ItemsQuery,
+    signal?: AbortSignal,
+  ): Promise<{ matched: MatchCount; features: string[] | AsyncIterable<string> }> {
     const page = pageQuery(layer, q, featureJsonSql(q.properties, q.crs));
     if (q.limit <= streamAboveRows) {
       const [matched, rows] = await Promise.all([
@@ -83,7 +87,11 @@ export class FeatureService {
     const page = pageQuery(layer, q, csvColumnsSql(q.properties, q.crs));
     const names = q.properties.map((_, i) => `c${i}`);
     for await (const row of streamRows<Record<string, unknown>>(this.db, page.sql, page.bindings, signal)) {
-      yield { id: Number(row.id), values: names.map((n) => (row[n] === null ? null : String(row[n]))), wkt: (row.wkt as string | null) ?? null };
+      yield {
+        id: Number(row.id),
+        values: names.map((n) => (row[n] === null ? null : String(row[n]))),
+        wkt: (row.wkt as string | null) ?? null,
+      };
     }
   }
 

@@ -92,7 +92,10 @@ export function whereClause(q: Conditions, source?: Layer['source']): SqlPart {
   if (q.filter) parts.push(q.filter);
   if (q.validity) parts.push(validityClause(q.validity));
   if (!parts.length) return { sql: '', bindings: [] };
-  const joined = joinParts(parts.map((p) => ({ ...p, sql: `(${p.sql})` })), ' AND ');
+  const joined = joinParts(
+    parts.map((p) => ({ ...p, sql: `(${p.sql})` })),
+    ' AND ',
+  );
   return { sql: `WHERE ${joined.sql}`, bindings: joined.bindings };
 }
 
@@ -110,7 +113,8 @@ export function orderClause(sortby: SortKey[]): string {
 
 /** The geometry in the output CRS, latitude first where the CRS says so (EPSG:4326, EPSG:4756). */
 export function outputGeometrySql(crs: CrsDefinition): SqlPart {
-  const transformed = crs.srid === 4326 ? { sql: 't.geom', bindings: [] } : { sql: 'ST_Transform(t.geom, ?::int)', bindings: [crs.srid] };
+  const transformed =
+    crs.srid === 4326 ? { sql: 't.geom', bindings: [] } : { sql: 'ST_Transform(t.geom, ?::int)', bindings: [crs.srid] };
   return isLatitudeFirst(crs) ? { sql: `ST_FlipCoordinates(${transformed.sql})`, bindings: transformed.bindings } : transformed;
 }
 

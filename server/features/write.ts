@@ -10,7 +10,6 @@ import { ClientGoneError } from '../errors.ts';
 /** Bytes gathered before a write (fewer syscalls and gzip flushes than one write per feature). */
 const chunkBytes = 64 * 1024;
 
-
 /**
  * Writes with backpressure through one persistent 'drain' listener per response. (The compression middleware
  * forwards 'drain' listeners to its gzip stream but not their removal, so a listener per wait would pile up.)
@@ -59,7 +58,11 @@ export function featureCollectionBytes(
   features: readonly string[],
   tail: (numberReturned: number) => Record<string, unknown>,
 ): Buffer {
-  return new Utf8Builder().add(collectionStart(head)).addList(features).add(collectionEnd(tail(features.length))).take();
+  return new Utf8Builder()
+    .add(collectionStart(head))
+    .addList(features)
+    .add(collectionEnd(tail(features.length)))
+    .take();
 }
 
 /**

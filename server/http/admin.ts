@@ -26,10 +26,26 @@ export interface AdminServices {
   uploads: UploadService;
 }
 
-const metadataFields = ['title', 'title_vi', 'description', 'keywords', 'licence', 'attribution', 'group', 'access', 'style', 'metadata'];
+const metadataFields = [
+  'title',
+  'title_vi',
+  'description',
+  'keywords',
+  'licence',
+  'attribution',
+  'group',
+  'access',
+  'style',
+  'metadata',
+];
 
 /** Reads the multipart body into a workspace and starts the job; `forced` fields override the form (PUT). */
-async function startUpload(uploads: UploadService, req: Request, p: Principal, forced: Record<string, string> = {}): Promise<JobReport> {
+async function startUpload(
+  uploads: UploadService,
+  req: Request,
+  p: Principal,
+  forced: Record<string, string> = {},
+): Promise<JobReport> {
   checkDeclaredLength(req, uploads.maxBytes);
   const workspace = uploads.workspace();
   let received;
@@ -46,7 +62,8 @@ async function startUpload(uploads: UploadService, req: Request, p: Principal, f
 }
 
 function jsonObject(req: Request, what: string): Record<string, unknown> {
-  if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) throw new InvalidParameterError(`send ${what} as a JSON object`);
+  if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body))
+    throw new InvalidParameterError(`send ${what} as a JSON object`);
   return req.body as Record<string, unknown>;
 }
 
@@ -70,7 +87,8 @@ export function createAdminRouter(ctx: AppContext, { auth, uploads }: AdminServi
   router.post('/admin/tokens', json, async (req, res) => {
     const p = requirePrincipal(res, 'admin');
     const { name, role } = (req.body ?? {}) as { name?: unknown; role?: unknown };
-    if (typeof name !== 'string' || !isRole(role)) throw new InvalidParameterError(`send {"name": "...", "role": "${roles.join('" | "')}"}`);
+    if (typeof name !== 'string' || !isRole(role))
+      throw new InvalidParameterError(`send {"name": "...", "role": "${roles.join('" | "')}"}`);
     try {
       res.status(201).json(await createToken(ctx.db, name, role, actorOf(p)));
     } catch (err) {
@@ -113,7 +131,9 @@ export function createAdminRouter(ctx: AppContext, { auth, uploads }: AdminServi
     const { owner, ...body } = jsonObject(req, 'the changed metadata');
     const unknown = Object.keys(body).filter((k) => !metadataFields.includes(k));
     if (unknown.length)
-      throw new InvalidParameterError(`unknown metadata field(s) ${unknown.join(', ')}; editable: ${metadataFields.join(', ')}, owner`);
+      throw new InvalidParameterError(
+        `unknown metadata field(s) ${unknown.join(', ')}; editable: ${metadataFields.join(', ')}, owner`,
+      );
     if (owner !== undefined) {
       requirePrincipal(res, 'admin');
       if (typeof owner !== 'string') throw new InvalidParameterError('owner must be the id of a token ("tok_...")', 'owner');

@@ -101,7 +101,9 @@ export class Authenticator {
         this.peerThrottle.fail(peer);
         if (wait > 0) {
           const seconds = Math.ceil(wait / 1000);
-          return next(new LimitExceededError(`too many failed authentications from this address; retry in ${seconds} s`, seconds));
+          return next(
+            new LimitExceededError(`too many failed authentications from this address; retry in ${seconds} s`, seconds),
+          );
         }
         next(new UnauthorizedError());
       } catch (err) {

@@ -22,7 +22,10 @@ export function baseUrlOf(req: Request, config: Pick<Config, 'publicUrl'>): stri
   if (config.publicUrl) return config.publicUrl;
   const host = req.host ?? '';
   if (!isValidHost(host)) {
-    throw new InvalidParameterError(`the Host header ${JSON.stringify(host.slice(0, 100))} is not a host name with an optional port`, 'Host');
+    throw new InvalidParameterError(
+      `the Host header ${JSON.stringify(host.slice(0, 100))} is not a host name with an optional port`,
+      'Host',
+    );
   }
   const protocol = req.protocol === 'https' ? 'https' : 'http';
   return `${protocol}://${host}`;

@@ -17,9 +17,19 @@ interface ParserError extends Error {
 export function describeClientError(err: ParserError): { status: number; reason: string; code: string; description: string } {
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return { status: 431, reason: 'Request Header Fields Too Large', code: 'HeadersTooLarge', description: 'the request headers are too large' };
+      return {
+        status: 431,
+        reason: 'Request Header Fields Too Large',
+        code: 'HeadersTooLarge',
+        description: 'the request headers are too large',
+      };
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return { status: 408, reason: 'Request Timeout', code: 'RequestTimeout', description: 'the request headers did not arrive in time' };
+      return {
+        status: 408,
+        reason: 'Request Timeout',
+        code: 'RequestTimeout',
+        description: 'the request headers did not arrive in time',
+      };
     case 'HPE_INVALID_URL':
       return {
         status: 400,
@@ -30,7 +40,12 @@ export function describeClientError(err: ParserError): { status: number; reason:
           'non-ASCII letters as UTF-8, e.g. q=B%E1%BA%AFc%20Giang for "Bắc Giang" (curl --get --data-urlencode "q=Bắc Giang")',
       };
     default:
-      return { status: 400, reason: 'Bad Request', code: 'InvalidRequest', description: `the HTTP request is malformed (${err.reason ?? err.message})` };
+      return {
+        status: 400,
+        reason: 'Bad Request',
+        code: 'InvalidRequest',
+        description: `the HTTP request is malformed (${err.reason ?? err.message})`,
+      };
   }
 }
 

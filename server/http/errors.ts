@@ -61,7 +61,8 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
   } else if (mapped) {
     ({ status, code } = mapped);
     description = err.message;
-    if (err instanceof domain.DomainError && err.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    if (err instanceof domain.DomainError && err.retryAfterSeconds !== undefined)
+      res.setHeader('Retry-After', String(err.retryAfterSeconds));
   } else if (err?.type === 'entity.too.large') {
     status = 413;
     code = 'PayloadTooLarge';
@@ -71,9 +72,10 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
     status = 415;
     code = 'UnsupportedMediaType';
     const quoted = (value: unknown) => JSON.stringify(String(value ?? '').slice(0, 40));
-    description = err.type === 'encoding.unsupported'
-      ? `header "Content-Encoding": ${quoted(req.headers['content-encoding'])} is not supported; send gzip, deflate, br or no encoding`
-      : `header "Content-Type": charset ${quoted(err.charset)} is not supported; send UTF-8`;
+    description =
+      err.type === 'encoding.unsupported'
+        ? `header "Content-Encoding": ${quoted(req.headers['content-encoding'])} is not supported; send gzip, deflate, br or no encoding`
+        : `header "Content-Type": charset ${quoted(err.charset)} is not supported; send UTF-8`;
   } else if (err instanceof URIError && (err as URIError & { status?: number }).status === 400) {
     // The router could not decode a path parameter: a percent-escape that is not UTF-8 (%C0%AF, a lone surrogate).
     status = 400;

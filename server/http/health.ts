@@ -22,7 +22,12 @@ export function metricsAuthorized(authorization: string | undefined, token: stri
 async function answerMetrics(ctx: AppContext, authorization: string | undefined, res: http.ServerResponse): Promise<void> {
   if (!metricsAuthorized(authorization, ctx.config.metricsToken)) {
     res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer realm="metrics"' });
-    res.end(JSON.stringify({ code: 'Unauthorized', description: 'GET /metrics needs the METRICS_TOKEN (Authorization: Bearer <token>)' }));
+    res.end(
+      JSON.stringify({
+        code: 'Unauthorized',
+        description: 'GET /metrics needs the METRICS_TOKEN (Authorization: Bearer <token>)',
+      }),
+    );
     return;
   }
   const body = await ctx.metrics.registry.metrics();

@@ -30,7 +30,12 @@ export function clientGoneSignal(res: Response): AbortSignal {
  * deadline passes; an answer already sent is never turned into an error afterwards.
  */
 export function withCostLimits<T>(
-  limits: CostLimits, req: Request, res: Response, cost: Cost | null, work: (signal: AbortSignal) => Promise<T>, signal = clientGoneSignal(res),
+  limits: CostLimits,
+  req: Request,
+  res: Response,
+  cost: Cost | null,
+  work: (signal: AbortSignal) => Promise<T>,
+  signal = clientGoneSignal(res),
 ): Promise<T> {
   if (!cost) return work(signal); // the ordinary path (a cold tile, a small page) pays for nothing else
   return limits.run(cost, clientAddress(req), signal, work, () => res.headersSent);
@@ -46,7 +51,9 @@ export function queryBodySize(config: Config): RequestHandler {
     const max = config.limitQueryBodyBytes;
     if (Number.isFinite(length) && length > max) {
       const what = `the body of ${req.method} ${req.path} is ${length} bytes`;
-      return next(new PayloadTooLargeError(`${what}, over the limit of ${max} bytes (LIMIT_QUERY_BODY_BYTES); send a simpler geometry`));
+      return next(
+        new PayloadTooLargeError(`${what}, over the limit of ${max} bytes (LIMIT_QUERY_BODY_BYTES); send a simpler geometry`),
+      );
     }
     next();
   };

@@ -59,10 +59,25 @@ function handleLanding(ctx: AppContext): RequestHandler {
       { href: apiUrl(base, '/api'), rel: 'service-desc', type: mediaTypes.openapi, title: 'the API definition (OpenAPI 3.0)' },
       { href: apiUrl(base, '/conformance'), rel: 'conformance', type: mediaTypes.json, title: 'conformance classes' },
       { href: apiUrl(base, '/collections'), rel: 'data', type: mediaTypes.json, title: 'layers (collections)' },
-      { href: apiUrl(base, '/tileMatrixSets'), rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes', type: mediaTypes.json, title: 'tile matrix sets' },
-      { href: apiUrl(base, '/styles'), rel: 'http://www.opengis.net/def/rel/ogc/1.0/styles', type: mediaTypes.json, title: 'map styles (MapLibre / Mapbox GL)' },
+      {
+        href: apiUrl(base, '/tileMatrixSets'),
+        rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes',
+        type: mediaTypes.json,
+        title: 'tile matrix sets',
+      },
+      {
+        href: apiUrl(base, '/styles'),
+        rel: 'http://www.opengis.net/def/rel/ogc/1.0/styles',
+        type: mediaTypes.json,
+        title: 'map styles (MapLibre / Mapbox GL)',
+      },
       { href: apiUrl(base, '/viewer/'), rel: 'service-doc', type: mediaTypes.html, title: 'map viewer' },
-      { href: apiUrl(base, '/search'), rel: 'search', type: mediaTypes.json, title: 'search places, administrative units and layers (?q=)' },
+      {
+        href: apiUrl(base, '/search'),
+        rel: 'search',
+        type: mediaTypes.json,
+        title: 'search places, administrative units and layers (?q=)',
+      },
     ];
     const title = 'Bắc Ninh spatial data infrastructure';
     const description = 'Vector tiles, OGC API Features and spatial queries over the layers of Bắc Ninh province (PostGIS).';
@@ -131,11 +146,18 @@ function handleItems(ctx: AppContext, features: FeatureService, limits: CostLimi
     const signal = clientGone(res);
     try {
       // A large or spatially filtered page runs in a cost-limit slot, under LIMIT_ITEMS_TIMEOUT_MS (s = client or deadline).
-      await withCostLimits(limits, req, res, itemsCost(ctx.config, layer.id, q), (s) => {
-        if (format === 'csv') return sendCsv(req, res, features, layer, q, s);
-        if (format === 'html') return sendItemsHtml(ctx, req, res, features, layer, q, s);
-        return sendGeoJson(ctx, req, res, features, layer, q, s);
-      }, signal);
+      await withCostLimits(
+        limits,
+        req,
+        res,
+        itemsCost(ctx.config, layer.id, q),
+        (s) => {
+          if (format === 'csv') return sendCsv(req, res, features, layer, q, s);
+          if (format === 'html') return sendItemsHtml(ctx, req, res, features, layer, q, s);
+          return sendGeoJson(ctx, req, res, features, layer, q, s);
+        },
+        signal,
+      );
     } catch (err) {
       if (signal.aborted || err instanceof ClientGoneError) return; // nobody is listening; the cursor is closed
       if (!res.headersSent) {
@@ -149,13 +171,32 @@ function handleItems(ctx: AppContext, features: FeatureService, limits: CostLimi
   };
 }
 
-async function sendCsv(req: Request, res: Response, features: FeatureService, layer: Layer, q: ItemsQuery, signal: AbortSignal): Promise<void> {
+async function sendCsv(
+  req: Request,
+  res: Response,
+  features: FeatureService,
+  layer: Layer,
+  q: ItemsQuery,
+  signal: AbortSignal,
+): Promise<void> {
   res.setHeader('Content-Crs', contentCrsHeader(q.crs));
   res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${layer.id}.csv"`);
-  await writeCsv(bodyStream(req, res), q.properties.map((c) => c.name), features.csvRows(layer, q, signal));
+  await writeCsv(
+    bodyStream(req, res),
+    q.properties.map((c) => c.name),
+    features.csvRows(layer, q, signal),
+  );
 }
 
-async function sendGeoJson(ctx: AppContext, req: Request, res: Response, features: FeatureService, layer: Layer, q: ItemsQuery, signal: AbortSignal): Promise<void> {
+async function sendGeoJson(
+  ctx: AppContext,
+  req: Request,
+  res: Response,
+  features: FeatureService,
+  layer: Layer,
+  q: ItemsQuery,
+  signal: AbortSignal,
+): Promise<void> {
   const { matched, features: page } = await features.page(layer, q, signal);
   res.status(200).type(mediaTypes.geojson).setHeader('Content-Crs', contentCrsHeader(q.crs));
   const base = baseUrl(ctx, req);
@@ -171,7 +212,12 @@ async function sendGeoJson(ctx: AppContext, req: Request, res: Response, feature
         { f: 'csv', type: mediaTypes.csv, title: 'this page as CSV' },
       ]),
       ...pageLinks(base, path, query, pageState(q, numberReturned, matched), mediaTypes.geojson),
-      { href: apiUrl(base, `/collections/${encodeURIComponent(layer.id)}`), rel: 'collection', type: mediaTypes.json, title: layer.title },
+      {
+        href: apiUrl(base, `/collections/${encodeURIComponent(layer.id)}`),
+        rel: 'collection',
+        type: mediaTypes.json,
+        title: layer.title,
+      },
     ],
   });
   // A page read whole is sent as one body; a large one streams from the cursor as it is read.
@@ -179,13 +225,29 @@ async function sendGeoJson(ctx: AppContext, req: Request, res: Response, feature
   else await writeFeatureCollection(bodyStream(req, res), head, page, tail);
 }
 
-async function sendItemsHtml(ctx: AppContext, req: Request, res: Response, features: FeatureService, layer: Layer, q: ItemsQuery, signal: AbortSignal): Promise<void> {
+async function sendItemsHtml(
+  ctx: AppContext,
+  req: Request,
+  res: Response,
+  features: FeatureService,
+  layer: Layer,
+  q: ItemsQuery,
+  signal: AbortSignal,
+): Promise<void> {
   const { matched, features: page } = await features.page(layer, q, signal);
   const list = [];
   for await (const f of page) list.push(JSON.parse(f));
   const path = `/collections/${encodeURIComponent(layer.id)}/items`;
   const links = pageLinks(baseUrl(ctx, req), path, rawQuery(req), pageState(q, list.length, matched), mediaTypes.html);
-  res.type('html').send(itemsHtml(layer, q.properties.map((c) => c.name), list, matched.value, links));
+  res.type('html').send(
+    itemsHtml(
+      layer,
+      q.properties.map((c) => c.name),
+      list,
+      matched.value,
+      links,
+    ),
+  );
 }
 
 /** GET /collections/{layer}/items/{id}: one feature; 404 for an unknown or malformed id. */
@@ -212,7 +274,12 @@ function handleItem(ctx: AppContext, features: FeatureService): RequestHandler {
         { f: 'json', type: mediaTypes.geojson, title: 'this feature' },
         { f: 'html', type: mediaTypes.html, title: 'this feature as HTML' },
       ]),
-      { href: apiUrl(base, `/collections/${encodeURIComponent(layer.id)}`), rel: 'collection', type: mediaTypes.json, title: layer.title },
+      {
+        href: apiUrl(base, `/collections/${encodeURIComponent(layer.id)}`),
+        rel: 'collection',
+        type: mediaTypes.json,
+        title: layer.title,
+      },
     ];
     res.status(200).type(mediaTypes.geojson).setHeader('Content-Crs', contentCrsHeader(crs));
     await sendText(req, res, `${feature.slice(0, -1)},"links":${JSON.stringify(links)}}`);
@@ -220,7 +287,12 @@ function handleItem(ctx: AppContext, features: FeatureService): RequestHandler {
 }
 
 function pageState(q: ItemsQuery, numberReturned: number, matched: MatchCount) {
-  return { offset: q.offset, limit: q.limit, numberReturned, numberMatchedExact: matched.method === 'exact' ? matched.value : null };
+  return {
+    offset: q.offset,
+    limit: q.limit,
+    numberReturned,
+    numberMatchedExact: matched.method === 'exact' ? matched.value : null,
+  };
 }
 
 /** The router of the OGC API Features resources. */

@@ -77,7 +77,11 @@ function handleIntersects(ctx: AppContext, queries: QueryService, limits: CostLi
     const geometry = parseBodyGeometry(body.geometry, 'geometry', ctx.config.limitQueryGeometryVertices);
     const limit = bodyLimit(body, ctx.config.itemsMaxLimit);
     const cost = intersectsCost(ctx.config, layer.id);
-    await sendCollection(req, res, await withCostLimits(limits, req, res, cost, (signal) => queries.intersects(layer, geometry, limit, signal)));
+    await sendCollection(
+      req,
+      res,
+      await withCostLimits(limits, req, res, cost, (signal) => queries.intersects(layer, geometry, limit, signal)),
+    );
   };
 }
 
@@ -103,7 +107,9 @@ function handleSearch(ctx: AppContext, search: SearchService, limits: CostLimits
     if (q.length > 200) throw new InvalidParameterError('parameter "q": at most 200 characters');
     const limit = parseNumber(query, 'limit', 1, 100, 20);
     if (!Number.isInteger(limit)) throw new InvalidParameterError(`parameter "limit": ${limit} is not a whole number`);
-    const found = await withCostLimits(limits, req, res, searchCost(ctx.config), (signal) => search.search(q, principalOf(res), limit, signal));
+    const found = await withCostLimits(limits, req, res, searchCost(ctx.config), (signal) =>
+      search.search(q, principalOf(res), limit, signal),
+    );
     res.json({ query: q, normalized: found.normalized, numberReturned: found.results.length, results: found.results });
   };
 }

@@ -29,7 +29,9 @@ export function createStylesRouter(ctx: AppContext): Router {
     const base = baseUrl(req);
     const principal = principalOf(res);
     const style =
-      id === planningMapId ? planningMapStyle(base, ctx.catalog.list(principal)) : layerStyle(base, ctx.catalog.get(id, principal));
+      id === planningMapId
+        ? planningMapStyle(base, ctx.catalog.list(principal))
+        : layerStyle(base, ctx.catalog.get(id, principal));
     if (!style) throw new NotFoundError(`style "${planningMapId}" has no layers this caller may read`);
     // Generated from the catalog on each request: a changed layer style must show at once.
     res.setHeader('Cache-Control', 'no-cache');

@@ -41,11 +41,17 @@ export function tileLayers(catalog: Catalog, ids: readonly string[], principal: 
  * Cache-Control of a tile: the layers' own setting when they agree, else the default; `private` when any
  * layer is restricted (a shared cache must not hand it to callers without a token).
  */
-export function cacheControlFor(layers: readonly { access: string; tileOptions: { cacheControl?: string } }[], fallback: string): string {
+export function cacheControlFor(
+  layers: readonly { access: string; tileOptions: { cacheControl?: string } }[],
+  fallback: string,
+): string {
   const own = new Set(layers.map((l) => l.tileOptions.cacheControl ?? fallback));
   const value = own.size === 1 ? [...own][0] : fallback;
   if (!layers.some((l) => l.access === 'restricted')) return value;
-  const rest = value.split(',').map((s) => s.trim()).filter((s) => s && !/^(public|private|s-maxage=.*)$/i.test(s));
+  const rest = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && !/^(public|private|s-maxage=.*)$/i.test(s));
   return ['private', ...rest].join(', ');
 }
 
@@ -68,7 +74,10 @@ export function createTilesRouter(ctx: AppContext, tiles: TileService, limits: C
     const selection = selectProperties(layers, names);
     const datetime = queryValue(req.query as QueryParams, 'datetime');
     parseDatetime(datetime); // a malformed one is a 400 here, not on every tile
-    const query = [names ? `properties=${encodeURIComponent(names.join(','))}` : '', datetime ? `datetime=${encodeURIComponent(datetime)}` : '']
+    const query = [
+      names ? `properties=${encodeURIComponent(names.join(','))}` : '',
+      datetime ? `datetime=${encodeURIComponent(datetime)}` : '',
+    ]
       .filter(Boolean)
       .join('&');
     res.setHeader('Cache-Control', 'no-cache');
@@ -113,7 +122,12 @@ function checkTileMatrixSet(id: string): void {
 
 /** GET a tile: parse, resolve layers, then the cache (synchronous) or the service (render). */
 function handleTile(
-  ctx: AppContext, tiles: TileService, limits: CostLimits, req: Request, res: Response, next: NextFunction,
+  ctx: AppContext,
+  tiles: TileService,
+  limits: CostLimits,
+  req: Request,
+  res: Response,
+  next: NextFunction,
   parse: () => { layerIds: string[]; coord: TileCoord },
 ): void {
   let request: TileRequest;
@@ -121,7 +135,10 @@ function handleTile(
   try {
     const { layerIds, coord } = parse();
     // `datetime` keeps the administrative layers of that vintage (server/units/as-of.ts); the cache key follows the layers.
-    layers = layersAsOf(tileLayers(ctx.catalog, layerIds, principalOf(res)), parseDatetime(queryValue(req.query as QueryParams, 'datetime')));
+    layers = layersAsOf(
+      tileLayers(ctx.catalog, layerIds, principalOf(res)),
+      parseDatetime(queryValue(req.query as QueryParams, 'datetime')),
+    );
     request = { layers, coord, properties: selectProperties(layers, parsePropertyList(req.query.properties)) };
   } catch (err) {
     return next(err);
@@ -140,7 +157,11 @@ function handleTile(
     if (!res.writableFinished) gone.abort();
   });
   // A cold low-zoom composite tile renders in a cost-limit slot (429/503 when none is free); cache hits never get here.
-  const cost = tileCost(ctx.config, layers.map((l) => l.id), request.coord.z);
+  const cost = tileCost(
+    ctx.config,
+    layers.map((l) => l.id),
+    request.coord.z,
+  );
   withCostLimits(limits, req, res, cost, (signal) => tiles.load(key, request, signal), gone.signal).then(
     (tile) => writeTile(ctx, req, res, tile, layers),
     (err) => (err instanceof ClientGoneError || gone.signal.aborted ? undefined : next(err)),

@@ -16,14 +16,19 @@ function handleCrosswalk(crosswalk: CrosswalkService): RequestHandler {
     const query = req.query as Record<string, unknown>;
     for (const name of Object.keys(query)) {
       if (!(crosswalkParams as readonly string[]).includes(name)) {
-        throw new InvalidParameterError(`parameter "${name.slice(0, 64)}" is unknown for /units/crosswalk (use "code" or "name")`, name.slice(0, 64));
+        throw new InvalidParameterError(
+          `parameter "${name.slice(0, 64)}" is unknown for /units/crosswalk (use "code" or "name")`,
+          name.slice(0, 64),
+        );
       }
     }
     const given = crosswalkParams.filter((p) => query[p] !== undefined);
-    if (given.length !== 1) throw new InvalidParameterError('give exactly one of the parameters "code" and "name"', given[1] ?? 'code');
+    if (given.length !== 1)
+      throw new InvalidParameterError('give exactly one of the parameters "code" and "name"', given[1] ?? 'code');
     const param = given[0];
     const value = query[param];
-    if (typeof value !== 'string') throw new InvalidParameterError(`parameter "${param}" must be given once, as a plain value`, param);
+    if (typeof value !== 'string')
+      throw new InvalidParameterError(`parameter "${param}" must be given once, as a plain value`, param);
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(param === 'code' ? await crosswalk.byCode(value) : await crosswalk.byName(value));
   };

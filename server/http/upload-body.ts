@@ -30,12 +30,18 @@ export function checkDeclaredLength(req: IncomingMessage, maxBytes: number): voi
 export function receiveMultipart(req: IncomingMessage, dir: string, maxBytes: number): Promise<MultipartUpload> {
   const type = req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data/i.test(type)) {
-    return Promise.reject(new UnsupportedMediaTypeError('send the upload as multipart/form-data with the file in a part named "file"'));
+    return Promise.reject(
+      new UnsupportedMediaTypeError('send the upload as multipart/form-data with the file in a part named "file"'),
+    );
   }
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fileSize: maxBytes, files: 1, fields: 64, fieldSize: 1 << 20 } });
+      bb = busboy({
+        headers: req.headers,
+        defParamCharset: 'utf8',
+        limits: { fileSize: maxBytes, files: 1, fields: 64, fieldSize: 1 << 20 },
+      });
     } catch (err) {
       reject(new InvalidParameterError(`the multipart body cannot be read: ${(err as Error).message}`, 'Content-Type'));
       return;

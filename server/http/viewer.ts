@@ -67,7 +67,10 @@ let built: Promise<BuiltViewer> | null = null;
 
 function loadViewer(): Promise<BuiltViewer> {
   built ??= buildViewer().then(
-    (bundle) => ({ bundle, etags: new Map([...bundle].map(([name, a]) => [name, `"${createHash('sha1').update(a.body).digest('base64url')}"`])) }),
+    (bundle) => ({
+      bundle,
+      etags: new Map([...bundle].map(([name, a]) => [name, `"${createHash('sha1').update(a.body).digest('base64url')}"`])),
+    }),
     (err: Error) => {
       built = null;
       throw err;

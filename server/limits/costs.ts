@@ -18,7 +18,11 @@ export interface Cost {
 
 /** POST /query/summary: ST_Intersection and geodesic areas over every feature the geometry touches. */
 export function summaryCost(config: Config, layerId: string): Cost {
-  return { what: `POST /query/summary on layer "${layerId}"`, deadlineMs: config.limitSummaryTimeoutMs, deadlineSetting: 'LIMIT_SUMMARY_TIMEOUT_MS' };
+  return {
+    what: `POST /query/summary on layer "${layerId}"`,
+    deadlineMs: config.limitSummaryTimeoutMs,
+    deadlineSetting: 'LIMIT_SUMMARY_TIMEOUT_MS',
+  };
 }
 
 /** POST /query/intersects: an exact intersection test over every feature under the geometry's box. */
@@ -52,12 +56,22 @@ export function hasSpatialPredicate(node: CqlNode): boolean {
  * An items page is expensive when it asks for more than LIMIT_ITEMS_EXPENSIVE_ABOVE features (it streams through a
  * cursor for as long as the client reads) or filters with a spatial CQL2 predicate; null otherwise.
  */
-export function itemsCost(config: Config, layerId: string, q: { limit: number; filter: { spatial: boolean } | null }): Cost | null {
+export function itemsCost(
+  config: Config,
+  layerId: string,
+  q: { limit: number; filter: { spatial: boolean } | null },
+): Cost | null {
   const large = q.limit > config.limitItemsExpensiveAbove;
   const spatial = q.filter !== null && q.filter.spatial;
   if (!large && !spatial) return null;
-  const why = large ? `limit=${q.limit} (above LIMIT_ITEMS_EXPENSIVE_ABOVE=${config.limitItemsExpensiveAbove})` : 'a spatial filter';
-  return { what: `items page of layer "${layerId}" with ${why}`, deadlineMs: config.limitItemsTimeoutMs, deadlineSetting: 'LIMIT_ITEMS_TIMEOUT_MS' };
+  const why = large
+    ? `limit=${q.limit} (above LIMIT_ITEMS_EXPENSIVE_ABOVE=${config.limitItemsExpensiveAbove})`
+    : 'a spatial filter';
+  return {
+    what: `items page of layer "${layerId}" with ${why}`,
+    deadlineMs: config.limitItemsTimeoutMs,
+    deadlineSetting: 'LIMIT_ITEMS_TIMEOUT_MS',
+  };
 }
 
 /**
@@ -66,5 +80,9 @@ export function itemsCost(config: Config, layerId: string, q: { limit: number; f
  */
 export function tileCost(config: Config, layerIds: readonly string[], z: number): Cost | null {
   if (z > config.limitTileExpensiveMaxzoom || layerIds.length < config.limitTileExpensiveLayers) return null;
-  return { what: `composite tile of ${layerIds.length} layers at zoom ${z}`, deadlineMs: null, deadlineSetting: 'TILE_TIMEOUT_MS' };
+  return {
+    what: `composite tile of ${layerIds.length} layers at zoom ${z}`,
+    deadlineMs: null,
+    deadlineSetting: 'TILE_TIMEOUT_MS',
+  };
 }

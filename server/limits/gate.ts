@@ -52,7 +52,11 @@ export class ExpensiveGate {
     const limits = this.limits();
     if (this.fits(client, limits)) return Promise.resolve(this.take(client));
     const queued = this.waiting.filter((w) => w.client === client).length;
-    if (limits.queueMs === 0 || queued >= waitingPerSlot * limits.perClient || this.waiting.length >= waitingPerSlot * limits.total) {
+    if (
+      limits.queueMs === 0 ||
+      queued >= waitingPerSlot * limits.perClient ||
+      this.waiting.length >= waitingPerSlot * limits.total
+    ) {
       return Promise.reject(this.refusal(client, what, limits));
     }
     return new Promise<Release>((resolve, reject) => {

@@ -29,12 +29,18 @@ export class CostLimits {
    * into a timeout afterwards.
    */
   async run<T>(
-    cost: Cost | null, client: string, clientSignal: AbortSignal, work: (signal: AbortSignal) => Promise<T>, delivered = () => false,
+    cost: Cost | null,
+    client: string,
+    clientSignal: AbortSignal,
+    work: (signal: AbortSignal) => Promise<T>,
+    delivered = () => false,
   ): Promise<T> {
     if (!cost) return work(clientSignal);
     const release = await this.gate.acquire(client, cost.what, clientSignal);
     try {
-      return cost.deadlineMs === null ? await work(clientSignal) : await underDeadline(cost, cost.deadlineMs, clientSignal, work, delivered);
+      return cost.deadlineMs === null
+        ? await work(clientSignal)
+        : await underDeadline(cost, cost.deadlineMs, clientSignal, work, delivered);
     } finally {
       release();
     }
@@ -55,7 +61,11 @@ export function deadlineError(cost: Cost, ms: number): QueryTimeoutError {
  * interrupted, so the deadline is also checked when the work returns: both backends answer an overrun alike.
  */
 async function underDeadline<T>(
-  cost: Cost, ms: number, clientSignal: AbortSignal, work: (signal: AbortSignal) => Promise<T>, delivered: () => boolean,
+  cost: Cost,
+  ms: number,
+  clientSignal: AbortSignal,
+  work: (signal: AbortSignal) => Promise<T>,
+  delivered: () => boolean,
 ): Promise<T> {
   const deadline = AbortSignal.timeout(ms);
   const signal = AbortSignal.any([clientSignal, deadline]);

@@ -28,7 +28,8 @@ export interface FeatureCollectionText {
 /** How the summary measures, stated in every response. */
 export const summaryMethod = {
   area: 'hectares of ST_Intersection(feature, geometry) in EPSG:4326, measured with ST_Area on the WGS 84 ellipsoid (geography)',
-  length: 'kilometres of ST_Intersection(feature, geometry) in EPSG:4326, measured with ST_Length on the WGS 84 ellipsoid (geography)',
+  length:
+    'kilometres of ST_Intersection(feature, geometry) in EPSG:4326, measured with ST_Length on the WGS 84 ellipsoid (geography)',
   count: 'features intersecting the geometry (ST_Intersects)',
 } as const;
 
@@ -63,7 +64,10 @@ function featureText(row: FeatureRow, layerId: string): string {
 
 function collection(features: string[], members: Record<string, unknown>): FeatureCollectionText {
   const head = JSON.stringify({ type: 'FeatureCollection', ...members });
-  const body = new Utf8Builder().add(`${head.slice(0, -1)},"features":[`).addList(features).add(']}');
+  const body = new Utf8Builder()
+    .add(`${head.slice(0, -1)},"features":[`)
+    .addList(features)
+    .add(']}');
   return { json: body.take(), count: features.length };
 }
 
@@ -72,7 +76,13 @@ export class QueryService {
   constructor(private readonly db: Database) {}
 
   /** Features at a point in every given layer, topmost (highest sortOrder) first. */
-  async identify(layers: readonly Layer[], at: LonLat, toleranceM: number, perLayer: number, signal?: AbortSignal): Promise<FeatureCollectionText> {
+  async identify(
+    layers: readonly Layer[],
+    at: LonLat,
+    toleranceM: number,
+    perLayer: number,
+    signal?: AbortSignal,
+  ): Promise<FeatureCollectionText> {
     const ordered = [...layers].sort((a, b) => b.sortOrder - a.sortOrder || a.id.localeCompare(b.id));
     if (!ordered.length) return collection([], { point: [at.lon, at.lat], tolerance_m: toleranceM, layers: [] });
     const q = identifyQuery(ordered, at, toleranceM, perLayer);
@@ -87,27 +97,36 @@ export class QueryService {
   async nearest(layer: Layer, at: LonLat, k: number, signal?: AbortSignal): Promise<FeatureCollectionText> {
     const q = nearestQuery(layer, at, k);
     const rows = await queryRows<FeatureRow>(this.db, q.sql, q.bindings, signal, { prepare: true });
-    return collection(rows.map((r) => featureText(r, layer.id)), { layer: layer.id, point: [at.lon, at.lat], k });
+    return collection(
+      rows.map((r) => featureText(r, layer.id)),
+      { layer: layer.id, point: [at.lon, at.lat], k },
+    );
   }
 
   /** Features within a radius (metres, ellipsoid), nearest first. */
   async within(layer: Layer, at: LonLat, radiusM: number, limit: number, signal?: AbortSignal): Promise<FeatureCollectionText> {
     const q = withinQuery(layer, at, radiusM, limit);
     const rows = await queryRows<FeatureRow>(this.db, q.sql, q.bindings, signal, { prepare: true });
-    return collection(rows.slice(0, limit).map((r) => featureText(r, layer.id)), {
-      layer: layer.id,
-      point: [at.lon, at.lat],
-      radius_m: radiusM,
-      limit,
-      truncated: rows.length > limit,
-    });
+    return collection(
+      rows.slice(0, limit).map((r) => featureText(r, layer.id)),
+      {
+        layer: layer.id,
+        point: [at.lon, at.lat],
+        radius_m: radiusM,
+        limit,
+        truncated: rows.length > limit,
+      },
+    );
   }
 
   /** Features intersecting a geometry. */
   async intersects(layer: Layer, geometry: Geometry, limit: number, signal?: AbortSignal): Promise<FeatureCollectionText> {
     const q = intersectsQuery(layer, JSON.stringify(geometry), limit);
     const rows = await queryRows<FeatureRow>(this.db, q.sql, q.bindings, signal);
-    return collection(rows.slice(0, limit).map((r) => featureText(r, layer.id)), { layer: layer.id, limit, truncated: rows.length > limit });
+    return collection(
+      rows.slice(0, limit).map((r) => featureText(r, layer.id)),
+      { layer: layer.id, limit, truncated: rows.length > limit },
+    );
   }
 
   /** Count and area/length inside a geometry, grouped by columns (already resolved through the catalog). */
@@ -134,6 +153,13 @@ export class QueryService {
           { count: 0, ...(measure === 'area' ? { area_ha: 0 } : {}), ...(measure === 'length' ? { length_km: 0 } : {}) },
         )
       : measureOfRow(rows[0] ?? { count: 0 });
-    return { layer: layer.id, geometryType: layer.geometryType, groupBy: groupBy.map((c) => c.name), method: summaryMethod[measure], total, groups };
+    return {
+      layer: layer.id,
+      geometryType: layer.geometryType,
+      groupBy: groupBy.map((c) => c.name),
+      method: summaryMethod[measure],
+      total,
+      groups,
+    };
   }
 }

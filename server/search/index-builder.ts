@@ -70,7 +70,12 @@ export class SearchIndexBuilder {
 
   private async refresh(): Promise<void> {
     const layers = this.catalog.list({ role: 'admin', tokenId: 'search-index', name: 'search index' });
-    const states = new Map((await this.db.rows<StateRow>('SELECT layer_id, data_version, updated_at FROM search_index_state')).map((s) => [s.layer_id, s]));
+    const states = new Map(
+      (await this.db.rows<StateRow>('SELECT layer_id, data_version, updated_at FROM search_index_state')).map((s) => [
+        s.layer_id,
+        s,
+      ]),
+    );
     const wanted = new Set<string>();
     for (const layer of layers) {
       if (!nameColumn(layer)) continue;

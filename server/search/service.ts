@@ -75,19 +75,38 @@ export class SearchService {
   }
 
   /** Up to `limit` results for `text`, restricted to the layers the caller may read. */
-  async search(text: string, principal: Principal | null, limit: number, signal?: AbortSignal): Promise<{ normalized: string; results: SearchResult[] }> {
+  async search(
+    text: string,
+    principal: Principal | null,
+    limit: number,
+    signal?: AbortSignal,
+  ): Promise<{ normalized: string; results: SearchResult[] }> {
     const query = normalizeSearchText(text);
     const tokens = query.split(' ').slice(0, maxTokens);
-    const layers = this.catalog.list(principal).sort((a, b) => layerGroupOrder(a) - layerGroupOrder(b) || a.sortOrder - b.sortOrder || a.id.localeCompare(b.id));
+    const layers = this.catalog
+      .list(principal)
+      .sort((a, b) => layerGroupOrder(a) - layerGroupOrder(b) || a.sortOrder - b.sortOrder || a.id.localeCompare(b.id));
     const byId = new Map(layers.map((l) => [l.id, l]));
     const layerHits: SearchResult[] = [];
     for (const l of layers) {
-      const ranks = [l.title, l.titleVi, l.id.replace(/_/g, ' ')].map((t) => rankText(normalizeSearchText(t), query)).filter((r): r is number => r !== null);
+      const ranks = [l.title, l.titleVi, l.id.replace(/_/g, ' ')]
+        .map((t) => rankText(normalizeSearchText(t), query))
+        .filter((r): r is number => r !== null);
       // An empty layer has no extent to zoom to, so it is not offered.
-      if (ranks.length && l.bounds) layerHits.push({ type: 'layer', kind: 'layer', layer: l.id, layerTitle: l.title, name: l.titleVi, bbox: l.bounds, rank: Math.min(...ranks) });
+      if (ranks.length && l.bounds)
+        layerHits.push({
+          type: 'layer',
+          kind: 'layer',
+          layer: l.id,
+          layerTitle: l.title,
+          name: l.titleVi,
+          bbox: l.bounds,
+          rank: Math.min(...ranks),
+        });
     }
     await this.builder.ensureFresh();
-    const rows = await queryRows<IndexRow>(this.db, 
+    const rows = await queryRows<IndexRow>(
+      this.db,
       `SELECT layer_id, feature_id, name, full_name, minx, miny, maxx, maxy, now_in,
               CASE WHEN name_norm = ? OR full_norm = ? THEN 0
                    WHEN name_norm LIKE ? OR full_norm LIKE ? THEN 1

@@ -72,7 +72,8 @@ export async function seedAdmin(sql: Sql, dataDir: string): Promise<void> {
   const links = new Map(crosswalk.communes_2009.map((c) => [c.id, c]));
   const rows = features.map((f, i) => {
     const link = links.get(i + 1);
-    if (!link || link.full_name !== f.properties.full_name) throw new Error(`crosswalk: commune ${i + 1} ${f.properties.full_name} is not listed`);
+    if (!link || link.full_name !== f.properties.full_name)
+      throw new Error(`crosswalk: commune ${i + 1} ${f.properties.full_name} is not listed`);
     return {
       id: i + 1,
       ...f.properties,
@@ -103,7 +104,10 @@ export async function seedAdmin(sql: Sql, dataDir: string): Promise<void> {
     [JSON.stringify(rows), vintage],
   );
 
-  const districts = new Map<string, { code: string; name: string; full_name: string; type: string; province_code: string; province_name: string }>();
+  const districts = new Map<
+    string,
+    { code: string; name: string; full_name: string; type: string; province_code: string; province_name: string }
+  >();
   for (const f of features) {
     const p = f.properties;
     districts.set(p.district_code, {

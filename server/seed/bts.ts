@@ -11,7 +11,7 @@ import type { Sql } from './sql.ts';
 export const stationsPerScale = 2_000;
 
 /** Population multiplier by commune type: urban traffic needs more, smaller cells. */
-const urbanFactor: Record<string, number> = { 'Phường': 2.4, 'Thị trấn': 1.7, 'Xã': 1 };
+const urbanFactor: Record<string, number> = { Phường: 2.4, 'Thị trấn': 1.7, Xã: 1 };
 /** Share of a commune's stations placed along its roads (the rest anywhere in it), rounded by a seeded draw. */
 const roadShare = 0.45;
 /** Weight per hectare, so large thinly settled communes still get coverage. */

@@ -46,8 +46,19 @@ export const demoTables = [
 ] as const;
 
 /** Tables with a `name` column, whose `name_search` is filled. */
-const namedTables = ['admin_communes', 'admin_districts', 'admin_provinces', 'admin_provinces_2025',
-  'admin_communes_2025', 'places', 'rivers', 'roads', 'industrial_zones', 'transport_plan', 'post_offices'];
+const namedTables = [
+  'admin_communes',
+  'admin_districts',
+  'admin_provinces',
+  'admin_provinces_2025',
+  'admin_communes_2025',
+  'places',
+  'rivers',
+  'roads',
+  'industrial_zones',
+  'transport_plan',
+  'post_offices',
+];
 
 /** Copies of the MIT-licensed commune files (and their licence) shipped with the project. */
 export const defaultDataDir = path.resolve(import.meta.dirname, '..', '..', 'layers', 'data');

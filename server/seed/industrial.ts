@@ -62,12 +62,36 @@ const parks: Zone[] = [
 
 /** Clusters are named after their commune, as most are; status, area and occupancy are seeded. */
 const clusterCommunes = [
-  '256:Phường Phong Khê', '256:Phường Võ Cường', '256:Phường Khắc Niệm', '258:Xã Văn Môn', '258:Xã Đông Thọ',
-  '259:Xã Nhân Hòa', '259:Xã Bằng An', '260:Xã Phú Lâm', '261:Phường Châu Khê', '261:Phường Đồng Kỵ',
-  '262:Xã Xuân Lâm', '262:Xã Hà Mãn', '263:Xã Đại Bái', '264:Xã Lâm Thao', '264:Xã Quảng Phú',
-  '213:Xã Song Mai', '213:Xã Đa Mai', '217:Xã Phi Mô', '217:Xã Quang Thịnh', '223:Xã Đoan Bái',
-  '223:Xã Xuân Cẩm', '222:Xã Tiên Sơn', '221:Xã Đồng Phúc', '219:Xã Phượng Sơn', '219:Xã Nam Dương',
-  '216:Xã Hợp Đức', '216:Xã Cao Xá', '215:Xã Phồn Xương', '220:Xã Yên Định', '215:Xã Tân Sỏi',
+  '256:Phường Phong Khê',
+  '256:Phường Võ Cường',
+  '256:Phường Khắc Niệm',
+  '258:Xã Văn Môn',
+  '258:Xã Đông Thọ',
+  '259:Xã Nhân Hòa',
+  '259:Xã Bằng An',
+  '260:Xã Phú Lâm',
+  '261:Phường Châu Khê',
+  '261:Phường Đồng Kỵ',
+  '262:Xã Xuân Lâm',
+  '262:Xã Hà Mãn',
+  '263:Xã Đại Bái',
+  '264:Xã Lâm Thao',
+  '264:Xã Quảng Phú',
+  '213:Xã Song Mai',
+  '213:Xã Đa Mai',
+  '217:Xã Phi Mô',
+  '217:Xã Quang Thịnh',
+  '223:Xã Đoan Bái',
+  '223:Xã Xuân Cẩm',
+  '222:Xã Tiên Sơn',
+  '221:Xã Đồng Phúc',
+  '219:Xã Phượng Sơn',
+  '219:Xã Nam Dương',
+  '216:Xã Hợp Đức',
+  '216:Xã Cao Xá',
+  '215:Xã Phồn Xương',
+  '220:Xã Yên Định',
+  '215:Xã Tân Sỏi',
 ];
 
 function clusters(): Zone[] {
@@ -76,7 +100,14 @@ function clusters(): Zone[] {
     const u = rng.next();
     const status: Status = u < 0.7 ? 'operating' : u < 0.9 ? 'under_construction' : 'planned';
     const occupancy = status === 'operating' ? rng.range(50, 100) : status === 'under_construction' ? rng.range(5, 40) : 0;
-    return { name: `CCN ${key.split(':')[1].replace(/^(Xã|Phường|Thị trấn) /, '')}`, kind: 'cluster', status, ha: Math.round(rng.range(15, 75)), occupancy: Math.round(occupancy), communes: [key] };
+    return {
+      name: `CCN ${key.split(':')[1].replace(/^(Xã|Phường|Thị trấn) /, '')}`,
+      kind: 'cluster',
+      status,
+      ha: Math.round(rng.range(15, 75)),
+      occupancy: Math.round(occupancy),
+      communes: [key],
+    };
   });
 }
 
@@ -93,10 +124,19 @@ function footprint(c: LonLat, ha: number, rng: Random): Polygon {
   const h = area / w;
   const angle = rng.range(0, Math.PI);
   const mx = 111_320 * Math.cos((c[1] * Math.PI) / 180); // metres per degree of longitude here
-  const corners: Array<[number, number]> = [[-1, -1], [0, -1], [1, -1], [1, 0], [1, 1], [0, 1], [-1, 1], [-1, 0]];
+  const corners: Array<[number, number]> = [
+    [-1, -1],
+    [0, -1],
+    [1, -1],
+    [1, 0],
+    [1, 1],
+    [0, 1],
+    [-1, 1],
+    [-1, 0],
+  ];
   const ring = corners.map(([sx, sy]) => {
-    const x = (sx * w) / 2 * rng.range(0.85, 1.1);
-    const y = (sy * h) / 2 * rng.range(0.85, 1.1);
+    const x = ((sx * w) / 2) * rng.range(0.85, 1.1);
+    const y = ((sy * h) / 2) * rng.range(0.85, 1.1);
     const rx = x * Math.cos(angle) - y * Math.sin(angle);
     const ry = x * Math.sin(angle) + y * Math.cos(angle);
     return [Math.round((c[0] + rx / mx) * 1e6) / 1e6, Math.round((c[1] + ry / 111_320) * 1e6) / 1e6];
@@ -129,7 +169,9 @@ function besideRoad(host: { lon: number; lat: number; rlon: number | null; rlat:
 export async function seedIndustrialZones(sql: Sql): Promise<number> {
   let id = 0;
   for (const z of zones()) {
-    const [host] = await sql<{ lon: number; lat: number; rlon: number | null; rlat: number | null; commune: string; district: string } | undefined>(
+    const [host] = await sql<
+      { lon: number; lat: number; rlon: number | null; rlat: number | null; commune: string; district: string } | undefined
+    >(
       `SELECT ST_X(p) AS lon, ST_Y(p) AS lat, ST_X(r.q) AS rlon, ST_Y(r.q) AS rlat,
          (SELECT name FROM admin_communes WHERE district_code || ':' || full_name = ?::text) AS commune,
          (SELECT district_name FROM admin_communes WHERE district_code || ':' || full_name = ?::text) AS district

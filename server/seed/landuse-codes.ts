@@ -42,8 +42,22 @@ export const landUseCodes: readonly LandUseCode[] = [
 
 /** The kinds of place a parcel can be in; each has its own mix of codes. */
 export type LandUseZone =
-  | 'road' | 'river' | 'stream' | 'park' | 'cluster' | 'defence' | 'urban' | 'roadside' | 'village' | 'riverside'
-  | 'periurban' | 'mountain' | 'orchard' | 'hill' | 'upland' | 'lowland';
+  | 'road'
+  | 'river'
+  | 'stream'
+  | 'park'
+  | 'cluster'
+  | 'defence'
+  | 'urban'
+  | 'roadside'
+  | 'village'
+  | 'riverside'
+  | 'periurban'
+  | 'mountain'
+  | 'orchard'
+  | 'hill'
+  | 'upland'
+  | 'lowland';
 
 /**
  * Code weights per zone (relative; they need not sum to 100). Lowlands and river plains are dominated by

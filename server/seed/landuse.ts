@@ -56,7 +56,12 @@ const corridors: Array<{ table: 'roads' | 'rivers'; cls: string; widthM: number;
  */
 const splitModes: Record<string, Array<[number, number, number, number]>> = {
   whole: [[0, 0, 4, 4]],
-  quad: [[0, 0, 2, 2], [2, 0, 2, 2], [0, 2, 2, 2], [2, 2, 2, 2]],
+  quad: [
+    [0, 0, 2, 2],
+    [2, 0, 2, 2],
+    [0, 2, 2, 2],
+    [2, 2, 2, 2],
+  ],
   strips_x: [0, 1, 2, 3].map((k) => [k, 0, 1, 4]),
   strips_y: [0, 1, 2, 3].map((k) => [0, k, 4, 1]),
   fine: Array.from({ length: 16 }, (_, k) => [k % 4, Math.floor(k / 4), 1, 1]),
@@ -99,10 +104,12 @@ async function gridFor(sql: Sql, sideM: number): Promise<ParcelGrid> {
 async function buildBlocks(sql: Sql, scale: number): Promise<void> {
   const used = corridors.filter((c) => scale >= c.fromScale);
   // Half width in degrees of latitude; the 4 % east-west shrink at 21° N does not show.
-  const buffers = used.map((c) =>
-    `SELECT '${c.table === 'roads' ? 'road' : c.cls === 'major' ? 'river' : 'stream'}'::text AS kind, ${used.indexOf(c)} AS rank,
+  const buffers = used.map(
+    (c) =>
+      `SELECT '${c.table === 'roads' ? 'road' : c.cls === 'major' ? 'river' : 'stream'}'::text AS kind, ${used.indexOf(c)} AS rank,
        ST_Buffer(ST_Collect(geom), ${c.widthM / 2 / metresPerDegree}, 'endcap=flat join=round quad_segs=2') AS geom
-     FROM ${c.table} WHERE class = '${c.cls}'`);
+     FROM ${c.table} WHERE class = '${c.cls}'`,
+  );
   await sql(
     `CREATE TEMP TABLE seed_corridors ON COMMIT DROP AS
      SELECT kind, rank, ST_ReducePrecision(ST_Intersection(b.geom, o.geom), 1e-7) AS geom
@@ -117,7 +124,9 @@ async function buildBlocks(sql: Sql, scale: number): Promise<void> {
              UNION ALL SELECT ST_Boundary(geom) FROM seed_corridors) l) n) pz
      CROSS JOIN LATERAL ST_Dump(pz.geom) d`,
   );
-  await sql(`CREATE TEMP TABLE seed_corridor_parts ON COMMIT DROP AS SELECT kind, rank, ST_Subdivide(geom, 64) AS geom FROM seed_corridors`);
+  await sql(
+    `CREATE TEMP TABLE seed_corridor_parts ON COMMIT DROP AS SELECT kind, rank, ST_Subdivide(geom, 64) AS geom FROM seed_corridors`,
+  );
   await sql('CREATE INDEX ON seed_corridor_parts USING gist (geom)');
   // Faces in the slivers between the thinned commune outlines join the nearest commune.
   await sql(
@@ -198,8 +207,10 @@ async function buildShapes(sql: Sql, g: ParcelGrid): Promise<void> {
   const snapped = (axis: string) =>
     `(SELECT array_agg(ST_X(ST_ReducePrecision(ST_Point((?::bigint + h * ?::bigint)::float8 / ${unitsPerDegree}, 0), 1e-7)) ORDER BY h)
       FROM generate_series(0, 4 * ?::int) h) AS ${axis}`;
-  const pieces = Object.entries(splitModes).flatMap(([mode, list]) =>
-    list.map(([dx, dy, w, h], q) => ({ mode: mode === 'quad' ? ['quad', 'village'] : [mode], q, dx, dy, w, h })))
+  const pieces = Object.entries(splitModes)
+    .flatMap(([mode, list]) =>
+      list.map(([dx, dy, w, h], q) => ({ mode: mode === 'quad' ? ['quad', 'village'] : [mode], q, dx, dy, w, h })),
+    )
     .flatMap((p) => p.mode.map((mode) => ({ ...p, mode })));
   await sql(
     `CREATE TEMP TABLE seed_cells ON COMMIT DROP AS

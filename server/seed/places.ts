@@ -35,7 +35,16 @@ export async function seedPlaces(sql: Sql): Promise<void> {
 
 /** Every commune's point on surface (the same points as in `places`), keyed "district_code:full_name". */
 export async function loadSeats(sql: Sql): Promise<Map<string, Seat>> {
-  const rows = await sql<{ id: number; name: string; full_name: string; type: string; district_code: string; district_name: string; lon: number; lat: number }>(
+  const rows = await sql<{
+    id: number;
+    name: string;
+    full_name: string;
+    type: string;
+    district_code: string;
+    district_name: string;
+    lon: number;
+    lat: number;
+  }>(
     `SELECT c.id, c.name, c.full_name, c.type, c.district_code, c.district_name, ST_X(p) AS lon, ST_Y(p) AS lat
      FROM admin_communes c CROSS JOIN LATERAL ST_PointOnSurface(c.geom) p
      WHERE c.type IS NOT NULL ORDER BY c.id`,
@@ -43,7 +52,19 @@ export async function loadSeats(sql: Sql): Promise<Map<string, Seat>> {
   return new Map(
     rows.map((r) => {
       const key = `${r.district_code}:${r.full_name}`;
-      return [key, { id: r.id, key, name: r.name, type: r.type, districtCode: r.district_code, districtName: r.district_name, lon: r.lon, lat: r.lat }];
+      return [
+        key,
+        {
+          id: r.id,
+          key,
+          name: r.name,
+          type: r.type,
+          districtCode: r.district_code,
+          districtName: r.district_name,
+          lon: r.lon,
+          lat: r.lat,
+        },
+      ];
     }),
   );
 }

@@ -25,14 +25,34 @@ type PlanClass = 'expressway' | 'national' | 'provincial' | 'urban';
 
 /** New roads of the plan, through commune seats ("district_code:full_name") in order. */
 const plannedRoads: Array<{ name: string; ref: string | null; class: PlanClass; horizon: number; via: string[] }> = [
-  { name: 'Vành đai 4 – Vùng Thủ đô (đoạn Bắc Giang – Bắc Ninh)', ref: 'VĐ4', class: 'expressway', horizon: 2030,
-    via: ['223:Xã Mai Đình', '258:Xã Yên Trung', '260:Thị trấn Lim', '262:Thị trấn Hồ'] },
-  { name: 'Đường kết nối Hiệp Hòa – Việt Yên – TP Bắc Giang', ref: null, class: 'provincial', horizon: 2025,
-    via: ['223:Thị trấn Thắng', '223:Xã Hợp Thịnh', '222:Xã Vân Trung', '213:Phường Trần Phú'] },
-  { name: 'Đường vành đai TP Bắc Giang', ref: null, class: 'urban', horizon: 2030,
-    via: ['222:Xã Hồng Thái', '213:Xã Song Khê', '221:Xã Nội Hoàng'] },
-  { name: 'Đường kết nối KCN Quang Châu – QL1', ref: null, class: 'provincial', horizon: 2025,
-    via: ['222:Xã Quang Châu', '222:Thị trấn Nếnh'] },
+  {
+    name: 'Vành đai 4 – Vùng Thủ đô (đoạn Bắc Giang – Bắc Ninh)',
+    ref: 'VĐ4',
+    class: 'expressway',
+    horizon: 2030,
+    via: ['223:Xã Mai Đình', '258:Xã Yên Trung', '260:Thị trấn Lim', '262:Thị trấn Hồ'],
+  },
+  {
+    name: 'Đường kết nối Hiệp Hòa – Việt Yên – TP Bắc Giang',
+    ref: null,
+    class: 'provincial',
+    horizon: 2025,
+    via: ['223:Thị trấn Thắng', '223:Xã Hợp Thịnh', '222:Xã Vân Trung', '213:Phường Trần Phú'],
+  },
+  {
+    name: 'Đường vành đai TP Bắc Giang',
+    ref: null,
+    class: 'urban',
+    horizon: 2030,
+    via: ['222:Xã Hồng Thái', '213:Xã Song Khê', '221:Xã Nội Hoàng'],
+  },
+  {
+    name: 'Đường kết nối KCN Quang Châu – QL1',
+    ref: null,
+    class: 'provincial',
+    horizon: 2025,
+    via: ['222:Xã Quang Châu', '222:Thị trấn Nếnh'],
+  },
 ];
 
 /** Existing roads the plan upgrades: ref, horizon year. */

@@ -15,24 +15,93 @@ type Waypoint = string | LonLat;
 
 /** Numbered roads: ref, name, class and the seats they pass, in order. */
 const numbered: Array<{ ref: string; name: string; class: RoadClass; via: Waypoint[] }> = [
-  { ref: 'QL1', name: 'Quốc lộ 1', class: 'national', via: [[105.9, 21.08], '261:Phường Đông Ngàn', '256:Phường Tiền An', '222:Thị trấn Nếnh', '213:Phường Trần Phú', '217:Thị trấn Vôi', '217:Thị trấn Kép', [106.35, 21.5]] },
-  { ref: 'QL31', name: 'Quốc lộ 31', class: 'national', via: ['213:Phường Trần Phú', '218:Thị trấn Đồi Ngô', '219:Thị trấn Chũ', '220:Thị trấn An Châu', [107.03, 21.36]] },
-  { ref: 'QL18', name: 'Quốc lộ 18', class: 'national', via: [[105.89, 21.215], '258:Thị trấn Chờ', '256:Phường Tiền An', '259:Thị trấn Phố Mới', [106.29, 21.1]] },
-  { ref: 'QL37', name: 'Quốc lộ 37', class: 'national', via: [[106.31, 21.12], '221:Xã Đồng Phúc', '218:Thị trấn Đồi Ngô', '217:Thị trấn Kép', '215:Thị trấn Bố Hạ', '215:Thị trấn Cầu Gồ', [106.02, 21.62]] },
-  { ref: 'QL17', name: 'Quốc lộ 17', class: 'national', via: ['259:Thị trấn Phố Mới', '221:Thị trấn Neo', '213:Phường Trần Phú', '216:Thị trấn Cao Thượng', '216:Thị trấn Nhã Nam', [106.0, 21.47]] },
+  {
+    ref: 'QL1',
+    name: 'Quốc lộ 1',
+    class: 'national',
+    via: [
+      [105.9, 21.08],
+      '261:Phường Đông Ngàn',
+      '256:Phường Tiền An',
+      '222:Thị trấn Nếnh',
+      '213:Phường Trần Phú',
+      '217:Thị trấn Vôi',
+      '217:Thị trấn Kép',
+      [106.35, 21.5],
+    ],
+  },
+  {
+    ref: 'QL31',
+    name: 'Quốc lộ 31',
+    class: 'national',
+    via: ['213:Phường Trần Phú', '218:Thị trấn Đồi Ngô', '219:Thị trấn Chũ', '220:Thị trấn An Châu', [107.03, 21.36]],
+  },
+  {
+    ref: 'QL18',
+    name: 'Quốc lộ 18',
+    class: 'national',
+    via: [[105.89, 21.215], '258:Thị trấn Chờ', '256:Phường Tiền An', '259:Thị trấn Phố Mới', [106.29, 21.1]],
+  },
+  {
+    ref: 'QL37',
+    name: 'Quốc lộ 37',
+    class: 'national',
+    via: [
+      [106.31, 21.12],
+      '221:Xã Đồng Phúc',
+      '218:Thị trấn Đồi Ngô',
+      '217:Thị trấn Kép',
+      '215:Thị trấn Bố Hạ',
+      '215:Thị trấn Cầu Gồ',
+      [106.02, 21.62],
+    ],
+  },
+  {
+    ref: 'QL17',
+    name: 'Quốc lộ 17',
+    class: 'national',
+    via: [
+      '259:Thị trấn Phố Mới',
+      '221:Thị trấn Neo',
+      '213:Phường Trần Phú',
+      '216:Thị trấn Cao Thượng',
+      '216:Thị trấn Nhã Nam',
+      [106.0, 21.47],
+    ],
+  },
   { ref: 'QL38', name: 'Quốc lộ 38', class: 'national', via: ['256:Phường Tiền An', '262:Thị trấn Hồ', [106.11, 20.97]] },
   { ref: 'ĐT286', name: 'Đường tỉnh 286', class: 'provincial', via: ['261:Phường Đông Ngàn', '258:Thị trấn Chờ'] },
   { ref: 'ĐT276', name: 'Đường tỉnh 276', class: 'provincial', via: ['260:Thị trấn Lim', '262:Thị trấn Hồ'] },
   { ref: 'ĐT282', name: 'Đường tỉnh 282', class: 'provincial', via: ['262:Thị trấn Hồ', '263:Thị trấn Gia Bình'] },
   { ref: 'ĐT281', name: 'Đường tỉnh 281', class: 'provincial', via: ['263:Thị trấn Gia Bình', '264:Thị trấn Thứa'] },
   { ref: 'ĐT279', name: 'Đường tỉnh 279', class: 'provincial', via: ['259:Thị trấn Phố Mới', '263:Thị trấn Gia Bình'] },
-  { ref: 'ĐT295', name: 'Đường tỉnh 295', class: 'provincial', via: ['223:Thị trấn Thắng', '216:Thị trấn Cao Thượng', '215:Thị trấn Cầu Gồ'] },
-  { ref: 'ĐT296', name: 'Đường tỉnh 296', class: 'provincial', via: ['223:Thị trấn Thắng', '222:Thị trấn Bích Động', '213:Phường Trần Phú'] },
-  { ref: 'ĐT398', name: 'Đường tỉnh 398', class: 'provincial', via: ['213:Phường Trần Phú', '221:Thị trấn Tân Dân', '221:Thị trấn Neo'] },
+  {
+    ref: 'ĐT295',
+    name: 'Đường tỉnh 295',
+    class: 'provincial',
+    via: ['223:Thị trấn Thắng', '216:Thị trấn Cao Thượng', '215:Thị trấn Cầu Gồ'],
+  },
+  {
+    ref: 'ĐT296',
+    name: 'Đường tỉnh 296',
+    class: 'provincial',
+    via: ['223:Thị trấn Thắng', '222:Thị trấn Bích Động', '213:Phường Trần Phú'],
+  },
+  {
+    ref: 'ĐT398',
+    name: 'Đường tỉnh 398',
+    class: 'provincial',
+    via: ['213:Phường Trần Phú', '221:Thị trấn Tân Dân', '221:Thị trấn Neo'],
+  },
   { ref: 'ĐT293', name: 'Đường tỉnh 293', class: 'provincial', via: ['218:Thị trấn Lục Nam', '220:Thị trấn Thanh Sơn'] },
   { ref: 'ĐT290', name: 'Đường tỉnh 290', class: 'provincial', via: ['219:Thị trấn Chũ', [106.74, 21.55]] },
   { ref: 'ĐT291', name: 'Đường tỉnh 291', class: 'provincial', via: ['220:Thị trấn An Châu', '220:Thị trấn Thanh Sơn'] },
-  { ref: 'ĐT292', name: 'Đường tỉnh 292', class: 'provincial', via: ['217:Thị trấn Kép', '217:Thị trấn Vôi', '216:Thị trấn Cao Thượng'] },
+  {
+    ref: 'ĐT292',
+    name: 'Đường tỉnh 292',
+    class: 'provincial',
+    via: ['217:Thị trấn Kép', '217:Thị trấn Vôi', '216:Thị trấn Cao Thượng'],
+  },
 ];
 
 /** Wander (fraction of leg length) and vertex spacing in metres, by class. */
@@ -85,7 +154,13 @@ export function roadRows(seats: Map<string, Seat>): RoadRow[] {
     const { amplitude, stepM } = shape[cls];
     rows.push({ ord: rows.length, name, ref, class: cls, geom: lineString(meander(points, rng, amplitude, stepM)) });
   };
-  for (const r of numbered) add(r.name, r.ref, r.class, r.via.map((w) => resolve(seats, w, r.ref)));
+  for (const r of numbered)
+    add(
+      r.name,
+      r.ref,
+      r.class,
+      r.via.map((w) => resolve(seats, w, r.ref)),
+    );
 
   const all = [...seats.values()];
   const joined = new Set<string>();

@@ -13,7 +13,12 @@ import type { Sql } from './sql.ts';
 export async function seedUnits(sql: Sql, dataDir: string): Promise<void> {
   const crosswalk = loadCrosswalk(dataDir);
   const mapping = loadMapping(dataDir);
-  const units = crosswalk.units_2025.map((u, i) => ({ ...u, id: i + 1, old_codes: u.old_codes.join(','), communes: u.communes_2009 }));
+  const units = crosswalk.units_2025.map((u, i) => ({
+    ...u,
+    id: i + 1,
+    old_codes: u.old_codes.join(','),
+    communes: u.communes_2009,
+  }));
 
   await sql(
     `INSERT INTO admin_communes_2025 (id, code, name, full_name, type, province_code, province_name, old_codes, approximate,
@@ -28,7 +33,13 @@ export async function seedUnits(sql: Sql, dataDir: string): Promise<void> {
   );
   await sql('DELETE FROM admin_unit_mapping');
   const pairs = mapping.oldUnits.flatMap((o) =>
-    o.splits.map((s) => ({ old_code: o.code, old_full_name: o.fullName, new_code: s.code, new_full_name: s.fullName, kind: s.kind })),
+    o.splits.map((s) => ({
+      old_code: o.code,
+      old_full_name: o.fullName,
+      new_code: s.code,
+      new_full_name: s.fullName,
+      kind: s.kind,
+    })),
   );
   await sql(
     `INSERT INTO admin_unit_mapping (old_code, old_full_name, new_code, new_full_name, kind)

@@ -37,6 +37,9 @@ export function propertiesJsonSql(columns: readonly LayerColumn[]): SqlPart {
     });
   }
   if (calls.length === 1) return { sql: `${calls[0].sql}::text`, bindings: calls[0].bindings };
-  const merged = joinParts(calls.map((c) => ({ ...c, sql: `${c.sql}::jsonb` })), ' || ');
+  const merged = joinParts(
+    calls.map((c) => ({ ...c, sql: `${c.sql}::jsonb` })),
+    ' || ',
+  );
   return { sql: `(${merged.sql})::text`, bindings: merged.bindings };
 }

@@ -68,7 +68,12 @@ export function styleLayersOf(layer: Layer, source: string): LayerSpecification[
     const layers: LayerSpecification[] = [];
     const fillOpacity = style.fillOpacity ?? 0.5;
     if (fillOpacity > 0) {
-      layers.push({ id: `${layer.id}-fill`, type: 'fill', ...common, paint: { 'fill-color': colour, 'fill-opacity': fillOpacity } });
+      layers.push({
+        id: `${layer.id}-fill`,
+        type: 'fill',
+        ...common,
+        paint: { 'fill-color': colour, 'fill-opacity': fillOpacity },
+      });
     }
     // Categorical fills are told apart by colour; a thin outline (the style's colour, else white) separates them.
     const categorical = style.type === 'categorical';
@@ -128,7 +133,9 @@ export interface StyleInput {
 }
 
 /** The legend of a layer as style metadata, so a client can draw it without reading the catalog. */
-function legendOf(style: LayerStyle): Array<{ value: string | number | null; colour: string; label: { en: string; vi: string } | null }> {
+function legendOf(
+  style: LayerStyle,
+): Array<{ value: string | number | null; colour: string; label: { en: string; vi: string } | null }> {
   if (style.type === 'categorical' && style.categories?.length) {
     return style.categories.map((c) => ({ value: c.value, colour: c.color, label: c.label }));
   }
@@ -147,7 +154,10 @@ export function buildStyle(input: StyleInput): StyleSpecification {
       'sdi:id': input.id,
       'sdi:labels': 'none: no glyphs are served; places are circles, names come from identify or the items',
       'sdi:legend': Object.fromEntries(
-        ordered.map((l) => [l.id, { title: l.title, title_vi: l.titleVi, geometryType: l.geometryType, entries: legendOf(l.style) }]),
+        ordered.map((l) => [
+          l.id,
+          { title: l.title, title_vi: l.titleVi, geometryType: l.geometryType, entries: legendOf(l.style) },
+        ]),
       ),
     },
     center: [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2],

@@ -12,11 +12,5 @@ const combiningMarks = /[\u0300-\u036f]/g;
  */
 export function normalizeSearchText(s: string | null | undefined): string {
   if (!s) return '';
-  return s
-    .normalize('NFD')
-    .replace(combiningMarks, '')
-    .replace(/[đĐ]/g, 'd')
-    .toLowerCase()
-    .replace(/\s+/g, ' ')
-    .trim();
+  return s.normalize('NFD').replace(combiningMarks, '').replace(/[đĐ]/g, 'd').toLowerCase().replace(/\s+/g, ' ').trim();
 }

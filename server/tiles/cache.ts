@@ -23,13 +23,14 @@ export class TileCache {
   private readonly index = new TileIndex();
 
   constructor(maxBytes: number) {
-    this.lru = maxBytes > 0
-      ? new LRUCache<string, CachedTile>({
-          maxSize: maxBytes,
-          sizeCalculation: (v, k) => v.gz.length + k.length * 2 + entryOverhead,
-          dispose: (v) => this.index.remove(v),
-        })
-      : null;
+    this.lru =
+      maxBytes > 0
+        ? new LRUCache<string, CachedTile>({
+            maxSize: maxBytes,
+            sizeCalculation: (v, k) => v.gz.length + k.length * 2 + entryOverhead,
+            dispose: (v) => this.index.remove(v),
+          })
+        : null;
   }
 
   /** The cached tile, or undefined. Synchronous: the warm path makes no async hop. */

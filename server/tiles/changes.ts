@@ -54,7 +54,9 @@ export async function ensureChangeTriggers(db: Database, layer: Layer): Promise<
   for (const t of triggers) {
     if (present.has(t.name)) continue;
     const level = t.event === 'TRUNCATE' ? 'FOR EACH STATEMENT' : `${t.referencing} FOR EACH STATEMENT`;
-    await db.rows(`CREATE OR REPLACE TRIGGER ${t.name} AFTER ${t.event} ON ${layer.relationSql} ${level} EXECUTE FUNCTION sdi_tile_change_notify()`);
+    await db.rows(
+      `CREATE OR REPLACE TRIGGER ${t.name} AFTER ${t.event} ON ${layer.relationSql} ${level} EXECUTE FUNCTION sdi_tile_change_notify()`,
+    );
   }
   return true;
 }

@@ -32,8 +32,17 @@ export function tilesAcross(z: number): number {
 
 /** True when (z, x, y) lies on the grid. */
 export function isValidTile(z: number, x: number, y: number): boolean {
-  return Number.isInteger(z) && z >= 0 && z <= maxZoom && Number.isInteger(x) && Number.isInteger(y)
-    && x >= 0 && y >= 0 && x < tilesAcross(z) && y < tilesAcross(z);
+  return (
+    Number.isInteger(z) &&
+    z >= 0 &&
+    z <= maxZoom &&
+    Number.isInteger(x) &&
+    Number.isInteger(y) &&
+    x >= 0 &&
+    y >= 0 &&
+    x < tilesAcross(z) &&
+    y < tilesAcross(z)
+  );
 }
 
 /** The tile's bounds in EPSG:3857 metres, [minx, miny, maxx, maxy]. */

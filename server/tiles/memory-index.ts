@@ -51,20 +51,26 @@ export class LayerIndex {
   /** Points as [id, lon, lat], for clusters (geojson-vt does not cluster). */
   private readonly points: Array<[number, number, number]> = [];
 
-  constructor(readonly layer: Layer, readonly features: readonly IndexedFeature[]) {
+  constructor(
+    readonly layer: Layer,
+    readonly features: readonly IndexedFeature[],
+  ) {
     const collection: Feature[] = [];
     for (const f of features) {
       this.sizes.set(f.id, f.size);
       if (layer.geometryType === 'Point') collectPoints(f, this.points);
       collection.push({ type: 'Feature', id: f.id, geometry: f.geometry, properties: f.properties });
     }
-    this.vt = new GeoJSONVT({ type: 'FeatureCollection', features: collection }, {
-      maxZoom: 24,
-      indexMaxZoom: 5,
-      tolerance: tileContent(layer).simplifyPx,
-      extent: tileExtent,
-      buffer: tileBuffer,
-    });
+    this.vt = new GeoJSONVT(
+      { type: 'FeatureCollection', features: collection },
+      {
+        maxZoom: 24,
+        indexMaxZoom: 5,
+        tolerance: tileContent(layer).simplifyPx,
+        extent: tileExtent,
+        buffer: tileBuffer,
+      },
+    );
   }
 
   /**
@@ -74,7 +80,9 @@ export class LayerIndex {
   cut(coord: TileCoord, properties: readonly LayerColumn[] | undefined, limits: CutLimits, keep?: number): VtFeature[] {
     const { layer } = this;
     if (isClustered(layer, coord.z)) return this.clusters(coord, limits.maxFeatures + 1);
-    let features: VtFeature[] = (this.vt.getTile(coord.z, coord.x, coord.y)?.features ?? []).map((f) => ({ ...f, id: Number(f.id) }) as VtFeature);
+    let features: VtFeature[] = (this.vt.getTile(coord.z, coord.x, coord.y)?.features ?? []).map(
+      (f) => ({ ...f, id: Number(f.id) }) as VtFeature,
+    );
     const ranked = isRankable(layer, coord.z);
     if (layer.geometryType === 'Polygon' && ranked) {
       const unit = tileUnitDegrees(coord);
@@ -156,10 +164,14 @@ function tagValue(v: unknown): string | number | boolean | null {
 
 /** Reads every feature of a layer, or null when it has more than `max` (the SQL path serves it). */
 export async function loadLayerFeatures(db: Database, layer: Layer, max: number): Promise<IndexedFeature[] | null> {
-  const [{ n }] = await db.rows<{ n: number }>(`SELECT count(*)::int AS n FROM (SELECT 1 FROM ${layer.tableSql} LIMIT ?::int) s`, [max + 1]);
+  const [{ n }] = await db.rows<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM ${layer.tableSql} LIMIT ?::int) s`,
+    [max + 1],
+  );
   if (n > max) return null;
   const cols = propertyColumns(layer);
-  const size = layer.geometryType === 'Polygon' ? 'ST_Area(t.geom)' : layer.geometryType === 'LineString' ? 'ST_Length(t.geom)' : '0';
+  const size =
+    layer.geometryType === 'Polygon' ? 'ST_Area(t.geom)' : layer.geometryType === 'LineString' ? 'ST_Length(t.geom)' : '0';
   const props = cols.map((c, i) => `, ${loadExpr(c)} AS p${i}`).join('');
   const rows = await db.rows<Record<string, unknown>>(
     `SELECT t.${quoteIdent('id')} AS __fid${props}, ST_AsGeoJSON(t.geom, 9) AS __geom, ${size}::float8 AS __size
@@ -197,12 +209,16 @@ export interface MemoryIndexSettings {
 export class MemoryIndexes {
   private readonly slots = new Map<string, Slot>();
 
-  constructor(private readonly db: Database, private readonly log: Logger, private readonly settings: MemoryIndexSettings) {}
+  constructor(
+    private readonly db: Database,
+    private readonly log: Logger,
+    private readonly settings: MemoryIndexSettings,
+  ) {}
 
   /** The ready index of this layer version, or undefined (SQL path). */
   get(layer: Layer): LayerIndex | undefined {
     const slot = this.slots.get(layer.id);
-    return slot?.version === versionOf(layer) ? slot.index ?? undefined : undefined;
+    return slot?.version === versionOf(layer) ? (slot.index ?? undefined) : undefined;
   }
 
   /** Builds the index of a layer version if it is small enough; resolves when built (or found too large). */
@@ -267,10 +283,14 @@ export class MemoryIndexes {
         if (slot.generation !== generation || this.slots.get(layer.id) !== slot) return;
         slot.index = features ? new LayerIndex(layer, features) : null;
         if (features) {
-          this.log.debug({ layer: layer.id, features: features.length, ms: Math.round(performance.now() - started) }, 'tile memory index built');
+          this.log.debug(
+            { layer: layer.id, features: features.length, ms: Math.round(performance.now() - started) },
+            'tile memory index built',
+          );
         }
       },
-      (err: Error) => this.log.warn({ layer: layer.id, err: err.message }, 'cannot build the tile memory index; its tiles come from SQL'),
+      (err: Error) =>
+        this.log.warn({ layer: layer.id, err: err.message }, 'cannot build the tile memory index; its tiles come from SQL'),
     );
     slot.building = work.finally(() => {
       if (slot.building === tracked) slot.building = null;
@@ -290,7 +310,11 @@ function versionOf(layer: Layer): string {
  * largest features, in proportion to the excess, as the SQL renderer does.
  */
 export async function renderTile(
-  req: TileRequest, renderer: TileRenderer, indexes: MemoryIndexes, limits: CutLimits, signal?: AbortSignal,
+  req: TileRequest,
+  renderer: TileRenderer,
+  indexes: MemoryIndexes,
+  limits: CutLimits,
+  signal?: AbortSignal,
 ): Promise<Buffer> {
   const { z } = req.coord;
   const layers = req.layers.filter((l) => z >= l.minzoom);

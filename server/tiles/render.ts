@@ -10,7 +10,16 @@ import type { LayerColumn } from '../catalog/definition.ts';
 import { InvalidParameterError, TileFeatureLimitError } from '../errors.ts';
 import { encodeLayer, rowsToFeatures, type NodeTileRow } from './encoder.ts';
 import type { TileCoord } from './grid.ts';
-import { isClustered, isRankable, maxCoarsen, propertyColumns, tileBindings, tileQuery, type Encoder, type TileQueryShape } from './sql.ts';
+import {
+  isClustered,
+  isRankable,
+  maxCoarsen,
+  propertyColumns,
+  tileBindings,
+  tileQuery,
+  type Encoder,
+  type TileQueryShape,
+} from './sql.ts';
 
 /** What one tile request asks for, resolved through the catalog. */
 export interface TileRequest {
@@ -24,12 +33,18 @@ export interface TileRequest {
  * Resolves `?properties=a,b` for the layers of a tile: each layer carries the names it has; a name that
  * no layer has is a 400 naming it.
  */
-export function selectProperties(layers: readonly Layer[], names: readonly string[] | undefined): Map<string, LayerColumn[]> | undefined {
+export function selectProperties(
+  layers: readonly Layer[],
+  names: readonly string[] | undefined,
+): Map<string, LayerColumn[]> | undefined {
   if (names === undefined) return undefined;
   const out = new Map<string, LayerColumn[]>();
   for (const layer of layers) {
     const allowed = new Map(propertyColumns(layer).map((c) => [c.name, c]));
-    out.set(layer.id, names.flatMap((n) => allowed.get(n) ?? []));
+    out.set(
+      layer.id,
+      names.flatMap((n) => allowed.get(n) ?? []),
+    );
   }
   for (const n of names) {
     if (!layers.some((l) => l.column(n) && n !== 'id' && n !== 'geom')) {
@@ -80,13 +95,28 @@ export class TileRenderer {
    * `maxFeatures` is the feature cap per layer and tile; `budgetBytes` the size a layer's tile below its maxzoom
    * should stay under (it is re-rendered coarser until it does, up to maxCoarsen steps). Both are read per tile.
    */
-  constructor(private readonly db: TileDatabase, private readonly maxFeatures: () => number, private readonly budgetBytes: () => number = () => Infinity) {
+  constructor(
+    private readonly db: TileDatabase,
+    private readonly maxFeatures: () => number,
+    private readonly budgetBytes: () => number = () => Infinity,
+  ) {
     this.encoder = db.capabilities.mvt ? 'mvt' : 'node';
   }
 
   /** The query shape of a layer at a zoom with an optional property selection. */
-  shape(layer: Layer, z: number, properties: readonly LayerColumn[] | undefined, encoder: Encoder = this.encoder, ranked = false): TileQueryShape {
-    return { encoder, cluster: isClustered(layer, z), ranked: ranked && isRankable(layer, z), properties: properties ?? this.allProperties(layer) };
+  shape(
+    layer: Layer,
+    z: number,
+    properties: readonly LayerColumn[] | undefined,
+    encoder: Encoder = this.encoder,
+    ranked = false,
+  ): TileQueryShape {
+    return {
+      encoder,
+      cluster: isClustered(layer, z),
+      ranked: ranked && isRankable(layer, z),
+      properties: properties ?? this.allProperties(layer),
+    };
   }
 
   /**
@@ -110,7 +140,8 @@ export class TileRenderer {
 
   /** Runs tile SQL: prepared on server PostGIS (plain-value parameters only), through the connection otherwise. */
   private rows<T>(sql: string, bindings: unknown[], signal?: AbortSignal): Promise<T[]> {
-    if (this.db.backend === 'server' && this.db.statements) return queryRows<T>(this.db as Database, sql, bindings, signal, { prepare: true });
+    if (this.db.backend === 'server' && this.db.statements)
+      return queryRows<T>(this.db as Database, sql, bindings, signal, { prepare: true });
     return this.db.cancellableRows<T>(sql, bindings, signal);
   }
 
@@ -129,10 +160,13 @@ export class TileRenderer {
     // layers for each cold tile was a visible share of the renderer's CPU.
     let base = this.layerKeys.get(layer);
     if (base === undefined) {
-      base = `${layer.id}@${layer.dataVersion}|${layer.tableSql}|${propertyColumns(layer).map((c) => `${c.name}:${c.type}`).join(',')}`;
+      base = `${layer.id}@${layer.dataVersion}|${layer.tableSql}|${propertyColumns(layer)
+        .map((c) => `${c.name}:${c.type}`)
+        .join(',')}`;
       this.layerKeys.set(layer, base);
     }
-    const props = shape.properties === this.allProperties(layer) ? '*' : shape.properties.map((c) => `${c.name}:${c.type}`).join(',');
+    const props =
+      shape.properties === this.allProperties(layer) ? '*' : shape.properties.map((c) => `${c.name}:${c.type}`).join(',');
     return `${base}|${shape.encoder}|${shape.cluster ? 'c' : 'f'}${shape.ranked ? 'r' : ''}|${props}`;
   }
 
@@ -144,7 +178,13 @@ export class TileRenderer {
   }
 
   /** The SQL text and bindings of one layer's tile. */
-  query(layer: Layer, coord: TileCoord, properties?: readonly LayerColumn[], encoder: Encoder = this.encoder, thin?: Thinning): { sql: string; bindings: unknown[] } {
+  query(
+    layer: Layer,
+    coord: TileCoord,
+    properties?: readonly LayerColumn[],
+    encoder: Encoder = this.encoder,
+    thin?: Thinning,
+  ): { sql: string; bindings: unknown[] } {
     const shape = this.shape(layer, coord.z, properties, encoder, thin !== undefined);
     const sql = this.cachedSql(this.shapeKey(layer, shape), () => tileQuery(layer, shape));
     return { sql, bindings: tileBindings(layer, shape, coord, this.limit(layer, coord.z, thin), thin?.coarsen) };
@@ -164,12 +204,20 @@ export class TileRenderer {
       const cols = layers.map((_, i) => `encode(l${i}.tile, 'base64') AS t${i}, l${i}.n AS n${i}`);
       return `WITH ${ctes.join(',\n')}\nSELECT ${cols.join(', ')} FROM ${layers.map((_, i) => `l${i}`).join(', ')}`;
     });
-    const bindings = layers.flatMap((l, i) => tileBindings(l, shapes[i], req.coord, this.limit(l, req.coord.z, thin), thin?.coarsen));
+    const bindings = layers.flatMap((l, i) =>
+      tileBindings(l, shapes[i], req.coord, this.limit(l, req.coord.z, thin), thin?.coarsen),
+    );
     return { sql, bindings, layers };
   }
 
   /** One layer's MVT bytes from the Node encoder (null when empty) and its feature count. */
-  private async nodeLayer(layer: Layer, coord: TileCoord, properties: readonly LayerColumn[] | undefined, thin?: Thinning, signal?: AbortSignal): Promise<LayerPart> {
+  private async nodeLayer(
+    layer: Layer,
+    coord: TileCoord,
+    properties: readonly LayerColumn[] | undefined,
+    thin?: Thinning,
+    signal?: AbortSignal,
+  ): Promise<LayerPart> {
     const { sql, bindings } = this.query(layer, coord, properties, 'node', thin);
     const rows = await this.rows<NodeTileRow>(sql, bindings, signal);
     const cap = this.maxFeatures();
@@ -207,7 +255,8 @@ export class TileRenderer {
     // drop-smallest). Only such tiles pay for the sort; where everything fits, the order changes nothing.
     for (const [i, l] of layers.entries()) {
       const keep = this.keepLimit(l, z);
-      if (keep !== null && parts[i].features > keep) [parts[i]] = await this.render({ ...req, layers: [l] }, encoder, { coarsen: 0, keep }, signal);
+      if (keep !== null && parts[i].features > keep)
+        [parts[i]] = await this.render({ ...req, layers: [l] }, encoder, { coarsen: 0, keep }, signal);
     }
     const levels = layers.map(() => 0);
     const size = (i: number) => parts[i].bytes?.length ?? 0;

@@ -45,10 +45,18 @@ export class TileService {
   constructor(private readonly ctx: AppContext) {
     this.cache = new TileCache(ctx.config.tileCacheMb * 1024 * 1024);
     this.shared = ctx.config.redisUrl ? new SharedTileCache(ctx.config.redisUrl, ctx.log) : null;
-    this.renderer = new TileRenderer(ctx.db, () => ctx.config.tileMaxFeatures, () => ctx.config.tileBudgetKb * 1024);
+    this.renderer = new TileRenderer(
+      ctx.db,
+      () => ctx.config.tileMaxFeatures,
+      () => ctx.config.tileBudgetKb * 1024,
+    );
     const { config } = ctx;
-    const indexed = () => config.tileMemoryIndex === 'both' || (config.tileMemoryIndex === 'embedded' && ctx.db.backend === 'embedded');
-    this.memory = new MemoryIndexes(ctx.db, ctx.log, { maxFeatures: () => (indexed() ? config.tileMemoryIndexMaxFeatures : 0), rebuildDelayMs: 200 });
+    const indexed = () =>
+      config.tileMemoryIndex === 'both' || (config.tileMemoryIndex === 'embedded' && ctx.db.backend === 'embedded');
+    this.memory = new MemoryIndexes(ctx.db, ctx.log, {
+      maxFeatures: () => (indexed() ? config.tileMemoryIndexMaxFeatures : 0),
+      rebuildDelayMs: 200,
+    });
     const shared = this.shared;
     if (shared) ctx.onClose.push(() => shared.close());
     this.listening = this.start().then(
@@ -65,7 +73,10 @@ export class TileService {
     const stopListening = await this.ctx.db.listen(tileChangesChannel, (payload) => {
       const change = parseTableChange(payload);
       if (!change) return;
-      const ids = this.ctx.catalog.list(adminView).filter((l) => l.table === change.table).map((l) => l.id);
+      const ids = this.ctx.catalog
+        .list(adminView)
+        .filter((l) => l.table === change.table)
+        .map((l) => l.id);
       for (const id of ids) this.memory.changed(this.ctx.catalog.find(id)!, () => this.ctx.catalog.find(id));
       if (ids.length) void this.invalidate(ids, change.bbox);
     });
@@ -100,7 +111,10 @@ export class TileService {
     let p = this.triggersReady.get(key);
     if (!p) {
       p = ensureChangeTriggers(this.ctx.db, layer).catch((err: Error) => {
-        this.ctx.log.warn({ layer: layer.id, err: err.message }, 'cannot attach tile change triggers; edits reach tiles only on reload');
+        this.ctx.log.warn(
+          { layer: layer.id, err: err.message },
+          'cannot attach tile change triggers; edits reach tiles only on reload',
+        );
         return false;
       });
       this.triggersReady.set(key, p);
@@ -123,7 +137,11 @@ export class TileService {
     k += `/${req.coord.z}/${req.coord.x}/${req.coord.y}`;
     if (req.properties) {
       k += '?';
-      for (const l of req.layers) k += `${l.id}:${req.properties.get(l.id)!.map((c) => c.name).join(',')};`;
+      for (const l of req.layers)
+        k += `${l.id}:${req.properties
+          .get(l.id)!
+          .map((c) => c.name)
+          .join(',')};`;
     }
     return k;
   }
@@ -147,7 +165,10 @@ export class TileService {
       flight = { controller, waiting: 0, promise: this.produce(key, req, controller.signal) };
       const f = flight;
       this.inFlight.set(key, f);
-      f.promise.then(() => this.inFlight.delete(key), () => this.inFlight.delete(key));
+      f.promise.then(
+        () => this.inFlight.delete(key),
+        () => this.inFlight.delete(key),
+      );
     }
     const f = flight;
     f.waiting++;
@@ -185,9 +206,14 @@ export class TileService {
     const ready = [await this.listening, ...(await Promise.all(req.layers.map((l) => this.triggers(l))))];
     const epochs = req.layers.map((l) => this.epochs.get(l.id) ?? 0);
     const raw = await this.renderWithDeadline(req, cancel);
-    const tile: CachedTile = raw.length === 0
-      ? { ...meta, gz: Buffer.alloc(0), etag: emptyEtag }
-      : { ...meta, gz: await gzipBody(raw, gzipLevel), etag: `"${createHash('sha1').update(raw).digest('base64url').slice(0, 27)}"` };
+    const tile: CachedTile =
+      raw.length === 0
+        ? { ...meta, gz: Buffer.alloc(0), etag: emptyEtag }
+        : {
+            ...meta,
+            gz: await gzipBody(raw, gzipLevel),
+            etag: `"${createHash('sha1').update(raw).digest('base64url').slice(0, 27)}"`,
+          };
     // Cache only when no edit arrived meanwhile and every layer reports its edits (else it could go stale).
     const unchanged = req.layers.every((l, i) => (this.epochs.get(l.id) ?? 0) === epochs[i]);
     if (unchanged && ready.every(Boolean)) {
@@ -205,7 +231,9 @@ export class TileService {
     const what = describeTile(req.layers, req.coord);
     const started = performance.now();
     const stop = new Promise<never>((_, reject) => {
-      signal.addEventListener('abort', () => reject(deadline.aborted ? new TileTimeoutError(what, ms) : new ClientGoneError()), { once: true });
+      signal.addEventListener('abort', () => reject(deadline.aborted ? new TileTimeoutError(what, ms) : new ClientGoneError()), {
+        once: true,
+      });
     });
     stop.catch(() => undefined);
     try {

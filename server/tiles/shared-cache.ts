@@ -20,7 +20,10 @@ export class SharedTileCache {
   private readonly redis: Redis;
   private warned = false;
 
-  constructor(url: string, private readonly log: Logger) {
+  constructor(
+    url: string,
+    private readonly log: Logger,
+  ) {
     this.redis = new Redis(url, {
       lazyConnect: false,
       enableOfflineQueue: false,
@@ -66,7 +69,12 @@ export class SharedTileCache {
       const v = await this.redis.getBuffer(tilePrefix + key);
       if (!v) return null;
       const etagLength = v[0];
-      return { key, ...meta, etag: v.subarray(1, 1 + etagLength).toString('latin1'), gz: Buffer.from(v.subarray(1 + etagLength)) };
+      return {
+        key,
+        ...meta,
+        etag: v.subarray(1, 1 + etagLength).toString('latin1'),
+        gz: Buffer.from(v.subarray(1 + etagLength)),
+      };
     } catch (err) {
       this.warn(err as Error);
       return null;
@@ -78,7 +86,9 @@ export class SharedTileCache {
     if (!this.connected) return;
     try {
       const etag = Buffer.from(tile.etag, 'latin1');
-      const multi = this.redis.multi().set(tilePrefix + tile.key, Buffer.concat([Buffer.from([etag.length]), etag, tile.gz]), 'EX', ttlSeconds);
+      const multi = this.redis
+        .multi()
+        .set(tilePrefix + tile.key, Buffer.concat([Buffer.from([etag.length]), etag, tile.gz]), 'EX', ttlSeconds);
       for (const id of tile.layers) {
         const idx = `${indexPrefix}${id}:${tile.z}`;
         multi.sadd(idx, `${tile.x}/${tile.y}/${tile.key}`).expire(idx, ttlSeconds);
@@ -106,7 +116,11 @@ export class SharedTileCache {
           });
           if (hit.length === 0) continue;
           const keys = hit.map((m) => tilePrefix + m.split('/').slice(2).join('/'));
-          await this.redis.multi().del(...keys).srem(idx, ...hit).exec();
+          await this.redis
+            .multi()
+            .del(...keys)
+            .srem(idx, ...hit)
+            .exec();
           dropped += hit.length;
         }
       }

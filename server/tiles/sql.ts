@@ -134,9 +134,10 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
   } else {
     const simplify = layer.geometryType !== 'Point';
     const areaFilter = layer.geometryType === 'Polygon';
-    const rank = !shape.ranked || layer.geometryType === 'Point'
-      ? ''
-      : `\n     ORDER BY ${layer.geometryType === 'Polygon' ? 'ST_Area' : 'ST_Length'}(${geom}) DESC, t.${quoteIdent('id')}`;
+    const rank =
+      !shape.ranked || layer.geometryType === 'Point'
+        ? ''
+        : `\n     ORDER BY ${layer.geometryType === 'Polygon' ? 'ST_Area' : 'ST_Length'}(${geom}) DESC, t.${quoteIdent('id')}`;
     src = `src AS (
     SELECT t.${quoteIdent('id')} AS __fid${props.map((p) => `, ${p}`).join('')},
            ${simplify ? `ST_Simplify(${geom}, ?::float8)` : geom} AS __g

@@ -75,7 +75,12 @@ export function unionBounds(layers: readonly Layer[]): [number, number, number, 
  * Builds the TileJSON of `layers` served under `baseUrl` (no trailing slash). `query` (e.g. "properties=a,b")
  * is carried into the tile URL so clients get the same selection.
  */
-export function buildTileJson(layers: readonly Layer[], baseUrl: string, propertySelection?: ReadonlyMap<string, readonly LayerColumn[]>, query = ''): TileJson {
+export function buildTileJson(
+  layers: readonly Layer[],
+  baseUrl: string,
+  propertySelection?: ReadonlyMap<string, readonly LayerColumn[]>,
+  query = '',
+): TileJson {
   const ids = layers.map((l) => l.id).join(',');
   const minzoom = Math.min(...layers.map((l) => l.minzoom));
   const maxzoom = Math.min(maxZoom, Math.max(...layers.map((l) => l.maxzoom)));
@@ -84,7 +89,14 @@ export function buildTileJson(layers: readonly Layer[], baseUrl: string, propert
   const centreZoom = Math.min(maxzoom, Math.max(minzoom, 10));
   // Layers share sources: credit each source once (attributions are '; '-separated credits), so that a composite's
   // attribution stays short enough for a map's attribution control.
-  const attribution = [...new Set(layers.flatMap((l) => l.attribution.split(/;\s+/)).map((a) => a.trim()).filter((a) => a))].join('; ');
+  const attribution = [
+    ...new Set(
+      layers
+        .flatMap((l) => l.attribution.split(/;\s+/))
+        .map((a) => a.trim())
+        .filter((a) => a),
+    ),
+  ].join('; ');
   return {
     tilejson: '3.0.0',
     name: layers.map((l) => l.title).join(', '),

@@ -26,7 +26,14 @@ export function tileMatrixSetList(baseUrl: string) {
         id: webMercatorQuadId,
         title: 'Google Maps Compatible for the World',
         uri: webMercatorQuadUri,
-        links: [{ href: `${baseUrl}/tileMatrixSets/${webMercatorQuadId}`, rel: 'self', type: 'application/json', title: 'WebMercatorQuad definition' }],
+        links: [
+          {
+            href: `${baseUrl}/tileMatrixSets/${webMercatorQuadId}`,
+            rel: 'self',
+            type: 'application/json',
+            title: 'WebMercatorQuad definition',
+          },
+        ],
       },
     ],
   };
@@ -67,8 +74,18 @@ function tileTemplate(baseUrl: string, layer: Layer): string {
 
 function tilesetLinks(baseUrl: string, layer: Layer): Link[] {
   return [
-    { href: `${baseUrl}/collections/${layer.id}/tiles/${webMercatorQuadId}`, rel: 'self', type: 'application/json', title: `${layer.title}: tileset metadata` },
-    { href: `${baseUrl}/tileMatrixSets/${webMercatorQuadId}`, rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme', type: 'application/json', title: 'WebMercatorQuad definition' },
+    {
+      href: `${baseUrl}/collections/${layer.id}/tiles/${webMercatorQuadId}`,
+      rel: 'self',
+      type: 'application/json',
+      title: `${layer.title}: tileset metadata`,
+    },
+    {
+      href: `${baseUrl}/tileMatrixSets/${webMercatorQuadId}`,
+      rel: 'http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme',
+      type: 'application/json',
+      title: 'WebMercatorQuad definition',
+    },
     { href: tileTemplate(baseUrl, layer), rel: 'item', type: mvtType, title: 'Mapbox vector tiles', templated: true },
     { href: `${baseUrl}/tiles/${layer.id}.json`, rel: 'describedby', type: 'application/json', title: 'TileJSON 3.0.0' },
     { href: `${baseUrl}/collections/${layer.id}`, rel: 'collection', type: 'application/json', title: layer.title },
@@ -79,7 +96,12 @@ function tilesetLinks(baseUrl: string, layer: Layer): Link[] {
 export function tilesetList(baseUrl: string, layer: Layer) {
   return {
     links: [
-      { href: `${baseUrl}/collections/${layer.id}/tiles`, rel: 'self', type: 'application/json', title: `${layer.title}: tilesets` },
+      {
+        href: `${baseUrl}/collections/${layer.id}/tiles`,
+        rel: 'self',
+        type: 'application/json',
+        title: `${layer.title}: tilesets`,
+      },
       { href: `${baseUrl}/collections/${layer.id}`, rel: 'collection', type: 'application/json', title: layer.title },
     ],
     tilesets: [
@@ -100,7 +122,13 @@ export function tilesetMetadata(baseUrl: string, layer: Layer) {
   if (layer.bounds) {
     for (let z = layer.minzoom; z <= Math.min(layer.maxzoom, maxZoom); z++) {
       const r = tileRange(layer.bounds, z, 0);
-      tileMatrixSetLimits.push({ tileMatrix: String(z), minTileRow: r.minY, maxTileRow: r.maxY, minTileCol: r.minX, maxTileCol: r.maxX });
+      tileMatrixSetLimits.push({
+        tileMatrix: String(z),
+        minTileRow: r.minY,
+        maxTileRow: r.maxY,
+        minTileCol: r.minX,
+        maxTileCol: r.maxX,
+      });
     }
   }
   const vl = vectorLayer(layer);
@@ -111,7 +139,15 @@ export function tilesetMetadata(baseUrl: string, layer: Layer) {
     crs: crs3857,
     tileMatrixSetURI: webMercatorQuadUri,
     tileMatrixSetLimits,
-    ...(layer.bounds ? { boundingBox: { lowerLeft: [layer.bounds[0], layer.bounds[1]], upperRight: [layer.bounds[2], layer.bounds[3]], crs: 'http://www.opengis.net/def/crs/OGC/1.3/CRS84' } } : {}),
+    ...(layer.bounds
+      ? {
+          boundingBox: {
+            lowerLeft: [layer.bounds[0], layer.bounds[1]],
+            upperRight: [layer.bounds[2], layer.bounds[3]],
+            crs: 'http://www.opengis.net/def/crs/OGC/1.3/CRS84',
+          },
+        }
+      : {}),
     layers: [
       {
         id: layer.id,
@@ -122,7 +158,12 @@ export function tilesetMetadata(baseUrl: string, layer: Layer) {
         maxTileMatrix: String(layer.maxzoom),
         propertiesSchema: {
           type: 'object',
-          properties: Object.fromEntries(Object.entries(vl.fields).map(([k, t]) => [k, { type: t === 'Number' ? 'number' : t === 'Boolean' ? 'boolean' : 'string' }])),
+          properties: Object.fromEntries(
+            Object.entries(vl.fields).map(([k, t]) => [
+              k,
+              { type: t === 'Number' ? 'number' : t === 'Boolean' ? 'boolean' : 'string' },
+            ]),
+          ),
         },
       },
     ],

@@ -96,7 +96,10 @@ export class CrosswalkService {
   /** Every reading of a commune code: old (2025-03-01) and/or new (2025-07-01). */
   async byCode(code: string): Promise<CrosswalkAnswer> {
     if (!codePattern.test(code)) {
-      throw new InvalidParameterError(`parameter "code": ${JSON.stringify(code.slice(0, 32))} is not a 5-digit commune code`, 'code');
+      throw new InvalidParameterError(
+        `parameter "code": ${JSON.stringify(code.slice(0, 32))} is not a 5-digit commune code`,
+        'code',
+      );
     }
     const [old, communes, units] = await Promise.all([
       this.db.rows<MappingRow>(`${mappingSql} WHERE m.old_code = ? ORDER BY m.new_code`, [code]),
@@ -130,7 +133,12 @@ export class CrosswalkService {
     const oldCodes = [...new Set(mapping.filter((m) => fits(m.old_full_name)).map((m) => m.old_code))];
     for (const code of oldCodes) {
       const linked = await this.db.rows<CommuneRow>(`${communeSql} WHERE code = ? ORDER BY id`, [code]);
-      matches.push(oldUnit(mapping.filter((m) => m.old_code === code), linked));
+      matches.push(
+        oldUnit(
+          mapping.filter((m) => m.old_code === code),
+          linked,
+        ),
+      );
     }
     for (const c of communes.filter((c) => fits(c.full_name))) matches.push(await this.commune(c));
     for (const u of units.filter((u) => fits(u.full_name))) matches.push(await this.newUnit(u));

@@ -10,7 +10,9 @@ import type { MappedNewUnit, MappedOldUnit } from './matching.ts';
 export const mappingFile = 'bac_ninh_2025_mapping.json';
 
 interface MappingFile {
-  new_to_old: Array<{ level2s: Array<{ level2_id: string; name: string; merges: Array<{ old_id: string; name: string; type: string }> }> }>;
+  new_to_old: Array<{
+    level2s: Array<{ level2_id: string; name: string; merges: Array<{ old_id: string; name: string; type: string }> }>;
+  }>;
 }
 
 /** Both directions of the mapping: the 99 new units with their members, and the 316 old units. */
@@ -27,7 +29,8 @@ export function parseMapping(file: MappingFile): Mapping {
       code: n.level2_id,
       fullName: n.name,
       merges: n.merges.map((m) => {
-        if (m.type !== 'full' && m.type !== 'partial') throw new Error(`mapping: merge type "${m.type}" of ${m.old_id} is not full or partial`);
+        if (m.type !== 'full' && m.type !== 'partial')
+          throw new Error(`mapping: merge type "${m.type}" of ${m.old_id} is not full or partial`);
         return { code: m.old_id, fullName: m.name, kind: m.type as 'full' | 'partial' };
       }),
     }))

@@ -114,7 +114,10 @@ export function matchCommunes(communes: Commune2009[], oldUnits: MappedOldUnit[]
     const open = communes.filter((c) => !result.has(c.id) && c.type !== null);
     const candidates = (c: Commune2009) =>
       oldUnits.filter(
-        (u) => !claimed.has(u.code) && bracket.get(u.code)!.provinces.has(c.province_code) && key(nameOf(u.fullName)) === key(nameOf(c.full_name)),
+        (u) =>
+          !claimed.has(u.code) &&
+          bracket.get(u.code)!.provinces.has(c.province_code) &&
+          key(nameOf(u.fullName)) === key(nameOf(c.full_name)),
       );
     const wanted = new Map<string, number>();
     for (const c of open) for (const u of candidates(c)) wanted.set(u.code, (wanted.get(u.code) ?? 0) + 1);
@@ -131,7 +134,10 @@ export function matchCommunes(communes: Commune2009[], oldUnits: MappedOldUnit[]
     if (result.has(c.id) || c.type === null) continue;
     const first = key(c.name).split(' ')[0];
     const found = oldUnits.filter(
-      (u) => !claimed.has(u.code) && bracket.get(u.code)!.districts.has(c.district_code) && key(bareName(u.fullName)).split(' ')[0] === first,
+      (u) =>
+        !claimed.has(u.code) &&
+        bracket.get(u.code)!.districts.has(c.district_code) &&
+        key(bareName(u.fullName)).split(' ')[0] === first,
     );
     if (found.length && new Set(found.map((u) => u.newCode)).size === 1) {
       result.set(c.id, { id: c.id, code_2025_03: null, hint_code: found[0].code, rule: 'name part', new_code: found[0].newCode });
@@ -175,7 +181,8 @@ function assignByNeighbours(
       if (ranked.length) round.set(c.id, ranked[0][0]);
     }
     if (!round.size) throw new Error(`communes ${open.map((c) => c.full_name).join(', ')} border no linked commune`);
-    for (const [id, code] of round) result.set(id, { id, code_2025_03: null, hint_code: null, rule: 'neighbour', new_code: code });
+    for (const [id, code] of round)
+      result.set(id, { id, code_2025_03: null, hint_code: null, rule: 'neighbour', new_code: code });
     open = open.filter((c) => !result.has(c.id));
   }
 }
@@ -199,7 +206,9 @@ export interface UnitPlan {
 /** The drawing plan of every new unit; throws if one of them would get no 2009 commune at all. */
 export function planUnits(newUnits: MappedNewUnit[], oldUnits: MappedOldUnit[], matches: CommuneMatch[]): UnitPlan[] {
   const claimed = new Set(matches.map((m) => m.code_2025_03).filter((c): c is string => c !== null));
-  const split = new Set(oldUnits.filter((o) => o.splits.length > 1 || o.splits.some((s) => s.kind === 'partial')).map((o) => o.code));
+  const split = new Set(
+    oldUnits.filter((o) => o.splits.length > 1 || o.splits.some((s) => s.kind === 'partial')).map((o) => o.code),
+  );
   return newUnits.map((n) => {
     const drawn = matches.filter((m) => m.new_code === n.code);
     if (!drawn.length) throw new Error(`new unit ${n.code} ${n.fullName}: no 2009 commune could be assigned to it`);

@@ -90,7 +90,13 @@ export function kindOf(value: SourceValue, typedText: boolean): ValueKind | null
 }
 
 /** Adds one value to the stats of its column; `declared` is what the format says of the column, if anything. */
-export function observe(stats: Map<string, ColumnStats>, key: string, value: SourceValue, typedText: boolean, declared?: DeclaredColumn): void {
+export function observe(
+  stats: Map<string, ColumnStats>,
+  key: string,
+  value: SourceValue,
+  typedText: boolean,
+  declared?: DeclaredColumn,
+): void {
   let s = stats.get(key);
   if (!s) {
     s = { source: key, kinds: new Set(), maxAbs: 0, nonNull: 0, ...(declared ? { declared } : {}) };
@@ -101,7 +107,8 @@ export function observe(stats: Map<string, ColumnStats>, key: string, value: Sou
   s.nonNull++;
   s.kinds.add(kind);
   if (kind === 'integer') {
-    const n = typeof value === 'number' ? value : Number(value instanceof RawText ? Buffer.from(value.bytes).toString('latin1') : value);
+    const n =
+      typeof value === 'number' ? value : Number(value instanceof RawText ? Buffer.from(value.bytes).toString('latin1') : value);
     s.maxAbs = Math.max(s.maxAbs, Math.abs(n));
   }
 }
@@ -113,7 +120,8 @@ export function observe(stats: Map<string, ColumnStats>, key: string, value: Sou
 export function inferType(s: ColumnStats): ColumnType {
   const k = s.kinds;
   const declared = s.declared?.type;
-  if (declared && [...k].every((x) => x === 'date' || x === 'datetime')) return declared === 'date' && k.has('datetime') ? 'datetime' : declared;
+  if (declared && [...k].every((x) => x === 'date' || x === 'datetime'))
+    return declared === 'date' && k.has('datetime') ? 'datetime' : declared;
   if (k.size === 0) return 'string';
   if (k.size === 1) {
     const only = [...k][0];
@@ -127,7 +135,14 @@ export function inferType(s: ColumnStats): ColumnType {
 
 /** The SQL type of a column type. */
 export function sqlType(type: ColumnType): string {
-  return { string: 'text', integer: 'integer', number: 'double precision', boolean: 'boolean', date: 'date', datetime: 'timestamptz' }[type];
+  return {
+    string: 'text',
+    integer: 'integer',
+    number: 'double precision',
+    boolean: 'boolean',
+    date: 'date',
+    datetime: 'timestamptz',
+  }[type];
 }
 
 /**

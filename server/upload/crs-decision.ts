@@ -75,14 +75,17 @@ export function chosenFromAnswer(answer: CrsAnswer): ChosenCrs | null {
   if (answer.srid !== undefined) return chosenFromSrid(answer.srid);
   if (answer.proj4 !== undefined) {
     const def = answer.proj4.trim();
-    if (!def.startsWith('+')) throw badInput(`proj4 must be a PROJ string starting with "+proj=", got ${JSON.stringify(def.slice(0, 60))}`);
+    if (!def.startsWith('+'))
+      throw badInput(`proj4 must be a PROJ string starting with "+proj=", got ${JSON.stringify(def.slice(0, 60))}`);
     try {
       proj4Transformer(def, 4326).forward([0, 0]);
     } catch (err) {
       throw badInput(`proj4 ${JSON.stringify(def.slice(0, 120))} cannot be used: ${(err as Error).message}`);
     }
     if (/\+(ellps|datum)=WGS84/.test(def) && /\+proj=tmerc/.test(def) && /\+k=0\.9999\b/.test(def) && !/\+towgs84=/.test(def)) {
-      throw badInput('this proj4 string looks like a VN-2000 TM-3 zone without +towgs84 (about 224 m off): give the EPSG code (e.g. srid=9214) instead');
+      throw badInput(
+        'this proj4 string looks like a VN-2000 TM-3 zone without +towgs84 (about 224 m off): give the EPSG code (e.g. srid=9214) instead',
+      );
     }
     return { srid: null, proj4: def, label: `PROJ4:${def}` };
   }
@@ -107,18 +110,29 @@ function proposalsFor(samples: readonly Position[], first?: number): CrsProposal
 /** The TM-3 zone a WGS 84-labelled transverse Mercator with TM-3 parameters really is (VN-2000 shares the ellipsoid). */
 function tm3Lookalike(proj4: string): number | undefined {
   const cm = /\+lon_0=([-\d.]+)/.exec(proj4)?.[1];
-  if (!/\+proj=tmerc/.test(proj4) || !/\+k=0\.9999\b/.test(proj4) || !/\+x_0=500000\b/.test(proj4) || cm === undefined) return undefined;
+  if (!/\+proj=tmerc/.test(proj4) || !/\+k=0\.9999\b/.test(proj4) || !/\+x_0=500000\b/.test(proj4) || cm === undefined)
+    return undefined;
   return VN2000_TM3_CRS.find((c) => Math.abs((c.centralMeridian ?? NaN) - Number(cm)) < 1e-9)?.srid;
 }
 
 /** Decides the CRS of one dataset from its declaration, the uploader's answer and sample positions. */
-export function decideCrs(declared: DeclaredCrs | null, format: string, samples: readonly Position[], answer: CrsAnswer): CrsDecision {
+export function decideCrs(
+  declared: DeclaredCrs | null,
+  format: string,
+  samples: readonly Position[],
+  answer: CrsAnswer,
+): CrsDecision {
   const axes = detectSwappedAxes(samples.map((p) => [p[0], p[1]] as const));
   const swapAxes = answer.swapAxes ?? axes.swapped;
   const notes: string[] = [];
-  if (axes.swapped && swapAxes) notes.push('the first coordinate value looks like the northing/latitude (as in Vietnamese survey tables, X = northing): X and Y were swapped');
+  if (axes.swapped && swapAxes)
+    notes.push(
+      'the first coordinate value looks like the northing/latitude (as in Vietnamese survey tables, X = northing): X and Y were swapped',
+    );
   if (axes.swapped && !swapAxes) notes.push('the values look swapped (northing first) but the uploader said not to swap them');
-  const declaredView = declared ? { source: declared.source, text: declared.wkt ?? declared.uri ?? `EPSG:${declared.srid}` } : null;
+  const declaredView = declared
+    ? { source: declared.source, text: declared.wkt ?? declared.uri ?? `EPSG:${declared.srid}` }
+    : null;
   const base = { declared: declaredView, swapAxes, axes, notes };
   const confirm = (reason: string, first?: number): CrsDecision => ({
     ...base,
@@ -147,7 +161,9 @@ export function decideCrs(declared: DeclaredCrs | null, format: string, samples:
       notes.push(`CRS from the GeoJSON "crs" member: ${def.code}`);
       return resolved({ srid: def.srid, proj4: def.proj4, label: def.srid === 4326 ? 'EPSG:4326' : def.code });
     } catch (err) {
-      return confirm(`the GeoJSON "crs" member ${JSON.stringify(declared.uri)} is not a CRS we know (${(err as Error).message.split(';')[0]})`);
+      return confirm(
+        `the GeoJSON "crs" member ${JSON.stringify(declared.uri)} is not a CRS we know (${(err as Error).message.split(';')[0]})`,
+      );
     }
   }
   if (declared.srid !== undefined && !declared.wkt) {
@@ -155,7 +171,9 @@ export function decideCrs(declared: DeclaredCrs | null, format: string, samples:
     try {
       return resolved(chosenFromSrid(declared.srid));
     } catch {
-      return confirm(`EPSG:${declared.srid} (${declared.source}) is not a CRS we transform: give its proj4 string or another srid`);
+      return confirm(
+        `EPSG:${declared.srid} (${declared.source}) is not a CRS we transform: give its proj4 string or another srid`,
+      );
     }
   }
   if (declared.srid !== undefined) {
@@ -180,13 +198,21 @@ export function decideCrs(declared: DeclaredCrs | null, format: string, samples:
     }
   }
   if (prj.towgs84InPrj === 'decision-signs' || prj.towgs84InPrj === 'other') {
-    return confirm(`${prj.notes.find((n) => n.includes('TOWGS84')) ?? 'the datum shift of the file was replaced'}; confirm EPSG:${prj.srid ?? '?'}`, prj.srid);
+    return confirm(
+      `${prj.notes.find((n) => n.includes('TOWGS84')) ?? 'the datum shift of the file was replaced'}; confirm EPSG:${prj.srid ?? '?'}`,
+      prj.srid,
+    );
   }
   return resolved({ srid: prj.srid ?? null, proj4: prj.proj4, label: prj.srid ? `EPSG:${prj.srid}` : `PROJ4:${prj.proj4}` });
 }
 
 /** Throws 400 when sample positions, read in the chosen CRS, fall outside Vietnam; suggests zones that fit. */
-export function checkInsideVietnam(chosen: ChosenCrs, swapAxes: boolean, samples: readonly Position[], datasetName: string): void {
+export function checkInsideVietnam(
+  chosen: ChosenCrs,
+  swapAxes: boolean,
+  samples: readonly Position[],
+  datasetName: string,
+): void {
   const t = proj4Transformer(chosen.proj4, 4326);
   let outside = 0;
   let example: [number, number] | null = null;

@@ -8,7 +8,11 @@ import type { Geometry, Position } from 'geojson';
 export type Family = 'point' | 'line' | 'polygon';
 
 /** The catalog geometry type of a family. */
-export const familyType: Record<Family, 'Point' | 'LineString' | 'Polygon'> = { point: 'Point', line: 'LineString', polygon: 'Polygon' };
+export const familyType: Record<Family, 'Point' | 'LineString' | 'Polygon'> = {
+  point: 'Point',
+  line: 'LineString',
+  polygon: 'Polygon',
+};
 
 /** The family of a non-collection geometry. */
 export function familyOf(g: Exclude<Geometry, { type: 'GeometryCollection' }>): Family {
@@ -28,7 +32,11 @@ export function familyOf(g: Exclude<Geometry, { type: 'GeometryCollection' }>): 
 export function isEmptyGeometry(g: Geometry): boolean {
   if (g.type === 'GeometryCollection') return g.geometries.every(isEmptyGeometry);
   const c = g.coordinates as unknown[];
-  return !Array.isArray(c) || c.length === 0 || (g.type !== 'Point' && (c as unknown[][]).every((p) => Array.isArray(p) && p.length === 0));
+  return (
+    !Array.isArray(c) ||
+    c.length === 0 ||
+    (g.type !== 'Point' && (c as unknown[][]).every((p) => Array.isArray(p) && p.length === 0))
+  );
 }
 
 /**
@@ -85,8 +93,10 @@ export function eachPosition(g: Geometry, fn: (p: Position) => void): void {
 
 /** A new geometry with every position mapped (2D: Z and M are dropped, the tables are 2D). */
 export function mapPositions(g: Geometry, fn: (p: Position) => [number, number]): Geometry {
-  const walk = (c: unknown): unknown => (Array.isArray(c) && typeof c[0] === 'number' ? fn(c as Position) : (c as unknown[]).map(walk));
-  if (g.type === 'GeometryCollection') return { type: 'GeometryCollection', geometries: g.geometries.map((x) => mapPositions(x, fn)) };
+  const walk = (c: unknown): unknown =>
+    Array.isArray(c) && typeof c[0] === 'number' ? fn(c as Position) : (c as unknown[]).map(walk);
+  if (g.type === 'GeometryCollection')
+    return { type: 'GeometryCollection', geometries: g.geometries.map((x) => mapPositions(x, fn)) };
   return { type: g.type, coordinates: walk(g.coordinates) } as Geometry;
 }
 

@@ -29,7 +29,11 @@ const MAX_SAMPLES = 2000;
 const MAX_TEXT = 400;
 
 /** Reads a dataset once; `signal` stops it. Reader errors (bad rows) propagate as UploadError. */
-export async function inspectDataset(ds: SourceDataset, signal: AbortSignal, onProgress?: (features: number) => void): Promise<Inspection> {
+export async function inspectDataset(
+  ds: SourceDataset,
+  signal: AbortSignal,
+  onProgress?: (features: number) => void,
+): Promise<Inspection> {
   const out: Inspection = {
     features: 0,
     families: { point: 0, line: 0, polygon: 0 },
@@ -44,7 +48,7 @@ export async function inspectDataset(ds: SourceDataset, signal: AbortSignal, onP
   const seenText = new Set<string>();
   let seenPositions = 0;
   let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const typedText = ds.format === 'CSV';
   for await (const f of ds.features()) {
     signal.throwIfAborted();

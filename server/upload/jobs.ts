@@ -79,7 +79,16 @@ export interface Job {
 
 /** Fresh zero counts. */
 export function zeroCounts(): JobCounts {
-  return { read: 0, inserted: 0, repaired: 0, nullGeometries: 0, emptyDropped: 0, promotedToMulti: 0, splitCollections: 0, valuesNotFitting: 0 };
+  return {
+    read: 0,
+    inserted: 0,
+    repaired: 0,
+    nullGeometries: 0,
+    emptyDropped: 0,
+    promotedToMulti: 0,
+    splitCollections: 0,
+    valuesNotFitting: 0,
+  };
 }
 
 /** The jobs of one server instance. */

@@ -39,7 +39,10 @@ export function layerIdFromName(name: string): string {
 /** Checks a layer id given by a person; 400 naming it. */
 export function checkLayerId(id: string): string {
   if (!layerIdPattern.test(id) || id.length > maxUploadLayerId) {
-    throw badInput(`layer id "${id}" must be lower-case letters, digits and _, start with a letter, at most ${maxUploadLayerId} characters`, 'id');
+    throw badInput(
+      `layer id "${id}" must be lower-case letters, digits and _, start with a letter, at most ${maxUploadLayerId} characters`,
+      'id',
+    );
   }
   return id;
 }
@@ -67,19 +70,25 @@ export function parseMetadata(input: Record<string, unknown>): LayerMetadata {
   m.attribution = text('attribution', 500);
   const kw = input.keywords;
   if (kw !== undefined) {
-    if (typeof kw === 'string') m.keywords = kw.split(',').map((k) => k.trim()).filter(Boolean);
+    if (typeof kw === 'string')
+      m.keywords = kw
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
     else if (Array.isArray(kw) && kw.every((k) => typeof k === 'string')) m.keywords = kw as string[];
     else throw badInput('keywords must be a list of strings or a comma-separated string', 'keywords');
   }
   const group = input.group;
   if (group !== undefined) {
     const groups = ['basemap', 'landuse', 'industry', 'telecom', 'other'] as const;
-    if (!groups.includes(group as (typeof groups)[number])) throw badInput(`group must be one of ${groups.join(', ')}, got ${JSON.stringify(group)}`, 'group');
+    if (!groups.includes(group as (typeof groups)[number]))
+      throw badInput(`group must be one of ${groups.join(', ')}, got ${JSON.stringify(group)}`, 'group');
     m.group = group as LayerMetadata['group'];
   }
   const access = input.access;
   if (access !== undefined) {
-    if (access !== 'public' && access !== 'restricted') throw badInput(`access must be public or restricted, got ${JSON.stringify(access)}`, 'access');
+    if (access !== 'public' && access !== 'restricted')
+      throw badInput(`access must be public or restricted, got ${JSON.stringify(access)}`, 'access');
     m.access = access;
   }
   let style = input.style;
@@ -130,6 +139,11 @@ export function parseUploadOptions(fields: Record<string, string>, fileName: str
     encoding: fields.encoding?.trim() || undefined,
     xField: fields.xField?.trim() || undefined,
     yField: fields.yField?.trim() || undefined,
-    tables: fields.tables ? fields.tables.split(',').map((t) => t.trim()).filter(Boolean) : null,
+    tables: fields.tables
+      ? fields.tables
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean)
+      : null,
   };
 }

@@ -24,7 +24,8 @@ export function mayChange(layer: OwnedLayer, who: Principal): boolean {
 /** Throws ForbiddenError naming the rule (not the owner's token) unless `who` may change `layer`. */
 export function checkMayChange(layer: OwnedLayer, who: Principal, what: string): void {
   if (mayChange(layer, who)) return;
-  const rule = layer.origin === 'upload' ? 'only the token that owns it or an admin may' : 'it is a built-in layer: only an admin may';
+  const rule =
+    layer.origin === 'upload' ? 'only the token that owns it or an admin may' : 'it is a built-in layer: only an admin may';
   throw new ForbiddenError(`layer "${layer.id}": ${rule} ${what}`);
 }
 
@@ -32,7 +33,11 @@ export function checkMayChange(layer: OwnedLayer, who: Principal, what: string):
  * Throws ForbiddenError unless `who` is an admin, when `access` would change what `layer` has. A new layer (none
  * yet) may be created with either access: that changes no one's rights.
  */
-export function checkAccessChange(layer: { id: string; access: string } | undefined, access: string | undefined, who: Principal): void {
+export function checkAccessChange(
+  layer: { id: string; access: string } | undefined,
+  access: string | undefined,
+  who: Principal,
+): void {
   if (!layer || access === undefined || access === layer.access || hasRole(who.role, 'admin')) return;
   throw new ForbiddenError(`layer "${layer.id}": changing access from ${layer.access} to ${access} needs an admin token`);
 }

@@ -82,7 +82,9 @@ export function checkReplaceable(
 ): void {
   if (!existing) return;
   if (existing.origin !== 'upload') {
-    throw new ConflictError(`layer "${layerId}" is a built-in layer (layers/${layerId}.json) and cannot be replaced by an upload`);
+    throw new ConflictError(
+      `layer "${layerId}" is a built-in layer (layers/${layerId}.json) and cannot be replaced by an upload`,
+    );
   }
   if (!replace) throw new ConflictError(`layer "${layerId}" exists; send replace=true to replace it`);
   checkMayChange({ ...existing, id: layerId }, who, 'replace its data');
@@ -182,10 +184,12 @@ export async function dropOrphanStaging(db: Database): Promise<number> {
     `SELECT id FROM upload_jobs WHERE status IN ('queued', 'running') AND updated_at > now() - interval '1 hour'`,
   );
   const running = new Set(busy.map((j) => j.id.slice(0, 8)));
-  const orphans = tables.map((t) => t.tablename).filter((t) => {
-    const job = jobOfStagingTable(t);
-    return job !== null && !running.has(job);
-  });
+  const orphans = tables
+    .map((t) => t.tablename)
+    .filter((t) => {
+      const job = jobOfStagingTable(t);
+      return job !== null && !running.has(job);
+    });
   await dropStaging(db, orphans);
   return orphans.length;
 }
@@ -235,9 +239,17 @@ export async function rollbackLayer(db: Database, layerId: string, who: Changer)
         data_version: version,
         updated_at: trx.fn.now(),
       });
-    await trx('layer_previous').where({ layer_id: layerId }).update({ catalog_row: JSON.stringify(cur), saved_at: trx.fn.now() });
+    await trx('layer_previous')
+      .where({ layer_id: layerId })
+      .update({ catalog_row: JSON.stringify(cur), saved_at: trx.fn.now() });
     const actor = actorOfChanger(who);
-    await recordAudit(trx, actor, { action: 'rollback', layerId, oldVersion: cur.data_version, newVersion: version, details: { restoredVersion: p.data_version } });
+    await recordAudit(trx, actor, {
+      action: 'rollback',
+      layerId,
+      oldVersion: cur.data_version,
+      newVersion: version,
+      details: { restoredVersion: p.data_version },
+    });
     return { id: layerId, dataVersion: version };
   });
 }
@@ -256,7 +268,13 @@ export async function deleteLayer(db: Database, layerId: string, who: Changer): 
     await trx('layer_previous').where({ layer_id: layerId }).delete();
     await trx('layer_catalog').where({ id: layerId }).delete();
     const actor = actorOfChanger(who);
-    await recordAudit(trx, actor, { action: 'delete', layerId, oldVersion: cur.data_version, newVersion: null, details: { table: cur.source_table } });
+    await recordAudit(trx, actor, {
+      action: 'delete',
+      layerId,
+      oldVersion: cur.data_version,
+      newVersion: null,
+      details: { table: cur.source_table },
+    });
   });
 }
 
@@ -281,7 +299,9 @@ export async function updateMetadata(db: Database, layerId: string, m: LayerMeta
     if (m.access !== undefined && m.access !== cur.access) change.access = m.access;
     if (m.style !== undefined) change.style = JSON.stringify(m.style);
     if (m.record !== undefined) change.metadata = JSON.stringify(m.record);
-    await trx('layer_catalog').where({ id: layerId }).update({ ...change, updated_at: trx.fn.now() });
+    await trx('layer_catalog')
+      .where({ id: layerId })
+      .update({ ...change, updated_at: trx.fn.now() });
     if (change.access !== undefined) {
       await recordAudit(trx, actor, {
         action: 'access_change',
@@ -309,8 +329,11 @@ export async function updateMetadata(db: Database, layerId: string, m: LayerMeta
 export async function setLayerOwner(db: Database, layerId: string, tokenId: string, who: Changer): Promise<void> {
   await db.knex.transaction(async (trx) => {
     const cur = await lockedRow(trx, layerId);
-    if (cur.origin !== 'upload') throw new ConflictError(`layer "${layerId}" is built in; built-in layers have no owner (admins change them)`);
-    const [token] = (await trx.raw('SELECT role FROM api_tokens WHERE id = ? AND revoked_at IS NULL', [tokenId])).rows as Array<{ role: string }>;
+    if (cur.origin !== 'upload')
+      throw new ConflictError(`layer "${layerId}" is built in; built-in layers have no owner (admins change them)`);
+    const [token] = (await trx.raw('SELECT role FROM api_tokens WHERE id = ? AND revoked_at IS NULL', [tokenId])).rows as Array<{
+      role: string;
+    }>;
     if (!token) throw new InvalidParameterError(`owner: no live token with id ${JSON.stringify(tokenId)}`, 'owner');
     if (token.role === 'viewer') {
       throw new InvalidParameterError(`owner: token ${tokenId} has the viewer role and could not change the layer`, 'owner');

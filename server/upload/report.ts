@@ -31,7 +31,12 @@ const familySuffix: Record<Family, string> = { point: 'points', line: 'lines', p
 export function assignLayerIds(items: readonly WorkItem[], base: string): void {
   const many = items.length > 1;
   for (const item of items) {
-    const id = many ? `${base}_${item.dataset.name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '')}` : base;
+    const id = many
+      ? `${base}_${item.dataset.name
+          .toLowerCase()
+          .replace(/[^a-z0-9]+/g, '_')
+          .replace(/^_+|_+$/g, '')}`
+      : base;
     const fams = (Object.keys(item.inspection.families) as Family[]).filter((f) => item.inspection.families[f] > 0);
     fams.sort((a, b) => item.inspection.families[b] - item.inspection.families[a]);
     fams.forEach((f, i) => item.layers.set(f, checkLayerId(i === 0 ? id.slice(0, 50) : `${id.slice(0, 41)}_${familySuffix[f]}`)));
@@ -40,7 +45,9 @@ export function assignLayerIds(items: readonly WorkItem[], base: string): void {
 
 /** What the uploader must confirm, or null when every CRS and encoding is settled. */
 export function confirmationOf(items: readonly WorkItem[]): JobReport['confirmation'] {
-  const reasons = items.flatMap((i) => [i.crs.reason, i.encoding.status === 'needs_confirmation' ? i.encoding.reason : null]).filter((r): r is string => !!r);
+  const reasons = items
+    .flatMap((i) => [i.crs.reason, i.encoding.status === 'needs_confirmation' ? i.encoding.reason : null])
+    .filter((r): r is string => !!r);
   if (reasons.length === 0) return null;
   return {
     crs: items.some((i) => i.crs.status === 'needs_confirmation'),
@@ -50,7 +57,13 @@ export function confirmationOf(items: readonly WorkItem[]): JobReport['confirmat
 }
 
 /** The dataset reports, fixes, warnings and counts of the reading pass. */
-export function describeItems(items: readonly WorkItem[]): { datasets: DatasetReport[]; fixes: string[]; warnings: string[]; read: number; nullGeometries: number } {
+export function describeItems(items: readonly WorkItem[]): {
+  datasets: DatasetReport[];
+  fixes: string[];
+  warnings: string[];
+  read: number;
+  nullGeometries: number;
+} {
   const datasets: DatasetReport[] = items.map((i) => ({
     name: i.dataset.name,
     format: i.dataset.format,
@@ -67,13 +80,21 @@ export function describeItems(items: readonly WorkItem[]): { datasets: DatasetRe
     const name = i.dataset.name;
     fixes.push(...i.dataset.notes.map((n) => `${name}: ${n}`), ...i.crs.notes.map((n) => `${name}: ${n}`));
     if (i.encoding.status !== 'not_needed') fixes.push(...i.encoding.notes.map((n) => `${name}: ${n}`));
-    if (i.crs.swapAxes) warnings.push(`${name}: X and Y are swapped in the file (northing first); they were read the other way round`);
-    for (const c of i.columns) if (c.name !== c.label) fixes.push(`${name}: column "${c.label}" stored as ${c.name} (its original name is kept as the label)`);
+    if (i.crs.swapAxes)
+      warnings.push(`${name}: X and Y are swapped in the file (northing first); they were read the other way round`);
+    for (const c of i.columns)
+      if (c.name !== c.label)
+        fixes.push(`${name}: column "${c.label}" stored as ${c.name} (its original name is kept as the label)`);
     const nulls = i.inspection;
     if (nulls.nullGeometries) {
-      warnings.push(`${name}: ${nulls.nullGeometries} features have no geometry and are left out (rows ${nulls.nullRows.join(', ')}${nulls.nullGeometries > nulls.nullRows.length ? ', …' : ''})`);
+      warnings.push(
+        `${name}: ${nulls.nullGeometries} features have no geometry and are left out (rows ${nulls.nullRows.join(', ')}${nulls.nullGeometries > nulls.nullRows.length ? ', …' : ''})`,
+      );
     }
-    if (i.layers.size > 1) fixes.push(`${name}: mixed geometry types split into layers ${[...i.layers].map(([f, id]) => `${id} (${familyType[f]})`).join(', ')}`);
+    if (i.layers.size > 1)
+      fixes.push(
+        `${name}: mixed geometry types split into layers ${[...i.layers].map(([f, id]) => `${id} (${familyType[f]})`).join(', ')}`,
+      );
     if (i.inspection.collections) fixes.push(`${name}: ${i.inspection.collections} geometry collections split by geometry type`);
   }
   return {

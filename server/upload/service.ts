@@ -37,7 +37,6 @@ interface Work {
 /** How long a job waits for its confirmation before it is cancelled and its files removed (ms). */
 const CONFIRMATION_TIMEOUT_MS = 24 * 3600_000;
 
-
 /** Zip limits derived from the upload limit: an archive may inflate to 4x the upload limit, at most 100x per entry. */
 function zipLimits(maxBytes: number) {
   return { maxEntries: 1000, maxTotalBytes: Math.max(64 << 20, maxBytes * 4), maxRatio: 100 };
@@ -175,7 +174,12 @@ export class UploadService {
     }
     const needs = confirmationOf(work.items);
     if (needs) {
-      await this.jobs.update(job, { status: 'needs_confirmation', phase: 'waiting for the uploader to confirm', progress: 10, confirmation: needs });
+      await this.jobs.update(job, {
+        status: 'needs_confirmation',
+        phase: 'waiting for the uploader to confirm',
+        progress: 10,
+        confirmation: needs,
+      });
       setTimeout(() => {
         if (job.report.status === 'needs_confirmation') void this.finish(job, 'cancelled', 'not confirmed within 24 hours');
       }, CONFIRMATION_TIMEOUT_MS).unref();
@@ -184,10 +188,14 @@ export class UploadService {
     }
   }
 
-
   private describe(job: Job, work: Work): void {
     const d = describeItems(work.items);
-    Object.assign(job.report, { datasets: d.datasets, fixes: d.fixes, warnings: d.warnings, counts: { ...job.report.counts, read: d.read, nullGeometries: d.nullGeometries } });
+    Object.assign(job.report, {
+      datasets: d.datasets,
+      fixes: d.fixes,
+      warnings: d.warnings,
+      counts: { ...job.report.counts, read: d.read, nullGeometries: d.nullGeometries },
+    });
   }
 
   /** Handles POST /admin/jobs/{id}/confirm: applies the answers, checks them, and queues the job. */
@@ -197,7 +205,8 @@ export class UploadService {
 
   private async applyConfirmation(id: string, principal: Principal, body: Record<string, unknown>): Promise<JobReport> {
     const job = this.ownJob(id, principal);
-    if (job.report.status !== 'needs_confirmation') throw new ConflictError(`job ${id} is ${job.report.status}, not waiting for confirmation`);
+    if (job.report.status !== 'needs_confirmation')
+      throw new ConflictError(`job ${id} is ${job.report.status}, not waiting for confirmation`);
     const work = job.work as Work;
     const crsAnswer = parseCrsAnswer(body);
     const encoding = typeof body.encoding === 'string' && body.encoding.trim() ? body.encoding.trim() : undefined;
@@ -206,19 +215,29 @@ export class UploadService {
     const answer = named ? { swapAxes: work.options.crs.swapAxes, ...crsAnswer } : { ...work.options.crs, ...crsAnswer };
     const missing: string[] = [];
     const items = work.items.map((i) => {
-      const crs = i.crs.status === 'needs_confirmation' || crsAnswer.srid !== undefined || crsAnswer.proj4 !== undefined || crsAnswer.swapAxes !== undefined
-        ? decideCrs(i.dataset.crs, i.dataset.format, i.inspection.samples, answer)
-        : i.crs;
-      if (crs.status !== 'resolved') missing.push(`srid or proj4 for ${i.dataset.name} (proposed: ${crs.proposals[0] ? `EPSG:${crs.proposals[0].srid}` : 'none'})`);
+      const crs =
+        i.crs.status === 'needs_confirmation' ||
+        crsAnswer.srid !== undefined ||
+        crsAnswer.proj4 !== undefined ||
+        crsAnswer.swapAxes !== undefined
+          ? decideCrs(i.dataset.crs, i.dataset.format, i.inspection.samples, answer)
+          : i.crs;
+      if (crs.status !== 'resolved')
+        missing.push(
+          `srid or proj4 for ${i.dataset.name} (proposed: ${crs.proposals[0] ? `EPSG:${crs.proposals[0].srid}` : 'none'})`,
+        );
       const enc = confirmEncoding(i.encoding, i.dataset, i.inspection.rawText, encoding);
-      if (i.encoding.status === 'needs_confirmation' && !encoding) missing.push(`encoding for ${i.dataset.name} (proposed: ${i.encoding.encoding})`);
+      if (i.encoding.status === 'needs_confirmation' && !encoding)
+        missing.push(`encoding for ${i.dataset.name} (proposed: ${i.encoding.encoding})`);
       return { ...i, crs, encoding: enc, columns: planColumns(i.inspection.columns, nameDecoder(i.dataset, enc)) };
     });
     if (missing.length) throw badInput(`confirm needs ${missing.join('; ')}`);
     for (const i of items) checkInsideVietnam(i.crs.chosen!, i.crs.swapAxes, i.inspection.samples, i.dataset.name);
     work.items = items;
     this.describe(job, work);
-    job.report.fixes.push(`confirmed by ${principal.name}: ${items.map((i) => `${i.dataset.name} ${i.crs.chosen!.label}${i.dataset.rawText ? `, ${i.encoding.encoding}` : ''}`).join('; ')}`);
+    job.report.fixes.push(
+      `confirmed by ${principal.name}: ${items.map((i) => `${i.dataset.name} ${i.crs.chosen!.label}${i.dataset.rawText ? `, ${i.encoding.encoding}` : ''}`).join('; ')}`,
+    );
     job.report.confirmation = null;
     await this.enqueue(job);
     return job.report;
@@ -238,7 +257,8 @@ export class UploadService {
   private ownJob(id: string, principal: Principal): Job {
     const job = this.jobs.live(id);
     if (!job) throw new NotFoundError(`no job ${id} waiting or running on this server`);
-    if (!mayHandleJob(job.report, principal)) throw new ForbiddenError(`job ${id} was started by another token; only it or an admin may handle it`);
+    if (!mayHandleJob(job.report, principal))
+      throw new ForbiddenError(`job ${id} was started by another token; only it or an admin may handle it`);
     return job;
   }
 
@@ -298,11 +318,19 @@ export class UploadService {
         db,
         staged.map(({ item, table }) => ({
           staged: table,
-          columns: item.columns.map((c) => ({ name: c.name, type: c.type, label: { en: c.label, vi: c.label }, ...(c.description ? { description: c.description } : {}) })),
+          columns: item.columns.map((c) => ({
+            name: c.name,
+            type: c.type,
+            label: { en: c.label, vi: c.label },
+            ...(c.description ? { description: c.description } : {}),
+          })),
           sourceCrs: item.crs.chosen!.label,
           metadata: {
             ...work.options.metadata,
-            title: work.options.metadata.title && staged.length > 1 ? `${work.options.metadata.title} – ${table.layerId}` : work.options.metadata.title,
+            title:
+              work.options.metadata.title && staged.length > 1
+                ? `${work.options.metadata.title} – ${table.layerId}`
+                : work.options.metadata.title,
           },
           defaultTitle: staged.length > 1 ? `${item.dataset.name} (${table.layerId})` : item.dataset.name,
         })),
@@ -339,7 +367,12 @@ export class UploadService {
     }
     fs.rmSync(job.dir, { recursive: true, force: true });
     await this.jobs
-      .update(job, { status, phase: status, progress: status === 'published' ? 100 : job.report.progress, errors: error ? [...job.report.errors, error] : job.report.errors })
+      .update(job, {
+        status,
+        phase: status,
+        progress: status === 'published' ? 100 : job.report.progress,
+        errors: error ? [...job.report.errors, error] : job.report.errors,
+      })
       .catch((e: unknown) => this.ctx.log.warn({ err: e }, 'job state not saved'));
     this.jobs.release(job);
   }
@@ -347,7 +380,8 @@ export class UploadService {
   /** Server close: cancels waiting jobs, aborts running ones and waits for the queue to drain. */
   async close(): Promise<void> {
     for (const job of this.jobs.liveJobs()) {
-      if (job.report.status === 'needs_confirmation') await this.finish(job, 'cancelled', 'the server stopped before the job was confirmed');
+      if (job.report.status === 'needs_confirmation')
+        await this.finish(job, 'cancelled', 'the server stopped before the job was confirmed');
       else job.abort.abort(new DomainError('the server stopped'));
     }
     await this.queue;

@@ -52,7 +52,13 @@ export function unsupportedFormat(what: string): UnsupportedMediaTypeError {
 }
 
 /** Opens an uploaded file (saved at `file`, sent as `fileName`); extracts archives into `workDir`. */
-export async function openSource(file: string, fileName: string, workDir: string, limits: ZipLimits, options: ReadOptions): Promise<OpenedSource> {
+export async function openSource(
+  file: string,
+  fileName: string,
+  workDir: string,
+  limits: ZipLimits,
+  options: ReadOptions,
+): Promise<OpenedSource> {
   const ext = path.extname(fileName).toLowerCase();
   const name = baseName(fileName);
   const single = (format: string, ds: SourceDataset): OpenedSource => ({ format, datasets: [ds], close: () => undefined });
@@ -77,13 +83,21 @@ export async function openSource(file: string, fileName: string, workDir: string
     case '.shp':
     case '.dbf':
     case '.shx':
-      throw badInput(`a Shapefile must be uploaded as one .zip holding .shp, .shx and .dbf (with .prj and .cpg when present), not ${fileName} alone`);
+      throw badInput(
+        `a Shapefile must be uploaded as one .zip holding .shp, .shx and .dbf (with .prj and .cpg when present), not ${fileName} alone`,
+      );
     default:
       throw unsupportedFormat(`"${fileName}"`);
   }
 }
 
-async function openArchive(file: string, fileName: string, workDir: string, limits: ZipLimits, options: ReadOptions): Promise<OpenedSource> {
+async function openArchive(
+  file: string,
+  fileName: string,
+  workDir: string,
+  limits: ZipLimits,
+  options: ReadOptions,
+): Promise<OpenedSource> {
   if (!hasMagic(file, 'PK\u0003\u0004')) throw badInput(`${fileName} is not a zip archive`);
   const zip = await openCheckedZip(file, limits);
   try {
@@ -100,7 +114,9 @@ async function openArchive(file: string, fileName: string, workDir: string, limi
     }
     const inner = names.find((n) => /\.(kml|gpkg|geojson|json|csv)$/i.test(n));
     if (!inner) {
-      throw unsupportedFormat(`"${fileName}" holds no .shp, .kml, .gpkg, .geojson or .csv (entries: ${names.slice(0, 10).join(', ')}) and`);
+      throw unsupportedFormat(
+        `"${fileName}" holds no .shp, .kml, .gpkg, .geojson or .csv (entries: ${names.slice(0, 10).join(', ')}) and`,
+      );
     }
     const extracted = await zip.extract([inner], workDir);
     return openSource(extracted.get(inner)!, path.basename(inner), workDir, limits, options);

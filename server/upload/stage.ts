@@ -70,7 +70,9 @@ const loadTable = (t: StageTarget) => quoteIdent(`${t.table}$load`);
 
 async function createLoadTable(trx: Knex.Transaction, t: StageTarget): Promise<void> {
   const cols = t.columns.map((c) => `, ${quoteIdent(c.name)} ${sqlType(c.type)}`).join('');
-  await trx.raw(`CREATE TEMP TABLE ${loadTable(t)} (id integer, src_row integer, geom geometry, valid boolean${cols}) ON COMMIT DROP`);
+  await trx.raw(
+    `CREATE TEMP TABLE ${loadTable(t)} (id integer, src_row integer, geom geometry, valid boolean${cols}) ON COMMIT DROP`,
+  );
 }
 
 /** A batch of rows for one target, one array per column (what unnest binds). */
@@ -83,7 +85,13 @@ interface Batch {
   values: unknown[][];
 }
 
-const emptyBatch = (columns: number): Batch => ({ chars: 0, ids: [], rows: [], geoms: [], values: Array.from({ length: columns }, () => []) });
+const emptyBatch = (columns: number): Batch => ({
+  chars: 0,
+  ids: [],
+  rows: [],
+  geoms: [],
+  values: Array.from({ length: columns }, () => []),
+});
 
 /**
  * One set-based INSERT of a batch: the GeoJSON is parsed and its validity tested in the same statement, so the
@@ -93,7 +101,10 @@ async function insertBatch(trx: Knex.Transaction, t: StageTarget, b: Batch, sqlS
   const names = t.columns.map((c) => quoteIdent(c.name));
   const arrays = t.columns.map((c) => `, ?::${sqlType(c.type)}[]`).join('');
   const aliases = t.columns.map((_, i) => `, c${i}`).join('');
-  const geom = sqlSrid === null ? 'ST_SetSRID(ST_GeomFromGeoJSON(u.gj), 4326)' : 'ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(u.gj), ?::int), 4326)';
+  const geom =
+    sqlSrid === null
+      ? 'ST_SetSRID(ST_GeomFromGeoJSON(u.gj), 4326)'
+      : 'ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(u.gj), ?::int), 4326)';
   await trx.raw(
     `INSERT INTO ${loadTable(t)} (id, src_row, geom, valid${names.map((n) => `, ${n}`).join('')})
      SELECT u.id, u.src_row, g.geom, ST_IsValid(g.geom)${aliases}
@@ -112,7 +123,9 @@ const words = (proj4: string) => proj4.trim().split(/\s+/).sort().join(' ');
  */
 async function sqlTransformSrid(trx: Knex.Transaction, crs: ChosenCrs): Promise<number | null> {
   if (crs.srid === null || crs.srid === 4326) return null;
-  const [row] = (await trx.raw('SELECT proj4text FROM spatial_ref_sys WHERE srid = ?::int', [crs.srid])).rows as Array<{ proj4text: string | null }>;
+  const [row] = (await trx.raw('SELECT proj4text FROM spatial_ref_sys WHERE srid = ?::int', [crs.srid])).rows as Array<{
+    proj4text: string | null;
+  }>;
   return row?.proj4text && words(row.proj4text) === words(crs.proj4) ? crs.srid : null;
 }
 
@@ -165,7 +178,9 @@ export async function stageDataset(trx: Knex.Transaction, input: StageInput): Pr
     const cleaned = dropDegenerateParts(f.geometry);
     if (!cleaned) {
       counts.emptyDropped++;
-      input.fixes.push(`${dataset.name}: row ${f.row} has only degenerate parts (lines under 2 or rings under 4 positions) and was left out`);
+      input.fixes.push(
+        `${dataset.name}: row ${f.row} has only degenerate parts (lines under 2 or rings under 4 positions) and was left out`,
+      );
       continue;
     }
     const lonLat = mapPositions(cleaned, (p) => {
@@ -243,23 +258,42 @@ const dimension: Record<Family, number> = { point: 1, line: 2, polygon: 3 };
  * writes the staging table in ONE pass with its final geometry type (promoted to Multi* when the family mixes
  * both), builds the primary key and the GiST index after the load, and records every fix.
  */
-async function checkStaging(trx: Knex.Transaction, t: StageTarget, kinds: Kinds, counts: JobCounts, fixes: string[]): Promise<StagedTable> {
+async function checkStaging(
+  trx: Knex.Transaction,
+  t: StageTarget,
+  kinds: Kinds,
+  counts: JobCounts,
+  fixes: string[],
+): Promise<StagedTable> {
   const load = loadTable(t);
-  const invalid = (await trx.raw(`SELECT src_row, ST_IsValidReason(geom) AS reason FROM ${load} WHERE NOT valid ORDER BY src_row`)).rows as Array<{
+  const invalid = (
+    await trx.raw(`SELECT src_row, ST_IsValidReason(geom) AS reason FROM ${load} WHERE NOT valid ORDER BY src_row`)
+  ).rows as Array<{
     src_row: number;
     reason: string;
   }>;
   if (invalid.length) {
-    await trx.raw(`UPDATE ${load} SET geom = ST_CollectionExtract(ST_MakeValid(geom), ?::int) WHERE NOT valid`, [dimension[t.family]]);
+    await trx.raw(`UPDATE ${load} SET geom = ST_CollectionExtract(ST_MakeValid(geom), ?::int) WHERE NOT valid`, [
+      dimension[t.family],
+    ]);
     counts.repaired += invalid.length;
     const examples = invalid.slice(0, 5).map((r) => `row ${r.src_row}: ${r.reason}`);
-    fixes.push(`${t.layerId}: ${invalid.length} invalid geometries repaired with ST_MakeValid (${examples.join('; ')}${invalid.length > 5 ? '; …' : ''})`);
-    const dropped = (await trx.raw(`DELETE FROM ${load} WHERE NOT valid AND (geom IS NULL OR ST_IsEmpty(geom)) RETURNING src_row`)).rows as Array<{
+    fixes.push(
+      `${t.layerId}: ${invalid.length} invalid geometries repaired with ST_MakeValid (${examples.join('; ')}${invalid.length > 5 ? '; …' : ''})`,
+    );
+    const dropped = (
+      await trx.raw(`DELETE FROM ${load} WHERE NOT valid AND (geom IS NULL OR ST_IsEmpty(geom)) RETURNING src_row`)
+    ).rows as Array<{
       src_row: number;
     }>;
     if (dropped.length) {
       counts.emptyDropped += dropped.length;
-      fixes.push(`${t.layerId}: ${dropped.length} geometries were empty after repair and left out (rows ${dropped.slice(0, 10).map((r) => r.src_row).join(', ')})`);
+      fixes.push(
+        `${t.layerId}: ${dropped.length} geometries were empty after repair and left out (rows ${dropped
+          .slice(0, 10)
+          .map((r) => r.src_row)
+          .join(', ')})`,
+      );
     }
   }
   const [{ total, multi }] = (
@@ -280,7 +314,9 @@ async function checkStaging(trx: Knex.Transaction, t: StageTarget, kinds: Kinds,
   const geom = multi > 0 && multi < total ? 'ST_Multi(geom)' : 'geom';
   const names = t.columns.map((c) => `, ${quoteIdent(c.name)}`).join('');
   const table = quoteIdent(t.table);
-  await trx.raw(`CREATE TABLE ${table} AS SELECT id, ${geom}::geometry(${storedType}, 4326) AS geom${names} FROM ${load} ORDER BY id`);
+  await trx.raw(
+    `CREATE TABLE ${table} AS SELECT id, ${geom}::geometry(${storedType}, 4326) AS geom${names} FROM ${load} ORDER BY id`,
+  );
   await trx.raw(`ALTER TABLE ${table} ALTER COLUMN geom SET NOT NULL, ADD PRIMARY KEY (id)`);
   await trx.raw(`CREATE INDEX ${quoteIdent(`${t.table}_geom`)} ON ${table} USING gist (geom)`);
   await trx.raw(`DROP TABLE ${load}`);

@@ -32,7 +32,8 @@ export function swapTable(layerId: string): string {
 /** The n-th staging table of a job (`jobId` is a UUID; its first 8 hex digits name the job in the table). */
 export function stagingTable(jobId: string, n: number): string {
   const job = jobId.slice(0, 8);
-  if (!/^[0-9a-f]{8}$/.test(job) || !Number.isInteger(n) || n < 0) throw new RangeError(`no staging table for job ${jobId} #${n}`);
+  if (!/^[0-9a-f]{8}$/.test(job) || !Number.isInteger(n) || n < 0)
+    throw new RangeError(`no staging table for job ${jobId} #${n}`);
   return `${stagingPrefix}${job}$${n}`;
 }
 

@@ -67,7 +67,8 @@ export function confirmEncoding(
   answer: string | undefined,
 ): EncodingDecision {
   if (!dataset.rawText) return current;
-  if (current.status !== 'needs_confirmation' && (answer === undefined || encodingByName(answer) === current.encoding)) return current;
+  if (current.status !== 'needs_confirmation' && (answer === undefined || encodingByName(answer) === current.encoding))
+    return current;
   return decideEncoding(dataset.encoding, samples, answer);
 }
 
@@ -106,7 +107,11 @@ function candidatesOf(samples: readonly Uint8Array[], declared: TextEncoding | u
 }
 
 /** Decides the encoding from the declaration, the uploader's answer and the non-ASCII samples. */
-export function decideEncoding(declared: DeclaredEncoding | null, samples: readonly Uint8Array[], answer: string | undefined): EncodingDecision {
+export function decideEncoding(
+  declared: DeclaredEncoding | null,
+  samples: readonly Uint8Array[],
+  answer: string | undefined,
+): EncodingDecision {
   const declaredEncoding = declared ? encodingOfDeclaration(declared) : undefined;
   const notes: string[] = [];
   if (declared && !declaredEncoding) notes.push(`${declared.source} "${declared.value}" names no code page we can use`);
@@ -128,7 +133,16 @@ export function decideEncoding(declared: DeclaredEncoding | null, samples: reado
   }
   if (samples.length === 0) {
     notes.push('all text is ASCII');
-    return { status: 'not_needed', declared, encoding: declaredEncoding ?? 'utf-8', detected: null, confidence: null, candidates: [], reason: null, notes };
+    return {
+      status: 'not_needed',
+      declared,
+      encoding: declaredEncoding ?? 'utf-8',
+      detected: null,
+      confidence: null,
+      candidates: [],
+      reason: null,
+      notes,
+    };
   }
   const { detection, candidates } = candidatesOf(samples, declaredEncoding);
   const base = { declared, detected: detection.encoding, confidence: detection.confidence, candidates, notes };

@@ -76,7 +76,8 @@ export function unsafeEntryReason(name: string): string | null {
 
 /** Checks the central directory against the limits; throws 400 naming the entry. Returns the file entries. */
 export function checkEntries(entries: readonly ZipEntryInfo[], limits: ZipLimits): ZipEntryInfo[] {
-  if (entries.length > limits.maxEntries) throw badInput(`the zip archive has ${entries.length} entries; at most ${limits.maxEntries} are accepted`);
+  if (entries.length > limits.maxEntries)
+    throw badInput(`the zip archive has ${entries.length} entries; at most ${limits.maxEntries} are accepted`);
   let total = 0;
   for (const e of entries) {
     const reason = unsafeEntryReason(e.name);
@@ -90,7 +91,9 @@ export function checkEntries(entries: readonly ZipEntryInfo[], limits: ZipLimits
     }
   }
   if (total > limits.maxTotalBytes) {
-    throw badInput(`the zip archive inflates to ${total} bytes, more than the limit of ${limits.maxTotalBytes}; it looks like a zip bomb`);
+    throw badInput(
+      `the zip archive inflates to ${total} bytes, more than the limit of ${limits.maxTotalBytes}; it looks like a zip bomb`,
+    );
   }
   return entries.filter((e) => !e.name.endsWith('/'));
 }
@@ -123,13 +126,16 @@ export async function openCheckedZip(file: string, limits: ZipLimits): Promise<C
           if (!entry) continue;
           const target = path.join(dir, `${out.size}_${path.basename(name.replace(/\\/g, '/')).replace(/[^\w.-]/g, '_')}`);
           const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-            zip.openReadStream(entry, (err, s) => (err || !s ? reject(badInput(`zip entry "${name}" cannot be read: ${err?.message}`)) : resolve(s))),
+            zip.openReadStream(entry, (err, s) =>
+              err || !s ? reject(badInput(`zip entry "${name}" cannot be read: ${err?.message}`)) : resolve(s),
+            ),
           );
           // Count real inflated bytes: the directory's sizes are only claims.
           const counter = new Transform({
             transform(chunk: Buffer, _enc, cb) {
               written += chunk.length;
-              if (written > limits.maxTotalBytes) cb(badInput(`the zip archive inflates past the limit of ${limits.maxTotalBytes} bytes`));
+              if (written > limits.maxTotalBytes)
+                cb(badInput(`the zip archive inflates past the limit of ${limits.maxTotalBytes} bytes`));
               else cb(null, chunk);
             },
           });

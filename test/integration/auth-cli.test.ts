@@ -46,10 +46,14 @@ describe('auth: token command line', function () {
     const live = tempDir('sdi-token-live-');
     const running = await startServer(testConfig('embedded', { dataDir: live.dir, seedDemo: 'never' }), createLogger('silent'));
     try {
-      const created = await run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts', 'token.ts'), 'create', '--role', 'admin', '--name', 'Trần Thị B'], {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: '', DATA_DIR: live.dir, LOG_LEVEL: 'silent' },
-      });
+      const created = await run(
+        process.execPath,
+        ['--import', 'tsx', path.join(root, 'scripts', 'token.ts'), 'create', '--role', 'admin', '--name', 'Trần Thị B'],
+        {
+          cwd: root,
+          env: { ...process.env, DATABASE_URL: '', DATA_DIR: live.dir, LOG_LEVEL: 'silent' },
+        },
+      );
       const secret = /\n(sdi_[A-Za-z0-9_-]{43})\n/.exec(created.stdout)?.[1];
       expect(secret, created.stdout).to.be.a('string');
       const res = await fetch(`${running.url}/admin/whoami`, { headers: { Authorization: `Bearer ${secret}` } });

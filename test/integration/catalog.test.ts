@@ -11,11 +11,21 @@ const admin = { role: 'admin' as const, tokenId: 'test', name: 'test' };
 
 describe('built-in layer definitions', () => {
   it('defines the demo layers of every family, each id matching its file name', () => {
-    const files = fs.readdirSync(defaults.layersDir).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    const files = fs
+      .readdirSync(defaults.layersDir)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
     expect(definitions.map((d) => d.id)).to.deep.equal(files.sort());
     expect(definitions.map((d) => d.id)).to.include.members([
-      'admin_provinces', 'admin_districts', 'admin_communes', 'roads', 'rivers', 'places',
-      'landuse_parcels', 'industrial_zones', 'bts_stations',
+      'admin_provinces',
+      'admin_districts',
+      'admin_communes',
+      'roads',
+      'rivers',
+      'places',
+      'landuse_parcels',
+      'industrial_zones',
+      'bts_stations',
     ]);
     expect(new Set(definitions.map((d) => d.group))).to.include.members(['basemap', 'landuse', 'industry', 'telecom']);
   });
@@ -41,7 +51,10 @@ describe('built-in layer definitions', () => {
   it('styles categorical layers by one of their own columns', () => {
     for (const d of definitions) {
       if (d.style.type !== 'categorical') continue;
-      expect(d.columns.map((c) => c.name), d.id).to.include(d.style.property);
+      expect(
+        d.columns.map((c) => c.name),
+        d.id,
+      ).to.include(d.style.property);
     }
     const parcels = definitions.find((d) => d.id === 'landuse_parcels')!;
     const colours = new Map(parcels.style.categories!.map((c) => [c.value, c.color]));
@@ -58,24 +71,55 @@ describe('loading a broken layer definition', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const cases: Array<{ title: string; file: string; content: string; field: RegExp; names?: string }> = [
-    { title: 'an unknown geometry type', file: 'rivers.json', content: JSON.stringify({ ...good, geometryType: 'Circle' }), field: /field "geometryType"/ },
-    { title: 'a zoom that is not a number', file: 'rivers.json', content: JSON.stringify({ ...good, minzoom: 'ten' }), field: /field "minzoom"/ },
-    { title: 'a column label without Vietnamese', file: 'rivers.json', content: JSON.stringify({ ...good, columns: [{ name: 'name', type: 'string', label: { en: 'Name' } }] }), field: /field "columns\.0\.label\.vi"/ },
-    { title: 'a colour that is not #rrggbb', file: 'rivers.json', content: JSON.stringify({ ...good, style: { type: 'single', color: 'blue' } }), field: /field "style\.color"/ },
+    {
+      title: 'an unknown geometry type',
+      file: 'rivers.json',
+      content: JSON.stringify({ ...good, geometryType: 'Circle' }),
+      field: /field "geometryType"/,
+    },
+    {
+      title: 'a zoom that is not a number',
+      file: 'rivers.json',
+      content: JSON.stringify({ ...good, minzoom: 'ten' }),
+      field: /field "minzoom"/,
+    },
+    {
+      title: 'a column label without Vietnamese',
+      file: 'rivers.json',
+      content: JSON.stringify({ ...good, columns: [{ name: 'name', type: 'string', label: { en: 'Name' } }] }),
+      field: /field "columns\.0\.label\.vi"/,
+    },
+    {
+      title: 'a colour that is not #rrggbb',
+      file: 'rivers.json',
+      content: JSON.stringify({ ...good, style: { type: 'single', color: 'blue' } }),
+      field: /field "style\.color"/,
+    },
     { title: 'an id that differs from the file name', file: 'streams.json', content: JSON.stringify(good), field: /field "id"/ },
-    { title: 'text that is not JSON', file: 'rivers.json', content: '{"id": "rivers",', field: /not valid JSON/, names: 'the problem' },
+    {
+      title: 'text that is not JSON',
+      file: 'rivers.json',
+      content: '{"id": "rivers",',
+      field: /not valid JSON/,
+      names: 'the problem',
+    },
   ];
   for (const c of cases) {
     it(`rejects ${c.title} with a message naming the file and ${c.names ?? 'the field'}`, () => {
       fs.writeFileSync(path.join(dir, c.file), c.content);
-      expect(() => loadLayerDefinitions(dir)).to.throw(LayerDefinitionError, new RegExp(`${c.file.replace('.', '\\.')}.*${c.field.source}`));
+      expect(() => loadLayerDefinitions(dir)).to.throw(
+        LayerDefinitionError,
+        new RegExp(`${c.file.replace('.', '\\.')}.*${c.field.source}`),
+      );
     });
   }
 });
 
 forEachBackend('layer catalog after start', (server) => {
   it('holds every layer in layers/, with data and bounds inside the province', () => {
-    const ids = server().ctx.catalog.list(admin).map((l) => l.id);
+    const ids = server()
+      .ctx.catalog.list(admin)
+      .map((l) => l.id);
     expect(ids).to.include.members(definitions.map((d) => d.id));
     for (const d of definitions) {
       const layer = server().ctx.catalog.find(d.id)!;
@@ -90,8 +134,16 @@ forEachBackend('layer catalog after start', (server) => {
   });
 
   it('hides the restricted BTS stations from anonymous callers', () => {
-    expect(server().ctx.catalog.list(null).map((l) => l.id)).to.not.include('bts_stations');
-    expect(server().ctx.catalog.list(admin).map((l) => l.id)).to.include('bts_stations');
+    expect(
+      server()
+        .ctx.catalog.list(null)
+        .map((l) => l.id),
+    ).to.not.include('bts_stations');
+    expect(
+      server()
+        .ctx.catalog.list(admin)
+        .map((l) => l.id),
+    ).to.include('bts_stations');
   });
 
   it('finds every declared column in its table, and an id primary key and a GiST-indexed geom', async () => {

@@ -18,7 +18,13 @@ const controlPoints = csv
   .slice(1)
   .map((line) => {
     const v = line.split(',').map(Number);
-    const expected: Record<number, Position> = { 4756: [v[2], v[3]], 9214: [v[4], v[5]], 9209: [v[6], v[7]], 5897: [v[8], v[9]], 3405: [v[10], v[11]] };
+    const expected: Record<number, Position> = {
+      4756: [v[2], v[3]],
+      9214: [v[4], v[5]],
+      9209: [v[6], v[7]],
+      5897: [v[8], v[9]],
+      3405: [v[10], v[11]],
+    };
     return { wgs84: [v[0], v[1]] as Position, expected };
   });
 
@@ -67,7 +73,11 @@ forEachBackend('VN-2000 in PostGIS', (server) => {
 
   it('uses the official shift in the Mekong delta too, where PROJ alone picks EPSG:5194 (~0.8 m off)', async () => {
     const db = server().ctx.db;
-    for (const p of [[105.7, 10.0], [106.0, 9.5], [105.5, 9.3]] as Position[]) {
+    for (const p of [
+      [105.7, 10.0],
+      [106.0, 9.5],
+      [105.5, 9.3],
+    ] as Position[]) {
       for (const srid of [4756, 9209, 5897]) {
         const ours = proj4Transformer(4326, srid).forward(p);
         expect(metres(srid, await transform(db, p, 4326, srid), ours), `${p} in ${srid}`).to.be.below(0.01);

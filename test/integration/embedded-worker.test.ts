@@ -50,7 +50,9 @@ describe('embedded database in a worker thread', function () {
   it('keeps the statements of concurrent pool connections apart, and a transaction to itself until it ends', async () => {
     const { db } = (await sharedServer('embedded')).ctx;
     const results = await Promise.all(
-      Array.from({ length: 24 }, (_, i) => db.rows<{ v: string }>('SELECT ?::text || repeat(?::text, 1000) AS v', [`q${i}:`, 'x'])),
+      Array.from({ length: 24 }, (_, i) =>
+        db.rows<{ v: string }>('SELECT ?::text || repeat(?::text, 1000) AS v', [`q${i}:`, 'x']),
+      ),
     );
     results.forEach((rows, i) => expect(rows[0].v.startsWith(`q${i}:x`)).to.equal(true));
     // PGlite has one session: were another connection's statement run inside this transaction, it would see the table.
@@ -84,7 +86,9 @@ describe('the embedded data directory has one owner', function () {
         (e: unknown) => e,
       );
       expect(err).to.be.instanceOf(DataDirectoryInUseError);
-      expect((err as Error).message).to.contain(tmp.dir).and.contain(`pid ${process.pid}`);
+      expect((err as Error).message)
+        .to.contain(tmp.dir)
+        .and.contain(`pid ${process.pid}`);
       expect(fs.statSync(runDirOf(tmp.dir)).mode & 0o777).to.equal(0o700);
     } finally {
       await first.close();

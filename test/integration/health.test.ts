@@ -100,7 +100,10 @@ describe('readiness when the database goes away', function () {
     relayUrl.host = `127.0.0.1:${(relay.address() as AddressInfo).port}`;
     let running: RunningServer | null = null;
     try {
-      running = await startServer(testConfig('server', { seedDemo: 'never', databaseUrl: relayUrl.toString() }), createLogger('silent'));
+      running = await startServer(
+        testConfig('server', { seedDemo: 'never', databaseUrl: relayUrl.toString() }),
+        createLogger('silent'),
+      );
       expect((await fetch(`${running.url}/ready`)).status).to.equal(200);
       open = false;
       for (const s of sockets) s.destroy();

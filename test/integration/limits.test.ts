@@ -27,23 +27,32 @@ interface CallOptions {
 }
 
 function call(url: string, from: string, options: CallOptions = {}): Promise<Answer> {
-  const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const body =
+    options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
-    const req = http.request(url, {
-      method: options.method ?? (body === undefined ? 'GET' : 'POST'),
-      localAddress: from,
-      agent: false,
-      signal: options.signal,
-      headers: {
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }),
-        ...options.headers,
+    const req = http.request(
+      url,
+      {
+        method: options.method ?? (body === undefined ? 'GET' : 'POST'),
+        localAddress: from,
+        agent: false,
+        signal: options.signal,
+        headers: {
+          ...(body === undefined
+            ? {}
+            : { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) }),
+          ...options.headers,
+        },
       },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -59,7 +68,18 @@ function wavyProvince(n: number) {
   return { type: 'Polygon', coordinates: [[...ring, ring[0]]] };
 }
 
-const smallSquare = { type: 'Polygon', coordinates: [[[106.05, 21.15], [106.06, 21.15], [106.06, 21.16], [106.05, 21.16], [106.05, 21.15]]] };
+const smallSquare = {
+  type: 'Polygon',
+  coordinates: [
+    [
+      [106.05, 21.15],
+      [106.06, 21.15],
+      [106.06, 21.16],
+      [106.05, 21.16],
+      [106.05, 21.15],
+    ],
+  ],
+};
 
 const expectRefusal = (a: Answer, status: number, ...mentions: string[]) => {
   expect(a.status, a.text).to.equal(status);
@@ -136,9 +156,15 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
       expect((await call(url(composite), '127.0.0.1')).status, 'cache hit through express').to.equal(200);
       const fast = await call(url(composite), '127.0.0.1', { headers: { 'Accept-Encoding': 'gzip' } });
       expect(fast.status, 'cache hit on the fast path').to.equal(200);
-      expectRefusal(await call(url('/tiles/admin_provinces,admin_districts/6/50/28.mvt'), '127.0.0.1'), 429, 'composite tile of 2 layers at zoom 6');
+      expectRefusal(
+        await call(url('/tiles/admin_provinces,admin_districts/6/50/28.mvt'), '127.0.0.1'),
+        429,
+        'composite tile of 2 layers at zoom 6',
+      );
       expect((await call(url('/tiles/admin_provinces/6/50/28.mvt'), '127.0.0.1')).status).to.equal(200);
-      expect((await call(url('/tiles/admin_provinces,admin_districts/12/3255/1801.mvt'), '127.0.0.1')).status).to.be.oneOf([200, 204]);
+      expect((await call(url('/tiles/admin_provinces,admin_districts/12/3255/1801.mvt'), '127.0.0.1')).status).to.be.oneOf([
+        200, 204,
+      ]);
     });
   });
 
@@ -149,7 +175,10 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
         const a = await call(url(path), '127.0.0.1', { body: { layer: 'landuse_parcels', geometry: wavyProvince(200) } });
         expect(a.status, a.text).to.equal(413);
         const { description } = JSON.parse(a.text) as { description: string };
-        expect(description).to.include('field "geometry"').and.include('100 vertices').and.include('LIMIT_QUERY_GEOMETRY_VERTICES');
+        expect(description)
+          .to.include('field "geometry"')
+          .and.include('100 vertices')
+          .and.include('LIMIT_QUERY_GEOMETRY_VERTICES');
       }
       expect((await summary('127.0.0.1', wavyProvince(99))).status).to.equal(200);
     });
@@ -158,7 +187,9 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
       config().limitQueryBodyBytes = 2048;
       const a = await summary('127.0.0.1', wavyProvince(500));
       expect(a.status, a.text).to.equal(413);
-      expect(JSON.parse(a.text).description).to.include('limit of 2048 bytes (LIMIT_QUERY_BODY_BYTES)').and.include('/query/summary');
+      expect(JSON.parse(a.text).description)
+        .to.include('limit of 2048 bytes (LIMIT_QUERY_BODY_BYTES)')
+        .and.include('/query/summary');
     });
   });
 
@@ -179,7 +210,9 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
 
     it('answers 503 naming LIMIT_INTERSECTS_TIMEOUT_MS when intersects passes its deadline', async () => {
       config().limitIntersectsTimeoutMs = 10;
-      const a = await call(url('/query/intersects'), '127.0.0.1', { body: { layer: 'landuse_parcels', geometry: slowGeometry, limit: 10_000 } });
+      const a = await call(url('/query/intersects'), '127.0.0.1', {
+        body: { layer: 'landuse_parcels', geometry: slowGeometry, limit: 10_000 },
+      });
       expectRefusal(a, 503, 'LIMIT_INTERSECTS_TIMEOUT_MS');
     });
 
@@ -266,7 +299,8 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
         await answer;
         expect(await gone(2000), path).to.deep.equal([]);
         const until = Date.now() + 2000;
-        while (server().app.limits.gate.stats().running && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+        while (server().app.limits.gate.stats().running && Date.now() < until)
+          await new Promise((resolve) => setTimeout(resolve, 20));
         expect(server().app.limits.gate.stats().running, path).to.equal(0);
       }
     });
@@ -274,7 +308,10 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
     it('answers 429 to a third concurrent summary of one address while two really run, and another address gets its tiles and items', async () => {
       const slow = [0, 1].map(() => {
         const ac = new AbortController();
-        return { ac, answer: summary('127.0.0.2', wavyProvince(20_000), 'landuse_parcels', ac.signal).catch((err: Error) => err) };
+        return {
+          ac,
+          answer: summary('127.0.0.2', wavyProvince(20_000), 'landuse_parcels', ac.signal).catch((err: Error) => err),
+        };
       });
       const until = Date.now() + 5000;
       while ((await running()).length < 2 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));

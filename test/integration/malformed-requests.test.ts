@@ -29,7 +29,9 @@ forEachBackend('malformed HTTP requests', (server) => {
     expect(res.headers).to.match(/Content-Type: application\/json/i);
     const body = JSON.parse(res.body) as { code: string; description: string };
     expect(body.code).to.equal('InvalidRequest');
-    expect(body.description).to.match(/percent-encoded/).and.match(/B%E1%BA%AFc/);
+    expect(body.description)
+      .to.match(/percent-encoded/)
+      .and.match(/B%E1%BA%AFc/);
   });
 
   it('answers oversized headers with 431 and a JSON exception', async () => {

@@ -90,14 +90,25 @@ forEachBackend('MapLibre GL draws the planning map style', (server) => {
     const collections = ((await (await fetch(`${server().url}/collections`)).json()) as Json).collections as Json[];
     for (const c of collections) {
       const res = await fetch(`${server().url}/admin/layers/${c.id}`, { headers: { Authorization: `Bearer ${editor}` } });
-      definitions.set(c.id, { ...((await res.json()) as Json), sortOrder: c.sortOrder, geometryType: c.geometryType, minzoom: c.minzoom });
+      definitions.set(c.id, {
+        ...((await res.json()) as Json),
+        sortOrder: c.sortOrder,
+        geometryType: c.geometryType,
+        minzoom: c.minzoom,
+      });
     }
     pages = await startPageServer(pageHtml(readmeSnippet('maplibre', server().url)));
     profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sdi-maplibre-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: chromiumPath,
       headless: true,
-      args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--use-angle=swiftshader',
+        '--enable-unsafe-swiftshader',
+        '--ignore-gpu-blocklist',
+        '--no-first-run',
+      ],
       viewport: { width: 800, height: 600 },
     });
     await context.route('**/*', (route) => {
@@ -108,9 +119,13 @@ forEachBackend('MapLibre GL draws the planning map style', (server) => {
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (err) => pageErrors.push(err.message));
     await page.goto(pages.url);
-    await page.waitForFunction(() => (window as unknown as { testMap?: { loaded(): boolean } }).testMap?.loaded() === true, null, {
-      timeout: 60_000,
-    });
+    await page.waitForFunction(
+      () => (window as unknown as { testMap?: { loaded(): boolean } }).testMap?.loaded() === true,
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
   });
 
   after(async () => {
@@ -196,8 +211,9 @@ forEachBackend('MapLibre GL draws the planning map style', (server) => {
   });
 
   it('paints a parcel in its land-use colour', async () => {
-    const parcels = ((await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=30&sortby=-area_m2`)).json()) as Json)
-      .features;
+    const parcels = (
+      (await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=30&sortby=-area_m2`)).json()) as Json
+    ).features;
     const p = await firstClearPoint(parcels, 16);
     closeTo(await pixelAt(p.lon, p.lat, 16), p.expected, 'parcel');
   });

@@ -50,8 +50,15 @@ forEachBackend('tile memory index', (server) => {
       ST_MakeEnvelope(106.0401 + i * 0.0002, 21.1401, 106.0402 + i * 0.0002, 21.1402, 4326) FROM generate_series(1, 5) i`);
     await s.ctx.db.rows(`CREATE INDEX ON ${t} USING gist (geom)`);
     await s.ctx.db.knex('layer_catalog').insert({
-      id: 'mi_parcels', title: 'mi_parcels', layer_group: 'other', source_table: table, geometry_type: 'Polygon', minzoom: 0, maxzoom: 16,
-      tile_options: JSON.stringify({}), columns: JSON.stringify([{ name: 'tên', type: 'string', label: { en: 'Name', vi: 'Tên' } }]),
+      id: 'mi_parcels',
+      title: 'mi_parcels',
+      layer_group: 'other',
+      source_table: table,
+      geometry_type: 'Polygon',
+      minzoom: 0,
+      maxzoom: 16,
+      tile_options: JSON.stringify({}),
+      columns: JSON.stringify([{ name: 'tên', type: 'string', label: { en: 'Name', vi: 'Tên' } }]),
     });
     await s.ctx.catalog.load();
     await s.app.services.tiles.loadIndex(layer());

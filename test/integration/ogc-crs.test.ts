@@ -41,9 +41,14 @@ forEachBackend('OGC API Features: VN-2000 output and input CRS (control points)'
     it(`selects every control point by a ±0.5 m bbox in EPSG:${srid}`, async () => {
       for (const [i, p] of points.entries()) {
         const [e, n] = expected(p);
-        const res = await fetch(`${server().url}/collections/${fx().points}/items?bbox=${e - 0.5},${n - 0.5},${e + 0.5},${n + 0.5}&bbox-crs=${EPSG(srid)}`);
+        const res = await fetch(
+          `${server().url}/collections/${fx().points}/items?bbox=${e - 0.5},${n - 0.5},${e + 0.5},${n + 0.5}&bbox-crs=${EPSG(srid)}`,
+        );
         const fc = (await res.json()) as Fc;
-        expect(fc.features.map((f) => f.id), `point ${i + 1}`).to.deep.equal([i + 1]);
+        expect(
+          fc.features.map((f) => f.id),
+          `point ${i + 1}`,
+        ).to.deep.equal([i + 1]);
       }
     });
   }

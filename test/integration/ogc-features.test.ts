@@ -8,7 +8,11 @@ interface Fc {
   numberMatched: number;
   numberMatchedMethod: string;
   numberReturned: number;
-  features: Array<{ id: number; geometry: { type: string; coordinates: number[] | number[][][] } | null; properties: Record<string, unknown> }>;
+  features: Array<{
+    id: number;
+    geometry: { type: string; coordinates: number[] | number[][][] } | null;
+    properties: Record<string, unknown>;
+  }>;
   links: Array<{ rel: string; href: string; type?: string }>;
 }
 
@@ -52,15 +56,27 @@ forEachBackend('OGC API Features', (server) => {
       const res = await get('/?f=html');
       expect(res.headers.get('content-type')).to.match(/text\/html/);
       expect(await res.text()).to.include('href="/viewer/"');
-      const browser = await fetch(url('/'), { headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }, redirect: 'manual' });
+      const browser = await fetch(url('/'), {
+        headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+        redirect: 'manual',
+      });
       if (browser.status === 302) expect(browser.headers.get('location')).to.match(/viewer\/$/);
       else expect(await browser.text()).to.include('href="/viewer/"');
     });
 
     it('declares Features Part 1, 2 and 3 and CQL2 conformance classes', async () => {
       const body = (await (await get('/conformance')).json()) as { conformsTo: string[] };
-      for (const c of ['ogcapi-features-1/1.0/conf/core', 'ogcapi-features-1/1.0/conf/geojson', 'ogcapi-features-2/1.0/conf/crs', 'ogcapi-features-3/1.0/conf/filter', 'cql2/1.0/conf/cql2-text']) {
-        expect(body.conformsTo.some((x) => x.endsWith(c)), c).to.equal(true);
+      for (const c of [
+        'ogcapi-features-1/1.0/conf/core',
+        'ogcapi-features-1/1.0/conf/geojson',
+        'ogcapi-features-2/1.0/conf/crs',
+        'ogcapi-features-3/1.0/conf/filter',
+        'cql2/1.0/conf/cql2-text',
+      ]) {
+        expect(
+          body.conformsTo.some((x) => x.endsWith(c)),
+          c,
+        ).to.equal(true);
       }
     });
 
@@ -70,7 +86,13 @@ forEachBackend('OGC API Features', (server) => {
       const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
       const result = await new Validator().validate(doc as never);
       expect(result.valid, JSON.stringify(result.errors)).to.equal(true);
-      for (const p of ['/collections/{collectionId}/items', '/tiles/{layers}/{z}/{x}/{y}.mvt', '/query/summary', '/search', '/admin/layers']) {
+      for (const p of [
+        '/collections/{collectionId}/items',
+        '/tiles/{layers}/{z}/{x}/{y}.mvt',
+        '/query/summary',
+        '/search',
+        '/admin/layers',
+      ]) {
         expect(doc.paths).to.have.property(p);
       }
     });
@@ -82,7 +104,16 @@ forEachBackend('OGC API Features', (server) => {
       const zones = body.collections.find((c) => c.id === fx().zones)!;
       expect(zones.extent.spatial.crs).to.equal(CRS84);
       expect(zones.extent.spatial.bbox[0]).to.have.length(4);
-      expect(zones.crs).to.include.members([CRS84, EPSG(4326), EPSG(3857), EPSG(4756), EPSG(3405), EPSG(3406), EPSG(9214), EPSG(9209)]);
+      expect(zones.crs).to.include.members([
+        CRS84,
+        EPSG(4326),
+        EPSG(3857),
+        EPSG(4756),
+        EPSG(3405),
+        EPSG(3406),
+        EPSG(9214),
+        EPSG(9209),
+      ]);
       expect(zones.storageCrs).to.equal(CRS84);
       const hrefs = zones.links.map((l: { href: string }) => l.href);
       expect(hrefs).to.include(url(`/collections/${fx().zones}/items`));
@@ -157,15 +188,22 @@ forEachBackend('OGC API Features', (server) => {
     it('filters by bbox with intersection semantics, and across the antimeridian', async () => {
       expect((await items(fx().zones, 'bbox=106.005,21.105,106.015,21.115')).numberMatched).to.equal(4);
       const across = await items(fx().zones, 'bbox=179,-1,-179,1');
-      expect(across.features.map((f) => f.properties.owner ?? f.properties[ownerColumn])).to.deep.equal(['antimeridian', 'antimeridian']);
+      expect(across.features.map((f) => f.properties.owner ?? f.properties[ownerColumn])).to.deep.equal([
+        'antimeridian',
+        'antimeridian',
+      ]);
       expect((await items(fx().zones, 'bbox=106.005,21.105,0,106.015,21.115,100')).numberMatched).to.equal(4);
     });
 
     it('reads bbox-crs EPSG:4326 latitude first and EPSG:3857 in metres', async () => {
-      expect((await items(fx().zones, `bbox=21.105,106.005,21.115,106.015&bbox-crs=${encodeURIComponent(EPSG(4326))}`)).numberMatched).to.equal(4);
+      expect(
+        (await items(fx().zones, `bbox=21.105,106.005,21.115,106.015&bbox-crs=${encodeURIComponent(EPSG(4326))}`)).numberMatched,
+      ).to.equal(4);
       const [x0, y0] = mercator(106.005, 21.105);
       const [x1, y1] = mercator(106.015, 21.115);
-      expect((await items(fx().zones, `bbox=${x0},${y0},${x1},${y1}&bbox-crs=${encodeURIComponent(EPSG(3857))}`)).numberMatched).to.equal(4);
+      expect(
+        (await items(fx().zones, `bbox=${x0},${y0},${x1},${y1}&bbox-crs=${encodeURIComponent(EPSG(3857))}`)).numberMatched,
+      ).to.equal(4);
     });
 
     it('writes EPSG:4326 latitude first, CRS84 longitude first, and EPSG:3857 in metres, with Content-Crs', async () => {
@@ -174,7 +212,8 @@ forEachBackend('OGC API Features', (server) => {
       expect(res.headers.get('content-crs')).to.equal(`<${EPSG(4326)}>`);
       const latFirst = ((await res.json()) as Fc).features[0].geometry!.coordinates as number[][][];
       expect(latFirst[0][0]).to.deep.equal([lonFirst[0][0][1], lonFirst[0][0][0]]);
-      const merc = (await items(fx().zones, `limit=1&crs=${encodeURIComponent(EPSG(3857))}`)).features[0].geometry!.coordinates as number[][][];
+      const merc = (await items(fx().zones, `limit=1&crs=${encodeURIComponent(EPSG(3857))}`)).features[0].geometry!
+        .coordinates as number[][][];
       expect(merc[0][0][0]).to.be.closeTo(mercator(106, 21.1)[0], 0.01);
       expect(merc[0][0][1]).to.be.closeTo(mercator(106, 21.1)[1], 0.01);
     });
@@ -186,16 +225,32 @@ forEachBackend('OGC API Features', (server) => {
       const floors = fc.features.map((f) => f.properties.floors as number);
       expect(floors).to.deep.equal([...floors].sort());
       expect((await items(fx().zones, 'active=true&floors=2')).features.map((f) => f.id)).to.deep.equal([2, 8, 14, 20]);
-      expect((await items(fx().zones, `${encodeURIComponent(ownerColumn)}=${encodeURIComponent("'; DROP TABLE x; --")}`)).features.map((f) => f.id)).to.deep.equal([7]);
+      expect(
+        (await items(fx().zones, `${encodeURIComponent(ownerColumn)}=${encodeURIComponent("'; DROP TABLE x; --")}`)).features.map(
+          (f) => f.id,
+        ),
+      ).to.deep.equal([7]);
     });
 
     it('filters with CQL2 text and CQL2 JSON, with spatial predicates and filter-crs', async () => {
-      const text = await items(fx().zones, `filter=${encodeURIComponent("code IN ('LUA','ONT') AND area_ha BETWEEN 3 AND 15 AND S_INTERSECTS(geom, POINT(106.045 21.105))")}`);
+      const text = await items(
+        fx().zones,
+        `filter=${encodeURIComponent("code IN ('LUA','ONT') AND area_ha BETWEEN 3 AND 15 AND S_INTERSECTS(geom, POINT(106.045 21.105))")}`,
+      );
       expect(text.features.map((f) => f.id)).to.deep.equal([5]);
-      const json = { op: 'and', args: [{ op: 'like', args: [{ property: 'code' }, 'L%'] }, { op: '<', args: [{ property: 'id' }, 10] }] };
+      const json = {
+        op: 'and',
+        args: [
+          { op: 'like', args: [{ property: 'code' }, 'L%'] },
+          { op: '<', args: [{ property: 'id' }, 10] },
+        ],
+      };
       const fc = await items(fx().zones, `filter-lang=cql2-json&filter=${encodeURIComponent(JSON.stringify(json))}`);
       expect(fc.features.map((f) => f.id)).to.deep.equal([4, 8]);
-      const lat = await items(fx().zones, `filter-crs=${encodeURIComponent(EPSG(4326))}&filter=${encodeURIComponent('S_INTERSECTS(geom, POINT(21.105 106.045))')}`);
+      const lat = await items(
+        fx().zones,
+        `filter-crs=${encodeURIComponent(EPSG(4326))}&filter=${encodeURIComponent('S_INTERSECTS(geom, POINT(21.105 106.045))')}`,
+      );
       expect(lat.features.map((f) => f.id)).to.deep.equal([5]);
     });
 
@@ -218,7 +273,10 @@ forEachBackend('OGC API Features', (server) => {
     it('writes CSV with a header, WKT geometry and RFC 4180 quoting', async () => {
       const res = await get(`/collections/${fx().zones}/items?f=csv&limit=7&properties=code,${encodeURIComponent(ownerColumn)}`);
       expect(res.headers.get('content-type')).to.match(/^text\/csv/);
-      const lines = (await res.text()).replace(/^\ufeff/, '').trim().split('\r\n');
+      const lines = (await res.text())
+        .replace(/^\ufeff/, '')
+        .trim()
+        .split('\r\n');
       expect(lines[0]).to.equal(`id,code,"chủ ""sở"" hữu",geometry`);
       expect(lines).to.have.length(8);
       expect(lines[1]).to.match(/^1,ONT,Ông 1,"POLYGON\(\(106 21\.1,/);
@@ -250,11 +308,21 @@ forEachBackend('OGC API Features', (server) => {
       ['a repeated limit', '/collections/{zones}/items?limit=1&limit=2', 400, 'limit'],
       ['a text value for an integer property', '/collections/{zones}/items?floors=1%20OR%201=1', 400, 'floors'],
       ['malformed CQL2 text', `/collections/{zones}/items?filter=${encodeURIComponent('code = ')}`, 400, 'filter'],
-      ['SQL in CQL2 text', `/collections/{zones}/items?filter=${encodeURIComponent("code = 'a' OR 1=1; DROP TABLE x")}`, 400, 'filter'],
+      [
+        'SQL in CQL2 text',
+        `/collections/{zones}/items?filter=${encodeURIComponent("code = 'a' OR 1=1; DROP TABLE x")}`,
+        400,
+        'filter',
+      ],
       ['an unknown property in CQL2', `/collections/{zones}/items?filter=${encodeURIComponent("nope = 'a'")}`, 400, 'nope'],
       ['an unknown CQL2 function', `/collections/{zones}/items?filter=${encodeURIComponent('pg_sleep(10) = 1')}`, 400, 'filter'],
       ['an unknown filter-lang', '/collections/{zones}/items?filter=a=1&filter-lang=sql', 400, 'filter-lang'],
-      ['malformed CQL2 JSON', `/collections/{zones}/items?filter-lang=cql2-json&filter=${encodeURIComponent('{"op":')}`, 400, 'filter'],
+      [
+        'malformed CQL2 JSON',
+        `/collections/{zones}/items?filter-lang=cql2-json&filter=${encodeURIComponent('{"op":')}`,
+        400,
+        'filter',
+      ],
       ['an unknown format', '/collections/{zones}/items?f=xml', 400, '"f"'],
     ];
     for (const [what, path, status, mention] of cases) {
@@ -264,12 +332,15 @@ forEachBackend('OGC API Features', (server) => {
     }
 
     it('answers 400 naming the filter for CQL2 JSON nested 300 levels deep, and refuses a 100,000-level one', async () => {
-      const nested = (n: number) => `${'{"op":"not","args":['.repeat(n)}{"op":"=","args":[{"property":"code"},"LUA"]}${']}'.repeat(n)}`;
+      const nested = (n: number) =>
+        `${'{"op":"not","args":['.repeat(n)}{"op":"=","args":[{"property":"code"},"LUA"]}${']}'.repeat(n)}`;
       const res = await get(`/collections/${fx().zones}/items?filter-lang=cql2-json&filter=${encodeURIComponent(nested(300))}`);
       const body = (await res.json()) as { code: string; description: string };
       expect(res.status).to.equal(400);
       expect(body.description).to.include('filter');
-      const huge = await get(`/collections/${fx().zones}/items?filter-lang=cql2-json&filter=${encodeURIComponent(nested(100_000))}`).catch(() => null);
+      const huge = await get(
+        `/collections/${fx().zones}/items?filter-lang=cql2-json&filter=${encodeURIComponent(nested(100_000))}`,
+      ).catch(() => null);
       expect(huge === null || huge.status >= 400).to.equal(true);
       expect((await get('/health')).status).to.equal(200);
     });

@@ -71,11 +71,26 @@ export async function createFixtureLayers(server: RunningServer, prefix: string)
       const y = 21.1 + j * 0.01;
       await db.rows(
         `INSERT INTO ${quoteIdent(t.zones)} VALUES (?::int, ?::text, ?::float8, ?::int, ?::boolean, ?::date, ?::text, ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, 4326))`,
-        [id, zoneCodes[id % 4], id * 1.5, id % 3, id % 2 === 0, `2024-01-${String(id).padStart(2, '0')}`, id === 7 ? "'; DROP TABLE x; --" : `Ông ${id}`, x, y, x + 0.01, y + 0.01],
+        [
+          id,
+          zoneCodes[id % 4],
+          id * 1.5,
+          id % 3,
+          id % 2 === 0,
+          `2024-01-${String(id).padStart(2, '0')}`,
+          id === 7 ? "'; DROP TABLE x; --" : `Ông ${id}`,
+          x,
+          y,
+          x + 0.01,
+          y + 0.01,
+        ],
       );
     }
   }
-  for (const [x0, x1] of [[179.9, 180], [-180, -179.9]]) {
+  for (const [x0, x1] of [
+    [179.9, 180],
+    [-180, -179.9],
+  ]) {
     id++;
     await db.rows(
       `INSERT INTO ${quoteIdent(t.zones)} VALUES (?::int, 'SON', 1, 0, false, '2020-01-01', 'antimeridian', ST_MakeEnvelope(?::float8, -0.1, ?::float8, 0.1, 4326))`,
@@ -85,15 +100,14 @@ export async function createFixtureLayers(server: RunningServer, prefix: string)
   const zoneCount = id;
 
   const points = loadControlPoints();
-  await db.rows(`CREATE TABLE ${quoteIdent(t.points)} (id integer PRIMARY KEY, name text, kind text, height double precision, geom geometry(Point, 4326) NOT NULL)`);
+  await db.rows(
+    `CREATE TABLE ${quoteIdent(t.points)} (id integer PRIMARY KEY, name text, kind text, height double precision, geom geometry(Point, 4326) NOT NULL)`,
+  );
   for (const [i, p] of points.entries()) {
-    await db.rows(`INSERT INTO ${quoteIdent(t.points)} VALUES (?::int, ?::text, 'control', ?::float8, ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326))`, [
-      i + 1,
-      `Điểm khống chế ${i + 1}`,
-      10 + i,
-      p.lon,
-      p.lat,
-    ]);
+    await db.rows(
+      `INSERT INTO ${quoteIdent(t.points)} VALUES (?::int, ?::text, 'control', ?::float8, ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326))`,
+      [i + 1, `Điểm khống chế ${i + 1}`, 10 + i, p.lon, p.lat],
+    );
   }
   const named: Array<[string, number, number]> = [
     ['Chợ Bắc Giang', 106.195, 21.273],
@@ -101,21 +115,23 @@ export async function createFixtureLayers(server: RunningServer, prefix: string)
     ['Cầu Đông Xuyên', 106.0052, 21.1051],
   ];
   for (const [i, [name, lon, lat]] of named.entries()) {
-    await db.rows(`INSERT INTO ${quoteIdent(t.points)} VALUES (?::int, ?::text, 'place', 5, ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326))`, [
-      100 + i,
-      name,
-      lon,
-      lat,
-    ]);
+    await db.rows(
+      `INSERT INTO ${quoteIdent(t.points)} VALUES (?::int, ?::text, 'place', 5, ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326))`,
+      [100 + i, name, lon, lat],
+    );
   }
 
-  await db.rows(`CREATE TABLE ${quoteIdent(t.lines)} (id integer PRIMARY KEY, name text, kind text, geom geometry(LineString, 4326) NOT NULL)`);
+  await db.rows(
+    `CREATE TABLE ${quoteIdent(t.lines)} (id integer PRIMARY KEY, name text, kind text, geom geometry(LineString, 4326) NOT NULL)`,
+  );
   // A road along latitude 21.125 through the zone grid (106.00 .. 106.05), and a short one elsewhere.
   await db.rows(`INSERT INTO ${quoteIdent(t.lines)} VALUES (1, 'Quốc lộ 1', 'national', ST_GeomFromText('LINESTRING(105.99 21.125, 106.06 21.125)', 4326)),
     (2, 'Đường tỉnh 295', 'provincial', ST_GeomFromText('LINESTRING(106.2 21.3, 106.21 21.31)', 4326))`);
 
   await db.rows(`CREATE TABLE ${quoteIdent(t.secret)} (id integer PRIMARY KEY, name text, geom geometry(Point, 4326) NOT NULL)`);
-  await db.rows(`INSERT INTO ${quoteIdent(t.secret)} VALUES (1, 'Bí mật Bắc Giang', ST_SetSRID(ST_MakePoint(106.005, 21.105), 4326))`);
+  await db.rows(
+    `INSERT INTO ${quoteIdent(t.secret)} VALUES (1, 'Bí mật Bắc Giang', ST_SetSRID(ST_MakePoint(106.005, 21.105), 4326))`,
+  );
 
   for (const table of Object.values(t)) await db.rows(`CREATE INDEX ON ${quoteIdent(table)} USING gist (geom)`);
   for (const table of Object.values(t)) await db.rows(`ANALYZE ${quoteIdent(table)}`);
@@ -145,7 +161,11 @@ export async function createFixtureLayers(server: RunningServer, prefix: string)
     layer_group: 'basemap',
     source_table: t.points,
     geometry_type: 'Point',
-    columns: JSON.stringify([col('name', 'string', 'Name', 'Tên'), col('kind', 'string', 'Kind', 'Loại'), col('height', 'number', 'Height (m)', 'Độ cao (m)')]),
+    columns: JSON.stringify([
+      col('name', 'string', 'Name', 'Tên'),
+      col('kind', 'string', 'Kind', 'Loại'),
+      col('height', 'number', 'Height (m)', 'Độ cao (m)'),
+    ]),
     sort_order: 40,
   });
   await register(server, {
@@ -176,7 +196,13 @@ export async function createFixtureLayers(server: RunningServer, prefix: string)
 /** Drops the fixture layers of `prefix` and reloads the catalog. */
 export async function dropFixtureLayers(server: RunningServer, prefix: string): Promise<void> {
   const db = server.ctx.db;
-  await db.knex('layer_catalog').whereIn('id', ['zones', 'points', 'lines', 'secret'].map((s) => `${prefix}_${s}`)).delete();
+  await db
+    .knex('layer_catalog')
+    .whereIn(
+      'id',
+      ['zones', 'points', 'lines', 'secret'].map((s) => `${prefix}_${s}`),
+    )
+    .delete();
   for (const table of [`${prefix} zones "Thửa".v1`, `${prefix}_points`, `${prefix}_lines`, `${prefix}_secret`]) {
     await db.rows(`DROP TABLE IF EXISTS ${quoteIdent(table)}`);
   }
@@ -201,9 +227,15 @@ forEachBackend('feature fixture layers', (server) => {
   const fx = useFixtureLayers(server, 'ftfix');
 
   it('registers four layers, one of them restricted, with their bounds', () => {
-    const all = server().ctx.catalog.list({ role: 'admin', tokenId: 't', name: 't' }).filter((l) => l.id.startsWith('ftfix_'));
+    const all = server()
+      .ctx.catalog.list({ role: 'admin', tokenId: 't', name: 't' })
+      .filter((l) => l.id.startsWith('ftfix_'));
     expect(all.map((l) => l.id).sort()).to.deep.equal([fx().lines, fx().points, fx().secret, fx().zones].sort());
-    expect(server().ctx.catalog.list(null).some((l) => l.id === fx().secret)).to.equal(false);
+    expect(
+      server()
+        .ctx.catalog.list(null)
+        .some((l) => l.id === fx().secret),
+    ).to.equal(false);
     const b = server().ctx.catalog.get(fx().zones, null).bounds!;
     expect(b[0]).to.be.closeTo(-180, 1e-4);
     expect(b[3]).to.be.closeTo(21.14, 1e-4);

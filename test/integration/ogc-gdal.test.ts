@@ -9,7 +9,11 @@ const run = promisify(execFile);
 
 /** Runs ogrinfo read-only against our OGC API and returns its standard output. */
 async function ogrinfo(args: string[]): Promise<string> {
-  const { stdout } = await run('ogrinfo', ['-ro', ...args], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, GDAL_HTTP_TIMEOUT: '30' } });
+  const { stdout } = await run('ogrinfo', ['-ro', ...args], {
+    timeout: 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, GDAL_HTTP_TIMEOUT: '30' },
+  });
   return stdout;
 }
 
@@ -60,6 +64,8 @@ forEachBackend('features: GDAL OAPIF driver reads what we serve', (server) => {
     const id = 'landuse_parcels';
     const listed = (await (await fetch(`${server().url}/collections`)).json()) as { collections: Array<{ id: string }> };
     if (!listed.collections.some((c) => c.id === id)) return;
-    expect(featureCount(await ogrinfo(['-so', '-spat', ...spat, source(), id]))).to.equal(await ours(id, `&bbox=${spat.join(',')}`));
+    expect(featureCount(await ogrinfo(['-so', '-spat', ...spat, source(), id]))).to.equal(
+      await ours(id, `&bbox=${spat.join(',')}`),
+    );
   });
 });

@@ -18,7 +18,9 @@ describe('OGC API Features: a 200,000-feature download streams with flat memory 
     server = await startServer(config, createLogger(config.logLevel));
     const db = server.ctx.db;
     await db.rows(`DROP TABLE IF EXISTS ${quoteIdent(layerId)}`);
-    await db.rows(`CREATE TABLE ${quoteIdent(layerId)} (id integer PRIMARY KEY, name text, note text, geom geometry(Point, 4326) NOT NULL)`);
+    await db.rows(
+      `CREATE TABLE ${quoteIdent(layerId)} (id integer PRIMARY KEY, name text, note text, geom geometry(Point, 4326) NOT NULL)`,
+    );
     await db.rows(
       `INSERT INTO ${quoteIdent(layerId)}
        SELECT g, 'Điểm ' || g, repeat('ghi chú ', 70), ST_SetSRID(ST_MakePoint(105.9 + (g % 1000) * 0.001, 21.0 + (g / 1000) * 0.001), 4326)
@@ -53,10 +55,15 @@ describe('OGC API Features: a 200,000-feature download streams with flat memory 
   });
 
   it('estimates numberMatched from the planner for the large unfiltered layer, and says so', async () => {
-    const body = (await (await fetch(`${server.url}/collections/${layerId}/items?limit=1`)).json()) as { numberMatched: number; numberMatchedMethod: string };
+    const body = (await (await fetch(`${server.url}/collections/${layerId}/items?limit=1`)).json()) as {
+      numberMatched: number;
+      numberMatchedMethod: string;
+    };
     expect(body.numberMatchedMethod).to.equal('estimate');
     expect(body.numberMatched).to.be.closeTo(featureCount, featureCount * 0.05);
-    const filtered = (await (await fetch(`${server.url}/collections/${layerId}/items?limit=1&bbox=105.9,21.0,105.95,21.01`)).json()) as { numberMatched: number; numberMatchedMethod: string };
+    const filtered = (await (
+      await fetch(`${server.url}/collections/${layerId}/items?limit=1&bbox=105.9,21.0,105.95,21.01`)
+    ).json()) as { numberMatched: number; numberMatchedMethod: string };
     expect(filtered.numberMatchedMethod).to.equal('exact');
   });
 
@@ -69,7 +76,9 @@ describe('OGC API Features: a 200,000-feature download streams with flat memory 
     let bytes = 0;
     let tail = '';
     try {
-      const res = await fetch(`${server.url}/collections/${layerId}/items?limit=${featureCount}`, { headers: { 'Accept-Encoding': 'identity' } });
+      const res = await fetch(`${server.url}/collections/${layerId}/items?limit=${featureCount}`, {
+        headers: { 'Accept-Encoding': 'identity' },
+      });
       expect(res.status).to.equal(200);
       const decoder = new TextDecoder();
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {

@@ -11,7 +11,7 @@ import { forEachBackend } from '../support/servers.ts';
 import { useFixtureLayers } from './ogc-fixtures.test.ts';
 
 /** A JSON document read in assertions (deep, loosely typed on purpose). */
- 
+
 type Json = any;
 
 interface RecordPage {

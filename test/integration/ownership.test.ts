@@ -21,7 +21,13 @@ const points = (n: number) =>
     })),
   });
 
-async function publish(server: RunningServer, token: string, id: string, n: number, fields: Record<string, string> = {}): Promise<JobReport> {
+async function publish(
+  server: RunningServer,
+  token: string,
+  id: string,
+  n: number,
+  fields: Record<string, string> = {},
+): Promise<JobReport> {
   const res = await upload(server, token, { name: `${id}.geojson`, bytes: points(n) }, { id, ...fields });
   expect(res.status, await res.clone().text()).to.equal(202);
   const job = await waitForJob(server, token, ((await res.json()) as JobReport).id);
@@ -29,7 +35,13 @@ async function publish(server: RunningServer, token: string, id: string, n: numb
   return job;
 }
 
-async function put(server: RunningServer, token: string, id: string, n: number, fields: Record<string, string> = {}): Promise<Response> {
+async function put(
+  server: RunningServer,
+  token: string,
+  id: string,
+  n: number,
+  fields: Record<string, string> = {},
+): Promise<Response> {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   form.append('file', new Blob([points(n)]), `${id}.geojson`);
@@ -122,7 +134,9 @@ forEachBackend('ownership: layers and jobs belong to a token id', (server) => {
     expect(patch.status).to.equal(403);
     expect(await description(patch)).to.match(/changing access from restricted to public needs an admin token/);
     expect((await put(server(), first.token, 'owned_a', 2, { access: 'public' })).status).to.equal(403);
-    expect((await call(server(), first.token, 'PATCH', '/admin/layers/owned_a', { access: 'restricted', title: 'Vẫn kín' })).status).to.equal(200);
+    expect(
+      (await call(server(), first.token, 'PATCH', '/admin/layers/owned_a', { access: 'restricted', title: 'Vẫn kín' })).status,
+    ).to.equal(200);
     expect(server().ctx.catalog.find('owned_a')!.access).to.equal('restricted');
 
     expect((await call(server(), admin.token, 'PATCH', '/admin/layers/owned_a', { access: 'public' })).status).to.equal(200);
@@ -154,9 +168,11 @@ forEachBackend('ownership: layers and jobs belong to a token id', (server) => {
   it('maps a name owner to the publishing token, and clears an ambiguous one (migration 008)', async () => {
     const job = await publish(server(), first.token, 'mapped_owner', 1);
     expect(job.owner).to.equal(first.id);
-    const setOwner = (owner: string) => server().ctx.db.rows("UPDATE layer_catalog SET owner = ? WHERE id = 'mapped_owner'", [owner]);
+    const setOwner = (owner: string) =>
+      server().ctx.db.rows("UPDATE layer_catalog SET owner = ? WHERE id = 'mapped_owner'", [owner]);
     const ownerNow = async () =>
-      (await server().ctx.db.rows<{ owner: string | null }>("SELECT owner FROM layer_catalog WHERE id = 'mapped_owner'"))[0].owner;
+      (await server().ctx.db.rows<{ owner: string | null }>("SELECT owner FROM layer_catalog WHERE id = 'mapped_owner'"))[0]
+        .owner;
     await setOwner(shared); // the name two tokens share: the publish audit row says which one
     await migration008(server().ctx.db.knex);
     expect(await ownerNow()).to.equal(first.id);
@@ -180,7 +196,8 @@ forEachBackend('ownership: layers and jobs belong to a token id', (server) => {
     const rb = await call(server(), first.token, 'POST', '/admin/layers/coll_x/rollback');
     expect(rb.status, await rb.clone().text()).to.equal(200);
     const count = async (id: string) =>
-      ((await (await fetch(`${server().url}/collections/${id}/items?limit=100`)).json()) as { features: unknown[] }).features.length;
+      ((await (await fetch(`${server().url}/collections/${id}/items?limit=100`)).json()) as { features: unknown[] }).features
+        .length;
     expect(await count('coll_x')).to.equal(1);
     expect(await count('coll_x__prev')).to.equal(7);
   });

@@ -122,7 +122,8 @@ print(json.dumps({'valid': tiles.isValid(), 'warnings': converter.warnings(), 'r
     const first = (await json('/collections/landuse_parcels/items?limit=1&sortby=id')).features[0];
     const [lon, lat] = pointOnFeature(first as GeoJSON.Feature).geometry.coordinates;
     const box = [lon - 0.004, lat - 0.004, lon + 0.004, lat + 0.004];
-    const expected = (await json(`/collections/landuse_parcels/items?bbox=${box.join(',')}&limit=10000`)).numberReturned as number;
+    const expected = (await json(`/collections/landuse_parcels/items?bbox=${box.join(',')}&limit=10000`))
+      .numberReturned as number;
     expect(expected).to.be.above(0);
     const itemsRequests = async (): Promise<number> => {
       const text = await (await fetch(`${server().url}/metrics`)).text();
@@ -143,6 +144,7 @@ print(json.dumps({'valid': parcels.isValid(), 'n': n, 'seconds': time.time() - s
     // One page of 10 to learn the fields, one page of the box; the whole layer would take one request per 1,000.
     const requests = (await itemsRequests()) - before;
     expect(requests).to.be.at.most(3);
-    if (!inCi) console.log(`      QGIS: ${out.n} parcels of a 0.008° box in ${out.seconds.toFixed(2)} s, ${requests} items requests`);
+    if (!inCi)
+      console.log(`      QGIS: ${out.n} parcels of a 0.008° box in ${out.seconds.toFixed(2)} s, ${requests} items requests`);
   });
 });

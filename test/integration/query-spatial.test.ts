@@ -11,14 +11,26 @@ interface Fc {
 /** The square of zone (i, j): 0.01° from (106 + i/100, 21.1 + j/100). */
 const square = (x0: number, y0: number, x1: number, y1: number) => ({
   type: 'Polygon',
-  coordinates: [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]],
+  coordinates: [
+    [
+      [x0, y0],
+      [x1, y0],
+      [x1, y1],
+      [x0, y1],
+      [x0, y0],
+    ],
+  ],
 });
 
 forEachBackend('spatial queries', (server) => {
   const fx = useFixtureLayers(server, 'ftq');
   const get = async (path: string) => fetch(`${server().url}${path}`);
   const post = async (path: string, body: unknown, raw = false) =>
-    fetch(`${server().url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
+    fetch(`${server().url}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: raw ? (body as string) : JSON.stringify(body),
+    });
   const ok = async <T = Fc>(res: Response): Promise<T> => {
     const text = await res.text();
     expect(res.status, text).to.equal(200);
@@ -69,12 +81,18 @@ forEachBackend('spatial queries', (server) => {
 
   describe('intersects and summary', () => {
     it('returns features intersecting a drawn polygon', async () => {
-      const fc = await ok(await post('/query/intersects', { layer: fx().zones, geometry: square(106.005, 21.105, 106.015, 21.115) }));
+      const fc = await ok(
+        await post('/query/intersects', { layer: fx().zones, geometry: square(106.005, 21.105, 106.015, 21.115) }),
+      );
       expect(fc.features.map((f) => f.id)).to.deep.equal([1, 2, 6, 7]);
     });
 
     it('sums the area inside the polygon on the ellipsoid, grouped by code, and states the method', async () => {
-      const body = await ok<{ total: { count: number; area_ha: number }; groups: Array<{ key: { code: string }; count: number; area_ha: number }>; method: string }>(
+      const body = await ok<{
+        total: { count: number; area_ha: number };
+        groups: Array<{ key: { code: string }; count: number; area_ha: number }>;
+        method: string;
+      }>(
         await post('/query/summary', { layer: fx().zones, geometry: square(106.005, 21.105, 106.015, 21.115), groupBy: 'code' }),
       );
       expect(body.method).to.match(/ellipsoid/);
@@ -83,7 +101,11 @@ forEachBackend('spatial queries', (server) => {
       expect(body.total.area_ha).to.be.closeTo(115.0, 1.5);
       expect(body.groups.reduce((s, g) => s + g.count, 0)).to.equal(4);
       // Zones 1, 2, 6, 7 have codes ONT, CLN, CLN, SKK; a quarter of each lies inside.
-      expect(body.groups.map((g) => [g.key.code, g.count])).to.deep.equal([['CLN', 2], ['ONT', 1], ['SKK', 1]]);
+      expect(body.groups.map((g) => [g.key.code, g.count])).to.deep.equal([
+        ['CLN', 2],
+        ['ONT', 1],
+        ['SKK', 1],
+      ]);
       expect(body.groups[0].area_ha).to.be.closeTo(body.total.area_ha / 2, 0.5);
     });
 
@@ -94,7 +116,11 @@ forEachBackend('spatial queries', (server) => {
       expect(lines.total.count).to.equal(1);
       expect(lines.total.length_km).to.be.closeTo(2.08, 0.02);
       const multi = await ok<{ groupBy: string[]; groups: Array<{ key: Record<string, unknown> }> }>(
-        await post('/query/summary', { layer: fx().zones, geometry: square(106.0, 21.1, 106.05, 21.14), groupBy: ['code', 'active'] }),
+        await post('/query/summary', {
+          layer: fx().zones,
+          geometry: square(106.0, 21.1, 106.05, 21.14),
+          groupBy: ['code', 'active'],
+        }),
       );
       expect(multi.groupBy).to.deep.equal(['code', 'active']);
       expect(Object.keys(multi.groups[0].key)).to.deep.equal(['code', 'active']);
@@ -104,7 +130,8 @@ forEachBackend('spatial queries', (server) => {
   describe('hostile input', () => {
     const bigPolygon = (n: number) => {
       const ring: number[][] = [];
-      for (let i = 0; i < n; i++) ring.push([106 + 0.01 * Math.cos((2 * Math.PI * i) / n), 21.1 + 0.01 * Math.sin((2 * Math.PI * i) / n)]);
+      for (let i = 0; i < n; i++)
+        ring.push([106 + 0.01 * Math.cos((2 * Math.PI * i) / n), 21.1 + 0.01 * Math.sin((2 * Math.PI * i) / n)]);
       ring.push(ring[0]);
       return { type: 'Polygon', coordinates: [ring] };
     };
@@ -131,14 +158,79 @@ forEachBackend('spatial queries', (server) => {
     const postCases: Array<[string, string, unknown, number, string]> = [
       ['a body that is not JSON', '/query/intersects', '{"layer":', 400, 'JSON'],
       ['a missing geometry', '/query/intersects', { layer: '{zones}' }, 400, 'geometry'],
-      ['an unknown geometry type', '/query/intersects', { layer: '{zones}', geometry: { type: 'Circle', coordinates: [1, 2] } }, 400, 'geometry.type'],
-      ['an open ring', '/query/intersects', { layer: '{zones}', geometry: { type: 'Polygon', coordinates: [[[106, 21], [106.1, 21], [106.1, 21.1], [106, 21.1]]] } }, 400, 'ring'],
-      ['coordinates as strings', '/query/intersects', { layer: '{zones}', geometry: { type: 'Point', coordinates: ['106', '21'] } }, 400, 'geometry'],
-      ['coordinates out of range', '/query/intersects', { layer: '{zones}', geometry: { type: 'Point', coordinates: [500, 21] } }, 400, 'geometry'],
-      ['SQL as the layer', '/query/intersects', { layer: "zones'; DROP TABLE layer_catalog; --", geometry: { type: 'Point', coordinates: [106, 21] } }, 404, 'DROP'],
-      ['an unknown groupBy property', '/query/summary', { layer: '{zones}', geometry: square(106, 21.1, 106.01, 21.11), groupBy: 'nope' }, 400, 'groupBy'],
-      ['SQL in groupBy', '/query/summary', { layer: '{zones}', geometry: square(106, 21.1, 106.01, 21.11), groupBy: ['code; DROP TABLE x'] }, 400, 'groupBy'],
-      ['too many groupBy properties', '/query/summary', { layer: '{zones}', geometry: square(106, 21.1, 106.01, 21.11), groupBy: ['code', 'floors', 'active', 'since', 'area_ha'] }, 400, 'groupBy'],
+      [
+        'an unknown geometry type',
+        '/query/intersects',
+        { layer: '{zones}', geometry: { type: 'Circle', coordinates: [1, 2] } },
+        400,
+        'geometry.type',
+      ],
+      [
+        'an open ring',
+        '/query/intersects',
+        {
+          layer: '{zones}',
+          geometry: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [106, 21],
+                [106.1, 21],
+                [106.1, 21.1],
+                [106, 21.1],
+              ],
+            ],
+          },
+        },
+        400,
+        'ring',
+      ],
+      [
+        'coordinates as strings',
+        '/query/intersects',
+        { layer: '{zones}', geometry: { type: 'Point', coordinates: ['106', '21'] } },
+        400,
+        'geometry',
+      ],
+      [
+        'coordinates out of range',
+        '/query/intersects',
+        { layer: '{zones}', geometry: { type: 'Point', coordinates: [500, 21] } },
+        400,
+        'geometry',
+      ],
+      [
+        'SQL as the layer',
+        '/query/intersects',
+        { layer: "zones'; DROP TABLE layer_catalog; --", geometry: { type: 'Point', coordinates: [106, 21] } },
+        404,
+        'DROP',
+      ],
+      [
+        'an unknown groupBy property',
+        '/query/summary',
+        { layer: '{zones}', geometry: square(106, 21.1, 106.01, 21.11), groupBy: 'nope' },
+        400,
+        'groupBy',
+      ],
+      [
+        'SQL in groupBy',
+        '/query/summary',
+        { layer: '{zones}', geometry: square(106, 21.1, 106.01, 21.11), groupBy: ['code; DROP TABLE x'] },
+        400,
+        'groupBy',
+      ],
+      [
+        'too many groupBy properties',
+        '/query/summary',
+        {
+          layer: '{zones}',
+          geometry: square(106, 21.1, 106.01, 21.11),
+          groupBy: ['code', 'floors', 'active', 'since', 'area_ha'],
+        },
+        400,
+        'groupBy',
+      ],
       ['a polygon of 60,000 vertices', '/query/summary', { layer: '{zones}', geometry: bigPolygon(60_000) }, 413, 'vertices'],
     ];
     for (const [what, path, body, status, mention] of postCases) {
@@ -154,7 +246,18 @@ forEachBackend('spatial queries', (server) => {
     });
 
     it('survives a self-intersecting drawing (made valid, not a 500)', async () => {
-      const bowtie = { type: 'Polygon', coordinates: [[[106, 21.1], [106.02, 21.12], [106.02, 21.1], [106, 21.12], [106, 21.1]]] };
+      const bowtie = {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [106, 21.1],
+            [106.02, 21.12],
+            [106.02, 21.1],
+            [106, 21.12],
+            [106, 21.1],
+          ],
+        ],
+      };
       const body = await ok<{ total: { count: number } }>(await post('/query/summary', { layer: fx().zones, geometry: bowtie }));
       expect(body.total.count).to.be.greaterThan(0);
     });

@@ -44,7 +44,11 @@ describe('demo data generators (pure parts)', () => {
   });
 
   it('meanders a line through its waypoints without straying more than the amplitude allows', () => {
-    const points: LonLat[] = [[106.0, 21.0], [106.1, 21.05], [106.2, 21.0]];
+    const points: LonLat[] = [
+      [106.0, 21.0],
+      [106.1, 21.05],
+      [106.2, 21.0],
+    ];
     const line = meander(points, new Random('test'), 0.05, 200);
     expect(line[0]).to.deep.equal(points[0]);
     expect(line[line.length - 1]).to.deep.equal(points[2]);
@@ -140,7 +144,10 @@ forEachBackend('demo data seed', (server) => {
     const rows = await db().rows<{ province_code: string; n: number }>(
       'SELECT province_code, count(*)::int AS n FROM admin_districts GROUP BY province_code ORDER BY province_code',
     );
-    expect(rows).to.deep.equal([{ province_code: '24', n: 10 }, { province_code: '27', n: 8 }]);
+    expect(rows).to.deep.equal([
+      { province_code: '24', n: 10 },
+      { province_code: '27', n: 8 },
+    ]);
     const provinces = await db().rows<{ code: string; name: string; population_2009: number }>(
       'SELECT code, name, population_2009 FROM admin_provinces ORDER BY code',
     );
@@ -219,7 +226,9 @@ forEachBackend('demo data seed', (server) => {
 
   it('draws only codes of the legend, rice land as LUC or LUK and never the group code LUA', async () => {
     const known = new Set(landUseCodes.map((c) => c.code));
-    const rows = await db().rows<{ code: string; name_vi: string }>('SELECT DISTINCT code, name_vi FROM landuse_parcels ORDER BY code');
+    const rows = await db().rows<{ code: string; name_vi: string }>(
+      'SELECT DISTINCT code, name_vi FROM landuse_parcels ORDER BY code',
+    );
     for (const r of rows) expect(known.has(r.code), r.code).to.equal(true);
     expect(rows.map((r) => r.code)).to.include.members(['LUC', 'LUK', 'ODT', 'ONT', 'RSX', 'SKK', 'DGT', 'SON']);
     expect(rows.map((r) => r.code)).to.not.include('LUA');

@@ -56,7 +56,9 @@ forEachBackend('styles and zooms for other applications', (server) => {
     const catalog = (await json('/collections')).collections as Json[];
     expect(tilejson.vector_layers.map((l: Json) => l.id)).to.have.members(catalog.map((c) => c.id));
     // Bottom first: sortOrder ascending, as the viewer stacks them.
-    const order = [...new Set(style.layers.filter((l) => l.type !== 'background').map((l) => (l as Json)['source-layer'] as string))];
+    const order = [
+      ...new Set(style.layers.filter((l) => l.type !== 'background').map((l) => (l as Json)['source-layer'] as string)),
+    ];
     const bySort = [...catalog].sort((a, b) => a.sortOrder - b.sortOrder || b.id.localeCompare(a.id)).map((c) => c.id);
     expect(order).to.deep.equal(bySort);
     const parcels = (await json('/admin/layers/landuse_parcels', await tokenFor(server(), 'editor'))).style;
@@ -82,13 +84,18 @@ forEachBackend('styles and zooms for other applications', (server) => {
 
   it('links the styles from the landing page, each collection and TileJSON', async () => {
     const landing = await json('/');
-    expect(landing.links.find((l: Json) => l.href.endsWith('/styles')).rel).to.equal('http://www.opengis.net/def/rel/ogc/1.0/styles');
+    expect(landing.links.find((l: Json) => l.href.endsWith('/styles')).rel).to.equal(
+      'http://www.opengis.net/def/rel/ogc/1.0/styles',
+    );
     const collection = await json('/collections/landuse_parcels');
     const stylesheet = collection.links.find((l: Json) => l.rel === 'stylesheet');
     expect(new URL(stylesheet.href).pathname).to.equal('/styles/landuse_parcels.json');
     expect((await fetch(stylesheet.href)).status).to.equal(200);
     const tilejson = await json('/tiles/landuse_parcels,roads.json');
-    expect(tilejson.links.map((l: Json) => new URL(l.href).pathname)).to.deep.equal(['/styles/landuse_parcels.json', '/styles/roads.json']);
+    expect(tilejson.links.map((l: Json) => new URL(l.href).pathname)).to.deep.equal([
+      '/styles/landuse_parcels.json',
+      '/styles/roads.json',
+    ]);
     expect((await json('/collections/landuse_parcels/styles')).styles[0].links[0].href).to.equal(stylesheet.href);
   });
 
@@ -108,7 +115,9 @@ forEachBackend('styles and zooms for other applications', (server) => {
     };
     try {
       expect((await call(server(), editor, 'PATCH', '/admin/layers/industrial_zones', { style: changed })).status).to.equal(200);
-      const fill = ((await json('/styles/industrial_zones.json')) as Json).layers.find((l: Json) => l.id === 'industrial_zones-fill');
+      const fill = ((await json('/styles/industrial_zones.json')) as Json).layers.find(
+        (l: Json) => l.id === 'industrial_zones-fill',
+      );
       expect(fill.paint['fill-opacity']).to.equal(0.3);
       expect(fill.paint['fill-color']).to.deep.include('#123456');
     } finally {

@@ -16,7 +16,17 @@ import { hasOgrinfo, requireTool } from '../support/environment.ts';
 import { latToTileY, lonToTileX, tileRange, type TileCoord } from '../../server/tiles/grid.ts';
 import type { Layer } from '../../server/catalog/catalog.ts';
 
-const demoLayers = ['admin_provinces', 'admin_districts', 'admin_communes', 'landuse_parcels', 'industrial_zones', 'rivers', 'roads', 'places', 'bts_stations'];
+const demoLayers = [
+  'admin_provinces',
+  'admin_districts',
+  'admin_communes',
+  'landuse_parcels',
+  'industrial_zones',
+  'rivers',
+  'roads',
+  'places',
+  'bts_stations',
+];
 const budget = 500 * 1024;
 /** Bắc Ninh city centre (EPSG:4326): the densest part of the demo data. */
 const centre = [106.076, 21.186] as const;
@@ -81,33 +91,41 @@ forEachBackend('tiles of the demo layers', (server, backend) => {
   });
 
   // The naive SQL needs ST_AsMVT (server PostGIS); the embedded encoder is held to ST_AsMVT's features in tiles.test.ts.
-  if (backend === 'server') it('holds at z14 and above every feature the naive ST_AsMVT SQL puts in the tile, layer by layer', async function () {
-    this.timeout(120_000);
-    const s = server();
-    const open = layers.filter((l) => s.ctx.catalog.list(null).includes(l));
-    for (const z of [14, 15, 16]) {
-      const cx = Math.floor(lonToTileX(centre[0], z));
-      const cy = Math.floor(latToTileY(centre[1], z));
-      for (const coord of [{ z, x: cx, y: cy }, { z, x: cx + 1, y: cy - 1 }]) {
-        const ours = new VectorTile(new PbfReader(await s.app.services.tiles.renderer.tile({ layers: open, coord })));
-        for (const layer of open.filter((l) => z >= l.minzoom)) {
-          const [row] = await s.ctx.db.rows<{ tile: Buffer | null }>(
-            `SELECT ST_AsMVT(q, ?::text, 4096, 'g', 'id') AS tile FROM (
+  if (backend === 'server')
+    it('holds at z14 and above every feature the naive ST_AsMVT SQL puts in the tile, layer by layer', async function () {
+      this.timeout(120_000);
+      const s = server();
+      const open = layers.filter((l) => s.ctx.catalog.list(null).includes(l));
+      for (const z of [14, 15, 16]) {
+        const cx = Math.floor(lonToTileX(centre[0], z));
+        const cy = Math.floor(latToTileY(centre[1], z));
+        for (const coord of [
+          { z, x: cx, y: cy },
+          { z, x: cx + 1, y: cy - 1 },
+        ]) {
+          const ours = new VectorTile(new PbfReader(await s.app.services.tiles.renderer.tile({ layers: open, coord })));
+          for (const layer of open.filter((l) => z >= l.minzoom)) {
+            const [row] = await s.ctx.db.rows<{ tile: Buffer | null }>(
+              `SELECT ST_AsMVT(q, ?::text, 4096, 'g', 'id') AS tile FROM (
                SELECT t.id, ST_AsMVTGeom(ST_Transform(t.geom, 3857), ST_TileEnvelope(?::int, ?::int, ?::int), 4096, 64, true) AS g
                  FROM ${layer.tableSql} t
                 WHERE t.geom && ST_Transform(ST_TileEnvelope(?::int, ?::int, ?::int, margin => 64.0 / 4096), 4326)) q
               WHERE q.g IS NOT NULL`,
-            [layer.id, coord.z, coord.x, coord.y, coord.z, coord.x, coord.y],
-          );
-          const naive = row.tile?.length ? new VectorTile(new PbfReader(row.tile)).layers[layer.id] : undefined;
-          const ids = (l: VectorTile['layers'][string] | undefined) => new Set(Array.from({ length: l?.length ?? 0 }, (_, i) => l!.feature(i).id));
-          const have = ids(ours.layers[layer.id]);
-          const missing = [...ids(naive)].filter((id) => !have.has(id));
-          expect(missing, `${layer.id} ${coord.z}/${coord.x}/${coord.y}: ids of the naive tile missing from ours`).to.deep.equal([]);
+              [layer.id, coord.z, coord.x, coord.y, coord.z, coord.x, coord.y],
+            );
+            const naive = row.tile?.length ? new VectorTile(new PbfReader(row.tile)).layers[layer.id] : undefined;
+            const ids = (l: VectorTile['layers'][string] | undefined) =>
+              new Set(Array.from({ length: l?.length ?? 0 }, (_, i) => l!.feature(i).id));
+            const have = ids(ours.layers[layer.id]);
+            const missing = [...ids(naive)].filter((id) => !have.has(id));
+            expect(
+              missing,
+              `${layer.id} ${coord.z}/${coord.x}/${coord.y}: ids of the naive tile missing from ours`,
+            ).to.deep.equal([]);
+          }
         }
       }
-    }
-  });
+    });
 
   describe('read by GDAL', () => {
     before(function () {
@@ -129,7 +147,9 @@ forEachBackend('tiles of the demo layers', (server, backend) => {
       fs.writeFileSync(file, raw);
       try {
         const ours = new VectorTile(new PbfReader(raw));
-        const out = execFileSync('ogrinfo', ['-ro', '-al', '-so', '-oo', `Z=${z}`, '-oo', `X=${x}`, '-oo', `Y=${y}`, file], { encoding: 'utf8' });
+        const out = execFileSync('ogrinfo', ['-ro', '-al', '-so', '-oo', `Z=${z}`, '-oo', `X=${x}`, '-oo', `Y=${y}`, file], {
+          encoding: 'utf8',
+        });
         const gdal = new Map<string, { count: number; fields: string[] }>();
         let current: { count: number; fields: string[] } | null = null;
         for (const line of out.split('\n')) {

@@ -49,14 +49,23 @@ describe('tiles with a shared Redis cache [server]', function () {
 
   before(async function () {
     requireTool(this, serverDatabaseUrl !== '', 'tiles: shared Redis cache', 'DATABASE_URL (PostgreSQL server with PostGIS)');
-    requireTool(this, await redisAnswers(), 'tiles: shared Redis cache', `Redis at ${redisUrl} (apt-get install redis-server, or TEST_REDIS_URL)`);
+    requireTool(
+      this,
+      await redisAnswers(),
+      'tiles: shared Redis cache',
+      `Redis at ${redisUrl} (apt-get install redis-server, or TEST_REDIS_URL)`,
+    );
     const config = testConfig('server', { redisUrl, seedDemo: 'never' });
     a = await startServer(config, createLogger(config.logLevel));
     b = await startServer(config, createLogger(config.logLevel));
     await a.ctx.db.rows(`CREATE TABLE ${layerId} (id integer PRIMARY KEY, name text, geom geometry(Point, 4326))`);
     await a.ctx.db.rows(`INSERT INTO ${layerId} VALUES (1, 'một', ST_SetSRID(ST_MakePoint(106.05, 21.15), 4326))`);
     await a.ctx.db.knex('layer_catalog').insert({
-      id: layerId, title: layerId, layer_group: 'other', source_table: layerId, geometry_type: 'Point',
+      id: layerId,
+      title: layerId,
+      layer_group: 'other',
+      source_table: layerId,
+      geometry_type: 'Point',
       columns: JSON.stringify([{ name: 'name', type: 'string', label: { en: 'Name', vi: 'Tên' } }]),
     });
     await a.ctx.catalog.load();

@@ -36,12 +36,14 @@ interface Response {
 /** GET with exact control over headers (fetch would add Accept-Encoding and gunzip by itself). */
 function get(url: string, headers: Record<string, string> = {}): Promise<Response> {
   return new Promise((resolve, reject) => {
-    http.get(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    }).on('error', reject);
+    http
+      .get(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
   });
 }
 
@@ -90,11 +92,14 @@ async function createTestLayers(s: RunningServer): Promise<void> {
   const q = (n: string) => quoteIdent(n);
   await db.rows(`CREATE TABLE ${p} (id integer PRIMARY KEY, ${q(awkward.name)} text, ${q(awkward.dotted)} integer,
     ${q(awkward.quoted)} numeric, ${q(awkward.spaced)} boolean, ${q(awkward.day)} date, geom geometry(Polygon, 4326))`);
-  await db.rows(`INSERT INTO ${p}
+  await db.rows(
+    `INSERT INTO ${p}
     SELECT 1 + i + 5 * j, 'Ô số ' || (1 + i + 5 * j), (1 + i + 5 * j) * 10, (1 + i + 5 * j) + 0.5, (i + j) % 2 = 0,
            DATE '2024-01-01' + (1 + i + 5 * j),
            ST_MakeEnvelope(?::float8 + i * ?::float8, ?::float8 + j * ?::float8, ?::float8 + i * ?::float8 + ?::float8, ?::float8 + j * ?::float8 + ?::float8, 4326)
-      FROM generate_series(0, 4) i, generate_series(0, 4) j`, [lon0, step, lat0, step, lon0, step, side, lat0, step, side]);
+      FROM generate_series(0, 4) i, generate_series(0, 4) j`,
+    [lon0, step, lat0, step, lon0, step, side, lat0, step, side],
+  );
   // One square with a hole (id 26), north of the grid: winding must keep the hole a hole.
   await db.rows(`INSERT INTO ${p} (id, ${q(awkward.name)}, geom) VALUES (26, 'lỗ', ST_GeomFromText(
     'POLYGON((106.04 21.16, 106.05 21.16, 106.05 21.17, 106.04 21.17, 106.04 21.16),
@@ -119,17 +124,41 @@ async function createTestLayers(s: RunningServer): Promise<void> {
   await db.rows(`CREATE VIEW tt_slow AS SELECT id, kind, geom FROM tt_points WHERE tt_sleepy()`);
   const col = (name: string, type: string) => ({ name, type, label: { en: name, vi: name } });
   await insertLayer(s, {
-    id: 'tt_poly', source_table: polyTable, geometry_type: 'Polygon', maxzoom: 16,
-    columns: [col(awkward.name, 'string'), col(awkward.dotted, 'integer'), col(awkward.quoted, 'number'), col(awkward.spaced, 'boolean'), col(awkward.day, 'date')],
+    id: 'tt_poly',
+    source_table: polyTable,
+    geometry_type: 'Polygon',
+    maxzoom: 16,
+    columns: [
+      col(awkward.name, 'string'),
+      col(awkward.dotted, 'integer'),
+      col(awkward.quoted, 'number'),
+      col(awkward.spaced, 'boolean'),
+      col(awkward.day, 'date'),
+    ],
     attribution: 'Test © Ô',
   });
   await insertLayer(s, {
-    id: 'tt_points', source_table: 'tt_points', geometry_type: 'Point', columns: [col('kind', 'string'), col('height', 'number')],
+    id: 'tt_points',
+    source_table: 'tt_points',
+    geometry_type: 'Point',
+    columns: [col('kind', 'string'), col('height', 'number')],
     tile_options: JSON.stringify({ clusterBelowZoom: 13, cacheControl: 'public, max-age=5' }),
   });
-  await insertLayer(s, { id: 'tt_lines', source_table: 'tt_lines', geometry_type: 'LineString', columns: [col('name', 'string')], minzoom: 10 });
+  await insertLayer(s, {
+    id: 'tt_lines',
+    source_table: 'tt_lines',
+    geometry_type: 'LineString',
+    columns: [col('name', 'string')],
+    minzoom: 10,
+  });
   await insertLayer(s, { id: 'tt_slow', source_table: 'tt_slow', geometry_type: 'Point', columns: [col('kind', 'string')] });
-  await insertLayer(s, { id: 'tt_secret', source_table: 'tt_points', geometry_type: 'Point', columns: [col('kind', 'string')], access: 'restricted' });
+  await insertLayer(s, {
+    id: 'tt_secret',
+    source_table: 'tt_points',
+    geometry_type: 'Point',
+    columns: [col('kind', 'string')],
+    access: 'restricted',
+  });
   await s.ctx.catalog.load();
 }
 
@@ -182,12 +211,22 @@ forEachBackend('tiles', (server, backend) => {
     const f = byId.get(7)!; // cell i=1, j=1
     expect(f.type).to.equal(3);
     expect(f.properties).to.deep.equal({
-      [awkward.name]: 'Ô số 7', [awkward.dotted]: 70, [awkward.quoted]: 7.5, [awkward.spaced]: true, [awkward.day]: '2024-01-08',
+      [awkward.name]: 'Ô số 7',
+      [awkward.dotted]: 70,
+      [awkward.quoted]: 7.5,
+      [awkward.spaced]: true,
+      [awkward.day]: '2024-01-08',
     });
     const [x0, y1] = toTile(w, s, t);
     const [x1, y0] = toTile(e, n, t);
     const [bx0, by0, bx1, by1] = f.bbox();
-    for (const [got, want] of [[bx0, x0], [by0, y0], [bx1, x1], [by1, y1]]) expect(Math.abs(got - want)).to.be.below(1.5);
+    for (const [got, want] of [
+      [bx0, x0],
+      [by0, y0],
+      [bx1, x1],
+      [by1, y1],
+    ])
+      expect(Math.abs(got - want)).to.be.below(1.5);
   });
 
   it('winds exterior rings with positive area and holes negative (MVT 2.1), so holes stay holes', async () => {
@@ -199,10 +238,11 @@ forEachBackend('tiles', (server, backend) => {
     const holed = Array.from({ length: layer.length }, (_, i) => layer.feature(i)).find((f) => f.id === 26)!;
     const rings = holed.loadGeometry();
     expect(rings).to.have.length(2);
-    const area = (ring: { x: number; y: number }[]) => ring.reduce((a, p, i) => {
-      const q = ring[(i + 1) % ring.length];
-      return a + (p.x * q.y - q.x * p.y);
-    }, 0) / 2;
+    const area = (ring: { x: number; y: number }[]) =>
+      ring.reduce((a, p, i) => {
+        const q = ring[(i + 1) % ring.length];
+        return a + (p.x * q.y - q.x * p.y);
+      }, 0) / 2;
     expect(area(rings[0])).to.be.above(0);
     expect(area(rings[1])).to.be.below(0);
     const gj = holed.toGeoJSON(t.x, t.y, t.z);
@@ -288,7 +328,9 @@ forEachBackend('tiles', (server, backend) => {
     const plain = await get(path);
     expect(plain.headers['content-encoding']).to.equal(undefined);
     expect(zlib.gunzipSync(gz.body).equals(plain.body)).to.equal(true);
-    expect(plain.headers.etag).to.equal(gz.headers.etag).and.match(/^"[^"]+"$/);
+    expect(plain.headers.etag)
+      .to.equal(gz.headers.etag)
+      .and.match(/^"[^"]+"$/);
   });
 
   it('answers 304 to If-None-Match with the current ETag', async () => {
@@ -312,10 +354,14 @@ forEachBackend('tiles', (server, backend) => {
   });
 
   it('carries only the properties asked for with ?properties', async () => {
-    const r = await get(`${server().url}/tiles/tt_poly,tt_lines/${url(z14)}.mvt?properties=${encodeURIComponent(`${awkward.dotted},name`)}`);
+    const r = await get(
+      `${server().url}/tiles/tt_poly,tt_lines/${url(z14)}.mvt?properties=${encodeURIComponent(`${awkward.dotted},name`)}`,
+    );
     expect(r.status, r.body.toString().slice(0, 300)).to.equal(200);
     const tile = decode(tileBytes(r));
-    const keys = (l: DecodedLayer) => [...new Set(Array.from({ length: l.length }, (_, i) => Object.keys(l.feature(i).properties)).flat())];
+    const keys = (l: DecodedLayer) => [
+      ...new Set(Array.from({ length: l.length }, (_, i) => Object.keys(l.feature(i).properties)).flat()),
+    ];
     expect(keys(tile.layers.tt_poly)).to.deep.equal([awkward.dotted]);
     expect(keys(tile.layers.tt_lines)).to.deep.equal(['name']);
     const none = decode(tileBytes(await get(`${server().url}/tiles/tt_poly/${url(z14)}.mvt?properties=`)));
@@ -333,12 +379,16 @@ forEachBackend('tiles', (server, backend) => {
       total += p.count as number;
     }
     expect(total).to.equal(200);
-    const high = decode(tileBytes(await get(`${server().url}/tiles/tt_points/${url(tileAt(106.045, 21.145, 13))}.mvt`))).layers.tt_points;
+    const high = decode(tileBytes(await get(`${server().url}/tiles/tt_points/${url(tileAt(106.045, 21.145, 13))}.mvt`))).layers
+      .tt_points;
     expect(high.feature(0).properties).to.have.keys('kind', 'height');
   });
 
   it('serves TileJSON 3.0.0 with typed fields, zooms, bounds, centre and URLs from the request host', async () => {
-    const r = await get(`${server().url}/tiles/tt_poly,tt_points.json`, { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'maps.example.vn' });
+    const r = await get(`${server().url}/tiles/tt_poly,tt_points.json`, {
+      'X-Forwarded-Proto': 'https',
+      'X-Forwarded-Host': 'maps.example.vn',
+    });
     expect(r.status).to.equal(200);
     const tj = JSON.parse(r.body.toString());
     expect(tj.tilejson).to.equal('3.0.0');
@@ -350,12 +400,20 @@ forEachBackend('tiles', (server, backend) => {
     expect(tj.bounds[0]).to.be.closeTo(lon0, 1e-6);
     expect(tj.center).to.have.length(3);
     const poly = tj.vector_layers.find((v: { id: string }) => v.id === 'tt_poly');
-    expect(poly.fields).to.deep.equal({ [awkward.name]: 'String', [awkward.dotted]: 'Number', [awkward.quoted]: 'Number', [awkward.spaced]: 'Boolean', [awkward.day]: 'String' });
+    expect(poly.fields).to.deep.equal({
+      [awkward.name]: 'String',
+      [awkward.dotted]: 'Number',
+      [awkward.quoted]: 'Number',
+      [awkward.spaced]: 'Boolean',
+      [awkward.day]: 'String',
+    });
     expect(poly).to.include({ minzoom: 0, maxzoom: 16 });
     expect(poly.description).to.be.a('string');
     const points = tj.vector_layers.find((v: { id: string }) => v.id === 'tt_points');
     expect(points.fields).to.have.property('count', 'Number');
-    const sel = JSON.parse((await get(`${server().url}/tiles/tt_poly.json?properties=${encodeURIComponent(awkward.dotted)}`)).body.toString());
+    const sel = JSON.parse(
+      (await get(`${server().url}/tiles/tt_poly.json?properties=${encodeURIComponent(awkward.dotted)}`)).body.toString(),
+    );
     expect(sel.tiles[0]).to.match(/\?properties=a\.b$/);
     expect(Object.keys(sel.vector_layers[0].fields)).to.deep.equal([awkward.dotted]);
   });
@@ -395,10 +453,18 @@ forEachBackend('tiles', (server, backend) => {
 
   it('answers a CORS preflight with 204, the allowed methods and headers, and a day of caching', async () => {
     const r = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = http.request(`${server().url}/tiles/tt_poly/${url(z14)}.mvt`, {
-        method: 'OPTIONS',
-        headers: { Origin: 'https://maps.example', 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'If-None-Match' },
-      }, resolve);
+      const req = http.request(
+        `${server().url}/tiles/tt_poly/${url(z14)}.mvt`,
+        {
+          method: 'OPTIONS',
+          headers: {
+            Origin: 'https://maps.example',
+            'Access-Control-Request-Method': 'GET',
+            'Access-Control-Request-Headers': 'If-None-Match',
+          },
+        },
+        resolve,
+      );
       req.on('error', reject);
       req.end();
     });
@@ -433,7 +499,9 @@ forEachBackend('tiles', (server, backend) => {
       for (const h of same) {
         expect(viaFast.headers[h], h).to.equal(viaApp.headers[h]);
       }
-      expect((await get(`${base}${path}`, { 'Accept-Encoding': 'gzip', 'If-None-Match': viaApp.headers.etag! })).status).to.equal(304);
+      expect((await get(`${base}${path}`, { 'Accept-Encoding': 'gzip', 'If-None-Match': viaApp.headers.etag! })).status).to.equal(
+        304,
+      );
       expect(answered).to.equal(2);
       // Not for the fast path: restricted layers, tokens, query strings, no gzip, unknown layers.
       expect((await get(`${base}/tiles/tt_secret/${url(z14)}.mvt`, { 'Accept-Encoding': 'gzip' })).status).to.equal(404);
@@ -551,7 +619,10 @@ forEachBackend('tiles', (server, backend) => {
     const indexes = new MemoryIndexes(s.ctx.db, s.ctx.log, { maxFeatures: () => 1000, rebuildDelayMs: 0 });
     const layers = ['tt_poly', 'tt_lines', 'tt_points'].map((id) => s.ctx.catalog.get(id, null));
     for (const l of layers) await indexes.load(l);
-    expect(layers.every((l) => indexes.get(l)), 'every layer indexed').to.equal(true);
+    expect(
+      layers.every((l) => indexes.get(l)),
+      'every layer indexed',
+    ).to.equal(true);
     const limits = { maxFeatures: s.ctx.config.tileMaxFeatures, budgetBytes: s.ctx.config.tileBudgetKb * 1024 };
     for (const z of [9, 11, 13, 14, 15, 16]) {
       const coord = tileAt(106.045, 21.15, z);
@@ -560,7 +631,8 @@ forEachBackend('tiles', (server, backend) => {
       expect(Object.keys(b.layers).sort(), `z${z} layers`).to.deep.equal(Object.keys(a.layers).sort());
       for (const name of Object.keys(a.layers)) {
         // Clusters: the SQL grid (sql.ts) gives one cluster per tile where the index gives one per 16th; compare counts.
-        if (name === 'tt_points' && z < 13) expect(counts(b.layers[name]), `${name} z${z} counts`).to.equal(counts(a.layers[name]));
+        if (name === 'tt_points' && z < 13)
+          expect(counts(b.layers[name]), `${name} z${z} counts`).to.equal(counts(a.layers[name]));
         else compareLayers(a.layers[name], b.layers[name], `${name} z${z} (memory index)`);
       }
     }
@@ -573,9 +645,12 @@ forEachBackend('tiles', (server, backend) => {
       const t = tileAt(106.045, 21.145, 12);
       const req = http.get(`${s.url}/tiles/tt_slow/${url(t)}.mvt`);
       req.on('error', () => undefined);
-      const running = async () => (await s.ctx.db.rows<{ n: number }>(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%tt_slow%' AND state = 'active' AND pid <> pg_backend_pid()`,
-      ))[0].n;
+      const running = async () =>
+        (
+          await s.ctx.db.rows<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%tt_slow%' AND state = 'active' AND pid <> pg_backend_pid()`,
+          )
+        )[0].n;
       await until('the tile query to start', async () => (await running()) > 0);
       req.destroy();
       await until('the tile query to be cancelled', async () => (await running()) === 0, 1200);
@@ -588,7 +663,8 @@ forEachBackend('tiles', (server, backend) => {
       // A property selection no other test asks for: a text of its own, so it is prepared here.
       const properties = new Map([[layer.id, layer.columns.filter((c) => c.name === awkward.spaced)]]);
       const before = s.ctx.db.statements!.preparedCount;
-      for (let i = 0; i < 4; i++) await renderer.tile({ layers: [layer], coord: tileAt(106.045 + i * 0.01, 21.15, 15), properties });
+      for (let i = 0; i < 4; i++)
+        await renderer.tile({ layers: [layer], coord: tileAt(106.045 + i * 0.01, 21.15, 15), properties });
       expect(s.ctx.db.statements!.preparedCount).to.equal(before + 1);
       const tile = decode(await renderer.tile({ layers: [layer], coord: tileAt(106.045, 21.145, 16), properties }));
       expect(tile.layers.tt_poly.length).to.be.above(0);
@@ -633,7 +709,8 @@ export function compareLayers(a: DecodedLayer, b: DecodedLayer, what: string): v
     const bb = g.bbox();
     for (let i = 0; i < 4; i++) expect(Math.abs(ba[i] - bb[i]), `${what} #${id} bbox[${i}]`).to.be.at.most(2);
     if (f.type === 3) {
-      const sign = (ring: { x: number; y: number }[]) => Math.sign(ring.reduce((s, p, i) => s + p.x * ring[(i + 1) % ring.length].y - ring[(i + 1) % ring.length].x * p.y, 0));
+      const sign = (ring: { x: number; y: number }[]) =>
+        Math.sign(ring.reduce((s, p, i) => s + p.x * ring[(i + 1) % ring.length].y - ring[(i + 1) % ring.length].x * p.y, 0));
       expect(sign(g.loadGeometry()[0]), `${what} #${id} winding`).to.equal(sign(f.loadGeometry()[0]));
     }
   }

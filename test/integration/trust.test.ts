@@ -47,7 +47,9 @@ function get(
     const req = http.request({ host: '127.0.0.1', port, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -142,7 +144,9 @@ forEachBackend('trust: links, forwarded headers and /metrics', (server) => {
       const none = await fetch(`${v.url}/metrics`);
       expect(none.status).to.equal(401);
       expect(none.headers.get('www-authenticate')).to.match(/^Bearer/);
-      expect((await fetch(`${v.url}/metrics`, { headers: { Authorization: 'Bearer a-long-metrics-secreT' } })).status).to.equal(401);
+      expect((await fetch(`${v.url}/metrics`, { headers: { Authorization: 'Bearer a-long-metrics-secreT' } })).status).to.equal(
+        401,
+      );
       const ok = await fetch(`${v.url}/metrics`, { headers: { Authorization: 'Bearer a-long-metrics-secret' } });
       expect(ok.status).to.equal(200);
       expect(await ok.text()).to.match(/http_requests_total/);

@@ -22,7 +22,15 @@ forEachBackend('units of 1 July 2025', (server) => {
   };
 
   it('holds the 99 new communes and wards with the codes, names and types of the mapping, valid from 2025-07-01', async () => {
-    type Row = { code: string; full_name: string; name: string; type: string; vintage: string; valid_from: string; valid_to: null };
+    type Row = {
+      code: string;
+      full_name: string;
+      name: string;
+      type: string;
+      vintage: string;
+      valid_from: string;
+      valid_to: null;
+    };
     const rows = await db().rows<Row>(
       `SELECT code, full_name, name, type, vintage, to_char(valid_from, 'YYYY-MM-DD') AS valid_from, valid_to
        FROM admin_communes_2025 ORDER BY code`,
@@ -103,7 +111,9 @@ forEachBackend('units of 1 July 2025', (server) => {
       expect(reading, old.code).to.not.equal(undefined);
       if (reading?.role !== 'old' || reading.vintage !== '2025-03-01') continue;
       expect(reading.full_name).to.equal(old.fullName);
-      expect(reading.now.map((n) => [n.code, n.kind, n.share])).to.deep.equal(old.splits.map((s) => [s.code, s.kind, s.kind === 'full' ? 1 : null]));
+      expect(reading.now.map((n) => [n.code, n.kind, n.share])).to.deep.equal(
+        old.splits.map((s) => [s.code, s.kind, s.kind === 'full' ? 1 : null]),
+      );
     }
   });
 
@@ -142,8 +152,15 @@ forEachBackend('units of 1 July 2025', (server) => {
   });
 
   it('answers 400 naming the parameter for bad input and 404 for unknown codes and names', async () => {
-    const bad = [['', 'code'], ['code=12', 'code'], ['code=abcde', 'code'], ['name=%20', 'name'], ['code=07210&name=x', 'name'], ['q=x', 'q'],
-      ['code=1&code=2', 'code']];
+    const bad = [
+      ['', 'code'],
+      ['code=12', 'code'],
+      ['code=abcde', 'code'],
+      ['name=%20', 'name'],
+      ['code=07210&name=x', 'name'],
+      ['q=x', 'q'],
+      ['code=1&code=2', 'code'],
+    ];
     for (const [q, param] of bad) {
       const { status, body } = await crosswalk(q);
       expect(status, q).to.equal(400);
@@ -168,6 +185,9 @@ forEachBackend('units of 1 July 2025', (server) => {
   it('finds a new unit that has a new name directly by that name', async () => {
     const res = await fetch(`${server().url}/search?q=${encodeURIComponent('phuong bac giang')}`);
     const { results } = (await res.json()) as { results: SearchHit[] };
-    expect(results.find((r) => r.layer === 'admin_communes_2025')).to.include({ name: 'Bắc Giang', fullName: 'Phường Bắc Giang' });
+    expect(results.find((r) => r.layer === 'admin_communes_2025')).to.include({
+      name: 'Bắc Giang',
+      fullName: 'Phường Bắc Giang',
+    });
   });
 });

@@ -16,7 +16,10 @@ const goodGeoJson = JSON.stringify({
 async function shapefileParts(): Promise<Record<string, Buffer | string>> {
   const p = controlPoints().slice(0, 3);
   const { shp, shx } = shpBytes(p.map((c) => ({ type: 'Point', coordinates: [c.e9214, c.n9214] })));
-  const dbf = dbfBytes([{ name: 'STT', type: 'N', length: 4, decimals: 0 }], p.map((_, i) => [i + 1]));
+  const dbf = dbfBytes(
+    [{ name: 'STT', type: 'N', length: 4, decimals: 0 }],
+    p.map((_, i) => [i + 1]),
+  );
   return { 'a.shp': shp, 'a.shx': shx, 'a.dbf': dbf, 'a.prj': prjTm3(107, null) };
 }
 
@@ -51,18 +54,52 @@ forEachBackend('upload: bad input leaves the live data unchanged', (server) => {
     status: number;
     message: RegExp;
   }> = [
-    { it: 'answers 401 without a token', token: 'none', file: async () => ({ name: 'x.geojson', bytes: goodGeoJson }), status: 401, message: /token/ },
-    { it: 'answers 403 to a viewer token', token: 'viewer', file: async () => ({ name: 'x.geojson', bytes: goodGeoJson }), status: 403, message: /editor role.*viewer/ },
-    { it: 'answers 413 for an upload over UPLOAD_MAX_MB', maxMb: 1, file: async () => ({ name: 'big.geojson', bytes: Buffer.alloc(1_200_000, 0x20) }), status: 413, message: /1 MiB/ },
-    { it: 'answers 413 from Content-Length alone, before reading the body', maxMb: 1, file: async () => ({ name: 'huge.geojson', bytes: Buffer.alloc(8 << 20, 0x20) }), status: 413, message: /UPLOAD_MAX_MB/ },
-    { it: 'answers 415 naming the accepted formats for a .dxf', file: async () => ({ name: 'drawing.dxf', bytes: '0\nSECTION\n' }), status: 415, message: /GeoJSON.*Shapefile.*GeoPackage.*KML.*CSV/ },
+    {
+      it: 'answers 401 without a token',
+      token: 'none',
+      file: async () => ({ name: 'x.geojson', bytes: goodGeoJson }),
+      status: 401,
+      message: /token/,
+    },
+    {
+      it: 'answers 403 to a viewer token',
+      token: 'viewer',
+      file: async () => ({ name: 'x.geojson', bytes: goodGeoJson }),
+      status: 403,
+      message: /editor role.*viewer/,
+    },
+    {
+      it: 'answers 413 for an upload over UPLOAD_MAX_MB',
+      maxMb: 1,
+      file: async () => ({ name: 'big.geojson', bytes: Buffer.alloc(1_200_000, 0x20) }),
+      status: 413,
+      message: /1 MiB/,
+    },
+    {
+      it: 'answers 413 from Content-Length alone, before reading the body',
+      maxMb: 1,
+      file: async () => ({ name: 'huge.geojson', bytes: Buffer.alloc(8 << 20, 0x20) }),
+      status: 413,
+      message: /UPLOAD_MAX_MB/,
+    },
+    {
+      it: 'answers 415 naming the accepted formats for a .dxf',
+      file: async () => ({ name: 'drawing.dxf', bytes: '0\nSECTION\n' }),
+      status: 415,
+      message: /GeoJSON.*Shapefile.*GeoPackage.*KML.*CSV/,
+    },
     {
       it: 'answers 400 for a zip bomb before extracting anything',
       file: async () => ({ name: 'bomb.zip', bytes: await zipBytes({ 'a.geojson': Buffer.alloc(60 << 20, 0x20) }) }),
       status: 400,
       message: /zip bomb/,
     },
-    { it: 'answers 400 for a "../" entry before extracting anything', file: async () => ({ name: 'evil.zip', bytes: await traversalZip() }), status: 400, message: /\.\.\/evil\.geojson.*climbs out/ },
+    {
+      it: 'answers 400 for a "../" entry before extracting anything',
+      file: async () => ({ name: 'evil.zip', bytes: await traversalZip() }),
+      status: 400,
+      message: /\.\.\/evil\.geojson.*climbs out/,
+    },
     {
       it: 'answers 400 naming the .dbf when a zipped Shapefile has none',
       file: async () => {
@@ -83,7 +120,10 @@ forEachBackend('upload: bad input leaves the live data unchanged', (server) => {
     },
     {
       it: 'answers 400 with line and column for broken GeoJSON',
-      file: async () => ({ name: 'broken.geojson', bytes: '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature" "geometry": null}\n ]}' }),
+      file: async () => ({
+        name: 'broken.geojson',
+        bytes: '{"type": "FeatureCollection",\n "features": [\n  {"type": "Feature" "geometry": null}\n ]}',
+      }),
       status: 400,
       message: /line 3, column 22/,
     },
@@ -93,7 +133,13 @@ forEachBackend('upload: bad input leaves the live data unchanged', (server) => {
       status: 400,
       message: /row 2 \(line 3\): column "lat" value "abc" is not a number/,
     },
-    { it: 'answers 409 for an existing layer id without replace', file: async () => ({ name: 'x.geojson', bytes: goodGeoJson }), fields: { id: 'existing_layer' }, status: 409, message: /existing_layer.*replace=true/ },
+    {
+      it: 'answers 409 for an existing layer id without replace',
+      file: async () => ({ name: 'x.geojson', bytes: goodGeoJson }),
+      fields: { id: 'existing_layer' },
+      status: 409,
+      message: /existing_layer.*replace=true/,
+    },
     {
       it: 'answers 400 suggesting another zone when the data falls outside Vietnam',
       file: async () => ({ name: 'wrongzone.zip', bytes: await zipBytes(await shapefileParts()) }),

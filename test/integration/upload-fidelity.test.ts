@@ -55,7 +55,9 @@ async function publish(
 
 /** The features of a layer through the public API, ordered as stored. */
 async function items(server: RunningServer, token: string, layerId: string): Promise<Row[]> {
-  const res = await fetch(`${server.url}/collections/${layerId}/items?limit=1000`, { headers: { Authorization: `Bearer ${token}` } });
+  const res = await fetch(`${server.url}/collections/${layerId}/items?limit=1000`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
   expect(res.status, await res.clone().text()).to.equal(200);
   const body = (await res.json()) as { features: Array<{ properties: Row }> };
   return body.features.map((f) => f.properties);
@@ -111,7 +113,9 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
     expect(enc.declared?.source).to.match(/byte-order mark/);
     expect(waiting.datasets[0].columns.map((c) => c.label)).to.deep.equal(header);
     // The upload page sends its preselected encoding with the CRS: repeating the settled UTF-8 is not a choice made.
-    expect((await call(server(), owner, 'POST', `/admin/jobs/${waiting.id}/confirm`, { srid: 4326, encoding: 'utf-8' })).status).to.equal(202);
+    expect(
+      (await call(server(), owner, 'POST', `/admin/jobs/${waiting.id}/confirm`, { srid: 4326, encoding: 'utf-8' })).status,
+    ).to.equal(202);
     const job = await waitForJob(server(), owner, waiting.id);
     expect(job.status, job.errors.join()).to.equal('published');
     expect(job.fixes.join('\n'), job.fixes.join('\n')).to.not.match(/encoding given by the uploader/);
@@ -163,7 +167,13 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
       ['STT', 'Tên mốc', 'X', 'Y'],
       ...pts.map((p, i) => [i + 1, `Mốc ${i + 1}`, Number(p.n9209.toFixed(3)), Number(p.e9209.toFixed(3))]),
     ];
-    const job = await publish(server(), owner, { name: 'moc.csv', bytes: excelCsvUtf8(rows, ';') }, { id: 'excel_bom_semicolon' }, { srid: 9209 });
+    const job = await publish(
+      server(),
+      owner,
+      { name: 'moc.csv', bytes: excelCsvUtf8(rows, ';') },
+      { id: 'excel_bom_semicolon' },
+      { srid: 9209 },
+    );
     expect(job.datasets[0].crs.axes.swapped).to.equal(true);
     expect(job.datasets[0].columns.filter((c) => c.role).map((c) => [c.label, c.role])).to.deep.equal([
       ['X', 'x'],
@@ -188,7 +198,9 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
       expect(waiting.confirmation).to.deep.include({ encoding: true });
       expect(waiting.datasets[0].encoding.encoding).to.equal(encoding);
       expect(waiting.datasets[0].columns.map((c) => c.label)).to.deep.equal(legacyHeader);
-      expect((await call(server(), owner, 'POST', `/admin/jobs/${waiting.id}/confirm`, { srid: 4326, encoding })).status).to.equal(202);
+      expect(
+        (await call(server(), owner, 'POST', `/admin/jobs/${waiting.id}/confirm`, { srid: 4326, encoding })).status,
+      ).to.equal(202);
       const job = await waitForJob(server(), owner, waiting.id);
       expect(job.status, job.errors.join()).to.equal('published');
       expect(job.fixes.join('\n')).to.match(new RegExp(`encoding given by the uploader: ${encoding}`));
@@ -220,7 +232,12 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
       ],
       '': [{ name: 'Không thư mục', kml: '<Point><coordinates>106.05,21.18,0</coordinates></Point>' }],
     });
-    const job = await publish(server(), owner, { name: 'dia_diem.kmz', bytes: await zipBytes({ 'doc.kml': kml }) }, { id: 'ge_places' });
+    const job = await publish(
+      server(),
+      owner,
+      { name: 'dia_diem.kmz', bytes: await zipBytes({ 'doc.kml': kml }) },
+      { id: 'ge_places' },
+    );
     expect(job.fixes.join('\n')).to.match(/1 HTML descriptions were kept as their text/);
     expect(job.fixes.join('\n')).to.not.match(/encoding given by the uploader/);
     const points = await items(server(), owner, 'ge_places');
@@ -230,7 +247,9 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
     ]);
     expect(points[0]).to.include({ ma_di_tich: 'DT-01', ghi_chu: '' });
     const lines = await items(server(), owner, 'ge_places_lines');
-    expect(lines.map((p) => [p.name, p.folder, p.description])).to.deep.equal([['Sông Đuống', 'Bắc Ninh', 'Sông <chính> của tỉnh']]);
+    expect(lines.map((p) => [p.name, p.folder, p.description])).to.deep.equal([
+      ['Sông Đuống', 'Bắc Ninh', 'Sông <chính> của tỉnh'],
+    ]);
   });
 
   it('keeps GeoPackage DATE and DATETIME columns as date and timestamp columns, and empty strings apart from null', async () => {
@@ -246,7 +265,10 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
           { name: 'cap_nhat', type: 'DATETIME' },
         ],
         [
-          { geometry: { type: 'Point', coordinates: [106.07, 21.18] }, values: ['Nhà máy Đông Hà', '2021-03-15', '2023-11-02T08:30:00.000Z'] },
+          {
+            geometry: { type: 'Point', coordinates: [106.07, 21.18] },
+            values: ['Nhà máy Đông Hà', '2021-03-15', '2023-11-02T08:30:00.000Z'],
+          },
           { geometry: { type: 'Point', coordinates: [106.08, 21.19] }, values: ['', '1999-12-31', '2024-01-01T00:00:00.000Z'] },
           { geometry: { type: 'Point', coordinates: [106.09, 21.2] }, values: [null, null, null] },
         ],
@@ -259,7 +281,11 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
         ['ngay_cap', 'date'],
         ['cap_nhat', 'datetime'],
       ]);
-      expect(await columnTypes(server(), 'gpkg_dates')).to.include({ ten: 'text', ngay_cap: 'date', cap_nhat: 'timestamp with time zone' });
+      expect(await columnTypes(server(), 'gpkg_dates')).to.include({
+        ten: 'text',
+        ngay_cap: 'date',
+        cap_nhat: 'timestamp with time zone',
+      });
       const rows = await server().ctx.db.rows<Row>(
         `SELECT ten, to_char(ngay_cap, 'YYYY-MM-DD') AS ngay, to_char(cap_nhat AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') AS luc
            FROM ${server().ctx.catalog.find('gpkg_dates')!.tableSql} ORDER BY id`,
@@ -323,7 +349,13 @@ forEachBackend('upload: fidelity of files made the way GIS staff make them', (se
     ]);
 
     const csv = 'ten,ghi_chu,so,lon,lat\r\n"",,"",106.1,21.2\r\nA,b,7,106.2,21.2\r\n';
-    const job = await publish(server(), owner, { name: 'rong.csv', bytes: csv }, { id: 'csv_given', encoding: 'utf-8' }, { srid: 4326 });
+    const job = await publish(
+      server(),
+      owner,
+      { name: 'rong.csv', bytes: csv },
+      { id: 'csv_given', encoding: 'utf-8' },
+      { srid: 4326 },
+    );
     expect(job.fixes.join('\n')).to.match(/encoding given by the uploader: utf-8/);
     expect(job.datasets[0].columns.find((c) => c.name === 'so')!.type).to.equal('integer');
     expect((await items(server(), owner, 'csv_given')).map((r) => [r.ten, r.ghi_chu, r.so])).to.deep.equal([
@@ -344,7 +376,13 @@ function liveHeap(): number {
 }
 
 /** A multipart upload encoded beforehand, so that sending it costs the test's event loop nothing measurable. */
-async function encodedUpload(server: RunningServer, token: string, fileName: string, bytes: Buffer, fields: Record<string, string>) {
+async function encodedUpload(
+  server: RunningServer,
+  token: string,
+  fileName: string,
+  bytes: Buffer,
+  fields: Record<string, string>,
+) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
   form.append('file', new Blob([new Uint8Array(bytes)]), fileName);

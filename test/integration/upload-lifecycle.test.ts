@@ -17,7 +17,11 @@ import path from 'node:path';
 function pointCollection(names: string[]): string {
   return JSON.stringify({
     type: 'FeatureCollection',
-    features: names.map((name, i) => ({ type: 'Feature', properties: { 'Tên': name, 'Số TT': i + 1 }, geometry: { type: 'Point', coordinates: [106.1 + i * 0.01, 21.2] } })),
+    features: names.map((name, i) => ({
+      type: 'Feature',
+      properties: { Tên: name, 'Số TT': i + 1 },
+      geometry: { type: 'Point', coordinates: [106.1 + i * 0.01, 21.2] },
+    })),
   });
 }
 
@@ -32,7 +36,18 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
   let owner: string;
   let other: string;
   let admin: string;
-  const ids = ['tile_refresh', 'race_layer', 'serial_layer', 'life_cycle', 'mixed_geoms', 'mixed_geoms_points', 'survey_csv', 'two_tables_communes', 'two_tables_roads', 'kml_places'];
+  const ids = [
+    'tile_refresh',
+    'race_layer',
+    'serial_layer',
+    'life_cycle',
+    'mixed_geoms',
+    'mixed_geoms_points',
+    'survey_csv',
+    'two_tables_communes',
+    'two_tables_roads',
+    'kml_places',
+  ];
   before(async () => {
     owner = await tokenFor(server(), 'editor', 'Chủ sở hữu');
     other = await tokenFor(server(), 'editor', 'Người khác');
@@ -41,22 +56,42 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
   });
 
   it('publishes, replaces, rolls back, edits and deletes a layer, recording each step in the audit log', async () => {
-    let job = await published(server(), owner, await upload(server(), owner, { name: 'v1.geojson', bytes: pointCollection(['Một', 'Hai']) }, { id: 'life_cycle', title: 'Vòng đời' }));
+    let job = await published(
+      server(),
+      owner,
+      await upload(
+        server(),
+        owner,
+        { name: 'v1.geojson', bytes: pointCollection(['Một', 'Hai']) },
+        { id: 'life_cycle', title: 'Vòng đời' },
+      ),
+    );
     expect(job.layers[0]).to.deep.include({ id: 'life_cycle', dataVersion: 1, features: 2 });
-    expect(job.fixes.join('\n')).to.match(/"Tên" stored as ten/).and.match(/"Số TT" stored as so_tt/);
+    expect(job.fixes.join('\n'))
+      .to.match(/"Tên" stored as ten/)
+      .and.match(/"Số TT" stored as so_tt/);
     const v1 = server().ctx.catalog.find('life_cycle')!;
-    expect(v1.columns.map((c) => [c.name, c.type])).to.deep.equal([['ten', 'string'], ['so_tt', 'integer']]);
+    expect(v1.columns.map((c) => [c.name, c.type])).to.deep.equal([
+      ['ten', 'string'],
+      ['so_tt', 'integer'],
+    ]);
 
     const form = new FormData();
     form.append('file', new Blob([pointCollection(['Ba', 'Bốn', 'Năm'])]), 'v2.geojson');
-    const put = await fetch(`${server().url}/admin/layers/life_cycle`, { method: 'PUT', body: form, headers: { Authorization: `Bearer ${owner}` } });
+    const put = await fetch(`${server().url}/admin/layers/life_cycle`, {
+      method: 'PUT',
+      body: form,
+      headers: { Authorization: `Bearer ${owner}` },
+    });
     job = await published(server(), owner, put);
     expect(job.layers[0].dataVersion).to.equal(2);
     expect(server().ctx.catalog.find('life_cycle')!.title).to.equal('Vòng đời');
     const count = async () => (await server().ctx.db.rows<{ n: number }>('SELECT count(*)::int AS n FROM upl_life_cycle'))[0].n;
     expect(await count()).to.equal(3);
 
-    const listed = (await (await call(server(), owner, 'GET', '/admin/layers')).json()) as { layers: Array<{ id: string; hasPrevious: boolean; dataVersion: number }> };
+    const listed = (await (await call(server(), owner, 'GET', '/admin/layers')).json()) as {
+      layers: Array<{ id: string; hasPrevious: boolean; dataVersion: number }>;
+    };
     expect(listed.layers.find((l) => l.id === 'life_cycle')).to.deep.include({ hasPrevious: true, dataVersion: 2 });
 
     const rb = await call(server(), owner, 'POST', '/admin/layers/life_cycle/rollback');
@@ -71,7 +106,11 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     const patch = await call(server(), owner, 'PATCH', '/admin/layers/life_cycle', {
       title: 'Vòng đời (sửa)',
       keywords: ['thử', 'upload'],
-      style: { type: 'categorical', property: 'ten', categories: [{ value: 'Một', color: '#ff0000', label: { en: 'One', vi: 'Một' } }] },
+      style: {
+        type: 'categorical',
+        property: 'ten',
+        categories: [{ value: 'Một', color: '#ff0000', label: { en: 'One', vi: 'Một' } }],
+      },
     });
     expect(patch.status, await patch.clone().text()).to.equal(200);
     expect(server().ctx.catalog.find('life_cycle')).to.deep.include({ title: 'Vòng đời (sửa)', access: 'public' });
@@ -81,13 +120,20 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     expect((await call(server(), other, 'DELETE', '/admin/layers/life_cycle')).status).to.equal(403);
     expect((await call(server(), owner, 'DELETE', '/admin/layers/life_cycle')).status).to.equal(204);
     expect(server().ctx.catalog.find('life_cycle')).to.equal(undefined);
-    const tables = await server().ctx.db.rows("SELECT tablename FROM pg_tables WHERE tablename IN ('upl_life_cycle', 'upl$prev$life_cycle')");
+    const tables = await server().ctx.db.rows(
+      "SELECT tablename FROM pg_tables WHERE tablename IN ('upl_life_cycle', 'upl$prev$life_cycle')",
+    );
     expect(tables).to.deep.equal([]);
 
     const audit = (await (await call(server(), admin, 'GET', '/admin/audit?layer=life_cycle&limit=10')).json()) as {
       entries: Array<{ action: string; actor: string; oldVersion: number | null; newVersion: number | null }>;
     };
-    expect(audit.entries.slice(0, 5).reverse().map((e) => [e.action, e.actor, e.oldVersion, e.newVersion])).to.deep.equal([
+    expect(
+      audit.entries
+        .slice(0, 5)
+        .reverse()
+        .map((e) => [e.action, e.actor, e.oldVersion, e.newVersion]),
+    ).to.deep.equal([
       ['publish', 'Chủ sở hữu', null, 1],
       ['replace', 'Chủ sở hữu', 1, 2],
       ['rollback', 'Chủ sở hữu', 2, 3],
@@ -97,8 +143,24 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
   });
 
   it('repairs invalid polygons, splits mixed geometry types and reports features without geometry', async () => {
-    const bowtie = [[[106.1, 21.1], [106.2, 21.2], [106.2, 21.1], [106.1, 21.2], [106.1, 21.1]]];
-    const square = [[[106.3, 21.1], [106.4, 21.1], [106.4, 21.2], [106.3, 21.2], [106.3, 21.1]]];
+    const bowtie = [
+      [
+        [106.1, 21.1],
+        [106.2, 21.2],
+        [106.2, 21.1],
+        [106.1, 21.2],
+        [106.1, 21.1],
+      ],
+    ];
+    const square = [
+      [
+        [106.3, 21.1],
+        [106.4, 21.1],
+        [106.4, 21.2],
+        [106.3, 21.2],
+        [106.3, 21.1],
+      ],
+    ];
     const fc = {
       type: 'FeatureCollection',
       features: [
@@ -109,7 +171,11 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
         { type: 'Feature', properties: { n: 5 }, geometry: null },
       ],
     };
-    const job = await published(server(), owner, await upload(server(), owner, { name: 'mixed.geojson', bytes: JSON.stringify(fc) }, { id: 'mixed_geoms' }));
+    const job = await published(
+      server(),
+      owner,
+      await upload(server(), owner, { name: 'mixed.geojson', bytes: JSON.stringify(fc) }, { id: 'mixed_geoms' }),
+    );
     expect(job.layers.map((l) => [l.id, l.geometryType, l.features])).to.deep.equal([
       ['mixed_geoms', 'MultiPolygon', 3],
       ['mixed_geoms_points', 'Point', 1],
@@ -120,13 +186,20 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     expect(report).to.match(/promoted to MultiPolygon/);
     expect(report).to.match(/mixed geometry types split/);
     expect(report).to.match(/1 features have no geometry.*rows 5/);
-    const [{ valid }] = await server().ctx.db.rows<{ valid: boolean }>('SELECT bool_and(ST_IsValid(geom)) AS valid FROM upl_mixed_geoms');
+    const [{ valid }] = await server().ctx.db.rows<{ valid: boolean }>(
+      'SELECT bool_and(ST_IsValid(geom)) AS valid FROM upl_mixed_geoms',
+    );
     expect(valid).to.equal(true);
   });
 
   it('reads a CSV whose X is the northing (VN-2000 TM-3 105-30), reports the swap and asks to confirm the CRS', async () => {
     const pts = controlPoints().slice(0, 5);
-    const csv = ['STT;Tên điểm;X;Y', ...pts.map((p, i) => `${i + 1};Điểm ${i + 1};${p.n9209.toFixed(3).replace('.', ',')};${p.e9209.toFixed(3).replace('.', ',')}`)].join('\r\n');
+    const csv = [
+      'STT;Tên điểm;X;Y',
+      ...pts.map(
+        (p, i) => `${i + 1};Điểm ${i + 1};${p.n9209.toFixed(3).replace('.', ',')};${p.e9209.toFixed(3).replace('.', ',')}`,
+      ),
+    ].join('\r\n');
     const res = await upload(server(), owner, { name: 'khao_sat.csv', bytes: Buffer.from(csv, 'utf8') }, { id: 'survey_csv' });
     expect(res.status).to.equal(202);
     let job = (await res.json()) as JobReport;
@@ -141,7 +214,9 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
     expect((await call(server(), owner, 'POST', `/admin/jobs/${job.id}/confirm`, { srid: 'EPSG:9209' })).status).to.equal(202);
     job = await waitForJob(server(), owner, job.id);
     expect(job.status, job.errors.join()).to.equal('published');
-    const rows = await server().ctx.db.rows<{ stt: number; ten_diem: string; lon: number; lat: number }>('SELECT stt, ten_diem, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM upl_survey_csv ORDER BY stt');
+    const rows = await server().ctx.db.rows<{ stt: number; ten_diem: string; lon: number; lat: number }>(
+      'SELECT stt, ten_diem, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM upl_survey_csv ORDER BY stt',
+    );
     rows.forEach((r, i) => {
       expect(r.ten_diem).to.equal(`Điểm ${i + 1}`);
       expect(Math.abs(r.lon - pts[i].lon) * 104_000).to.be.below(1);
@@ -156,15 +231,44 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
       const file = path.join(tmp.dir, 'two.gpkg');
       const p = controlPoints();
       writeGeoPackage(file, [
-        { name: 'communes', srsId: 9214, srsWkt: 'undefined', features: p.slice(0, 4).map((c, i) => ({ geometry: { type: 'Point', coordinates: [c.e9214, c.n9214] }, properties: { ten: `Xã ${i}` } })) },
-        { name: 'roads', srsId: 4326, srsWkt: 'undefined', features: [{ geometry: { type: 'LineString', coordinates: [[106.1, 21.1], [106.2, 21.2]] }, properties: { ten: 'QL1A' } }] },
+        {
+          name: 'communes',
+          srsId: 9214,
+          srsWkt: 'undefined',
+          features: p
+            .slice(0, 4)
+            .map((c, i) => ({ geometry: { type: 'Point', coordinates: [c.e9214, c.n9214] }, properties: { ten: `Xã ${i}` } })),
+        },
+        {
+          name: 'roads',
+          srsId: 4326,
+          srsWkt: 'undefined',
+          features: [
+            {
+              geometry: {
+                type: 'LineString',
+                coordinates: [
+                  [106.1, 21.1],
+                  [106.2, 21.2],
+                ],
+              },
+              properties: { ten: 'QL1A' },
+            },
+          ],
+        },
       ]);
-      const job = await published(server(), owner, await upload(server(), owner, { name: 'two.gpkg', bytes: fs.readFileSync(file) }, { id: 'two_tables' }));
+      const job = await published(
+        server(),
+        owner,
+        await upload(server(), owner, { name: 'two.gpkg', bytes: fs.readFileSync(file) }, { id: 'two_tables' }),
+      );
       expect(job.layers.map((l) => [l.id, l.geometryType, l.features])).to.deep.equal([
         ['two_tables_communes', 'Point', 4],
         ['two_tables_roads', 'LineString', 1],
       ]);
-      const [r] = await server().ctx.db.rows<{ lon: number; lat: number }>('SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM upl_two_tables_communes ORDER BY id LIMIT 1');
+      const [r] = await server().ctx.db.rows<{ lon: number; lat: number }>(
+        'SELECT ST_X(geom) AS lon, ST_Y(geom) AS lat FROM upl_two_tables_communes ORDER BY id LIMIT 1',
+      );
       expect(Math.abs(r.lon - p[0].lon) * 104_000).to.be.below(1);
       expect(Math.abs(r.lat - p[0].lat) * 110_000).to.be.below(1);
     } finally {
@@ -177,17 +281,30 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
       <Placemark><name>Chùa Vĩnh Nghiêm</name><Point><coordinates>106.4247,21.3075,0</coordinates></Point></Placemark>
       <Placemark><name>Bắc Giang</name><Point><coordinates>106.1946,21.2731,0</coordinates></Point></Placemark>
     </Document></kml>`;
-    const job = await published(server(), owner, await upload(server(), owner, { name: 'places.kmz', bytes: await zipBytes({ 'doc.kml': kml }) }, { id: 'kml_places' }));
+    const job = await published(
+      server(),
+      owner,
+      await upload(server(), owner, { name: 'places.kmz', bytes: await zipBytes({ 'doc.kml': kml }) }, { id: 'kml_places' }),
+    );
     expect(job.layers[0]).to.deep.include({ id: 'kml_places', features: 2, geometryType: 'Point' });
     const names = await server().ctx.db.rows<{ name: string }>('SELECT name FROM upl_kml_places ORDER BY id');
     expect(names.map((n) => n.name)).to.deep.equal(['Chùa Vĩnh Nghiêm', 'Bắc Giang']);
   });
 
   it('serialises two replacing uploads of the same layer: both publish, one after the other', async () => {
-    await published(server(), owner, await upload(server(), owner, { name: 's.geojson', bytes: pointCollection(['A']) }, { id: 'serial_layer' }));
+    await published(
+      server(),
+      owner,
+      await upload(server(), owner, { name: 's.geojson', bytes: pointCollection(['A']) }, { id: 'serial_layer' }),
+    );
     const [a, b] = await Promise.all([
       upload(server(), owner, { name: 's.geojson', bytes: pointCollection(['B', 'B']) }, { id: 'serial_layer', replace: 'true' }),
-      upload(server(), owner, { name: 's.geojson', bytes: pointCollection(['C', 'C', 'C']) }, { id: 'serial_layer', replace: 'true' }),
+      upload(
+        server(),
+        owner,
+        { name: 's.geojson', bytes: pointCollection(['C', 'C', 'C']) },
+        { id: 'serial_layer', replace: 'true' },
+      ),
     ]);
     const jobs = [await published(server(), owner, a), await published(server(), owner, b)];
     expect(jobs.map((j) => j.layers[0].dataVersion).sort()).to.deep.equal([2, 3]);
@@ -200,9 +317,15 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
 
   it('fails a confirmed upload whose layer id was taken meanwhile, leaving the other upload and no staging table', async () => {
     const csv = 'ten,lon,lat\nA,106.2,21.28\n';
-    const waiting = (await (await upload(server(), owner, { name: 'race.csv', bytes: csv }, { id: 'race_layer' })).json()) as JobReport;
+    const waiting = (await (
+      await upload(server(), owner, { name: 'race.csv', bytes: csv }, { id: 'race_layer' })
+    ).json()) as JobReport;
     expect(waiting.status).to.equal('needs_confirmation');
-    await published(server(), other, await upload(server(), other, { name: 'race.geojson', bytes: pointCollection(['X']) }, { id: 'race_layer' }));
+    await published(
+      server(),
+      other,
+      await upload(server(), other, { name: 'race.geojson', bytes: pointCollection(['X']) }, { id: 'race_layer' }),
+    );
     const before = await liveState(server());
     expect((await call(server(), owner, 'POST', `/admin/jobs/${waiting.id}/confirm`, { srid: 4326 })).status).to.equal(202);
     const job = await waitForJob(server(), owner, waiting.id);
@@ -214,13 +337,20 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
   });
 
   it('cancels a job that waits for confirmation, and refuses to confirm it afterwards', async () => {
-    const res = await upload(server(), owner, { name: 'c.csv', bytes: 'ten,lon,lat\nA,106.2,21.28\n' }, { id: 'cancelled_layer' });
+    const res = await upload(
+      server(),
+      owner,
+      { name: 'c.csv', bytes: 'ten,lon,lat\nA,106.2,21.28\n' },
+      { id: 'cancelled_layer' },
+    );
     const job = (await res.json()) as JobReport;
     expect((await call(server(), other, 'POST', `/admin/jobs/${job.id}/cancel`)).status).to.equal(403);
     const cancelled = await call(server(), owner, 'POST', `/admin/jobs/${job.id}/cancel`);
     expect(((await cancelled.json()) as JobReport).status).to.equal('cancelled');
     expect((await call(server(), owner, 'POST', `/admin/jobs/${job.id}/confirm`, { srid: 4326 })).status).to.equal(404);
-    expect(((await (await call(server(), owner, 'GET', `/admin/jobs/${job.id}`)).json()) as JobReport).status).to.equal('cancelled');
+    expect(((await (await call(server(), owner, 'GET', `/admin/jobs/${job.id}`)).json()) as JobReport).status).to.equal(
+      'cancelled',
+    );
     expect(server().ctx.catalog.find('cancelled_layer')).to.equal(undefined);
     const mine = (await (await call(server(), owner, 'GET', '/admin/jobs')).json()) as { jobs: JobReport[] };
     expect(mine.jobs.find((j) => j.id === job.id)?.status).to.equal('cancelled');
@@ -231,7 +361,11 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
   });
 
   it('shows a replaced layer in TileJSON and tiles at once, without serving the cached old tile', async () => {
-    const one = (name: string) => JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: { ten: name }, geometry: { type: 'Point', coordinates: [106.2, 21.28] } }] });
+    const one = (name: string) =>
+      JSON.stringify({
+        type: 'FeatureCollection',
+        features: [{ type: 'Feature', properties: { ten: name }, geometry: { type: 'Point', coordinates: [106.2, 21.28] } }],
+      });
     const tileUrl = `${server().url}/tiles/tile_refresh/12/3256/1800.mvt`;
     const namesIn = async () => {
       const res = await fetch(tileUrl);
@@ -239,11 +373,21 @@ forEachBackend('upload: layer lifecycle and formats', (server) => {
       const l = new VectorTile(new PbfReader(Buffer.from(await res.arrayBuffer()))).layers.tile_refresh;
       return Array.from({ length: l.length }, (_, i) => l.feature(i).properties.ten);
     };
-    await published(server(), owner, await upload(server(), owner, { name: 't.geojson', bytes: one('Cũ') }, { id: 'tile_refresh' }));
-    const tilejson = (await (await fetch(`${server().url}/tiles/tile_refresh.json`)).json()) as { vector_layers: Array<{ id: string }> };
+    await published(
+      server(),
+      owner,
+      await upload(server(), owner, { name: 't.geojson', bytes: one('Cũ') }, { id: 'tile_refresh' }),
+    );
+    const tilejson = (await (await fetch(`${server().url}/tiles/tile_refresh.json`)).json()) as {
+      vector_layers: Array<{ id: string }>;
+    };
     expect(tilejson.vector_layers.map((l) => l.id)).to.deep.equal(['tile_refresh']);
     expect(await namesIn()).to.deep.equal(['Cũ']);
-    await published(server(), owner, await upload(server(), owner, { name: 't.geojson', bytes: one('Mới') }, { id: 'tile_refresh', replace: 'true' }));
+    await published(
+      server(),
+      owner,
+      await upload(server(), owner, { name: 't.geojson', bytes: one('Mới') }, { id: 'tile_refresh', replace: 'true' }),
+    );
     expect(await namesIn()).to.deep.equal(['Mới']);
   });
 });

@@ -30,8 +30,8 @@ const outputDir = screenshotDir;
 const layerId = 'control_points_page';
 
 /** The control-point Shapefile with a scanned survey sheet beside it (512 KB that do not compress), so sending takes a while. */
-const vn2000Shapefile = () => vn2000ControlPointShapefile('diem_khong_che', { extraFiles: { 'so_do_mia.pdf': randomBytes(512 * 1024) } });
-
+const vn2000Shapefile = () =>
+  vn2000ControlPointShapefile('diem_khong_che', { extraFiles: { 'so_do_mia.pdf': randomBytes(512 * 1024) } });
 
 forEachBackend('upload page in a browser', (server, backend: BackendName) => {
   let context: BrowserContext;
@@ -62,7 +62,9 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
   it('labels every control and says plainly when a token is not valid or may not upload', async () => {
     await page.goto(`${server().url}/viewer/upload.html`);
     const unlabelled = await page.evaluate(() =>
-      [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')].filter((el) => !el.labels?.length && !el.getAttribute('aria-label')).map((el) => el.id || el.name),
+      [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')]
+        .filter((el) => !el.labels?.length && !el.getAttribute('aria-label'))
+        .map((el) => el.id || el.name),
     );
     expect(unlabelled).to.deep.equal([]);
     expect(await page.locator('h1').textContent()).to.equal('Tải lớp bản đồ lên');
@@ -111,19 +113,36 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
       }, 10);
     });
     const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 256 * 1024 });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: 256 * 1024,
+    });
     await page.locator('#upload-button').click();
-    await page.waitForFunction(() => {
-      const bar = document.getElementById('send-progress') as HTMLProgressElement;
-      return !bar.hidden && bar.value >= 30 && bar.value <= 80;
-    }, null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => {
+        const bar = document.getElementById('send-progress') as HTMLProgressElement;
+        return !bar.hidden && bar.value >= 30 && bar.value <= 80;
+      },
+      null,
+      { timeout: 10_000 },
+    );
     await shot(page, 'sending');
     await page.locator('#job-status[data-status="needs_confirmation"]').waitFor({ timeout: 60_000 });
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.send('Network.emulateNetworkConditions', {
+      offline: false,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
     const seen = await page.evaluate(() => (window as unknown as TestWindow).sendProgressSeen);
     console.log(`      send progress seen [${backend}]: ${[...new Set(seen)].join(', ')} (zip of ${zip.length} bytes)`);
     expect(seen).to.include(100);
-    expect(seen.some((v) => v > 0 && v < 100), 'progress between 0 and 100 while sending').to.equal(true);
+    expect(
+      seen.some((v) => v > 0 && v < 100),
+      'progress between 0 and 100 while sending',
+    ).to.equal(true);
 
     // The proposals: EPSG:9214 preselected, TCVN3 preselected, its preview reads as the Vietnamese names.
     expect(await page.locator('#confirm-reasons li').count()).to.be.greaterThan(0);
@@ -159,10 +178,14 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
     const href = (await page.locator('#map-link').getAttribute('href'))!;
     expect(href).to.match(new RegExp(`^\\./#map=\\d+/[\\d.]+/[\\d.]+&layers=${layerId}(,|&)`));
     await page.locator('#map-link').click();
-    await page.waitForFunction(() => {
-      const stats = (window as unknown as TestWindow).viewerStats;
-      return stats?.ready && stats.allTilesMs !== null;
-    }, null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => {
+        const stats = (window as unknown as TestWindow).viewerStats;
+        return stats?.ready && stats.allTilesMs !== null;
+      },
+      null,
+      { timeout: 30_000 },
+    );
     const view = await page.evaluate(() => {
       const w = window as unknown as TestWindow;
       return { layers: w.viewerStats.layers, bounds: w.viewerMap.getBounds().toBBoxString().split(',').map(Number) };
@@ -178,8 +201,15 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
 
     // The features, read with the page's own token: at the control points within 1 m, with the right names.
     const fc = await page.evaluate(async (id) => {
-      const res = await fetch(`/collections/${id}/items?limit=100`, { headers: { Authorization: `Bearer ${sessionStorage.getItem('sdi-token')}` } });
-      return { status: res.status, body: (await res.json()) as { features: Array<{ geometry: { coordinates: [number, number] }; properties: { ten: string; stt: number } }> } };
+      const res = await fetch(`/collections/${id}/items?limit=100`, {
+        headers: { Authorization: `Bearer ${sessionStorage.getItem('sdi-token')}` },
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as {
+          features: Array<{ geometry: { coordinates: [number, number] }; properties: { ten: string; stt: number } }>;
+        },
+      };
     }, layerId);
     expect(fc.status).to.equal(200);
     expect(fc.body.features).to.have.length(points.length);
@@ -188,7 +218,9 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
       expect(metres(f.geometry.coordinates, [p.lon, p.lat]), `point ${f.properties.stt}`).to.be.below(1);
       expect(f.properties.ten).to.equal(names[f.properties.stt - 1]);
     }
-    expect((await fetch(`${server().url}/collections/${layerId}/items`)).status, 'restricted: hidden without a token').to.equal(404);
+    expect((await fetch(`${server().url}/collections/${layerId}/items`)).status, 'restricted: hidden without a token').to.equal(
+      404,
+    );
     expect(blocked).to.deep.equal([]);
     expect(pageErrors).to.deep.equal([]);
   });
@@ -196,7 +228,9 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
   it("shows the server's description of a refused upload, and cancels a job waiting for confirmation", async function () {
     this.timeout(60_000);
     const { zip } = await vn2000Shapefile();
-    const before = (await server().ctx.db.rows<{ data_version: number }>('SELECT data_version FROM layer_catalog WHERE id = ?', [layerId]))[0];
+    const before = (
+      await server().ctx.db.rows<{ data_version: number }>('SELECT data_version FROM layer_catalog WHERE id = ?', [layerId])
+    )[0];
     await page.goto(`${server().url}/viewer/upload.html`);
     expect(await page.locator('#token').inputValue(), 'the token is kept for the tab').to.not.equal('');
     await page.locator('#file').setInputFiles({ name: 'diem_khong_che.zip', mimeType: 'application/zip', buffer: zip });
@@ -215,7 +249,9 @@ forEachBackend('upload page in a browser', (server, backend: BackendName) => {
     await page.locator('#job-status[data-status="cancelled"]').waitFor({ timeout: 15_000 });
     expect(await page.locator('#job-cancel').count(), 'no cancel button once the job has ended').to.equal(0);
     await shot(page, 'cancelled');
-    const after = (await server().ctx.db.rows<{ data_version: number }>('SELECT data_version FROM layer_catalog WHERE id = ?', [layerId]))[0];
+    const after = (
+      await server().ctx.db.rows<{ data_version: number }>('SELECT data_version FROM layer_catalog WHERE id = ?', [layerId])
+    )[0];
     expect(after).to.deep.equal(before);
     expect(pageErrors).to.deep.equal([]);
   });

@@ -17,7 +17,12 @@ forEachBackend('upload: VN-2000 TM-3 Shapefile with TCVN3 text', (server) => {
     const editor = await tokenFor(server(), 'editor', 'Biên tập viên');
     const viewer = await tokenFor(server(), 'viewer');
     const { zip, names } = await vn2000ControlPointShapefile('diem_khong_che', { tcvn3FieldName: true });
-    const res = await upload(server(), editor, { name: 'Điểm khống chế.zip', bytes: zip }, { id: 'control_points_up', access: 'restricted', title: 'Điểm khống chế' });
+    const res = await upload(
+      server(),
+      editor,
+      { name: 'Điểm khống chế.zip', bytes: zip },
+      { id: 'control_points_up', access: 'restricted', title: 'Điểm khống chế' },
+    );
     expect(res.status, await res.clone().text()).to.equal(202);
     let job = (await res.json()) as JobReport;
     expect(job.status).to.equal('needs_confirmation');
@@ -33,7 +38,9 @@ forEachBackend('upload: VN-2000 TM-3 Shapefile with TCVN3 text', (server) => {
     job = await waitForJob(server(), editor, job.id);
     expect(job.status, job.errors.join('; ')).to.equal('published');
     expect(job.progress).to.equal(100);
-    expect(job.layers).to.deep.equal([{ id: 'control_points_up', dataVersion: 1, features: names.length, geometryType: 'Point' }]);
+    expect(job.layers).to.deep.equal([
+      { id: 'control_points_up', dataVersion: 1, features: names.length, geometryType: 'Point' },
+    ]);
 
     const rows = await server().ctx.db.rows<{ ten: string; stt: number; lon: number; lat: number }>(
       'SELECT ten, stt, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM upl_control_points_up ORDER BY stt',
@@ -59,9 +66,13 @@ forEachBackend('upload: VN-2000 TM-3 Shapefile with TCVN3 text', (server) => {
 
     // Served as features: hidden without a token, found with one, at the control points with the right names.
     expect((await fetch(`${server().url}/collections/control_points_up/items?limit=100`)).status).to.equal(404);
-    const items = await fetch(`${server().url}/collections/control_points_up/items?limit=100`, { headers: { Authorization: `Bearer ${viewer}` } });
+    const items = await fetch(`${server().url}/collections/control_points_up/items?limit=100`, {
+      headers: { Authorization: `Bearer ${viewer}` },
+    });
     expect(items.status).to.equal(200);
-    const fc = (await items.json()) as { features: Array<{ geometry: { coordinates: [number, number] }; properties: { ten: string; stt: number } }> };
+    const fc = (await items.json()) as {
+      features: Array<{ geometry: { coordinates: [number, number] }; properties: { ten: string; stt: number } }>;
+    };
     expect(fc.features).to.have.length(points.length);
     for (const f of fc.features) {
       const p = points[f.properties.stt - 1];
@@ -75,7 +86,9 @@ forEachBackend('upload: VN-2000 TM-3 Shapefile with TCVN3 text', (server) => {
     const x = Math.floor(((p0.lon + 180) / 360) * 2 ** z);
     const latRad = (p0.lat * Math.PI) / 180;
     const y = Math.floor(((1 - Math.log(Math.tan(latRad) + 1 / Math.cos(latRad)) / Math.PI) / 2) * 2 ** z);
-    const tile = await fetch(`${server().url}/tiles/control_points_up/${z}/${x}/${y}.mvt`, { headers: { Authorization: `Bearer ${viewer}` } });
+    const tile = await fetch(`${server().url}/tiles/control_points_up/${z}/${x}/${y}.mvt`, {
+      headers: { Authorization: `Bearer ${viewer}` },
+    });
     expect(tile.status).to.equal(200);
     const layerInTile = new VectorTile(new PbfReader(Buffer.from(await tile.arrayBuffer()))).layers.control_points_up;
     const tileNames = Array.from({ length: layerInTile.length }, (_, i) => layerInTile.feature(i).properties.ten);

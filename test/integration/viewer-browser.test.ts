@@ -22,12 +22,17 @@ declare global {
     /** The viewer's Leaflet map (set by viewer/src/main.ts). */
     viewerMap: LeafletMap;
     /** What the viewer reports about itself (viewer/src/main.ts). */
-    viewerStats: { firstDrawMs: number | null; allTilesMs: number | null; ready: boolean; layers: string[]; summaryGeometry: unknown };
+    viewerStats: {
+      firstDrawMs: number | null;
+      allTilesMs: number | null;
+      ready: boolean;
+      layers: string[];
+      summaryGeometry: unknown;
+    };
   }
 }
 
 const outputDir = screenshotDir;
-
 
 interface MapView {
   zoom: number;
@@ -143,14 +148,18 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
       await shot('landuse-off');
       expect(tileRequests.filter((u) => new URL(u).pathname.split(/[/,]/).includes('landuse_parcels'))).to.deep.equal([]);
       expect(tileRequests.length, 'other layers still load').to.be.greaterThan(0);
-      expect(page.url()).to.match(/layers=[^&]*/).and.not.to.match(/layers=[^&]*landuse_parcels/);
+      expect(page.url())
+        .to.match(/layers=[^&]*/)
+        .and.not.to.match(/layers=[^&]*landuse_parcels/);
     } finally {
       await page.locator('#layer-landuse_parcels').check();
     }
   });
 
   it('shows the land-use code of a clicked parcel in the popup, by mouse and by keyboard', async () => {
-    const items = (await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=1`)).json()) as { features: Feature[] };
+    const items = (await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=1`)).json()) as {
+      features: Feature[];
+    };
     const parcel = items.features[0];
     const code = String(parcel.properties!.code);
     const [lon, lat] = pointOnFeature(parcel).geometry.coordinates;
@@ -174,7 +183,13 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     expect(order.slice(1).every((o) => !o.open)).to.equal(true);
     const admin = order.map((o) => o.layer).filter((l) => l.startsWith('admin_'));
     // Most specific first within each vintage: today's unit, the 2009 commune it was, then the larger units.
-    expect(admin).to.deep.equal(['admin_communes_2025', 'admin_communes', 'admin_districts', 'admin_provinces_2025', 'admin_provinces']);
+    expect(admin).to.deep.equal([
+      'admin_communes_2025',
+      'admin_communes',
+      'admin_districts',
+      'admin_provinces_2025',
+      'admin_provinces',
+    ]);
     // One language at a time: the Vietnamese page shows the land use's Vietnamese name, not its English one.
     const parcelSection = page.locator('.leaflet-popup-content section[data-layer="landuse_parcels"]');
     expect(await parcelSection.locator('tr[data-column="name_vi"]').count()).to.equal(1);
@@ -218,7 +233,10 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
       body: JSON.stringify({ layer: 'landuse_parcels', geometry, groupBy: 'code' }),
     });
     expect(res.status).to.equal(200);
-    const expected = (await res.json()) as { groups: Array<{ count: number; area_ha: number }>; total?: { count: number; area_ha: number } };
+    const expected = (await res.json()) as {
+      groups: Array<{ count: number; area_ha: number }>;
+      total?: { count: number; area_ha: number };
+    };
     const count = expected.total?.count ?? expected.groups.reduce((s, g) => s + Number(g.count), 0);
     const areaHa = expected.total?.area_ha ?? expected.groups.reduce((s, g) => s + Number(g.area_ha), 0);
     expect(count).to.be.greaterThan(0);
@@ -231,7 +249,10 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
       page.locator('#summary-panel section[data-layer="landuse_parcels"] button.csv').click(),
     ]);
     const csv = fs.readFileSync((await download.path())!, 'utf8');
-    const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = csv
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).to.equal('layer,code,label,count,area_ha,length_km');
     expect(lines.length - 1).to.equal(expected.groups.length);
     expect(lines.slice(1).reduce((n, l) => n + Number(l.split(',').at(-3)), 0)).to.equal(Number(count));
@@ -247,7 +268,12 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     await page.mouse.dblclick(cx + 150, cy + 100);
     await page.locator('.measure-label').first().waitFor({ timeout: 5_000 });
     await page.locator('[data-tool="area"]').click();
-    for (const [x, y] of [[cx - 100, cy - 50], [cx + 100, cy - 50], [cx, cy + 120], [cx - 100, cy - 50]]) {
+    for (const [x, y] of [
+      [cx - 100, cy - 50],
+      [cx + 100, cy - 50],
+      [cx, cy + 120],
+      [cx - 100, cy - 50],
+    ]) {
       await page.mouse.click(x, y);
       await page.waitForTimeout(150);
     }
@@ -261,7 +287,11 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
         const geo = (l as unknown as { toGeoJSON?: () => { geometry: unknown } }).toGeoJSON;
         const content = tip?.getContent();
         // The viewer builds tooltips as elements (text is never parsed as HTML).
-        if (tip && geo) out.push({ label: content instanceof Element ? content.textContent ?? '' : String(content), geometry: geo.call(l).geometry });
+        if (tip && geo)
+          out.push({
+            label: content instanceof Element ? (content.textContent ?? '') : String(content),
+            geometry: geo.call(l).geometry,
+          });
       });
       return out;
     });
@@ -270,7 +300,8 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     const value = (label: string) => Number(/([\d.,]+)\s*(km|m²|m|ha)/.exec(label)![1].replace(/\./g, '').replace(',', '.'));
     const line = measured.find((m) => (m.geometry as LineString).type === 'LineString')!;
     const shape = measured.find((m) => (m.geometry as Polygon).type === 'Polygon')!;
-    const metres = length({ type: 'Feature', properties: {}, geometry: line.geometry as LineString }, { units: 'kilometers' }) * 1000;
+    const metres =
+      length({ type: 'Feature', properties: {}, geometry: line.geometry as LineString }, { units: 'kilometers' }) * 1000;
     expect(value(line.label) * (/km/.test(line.label) ? 1000 : 1)).to.be.closeTo(metres, metres * 0.005 + 1);
     expect(metres).to.be.greaterThan(100);
     const squareMetres = area(shape.geometry as Polygon);
@@ -290,7 +321,13 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     await page.locator('[data-tool="polygon"]').click();
     const box = (await page.locator('#map').boundingBox())!;
     const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
-    for (const [dx, dy] of [[-200, -150], [200, -150], [200, 150], [-200, 150], [-200, -150]]) {
+    for (const [dx, dy] of [
+      [-200, -150],
+      [200, -150],
+      [200, 150],
+      [-200, 150],
+      [-200, -150],
+    ]) {
       await page.mouse.click(cx + dx, cy + dy);
       await page.waitForTimeout(150);
     }
@@ -319,7 +356,12 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
 
   it('finds "bac giang" typed without diacritics and lands on it', async () => {
     await page.locator('#summary-panel .panel-close').click();
-    const fold = (text: string) => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase();
+    const fold = (text: string) =>
+      text
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, '')
+        .replace(/đ/gi, 'd')
+        .toLowerCase();
     const results = (await (await fetch(`${server().url}/search?q=${encodeURIComponent('bac giang')}`)).json()) as {
       results: Array<{ name: string; fullName?: string | null; bbox: [number, number, number, number] }>;
     };
@@ -350,7 +392,11 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     await page.waitForTimeout(300);
     const link = page.url();
     const before = await mapView(page);
-    const visible = await page.evaluate(() => [...document.querySelectorAll<HTMLInputElement>('#layer-panel input[type="checkbox"]')].filter((c) => c.checked).map((c) => c.id));
+    const visible = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLInputElement>('#layer-panel input[type="checkbox"]')]
+        .filter((c) => c.checked)
+        .map((c) => c.id),
+    );
     const again = await context.newPage();
     try {
       await again.goto(link);
@@ -364,7 +410,11 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
       expect(after.zoom).to.equal(before.zoom);
       expect(after.lat).to.be.closeTo(before.lat, 1e-4);
       expect(after.lon).to.be.closeTo(before.lon, 1e-4);
-      const visibleAfter = await again.evaluate(() => [...document.querySelectorAll<HTMLInputElement>('#layer-panel input[type="checkbox"]')].filter((c) => c.checked).map((c) => c.id));
+      const visibleAfter = await again.evaluate(() =>
+        [...document.querySelectorAll<HTMLInputElement>('#layer-panel input[type="checkbox"]')]
+          .filter((c) => c.checked)
+          .map((c) => c.id),
+      );
       expect(visibleAfter.sort()).to.deep.equal(visible.sort());
       expect(await again.evaluate(() => document.documentElement.lang)).to.equal('en');
     } finally {
@@ -376,15 +426,36 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     const id = 'viewer_upload_check';
     await dropUploadedLayer(server(), id);
     const editor = await tokenFor(server(), 'editor');
-    const square = (x: number, y: number, d: number) => [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]];
+    const square = (x: number, y: number, d: number) => [
+      [
+        [x, y],
+        [x + d, y],
+        [x + d, y + d],
+        [x, y + d],
+        [x, y],
+      ],
+    ];
     const fc = {
       type: 'FeatureCollection',
       features: [
-        { type: 'Feature', properties: { ten: 'Khu quy hoạch mới' }, geometry: { type: 'Polygon', coordinates: square(106.05, 21.17, 0.01) } },
-        { type: 'Feature', properties: { ten: 'Khu tái định cư' }, geometry: { type: 'Polygon', coordinates: square(106.07, 21.17, 0.01) } },
+        {
+          type: 'Feature',
+          properties: { ten: 'Khu quy hoạch mới' },
+          geometry: { type: 'Polygon', coordinates: square(106.05, 21.17, 0.01) },
+        },
+        {
+          type: 'Feature',
+          properties: { ten: 'Khu tái định cư' },
+          geometry: { type: 'Polygon', coordinates: square(106.07, 21.17, 0.01) },
+        },
       ],
     };
-    const res = await upload(server(), editor, { name: 'quy_hoach.geojson', bytes: JSON.stringify(fc) }, { id, title: 'Khu quy hoạch (tải lên)' });
+    const res = await upload(
+      server(),
+      editor,
+      { name: 'quy_hoach.geojson', bytes: JSON.stringify(fc) },
+      { id, title: 'Khu quy hoạch (tải lên)' },
+    );
     expect(res.status, await res.clone().text()).to.equal(202);
     const job = await waitForJob(server(), editor, ((await res.json()) as { id: string }).id);
     expect(job.status, job.errors.join('; ')).to.equal('published');
@@ -399,7 +470,9 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
       await row.waitFor({ timeout: 15_000 });
       await uploaded.waitForFunction(() => window.viewerStats?.allTilesMs !== null, null, { timeout: 30_000 });
       await uploaded.screenshot({ path: path.join(outputDir, `viewer-${backend}-08-uploaded-layer.png`) });
-      const group = await uploaded.locator(`li[data-layer="${id}"]`).evaluate((li) => li.closest('section')!.getAttribute('data-group'));
+      const group = await uploaded
+        .locator(`li[data-layer="${id}"]`)
+        .evaluate((li) => li.closest('section')!.getAttribute('data-group'));
       expect(group).to.equal(server().ctx.catalog.find(id)!.group);
       expect(statuses).to.include(200);
     } finally {
@@ -413,7 +486,11 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     try {
       const parcelTiles = (u: URL) => u.pathname.startsWith('/tiles/') && u.pathname.split(/[/,]/).includes('landuse_parcels');
       await failing.route(parcelTiles, (route) =>
-        route.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ code: 'ServerError', description: 'tile query failed' }) }),
+        route.fulfill({
+          status: 500,
+          contentType: 'application/json',
+          body: JSON.stringify({ code: 'ServerError', description: 'tile query failed' }),
+        }),
       );
       await failing.goto(`${server().url}/viewer/#map=14/21.18/106.07&lang=en`);
       const notice = failing.locator('.notice[data-notice="layer:landuse_parcels"]');
@@ -434,7 +511,9 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
   });
 
   it("shows each parcel's land-use code once the parcel is large enough on screen, above the fills of every layer", async () => {
-    const items = (await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=1`)).json()) as { features: Feature[] };
+    const items = (await (await fetch(`${server().url}/collections/landuse_parcels/items?limit=1`)).json()) as {
+      features: Feature[];
+    };
     const [x1, , x2] = bbox(items.features[0]);
     const [lon, lat] = pointOnFeature(items.features[0]).geometry.coordinates;
     const widthM = (x2 - x1) * 111_320 * Math.cos((lat * Math.PI) / 180);

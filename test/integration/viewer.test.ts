@@ -9,10 +9,16 @@ import { toVn2000, zoneFor } from '../../viewer/src/coords.ts';
 import { toCsv } from '../../viewer/src/csv.ts';
 import { loadControlPoints } from '../fixtures/crs/control-points.ts';
 
-
 describe('viewer modules', () => {
   it('writes the map state into a hash and reads the same state back', () => {
-    const state = { zoom: 14, lat: 21.18612, lon: 106.07634, layers: ['bts_stations', 'landuse_parcels'], opacity: { landuse_parcels: 0.5 }, lang: 'en' as const };
+    const state = {
+      zoom: 14,
+      lat: 21.18612,
+      lon: 106.07634,
+      layers: ['bts_stations', 'landuse_parcels'],
+      opacity: { landuse_parcels: 0.5 },
+      lang: 'en' as const,
+    };
     expect(parseState(`#${formatState(state)}`)).to.deep.equal(state);
   });
 
@@ -39,7 +45,13 @@ describe('viewer modules', () => {
   });
 
   it('quotes CSV fields with commas, quotes and line breaks and keeps Vietnamese letters', () => {
-    const csv = toCsv(['a', 'b'], [['Xã "Tân", Dĩnh', 1.5], ['line\nbreak', null]]);
+    const csv = toCsv(
+      ['a', 'b'],
+      [
+        ['Xã "Tân", Dĩnh', 1.5],
+        ['line\nbreak', null],
+      ],
+    );
     expect(csv).to.equal('\uFEFFa,b\r\n"Xã ""Tân"", Dĩnh",1.5\r\n"line\nbreak",\r\n');
   });
 });
@@ -78,7 +90,10 @@ forEachBackend('viewer over HTTP', (server) => {
   });
 
   it('sends a browser opening / to /viewer/, but not a JSON client or an explicit f=json', async () => {
-    const browser = await fetch(`${server().url}/`, { headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }, redirect: 'manual' });
+    const browser = await fetch(`${server().url}/`, {
+      headers: { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+      redirect: 'manual',
+    });
     expect(browser.status).to.equal(302);
     expect(new URL(browser.headers.get('location')!, `${server().url}/`).pathname).to.equal('/viewer/');
     const json = await fetch(`${server().url}/`, { headers: { Accept: 'application/json' }, redirect: 'manual' });
@@ -93,8 +108,18 @@ forEachBackend('viewer over HTTP', (server) => {
     const res = await fetch(`${server().url}/viewer/config.json`);
     expect(res.status).to.equal(200);
     expect(res.headers.get('cache-control')).to.equal('no-store');
-    const { layers } = (await res.json()) as { layers: Array<{ id: string; group: string; style: { type: string }; columns: Array<{ label: { vi: string } }>; access: string }> };
-    const expected = server().ctx.catalog.list(null).map((l) => l.id);
+    const { layers } = (await res.json()) as {
+      layers: Array<{
+        id: string;
+        group: string;
+        style: { type: string };
+        columns: Array<{ label: { vi: string } }>;
+        access: string;
+      }>;
+    };
+    const expected = server()
+      .ctx.catalog.list(null)
+      .map((l) => l.id);
     expect(layers.map((l) => l.id)).to.deep.equal(expected);
     for (const l of layers) {
       expect(l.access).to.equal('public');
@@ -114,12 +139,21 @@ forEachBackend('viewer over HTTP', (server) => {
   });
 
   it('sends nosniff, a referrer policy and the CSP on every response, and lets other origins load tiles and features', async () => {
-    const urls = ['/viewer/', '/viewer/viewer.js', '/viewer/config.json', '/collections', '/tiles/admin_provinces/5/25/14.mvt', '/nothing-here'];
+    const urls = [
+      '/viewer/',
+      '/viewer/viewer.js',
+      '/viewer/config.json',
+      '/collections',
+      '/tiles/admin_provinces/5/25/14.mvt',
+      '/nothing-here',
+    ];
     for (const url of urls) {
       const res = await fetch(`${server().url}${url}`);
       expect(res.headers.get('x-content-type-options'), url).to.equal('nosniff');
       expect(res.headers.get('referrer-policy'), url).to.equal('same-origin');
-      expect(res.headers.get('content-security-policy'), url).to.contain("script-src 'self'").and.to.contain("frame-ancestors 'none'");
+      expect(res.headers.get('content-security-policy'), url)
+        .to.contain("script-src 'self'")
+        .and.to.contain("frame-ancestors 'none'");
       expect(res.headers.get('cross-origin-resource-policy'), url).to.equal('cross-origin');
       expect(res.headers.get('strict-transport-security'), url).to.equal(null);
     }

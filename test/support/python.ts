@@ -13,7 +13,10 @@ export const systemPython = '/usr/bin/python3';
 /** True when the system Python imports `module` (e.g. "owslib", "qgis.core"). */
 export function hasPythonModule(module: string): boolean {
   try {
-    execFileSync(systemPython, ['-c', `import ${module}`], { stdio: 'pipe', env: { ...process.env, QT_QPA_PLATFORM: 'offscreen' } });
+    execFileSync(systemPython, ['-c', `import ${module}`], {
+      stdio: 'pipe',
+      env: { ...process.env, QT_QPA_PLATFORM: 'offscreen' },
+    });
     return true;
   } catch {
     return false;

@@ -4,7 +4,9 @@ import { attributionHtml, escapeHtml, httpUrl } from '../../viewer/src/attributi
 describe('layer attributions for the map', () => {
   it('escapes markup, so a hostile attribution is shown as text', () => {
     expect(attributionHtml('<img src=x onerror=window.__xss=1>')).to.equal('&lt;img src=x onerror=window.__xss=1&gt;');
-    expect(attributionHtml('"><script>window.__xss=1</script>')).to.equal('&quot;&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;');
+    expect(attributionHtml('"><script>window.__xss=1</script>')).to.equal(
+      '&quot;&gt;&lt;script&gt;window.__xss=1&lt;/script&gt;',
+    );
   });
 
   it('turns http(s) URLs into links the viewer builds, with punctuation after them left outside', () => {

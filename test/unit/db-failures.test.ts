@@ -13,7 +13,10 @@ describe('database failures as domain errors', () => {
     ['a connection failure (08006)', withCode('connection failure', '08006')],
     ['a dropped connection', new Error('Connection terminated unexpectedly')],
     ['a client that lost its connection', new Error('Client has encountered a connection error and is not queryable')],
-    ['a pool that cannot hand out a connection', Object.assign(new Error('Knex: Timeout acquiring a connection.'), { name: 'KnexTimeoutError' })],
+    [
+      'a pool that cannot hand out a connection',
+      Object.assign(new Error('Knex: Timeout acquiring a connection.'), { name: 'KnexTimeoutError' }),
+    ],
     ['a missing embedded socket', withCode('connect ENOENT /tmp/x/.s.PGSQL.5432', 'ENOENT')],
   ];
   for (const [what, err] of unreachable) {

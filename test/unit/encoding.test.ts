@@ -96,7 +96,22 @@ describe('legacy Vietnamese codecs', () => {
 
 describe('Vietnamese syllable grammar', () => {
   it('accepts real syllables, with or without tones, in any case', () => {
-    for (const w of ['Xã', 'Tân', 'Dĩnh', 'nghiêng', 'khuya', 'quốc', 'giặt', 'chuyện', 'ngoằn', 'Đồng', 'KỲ', 'ƯỚC', 'oai', 'gì']) {
+    for (const w of [
+      'Xã',
+      'Tân',
+      'Dĩnh',
+      'nghiêng',
+      'khuya',
+      'quốc',
+      'giặt',
+      'chuyện',
+      'ngoằn',
+      'Đồng',
+      'KỲ',
+      'ƯỚC',
+      'oai',
+      'gì',
+    ]) {
       expect(isVietnameseSyllable(w), w).to.equal(true);
     }
   });
@@ -128,13 +143,25 @@ describe('encoding detection', () => {
     });
 
     it(`detects ${encoding} from each commune name alone`, () => {
-      const wrong = fixtureLines(encoding).filter((s, i) => decodeText(s, detectVietnameseEncoding([s]).encoding) !== expected[i]);
+      const wrong = fixtureLines(encoding).filter(
+        (s, i) => decodeText(s, detectVietnameseEncoding([s]).encoding) !== expected[i],
+      );
       expect(wrong.map((s) => decodeText(s, 'latin1'))).to.deep.equal([]);
     });
   }
 
   it('detects the names of the brief in every encoding, upper case and mixed case included', () => {
-    const names = ['Xã Tân Dĩnh', 'Thị trấn Chũ', 'Phường Trần Phú', 'Lục Ngạn', 'Sơn Động', 'Yên Dũng', 'Hiệp Hòa', 'Nghĩa Hồ', 'Đồng Kỳ'];
+    const names = [
+      'Xã Tân Dĩnh',
+      'Thị trấn Chũ',
+      'Phường Trần Phú',
+      'Lục Ngạn',
+      'Sơn Động',
+      'Yên Dũng',
+      'Hiệp Hòa',
+      'Nghĩa Hồ',
+      'Đồng Kỳ',
+    ];
     const texts = [...names, ...names.map((n) => n.toUpperCase()), 'UBND xã Nghĩa Hồ, HUYỆN LỤC NGẠN'];
     for (const encoding of ['utf-8', ...LEGACY] as TextEncodingName[]) {
       const samples = texts.map((t) => encodeText(t, encoding));
@@ -157,14 +184,24 @@ describe('encoding detection', () => {
   });
 
   it('overrides a declared UTF-8 when the bytes are not UTF-8, and a declared VNI on Windows-1258 text', () => {
-    expect(detectVietnameseEncoding(fixtureLines('vni').slice(0, 10), 'utf-8')).to.deep.include({ encoding: 'vni', declaredOverridden: true });
-    expect(detectVietnameseEncoding(fixtureLines('windows-1258').slice(0, 10), 'vni')).to.deep.include({ encoding: 'windows-1258', declaredOverridden: true });
+    expect(detectVietnameseEncoding(fixtureLines('vni').slice(0, 10), 'utf-8')).to.deep.include({
+      encoding: 'vni',
+      declaredOverridden: true,
+    });
+    expect(detectVietnameseEncoding(fixtureLines('windows-1258').slice(0, 10), 'vni')).to.deep.include({
+      encoding: 'windows-1258',
+      declaredOverridden: true,
+    });
   });
 
   it('answers the declared encoding (or UTF-8) with confidence 1 when every candidate reads the samples alike', () => {
     const ascii = [latin1('Xa Tan Dinh'), latin1('KCN Quang Chau'), latin1('')];
     expect(detectVietnameseEncoding(ascii)).to.deep.include({ encoding: 'utf-8', confidence: 1 });
-    expect(detectVietnameseEncoding(ascii, 'tcvn3')).to.deep.include({ encoding: 'tcvn3', confidence: 1, declaredOverridden: false });
+    expect(detectVietnameseEncoding(ascii, 'tcvn3')).to.deep.include({
+      encoding: 'tcvn3',
+      confidence: 1,
+      declaredOverridden: false,
+    });
     expect(detectVietnameseEncoding([])).to.deep.include({ encoding: 'utf-8', confidence: 1 });
   });
 
@@ -187,11 +224,27 @@ describe('encoding detection', () => {
 describe('declared encodings', () => {
   it('reads .cpg files in the spellings found in the wild', () => {
     const cases: Array<[string, TextEncodingName | undefined]> = [
-      ['1258', 'windows-1258'], ['CP1258', 'windows-1258'], ['Windows-1258\r\n', 'windows-1258'], ['ANSI 1258', 'windows-1258'],
-      ['UTF-8', 'utf-8'], ['utf8', 'utf-8'], ['65001', 'utf-8'], ['\uFEFFUTF-8\n', 'utf-8'],
-      ['TCVN3', 'tcvn3'], ['ABC', 'tcvn3'], ['TCVN 5712', 'tcvn3'], ['VN3', 'tcvn3'],
-      ['VNI', 'vni'], ['VNI-Windows', 'vni'], ['1252', 'windows-1252'], ['ISO-8859-1', 'latin1'], ['LDID/88', 'windows-1252'],
-      ['866', undefined], ['LDID/87', undefined], ['', undefined], ["1258'; DROP TABLE x", undefined],
+      ['1258', 'windows-1258'],
+      ['CP1258', 'windows-1258'],
+      ['Windows-1258\r\n', 'windows-1258'],
+      ['ANSI 1258', 'windows-1258'],
+      ['UTF-8', 'utf-8'],
+      ['utf8', 'utf-8'],
+      ['65001', 'utf-8'],
+      ['\uFEFFUTF-8\n', 'utf-8'],
+      ['TCVN3', 'tcvn3'],
+      ['ABC', 'tcvn3'],
+      ['TCVN 5712', 'tcvn3'],
+      ['VN3', 'tcvn3'],
+      ['VNI', 'vni'],
+      ['VNI-Windows', 'vni'],
+      ['1252', 'windows-1252'],
+      ['ISO-8859-1', 'latin1'],
+      ['LDID/88', 'windows-1252'],
+      ['866', undefined],
+      ['LDID/87', undefined],
+      ['', undefined],
+      ["1258'; DROP TABLE x", undefined],
     ];
     for (const [cpg, encoding] of cases) expect(encodingFromCpg(cpg), JSON.stringify(cpg)).to.equal(encoding);
   });

@@ -69,7 +69,8 @@ describe('features: bbox', () => {
     it(`rejects bbox=${value}`, () => throws400(() => parseBbox(value, CRS84), mention));
   }
 
-  it('rejects west above east in a projected CRS', () => throws400(() => parseBbox('500000,2300000,400000,2400000', epsg9214), 'easting'));
+  it('rejects west above east in a projected CRS', () =>
+    throws400(() => parseBbox('500000,2300000,400000,2400000', epsg9214), 'easting'));
 });
 
 describe('features: items parameters', () => {
@@ -83,7 +84,13 @@ describe('features: items parameters', () => {
   });
 
   it('accepts RFC 3339 datetime instants and intervals, open at either end', () => {
-    for (const datetime of ['2024-01-01', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00+07:00/..', '../2025-06-30', '2024-01-01/2024-12-31']) {
+    for (const datetime of [
+      '2024-01-01',
+      '2024-01-01T00:00:00Z',
+      '2024-01-01T00:00:00+07:00/..',
+      '../2025-06-30',
+      '2024-01-01/2024-12-31',
+    ]) {
       expect(() => parse({ datetime })).not.to.throw();
     }
   });
@@ -162,14 +169,22 @@ describe('features: SQL builders bind every value', () => {
 
 describe('features: placeholders', () => {
   it('numbers ? placeholders for pg and leaves ? inside quoted identifiers and literals alone', () => {
-    expect(toNative(`SELECT t."what?", 'a?b' FROM x t WHERE t.a = ?::int AND t."b""?" = ?`)).to.equal(`SELECT t."what?", 'a?b' FROM x t WHERE t.a = $1::int AND t."b""?" = $2`);
+    expect(toNative(`SELECT t."what?", 'a?b' FROM x t WHERE t.a = ?::int AND t."b""?" = ?`)).to.equal(
+      `SELECT t."what?", 'a?b' FROM x t WHERE t.a = $1::int AND t."b""?" = $2`,
+    );
   });
 });
 
 describe('features: links, CSV, queryables', () => {
   it('keeps every parameter in next and prev, changing only offset', () => {
     const query = new URLSearchParams('bbox=1,2,3,4&filter=a%3D1&limit=10&offset=20');
-    const links = pageLinks('http://h', '/collections/x/items', query, { offset: 20, limit: 10, numberReturned: 10, numberMatchedExact: 45 }, 'application/geo+json');
+    const links = pageLinks(
+      'http://h',
+      '/collections/x/items',
+      query,
+      { offset: 20, limit: 10, numberReturned: 10, numberMatchedExact: 45 },
+      'application/geo+json',
+    );
     expect(links.map((l) => l.rel)).to.deep.equal(['next', 'prev']);
     expect(links[0].href).to.equal('http://h/collections/x/items?bbox=1%2C2%2C3%2C4&filter=a%3D1&limit=10&offset=30');
     expect(links[1].href).to.equal('http://h/collections/x/items?bbox=1%2C2%2C3%2C4&filter=a%3D1&limit=10&offset=10');
@@ -180,8 +195,12 @@ describe('features: links, CSV, queryables', () => {
     expect(pageLinks('', '/i', q, { offset: 40, limit: 10, numberReturned: 5, numberMatchedExact: 45 }, 't')).to.deep.equal([
       { href: '/i?offset=30', rel: 'prev', type: 't', title: 'previous page' },
     ]);
-    expect(pageLinks('', '/i', q, { offset: 40, limit: 5, numberReturned: 5, numberMatchedExact: 45 }, 't').map((l) => l.rel)).to.deep.equal(['prev']);
-    expect(pageLinks('', '/i', q, { offset: 0, limit: 5, numberReturned: 5, numberMatchedExact: null }, 't').map((l) => l.rel)).to.deep.equal(['next']);
+    expect(
+      pageLinks('', '/i', q, { offset: 40, limit: 5, numberReturned: 5, numberMatchedExact: 45 }, 't').map((l) => l.rel),
+    ).to.deep.equal(['prev']);
+    expect(
+      pageLinks('', '/i', q, { offset: 0, limit: 5, numberReturned: 5, numberMatchedExact: null }, 't').map((l) => l.rel),
+    ).to.deep.equal(['next']);
     expect(withParam(new URLSearchParams('a=1&offset=5'), 'offset', null).toString()).to.equal('a=1');
   });
 
@@ -194,7 +213,10 @@ describe('features: links, CSV, queryables', () => {
   });
 
   it('describes queryables as JSON Schema 2020-12 without extra properties', () => {
-    const s = queryablesSchema(layer, 'http://h/q') as { properties: Record<string, Record<string, string>>; additionalProperties: boolean };
+    const s = queryablesSchema(layer, 'http://h/q') as {
+      properties: Record<string, Record<string, string>>;
+      additionalProperties: boolean;
+    };
     expect(s.additionalProperties).to.equal(false);
     expect(s.properties.since).to.include({ type: 'string', format: 'date' });
     expect(s.properties.geometry.format).to.equal('geometry-polygon-or-multipolygon');

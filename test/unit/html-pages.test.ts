@@ -24,7 +24,11 @@ describe('f=html pages', () => {
   it('escape every value from the data: no tag or attribute of the data survives', () => {
     const pages = [
       collectionHtml(layer, [{ rel: 'self', href: '/collections/probe', title: hostile, type: 'text/html' }]),
-      itemHtml(layer, { id: '1"><b>' as unknown as number, geometry: { type: hostile }, properties: { ten: hostile, [hostile]: hostile } }),
+      itemHtml(layer, {
+        id: '1"><b>' as unknown as number,
+        geometry: { type: hostile },
+        properties: { ten: hostile, [hostile]: hostile },
+      }),
       landingHtml(hostile, hostile, []),
     ];
     for (const html of pages) {

@@ -32,7 +32,10 @@ const statusesAreJobStatuses: readonly JobStatus[] = statuses;
 const everyStatusListed: Exclude<JobStatus, (typeof statuses)[number]> extends never ? true : never = true;
 
 describe('the vi and en dictionaries of the viewer and the upload page', () => {
-  for (const [name, dictionary] of [['viewer', viewerTexts], ['upload page', uploadTexts]] as const) {
+  for (const [name, dictionary] of [
+    ['viewer', viewerTexts],
+    ['upload page', uploadTexts],
+  ] as const) {
     it(`gives every ${name} text in Vietnamese and in English`, () => {
       const entries = Object.entries(dictionary as Record<string, { vi: string; en: string }>);
       const missing = entries.filter(([, l]) => !l.vi.trim() || !l.en.trim()).map(([k]) => k);

@@ -7,7 +7,11 @@ import { CostLimits } from '../../server/limits/limits.ts';
 import { parseCql2Text } from '../../server/sql/cql2/index.ts';
 
 /** Settles a promise into what it resolved to or the error it rejected with. */
-const settle = <T>(p: Promise<T>): Promise<T | Error> => p.then((v) => v, (e: Error) => e);
+const settle = <T>(p: Promise<T>): Promise<T | Error> =>
+  p.then(
+    (v) => v,
+    (e: Error) => e,
+  );
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('expensive-request gate', () => {
@@ -19,7 +23,9 @@ describe('expensive-request gate', () => {
     await g.acquire('10.0.0.1', 'summary');
     const err = await settle(g.acquire('10.0.0.1', 'summary'));
     expect(err).to.be.instanceOf(LimitExceededError);
-    expect((err as LimitExceededError).message).to.include('LIMIT_EXPENSIVE_PER_CLIENT=2').and.include('10.0.0.1');
+    expect((err as LimitExceededError).message)
+      .to.include('LIMIT_EXPENSIVE_PER_CLIENT=2')
+      .and.include('10.0.0.1');
     expect((err as LimitExceededError).retryAfterSeconds).to.be.greaterThan(0);
   });
 
@@ -105,9 +111,15 @@ describe('cost of a request', () => {
   it('counts an items page as expensive above LIMIT_ITEMS_EXPENSIVE_ABOVE or with a spatial filter, and no other', () => {
     expect(itemsCost(config, 'parcels', { limit: 1000, filter: null })).to.equal(null);
     expect(itemsCost(config, 'parcels', { limit: 1001, filter: null })?.what).to.include('LIMIT_ITEMS_EXPENSIVE_ABOVE=1000');
-    const spatial = { spatial: hasSpatialPredicate(parseCql2Text("code = 'LUA' AND S_INTERSECTS(geom, POLYGON((106 21, 107 21, 107 22, 106 21)))")) };
+    const spatial = {
+      spatial: hasSpatialPredicate(
+        parseCql2Text("code = 'LUA' AND S_INTERSECTS(geom, POLYGON((106 21, 107 21, 107 22, 106 21)))"),
+      ),
+    };
     expect(itemsCost(config, 'parcels', { limit: 10, filter: spatial })?.deadlineSetting).to.equal('LIMIT_ITEMS_TIMEOUT_MS');
-    expect(itemsCost(config, 'parcels', { limit: 10, filter: { spatial: hasSpatialPredicate(parseCql2Text("code = 'LUA'")) } })).to.equal(null);
+    expect(
+      itemsCost(config, 'parcels', { limit: 10, filter: { spatial: hasSpatialPredicate(parseCql2Text("code = 'LUA'")) } }),
+    ).to.equal(null);
   });
 
   it('finds spatial predicates under NOT, AND and OR, DWITHIN included', () => {
@@ -137,7 +149,9 @@ describe('deadlines of expensive requests', () => {
     const err = await settle(l.run(summaryCost(config, 'parcels'), 'a', new AbortController().signal, cancelled));
     expect(aborted).to.equal(true);
     expect(err).to.be.instanceOf(QueryTimeoutError);
-    expect((err as QueryTimeoutError).message).to.include('40 ms').and.include('LIMIT_SUMMARY_TIMEOUT_MS');
+    expect((err as QueryTimeoutError).message)
+      .to.include('40 ms')
+      .and.include('LIMIT_SUMMARY_TIMEOUT_MS');
     expect((err as QueryTimeoutError).retryAfterSeconds).to.equal(1);
     expect(l.gate.stats().running).to.equal(0);
   });
@@ -149,9 +163,17 @@ describe('deadlines of expensive requests', () => {
       const end = Date.now() + ms;
       while (Date.now() < end); // a synchronous query: timers cannot fire meanwhile
     };
-    const err = await settle(l.run(summaryCost(config, 'parcels'), 'a', new AbortController().signal, async () => (busy(60), 'late')));
+    const err = await settle(
+      l.run(summaryCost(config, 'parcels'), 'a', new AbortController().signal, async () => (busy(60), 'late')),
+    );
     expect(err).to.be.instanceOf(QueryTimeoutError);
-    const delivered = await l.run(summaryCost(config, 'parcels'), 'a', new AbortController().signal, async () => (busy(60), 'sent'), () => true);
+    const delivered = await l.run(
+      summaryCost(config, 'parcels'),
+      'a',
+      new AbortController().signal,
+      async () => (busy(60), 'sent'),
+      () => true,
+    );
     expect(delivered).to.equal('sent');
   });
 
@@ -192,7 +214,10 @@ describe('limit settings', () => {
     [{ LIMIT_SUMMARY_TIMEOUT_MS: '2.5' }, /LIMIT_SUMMARY_TIMEOUT_MS="2.5" is not a whole number/],
     [{ LIMIT_QUERY_GEOMETRY_VERTICES: '1' }, /LIMIT_QUERY_GEOMETRY_VERTICES="1"/],
     [{ LIMIT_QUERY_BODY_BYTES: '-5' }, /LIMIT_QUERY_BODY_BYTES="-5"/],
-    [{ DATABASE_URL: 'postgres://h/db', DB_POOL_SIZE: '8', LIMIT_EXPENSIVE_TOTAL: '8' }, /LIMIT_EXPENSIVE_TOTAL=8 must be below DB_POOL_SIZE=8/],
+    [
+      { DATABASE_URL: 'postgres://h/db', DB_POOL_SIZE: '8', LIMIT_EXPENSIVE_TOTAL: '8' },
+      /LIMIT_EXPENSIVE_TOTAL=8 must be below DB_POOL_SIZE=8/,
+    ],
   ];
   for (const [env, message] of bad) {
     const name = Object.keys(env).at(-1)!;

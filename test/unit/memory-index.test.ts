@@ -14,10 +14,30 @@ const columns: LayerColumn[] = [
 
 function layer(over: Partial<Layer> = {}): Layer {
   return {
-    id: 'parcels', title: 'Parcels', titleVi: 'Thửa đất', description: '', keywords: [], group: 'landuse',
-    tableSql: '"parcels"', table: 'parcels', geometryType: 'Polygon', sourceCrs: null, columns, minzoom: 0, maxzoom: 16,
-    style: { type: 'single' }, tileOptions: {}, attribution: '', licence: '', access: 'public', origin: 'builtin',
-    owner: null, sortOrder: 1, dataVersion: 1, updatedAt: new Date(0), bounds: null,
+    id: 'parcels',
+    title: 'Parcels',
+    titleVi: 'Thửa đất',
+    description: '',
+    keywords: [],
+    group: 'landuse',
+    tableSql: '"parcels"',
+    table: 'parcels',
+    geometryType: 'Polygon',
+    sourceCrs: null,
+    columns,
+    minzoom: 0,
+    maxzoom: 16,
+    style: { type: 'single' },
+    tileOptions: {},
+    attribution: '',
+    licence: '',
+    access: 'public',
+    origin: 'builtin',
+    owner: null,
+    sortOrder: 1,
+    dataVersion: 1,
+    updatedAt: new Date(0),
+    bounds: null,
     column: (n: string) => columns.find((c) => c.name === n),
     ...over,
   } as Layer;
@@ -25,8 +45,19 @@ function layer(over: Partial<Layer> = {}): Layer {
 
 /** A square of `side` degrees with its south-west corner at (lon, lat); its size is its planar area in degrees². */
 function square(id: number, lon: number, lat: number, side: number): IndexedFeature {
-  const ring = [[lon, lat], [lon + side, lat], [lon + side, lat + side], [lon, lat + side], [lon, lat]];
-  return { id, geometry: { type: 'Polygon', coordinates: [ring] }, properties: { code: `Ô ${id}`, area_m2: id * 1.5 }, size: side * side };
+  const ring = [
+    [lon, lat],
+    [lon + side, lat],
+    [lon + side, lat + side],
+    [lon, lat + side],
+    [lon, lat],
+  ];
+  return {
+    id,
+    geometry: { type: 'Polygon', coordinates: [ring] },
+    properties: { code: `Ô ${id}`, area_m2: id * 1.5 },
+    size: side * side,
+  };
 }
 
 function point(id: number, lon: number, lat: number): IndexedFeature {
@@ -34,7 +65,11 @@ function point(id: number, lon: number, lat: number): IndexedFeature {
 }
 
 const limits = { maxFeatures: 50_000, budgetBytes: 500 * 1024 };
-const tileOf = (lon: number, lat: number, z: number) => ({ z, x: Math.floor(lonToTileX(lon, z)), y: Math.floor(latToTileY(lat, z)) });
+const tileOf = (lon: number, lat: number, z: number) => ({
+  z,
+  x: Math.floor(lonToTileX(lon, z)),
+  y: Math.floor(latToTileY(lat, z)),
+});
 
 describe('the tile memory index', () => {
   it('cuts a feature into tile coordinates with its id and properties', () => {
@@ -57,7 +92,11 @@ describe('the tile memory index', () => {
 
   it('drops polygons under a quarter pixel below maxzoom and keeps them at maxzoom', () => {
     const index = new LayerIndex(layer(), [square(1, 106.04, 21.14, 0.02), square(2, 106.07, 21.14, 0.00001)]);
-    const ids = (z: number) => index.cut(tileOf(106.05, 21.15, z), undefined, limits).map((f) => f.id).sort();
+    const ids = (z: number) =>
+      index
+        .cut(tileOf(106.05, 21.15, z), undefined, limits)
+        .map((f) => f.id)
+        .sort();
     expect(ids(10)).to.deep.equal([1]);
     expect(index.cut(tileOf(106.07, 21.14, 16), undefined, limits).map((f) => f.id)).to.deep.equal([2]);
   });
@@ -70,7 +109,9 @@ describe('the tile memory index', () => {
   });
 
   it('clusters points on a 16 x 16 grid below clusterBelowZoom, and the counts add up', () => {
-    const points = Array.from({ length: 100 }, (_, i) => point(i + 1, 106.04 + (i % 10) * 0.003, 21.14 + Math.floor(i / 10) * 0.003));
+    const points = Array.from({ length: 100 }, (_, i) =>
+      point(i + 1, 106.04 + (i % 10) * 0.003, 21.14 + Math.floor(i / 10) * 0.003),
+    );
     const index = new LayerIndex(layer({ geometryType: 'Point', tileOptions: { clusterBelowZoom: 13 } }), points);
     const clusters = index.cut(tileOf(106.05, 21.15, 10), undefined, limits);
     expect(clusters.reduce((s, f) => s + (f.tags.count as number), 0)).to.equal(100);
@@ -83,7 +124,9 @@ describe('the tile memory index', () => {
   it('refuses a tile with more features than TILE_MAX_FEATURES, naming the layer', () => {
     const points = Array.from({ length: 10 }, (_, i) => point(i + 1, 106.03 + i * 0.0001, 21.14));
     const index = new LayerIndex(layer({ geometryType: 'Point' }), points);
-    expect(() => index.cut(tileOf(106.03, 21.14, 14), undefined, { ...limits, maxFeatures: 5 }))
-      .to.throw(TileFeatureLimitError, /parcels.*TILE_MAX_FEATURES/);
+    expect(() => index.cut(tileOf(106.03, 21.14, 14), undefined, { ...limits, maxFeatures: 5 })).to.throw(
+      TileFeatureLimitError,
+      /parcels.*TILE_MAX_FEATURES/,
+    );
   });
 });

@@ -12,7 +12,7 @@ describe('normalizeSearchText', () => {
     ['Hoà Phú', 'hoa phu'],
     ['Thị trấn Chũ', 'thi tran chu'],
     ['Yên Phong II-C', 'yen phong ii-c'],
-    ["O'Brien \"quoted\" name.", "o'brien \"quoted\" name."],
+    ['O\'Brien "quoted" name.', 'o\'brien "quoted" name.'],
   ];
   for (const [input, expected] of cases) {
     it(`turns ${JSON.stringify(input)} into ${JSON.stringify(expected)}`, () => {

@@ -11,13 +11,43 @@ describe('query: body geometry', () => {
     for (const g of [
       { type: 'Point', coordinates: [106, 21] },
       { type: 'MultiPoint', coordinates: [[106, 21]] },
-      { type: 'LineString', coordinates: [[106, 21], [106.1, 21.1]] },
-      { type: 'Polygon', coordinates: [[[106, 21], [106.1, 21], [106.1, 21.1], [106, 21]]] },
-      { type: 'MultiPolygon', coordinates: [[[[106, 21], [106.1, 21], [106.1, 21.1], [106, 21]]]] },
+      {
+        type: 'LineString',
+        coordinates: [
+          [106, 21],
+          [106.1, 21.1],
+        ],
+      },
+      {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [106, 21],
+            [106.1, 21],
+            [106.1, 21.1],
+            [106, 21],
+          ],
+        ],
+      },
+      {
+        type: 'MultiPolygon',
+        coordinates: [
+          [
+            [
+              [106, 21],
+              [106.1, 21],
+              [106.1, 21.1],
+              [106, 21],
+            ],
+          ],
+        ],
+      },
     ]) {
       expect(parseBodyGeometry(g)).to.deep.equal(g);
     }
-    expect(parseBodyGeometry({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [106, 21] } })).to.deep.equal({ type: 'Point', coordinates: [106, 21] });
+    expect(
+      parseBodyGeometry({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [106, 21] } }),
+    ).to.deep.equal({ type: 'Point', coordinates: [106, 21] });
   });
 
   const bad: Array<[string, unknown, string]> = [
@@ -30,12 +60,29 @@ describe('query: body geometry', () => {
     ['too shallow', { type: 'Polygon', coordinates: [[106, 21]] }, 'array'],
     ['a latitude of 91', { type: 'Point', coordinates: [106, 91] }, 'outside'],
     ['a one-point line', { type: 'LineString', coordinates: [[106, 21]] }, 'at least 2'],
-    ['an open ring', { type: 'Polygon', coordinates: [[[106, 21], [106.1, 21], [106.1, 21.1], [106, 21.1]]] }, 'ring'],
+    [
+      'an open ring',
+      {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [106, 21],
+            [106.1, 21],
+            [106.1, 21.1],
+            [106, 21.1],
+          ],
+        ],
+      },
+      'ring',
+    ],
     ['an empty multipolygon', { type: 'MultiPolygon', coordinates: [] }, 'empty'],
   ];
   for (const [what, value, mention] of bad) {
     it(`rejects ${what} with a 400 naming the field`, () => {
-      expect(() => parseBodyGeometry(value)).to.throw(InvalidParameterError).with.property('message').that.includes(mention);
+      expect(() => parseBodyGeometry(value))
+        .to.throw(InvalidParameterError)
+        .with.property('message')
+        .that.includes(mention);
     });
   }
 
@@ -63,7 +110,10 @@ describe('query: parameters', () => {
       [{ lon: '106' }, 'lat'],
       [{ lon: ['1', '2'], lat: '21' }, 'lon'],
     ] as Array<[Record<string, unknown>, string]>) {
-      expect(() => parseLonLat(q)).to.throw(InvalidParameterError).with.property('message').that.includes(`"${name}"`);
+      expect(() => parseLonLat(q))
+        .to.throw(InvalidParameterError)
+        .with.property('message')
+        .that.includes(`"${name}"`);
     }
     expect(parseNumber({}, 'k', 1, 10, 5)).to.equal(5);
     expect(parseList({ layers: 'a, b,a' }, 'layers', 5)).to.deep.equal(['a', 'b']);

@@ -67,7 +67,9 @@ describe('styles generated from the layer definitions', () => {
     expect(validateStyleMin(planningMapStyle('https://sdi.example.vn', layers)!)).to.deep.equal([]);
     for (const l of layers) {
       expect(
-        validateStyleMin(buildStyle({ id: l.id, name: l.title, layers: [l], tileJsonUrl: `https://sdi.example.vn/tiles/${l.id}.json` })),
+        validateStyleMin(
+          buildStyle({ id: l.id, name: l.title, layers: [l], tileJsonUrl: `https://sdi.example.vn/tiles/${l.id}.json` }),
+        ),
         l.id,
       ).to.deep.equal([]);
     }
@@ -91,7 +93,11 @@ describe('styles generated from the layer definitions', () => {
 
   it('compares numbers with numbers for a numeric property', () => {
     const l = layer({
-      style: { type: 'categorical', property: 'level', categories: [{ value: '2', color: '#00ff00', label: { en: 'two', vi: 'hai' } }] },
+      style: {
+        type: 'categorical',
+        property: 'level',
+        categories: [{ value: '2', color: '#00ff00', label: { en: 'two', vi: 'hai' } }],
+      },
     });
     expect(colourExpression(l)).to.deep.equal(['match', ['get', 'level'], [2], '#00ff00', fallbackColour]);
   });
@@ -108,11 +114,17 @@ describe('styles generated from the layer definitions', () => {
     });
     const filled = styleLayersOf(layer(), 'sdi');
     expect(filled.map((s) => s.type)).to.deep.equal(['fill', 'line']);
-    expect((filled[0] as { paint: Record<string, unknown> }).paint).to.deep.equal({ 'fill-color': '#112233', 'fill-opacity': 0.5 });
+    expect((filled[0] as { paint: Record<string, unknown> }).paint).to.deep.equal({
+      'fill-color': '#112233',
+      'fill-opacity': 0.5,
+    });
   });
 
   it('draws points as circles, growing with the cluster count only for clustered layers', () => {
-    const plain = styleLayersOf(layer({ id: 'places', geometryType: 'Point', style: { type: 'single', radius: 4 } }), 'sdi')[0] as {
+    const plain = styleLayersOf(
+      layer({ id: 'places', geometryType: 'Point', style: { type: 'single', radius: 4 } }),
+      'sdi',
+    )[0] as {
       paint: Record<string, unknown>;
     };
     expect(plain.paint['circle-radius']).to.equal(4);

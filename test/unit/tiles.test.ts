@@ -1,9 +1,23 @@
 /** Tile maths, request parsing, the cache index and TileJSON: pure functions, table-driven. */
 import { expect } from 'chai';
 import {
-  isValidTile, latToTileY, lonToTileX, tileBounds3857, tileBounds4326, tileRange, tileUnitDegrees, originShift,
+  isValidTile,
+  latToTileY,
+  lonToTileX,
+  tileBounds3857,
+  tileBounds4326,
+  tileRange,
+  tileUnitDegrees,
+  originShift,
 } from '../../server/tiles/grid.ts';
-import { parseLayerList, parsePropertyList, parseTileCoord, parseTileFile, parseXyzTile, parseXyzTileUrl } from '../../server/http/params/tiles.ts';
+import {
+  parseLayerList,
+  parsePropertyList,
+  parseTileCoord,
+  parseTileFile,
+  parseXyzTile,
+  parseXyzTileUrl,
+} from '../../server/http/params/tiles.ts';
 import { statusOfError } from '../../server/http/errors.ts';
 import { acceptsGzip, matchesEtag } from '../../server/http/params/headers.ts';
 import { cacheControlFor } from '../../server/http/tiles.ts';
@@ -25,10 +39,30 @@ function layer(over: Partial<Layer> = {}): Layer {
     { name: 'lit', type: 'boolean' as const, label: { en: 'Lit', vi: 'Sáng' } },
   ];
   return {
-    id: 'roads', title: 'Roads', titleVi: 'Đường', description: 'Road network', keywords: [], group: 'basemap',
-    tableSql: '"roads"', table: 'roads', geometryType: 'LineString', sourceCrs: null, columns, minzoom: 6, maxzoom: 22,
-    style: { type: 'single' }, tileOptions: {}, attribution: '© OSM', licence: '', access: 'public', origin: 'builtin',
-    owner: null, sortOrder: 1, dataVersion: 3, updatedAt: new Date(0), bounds: [105.9, 21.0, 106.9, 21.6],
+    id: 'roads',
+    title: 'Roads',
+    titleVi: 'Đường',
+    description: 'Road network',
+    keywords: [],
+    group: 'basemap',
+    tableSql: '"roads"',
+    table: 'roads',
+    geometryType: 'LineString',
+    sourceCrs: null,
+    columns,
+    minzoom: 6,
+    maxzoom: 22,
+    style: { type: 'single' },
+    tileOptions: {},
+    attribution: '© OSM',
+    licence: '',
+    access: 'public',
+    origin: 'builtin',
+    owner: null,
+    sortOrder: 1,
+    dataVersion: 3,
+    updatedAt: new Date(0),
+    bounds: [105.9, 21.0, 106.9, 21.6],
     column: (n: string) => columns.find((c) => c.name === n),
     ...over,
   } as Layer;
@@ -141,7 +175,7 @@ describe('tile request parsing', () => {
     expect(acceptsGzip(undefined)).to.equal(false);
   });
 
-  it('reads an XYZ tile URL for the fast path with the router\'s parser, and leaves anything else to the router', () => {
+  it("reads an XYZ tile URL for the fast path with the router's parser, and leaves anything else to the router", () => {
     const address = { layerIds: ['roads', 'places'], coord: { z: 14, x: 13019, y: 7205 } };
     expect(parseXyzTileUrl('/tiles/roads,places/14/13019/7205.mvt')).to.deep.equal(address);
     expect(parseXyzTile('roads,places', '14', '13019', '7205.mvt')).to.deep.equal(address);
@@ -162,7 +196,10 @@ describe('tile request parsing', () => {
   });
 
   it('maps the tile and catalog errors to their statuses in the one table of the edge', () => {
-    expect(statusOfError(new TileTimeoutError('layer roads tile 1/0/0', 100))).to.deep.equal({ status: 503, code: 'TileTimeout' });
+    expect(statusOfError(new TileTimeoutError('layer roads tile 1/0/0', 100))).to.deep.equal({
+      status: 503,
+      code: 'TileTimeout',
+    });
     expect(new TileTimeoutError('layer roads tile 1/0/0', 100).retryAfterSeconds).to.equal(5);
     expect(statusOfError(new TileFeatureLimitError('too many'))).to.deep.equal({ status: 500, code: 'TileFeatureLimit' });
     expect(statusOfError(new UnknownLayerError('nope'))).to.deep.equal({ status: 404, code: 'NotFound' });
@@ -172,8 +209,12 @@ describe('tile request parsing', () => {
 
   it('makes restricted tiles private in Cache-Control', () => {
     expect(cacheControlFor([{ access: 'public', tileOptions: {} }], 'public, max-age=60')).to.equal('public, max-age=60');
-    expect(cacheControlFor([{ access: 'public', tileOptions: { cacheControl: 'public, max-age=5' } }], 'public, max-age=60')).to.equal('public, max-age=5');
-    expect(cacheControlFor([{ access: 'restricted', tileOptions: {} }], 'public, max-age=60, s-maxage=600')).to.equal('private, max-age=60');
+    expect(
+      cacheControlFor([{ access: 'public', tileOptions: { cacheControl: 'public, max-age=5' } }], 'public, max-age=60'),
+    ).to.equal('public, max-age=5');
+    expect(cacheControlFor([{ access: 'restricted', tileOptions: {} }], 'public, max-age=60, s-maxage=600')).to.equal(
+      'private, max-age=60',
+    );
   });
 });
 
@@ -194,7 +235,8 @@ describe('tile cache index', () => {
 
   it('stays within its byte budget and forgets evicted tiles in the index', () => {
     const cache = new TileCache(10_000);
-    for (let i = 0; i < 20; i++) cache.set({ key: `k${i}`, layers: ['roads'], z: 14, x: i, y: 0, gz: Buffer.alloc(1000), etag: '"e"' });
+    for (let i = 0; i < 20; i++)
+      cache.set({ key: `k${i}`, layers: ['roads'], z: 14, x: i, y: 0, gz: Buffer.alloc(1000), etag: '"e"' });
     expect(cache.stats().bytes).to.be.at.most(10_000);
     expect(cache.get('k0')).to.equal(undefined);
     expect(cache.get('k19')).to.not.equal(undefined);
@@ -215,7 +257,27 @@ describe('Node encoder input', () => {
     expect(toVtGeometry({ type: 'Point', coordinates: [1, 2] })).to.deep.equal({ type: 1, geometry: [[1, 2]] });
     expect(toVtGeometry({ type: 'MultiPoint', coordinates: [] })).to.equal(null);
     expect(toVtGeometry({ type: 'LineString', coordinates: [[0, 0]] })).to.equal(null);
-    const mp = toVtGeometry({ type: 'MultiPolygon', coordinates: [[[[0, 0], [1, 0], [1, 1], [0, 0]]], [[[5, 5], [6, 5], [6, 6], [5, 5]]]] });
+    const mp = toVtGeometry({
+      type: 'MultiPolygon',
+      coordinates: [
+        [
+          [
+            [0, 0],
+            [1, 0],
+            [1, 1],
+            [0, 0],
+          ],
+        ],
+        [
+          [
+            [5, 5],
+            [6, 5],
+            [6, 6],
+            [5, 5],
+          ],
+        ],
+      ],
+    });
     expect(mp?.type).to.equal(3);
     expect(mp?.geometry).to.have.length(2);
     const rows = rowsToFeatures([
@@ -228,7 +290,10 @@ describe('Node encoder input', () => {
 
 describe('tile SQL', () => {
   it('quotes every identifier and binds z/x/y and tolerances', () => {
-    const awkward = layer({ tableSql: '"a ""b"" Ô"', columns: [{ name: 'x"; DROP', type: 'string', label: { en: 'x', vi: 'x' } }] });
+    const awkward = layer({
+      tableSql: '"a ""b"" Ô"',
+      columns: [{ name: 'x"; DROP', type: 'string', label: { en: 'x', vi: 'x' } }],
+    });
     const shape = { encoder: 'mvt' as const, cluster: false, properties: awkward.columns };
     const sql = tileQuery(awkward, shape);
     expect(sql).to.contain('"a ""b"" Ô" t').and.contain('t."x""; DROP"::text AS "x""; DROP"');
@@ -256,7 +321,9 @@ describe('tile SQL cost', () => {
     const ranked = tileQuery(poly, { encoder: 'mvt', cluster: false, ranked: true, properties: [] });
     expect(first).to.not.contain('ORDER BY');
     expect(ranked).to.contain('ORDER BY ST_Area(t."geom") DESC, t."id"');
-    expect(tileQuery(layer(), { encoder: 'node', cluster: false, ranked: true, properties: [] })).to.contain('ORDER BY ST_Length(');
+    expect(tileQuery(layer(), { encoder: 'node', cluster: false, ranked: true, properties: [] })).to.contain(
+      'ORDER BY ST_Length(',
+    );
   });
 
   it('fences the ST_AsMVTGeom subquery with OFFSET 0, so it is computed once per feature', () => {
@@ -281,15 +348,48 @@ describe('tile SQL cost', () => {
   it('keeps as many features as the byte budget holds at 64 bytes each, where that is below the feature cap', () => {
     // keepLimit reads settings only; no query runs, so the renderer is given the capabilities alone.
     const db = { capabilities: { mvt: true } } as TileDatabase;
-    expect(new TileRenderer(db, () => 50_000, () => 500 * 1024).keepLimit(poly, 12)).to.equal(8000);
-    expect(new TileRenderer(db, () => 50_000, () => 500 * 1024).keepLimit(poly, 17)).to.equal(null);
-    expect(new TileRenderer(db, () => 5_000, () => 500 * 1024).keepLimit(poly, 12)).to.equal(null);
+    expect(
+      new TileRenderer(
+        db,
+        () => 50_000,
+        () => 500 * 1024,
+      ).keepLimit(poly, 12),
+    ).to.equal(8000);
+    expect(
+      new TileRenderer(
+        db,
+        () => 50_000,
+        () => 500 * 1024,
+      ).keepLimit(poly, 17),
+    ).to.equal(null);
+    expect(
+      new TileRenderer(
+        db,
+        () => 5_000,
+        () => 500 * 1024,
+      ).keepLimit(poly, 12),
+    ).to.equal(null);
   });
 });
 
 describe('TileJSON and tile matrix sets', () => {
   it('builds TileJSON 3.0.0 with typed fields and absolute tile URLs', () => {
-    const tj = buildTileJson([layer(), layer({ id: 'places', title: 'Places', geometryType: 'Point', minzoom: 7, maxzoom: 22, bounds: [105.8, 20.9, 107, 21.7], attribution: '© OSM', columns: [] })], 'https://maps.example.vn');
+    const tj = buildTileJson(
+      [
+        layer(),
+        layer({
+          id: 'places',
+          title: 'Places',
+          geometryType: 'Point',
+          minzoom: 7,
+          maxzoom: 22,
+          bounds: [105.8, 20.9, 107, 21.7],
+          attribution: '© OSM',
+          columns: [],
+        }),
+      ],
+      'https://maps.example.vn',
+    );
     expect(tj.tilejson).to.equal('3.0.0');
     expect(tj.tiles).to.deep.equal(['https://maps.example.vn/tiles/roads,places/{z}/{x}/{y}.mvt']);
     expect(tj.minzoom).to.equal(6);
@@ -297,7 +397,12 @@ describe('TileJSON and tile matrix sets', () => {
     expect(tj.bounds).to.deep.equal([105.8, 20.9, 107, 21.7]);
     expect(tj.center[2]).to.equal(10);
     expect(tj.attribution).to.equal('© OSM');
-    expect(tj.vector_layers[0]).to.deep.include({ id: 'roads', minzoom: 6, maxzoom: 22, fields: { name: 'String', height_m: 'Number', lit: 'Boolean' } });
+    expect(tj.vector_layers[0]).to.deep.include({
+      id: 'roads',
+      minzoom: 6,
+      maxzoom: 22,
+      fields: { name: 'String', height_m: 'Number', lit: 'Boolean' },
+    });
     expect(fieldType('date')).to.equal('String');
   });
 

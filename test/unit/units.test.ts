@@ -51,7 +51,10 @@ describe('units of 2025: the mapping and the crosswalk rules', () => {
   it('reads both directions of the mapping and draws a split old unit into the lowest new code', () => {
     expect(mapping.newUnits.map((u) => u.code)).to.deep.equal(['00010', '00020']);
     const split = mapping.oldUnits.find((o) => o.code === '00005')!;
-    expect(split.splits.map((s) => [s.code, s.kind])).to.deep.equal([['00010', 'partial'], ['00020', 'partial']]);
+    expect(split.splits.map((s) => [s.code, s.kind])).to.deep.equal([
+      ['00010', 'partial'],
+      ['00020', 'partial'],
+    ]);
     expect(split.newCode).to.equal('00010');
   });
 
@@ -86,20 +89,37 @@ describe('units of 2025: the mapping and the crosswalk rules', () => {
       commune(5, 'Xã Chia', '00005'),
     ];
     // 00020 misses 00003 (no polygon): it wins over the longer border with 00010, which misses nothing.
-    const matches = matchCommunes(communes, mapping.oldUnits, [{ a: 1, b: 4, weight: 5 }, { a: 3, b: 4, weight: 1 }]);
+    const matches = matchCommunes(communes, mapping.oldUnits, [
+      { a: 1, b: 4, weight: 5 },
+      { a: 3, b: 4, weight: 1 },
+    ]);
     expect(matches[3]).to.include({ rule: 'neighbour', new_code: '00020' });
   });
 
   it('gives the same answer whatever the order of the neighbour list', () => {
-    const communes = [commune(1, 'Phường Một', '00001'), commune(2, 'Xã Đông', '00004'), commune(3, 'Xã A', null), commune(4, 'Xã B', null)];
-    const n: Neighbour[] = [{ a: 1, b: 3, weight: 2 }, { a: 2, b: 4, weight: 2 }, { a: 3, b: 4, weight: 9 }];
-    expect(matchCommunes(communes, mapping.oldUnits, n)).to.deep.equal(matchCommunes(communes, mapping.oldUnits, [...n].reverse()));
+    const communes = [
+      commune(1, 'Phường Một', '00001'),
+      commune(2, 'Xã Đông', '00004'),
+      commune(3, 'Xã A', null),
+      commune(4, 'Xã B', null),
+    ];
+    const n: Neighbour[] = [
+      { a: 1, b: 3, weight: 2 },
+      { a: 2, b: 4, weight: 2 },
+      { a: 3, b: 4, weight: 9 },
+    ];
+    expect(matchCommunes(communes, mapping.oldUnits, n)).to.deep.equal(
+      matchCommunes(communes, mapping.oldUnits, [...n].reverse()),
+    );
   });
 
   it('marks a unit approximate when a commune was placed by neighbour, an old unit has no polygon or was split', () => {
     const communes = [commune(1, 'Phường Một', '00001'), commune(2, 'Thị trấn Hai', '00002'), commune(3, 'Xã Đông', '00004')];
     const plans = planUnits(mapping.newUnits, mapping.oldUnits, matchCommunes(communes, mapping.oldUnits, []));
-    expect(plans.map((p) => [p.code, p.approximate, p.communes_2009])).to.deep.equal([['00010', true, [1, 2]], ['00020', true, [3]]]);
+    expect(plans.map((p) => [p.code, p.approximate, p.communes_2009])).to.deep.equal([
+      ['00010', true, [1, 2]],
+      ['00020', true, [3]],
+    ]);
     expect(plans[0].method).to.match(/^Approximate, not legal: .*split between new units/);
     expect(plans[1].method).to.match(/have no 2009 polygon of their own/);
   });

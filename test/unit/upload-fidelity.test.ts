@@ -64,13 +64,26 @@ describe('upload fidelity: KML read as a stream', () => {
             kml: '<TimeStamp><when>2024-05-01</when></TimeStamp><Point><coordinates>106.1,21.2,5</coordinates></Point>',
           },
         ],
-        '': [{ name: 'Ngoài', description: 'a < b', kml: '<LinearRing><coordinates>106,21 106.1,21 106.1,21.1 106,21</coordinates></LinearRing>' }],
+        '': [
+          {
+            name: 'Ngoài',
+            description: 'a < b',
+            kml: '<LinearRing><coordinates>106,21 106.1,21 106.1,21.1 106,21</coordinates></LinearRing>',
+          },
+        ],
       }),
     );
     const ds = openKml('a', file, 'a.kml');
     const features = await all(ds);
     expect(features.map((f) => f.properties)).to.deep.equal([
-      { name: 'Chùa', description: 'Chùa cổ', ma: 'C01', rong: '', timestamp: '2024-05-01', folder: 'Huyện Yên Dũng / Xã Tân Tiến' },
+      {
+        name: 'Chùa',
+        description: 'Chùa cổ',
+        ma: 'C01',
+        rong: '',
+        timestamp: '2024-05-01',
+        folder: 'Huyện Yên Dũng / Xã Tân Tiến',
+      },
       { name: 'Ngoài', description: 'a < b' },
     ]);
     expect(features.map((f) => f.geometry?.type)).to.deep.equal(['Point', 'Polygon']);
@@ -81,7 +94,8 @@ describe('upload fidelity: KML read as a stream', () => {
   });
 
   it('builds Multi* and collections from MultiGeometry, holes from innerBoundaryIs, lines from gx:Track', async () => {
-    const ring = (x: number) => `<LinearRing><coordinates>${x},21 ${x + 0.1},21 ${x + 0.1},21.1 ${x},21</coordinates></LinearRing>`;
+    const ring = (x: number) =>
+      `<LinearRing><coordinates>${x},21 ${x + 0.1},21 ${x + 0.1},21.1 ${x},21</coordinates></LinearRing>`;
     const file = write(
       'b.kml',
       `<kml xmlns:gx="http://www.google.com/kml/ext/2.2"><Document>
@@ -99,7 +113,12 @@ describe('upload fidelity: KML read as a stream', () => {
       </Document></kml>`,
     );
     const features = await all(openKml('b', file, 'b.kml'));
-    expect(features.map((f) => f.geometry?.type ?? null)).to.deep.equal(['MultiPolygon', 'GeometryCollection', 'LineString', null]);
+    expect(features.map((f) => f.geometry?.type ?? null)).to.deep.equal([
+      'MultiPolygon',
+      'GeometryCollection',
+      'LineString',
+      null,
+    ]);
     expect((features[0].geometry as { coordinates: unknown[][] }).coordinates[0]).to.have.length(2);
     expect(features.map((f) => f.row)).to.deep.equal([1, 2, 3, 4]);
   });
@@ -126,7 +145,9 @@ describe('upload fidelity: KML read as a stream', () => {
         expect(err.message).to.match(/d\.kml is not valid XML at line 2, column \d+: Unexpected close tag/);
       },
     );
-    expect(() => parseKmlCoordinates('106,21 abc,21', 'e.kml line 3')).to.throw(/e\.kml line 3: "abc,21" is not a "longitude,latitude" position/);
+    expect(() => parseKmlCoordinates('106,21 abc,21', 'e.kml line 3')).to.throw(
+      /e\.kml line 3: "abc,21" is not a "longitude,latitude" position/,
+    );
     const empty = write('f.kml', '');
     await all(openKml('f', empty, 'f.kml')).then(
       () => expect.fail('an empty file was read'),
@@ -150,7 +171,9 @@ describe('upload fidelity: GeoJSON read as a stream', () => {
         '"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:9214"}}}',
     );
     const features = await all(ds);
-    expect(features).to.deep.equal([{ geometry: { type: 'Point', coordinates: [1, 2] }, properties: { a: '', b: null, c: '{"d":1}' }, row: 1 }]);
+    expect(features).to.deep.equal([
+      { geometry: { type: 'Point', coordinates: [1, 2] }, properties: { a: '', b: null, c: '{"d":1}' }, row: 1 },
+    ]);
     expect(ds.crs).to.deep.include({ uri: 'EPSG:9214' });
   });
 
@@ -240,7 +263,7 @@ describe('upload fidelity: CSV as Excel writes it', () => {
       .and.not.match(/given by the uploader/);
   });
 
-  it('keeps a settled encoding when the confirmation repeats it, and takes any other answer as the uploader\'s', () => {
+  it("keeps a settled encoding when the confirmation repeats it, and takes any other answer as the uploader's", () => {
     const bom = { rawText: true, encoding: { source: BYTE_ORDER_MARK, value: 'UTF-8', encoding: 'utf-8' } };
     const samples = [Buffer.from('Chùa Dâu')];
     const settled = decideEncoding(bom.encoding, samples, undefined);
@@ -299,7 +322,8 @@ describe('upload fidelity: CSV as Excel writes it', () => {
         ['Easting', 'Northing'],
       ],
     ];
-    for (const [names, [x, y]] of cases) expect(detectCoordinateColumns(['STT', ...names, 'Ghi chú']), names.join()).to.include({ x, y });
+    for (const [names, [x, y]] of cases)
+      expect(detectCoordinateColumns(['STT', ...names, 'Ghi chú']), names.join()).to.include({ x, y });
   });
 });
 
@@ -339,6 +363,10 @@ describe('upload fidelity: column types and empty values', () => {
   });
 
   it('says nothing was given by the uploader for formats whose text is Unicode', () => {
-    expect(unicodeText('KML')).to.deep.include({ status: 'not_needed', encoding: 'utf-8', notes: ['KML text is Unicode by definition'] });
+    expect(unicodeText('KML')).to.deep.include({
+      status: 'not_needed',
+      encoding: 'utf-8',
+      notes: ['KML text is Unicode by definition'],
+    });
   });
 });

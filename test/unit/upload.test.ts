@@ -25,7 +25,14 @@ const official = '-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.0197547
 describe('upload: names', () => {
   it('makes safe, unique column names from Vietnamese, numeric and reserved names', () => {
     expect(safeColumnNames(['Tên xã', 'Dân số 2019', '2020', 'id', 'geom', 'TEN XA', 'a"b;DROP', 'Đường'])).to.deep.equal([
-      'ten_xa', 'dan_so_2019', 'c_2020', 'src_id', 'src_geom', 'ten_xa_2', 'a_b_drop', 'duong',
+      'ten_xa',
+      'dan_so_2019',
+      'c_2020',
+      'src_id',
+      'src_geom',
+      'ten_xa_2',
+      'a_b_drop',
+      'duong',
     ]);
   });
 
@@ -41,7 +48,13 @@ describe('upload: names', () => {
     for (const v of ['0123', '45']) observe(stats, 'code', new RawText(Buffer.from(v)), true);
     observe(stats, 'd', new Date(Date.UTC(2020, 0, 1)), false);
     observe(stats, 's', '12', false);
-    expect(Object.fromEntries([...stats].map(([k, s]) => [k, inferType(s)]))).to.deep.equal({ n: 'integer', x: 'number', code: 'string', d: 'date', s: 'string' });
+    expect(Object.fromEntries([...stats].map(([k, s]) => [k, inferType(s)]))).to.deep.equal({
+      n: 'integer',
+      x: 'number',
+      code: 'string',
+      d: 'date',
+      s: 'string',
+    });
   });
 
   it('labels columns with their decoded names and makes the safe name from the label', () => {
@@ -52,7 +65,10 @@ describe('upload: names', () => {
   });
 
   it('validates metadata and CRS answers', () => {
-    expect(parseMetadata({ keywords: 'a, b', access: 'restricted' })).to.deep.equal({ keywords: ['a', 'b'], access: 'restricted' });
+    expect(parseMetadata({ keywords: 'a, b', access: 'restricted' })).to.deep.equal({
+      keywords: ['a', 'b'],
+      access: 'restricted',
+    });
     expect(() => parseMetadata({ access: 'secret' })).to.throw(/public or restricted/);
     expect(() => parseMetadata({ style: '{"type":"categorical"}' })).to.throw(/style/);
     expect(parseCrsAnswer({ srid: 'EPSG:9214', swapAxes: 'false' })).to.deep.equal({ srid: 9214, swapAxes: false });
@@ -93,14 +109,38 @@ describe('upload: zip checks', () => {
   });
 
   it('rejects archives that inflate too much in total, by ratio, or with too many entries', () => {
-    expect(() => checkEntries([{ name: 'a', compressedSize: 60 << 20, uncompressedSize: 200 << 20 }], limits)).to.throw(/inflates to .* zip bomb/);
-    expect(() => checkEntries([{ name: 'a', compressedSize: 1000, uncompressedSize: 50 << 20 }], limits)).to.throw(/inflates \d+ times/);
-    expect(() => checkEntries(Array.from({ length: 11 }, (_, i) => ({ name: `${i}`, compressedSize: 1, uncompressedSize: 1 })), limits)).to.throw(/11 entries/);
-    expect(checkEntries([{ name: 'd/', compressedSize: 0, uncompressedSize: 0 }, { name: 'd/a.shp', compressedSize: 10, uncompressedSize: 500 }], limits)).to.have.length(1);
+    expect(() => checkEntries([{ name: 'a', compressedSize: 60 << 20, uncompressedSize: 200 << 20 }], limits)).to.throw(
+      /inflates to .* zip bomb/,
+    );
+    expect(() => checkEntries([{ name: 'a', compressedSize: 1000, uncompressedSize: 50 << 20 }], limits)).to.throw(
+      /inflates \d+ times/,
+    );
+    expect(() =>
+      checkEntries(
+        Array.from({ length: 11 }, (_, i) => ({ name: `${i}`, compressedSize: 1, uncompressedSize: 1 })),
+        limits,
+      ),
+    ).to.throw(/11 entries/);
+    expect(
+      checkEntries(
+        [
+          { name: 'd/', compressedSize: 0, uncompressedSize: 0 },
+          { name: 'd/a.shp', compressedSize: 10, uncompressedSize: 500 },
+        ],
+        limits,
+      ),
+    ).to.have.length(1);
   });
 
   it('groups shapefile parts case-insensitively and names a missing part', () => {
-    const g = groupShapefiles(['Data/Roads.SHP', 'Data/roads.shx', 'Data/ROADS.dbf', 'Data/roads.prj', '__MACOSX/Data/._roads.shp', 'readme.txt']);
+    const g = groupShapefiles([
+      'Data/Roads.SHP',
+      'Data/roads.shx',
+      'Data/ROADS.dbf',
+      'Data/roads.prj',
+      '__MACOSX/Data/._roads.shp',
+      'readme.txt',
+    ]);
     expect([...g.keys()]).to.deep.equal(['data/roads']);
     expect(g.get('data/roads')!.get('prj')).to.equal('Data/roads.prj');
     expect(() => groupShapefiles(['a.shp', 'a.dbf'])).to.throw(/"a\.shp" has no \.shx \(the shape index\)/);
@@ -112,13 +152,27 @@ describe('upload: DBF reader', () => {
   it('hands out character fields as raw bytes, numbers as numbers, and skips deleted records', async () => {
     const tmp = tempDir();
     try {
-      const bytes = dbfBytes([{ name: 'TEN', type: 'C', length: 20 }, { name: 'SO', type: 'N', length: 8, decimals: 2 }], [[encodeTcvn3('Bắc Giang'), 1.5], [encodeTcvn3('Xóa'), 2], [null, null]], 0x57);
+      const bytes = dbfBytes(
+        [
+          { name: 'TEN', type: 'C', length: 20 },
+          { name: 'SO', type: 'N', length: 8, decimals: 2 },
+        ],
+        [
+          [encodeTcvn3('Bắc Giang'), 1.5],
+          [encodeTcvn3('Xóa'), 2],
+          [null, null],
+        ],
+        0x57,
+      );
       bytes[bytes.readUInt16LE(8) + 1 + 28] = 0x2a; // mark the second record deleted
       const file = path.join(tmp.dir, 'a.dbf');
       fs.writeFileSync(file, bytes);
       const header = await readDbfHeader(file);
       expect(header).to.deep.include({ records: 3, ldid: 0x57 });
-      expect(header.fields.map((f) => [f.name, f.type])).to.deep.equal([['TEN', 'C'], ['SO', 'N']]);
+      expect(header.fields.map((f) => [f.name, f.type])).to.deep.equal([
+        ['TEN', 'C'],
+        ['SO', 'N'],
+      ]);
       const out = [];
       for await (const r of readDbfRecords(file, header)) out.push(r);
       expect(out[1]).to.equal(null);
@@ -148,8 +202,17 @@ describe('upload: text encoding decision', () => {
   }
 
   it('accepts valid UTF-8 and a declaration the text agrees with, and flags one it contradicts', () => {
-    expect(decideEncoding(null, names.map((n) => Buffer.from(n)), undefined)).to.include({ status: 'resolved', encoding: 'utf-8' });
-    expect(decideEncoding({ source: '.cpg', value: '1258' }, names.map(encodeWindows1258), undefined)).to.include({ status: 'resolved', encoding: 'windows-1258' });
+    expect(
+      decideEncoding(
+        null,
+        names.map((n) => Buffer.from(n)),
+        undefined,
+      ),
+    ).to.include({ status: 'resolved', encoding: 'utf-8' });
+    expect(decideEncoding({ source: '.cpg', value: '1258' }, names.map(encodeWindows1258), undefined)).to.include({
+      status: 'resolved',
+      encoding: 'windows-1258',
+    });
     const wrong = decideEncoding({ source: '.cpg', value: 'UTF-8' }, names.map(encodeTcvn3), undefined);
     expect(wrong).to.include({ status: 'needs_confirmation', encoding: 'tcvn3' });
     expect(wrong.reason).to.match(/\.cpg says utf-8/);
@@ -182,24 +245,55 @@ describe('upload: CRS decision', () => {
     const signs = decideCrs({ source: '.prj', wkt: prjTm3(107, towgs84DecisionSigns) }, 'Shapefile', tm3, {});
     expect(signs.status).to.equal('needs_confirmation');
     expect(signs.proposals[0].srid).to.equal(9214);
-    const wgs = decideCrs({ source: '.prj', wkt: prjTm3(107, null, 'D_WGS_1984').replace('GCS_VN_2000', 'GCS_WGS_1984').replace('VN_2000_TM3_107', 'TM3_107') }, 'Shapefile', tm3, {});
+    const wgs = decideCrs(
+      {
+        source: '.prj',
+        wkt: prjTm3(107, null, 'D_WGS_1984').replace('GCS_VN_2000', 'GCS_WGS_1984').replace('VN_2000_TM3_107', 'TM3_107'),
+      },
+      'Shapefile',
+      tm3,
+      {},
+    );
     expect(wgs.status).to.equal('needs_confirmation');
     expect(wgs.reason).to.match(/says WGS 84.*EPSG:9214/);
   });
 
   it('detects northing-first values and swaps them', () => {
-    const d = decideCrs(null, 'CSV', pts.map((p) => [p.n9209, p.e9209]), { srid: 9209 });
+    const d = decideCrs(
+      null,
+      'CSV',
+      pts.map((p) => [p.n9209, p.e9209]),
+      { srid: 9209 },
+    );
     expect(d).to.include({ status: 'resolved', swapAxes: true });
-    expect(() => checkInsideVietnam(d.chosen!, d.swapAxes, pts.map((p) => [p.n9209, p.e9209]), 'csv')).to.not.throw();
+    expect(() =>
+      checkInsideVietnam(
+        d.chosen!,
+        d.swapAxes,
+        pts.map((p) => [p.n9209, p.e9209]),
+        'csv',
+      ),
+    ).to.not.throw();
   });
 
   it('takes GeoJSON without a crs member as WGS 84 but asks when its numbers are metres', () => {
-    expect(decideCrs(null, 'GeoJSON', pts.map((p) => [p.lon, p.lat]), {}).status).to.equal('resolved');
+    expect(
+      decideCrs(
+        null,
+        'GeoJSON',
+        pts.map((p) => [p.lon, p.lat]),
+        {},
+      ).status,
+    ).to.equal('resolved');
     expect(decideCrs(null, 'GeoJSON', tm3, {}).status).to.equal('needs_confirmation');
   });
 
   it('rejects a proj4 string for a TM-3 zone without +towgs84', () => {
-    expect(() => decideCrs(null, 'CSV', tm3, { proj4: '+proj=tmerc +lat_0=0 +lon_0=107 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs' })).to.throw(/towgs84/);
+    expect(() =>
+      decideCrs(null, 'CSV', tm3, {
+        proj4: '+proj=tmerc +lat_0=0 +lon_0=107 +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 +units=m +no_defs',
+      }),
+    ).to.throw(/towgs84/);
   });
 
   it('fails data that lands outside Vietnam, suggesting the zones where it fits', () => {
@@ -214,22 +308,94 @@ describe('upload: geometry families', () => {
       type: 'GeometryCollection',
       geometries: [
         { type: 'Point', coordinates: [1, 2] },
-        { type: 'LineString', coordinates: [[0, 0], [1, 1]] },
+        {
+          type: 'LineString',
+          coordinates: [
+            [0, 0],
+            [1, 1],
+          ],
+        },
         { type: 'GeometryCollection', geometries: [{ type: 'Point', coordinates: [3, 4] }] },
       ],
     });
     expect(parts).to.deep.equal([
-      ['point', { type: 'MultiPoint', coordinates: [[1, 2], [3, 4]] }],
-      ['line', { type: 'MultiLineString', coordinates: [[[0, 0], [1, 1]]] }],
+      [
+        'point',
+        {
+          type: 'MultiPoint',
+          coordinates: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      ],
+      [
+        'line',
+        {
+          type: 'MultiLineString',
+          coordinates: [
+            [
+              [0, 0],
+              [1, 1],
+            ],
+          ],
+        },
+      ],
     ]);
   });
 
   it('drops parts PostGIS cannot build: short lines and rings', () => {
     expect(dropDegenerateParts({ type: 'LineString', coordinates: [[0, 0]] })).to.equal(null);
-    expect(dropDegenerateParts({ type: 'Polygon', coordinates: [[[0, 0], [1, 1], [0, 0]]] })).to.equal(null);
-    const square = [[0, 0], [1, 0], [1, 1], [0, 0]];
-    expect(dropDegenerateParts({ type: 'Polygon', coordinates: [square, [[0, 0], [0, 0]]] })).to.deep.equal({ type: 'Polygon', coordinates: [square] });
-    expect(dropDegenerateParts({ type: 'MultiLineString', coordinates: [[[0, 0]], [[0, 0], [1, 1]]] })).to.deep.equal({ type: 'MultiLineString', coordinates: [[[0, 0], [1, 1]]] });
+    expect(
+      dropDegenerateParts({
+        type: 'Polygon',
+        coordinates: [
+          [
+            [0, 0],
+            [1, 1],
+            [0, 0],
+          ],
+        ],
+      }),
+    ).to.equal(null);
+    const square = [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [0, 0],
+    ];
+    expect(
+      dropDegenerateParts({
+        type: 'Polygon',
+        coordinates: [
+          square,
+          [
+            [0, 0],
+            [0, 0],
+          ],
+        ],
+      }),
+    ).to.deep.equal({ type: 'Polygon', coordinates: [square] });
+    expect(
+      dropDegenerateParts({
+        type: 'MultiLineString',
+        coordinates: [
+          [[0, 0]],
+          [
+            [0, 0],
+            [1, 1],
+          ],
+        ],
+      }),
+    ).to.deep.equal({
+      type: 'MultiLineString',
+      coordinates: [
+        [
+          [0, 0],
+          [1, 1],
+        ],
+      ],
+    });
   });
 
   it('finds coordinate columns by Vietnamese and English names, or as named', () => {

@@ -149,7 +149,10 @@ export function apiUrl(path: string, params: Record<string, string | number> = {
 async function request<T>(path: string, init: RequestInit = {}, params: Record<string, string | number> = {}): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(apiUrl(path, params), { ...init, headers: { Accept: 'application/json', ...authHeaders(), ...(init.headers ?? {}) } });
+    res = await fetch(apiUrl(path, params), {
+      ...init,
+      headers: { Accept: 'application/json', ...authHeaders(), ...(init.headers ?? {}) },
+    });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     throw new ApiError(0, 'NetworkError', `the server did not answer (${path})`);
@@ -176,13 +179,23 @@ export async function loadLayers(): Promise<ViewerLayer[]> {
 }
 
 /** Features of the given layers at a point (EPSG:4326), topmost layer first. */
-export async function identify(lon: number, lat: number, layers: string[], toleranceM: number, signal?: AbortSignal): Promise<IdentifiedLayer[]> {
-  const body = await request<unknown>('query/identify', { signal }, {
-    lon: lon.toFixed(7),
-    lat: lat.toFixed(7),
-    layers: layers.join(','),
-    tolerance_m: Math.max(1, Math.round(toleranceM)),
-  });
+export async function identify(
+  lon: number,
+  lat: number,
+  layers: string[],
+  toleranceM: number,
+  signal?: AbortSignal,
+): Promise<IdentifiedLayer[]> {
+  const body = await request<unknown>(
+    'query/identify',
+    { signal },
+    {
+      lon: lon.toFixed(7),
+      lat: lat.toFixed(7),
+      layers: layers.join(','),
+      tolerance_m: Math.max(1, Math.round(toleranceM)),
+    },
+  );
   return readIdentify(body);
 }
 
@@ -193,7 +206,10 @@ export async function identify(lon: number, lat: number, layers: string[], toler
 export function readIdentify(body: unknown): IdentifiedLayer[] {
   const b = body as { layers?: unknown[]; features?: Array<Feature & { layer?: string }> };
   if (!Array.isArray(b.features) && Array.isArray(b.layers)) {
-    return (b.layers as Array<{ layer?: string; id?: string; features?: Feature[] }>).map((l) => ({ layer: String(l.layer ?? l.id), features: l.features ?? [] }));
+    return (b.layers as Array<{ layer?: string; id?: string; features?: Feature[] }>).map((l) => ({
+      layer: String(l.layer ?? l.id),
+      features: l.features ?? [],
+    }));
   }
   const byLayer = new Map<string, Feature[]>();
   for (const f of b.features ?? []) {
@@ -222,7 +238,8 @@ export async function summarise(layer: string, geometry: Geometry, groupBy: stri
     area_ha: num(g.area_ha),
     length_km: num(g.length_km),
   }));
-  const sum = (k: 'area_ha' | 'length_km') => (groups.some((g) => g[k] !== null) ? groups.reduce((s, g) => s + (g[k] ?? 0), 0) : null);
+  const sum = (k: 'area_ha' | 'length_km') =>
+    groups.some((g) => g[k] !== null) ? groups.reduce((s, g) => s + (g[k] ?? 0), 0) : null;
   return {
     layer,
     groupBy,
@@ -236,7 +253,11 @@ export async function summarise(layer: string, geometry: Geometry, groupBy: stri
 
 /** Ranked, diacritic-insensitive search over places, administrative units and layer titles. */
 export async function search(q: string, signal?: AbortSignal): Promise<SearchResult[]> {
-  const body = await request<{ results?: SearchResult[]; features?: Array<Feature & { bbox?: number[] }> }>('search', { signal }, { q, limit: 8 });
+  const body = await request<{ results?: SearchResult[]; features?: Array<Feature & { bbox?: number[] }> }>(
+    'search',
+    { signal },
+    { q, limit: 8 },
+  );
   if (Array.isArray(body.results)) return body.results;
   return (body.features ?? []).map((f) => ({
     name: String(f.properties?.name ?? ''),

@@ -10,7 +10,8 @@ import proj4 from 'proj4';
 import formerBacNinh from './former-bac-ninh.json' with { type: 'json' };
 
 const towgs84 = '+towgs84=-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278';
-const tm3 = (lon0: number) => `+proj=tmerc +lat_0=0 +lon_0=${lon0} +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 ${towgs84} +units=m +no_defs`;
+const tm3 = (lon0: number) =>
+  `+proj=tmerc +lat_0=0 +lon_0=${lon0} +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 ${towgs84} +units=m +no_defs`;
 
 /** The TM-3 zones of the province. */
 export const zones = {

@@ -55,7 +55,10 @@ const texts = {
   apply: { vi: 'Áp dụng', en: 'Apply' },
   distance: { vi: 'Khoảng cách', en: 'Distance' },
   area: { vi: 'Diện tích', en: 'Area' },
-  drawHint: { vi: 'Nhấp để thêm điểm, nhấp điểm đầu để kết thúc. Esc để huỷ.', en: 'Click to add points, click the first point to finish. Esc cancels.' },
+  drawHint: {
+    vi: 'Nhấp để thêm điểm, nhấp điểm đầu để kết thúc. Esc để huỷ.',
+    en: 'Click to add points, click the first point to finish. Esc cancels.',
+  },
   pickHint: { vi: 'Nhấp vào một xã/phường trên bản đồ', en: 'Click a commune on the map' },
   summaryFailed: { vi: 'Không tính được thống kê', en: 'The summary failed' },
   identifyFailed: { vi: 'Không truy vấn được đối tượng', en: 'The feature query failed' },
@@ -67,9 +70,18 @@ const texts = {
   zoomIn: { vi: 'Phóng to', en: 'Zoom in' },
   zoomOut: { vi: 'Thu nhỏ', en: 'Zoom out' },
   uploadLink: { vi: 'Tải lớp lên', en: 'Upload a layer' },
-  surveyAxes: { vi: 'X là toạ độ bắc, Y là toạ độ đông (quy ước trắc địa Việt Nam)', en: 'X = northing, Y = easting (Vietnamese survey convention)' },
-  method_area_ha: { vi: 'Diện tích phần nằm trong vùng, tính trên ellipsoid WGS 84', en: 'Area inside the drawn shape, on the WGS 84 ellipsoid' },
-  method_length_km: { vi: 'Chiều dài phần nằm trong vùng, tính trên ellipsoid WGS 84', en: 'Length inside the drawn shape, on the WGS 84 ellipsoid' },
+  surveyAxes: {
+    vi: 'X là toạ độ bắc, Y là toạ độ đông (quy ước trắc địa Việt Nam)',
+    en: 'X = northing, Y = easting (Vietnamese survey convention)',
+  },
+  method_area_ha: {
+    vi: 'Diện tích phần nằm trong vùng, tính trên ellipsoid WGS 84',
+    en: 'Area inside the drawn shape, on the WGS 84 ellipsoid',
+  },
+  method_length_km: {
+    vi: 'Chiều dài phần nằm trong vùng, tính trên ellipsoid WGS 84',
+    en: 'Length inside the drawn shape, on the WGS 84 ellipsoid',
+  },
   method_count: { vi: 'Số đối tượng chạm vào vùng', en: 'Features that touch the drawn shape' },
 } satisfies Record<string, Label>;
 

@@ -33,7 +33,9 @@ function otherLanguage(column: string, props: Record<string, unknown>): boolean 
 /** The properties table of one feature: catalog columns in catalog order, with labels and category names. */
 export function featureTable(info: ViewerLayer | undefined, f: Feature): HTMLElement {
   const props = f.properties ?? {};
-  const columns = info?.columns.length ? info.columns : Object.keys(props).map((name) => ({ name, label: { en: name, vi: name } }));
+  const columns = info?.columns.length
+    ? info.columns
+    : Object.keys(props).map((name) => ({ name, label: { en: name, vi: name } }));
   const style = info?.style;
   const rows = columns
     .filter((c) => c.name in props && !otherLanguage(c.name, props))
@@ -68,11 +70,20 @@ export function enableIdentify(map: L.Map, visibleLayers: () => ViewerLayer[], b
     controller?.abort();
     controller = new AbortController();
     const content = h('div', { class: 'identify', 'aria-live': 'polite' }, h('p', {}, t('loading')));
-    const popup = L.popup({ maxWidth: 360, maxHeight: 320, autoPanPadding: [20, 20] }).setLatLng(ev.latlng).setContent(content).openOn(map);
+    const popup = L.popup({ maxWidth: 360, maxHeight: 320, autoPanPadding: [20, 20] })
+      .setLatLng(ev.latlng)
+      .setContent(content)
+      .openOn(map);
     // Metres per screen pixel at this latitude and zoom (Web Mercator).
     const metresPerPx = (40075016.686 * Math.cos((ev.latlng.lat * Math.PI) / 180)) / 2 ** (map.getZoom() + 8);
     try {
-      const found = await identify(ev.latlng.lng, ev.latlng.lat, layers.map((l) => l.id), tolerancePx * metresPerPx, controller.signal);
+      const found = await identify(
+        ev.latlng.lng,
+        ev.latlng.lat,
+        layers.map((l) => l.id),
+        tolerancePx * metresPerPx,
+        controller.signal,
+      );
       const byId = new Map(layers.map((l) => [l.id, l]));
       const sections = found
         .filter((g) => g.features.length)

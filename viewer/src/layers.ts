@@ -135,7 +135,11 @@ export class LayerManager {
     // a later (higher) run is drawn over an earlier one, as the layers are within one composite.
     for (let end = shown.length; end > 0; end -= layersPerComposite) {
       const run = shown.slice(Math.max(0, end - layersPerComposite), end).map((e) => e.info);
-      const composite = createCompositeLayer(run, (id) => opacity.get(id)?.opacity ?? 1, (o) => this.onTile(o));
+      const composite = createCompositeLayer(
+        run,
+        (id) => opacity.get(id)?.opacity ?? 1,
+        (o) => this.onTile(o),
+      );
       composite.on('tileload load', () => this.onTileDrawn());
       composite.addTo(this.map);
       this.composites.push(composite);
@@ -197,7 +201,11 @@ export class LayerManager {
           'section',
           { class: 'layer-group', 'data-group': group },
           h('h3', {}, t(`group_${group}` as TextKey)),
-          h('ul', {}, members.map((e, k) => this.row(e, k === 0, k === members.length - 1))),
+          h(
+            'ul',
+            {},
+            members.map((e, k) => this.row(e, k === 0, k === members.length - 1)),
+          ),
         ),
       );
     }
@@ -240,10 +248,44 @@ export class LayerManager {
           title,
           info.access === 'restricted' ? h('small', {}, ` (${t('restricted')})`) : null,
         ),
-        h('span', { class: 'layer-tools' },
-          h('button', { type: 'button', 'data-move': -1, disabled: first, 'aria-label': `${t('moveUp')}: ${title}`, title: t('moveUp'), onclick: () => this.move(info.id, -1) }, '▲'),
-          h('button', { type: 'button', 'data-move': 1, disabled: last, 'aria-label': `${t('moveDown')}: ${title}`, title: t('moveDown'), onclick: () => this.move(info.id, 1) }, '▼'),
-          h('button', { type: 'button', disabled: !info.bounds, 'aria-label': `${t('zoomTo')}: ${title}`, title: t('zoomTo'), onclick: () => this.zoomTo(info) }, '⤢'),
+        h(
+          'span',
+          { class: 'layer-tools' },
+          h(
+            'button',
+            {
+              type: 'button',
+              'data-move': -1,
+              disabled: first,
+              'aria-label': `${t('moveUp')}: ${title}`,
+              title: t('moveUp'),
+              onclick: () => this.move(info.id, -1),
+            },
+            '▲',
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              'data-move': 1,
+              disabled: last,
+              'aria-label': `${t('moveDown')}: ${title}`,
+              title: t('moveDown'),
+              onclick: () => this.move(info.id, 1),
+            },
+            '▼',
+          ),
+          h(
+            'button',
+            {
+              type: 'button',
+              disabled: !info.bounds,
+              'aria-label': `${t('zoomTo')}: ${title}`,
+              title: t('zoomTo'),
+              onclick: () => this.zoomTo(info),
+            },
+            '⤢',
+          ),
         ),
       ),
       h('div', { class: 'layer-opacity' }, opacity),
@@ -268,9 +310,7 @@ function legendOf(info: ViewerLayer): HTMLElement {
     return h(
       'ul',
       { class: 'legend', 'aria-label': `${t('legend')}: ${layerTitle(info)}` },
-      style.categories.map((c) =>
-        h('li', {}, swatch(c.color, info.geometryType), categoryText(c.value, pick(c.label))),
-      ),
+      style.categories.map((c) => h('li', {}, swatch(c.color, info.geometryType), categoryText(c.value, pick(c.label)))),
     );
   }
   return h('div', { class: 'legend legend-single' }, swatch(style.color ?? '#6b7280', info.geometryType));

@@ -76,11 +76,19 @@ const tools = new Tools(map, document.getElementById('toolbar')!, {
   layers: () => layers.all(),
   summarise: (geometry, name) => {
     stats.summaryGeometry = geometry;
-    void summary.show(geometry, layers.visible().filter((l) => l.group !== 'basemap'), name);
+    void summary.show(
+      geometry,
+      layers.visible().filter((l) => l.group !== 'basemap'),
+      name,
+    );
   },
   permalink: () => window.location.href,
 });
-enableIdentify(map, () => vintage.identifyLayers(map), () => tools.busy());
+enableIdentify(
+  map,
+  () => vintage.identifyLayers(map),
+  () => tools.busy(),
+);
 enableSearch(document.getElementById('search') as HTMLFormElement, map, () => layers.all());
 enableStatus(document.getElementById('status')!, map);
 enableEditing(map, { layers: () => layers.all() });
@@ -89,7 +97,12 @@ enableEditing(map, { layers: () => layers.all() });
 map.getContainer().addEventListener('keydown', (ev) => {
   if (ev.key !== 'Enter' || ev.target !== map.getContainer()) return;
   const latlng = map.getCenter();
-  map.fire('click', { latlng, layerPoint: map.latLngToLayerPoint(latlng), containerPoint: map.latLngToContainerPoint(latlng), originalEvent: ev });
+  map.fire('click', {
+    latlng,
+    layerPoint: map.latLngToLayerPoint(latlng),
+    containerPoint: map.latLngToContainerPoint(latlng),
+    originalEvent: ev,
+  });
 });
 
 /** Writes the view into the URL hash (replacing, so Back leaves the viewer as expected). */
@@ -125,7 +138,10 @@ function applyTexts(): void {
   langButton.textContent = t('language');
   langButton.setAttribute('aria-label', t('languageLabel'));
   const zc = zoom.getContainer()!;
-  for (const [selector, key] of [['.leaflet-control-zoom-in', 'zoomIn'], ['.leaflet-control-zoom-out', 'zoomOut']] as const) {
+  for (const [selector, key] of [
+    ['.leaflet-control-zoom-in', 'zoomIn'],
+    ['.leaflet-control-zoom-out', 'zoomOut'],
+  ] as const) {
     const button = zc.querySelector(selector)!;
     button.setAttribute('title', t(key));
     button.setAttribute('aria-label', t(key));
@@ -179,7 +195,10 @@ async function start(quiet = false): Promise<void> {
   loadedConfig = config;
   mapMessage(infos.length ? null : t('noLayers'));
   const current = parseState(window.location.hash);
-  layers.setLayers(infos, { visible: stats.layers.length ? undefined : (current.layers ?? initial.layers), opacity: current.opacity });
+  layers.setLayers(infos, {
+    visible: stats.layers.length ? undefined : (current.layers ?? initial.layers),
+    opacity: current.opacity,
+  });
   void vintage.layersLoaded(!stats.layers.length, (current.layers ?? initial.layers) !== undefined);
   stats.layers = infos.map((l) => l.id);
   stats.ready = true;

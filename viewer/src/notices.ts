@@ -16,7 +16,11 @@ export function showNotice(key: string, text: string, retry?: () => void): void 
     { class: 'notice', role: 'alert', 'data-notice': key },
     h('span', {}, text),
     retry ? h('button', { type: 'button', onclick: () => retry() }, t('retry')) : null,
-    h('button', { type: 'button', class: 'notice-close', 'aria-label': t('close'), title: t('close'), onclick: () => dismissNotice(key) }, '×'),
+    h(
+      'button',
+      { type: 'button', class: 'notice-close', 'aria-label': t('close'), title: t('close'), onclick: () => dismissNotice(key) },
+      '×',
+    ),
   );
   shown.set(key, el);
   area().append(el);

@@ -39,7 +39,11 @@ export function enableSearch(form: HTMLFormElement, map: L.Map, layers: () => Vi
     const [x1, y1, x2, y2] = r.bbox;
     const bounds = L.latLngBounds([y1, x1], [y2, x2]);
     highlight?.remove();
-    highlight = (x1 === x2 && y1 === y2 ? L.circleMarker([y1, x1], { radius: 10, color: '#d9480f' }) : L.rectangle(bounds, { color: '#d9480f', weight: 2, fill: false, dashArray: '6 4' })).addTo(map);
+    highlight = (
+      x1 === x2 && y1 === y2
+        ? L.circleMarker([y1, x1], { radius: 10, color: '#d9480f' })
+        : L.rectangle(bounds, { color: '#d9480f', weight: 2, fill: false, dashArray: '6 4' })
+    ).addTo(map);
     map.fitBounds(bounds, { maxZoom: 15, padding: [20, 20] });
   };
 
@@ -50,7 +54,12 @@ export function enableSearch(form: HTMLFormElement, map: L.Map, layers: () => Vi
         ? results.map((r, i) =>
             h(
               'li',
-              { id: `search-option-${i}`, role: 'option', 'aria-selected': String(i === active), onmousedown: (ev: Event) => (ev.preventDefault(), choose(r)) },
+              {
+                id: `search-option-${i}`,
+                role: 'option',
+                'aria-selected': String(i === active),
+                onmousedown: (ev: Event) => (ev.preventDefault(), choose(r)),
+              },
               h('span', { class: 'result-name' }, r.fullName || r.name),
               h('small', {}, byId.has(r.layer) ? layerTitle(byId.get(r.layer)!) : r.layerTitle || r.kind || r.layer),
             ),
@@ -75,7 +84,9 @@ export function enableSearch(form: HTMLFormElement, map: L.Map, layers: () => Vi
     } catch (err) {
       if ((err as Error).name === 'AbortError') return;
       results = [];
-      list.replaceChildren(h('li', { class: 'error', role: 'option', 'aria-disabled': 'true' }, `${t('searchFailed')}: ${(err as Error).message}`));
+      list.replaceChildren(
+        h('li', { class: 'error', role: 'option', 'aria-disabled': 'true' }, `${t('searchFailed')}: ${(err as Error).message}`),
+      );
       list.hidden = false;
     }
   };

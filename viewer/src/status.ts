@@ -36,7 +36,9 @@ export function enableStatus(bar: HTMLElement, map: L.Map): void {
     label.textContent = `${t('zone')}: `;
     select.replaceChildren(
       h('option', { value: 'auto', selected: choice === 'auto' }, t('zoneAuto')),
-      ...Object.entries(zones).map(([code, z]) => h('option', { value: code, selected: choice === code }, `${z.name.replace('VN-2000 / ', '')} (${code})`)),
+      ...Object.entries(zones).map(([code, z]) =>
+        h('option', { value: code, selected: choice === code }, `${z.name.replace('VN-2000 / ', '')} (${code})`),
+      ),
     );
     update(last);
   };

@@ -123,14 +123,28 @@ export class SummaryPanel {
           },
         },
         choices.map((name) =>
-          h('option', { value: name ?? '', selected: name === s.groupBy[k] }, name ? pick(layer.columns.find((c) => c.name === name)?.label, name) : '—'),
+          h(
+            'option',
+            { value: name ?? '', selected: name === s.groupBy[k] },
+            name ? pick(layer.columns.find((c) => c.name === name)?.label, name) : '—',
+          ),
         ),
       );
       return h('span', { class: 'groupby' }, h('label', { for: id }, `${text} `), el);
     };
-    const head = [h('h3', {}, layerTitle(layer)), h('div', { class: 'groupby-row' }, select(0, t('groupBy')), select(1, t('thenBy')))];
-    if (s.error) return h('section', { class: 'summary', 'data-layer': layer.id }, head, h('p', { class: 'error', role: 'alert' }, `${t('summaryFailed')}: ${s.error}`));
-    if (!s.summary) return h('section', { class: 'summary', 'data-layer': layer.id, 'aria-busy': 'true' }, head, h('p', {}, t('loading')));
+    const head = [
+      h('h3', {}, layerTitle(layer)),
+      h('div', { class: 'groupby-row' }, select(0, t('groupBy')), select(1, t('thenBy'))),
+    ];
+    if (s.error)
+      return h(
+        'section',
+        { class: 'summary', 'data-layer': layer.id },
+        head,
+        h('p', { class: 'error', role: 'alert' }, `${t('summaryFailed')}: ${s.error}`),
+      );
+    if (!s.summary)
+      return h('section', { class: 'summary', 'data-layer': layer.id, 'aria-busy': 'true' }, head, h('p', {}, t('loading')));
     const sum = s.summary;
     const groups = [...sum.groups].sort((a, b) => (b[metric] ?? 0) - (a[metric] ?? 0));
     const byStyle = layer.style.type === 'categorical' && layer.style.property === sum.groupBy[0];
@@ -161,7 +175,12 @@ export class SummaryPanel {
       'section',
       { class: 'summary', 'data-layer': layer.id },
       head,
-      sum.total.count ? barChart(bars, `${layerTitle(layer)} – ${t(metric === 'count' ? 'count' : metric === 'area_ha' ? 'areaHa' : 'lengthKm')}`) : h('p', {}, t('noFeaturesInArea')),
+      sum.total.count
+        ? barChart(
+            bars,
+            `${layerTitle(layer)} – ${t(metric === 'count' ? 'count' : metric === 'area_ha' ? 'areaHa' : 'lengthKm')}`,
+          )
+        : h('p', {}, t('noFeaturesInArea')),
       totals,
       // How it was measured, in words; the server's technical description stays in an attribute for the curious.
       h('p', { class: 'method', 'data-method': sum.method }, t(`method_${metric}`)),
@@ -173,9 +192,19 @@ export class SummaryPanel {
     if (!s.summary) return;
     const { layer } = s;
     const { groupBy, groups } = s.summary;
-    const rows = groups.map((g) => [layer.id, ...g.values.map((v) => (v === null ? '' : String(v))), groupLabel(layer, groupBy, g.values), g.count, g.area_ha, g.length_km]);
+    const rows = groups.map((g) => [
+      layer.id,
+      ...g.values.map((v) => (v === null ? '' : String(v))),
+      groupLabel(layer, groupBy, g.values),
+      g.count,
+      g.area_ha,
+      g.length_km,
+    ]);
     const text = toCsv(['layer', ...groupBy, 'label', 'count', 'area_ha', 'length_km'], rows);
-    const a = h('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' })), download: `summary-${layer.id}.csv` });
+    const a = h('a', {
+      href: URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' })),
+      download: `summary-${layer.id}.csv`,
+    });
     document.body.append(a);
     a.click();
     a.remove();

@@ -64,16 +64,20 @@ export class Tools {
       this.map.pm.setLang('en');
       return;
     }
-    this.map.pm.setLang('vi' as L.PM.SupportLocales, {
-      tooltips: {
-        firstVertex: 'Nhấp để đặt điểm đầu tiên',
-        continueLine: 'Nhấp để vẽ tiếp',
-        finishLine: 'Nhấp đúp (hoặc nhấp điểm cuối) để kết thúc',
-        finishPoly: 'Nhấp vào điểm đầu tiên để kết thúc',
-        startCircle: 'Nhấp để đặt tâm hình tròn',
-        finishCircle: 'Nhấp để chọn bán kính',
+    this.map.pm.setLang(
+      'vi' as L.PM.SupportLocales,
+      {
+        tooltips: {
+          firstVertex: 'Nhấp để đặt điểm đầu tiên',
+          continueLine: 'Nhấp để vẽ tiếp',
+          finishLine: 'Nhấp đúp (hoặc nhấp điểm cuối) để kết thúc',
+          finishPoly: 'Nhấp vào điểm đầu tiên để kết thúc',
+          startCircle: 'Nhấp để đặt tâm hình tròn',
+          finishCircle: 'Nhấp để chọn bán kính',
+        },
       },
-    }, 'en');
+      'en',
+    );
   }
 
   /** True while a tool owns map clicks (identify stays quiet then). */
@@ -85,7 +89,11 @@ export class Tools {
     if (this.map.pm.globalDrawModeEnabled()) this.map.pm.disableDraw();
     this.mode = mode;
     const shape = { polygon: 'Polygon', circle: 'Circle', area: 'Polygon', distance: 'Line' } as const;
-    if (mode && mode !== 'pick') this.map.pm.enableDraw(shape[mode], { snappable: false, finishOn: mode === 'distance' ? 'dblclick' : null } as L.PM.DrawModeOptions);
+    if (mode && mode !== 'pick')
+      this.map.pm.enableDraw(shape[mode], {
+        snappable: false,
+        finishOn: mode === 'distance' ? 'dblclick' : null,
+      } as L.PM.DrawModeOptions);
     this.map.getContainer().classList.toggle('picking', mode === 'pick');
     this.render();
     const hint = this.bar.querySelector('.tool-hint');
@@ -98,8 +106,13 @@ export class Tools {
     this.drawn.addLayer(layer);
     if (mode === 'distance' || mode === 'area') {
       const gj = (layer as L.Polyline).toGeoJSON() as Feature;
-      const text = mode === 'distance' ? formatMeasure('distance', length(gj, { units: 'kilometers' }) * 1000) : formatMeasure('area', area(gj));
-      layer.bindTooltip(h('span', {}, `${t(mode)}: ${text}`), { permanent: true, direction: 'center', className: 'measure-label' }).openTooltip();
+      const text =
+        mode === 'distance'
+          ? formatMeasure('distance', length(gj, { units: 'kilometers' }) * 1000)
+          : formatMeasure('area', area(gj));
+      layer
+        .bindTooltip(h('span', {}, `${t(mode)}: ${text}`), { permanent: true, direction: 'center', className: 'measure-label' })
+        .openTooltip();
       layer.getElement()?.setAttribute('data-measure', text);
       return;
     }
@@ -120,7 +133,12 @@ export class Tools {
     const candidates = this.host.layers().filter((l) => l.group === 'basemap' && l.geometryType === 'Polygon');
     if (!candidates.length) return;
     try {
-      const found = await identify(latlng.lng, latlng.lat, candidates.map((l) => l.id), 1);
+      const found = await identify(
+        latlng.lng,
+        latlng.lat,
+        candidates.map((l) => l.id),
+        1,
+      );
       let best: { feature: Feature; layer: string; area: number } | null = null;
       for (const g of found) {
         for (const f of g.features) {
@@ -181,8 +199,18 @@ export class Tools {
       button('pick', 'pickCommune', '◎'),
       button('distance', 'measureDistance', '↔'),
       button('area', 'measureArea', '▱'),
-      h('button', { type: 'button', 'data-tool': 'clear', onclick: () => this.drawn.clearLayers() }, h('span', { 'aria-hidden': 'true' }, '✕'), ` ${t('clear')}`),
-      h('button', { type: 'button', 'data-tool': 'permalink', onclick: () => void this.copyLink() }, h('span', { 'aria-hidden': 'true' }, '#'), ` ${t('permalink')}`),
+      h(
+        'button',
+        { type: 'button', 'data-tool': 'clear', onclick: () => this.drawn.clearLayers() },
+        h('span', { 'aria-hidden': 'true' }, '✕'),
+        ` ${t('clear')}`,
+      ),
+      h(
+        'button',
+        { type: 'button', 'data-tool': 'permalink', onclick: () => void this.copyLink() },
+        h('span', { 'aria-hidden': 'true' }, '#'),
+        ` ${t('permalink')}`,
+      ),
       h('span', { class: 'tool-hint', role: 'status' }),
     );
   }

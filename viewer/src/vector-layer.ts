@@ -145,7 +145,11 @@ function paintRulesOf(layer: ViewerLayer, opacity: () => number): PaintRule[] {
   if (layer.geometryType === 'Polygon') {
     const rules: PaintRule[] = [];
     const fillOpacity = style.fillOpacity ?? 0.5;
-    if (fillOpacity > 0) rules.push({ dataLayer, symbolizer: new PolygonSymbolizer({ fill, opacity: () => fillOpacity * opacity(), perFeature: true }) });
+    if (fillOpacity > 0)
+      rules.push({
+        dataLayer,
+        symbolizer: new PolygonSymbolizer({ fill, opacity: () => fillOpacity * opacity(), perFeature: true }),
+      });
     rules.push({
       dataLayer,
       // Categorical fills are told apart by colour: a thin outline (the style's colour, else white) separates them.
@@ -158,14 +162,24 @@ function paintRulesOf(layer: ViewerLayer, opacity: () => number): PaintRule[] {
     return rules;
   }
   if (layer.geometryType === 'LineString') {
-    return [{ dataLayer, symbolizer: new LineSymbolizer({ color: fill, width: style.weight ?? 1.5, opacity, perFeature: true, lineCap: 'round' }) }];
+    return [
+      {
+        dataLayer,
+        symbolizer: new LineSymbolizer({ color: fill, width: style.weight ?? 1.5, opacity, perFeature: true, lineCap: 'round' }),
+      },
+    ];
   }
   const radius = (_z: number, f?: Feature) => {
     const base = style.radius ?? 4;
     const count = Number(f?.props.count ?? f?.props.point_count ?? 1);
     return count > 1 ? base + Math.min(10, Math.log2(count) * 2) : base;
   };
-  return [{ dataLayer, symbolizer: new CircleSymbolizer({ radius, fill, stroke: '#ffffff', width: 1, opacity: () => 0.9 * opacity() }) }];
+  return [
+    {
+      dataLayer,
+      symbolizer: new CircleSymbolizer({ radius, fill, stroke: '#ffffff', width: 1, opacity: () => 0.9 * opacity() }),
+    },
+  ];
 }
 
 /** Labels a polygon at the centre of its outer ring's box (protomaps' own centred label takes the first vertex). */
@@ -208,11 +222,14 @@ function labelRulesOf(layer: ViewerLayer): LabelRule[] {
   const text = { labelProps: [property], fill: '#1f2937', stroke: '#ffffff', width: 2.5, font: '600 11px sans-serif' };
   const dataLayer = layer.id;
   if (layer.geometryType === 'LineString') return [{ dataLayer, symbolizer: new LineLabelSymbolizer(text) }];
-  if (layer.geometryType === 'Point') return [{ dataLayer, symbolizer: new OffsetTextSymbolizer({ ...text, offsetX: 6, offsetY: 6 }) }];
+  if (layer.geometryType === 'Point')
+    return [{ dataLayer, symbolizer: new OffsetTextSymbolizer({ ...text, offsetX: 6, offsetY: 6 }) }];
   // A polygon is labelled only by its category (a parcel's land-use code): short, and it fits once zoomed in. A name
   // of a large polygon (a commune) would repeat the place labels and crowd the map; it is one click away.
   if (layer.style.type !== 'categorical' || layer.style.property !== property) return [];
-  return [{ dataLayer, symbolizer: new PolygonCentreSymbolizer(text), filter: (z, f) => f !== undefined && labelFits(layer, z, f) }];
+  return [
+    { dataLayer, symbolizer: new PolygonCentreSymbolizer(text), filter: (z, f) => f !== undefined && labelFits(layer, z, f) },
+  ];
 }
 
 /** The map pane of every layer's labels: above the fills of all layers (tiles are at 200, drawn shapes at 400). */
@@ -232,10 +249,16 @@ function labelPaneOf(map: L.Map): string {
  * painted bottom to top, labels of every layer above them all. `opacityOf` is read at every draw; call
  * `rerenderTiles()` after changing it. `report` hears of every tile request's outcome, per layer.
  */
-export function createCompositeLayer(layers: readonly ViewerLayer[], opacityOf: (id: string) => number, report: (outcome: TileOutcome) => void): VectorLayer {
+export function createCompositeLayer(
+  layers: readonly ViewerLayer[],
+  opacityOf: (id: string) => number,
+  report: (outcome: TileOutcome) => void,
+): VectorLayer {
   const bottomUp = [...layers].reverse();
   const boxes = layers.flatMap((l) => (l.bounds ? [L.latLngBounds([l.bounds[1], l.bounds[0]], [l.bounds[3], l.bounds[2]])] : []));
-  const bounds = boxes.length ? boxes.reduce((a, b) => a.extend(b), L.latLngBounds(boxes[0].getSouthWest(), boxes[0].getNorthEast())).pad(0.05) : undefined;
+  const bounds = boxes.length
+    ? boxes.reduce((a, b) => a.extend(b), L.latLngBounds(boxes[0].getSouthWest(), boxes[0].getNorthEast())).pad(0.05)
+    : undefined;
   const grid = leafletLayer({
     sources: {},
     paintRules: bottomUp.flatMap((l) => paintRulesOf(l, () => opacityOf(l.id))),
@@ -262,7 +285,13 @@ type GridWithViews = VectorLayer & { views: Map<string, View> };
  * cache as its fills (no second request); they come and go with the layer. Attribution '' keeps protomaps' default off.
  */
 function withLabels(grid: GridWithViews, labelRules: LabelRule[], extent: { minZoom: number; bounds?: L.LatLngBounds }): void {
-  const labels = leafletLayer({ sources: {}, paintRules: [], labelRules, attribution: '', ...extent }) as unknown as GridWithViews;
+  const labels = leafletLayer({
+    sources: {},
+    paintRules: [],
+    labelRules,
+    attribution: '',
+    ...extent,
+  }) as unknown as GridWithViews;
   labels.views = grid.views;
   const { onAdd, onRemove, redraw, setZIndex } = grid;
   grid.onAdd = function (map: L.Map) {

@@ -149,11 +149,7 @@ export class VintageSwitch {
       h('legend', {}, text('title')),
       radio('today'),
       radio('before'),
-      h(
-        'p',
-        { class: 'vintage-shown', role: 'status' },
-        text(this.vintage === 'today' ? 'shownToday' : 'shownBefore'),
-      ),
+      h('p', { class: 'vintage-shown', role: 'status' }, text(this.vintage === 'today' ? 'shownToday' : 'shownBefore')),
     );
   }
 }

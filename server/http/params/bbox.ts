@@ -14,7 +14,9 @@ import type { Bbox } from '../../features/bbox.ts';
 export function parseBbox(value: string, crs: CrsDefinition, param = 'bbox'): Bbox {
   const parts = value.split(',');
   if (parts.length !== 4 && parts.length !== 6) {
-    throw new InvalidParameterError(`parameter "${param}": expected 4 or 6 comma-separated numbers, got ${parts.length} in ${JSON.stringify(clip(value))}`);
+    throw new InvalidParameterError(
+      `parameter "${param}": expected 4 or 6 comma-separated numbers, got ${parts.length} in ${JSON.stringify(clip(value))}`,
+    );
   }
   const nums = parts.map((p) => (/^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(p) ? Number(p) : NaN));
   if (nums.some((n) => !Number.isFinite(n))) {
@@ -27,10 +29,13 @@ export function parseBbox(value: string, crs: CrsDefinition, param = 'bbox'): Bb
   const swap = crs.axisOrder === 'lat-lon';
   const [minx, miny, maxx, maxy] = swap ? [a2, a1, b2, b1] : [a1, a2, b1, b2];
   if (miny > maxy) {
-    throw new InvalidParameterError(`parameter "${param}": the lower ${swap || crs.kind === 'geographic' ? 'latitude' : 'northing'} ${miny} exceeds the upper one ${maxy}`);
+    throw new InvalidParameterError(
+      `parameter "${param}": the lower ${swap || crs.kind === 'geographic' ? 'latitude' : 'northing'} ${miny} exceeds the upper one ${maxy}`,
+    );
   }
   if (crs.kind === 'geographic') {
-    if (miny < -90 || maxy > 90) throw new InvalidParameterError(`parameter "${param}": latitudes must lie within -90..90, got ${miny}..${maxy}`);
+    if (miny < -90 || maxy > 90)
+      throw new InvalidParameterError(`parameter "${param}": latitudes must lie within -90..90, got ${miny}..${maxy}`);
     if (minx < -180 || minx > 180 || maxx < -180 || maxx > 180) {
       throw new InvalidParameterError(`parameter "${param}": longitudes must lie within -180..180, got ${minx}..${maxx}`);
     }

@@ -12,4 +12,3 @@ export function parseCrsParam(param: string, value: string | undefined): CrsDefi
     throw err;
   }
 }
-

@@ -21,7 +21,10 @@ export function parseFilter(layer: Layer, text: string, lang: string | undefined
   const language = lang ?? 'cql2-text';
   if (!(filterLanguages as readonly string[]).includes(language)) {
     const given = JSON.stringify(language.slice(0, 40));
-    throw new InvalidParameterError(`parameter "filter-lang": ${given} is not one of ${filterLanguages.join(', ')}`, 'filter-lang');
+    throw new InvalidParameterError(
+      `parameter "filter-lang": ${given} is not one of ${filterLanguages.join(', ')}`,
+      'filter-lang',
+    );
   }
   try {
     let node: CqlNode;

@@ -19,7 +19,11 @@ export function negotiate(req: Request, allowed: readonly Format[]): Format {
     }
     return format;
   }
-  const types: Record<Format, string[]> = { json: [mediaTypes.json, mediaTypes.geojson], html: [mediaTypes.html], csv: [mediaTypes.csv] };
+  const types: Record<Format, string[]> = {
+    json: [mediaTypes.json, mediaTypes.geojson],
+    html: [mediaTypes.html],
+    csv: [mediaTypes.csv],
+  };
   const best = req.accepts(allowed.flatMap((a) => types[a]));
   if (!best) return allowed[0];
   return (Object.keys(types) as Format[]).find((k) => types[k].includes(best)) ?? allowed[0];

@@ -30,7 +30,9 @@ class VertexBudget {
   ) {}
   add(): void {
     if (++this.count > this.max) {
-      throw new PayloadTooLargeError(`field "${this.field}": the geometry has more than ${this.max} vertices (LIMIT_QUERY_GEOMETRY_VERTICES)`);
+      throw new PayloadTooLargeError(
+        `field "${this.field}": the geometry has more than ${this.max} vertices (LIMIT_QUERY_GEOMETRY_VERTICES)`,
+      );
     }
   }
 }
@@ -44,7 +46,9 @@ function position(value: unknown, where: string, budget: VertexBudget): Position
   }
   const [lon, lat] = value as number[];
   if (lon < -180 || lon > 180 || lat < -90 || lat > 90) {
-    throw new InvalidParameterError(`field "${where}": [${lon}, ${lat}] is outside longitude -180..180 / latitude -90..90 (EPSG:4326)`);
+    throw new InvalidParameterError(
+      `field "${where}": [${lon}, ${lat}] is outside longitude -180..180 / latitude -90..90 (EPSG:4326)`,
+    );
   }
   budget.add();
   return value as Position;
@@ -73,13 +77,17 @@ function checkRing(ring: Position[], where: string): void {
  * `field` names it in messages.
  */
 export function parseBodyGeometry(value: unknown, field = 'geometry', maxVertices = maxGeometryVertices): Geometry {
-  if (value === undefined || value === null) throw new InvalidParameterError(`field "${field}" is required: a GeoJSON geometry in EPSG:4326`);
-  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidParameterError(`field "${field}" must be a GeoJSON geometry object`);
+  if (value === undefined || value === null)
+    throw new InvalidParameterError(`field "${field}" is required: a GeoJSON geometry in EPSG:4326`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new InvalidParameterError(`field "${field}" must be a GeoJSON geometry object`);
   const obj = value as Record<string, unknown>;
   if (obj.type === 'Feature') return parseBodyGeometry(obj.geometry, `${field}.geometry`, maxVertices);
   const type = obj.type;
   if (typeof type !== 'string' || !(bodyGeometryTypes as readonly string[]).includes(type)) {
-    throw new InvalidParameterError(`field "${field}.type": ${JSON.stringify(String(type).slice(0, 40))} is not one of ${bodyGeometryTypes.join(', ')}`);
+    throw new InvalidParameterError(
+      `field "${field}.type": ${JSON.stringify(String(type).slice(0, 40))} is not one of ${bodyGeometryTypes.join(', ')}`,
+    );
   }
   const t = type as (typeof bodyGeometryTypes)[number];
   const budget = new VertexBudget(field, maxVertices);
@@ -94,6 +102,7 @@ export function parseBodyGeometry(value: unknown, field = 'geometry', maxVertice
       p.forEach((r, j) => checkRing(r, t === 'Polygon' ? `${where}[${j}]` : `${where}[${i}][${j}]`));
     });
   }
-  if (t !== 'Point' && (coords as unknown[]).length === 0) throw new InvalidParameterError(`field "${where}": the geometry is empty`);
+  if (t !== 'Point' && (coords as unknown[]).length === 0)
+    throw new InvalidParameterError(`field "${where}": the geometry is empty`);
   return { type: t, coordinates: coords } as Geometry;
 }

@@ -13,7 +13,20 @@ import { parseFilter } from './filter.ts';
 import { parseInteger, queryValue, type QueryParams } from './query-string.ts';
 
 /** Parameters of the items endpoint other than property names. */
-export const itemsParameters = ['f', 'limit', 'offset', 'bbox', 'bbox-crs', 'crs', 'datetime', 'properties', 'sortby', 'filter', 'filter-lang', 'filter-crs'] as const;
+export const itemsParameters = [
+  'f',
+  'limit',
+  'offset',
+  'bbox',
+  'bbox-crs',
+  'crs',
+  'datetime',
+  'properties',
+  'sortby',
+  'filter',
+  'filter-lang',
+  'filter-crs',
+] as const;
 
 /** The default page size (OGC API Features examples and pg_featureserv use 10; 100 suits map clients). */
 export const defaultLimit = 100;
@@ -23,10 +36,15 @@ export const maxOffset = 10_000_000;
 
 function parseProperties(layer: Layer, value: string | undefined): LayerColumn[] {
   if (value === undefined) return [...layer.columns];
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
     if (!layer.column(name)) {
-      throw new InvalidParameterError(`parameter "properties": layer "${layer.id}" has no property ${JSON.stringify(name.slice(0, 64))}`);
+      throw new InvalidParameterError(
+        `parameter "properties": layer "${layer.id}" has no property ${JSON.stringify(name.slice(0, 64))}`,
+      );
     }
   }
   return layer.columns.filter((c) => names.includes(c.name));
@@ -40,7 +58,9 @@ export function parseSortby(layer: Layer, value: string | undefined): SortKey[] 
     const descending = s.startsWith('-');
     const name = s.replace(/^[+-]/, '').trim();
     if (name !== 'id' && !layer.column(name)) {
-      throw new InvalidParameterError(`parameter "sortby": layer "${layer.id}" has no property ${JSON.stringify(name.slice(0, 64))} to sort by`);
+      throw new InvalidParameterError(
+        `parameter "sortby": layer "${layer.id}" has no property ${JSON.stringify(name.slice(0, 64))} to sort by`,
+      );
     }
     return { column: name, descending };
   });
@@ -60,7 +80,9 @@ const valuePatterns: Record<string, RegExp> = {
 export function parseEquality(column: LayerColumn, value: string): EqualityFilter {
   const pattern = valuePatterns[column.type];
   if (pattern && !pattern.test(value)) {
-    throw new InvalidParameterError(`parameter "${column.name}": ${JSON.stringify(value.slice(0, 64))} is not a valid ${column.type}`);
+    throw new InvalidParameterError(
+      `parameter "${column.name}": ${JSON.stringify(value.slice(0, 64))} is not a valid ${column.type}`,
+    );
   }
   if (column.type === 'date' && Number.isNaN(Date.parse(value))) {
     throw new InvalidParameterError(`parameter "${column.name}": ${JSON.stringify(value)} is not a calendar date`);
@@ -100,11 +122,16 @@ export function parseDatetime(value: string | undefined): DayInterval | null {
   const ok =
     (parts.length === 1 && isInstant(parts[0])) ||
     (parts.length === 2 && parts.some((p) => !open(p)) && parts.every((p) => open(p) || isInstant(p)));
-  if (!ok) throw new InvalidParameterError(`parameter "datetime": ${JSON.stringify(value.slice(0, 60))} is not an RFC 3339 date-time or interval`);
+  if (!ok)
+    throw new InvalidParameterError(
+      `parameter "datetime": ${JSON.stringify(value.slice(0, 60))} is not an RFC 3339 date-time or interval`,
+    );
   const first = open(parts[0]) ? null : dayOfInstant(parts[0]);
   const last = open(parts[parts.length - 1]) ? null : dayOfInstant(parts[parts.length - 1]);
   if (parts.length === 2 && !open(parts[0]) && !open(parts[1]) && Date.parse(parts[0]) > Date.parse(parts[1])) {
-    throw new InvalidParameterError(`parameter "datetime": the interval ${JSON.stringify(value.slice(0, 60))} ends before it starts`);
+    throw new InvalidParameterError(
+      `parameter "datetime": the interval ${JSON.stringify(value.slice(0, 60))} ends before it starts`,
+    );
   }
   return { first, last };
 }
@@ -127,7 +154,9 @@ export function parseItemsQuery(layer: Layer, query: QueryParams, maxLimit: numb
     if ((itemsParameters as readonly string[]).includes(name)) continue;
     const column = layer.column(name);
     if (!column) {
-      throw new InvalidParameterError(`parameter "${name.slice(0, 64)}" is unknown: not a parameter of /items and not a property of layer "${layer.id}"`);
+      throw new InvalidParameterError(
+        `parameter "${name.slice(0, 64)}" is unknown: not a parameter of /items and not a property of layer "${layer.id}"`,
+      );
     }
     equals.push(parseEquality(column, queryValue(query, name) ?? ''));
   }

@@ -22,7 +22,8 @@ export function bodyString(body: Record<string, unknown>, name: string): string 
 export function bodyLimit(body: Record<string, unknown>, max: number): number {
   const v = body.limit;
   if (v === undefined) return Math.min(1000, max);
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) throw new InvalidParameterError(`field "limit": must be a whole number from 1 to ${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)
+    throw new InvalidParameterError(`field "limit": must be a whole number from 1 to ${max}`);
   return v;
 }
 
@@ -35,7 +36,8 @@ export function parseGroupBy(layer: Layer, value: unknown): LayerColumn[] {
   }
   return [...new Set(names as string[])].map((n) => {
     const column = layer.column(n);
-    if (!column) throw new InvalidParameterError(`field "groupBy": layer "${layer.id}" has no property ${JSON.stringify(n.slice(0, 64))}`);
+    if (!column)
+      throw new InvalidParameterError(`field "groupBy": layer "${layer.id}" has no property ${JSON.stringify(n.slice(0, 64))}`);
     return column;
   });
 }

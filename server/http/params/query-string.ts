@@ -45,11 +45,13 @@ export function parseNumber(query: QueryParams, name: string, min: number, max: 
   const raw = queryValue(query, name);
   if (raw === undefined || raw === '') {
     if (fallback === undefined) throw new InvalidParameterError(`parameter "${name}" is required`, name);
-    if (raw === '') throw new InvalidParameterError(`parameter "${name}" is empty; give a number from ${min} to ${max} or leave it out`, name);
+    if (raw === '')
+      throw new InvalidParameterError(`parameter "${name}" is empty; give a number from ${min} to ${max} or leave it out`, name);
     return fallback;
   }
   const n = numberPattern.test(raw) ? Number(raw) : NaN;
-  if (!Number.isFinite(n)) throw new InvalidParameterError(`parameter "${name}": ${JSON.stringify(raw.slice(0, 40))} is not a number`, name);
+  if (!Number.isFinite(n))
+    throw new InvalidParameterError(`parameter "${name}": ${JSON.stringify(raw.slice(0, 40))} is not a number`, name);
   if (n < min || n > max) throw new InvalidParameterError(`parameter "${name}": ${n} is out of range ${min} to ${max}`, name);
   return n;
 }
@@ -63,7 +65,14 @@ export function parseLonLat(query: QueryParams): { lon: number; lat: number } {
 export function parseList(query: QueryParams, name: string, max: number): string[] | null {
   const raw = queryValue(query, name);
   if (raw === undefined) return null;
-  const list = [...new Set(raw.split(',').map((s) => s.trim()).filter(Boolean))];
+  const list = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (!list.length) throw new InvalidParameterError(`parameter "${name}" is empty`, name);
   if (list.length > max) throw new InvalidParameterError(`parameter "${name}": at most ${max} entries`, name);
   return list;

@@ -86,5 +86,12 @@ export function parsePropertyList(raw: unknown): string[] | undefined {
   if (typeof raw !== 'string') throw new InvalidParameterError('properties must be given once, as a comma list', 'properties');
   if (raw.includes('\u0000')) throw new InvalidParameterError('parameter "properties" holds a NUL character (%00)', 'properties');
   if (raw.trim() === '') return [];
-  return [...new Set(raw.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+  return [
+    ...new Set(
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    ),
+  ];
 }

@@ -161,6 +161,7 @@ export class CqlBudget {
 
   /** Throws when `depth` exceeds the nesting limit. */
   depth(depth: number, where: string): void {
-    if (depth > this.limits.maxDepth) throw new CqlError(`the filter is nested deeper than ${this.limits.maxDepth} levels`, where);
+    if (depth > this.limits.maxDepth)
+      throw new CqlError(`the filter is nested deeper than ${this.limits.maxDepth} levels`, where);
   }
 }

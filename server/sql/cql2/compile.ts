@@ -68,7 +68,8 @@ const geometryNames = new Set(['geom', 'geometry']);
  * `"có\?"`. A backslash right before such a `?` cannot be written at all, so that name is refused.
  */
 function escapePlaceholders(sql: string, name: string, where: string): string {
-  if (/\\\?/.test(sql)) throw new CqlError(`property ${JSON.stringify(name.slice(0, 64))} cannot be used in a filter (it holds "\\?")`, where);
+  if (/\\\?/.test(sql))
+    throw new CqlError(`property ${JSON.stringify(name.slice(0, 64))} cannot be used in a filter (it holds "\\?")`, where);
   return sql.replace(/\?/g, '\\?');
 }
 
@@ -131,7 +132,8 @@ class Compiler {
       case 'isNull':
         return `(${this.nullable(node.value)} IS NULL)`;
       case 'spatial': {
-        if (!Object.hasOwn(spatialFunctionSql, node.op)) throw new CqlError(`unknown spatial operator ${JSON.stringify(node.op)}`, originOf(node));
+        if (!Object.hasOwn(spatialFunctionSql, node.op))
+          throw new CqlError(`unknown spatial operator ${JSON.stringify(node.op)}`, originOf(node));
         return `${spatialFunctionSql[node.op]}(${this.geometry(node.left)}, ${this.geometry(node.right)})`;
       }
       case 'dwithin':
@@ -152,7 +154,8 @@ class Compiler {
         throw new CqlError(`cannot ${verb} ${a} and ${b}`, originOf(node));
       }
     }
-    if (what === 'BETWEEN' && first.type === 'boolean') throw new CqlError('BETWEEN needs numbers, dates or text, not booleans', originOf(node));
+    if (what === 'BETWEEN' && first.type === 'boolean')
+      throw new CqlError('BETWEEN needs numbers, dates or text, not booleans', originOf(node));
     const columnType = operands.find((o) => 'sql' in o)?.type;
     return operands.map((o) => this.operandSql(o, columnType));
   }
@@ -163,13 +166,15 @@ class Compiler {
     switch (s.kind) {
       case 'property': {
         const p = this.property(s.name, where);
-        if (p.type === 'geometry') throw new CqlError(`property ${JSON.stringify(s.name)} is a geometry; use it in a spatial predicate`, where);
+        if (p.type === 'geometry')
+          throw new CqlError(`property ${JSON.stringify(s.name)} is a geometry; use it in a spatial predicate`, where);
         return { sql: p.sql, type: p.type };
       }
       case 'casei':
       case 'accenti': {
         const inner = this.operand(s.arg);
-        if (inner.type !== 'string') throw new CqlError(`${s.kind.toUpperCase()} needs text, got ${describeScalar(s.arg)} (${inner.type})`, where);
+        if (inner.type !== 'string')
+          throw new CqlError(`${s.kind.toUpperCase()} needs text, got ${describeScalar(s.arg)} (${inner.type})`, where);
         const sql = this.operandSql(inner, 'string');
         return { sql: s.kind === 'casei' ? `lower(${sql})` : this.unaccent(sql), type: 'string' };
       }
@@ -216,7 +221,10 @@ class Compiler {
   /** LIKE with CQL2's wildcards `%` and `_` and escape `\`, which are PostgreSQL's own defaults. */
   private like(value: CqlScalar, pattern: CqlScalar, where: string): string {
     const [v, p] = [this.operand(value), this.operand(pattern)];
-    for (const [o, s] of [[v, value], [p, pattern]] as const) {
+    for (const [o, s] of [
+      [v, value],
+      [p, pattern],
+    ] as const) {
       if (o.type !== 'string') throw new CqlError(`LIKE needs text, got ${describeScalar(s)} (${o.type})`, where);
     }
     let inner: CqlScalar = pattern;

@@ -79,7 +79,10 @@ class JsonParser {
     }
     if ((spatialOperators as readonly string[]).includes(op)) {
       const [l, r] = this.args(v, path, 2, 2);
-      return this.make({ kind: 'spatial', op: op as SpatialOperator, left: this.geometry(l, at(0)), right: this.geometry(r, at(1)) }, path);
+      return this.make(
+        { kind: 'spatial', op: op as SpatialOperator, left: this.geometry(l, at(0)), right: this.geometry(r, at(1)) },
+        path,
+      );
     }
     return this.otherPredicate(v, op, path, depth);
   }
@@ -89,7 +92,10 @@ class JsonParser {
     switch (op) {
       case 'like': {
         const [value, pattern] = this.args(v, path, 2, 2);
-        return this.make({ kind: 'like', value: this.scalar(value, at(0), depth + 1), pattern: this.scalar(pattern, at(1), depth + 1) }, path);
+        return this.make(
+          { kind: 'like', value: this.scalar(value, at(0), depth + 1), pattern: this.scalar(pattern, at(1), depth + 1) },
+          path,
+        );
       }
       case 'between': {
         const [value, low, high] = this.args(v, path, 3, 3).map((a, i) => this.scalar(a, at(i), depth + 1));
@@ -113,14 +119,18 @@ class JsonParser {
       case 'accenti':
         throw new CqlError(`"${v.op}" is a value, not a predicate`, `${path}.op`);
       default:
-        throw new CqlError(unsupportedFunctionMessage(op) ?? `unknown operator ${JSON.stringify(String(v.op).slice(0, 64))}`, `${path}.op`);
+        throw new CqlError(
+          unsupportedFunctionMessage(op) ?? `unknown operator ${JSON.stringify(String(v.op).slice(0, 64))}`,
+          `${path}.op`,
+        );
     }
   }
 
   private inList(v: Record<string, unknown>, path: string, depth: number): CqlNode {
     const [value, list] = this.args(v, path, 2, 2);
     const listPath = `${path}.args[1]`;
-    if (!Array.isArray(list) || list.length === 0) throw new CqlError('"in" needs a non-empty array of values as its second argument', listPath);
+    if (!Array.isArray(list) || list.length === 0)
+      throw new CqlError('"in" needs a non-empty array of values as its second argument', listPath);
     if (list.length > this.budget.limits.maxInListItems) {
       throw new CqlError(`the IN list has ${list.length} values, more than ${this.budget.limits.maxInListItems}`, listPath);
     }
@@ -134,10 +144,12 @@ class JsonParser {
     if (typeof v === 'number') return this.make({ kind: 'number', value: checkNumber(v, path) }, path);
     if (typeof v === 'boolean') return this.make({ kind: 'boolean', value: v }, path);
     if (v === null) throw new CqlError('null is not a value (test for it with "isNull")', path);
-    if (!isObject(v)) throw new CqlError('expected a value: a string, a number, a boolean, {"property"}, {"date"} or {"timestamp"}', path);
+    if (!isObject(v))
+      throw new CqlError('expected a value: a string, a number, a boolean, {"property"}, {"date"} or {"timestamp"}', path);
     if (Object.hasOwn(v, 'property')) return this.make({ kind: 'property', name: this.propertyName(v, path) }, path);
     if (Object.hasOwn(v, 'date')) return this.make({ kind: 'date', value: checkDate(v.date, `${path}.date`) }, path);
-    if (Object.hasOwn(v, 'timestamp')) return this.make({ kind: 'timestamp', value: checkTimestamp(v.timestamp, `${path}.timestamp`) }, path);
+    if (Object.hasOwn(v, 'timestamp'))
+      return this.make({ kind: 'timestamp', value: checkTimestamp(v.timestamp, `${path}.timestamp`) }, path);
     const op = opOf(v);
     if (op === 'casei' || op === 'accenti') {
       const [arg] = this.args(v, path, 1, 1);
@@ -145,21 +157,27 @@ class JsonParser {
     }
     if (op !== undefined) {
       const name = JSON.stringify(String(v.op).slice(0, 64));
-      throw new CqlError(unsupportedFunctionMessage(op) ?? `${name} is not a value (functions and arithmetic are not supported)`, path);
+      throw new CqlError(
+        unsupportedFunctionMessage(op) ?? `${name} is not a value (functions and arithmetic are not supported)`,
+        path,
+      );
     }
-    if (Object.hasOwn(v, 'type') || Object.hasOwn(v, 'bbox')) throw new CqlError('a geometry is only allowed in a spatial predicate', path);
+    if (Object.hasOwn(v, 'type') || Object.hasOwn(v, 'bbox'))
+      throw new CqlError('a geometry is only allowed in a spatial predicate', path);
     throw new CqlError('expected a value: a string, a number, a boolean, {"property"}, {"date"} or {"timestamp"}', path);
   }
 
   private propertyName(v: Record<string, unknown>, path: string): string {
-    if (typeof v.property !== 'string' || v.property.length === 0) throw new CqlError('"property" must be a non-empty string', `${path}.property`);
+    if (typeof v.property !== 'string' || v.property.length === 0)
+      throw new CqlError('"property" must be a non-empty string', `${path}.property`);
     return checkText(v.property, `${path}.property`);
   }
 
   private geometry(v: unknown, path: string): CqlGeomExpression {
     if (!isObject(v)) throw new CqlError('expected a geometry: {"property"}, {"bbox": [...]} or a GeoJSON geometry', path);
     if (Object.hasOwn(v, 'property')) return this.make({ kind: 'property', name: this.propertyName(v, path) }, path);
-    if (Object.hasOwn(v, 'bbox') && !Object.hasOwn(v, 'type')) return this.make({ kind: 'bbox', bbox: checkBbox(v.bbox, `${path}.bbox`) }, path);
+    if (Object.hasOwn(v, 'bbox') && !Object.hasOwn(v, 'type'))
+      return this.make({ kind: 'bbox', bbox: checkBbox(v.bbox, `${path}.bbox`) }, path);
     if (Object.hasOwn(v, 'type')) return this.make({ kind: 'geometry', geometry: this.geojson.geometry(v, path) }, path);
     throw new CqlError('expected a geometry: {"property"}, {"bbox": [...]} or a GeoJSON geometry', path);
   }

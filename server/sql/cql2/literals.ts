@@ -66,7 +66,10 @@ export function distanceInMetres(distance: unknown, units: unknown, where: strin
   if (d < 0) throw new CqlError(`the distance of S_DWITHIN must not be negative, got ${d}`, where);
   const factor = typeof units === 'string' ? metresPerUnit[units.trim().toLowerCase()] : undefined;
   if (factor === undefined) {
-    throw new CqlError(`unknown distance units ${JSON.stringify(units)} (use meters, kilometers, feet, miles or nautical miles)`, where);
+    throw new CqlError(
+      `unknown distance units ${JSON.stringify(units)} (use meters, kilometers, feet, miles or nautical miles)`,
+      where,
+    );
   }
   return d * factor;
 }
@@ -74,7 +77,8 @@ export function distanceInMetres(distance: unknown, units: unknown, where: strin
 /** Temporal and array operators are part of CQL2 but not of what this server evaluates. */
 export function unsupportedFunctionMessage(name: string): string | undefined {
   const n = name.toLowerCase();
-  const temporal = /^t_(after|before|contains|disjoint|during|equals|finishedby|finishes|intersects|meets|metby|overlappedby|overlaps|startedby|starts)$/;
+  const temporal =
+    /^t_(after|before|contains|disjoint|during|equals|finishedby|finishes|intersects|meets|metby|overlappedby|overlaps|startedby|starts)$/;
   if (temporal.test(n)) {
     return `temporal operator ${name.toUpperCase()} is not supported (compare dates with =, <, > or BETWEEN)`;
   }

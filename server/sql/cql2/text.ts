@@ -27,7 +27,8 @@ const reserved = new Set(['AND', 'OR', 'NOT', 'LIKE', 'BETWEEN', 'IN', 'IS', 'NU
 export function parseCql2Text(text: string, limits: CqlLimits = defaultCqlLimits): CqlNode {
   if (typeof text !== 'string') throw new CqlError('a CQL2 text filter must be a string');
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limits.maxTextBytes) throw new CqlError(`the filter is ${bytes} bytes long, more than the limit of ${limits.maxTextBytes}`);
+  if (bytes > limits.maxTextBytes)
+    throw new CqlError(`the filter is ${bytes} bytes long, more than the limit of ${limits.maxTextBytes}`);
   // PostgreSQL text cannot hold NUL: refuse it here rather than fail in the database.
   const nul = text.indexOf('\u0000');
   if (nul >= 0) throw new CqlError('the filter contains a NUL character', `offset ${nul}`);
@@ -116,7 +117,10 @@ class TextParser {
     const opToken = this.ts.peek();
     if (opToken.type === 'symbol' && (comparisonOperators as readonly string[]).includes(opToken.text)) {
       this.ts.next();
-      return this.make({ kind: 'compare', op: opToken.text as ComparisonOperator, left: value, right: this.scalar(depth) }, opToken);
+      return this.make(
+        { kind: 'compare', op: opToken.text as ComparisonOperator, left: value, right: this.scalar(depth) },
+        opToken,
+      );
     }
     if (this.ts.isKeyword('IS')) {
       this.ts.next();
@@ -129,7 +133,10 @@ class TextParser {
     const negated = this.ts.isKeyword('NOT');
     if (negated) this.ts.next();
     const node = this.negatable(value, depth);
-    if (!node) throw this.ts.unexpected(`expected a comparison operator, LIKE, BETWEEN, IN or IS after the value at offset ${start.offset}`);
+    if (!node)
+      throw this.ts.unexpected(
+        `expected a comparison operator, LIKE, BETWEEN, IN or IS after the value at offset ${start.offset}`,
+      );
     return negated ? this.make({ kind: 'not', arg: node }, opToken) : node;
   }
 
@@ -176,7 +183,8 @@ class TextParser {
     if (t.type !== 'ident') throw this.ts.unexpected('expected a value (a property, a literal, DATE(...) or TIMESTAMP(...))');
     const upper = t.text.toUpperCase();
     if (!this.ts.isSymbol('(', 1)) {
-      if (upper === 'TRUE' || upper === 'FALSE') return this.make({ kind: 'boolean', value: this.ts.next().text.toUpperCase() === 'TRUE' }, t);
+      if (upper === 'TRUE' || upper === 'FALSE')
+        return this.make({ kind: 'boolean', value: this.ts.next().text.toUpperCase() === 'TRUE' }, t);
       if (reserved.has(upper)) throw this.ts.unexpected('expected a value');
       return this.make({ kind: 'property', name: this.ts.next().text }, t);
     }
@@ -203,7 +211,8 @@ class TextParser {
       this.ts.expectSymbol(')', `to close ${upper}(...)`);
       return this.make({ kind: upper === 'CASEI' ? 'casei' : 'accenti', arg }, t);
     }
-    if (startsGeometryLiteral(this.ts)) throw new CqlError(`a ${upper} literal is only allowed in a spatial predicate`, this.ts.where(t));
+    if (startsGeometryLiteral(this.ts))
+      throw new CqlError(`a ${upper} literal is only allowed in a spatial predicate`, this.ts.where(t));
     const known = upper.startsWith('S_') ? `${upper} is a predicate, not a value` : unsupportedFunctionMessage(t.text);
     throw new CqlError(known ?? `unknown function ${t.text}`, this.ts.where(t));
   }

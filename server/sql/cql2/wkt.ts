@@ -9,11 +9,21 @@ import { checkBbox, checkLineString, checkRing } from './geometry.ts';
 import type { TokenStream } from './lexer.ts';
 
 /** WKT geometry tags (upper case). */
-export const wktTags = ['POINT', 'LINESTRING', 'POLYGON', 'MULTIPOINT', 'MULTILINESTRING', 'MULTIPOLYGON', 'GEOMETRYCOLLECTION'] as const;
+export const wktTags = [
+  'POINT',
+  'LINESTRING',
+  'POLYGON',
+  'MULTIPOINT',
+  'MULTILINESTRING',
+  'MULTIPOLYGON',
+  'GEOMETRYCOLLECTION',
+] as const;
 
 /** True when the current token starts a WKT or BBOX literal. */
 export function startsGeometryLiteral(ts: TokenStream): boolean {
-  return ts.peek().type === 'ident' && (ts.isKeyword('BBOX') || (wktTags as readonly string[]).includes(ts.peek().text.toUpperCase()));
+  return (
+    ts.peek().type === 'ident' && (ts.isKeyword('BBOX') || (wktTags as readonly string[]).includes(ts.peek().text.toUpperCase()))
+  );
 }
 
 /** Reads one WKT or BBOX literal at the current token. */
@@ -75,7 +85,8 @@ class WktReader {
       case 'MULTIPOLYGON':
         return { type: 'MultiPolygon', coordinates: this.list(() => this.polygon()) };
       default:
-        if (nested) throw new CqlError('a GEOMETRYCOLLECTION must not contain another GEOMETRYCOLLECTION', this.ts.where(tagToken));
+        if (nested)
+          throw new CqlError('a GEOMETRYCOLLECTION must not contain another GEOMETRYCOLLECTION', this.ts.where(tagToken));
         return { type: 'GeometryCollection', geometries: this.list(() => this.tagged(true)) };
     }
   }

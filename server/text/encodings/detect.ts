@@ -36,7 +36,9 @@ const CANDIDATES: readonly TextEncodingName[] = ['utf-8', 'windows-1258', 'tcvn3
  */
 export function detectVietnameseEncoding(samples: readonly Uint8Array[], declared?: TextEncodingName): EncodingDetection {
   const candidates = [...new Set([...(declared ? [declared] : []), ...CANDIDATES])].map((encoding) => judge(samples, encoding));
-  const ranked = [...candidates].sort((a, b) => b.score - a.score || CANDIDATES.indexOf(a.encoding) - CANDIDATES.indexOf(b.encoding));
+  const ranked = [...candidates].sort(
+    (a, b) => b.score - a.score || CANDIDATES.indexOf(a.encoding) - CANDIDATES.indexOf(b.encoding),
+  );
   const best = ranked[0];
   const declaredCandidate = candidates.find((c) => c.encoding === declared);
   const chosen = declaredCandidate && !clearlyWrong(declaredCandidate, best) ? declaredCandidate : best;
@@ -72,7 +74,11 @@ function decodedAll(samples: readonly Uint8Array[], encoding: TextEncodingName):
 function clearlyWrong(declared: EncodingCandidate, best: EncodingCandidate): boolean {
   const d = declared.details;
   if (!d) return true;
-  return (d.impossible > 0 && (best.details?.impossible ?? 0) < d.impossible) || d.invalidMarked > d.validMarked || declared.score < best.score - 0.5;
+  return (
+    (d.impossible > 0 && (best.details?.impossible ?? 0) < d.impossible) ||
+    d.invalidMarked > d.validMarked ||
+    declared.score < best.score - 0.5
+  );
 }
 
 function confidenceOf(chosen: EncodingCandidate, rival: EncodingCandidate | undefined): number {

@@ -6,7 +6,9 @@ export class UnencodableCharacterError extends Error {
     readonly character: string,
     readonly encoding: string,
   ) {
-    super(`"${character}" (U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) cannot be written in ${encoding}`);
+    super(
+      `"${character}" (U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) cannot be written in ${encoding}`,
+    );
     this.name = 'UnencodableCharacterError';
   }
 }

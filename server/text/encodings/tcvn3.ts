@@ -24,8 +24,20 @@ const TONE_BYTES: ReadonlyArray<[string, number[]]> = [
 ];
 
 const BASE_BYTES: ReadonlyArray<[string, number]> = [
-  ['Ă', 0xa1], ['Â', 0xa2], ['Ê', 0xa3], ['Ô', 0xa4], ['Ơ', 0xa5], ['Ư', 0xa6], ['Đ', 0xa7],
-  ['ă', 0xa8], ['â', 0xa9], ['ê', 0xaa], ['ô', 0xab], ['ơ', 0xac], ['ư', 0xad], ['đ', 0xae],
+  ['Ă', 0xa1],
+  ['Â', 0xa2],
+  ['Ê', 0xa3],
+  ['Ô', 0xa4],
+  ['Ơ', 0xa5],
+  ['Ư', 0xa6],
+  ['Đ', 0xa7],
+  ['ă', 0xa8],
+  ['â', 0xa9],
+  ['ê', 0xaa],
+  ['ô', 0xab],
+  ['ơ', 0xac],
+  ['ư', 0xad],
+  ['đ', 0xae],
 ];
 
 /** Byte -> letter for the TCVN3 codes; other bytes are ASCII or read as Latin-1. */

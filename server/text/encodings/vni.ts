@@ -13,7 +13,15 @@ const BREVE_TONE: Record<Tone, string> = { grave: 'è', hook: 'ú', tilde: 'ü',
 const CIRCUMFLEX = 'â';
 const BREVE = 'ê';
 const SINGLE: ReadonlyArray<[string, string]> = [
-  ['ơ', 'ô'], ['ư', 'ö'], ['đ', 'ñ'], ['í', 'í'], ['ì', 'ì'], ['ỉ', 'æ'], ['ĩ', 'ó'], ['ị', 'ò'], ['ỵ', 'î'],
+  ['ơ', 'ô'],
+  ['ư', 'ö'],
+  ['đ', 'ñ'],
+  ['í', 'í'],
+  ['ì', 'ì'],
+  ['ỉ', 'æ'],
+  ['ĩ', 'ó'],
+  ['ị', 'ò'],
+  ['ỵ', 'î'],
 ];
 
 const compose = (s: string) => s.normalize('NFC');
@@ -31,14 +39,25 @@ const LOWER: ReadonlyMap<string, string> = (() => {
   }
   m.set('ă', 'a' + BREVE);
   for (const t of TONES) m.set(compose('a\u0306' + TONE_COMBINING[t]), 'a' + BREVE_TONE[t]);
-  for (const [letter, byte] of [['ơ', 'ô'], ['ư', 'ö']]) {
+  for (const [letter, byte] of [
+    ['ơ', 'ô'],
+    ['ư', 'ö'],
+  ]) {
     for (const t of TONES) m.set(compose(letter + TONE_COMBINING[t]), byte + TONE[t]);
   }
   return m;
 })();
 
 /** Every Vietnamese letter, both cases, -> VNI characters. */
-const ENCODE: ReadonlyMap<string, string> = new Map([...LOWER].flatMap(([l, v]) => [[l, v], [l.toUpperCase(), v.toUpperCase()]] as Array<[string, string]>));
+const ENCODE: ReadonlyMap<string, string> = new Map(
+  [...LOWER].flatMap(
+    ([l, v]) =>
+      [
+        [l, v],
+        [l.toUpperCase(), v.toUpperCase()],
+      ] as Array<[string, string]>,
+  ),
+);
 
 // VNI characters -> letter; a base letter with a mark of the other case is read by the base's case (converters mix them).
 const DECODE: ReadonlyMap<string, string> = (() => {
@@ -58,7 +77,7 @@ const DECODE: ReadonlyMap<string, string> = (() => {
 export function decodeVni(bytes: Uint8Array): string {
   const s = String.fromCharCode(...bytes);
   let out = '';
-  for (let i = 0; i < s.length; ) {
+  for (let i = 0; i < s.length;) {
     const pair = DECODE.get(s.slice(i, i + 2));
     if (pair && i + 1 < s.length) {
       out += pair;

@@ -29,7 +29,22 @@ const fold = (s: string) =>
     .toLowerCase()
     .replace(/[^a-z0-9]/g, '');
 
-const X_NAMES = ['lon', 'lng', 'long', 'longitude', 'kinhdo', 'x', 'toadox', 'coordx', 'easting', 'east', 'e', 'xcoord', 'point_x', 'pointx'];
+const X_NAMES = [
+  'lon',
+  'lng',
+  'long',
+  'longitude',
+  'kinhdo',
+  'x',
+  'toadox',
+  'coordx',
+  'easting',
+  'east',
+  'e',
+  'xcoord',
+  'point_x',
+  'pointx',
+];
 const Y_NAMES = ['lat', 'latitude', 'vido', 'y', 'toadoy', 'coordy', 'northing', 'north', 'n', 'ycoord', 'point_y', 'pointy'];
 
 /** Finds the coordinate columns in a header, or uses the uploader's names; 400 naming the header when none fit. */
@@ -106,7 +121,12 @@ function readableHeader(raw: readonly string[], bom: boolean): string[] {
 }
 
 /** Opens a CSV; reads its header at once so a missing coordinate column fails the upload with 400 up front. */
-export async function openCsv(name: string, file: string, fileName: string, given: { x?: string; y?: string }): Promise<SourceDataset> {
+export async function openCsv(
+  name: string,
+  file: string,
+  fileName: string,
+  given: { x?: string; y?: string },
+): Promise<SourceDataset> {
   const delimiter = sniffDelimiter(file);
   const bom = startsWithUtf8Bom(file);
   const rows = () =>
@@ -159,9 +179,14 @@ export async function openCsv(name: string, file: string, fileName: string, give
         const cellAt = (i: number) => (record[i] === QUOTED_EMPTY ? '' : (record[i] ?? ''));
         const x = parseCoordinate(cellAt(xi), decimalComma);
         const y = parseCoordinate(cellAt(yi), decimalComma);
-        for (const [v, col, cell] of [[x, cols.x, cellAt(xi)], [y, cols.y, cellAt(yi)]] as const) {
+        for (const [v, col, cell] of [
+          [x, cols.x, cellAt(xi)],
+          [y, cols.y, cellAt(yi)],
+        ] as const) {
           if (Number.isNaN(v)) {
-            throw badInput(`${fileName} row ${row} (line ${info.lines}): column "${col}" value ${JSON.stringify(cell)} is not a number`);
+            throw badInput(
+              `${fileName} row ${row} (line ${info.lines}): column "${col}" value ${JSON.stringify(cell)} is not a number`,
+            );
           }
         }
         const props: Record<string, SourceValue> = {};

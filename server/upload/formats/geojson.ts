@@ -17,7 +17,15 @@ import { findJsonError } from './json-position.ts';
 import { DomainError } from '../../errors.ts';
 import { badInput, type DeclaredCrs, type SourceDataset, type SourceFeature, type SourceValue } from '../types.ts';
 
-const geometryTypes = new Set(['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon', 'GeometryCollection']);
+const geometryTypes = new Set([
+  'Point',
+  'MultiPoint',
+  'LineString',
+  'MultiLineString',
+  'Polygon',
+  'MultiPolygon',
+  'GeometryCollection',
+]);
 
 /** Line and column (1-based) of a character offset in a text. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
@@ -40,7 +48,9 @@ export function parseJsonWithPosition(text: string, fileName: string): unknown {
     const found = findJsonError(text) ?? { offset: text.length, expected: (err as Error).message };
     const { line, column } = lineColumn(text, found.offset);
     const near = JSON.stringify(text.slice(found.offset, found.offset + 20));
-    throw badInput(`${fileName} is not valid JSON at line ${line}, column ${column} (character ${found.offset}): expected ${found.expected}, found ${near}`);
+    throw badInput(
+      `${fileName} is not valid JSON at line ${line}, column ${column} (character ${found.offset}): expected ${found.expected}, found ${near}`,
+    );
   }
 }
 
@@ -49,7 +59,9 @@ function declaredCrsOf(doc: Record<string, unknown>): DeclaredCrs | null {
   if (!crs || typeof crs !== 'object') return null;
   const name = crs.properties?.name;
   if (typeof name === 'string') return { source: 'GeoJSON "crs" member', uri: name };
-  throw badInput('the GeoJSON "crs" member has no properties.name; give the CRS as {"type":"name","properties":{"name":"EPSG:9214"}}');
+  throw badInput(
+    'the GeoJSON "crs" member has no properties.name; give the CRS as {"type":"name","properties":{"name":"EPSG:9214"}}',
+  );
 }
 
 function checkGeometry(g: unknown, where: string): Geometry | null {
@@ -148,7 +160,8 @@ class GeoJsonTokens {
     if (this.inFeatures) {
       const i = this.index++;
       const f = value as Record<string, unknown> | null;
-      if (!f || typeof f !== 'object' || f.type !== 'Feature') throw badInput(`${this.fileName}: features[${i}] is not a Feature`);
+      if (!f || typeof f !== 'object' || f.type !== 'Feature')
+        throw badInput(`${this.fileName}: features[${i}] is not a Feature`);
       const geometry = checkGeometry(f.geometry, `${this.fileName}: features[${i}].geometry`)!;
       this.onFeature({ geometry, properties: f.properties as Feature['properties'] });
       return;
@@ -171,13 +184,21 @@ class GeoJsonTokens {
       return;
     }
     if (this.sawFeatures) {
-      throw badInput(`${this.fileName}: a "features" array belongs to a FeatureCollection, but "type" is ${JSON.stringify(d.type)}`);
+      throw badInput(
+        `${this.fileName}: a "features" array belongs to a FeatureCollection, but "type" is ${JSON.stringify(d.type)}`,
+      );
     }
     if (d.type === 'Feature') {
-      this.onFeature({ geometry: checkGeometry(d.geometry, `${this.fileName}: geometry`)!, properties: d.properties as Feature['properties'] });
-    }
-    else if (typeof d.type === 'string' && geometryTypes.has(d.type)) this.onFeature({ geometry: checkGeometry(d, this.fileName)!, properties: {} });
-    else throw badInput(`${this.fileName}: "type" must be FeatureCollection, Feature or a geometry type, got ${JSON.stringify(d.type)}`);
+      this.onFeature({
+        geometry: checkGeometry(d.geometry, `${this.fileName}: geometry`)!,
+        properties: d.properties as Feature['properties'],
+      });
+    } else if (typeof d.type === 'string' && geometryTypes.has(d.type))
+      this.onFeature({ geometry: checkGeometry(d, this.fileName)!, properties: {} });
+    else
+      throw badInput(
+        `${this.fileName}: "type" must be FeatureCollection, Feature or a geometry type, got ${JSON.stringify(d.type)}`,
+      );
   }
 }
 
@@ -204,9 +225,13 @@ export function openGeoJson(name: string, file: string, fileName: string): Sourc
     notes: [],
     async *features(): AsyncGenerator<SourceFeature> {
       const ready: Array<Pick<Feature, 'geometry' | 'properties'>> = [];
-      const tokens = new GeoJsonTokens(fileName, (f) => ready.push(f), (key, value) => {
-        if (key === 'crs') dataset.crs = declaredCrsOf({ crs: value });
-      });
+      const tokens = new GeoJsonTokens(
+        fileName,
+        (f) => ready.push(f),
+        (key, value) => {
+          if (key === 'crs') dataset.crs = declaredCrsOf({ crs: value });
+        },
+      );
       const parser = jsonParser({ streamValues: false });
       const decoder = new TextDecoder('utf-8'); // drops a byte-order mark; invalid bytes become U+FFFD
       const feed = (out: unknown) => {

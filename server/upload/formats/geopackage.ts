@@ -81,7 +81,11 @@ function dateValue(value: string, type: 'date' | 'datetime'): Date | string {
 }
 
 /** Opens a GeoPackage; one dataset per feature table (all, or those named in `only`). */
-export function openGeoPackage(file: string, fileName: string, only: readonly string[] | null): { datasets: SourceDataset[]; close(): void } {
+export function openGeoPackage(
+  file: string,
+  fileName: string,
+  only: readonly string[] | null,
+): { datasets: SourceDataset[]; close(): void } {
   let db: Database.Database;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
@@ -91,7 +95,9 @@ export function openGeoPackage(file: string, fileName: string, only: readonly st
   }
   const tables = featureTables(db, fileName);
   if (only) {
-    for (const t of only) if (!tables.some((f) => f.table === t)) throw badInput(`${fileName} has no feature table "${t}" (it has: ${tables.map((f) => f.table).join(', ')})`);
+    for (const t of only)
+      if (!tables.some((f) => f.table === t))
+        throw badInput(`${fileName} has no feature table "${t}" (it has: ${tables.map((f) => f.table).join(', ')})`);
   }
   const chosen = only ? tables.filter((t) => only.includes(t.table)) : tables;
   if (chosen.length === 0) throw badInput(`${fileName} has no feature tables`);
@@ -103,7 +109,13 @@ export function openGeoPackage(file: string, fileName: string, only: readonly st
     return {
       name: t.table,
       format: 'GeoPackage',
-      crs: undefinedSrs ? null : { source: `GeoPackage srs ${t.srsId} (${t.organization ?? '?'} ${t.orgCode ?? ''})`.trim(), srid, wkt: t.definition && t.definition !== 'undefined' ? t.definition : undefined },
+      crs: undefinedSrs
+        ? null
+        : {
+            source: `GeoPackage srs ${t.srsId} (${t.organization ?? '?'} ${t.orgCode ?? ''})`.trim(),
+            srid,
+            wkt: t.definition && t.definition !== 'undefined' ? t.definition : undefined,
+          },
       encoding: null,
       rawText: false,
       notes: [],

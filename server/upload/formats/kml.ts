@@ -35,7 +35,8 @@ export function parseKmlCoordinates(text: string, where: string): Position[] {
   for (const tuple of text.trim().split(/\s+/)) {
     if (tuple === '') continue;
     const [lon, lat] = tuple.split(',').map(Number);
-    if (!Number.isFinite(lon) || !Number.isFinite(lat)) throw badInput(`${where}: "${tuple.slice(0, 40)}" is not a "longitude,latitude" position`);
+    if (!Number.isFinite(lon) || !Number.isFinite(lat))
+      throw badInput(`${where}: "${tuple.slice(0, 40)}" is not a "longitude,latitude" position`);
     out.push([lon, lat]);
   }
   return out;
@@ -76,7 +77,9 @@ function kmlParser(fileName: string, emit: (f: SourceFeature) => void, counts: K
 
   parser.onerror = (err) => {
     // sax counts lines and columns from 0 and appends them to its message: name them once, from 1.
-    throw badInput(`${fileName} is not valid XML at line ${parser.line + 1}, column ${parser.column + 1}: ${err.message.split('\n')[0]}`);
+    throw badInput(
+      `${fileName} is not valid XML at line ${parser.line + 1}, column ${parser.column + 1}: ${err.message.split('\n')[0]}`,
+    );
   };
   parser.onopentag = (tag) => {
     seenRoot = true;

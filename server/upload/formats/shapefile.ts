@@ -54,7 +54,8 @@ export async function openShapefile(name: string, files: Map<string, string>): P
   const cpg = files.has('cpg') ? fs.readFileSync(files.get('cpg')!, 'latin1').trim() : '';
   let encoding: DeclaredEncoding | null = null;
   if (cpg) encoding = { source: '.cpg', value: cpg };
-  else if (header.ldid) encoding = { source: 'DBF language driver byte', value: `0x${header.ldid.toString(16).padStart(2, '0')}` };
+  else if (header.ldid)
+    encoding = { source: 'DBF language driver byte', value: `0x${header.ldid.toString(16).padStart(2, '0')}` };
   const notes: string[] = [];
   if (!prj) notes.push(`${name}.prj is missing: the CRS must be confirmed`);
   return {

@@ -32,8 +32,18 @@ export interface DatasetReport {
   format: string;
   layerId: string;
   features: number;
-  crs: { status: 'resolved' | 'needs_confirmation'; chosen: { label: string } | null; proposals: CrsProposal[]; reason: string | null };
-  encoding: { status: 'not_needed' | 'resolved' | 'needs_confirmation'; encoding: string; candidates: EncodingCandidate[]; reason: string | null };
+  crs: {
+    status: 'resolved' | 'needs_confirmation';
+    chosen: { label: string } | null;
+    proposals: CrsProposal[];
+    reason: string | null;
+  };
+  encoding: {
+    status: 'not_needed' | 'resolved' | 'needs_confirmation';
+    encoding: string;
+    candidates: EncodingCandidate[];
+    reason: string | null;
+  };
 }
 
 /** Where a job is. */
@@ -80,7 +90,10 @@ function errorOf(status: number, statusText: string, body: string): ApiError {
 async function requestJson<T>(path: string, init: RequestInit = {}): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(apiUrl(path), { ...init, headers: { Accept: 'application/json', ...authHeaders(), ...(init.headers ?? {}) } });
+    res = await fetch(apiUrl(path), {
+      ...init,
+      headers: { Accept: 'application/json', ...authHeaders(), ...(init.headers ?? {}) },
+    });
   } catch {
     throw new ApiError(0, 'NetworkError', `the server did not answer (${path})`);
   }

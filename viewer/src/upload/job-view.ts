@@ -71,17 +71,36 @@ export class JobView {
     const parts: Array<HTMLElement | null> = [
       h('h2', { id: 'job-title' }, tx('jobTitle')),
       r.fileName ? h('p', { id: 'job-file', class: 'job-file' }, `${tx('file')}: `, h('strong', {}, r.fileName)) : null,
-      h('p', { id: 'job-status', class: `job-status job-${r.status}`, 'data-status': r.status }, isTextKey(status) ? tx(status) : r.status, r.phase ? ` — ${r.phase}` : ''),
-      h('progress', { id: 'job-progress', max: 100, value: r.progress, 'aria-labelledby': 'job-title', 'aria-valuetext': `${r.progress}%` }),
+      h(
+        'p',
+        { id: 'job-status', class: `job-status job-${r.status}`, 'data-status': r.status },
+        isTextKey(status) ? tx(status) : r.status,
+        r.phase ? ` — ${r.phase}` : '',
+      ),
+      h('progress', {
+        id: 'job-progress',
+        max: 100,
+        value: r.progress,
+        'aria-labelledby': 'job-title',
+        'aria-valuetext': `${r.progress}%`,
+      }),
       h('span', { class: 'progress-text' }, `${r.progress}%`),
-      final ? null : h('button', { type: 'button', id: 'job-cancel', class: 'secondary', onclick: () => this.actions.cancel() }, tx('cancel')),
+      final
+        ? null
+        : h(
+            'button',
+            { type: 'button', id: 'job-cancel', class: 'secondary', onclick: () => this.actions.cancel() },
+            tx('cancel'),
+          ),
       r.status === 'needs_confirmation' && r.confirmation ? this.confirmationForm(r) : null,
       this.datasets(r),
       this.list('job-errors', tx('errors'), r.errors, r.status === 'failed'),
       this.list('job-fixes', tx('fixes'), r.fixes, true),
       this.list('job-warnings', tx('warnings'), r.warnings, true),
       this.counts(r),
-      r.status === 'published' && this.mapLink ? h('p', { class: 'map-link' }, h('a', { id: 'map-link', href: this.mapLink }, tx('viewOnMap'))) : null,
+      r.status === 'published' && this.mapLink
+        ? h('p', { class: 'map-link' }, h('a', { id: 'map-link', href: this.mapLink }, tx('viewOnMap')))
+        : null,
     ];
     this.root.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
   }
@@ -92,7 +111,14 @@ export class JobView {
       'ul',
       { class: 'datasets', 'aria-label': tx('dataset') },
       r.datasets.map((d) =>
-        h('li', {}, h('strong', {}, d.name), ` (${d.format}) → ${d.layerId}: ${formatNumber(d.features)} ${tx('features')}`, d.crs.chosen ? `, ${d.crs.chosen.label}` : '', d.encoding.status !== 'not_needed' ? `, ${d.encoding.encoding}` : ''),
+        h(
+          'li',
+          {},
+          h('strong', {}, d.name),
+          ` (${d.format}) → ${d.layerId}: ${formatNumber(d.features)} ${tx('features')}`,
+          d.crs.chosen ? `, ${d.crs.chosen.label}` : '',
+          d.encoding.status !== 'not_needed' ? `, ${d.encoding.encoding}` : '',
+        ),
       ),
     );
   }
@@ -103,7 +129,13 @@ export class JobView {
       'section',
       { id, class: 'report-list' },
       h('h3', {}, title),
-      items.length ? h('ul', {}, items.map((text) => h('li', {}, text))) : h('p', { class: 'muted' }, tx('none')),
+      items.length
+        ? h(
+            'ul',
+            {},
+            items.map((text) => h('li', {}, text)),
+          )
+        : h('p', { class: 'muted' }, tx('none')),
     );
   }
 
@@ -128,20 +160,47 @@ export class JobView {
     if (this.confirmFor !== r.id) {
       this.confirmFor = r.id;
       const proposals = proposalsOf(r.datasets);
-      this.choice = { srid: proposals[0] ? String(proposals[0].srid) : '', own: '', encoding: r.datasets.find((d) => d.encoding.status === 'needs_confirmation')?.encoding.encoding ?? encodingsOf(r.datasets)[0] ?? '' };
+      this.choice = {
+        srid: proposals[0] ? String(proposals[0].srid) : '',
+        own: '',
+        encoding:
+          r.datasets.find((d) => d.encoding.status === 'needs_confirmation')?.encoding.encoding ??
+          encodingsOf(r.datasets)[0] ??
+          '',
+      };
     }
     const form = h('form', { id: 'confirm-form', class: 'confirm' });
-    form.append(h('h3', {}, tx('confirmTitle')), h('ul', { id: 'confirm-reasons', class: 'reasons' }, c.reasons.map((text) => h('li', {}, text))));
+    form.append(
+      h('h3', {}, tx('confirmTitle')),
+      h(
+        'ul',
+        { id: 'confirm-reasons', class: 'reasons' },
+        c.reasons.map((text) => h('li', {}, text)),
+      ),
+    );
     const proposals = proposalsOf(r.datasets);
     if (c.crs || proposals.length) {
       const select = h('select', { id: 'confirm-crs', onchange: () => (this.choice.srid = select.value) });
       for (const p of proposals) {
-        select.append(h('option', { value: String(p.srid), selected: String(p.srid) === this.choice.srid }, `EPSG:${p.srid} — ${p.title}`));
+        select.append(
+          h('option', { value: String(p.srid), selected: String(p.srid) === this.choice.srid }, `EPSG:${p.srid} — ${p.title}`),
+        );
       }
-      const own = h('input', { id: 'confirm-own-crs', type: 'text', value: this.choice.own, placeholder: 'EPSG:9214 / +proj=tmerc …', spellcheck: 'false', oninput: () => (this.choice.own = own.value) });
+      const own = h('input', {
+        id: 'confirm-own-crs',
+        type: 'text',
+        value: this.choice.own,
+        placeholder: 'EPSG:9214 / +proj=tmerc …',
+        spellcheck: 'false',
+        oninput: () => (this.choice.own = own.value),
+      });
       form.append(
         h('div', { class: 'field' }, h('label', { for: 'confirm-crs' }, tx('crs')), select),
-        h('ul', { id: 'crs-reasons', class: 'proposal-reasons' }, proposals.map((p) => h('li', {}, h('strong', {}, `EPSG:${p.srid}`), ` ${p.title}: ${p.reasons.join('; ')}`))),
+        h(
+          'ul',
+          { id: 'crs-reasons', class: 'proposal-reasons' },
+          proposals.map((p) => h('li', {}, h('strong', {}, `EPSG:${p.srid}`), ` ${p.title}: ${p.reasons.join('; ')}`)),
+        ),
         h('div', { class: 'field' }, h('label', { for: 'confirm-own-crs' }, tx('crsOwn')), own),
       );
     }
@@ -166,7 +225,17 @@ export class JobView {
       'table',
       { class: 'preview' },
       h('caption', {}, `${tx('preview')}: ${name}`),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, tx('encoding')), h('th', { scope: 'col' }, tx('score')), h('th', { scope: 'col' }, tx('preview')))),
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, tx('encoding')),
+          h('th', { scope: 'col' }, tx('score')),
+          h('th', { scope: 'col' }, tx('preview')),
+        ),
+      ),
       h(
         'tbody',
         {},

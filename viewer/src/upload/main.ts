@@ -7,7 +7,17 @@
 import './upload.css';
 import { ApiError, currentToken, loadLayers, setToken } from '../api.ts';
 import { currentLang, onLangChange, setLang } from '../i18n.ts';
-import { cancelJob, confirmJob, finalStatuses, jobReport, layerBounds, uploadLayer, whoami, type ConfirmAnswer, type JobReport } from './client.ts';
+import {
+  cancelJob,
+  confirmJob,
+  finalStatuses,
+  jobReport,
+  layerBounds,
+  uploadLayer,
+  whoami,
+  type ConfirmAnswer,
+  type JobReport,
+} from './client.ts';
 import { JobView } from './job-view.ts';
 import { mapLinkFor } from './map-link.ts';
 import { isTextKey, tx } from './texts.ts';

@@ -22,6 +22,13 @@ export function zoomForBounds(bounds: readonly [number, number, number, number])
 /** `/viewer/#map=…&layers=…` (relative to the upload page) centred on the bounds, with `layers` visible (top first). */
 export function mapLinkFor(bounds: readonly [number, number, number, number], layers: readonly string[], lang: Lang): string {
   const [minLon, minLat, maxLon, maxLat] = bounds;
-  const hash = formatState({ zoom: zoomForBounds(bounds), lat: (minLat + maxLat) / 2, lon: (minLon + maxLon) / 2, layers: [...layers], opacity: {}, lang });
+  const hash = formatState({
+    zoom: zoomForBounds(bounds),
+    lat: (minLat + maxLat) / 2,
+    lon: (minLon + maxLon) / 2,
+    layers: [...layers],
+    opacity: {},
+    lang,
+  });
   return `./#${hash}`;
 }
