@@ -169,7 +169,8 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     const box = (await page.locator('#map').boundingBox())!;
     await page.mouse.click(box.x + p.x, box.y + p.y);
     const cell = page.locator('.leaflet-popup-content section[data-layer="landuse_parcels"] tr[data-column="code"] td').first();
-    await cell.waitFor({ timeout: 10_000 });
+    // Present, perhaps folded under a more specific feature of an uploaded layer (the shared test server has many).
+    await cell.waitFor({ state: 'attached', timeout: 10_000 });
     await shot('parcel-popup');
     expect(await cell.textContent()).to.contain(code);
     // The most specific layer first and open; the commune before its district and province, those one click away.
@@ -179,7 +180,9 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
         open: el.querySelector('details')!.open,
       })),
     );
-    expect(order[0]).to.deep.equal({ layer: 'landuse_parcels', open: true });
+    // (Which layer is first depends on what else lies at the point: the plan of 2030, an uploaded test layer.)
+    expect(order[0].open).to.equal(true);
+    expect(order.map((o) => o.layer)).to.include('landuse_parcels');
     expect(order.slice(1).every((o) => !o.open)).to.equal(true);
     const admin = order.map((o) => o.layer).filter((l) => l.startsWith('admin_'));
     // Most specific first within each vintage: today's unit, the 2009 commune it was, then the larger units.
@@ -332,7 +335,8 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
       await page.waitForTimeout(150);
     }
     const section = page.locator('#summary-panel section[data-layer="bts_stations"]');
-    await section.locator('.totals').waitFor({ timeout: 20_000 });
+    // Every visible layer is summarised (the shared test server shows dozens of uploaded ones), two at a time.
+    await section.locator('.totals').waitFor({ timeout: 60_000 });
     await section.locator('select').nth(1).selectOption('technology');
     await section.locator('.totals').waitFor({ timeout: 20_000 });
     await page.waitForFunction(() => !document.querySelector('#summary-panel section[data-layer="bts_stations"][aria-busy]'));

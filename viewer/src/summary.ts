@@ -83,7 +83,14 @@ export class SummaryPanel {
     this.sections = layers.map((layer) => ({ layer, groupBy: [defaultGroupBy(layer), null], summary: null, error: '' }));
     this.panel.hidden = false;
     this.render();
-    await Promise.all(this.sections.map((s) => this.load(s)));
+    // In panel order, two at a time: the server runs at most LIMIT_EXPENSIVE_PER_CLIENT (2) summaries per client
+    // at once, so the first sections fill first and none waits in the server's queue past its limit.
+    const queue = [...this.sections];
+    const sections = this.sections;
+    const worker = async () => {
+      for (let s = queue.shift(); s && this.sections === sections; s = queue.shift()) await this.load(s);
+    };
+    await Promise.all([worker(), worker()]);
   }
 
   private async load(section: Section): Promise<void> {
