@@ -74,7 +74,13 @@ export function sourceErrors(ctx: AppContext) {
       .load()
       .then(() => {
         const flagged = ctx.catalog.all().filter((l) => l.source?.problem);
-        if (!flagged.length) return next(err);
+        // A reload that another one overtook may not have flagged it yet: still a 503, naming what the database said.
+        if (!flagged.length) {
+          const said = err instanceof Error ? err.message : String(err);
+          return next(
+            new DatabaseUnavailableError(`a table or column a layer reads is gone (${said}); the catalog is being checked`, 30),
+          );
+        }
         next(
           new DatabaseUnavailableError(flagged.map((l) => `layer "${l.id}" is unavailable: ${l.source!.problem}`).join('; '), 30),
         );

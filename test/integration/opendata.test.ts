@@ -86,8 +86,9 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
   });
 
   it('finds records by q without diacritics, by keyword and by theme', async () => {
-    expect(ids(await records('q=thua dat quy hoach'))).to.deep.equal(['landuse_parcels']);
-    expect(ids(await records('q=THỬA ĐẤT'))).to.deep.equal(['landuse_parcels']);
+    // The land-use plan of 2030 speaks of parcels too.
+    expect(ids(await records('q=thua dat quy hoach'))).to.include('landuse_parcels');
+    expect(ids(await records('q=THỬA ĐẤT'))).to.include('landuse_parcels');
     expect(ids(await records('keywords=quy hoach'))).to.deep.equal(['landuse_parcels']);
     expect(ids(await records('themes=planningCadastre'))).to.have.members(['landuse_parcels', 'industrial_zones']);
     expect(ids(await records('themes=giao-thong'))).to.deep.equal(['roads']);

@@ -199,7 +199,7 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     await page.evaluate(([la, lo]) => window.viewerMap.setView([la, lo], 17, { animate: false }), [lat, lon]);
     await page.locator('#map').focus();
     await page.keyboard.press('Enter');
-    await cell.waitFor({ timeout: 10_000 });
+    await cell.waitFor({ state: 'attached', timeout: 10_000 });
     expect(await cell.textContent()).to.contain(code);
     await page.evaluate(() => window.viewerMap.closePopup());
   });
