@@ -90,8 +90,9 @@ forEachBackend('open data: metadata, records, DCAT and downloads', (server) => {
     expect(ids(await records('q=thua dat quy hoach'))).to.include('landuse_parcels');
     expect(ids(await records('q=THỬA ĐẤT'))).to.include('landuse_parcels');
     expect(ids(await records('keywords=quy hoach'))).to.deep.equal(['landuse_parcels']);
-    expect(ids(await records('themes=planningCadastre'))).to.have.members(['landuse_parcels', 'industrial_zones']);
-    expect(ids(await records('themes=giao-thong'))).to.deep.equal(['roads']);
+    const planning = ['landuse_parcels', 'industrial_zones', 'landuse_plan_2030', 'transport_plan'];
+    expect(ids(await records('themes=planningCadastre'))).to.have.members(planning);
+    expect(ids(await records('themes=giao-thong'))).to.have.members(['roads', 'transport_plan']);
     expect(ids(await records('q=xyzzy-nothing'))).to.deep.equal([]);
   });
 
