@@ -95,22 +95,25 @@ export class SessionQueue {
       for (let q = this.next(); q; q = this.next()) {
         const job = q;
         let bytes = 0;
-        const notifications = new NotificationScanner(this.onNotify);
+        const midBatch = batchMessages.has(job.message[0]);
+        // PGlite answers an error inside an extended-protocol batch with ErrorResponse and ReadyForQuery at once, and
+        // the batch's Sync with a second ReadyForQuery. A client that sends its next query on the first one reads the
+        // second as the end of that query, with no rows. PostgreSQL sends ReadyForQuery only for Sync and Query: so do we.
+        const scanner = new BackendScanner(this.onNotify, midBatch);
         try {
           await this.pglite.runExclusive(() =>
             this.pglite.execProtocolRawStream(job.message, {
-              onRawData: (data) => {
-                bytes += data.length;
-                notifications.feed(data);
-                job.onData(data);
-              },
+              onRawData: (data) =>
+                scanner.feed(data, (part) => {
+                  bytes += part.length;
+                  job.onData(part);
+                }),
             }),
           );
         } catch (err) {
           job.reject(err instanceof Error ? err : new Error(String(err)));
           continue;
         }
-        const midBatch = batchMessages.has(job.message[0]);
         this.owner = midBatch || this.pglite.isInTransaction() ? job.handlerId : null;
         job.resolve(bytes);
       }
@@ -121,48 +124,73 @@ export class SessionQueue {
 }
 
 /**
- * Follows the backend messages of one answer as its chunks go by and hands each NotificationResponse on. Chunks are
- * views of PGlite's memory, valid only during the callback, and may split a message anywhere: only the 5-byte headers
- * and the bodies of notifications are copied.
+ * Follows the backend messages of one answer as its chunks go by: hands each NotificationResponse to the sink, and
+ * passes every message on except a ReadyForQuery that `dropReady` asks to drop. Chunks are views of PGlite's memory,
+ * valid only during the callback, and may split a message anywhere: only the 5-byte headers and the bodies of
+ * notifications are copied, the rest is forwarded as sub-views of the chunk.
+ *
+ * Why by hand: no library parses a raw backend stream that arrives in arbitrary chunks and lets some messages through
+ * byte for byte; pg-protocol's parser decodes whole messages into objects.
  */
-class NotificationScanner {
+export class BackendScanner {
   private readonly header = Buffer.alloc(5);
   private headerFill = 0;
-  /** Bytes of the current (uninteresting) message body still to pass over. */
-  private skip = 0;
+  /** Bytes of the current message body still to go by. */
+  private remaining = 0;
+  /** Whether the current message is passed on (false: dropped). */
+  private passing = true;
   private body: Buffer | null = null;
   private bodyFill = 0;
 
-  constructor(private readonly sink: NotifySink) {}
+  constructor(
+    private readonly sink: NotifySink,
+    private readonly dropReady: boolean,
+  ) {}
 
-  feed(data: Uint8Array): void {
+  /** Scans one chunk; `forward` gets the parts to pass on, in order. */
+  feed(data: Uint8Array, forward: (part: Uint8Array) => void): void {
+    let from = 0; // start of the run of bytes to pass on
+    const flush = (to: number): void => {
+      if (to > from) forward(data.subarray(from, to));
+    };
     for (let at = 0; at < data.length;) {
-      if (this.body) {
-        const n = Math.min(this.body.length - this.bodyFill, data.length - at);
-        this.body.set(data.subarray(at, at + n), this.bodyFill);
-        this.bodyFill += n;
-        at += n;
-        if (this.bodyFill === this.body.length) this.emit(this.body);
-      } else if (this.skip > 0) {
-        const n = Math.min(this.skip, data.length - at);
-        this.skip -= n;
-        at += n;
-      } else {
-        const n = Math.min(5 - this.headerFill, data.length - at);
-        this.header.set(data.subarray(at, at + n), this.headerFill);
-        this.headerFill += n;
-        at += n;
-        if (this.headerFill < 5) continue;
-        this.headerFill = 0;
-        const length = this.header.readInt32BE(1) - 4;
-        if (this.header[0] === 0x41 && length > 4) {
-          this.body = Buffer.alloc(length);
-          this.bodyFill = 0;
-        } else {
-          this.skip = length;
+      if (this.remaining > 0) {
+        const n = Math.min(this.remaining, data.length - at);
+        if (this.body) {
+          this.body.set(data.subarray(at, at + n), this.bodyFill);
+          this.bodyFill += n;
         }
+        this.remaining -= n;
+        at += n;
+        if (this.remaining === 0) this.endMessage();
+        if (!this.passing) from = at;
+        continue;
       }
+      if (this.headerFill === 0) {
+        // A message starts here: decide from its type whether it goes on.
+        flush(at);
+        from = at;
+        this.passing = !(this.dropReady && data[at] === 0x5a); // 'Z' ReadyForQuery
+      }
+      const n = Math.min(5 - this.headerFill, data.length - at);
+      this.header.set(data.subarray(at, at + n), this.headerFill);
+      this.headerFill += n;
+      at += n;
+      if (!this.passing) from = at;
+      if (this.headerFill < 5) continue;
+      this.headerFill = 0;
+      this.remaining = this.header.readInt32BE(1) - 4;
+      if (this.header[0] === 0x41 && this.remaining > 4) {
+        this.body = Buffer.alloc(this.remaining);
+        this.bodyFill = 0;
+      }
+      if (this.remaining === 0) this.endMessage();
     }
+    if (this.passing) flush(data.length);
+  }
+
+  private endMessage(): void {
+    if (this.body) this.emit(this.body);
   }
 
   /** NotificationResponse body: sender pid (int32), channel, NUL, payload, NUL. */

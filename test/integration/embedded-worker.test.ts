@@ -47,6 +47,26 @@ describe('embedded database in a worker thread', function () {
     }
   });
 
+  it('answers the query after a failed one on the same connection with its own rows', async () => {
+    const { db } = (await sharedServer('embedded')).ctx;
+    // One connection, so that each query follows the failure directly. PGlite answers the failure with a second
+    // ReadyForQuery, which the client used to take as the end of its next query (no rows).
+    const conn = (await db.knex.client.acquireConnection()) as import('pg').Client;
+    try {
+      for (let i = 0; i < 20; i++) {
+        const failed = await conn.query('SELECT 1 / $1::int AS x', [0]).then(
+          () => null,
+          (err: Error) => err.message,
+        );
+        expect(failed).to.contain('division by zero');
+        const { rows } = await conn.query<{ n: number }>('SELECT $1::int AS n', [i]);
+        expect(rows, `query ${i} after a failure`).to.deep.equal([{ n: i }]);
+      }
+    } finally {
+      await db.knex.client.releaseConnection(conn);
+    }
+  });
+
   it('keeps the statements of concurrent pool connections apart, and a transaction to itself until it ends', async () => {
     const { db } = (await sharedServer('embedded')).ctx;
     const results = await Promise.all(
