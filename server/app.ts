@@ -110,7 +110,7 @@ export function createApp(ctx: AppContext): App {
   app.use(createViewerRouter(ctx));
   app.use(createStylesRouter(ctx));
   app.use(createEditRouter(ctx, services.edits));
-  app.use(createOpenDataRouter(ctx, services.downloads));
+  app.use(createOpenDataRouter(ctx, services.downloads, services.limits));
   app.use(createOgcRouter(ctx, services.features, services.limits));
   app.use(notFoundHandler);
   app.use(sourceErrors(ctx));

@@ -88,6 +88,8 @@ export interface Config {
   limitItemsTimeoutMs: number;
   /** LIMIT_SEARCH_TIMEOUT_MS: deadline of /search (ms). */
   limitSearchTimeoutMs: number;
+  /** LIMIT_DOWNLOAD_TIMEOUT_MS: deadline of a download (ms); past it the query stops and the file is cut off. */
+  limitDownloadTimeoutMs: number;
   /** LIMIT_ITEMS_EXPENSIVE_ABOVE: an items page with a `limit` above this counts as expensive (so does any spatial CQL2 filter). */
   limitItemsExpensiveAbove: number;
   /** LIMIT_TILE_EXPENSIVE_MAXZOOM: a composite tile at this zoom or lower counts as expensive when it is rendered (never a cache hit). */
@@ -151,6 +153,7 @@ export const defaults: Config = {
   limitIntersectsTimeoutMs: 15_000,
   limitItemsTimeoutMs: 60_000,
   limitSearchTimeoutMs: 5_000,
+  limitDownloadTimeoutMs: 1_800_000,
   limitItemsExpensiveAbove: 1_000,
   limitTileExpensiveMaxzoom: 8,
   limitTileExpensiveLayers: 2,
@@ -297,6 +300,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     limitIntersectsTimeoutMs: intSetting(env, 'LIMIT_INTERSECTS_TIMEOUT_MS', defaults.limitIntersectsTimeoutMs, 10, 3_600_000),
     limitItemsTimeoutMs: intSetting(env, 'LIMIT_ITEMS_TIMEOUT_MS', defaults.limitItemsTimeoutMs, 10, 3_600_000),
     limitSearchTimeoutMs: intSetting(env, 'LIMIT_SEARCH_TIMEOUT_MS', defaults.limitSearchTimeoutMs, 10, 3_600_000),
+    limitDownloadTimeoutMs: intSetting(env, 'LIMIT_DOWNLOAD_TIMEOUT_MS', defaults.limitDownloadTimeoutMs, 10, 86_400_000),
     limitItemsExpensiveAbove: intSetting(env, 'LIMIT_ITEMS_EXPENSIVE_ABOVE', defaults.limitItemsExpensiveAbove, 1, 1_000_000),
     limitTileExpensiveMaxzoom: intSetting(env, 'LIMIT_TILE_EXPENSIVE_MAXZOOM', defaults.limitTileExpensiveMaxzoom, -1, 30),
     limitTileExpensiveLayers: intSetting(env, 'LIMIT_TILE_EXPENSIVE_LAYERS', defaults.limitTileExpensiveLayers, 1, 1_000),

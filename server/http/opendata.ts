@@ -9,11 +9,14 @@ import type { AppContext } from '../context.ts';
 import { principalOf } from './auth.ts';
 import { baseUrlOf } from './base-url.ts';
 import { clientGone } from './client-gone.ts';
+import { withCostLimits } from './limits.ts';
 import { bodyStream } from './response-body.ts';
 import { allowOnlyParams, type QueryParams } from './params/query-string.ts';
 import { parseDownloadQuery } from './params/download.ts';
 import { parseRecordsQuery } from './params/records.ts';
 import { ClientGoneError, NotFoundError } from '../errors.ts';
+import { downloadCost } from '../limits/costs.ts';
+import type { CostLimits } from '../limits/limits.ts';
 import { loadOpenDataCategories, type OpenDataCategory } from '../catalog/metadata.ts';
 import { catalogCollection, matchesRecord, recordOf } from '../opendata/records.ts';
 import { dcatCatalog } from '../opendata/dcat.ts';
@@ -75,8 +78,8 @@ function handleRecords(ctx: AppContext, categories: readonly OpenDataCategory[])
   };
 }
 
-/** GET /collections/{layer}/download: the selection in one format; counted once it starts. */
-function handleDownload(ctx: AppContext, downloads: DownloadService): RequestHandler {
+/** GET /collections/{layer}/download: the selection in one format, under the cost limits; counted once it starts. */
+function handleDownload(ctx: AppContext, downloads: DownloadService, limits: CostLimits): RequestHandler {
   return async (req: Request, res: Response) => {
     const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
     const r = parseDownloadQuery(layer, req.query as QueryParams, ctx.config.itemsMaxLimit);
@@ -90,21 +93,30 @@ function handleDownload(ctx: AppContext, downloads: DownloadService): RequestHan
           ? `${formatInfo[r.format].mediaType}; charset=utf-8`
           : formatInfo[r.format].mediaType;
     try {
-      if (r.format === 'gpkg' || r.format === 'shp') {
-        const file = await downloads.buildFile(r, signal);
-        res.on('close', () => void file.close());
-        await downloads.count(layer.id, r.format);
-        res.status(200).type(type).setHeader('Content-Disposition', contentDisposition(names.ascii, names.unicode));
-        res.setHeader('Cache-Control', 'no-store, no-transform'); // already compressed (zip) or binary: the gzip middleware leaves it
-        if (file.size !== null) res.setHeader('Content-Length', String(file.size));
-        file.stream.pipe(res);
-        return;
-      }
-      await downloads.count(layer.id, r.format);
-      res.status(200).type(type).setHeader('Content-Disposition', contentDisposition(names.ascii, names.unicode));
-      res.setHeader('Content-Crs', `<${r.crs.uri}>`);
-      res.setHeader('Cache-Control', 'no-store');
-      await downloads.writeText(r, bodyStream(req, res), signal);
+      await withCostLimits(
+        limits,
+        req,
+        res,
+        downloadCost(ctx.config, layer.id, r.format),
+        async (s) => {
+          if (r.format === 'gpkg' || r.format === 'shp') {
+            const file = await downloads.buildFile(r, s);
+            res.on('close', () => void file.close());
+            await downloads.count(layer.id, r.format);
+            res.status(200).type(type).setHeader('Content-Disposition', contentDisposition(names.ascii, names.unicode));
+            res.setHeader('Cache-Control', 'no-store, no-transform'); // already compressed (zip) or binary: the gzip middleware leaves it
+            if (file.size !== null) res.setHeader('Content-Length', String(file.size));
+            file.stream.pipe(res);
+            return;
+          }
+          await downloads.count(layer.id, r.format);
+          res.status(200).type(type).setHeader('Content-Disposition', contentDisposition(names.ascii, names.unicode));
+          res.setHeader('Content-Crs', `<${r.crs.uri}>`);
+          res.setHeader('Cache-Control', 'no-store');
+          await downloads.writeText(r, bodyStream(req, res), s);
+        },
+        signal,
+      );
     } catch (err) {
       if (signal.aborted || err instanceof ClientGoneError) return;
       if (!res.headersSent) {
@@ -117,8 +129,8 @@ function handleDownload(ctx: AppContext, downloads: DownloadService): RequestHan
   };
 }
 
-/** The router of the open-data resources; `downloads` is the service createApp built. */
-export function createOpenDataRouter(ctx: AppContext, downloads: DownloadService): Router {
+/** The router of the open-data resources; `downloads` and `limits` are the services createApp built. */
+export function createOpenDataRouter(ctx: AppContext, downloads: DownloadService, limits: CostLimits): Router {
   const router = Router();
   const categories = loadOpenDataCategories(ctx.config.layersDir);
   router.get(`/collections/${catalogCollectionId}`, (req, res) => {
@@ -153,6 +165,6 @@ export function createOpenDataRouter(ctx: AppContext, downloads: DownloadService
       }),
     });
   });
-  router.get('/collections/:layer/download', handleDownload(ctx, downloads));
+  router.get('/collections/:layer/download', handleDownload(ctx, downloads, limits));
   return router;
 }

@@ -36,6 +36,18 @@ export function searchCost(config: Config): Cost {
   return { what: 'GET /search', deadlineMs: config.limitSearchTimeoutMs, deadlineSetting: 'LIMIT_SEARCH_TIMEOUT_MS' };
 }
 
+/**
+ * GET /collections/{id}/download: the whole selection, read through a cursor for as long as the client reads (or
+ * built into a GeoPackage/Shapefile first). Always expensive: it is the largest read anyone can ask for.
+ */
+export function downloadCost(config: Config, layerId: string, format: string): Cost {
+  return {
+    what: `download of layer "${layerId}" as ${format}`,
+    deadlineMs: config.limitDownloadTimeoutMs,
+    deadlineSetting: 'LIMIT_DOWNLOAD_TIMEOUT_MS',
+  };
+}
+
 /** True when a CQL2 filter has a spatial predicate anywhere (their geometry literals are not index-bounded like bbox). */
 export function hasSpatialPredicate(node: CqlNode): boolean {
   switch (node.kind) {

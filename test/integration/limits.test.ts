@@ -119,6 +119,8 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
       expectRefusal(await call(url('/query/intersects'), '127.0.0.2', intersects), 429, 'intersects');
       expectRefusal(await call(url('/search?q=bac'), '127.0.0.2'), 429, 'GET /search');
       expectRefusal(await call(url('/collections/landuse_parcels/items?limit=5000'), '127.0.0.2'), 429, 'limit=5000');
+      const download = url('/collections/landuse_parcels/download?format=geojson');
+      expectRefusal(await call(download, '127.0.0.2'), 429, 'download of layer "landuse_parcels"', 'LIMIT_EXPENSIVE_PER_CLIENT');
       // Ordinary requests of the same address are not gated at all.
       expect((await call(url('/collections/landuse_parcels/items?limit=10'), '127.0.0.2')).status).to.equal(200);
       expect((await call(url('/tiles/landuse_parcels/14/13023/7207.mvt'), '127.0.0.1')).status).to.be.oneOf([200, 204]);
@@ -221,6 +223,14 @@ forEachBackend('cost limits of expensive requests', (server, backend) => {
       expectRefusal(await call(url('/search?q=bac'), '127.0.0.1'), 503, 'GET /search', 'LIMIT_SEARCH_TIMEOUT_MS');
       config().limitSearchTimeoutMs = saved.limitSearchTimeoutMs;
       expect((await call(url('/search?q=bac'), '127.0.0.1')).status).to.equal(200);
+    });
+
+    it('answers 503 naming LIMIT_DOWNLOAD_TIMEOUT_MS when a GeoPackage download passes its deadline while it is built', async () => {
+      config().limitDownloadTimeoutMs = 1; // below building any file
+      const a = await call(url('/collections/landuse_parcels/download?format=gpkg'), '127.0.0.1');
+      expectRefusal(a, 503, 'download of layer "landuse_parcels" as gpkg', 'LIMIT_DOWNLOAD_TIMEOUT_MS');
+      expect(a.headers['content-disposition']).to.equal(undefined);
+      expect(server().app.limits.gate.stats().running).to.equal(0);
     });
   });
 
