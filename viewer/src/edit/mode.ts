@@ -22,6 +22,7 @@ import {
 } from './api.ts';
 import { attributeForm, type AttributeForm } from './form.ts';
 import { editShape, type EditableShape } from './shape.ts';
+import { conflictBox } from './conflict.ts';
 import './edit.css';
 
 /** What edit mode needs from the viewer. */
@@ -55,19 +56,8 @@ const texts = {
   yesDelete: { vi: 'Xóa', en: 'Delete' },
   no: { vi: 'Không', en: 'No' },
   deleted: { vi: 'Đã xóa đối tượng', en: 'Deleted feature' },
-  geometry: { vi: 'Hình dạng', en: 'Geometry' },
-  reshaped: { vi: 'đã sửa', en: 'reshaped' },
-  deleteAnyway: { vi: 'Vẫn xóa', en: 'Delete anyway' },
+
   nothing: { vi: 'Không có đối tượng nào ở đây.', en: 'No feature here.' },
-  conflict: {
-    vi: 'Người khác đã sửa đối tượng này trong lúc bạn sửa. Chọn bản giữ lại:',
-    en: 'Someone else changed this feature while you edited it. Choose the version to keep:',
-  },
-  field: { vi: 'Trường', en: 'Field' },
-  mine: { vi: 'Bản của bạn', en: 'Yours' },
-  theirs: { vi: 'Bản hiện có', en: 'Current' },
-  overwrite: { vi: 'Ghi đè bằng bản của bạn', en: 'Overwrite with yours' },
-  keep: { vi: 'Giữ bản hiện có', en: 'Keep the current one' },
 };
 const tx = (k: keyof typeof texts) => texts[k][currentLang()];
 const drawShape = { Point: 'Marker', LineString: 'Line', Polygon: 'Polygon' } as const;
@@ -221,10 +211,7 @@ export function enableEditing(map: L.Map, host: EditHost): void {
     }
   }
 
-  /**
-   * Both versions side by side, and the choice: apply mine (against the current ETag: overwrite, or delete when
-   * `mine` is null) or keep theirs (the feature opens again as it is now).
-   */
+  /** A conflict (412): both versions and the choice (see conflictBox); applying mine finishes the change. */
   async function showConflict(
     info: ViewerLayer,
     id: string | number,
@@ -232,51 +219,8 @@ export function enableEditing(map: L.Map, host: EditHost): void {
     area: L.LatLngBounds | null,
   ): Promise<void> {
     const theirs = await getFeature(info.id, id);
-    const show = (v: unknown) => (v === null || v === undefined ? '—' : String(v));
-    const rows = info.columns.map((c) =>
-      h(
-        'tr',
-        { 'data-column': c.name },
-        h('th', { scope: 'row' }, pick(c.label, c.name)),
-        h('td', { class: 'mine' }, mine ? show(mine.properties?.[c.name]) : '—'),
-        h('td', { class: 'theirs' }, show(theirs.feature.properties?.[c.name])),
-      ),
-    );
-    if (mine?.geometry)
-      rows.push(
-        h(
-          'tr',
-          { 'data-column': 'geometry' },
-          h('th', { scope: 'row' }, tx('geometry')),
-          h('td', { class: 'mine' }, tx('reshaped')),
-          h('td', { class: 'theirs' }, '—'),
-        ),
-      );
-    const box = h(
-      'div',
-      { class: 'edit-conflict', role: 'alert' },
-      h('p', {}, tx('conflict')),
-      h(
-        'table',
-        {},
-        h('thead', {}, h('tr', {}, h('th', {}, tx('field')), h('th', {}, tx('mine')), h('th', {}, tx('theirs')))),
-        h('tbody', {}, rows),
-      ),
-      h(
-        'button',
-        { type: 'button', id: 'edit-overwrite', onclick: () => void overwrite() },
-        tx(mine ? 'overwrite' : 'deleteAnyway'),
-      ),
-      h(
-        'button',
-        { type: 'button', id: 'edit-keep', onclick: () => (clearSketch(), render(), void openExisting(info, id)) },
-        tx('keep'),
-      ),
-    );
-    panel.querySelector('.edit-form')?.remove();
-    panel.append(box);
-    async function overwrite(): Promise<void> {
-      try {
+    const box = conflictBox(info, mine, theirs.feature, {
+      async apply() {
         if (mine) {
           const done = await patchFeature(info.id, id, mine, theirs.etag);
           finished(info, area, 'saved', done.feature.id);
@@ -284,10 +228,11 @@ export function enableEditing(map: L.Map, host: EditHost): void {
           await deleteFeature(info.id, id, theirs.etag);
           finished(info, area, 'deleted', id);
         }
-      } catch (err) {
-        box.append(h('p', { class: 'edit-error', role: 'alert' }, (err as Error).message));
-      }
-    }
+      },
+      keep: () => (clearSketch(), render(), void openExisting(info, id)),
+    });
+    panel.querySelector('.edit-form')?.remove();
+    panel.append(box);
   }
 
   /** After a change: the panel says so (with the feature's id), the shape leaves, and the area redraws from the server. */
