@@ -59,15 +59,17 @@ export interface App {
 
 /** Builds the services over the context. The tile service starts listening for edits now (closers in ctx.onClose). */
 export function createServices(ctx: AppContext): AppServices {
+  const search = new SearchService(ctx.db, ctx.catalog);
   return {
     tiles: new TileService(ctx),
     features: new FeatureService(ctx.db),
     queries: new QueryService(ctx.db),
-    search: new SearchService(ctx.db, ctx.catalog),
+    search,
     auth: new Authenticator(ctx.db),
     uploads: createUploadService(ctx),
     limits: new CostLimits(ctx.config),
-    edits: new EditService(ctx.db),
+    // Edits keep the search index current feature by feature, in their own transaction (the search index port).
+    edits: new EditService(ctx.db, search.builder),
     downloads: new DownloadService(ctx.db),
   };
 }

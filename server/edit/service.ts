@@ -45,6 +45,17 @@ export interface EditRequest {
   repair: boolean;
   /** The ETags of If-Match (`*` matches any existing feature); null when the header was absent. */
   ifMatch: readonly string[] | null;
+  /** `If-None-Match: *`: the change applies only when the feature does not exist now (restore of a deleted feature). */
+  ifNoneMatch?: boolean;
+}
+
+/**
+ * The search index as an edit sees it (built by createApp: the search index builder). Called inside the edit's
+ * transaction after the write, so the index entry commits or rolls back with the feature.
+ */
+export interface SearchIndexPort {
+  /** Re-reads one feature's name and bbox into the index (removes its entry when it is gone or has no name). */
+  indexFeature(trx: Knex.Transaction, layer: Layer, fid: number): Promise<void>;
 }
 
 /** The outcome of one change. */
@@ -86,7 +97,10 @@ function valueError(err: unknown, layerId: string): unknown {
 
 /** The edit operations, built once by createApp. */
 export class EditService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly searchIndex: SearchIndexPort,
+  ) {}
 
   /** The ETag of a stored feature, or null when there is none. */
   async etag(layer: Layer, fid: number): Promise<string | null> {
@@ -209,7 +223,12 @@ export class EditService {
         }
         if (!current && req.ifMatch && fid !== null)
           throw new PreconditionFailedError(`feature ${fid} of layer "${layer.id}" does not exist any more`);
+        if (current && req.ifNoneMatch)
+          throw new PreconditionFailedError(
+            `feature ${fid} of layer "${layer.id}" exists again (now ${current.etag}); read it and send its ETag in If-Match`,
+          );
         await write(trx, table, id, current);
+        await this.searchIndex.indexFeature(trx, layer, id);
         const after = action === 'delete' ? null : await this.current(trx, layer, table, id);
         const before = current?.feature ?? null;
         const changed = changedKeys(before, after?.feature ?? null);

@@ -8,7 +8,7 @@ import type { AppContext } from '../context.ts';
 import type { EditRequest, EditResult, EditService } from '../edit/service.ts';
 import { requirePrincipal, principalOf } from './auth.ts';
 import { HttpError } from './errors.ts';
-import { NotFoundError, UnsupportedMediaTypeError } from '../errors.ts';
+import { InvalidParameterError, NotFoundError, UnsupportedMediaTypeError } from '../errors.ts';
 import { checkMayChange } from '../upload/ownership.ts';
 import { baseUrlOf } from './base-url.ts';
 import { queryBodySize } from './limits.ts';
@@ -17,6 +17,7 @@ import {
   parseFeatureBody,
   parseFeaturePatch,
   parseIfMatch,
+  parseIfNoneMatch,
   parsePathNumber,
   parseRepair,
 } from './params/edit.ts';
@@ -25,13 +26,18 @@ import { allowOnlyParams, type QueryParams } from './params/query-string.ts';
 /** Media types an edit body may have. */
 export const editBodyTypes = ['application/json', 'application/geo+json', 'application/merge-patch+json'];
 
-/** 428: PUT, PATCH and DELETE must say which version they change (If-Match), so no edit silently overwrites another. */
+/**
+ * 428: PUT, PATCH, DELETE and restore must say which version they change (If-Match), so no edit silently overwrites
+ * another; a restore of a deleted feature says it read it deleted (If-None-Match: *).
+ */
 class PreconditionRequiredError extends HttpError {
-  constructor(method: string) {
+  constructor(what: string, restore = false) {
     super(
       428,
       'PreconditionRequired',
-      `header "If-Match" is required for ${method}: send the ETag of the feature as you read it`,
+      restore
+        ? `header "If-Match" is required for ${what}: send the ETag of the feature as you read it (or "If-None-Match: *" to restore a deleted feature)`
+        : `header "If-Match" is required for ${what}: send the ETag of the feature as you read it`,
     );
   }
 }
@@ -103,7 +109,10 @@ function handleDelete(ctx: AppContext, edits: EditService): RequestHandler {
   };
 }
 
-/** GET .../items/{fid}/history: every version, oldest first; any token that may read the layer. */
+/**
+ * GET .../items/{fid}/history: every version, oldest first; any token that may read the layer. The ETag of the feature
+ * as it is now comes along (none when it is deleted), for the If-Match of a restore.
+ */
 function handleHistory(ctx: AppContext, edits: EditService): RequestHandler {
   return async (req, res) => {
     allowOnlyParams(req.query as QueryParams, [], req.path);
@@ -111,22 +120,31 @@ function handleHistory(ctx: AppContext, edits: EditService): RequestHandler {
     const layer = ctx.catalog.get(String(req.params.layer), who);
     const fid = fidOf(req, layer.id);
     const versions = await edits.history(layer, fid);
+    const etag = await edits.etag(layer, fid);
+    if (etag) res.setHeader('ETag', etag);
     res.json({ layer: layer.id, id: fid, numberOfVersions: versions.length, versions });
   };
 }
 
-/** POST .../items/{fid}/history/{version}/restore: admins only; a new version equal to the one named. */
+/**
+ * POST .../items/{fid}/history/{version}/restore: admins only; a new version equal to the one named. Like the other
+ * writes it needs If-Match (the feature's ETag now), or If-None-Match: * for a feature that is deleted now.
+ */
 function handleRestore(ctx: AppContext, edits: EditService): RequestHandler {
   return async (req, res) => {
     const r = editRequest(ctx, req, res, false);
     requirePrincipal(res, 'admin');
+    const ifNoneMatch = parseIfNoneMatch(req.headers['if-none-match']);
+    if (r.ifMatch === null && !ifNoneMatch) throw new PreconditionRequiredError('a restore', true);
+    if (r.ifMatch !== null && ifNoneMatch)
+      throw new InvalidParameterError('send either "If-Match" or "If-None-Match: *" with a restore, not both', 'If-None-Match');
     const fid = fidOf(req, r.layer.id);
     const version = parsePathNumber(String(req.params.version));
     if (version === null)
       throw new NotFoundError(
         `feature ${fid} of layer "${r.layer.id}" has no version ${JSON.stringify(String(req.params.version).slice(0, 20))}`,
       );
-    sendFeature(res, await edits.restore(r, fid, version), 200);
+    sendFeature(res, await edits.restore({ ...r, ifNoneMatch }, fid, version), 200);
   };
 }
 
@@ -206,6 +224,14 @@ const repair = {
   schema: { type: 'boolean', default: false },
 };
 const ifMatch = header('If-Match', 'The ETag of the feature as read (GET of the feature answers it).', true);
+const restoreIfMatch = header(
+  'If-Match',
+  'The ETag of the feature as it is now (GET of the feature or of its history answers it). Required unless If-None-Match: * is sent.',
+);
+const restoreIfNoneMatch = header(
+  'If-None-Match',
+  'Only "*": restore a feature that is deleted now (412 when it exists again). Required instead of If-Match for a deleted feature.',
+);
 const saved = (status: string, description: string): Obj => ({
   [status]: { description, headers: { ETag: { schema: { type: 'string' } } } },
 });
@@ -258,16 +284,23 @@ export function editOpenApiPaths(): { items: Obj; item: Obj; paths: Obj } {
     paths: {
       '/collections/{collectionId}/items/{featureId}/history': {
         get: op('getFeatureHistory', 'Every version of a feature: who, when, what changed, before and after', [layer, fid], {
-          200: { description: 'versions, oldest first' },
+          ...saved('200', 'versions, oldest first; the ETag is the feature as it is now (absent when it is deleted)'),
           ...editErrors,
         }),
       },
       '/collections/{collectionId}/items/{featureId}/history/{version}/restore': {
         post: op(
           'restoreFeature',
-          'Restore the feature as it was after a version (admins; also a deleted feature)',
-          [layer, fid, pathParam('version', 'Version number (integer).')],
-          { ...saved('200', 'restored'), ...editErrors },
+          'Restore the feature as it was after a version (admins; also a deleted feature); If-Match or If-None-Match: * required',
+          [layer, fid, pathParam('version', 'Version number (integer).'), restoreIfMatch, restoreIfNoneMatch],
+          {
+            ...saved('200', 'restored'),
+            ...editErrors,
+            412: exception(
+              'the feature changed since its ETag was read, was deleted (If-Match) or exists again (If-None-Match: *)',
+            ),
+            428: exception('neither If-Match nor If-None-Match: * was sent'),
+          },
         ),
       },
     },

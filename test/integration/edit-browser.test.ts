@@ -1,7 +1,9 @@
 /**
  * Edit mode in a real browser (Chromium, closed network): an editor draws a parcel on a layer it owns, picks its
  * land-use code from the code list (Vietnamese names) and saves; a second, anonymous browser then gets the parcel in
- * the layer's tile and in the identify popup.
+ * the layer's tile and in the identify popup. Then an editor drags a vertex of a parcel onto its neighbour's corner
+ * (snapping) and deletes another parcel; its own map redraws at once, an anonymous page sees the moved vertex and not
+ * the deleted parcel, and a viewer's token shows no edit controls.
  */
 import path from 'node:path';
 import { expect } from 'chai';
@@ -18,17 +20,79 @@ const layerId = 'edb_parcels';
 /** An empty place in Bắc Ninh where the test draws (EPSG:4326). */
 const centre = { lat: 21.0512, lon: 106.2733 };
 
-async function openViewer(page: Page, url: string): Promise<void> {
+async function openViewer(page: Page, url: string, at = centre): Promise<void> {
   await page.goto(`${url}/viewer/`);
   await page.waitForFunction(() => window.viewerStats?.ready === true, undefined, { timeout: 30_000 });
-  await page.evaluate(([la, lo]) => window.viewerMap.setView([la, lo], 17, { animate: false }), [centre.lat, centre.lon]);
+  await page.evaluate(([la, lo]) => window.viewerMap.setView([la, lo], 17, { animate: false }), [at.lat, at.lon]);
   await page.waitForTimeout(500);
 }
+
+async function applyToken(page: Page, token: string): Promise<void> {
+  await page.locator('#token summary').click();
+  await page.locator('#token-input').fill(token);
+  await page.locator('#token button').click();
+}
+
+/** The page position (CSS px) of a lon/lat on the viewer's map. */
+async function pixelOf(page: Page, lon: number, lat: number): Promise<{ x: number; y: number }> {
+  const box = (await page.locator('#map').boundingBox())!;
+  const p = await page.evaluate(([la, lo]) => window.viewerMap.latLngToContainerPoint([la, lo]), [lat, lon]);
+  return { x: box.x + p.x, y: box.y + p.y };
+}
+
+/** Features of the edited layer in the tiles a page received (by id, as GeoJSON in EPSG:4326). */
+function tileFeatures(bodies: ReceivedTile[]): Map<number, GeoJSON.Feature[]> {
+  const byId = new Map<number, GeoJSON.Feature[]>();
+  for (const t of bodies) {
+    const l = new VectorTile(new PbfReader(t.body)).layers[layerId];
+    for (let i = 0; l && i < l.length; i++) {
+      const f = l.feature(i);
+      byId.set(Number(f.id), [...(byId.get(Number(f.id)) ?? []), f.toGeoJSON(t.x, t.y, t.z) as GeoJSON.Feature]);
+    }
+  }
+  return byId;
+}
+
+/** A tile a page received, and when (ms since the epoch). */
+interface ReceivedTile {
+  z: number;
+  x: number;
+  y: number;
+  body: Buffer;
+  at: number;
+}
+
+/** Collects the tiles of the edited layer a page receives from now on (composite tiles naming it). */
+function collectTiles(page: Page): Array<Promise<ReceivedTile | null>> {
+  const tiles: Array<Promise<ReceivedTile | null>> = [];
+  page.on('response', (res) => {
+    const m = /\/tiles\/([^/]+)\/(\d+)\/(\d+)\/(\d+)\.mvt/.exec(new URL(res.url()).pathname);
+    if (!m || !m[1].split(',').includes(layerId) || res.status() !== 200) return;
+    const [z, x, y, at] = [Number(m[2]), Number(m[3]), Number(m[4]), Date.now()];
+    tiles.push(
+      res
+        .body()
+        .then((body) => ({ z, x, y, body, at }))
+        .catch(() => null),
+    );
+  });
+  return tiles;
+}
+
+const settled = async <T>(list: Array<Promise<T | null>>): Promise<T[]> =>
+  (await Promise.all(list)).filter((t): t is Awaited<T> => t !== null) as T[];
+
+/** All vertices of a (multi)polygon. */
+const verticesOf = (g: GeoJSON.Geometry): number[][] =>
+  g.type === 'Polygon' ? g.coordinates.flat() : g.type === 'MultiPolygon' ? g.coordinates.flat(2) : [];
 
 forEachBackend('edit mode in a browser', (server, backend) => {
   let editorBrowser: ClosedNetworkBrowser | undefined;
   let anonymousBrowser: ClosedNetworkBrowser | undefined;
+  let reshapeBrowser: ClosedNetworkBrowser | undefined;
+  let readerBrowser: ClosedNetworkBrowser | undefined;
   let editor: CreatedToken;
+  let viewer: CreatedToken;
 
   before(async function () {
     requireTool(this, chromiumPath !== '', 'edit: browser tests', 'Chromium (apt-get install chromium)');
@@ -36,6 +100,7 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     const s = server();
     const db = s.ctx.db;
     editor = await createToken(db, `edit browser ${Math.random().toString(36).slice(2, 8)}`, 'editor', cliActor);
+    viewer = await createToken(db, `edit browser viewer ${Math.random().toString(36).slice(2, 8)}`, 'viewer', cliActor);
     await db.rows('DELETE FROM layer_catalog WHERE id = ?', [layerId]);
     await db.rows('DELETE FROM feature_history WHERE layer_id = ?', [layerId]);
     await db.rows(`DROP TABLE IF EXISTS ${layerId}`);
@@ -76,6 +141,8 @@ forEachBackend('edit mode in a browser', (server, backend) => {
   after(async () => {
     await editorBrowser?.close();
     await anonymousBrowser?.close();
+    await reshapeBrowser?.close();
+    await readerBrowser?.close();
     const db = server().ctx.db;
     await db.rows('DELETE FROM layer_catalog WHERE id = ?', [layerId]);
     await db.rows(`DROP TABLE IF EXISTS ${layerId}`);
@@ -200,5 +267,120 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     };
     expect(final.properties).to.deep.equal({ ma_dat: 'LUA', so_thua: 215 });
     expect(editorBrowser.pageErrors).to.deep.equal([]);
+  });
+
+  it('lets an editor move a vertex of a parcel (snapping to its neighbour) and delete another; its map redraws at once, an anonymous page sees both changes, a viewer has no edit controls', async function () {
+    this.timeout(240_000);
+    const s = server();
+    const db = s.ctx.db;
+    // Two parcels side by side with a gap, in an empty place: A (to reshape) and B (its neighbour, deleted at the end).
+    const at = { lat: 21.0432, lon: 106.2611 };
+    const side = 0.0005;
+    const gap = 0.00025;
+    const a = { id: 1001, w: at.lon - gap / 2 - side, s: at.lat - side / 2 };
+    const b = { id: 1002, w: at.lon + gap / 2, s: at.lat - side / 2 };
+    await db.rows(`DELETE FROM ${layerId} WHERE id IN (1001, 1002)`);
+    for (const p of [a, b])
+      await db.rows(
+        `INSERT INTO ${layerId} (id, src_row, ma_dat, so_thua, geom)
+         VALUES (?::int, 0, 'LUA', ?::int, ST_Multi(ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, 4326)))`,
+        [p.id, p.id, p.w, p.s, p.w + side, p.s + side],
+      );
+    // A's north-east corner is dragged to a few pixels off B's north-west corner: snapping puts it exactly there.
+    const from = { lon: a.w + side, lat: a.s + side };
+    const target = { lon: b.w, lat: b.s + side };
+
+    reshapeBrowser = await openClosedNetworkBrowser({ width: 1400, height: 850 });
+    const page = reshapeBrowser.page;
+    const seen = collectTiles(page);
+    await openViewer(page, s.url, at);
+    await applyToken(page, editor.token);
+    await page.locator('#edit-toggle').waitFor({ state: 'visible', timeout: 15_000 });
+    await page.locator('#edit-toggle').click();
+    await page.locator('#edit-layer').selectOption(layerId);
+    await page.locator('#edit-pick').click();
+    const inA = await pixelOf(page, a.w + side / 4, a.s + side / 4);
+    await page.mouse.click(inA.x, inA.y);
+    await page.locator(`.edit-form[data-feature-id="${a.id}"]`).waitFor({ timeout: 15_000 });
+    // The shape is in edit mode (vertex markers), its neighbours are loaded as dashed outlines to snap to.
+    await page.waitForFunction(() => document.querySelectorAll('.marker-icon:not(.marker-icon-middle)').length >= 4, undefined, {
+      timeout: 10_000,
+    });
+    await page.locator('path[stroke-dasharray="4 3"]').first().waitFor({ state: 'attached', timeout: 10_000 });
+    const start = await pixelOf(page, from.lon, from.lat);
+    const end = await pixelOf(page, target.lon, target.lat);
+    await page.mouse.move(start.x, start.y);
+    await page.mouse.down();
+    await page.mouse.move(end.x - 4, end.y + 3, { steps: 12 });
+    await page.waitForTimeout(200);
+    await page.mouse.up();
+    await page.screenshot({ path: path.join(screenshotDir, `edit-${backend}-reshaped.png`) });
+    await page.locator('#edit-field-so_thua').fill('77');
+    await page.locator('.edit-save').click();
+    await page.locator(`.edit-status[data-feature-id="${a.id}"]`).waitFor({ timeout: 15_000 });
+
+    const saved = (await (await fetch(`${s.url}/collections/${layerId}/items/${a.id}`)).json()) as GeoJSON.Feature;
+    expect(saved.properties).to.deep.equal({ ma_dat: 'LUA', so_thua: 77 });
+    const corners = verticesOf(saved.geometry);
+    const snapped = corners.some(([x, y]) => Math.abs(x - target.lon) < 1e-9 && Math.abs(y - target.lat) < 1e-9);
+    expect(snapped, `a vertex of A exactly on B's corner (snapped): ${JSON.stringify(corners)}`).to.equal(true);
+    expect(corners.some(([x, y]) => Math.abs(x - from.lon) < 1e-7 && Math.abs(y - from.lat) < 1e-7)).to.equal(false);
+    const history = (await (
+      await fetch(`${s.url}/collections/${layerId}/items/${a.id}/history`, {
+        headers: { Authorization: `Bearer ${editor.token}` },
+      })
+    ).json()) as { versions: Array<{ action: string; changed: string[] }> };
+    expect(history.versions.at(-1)).to.deep.include({ action: 'update' });
+    expect(history.versions.at(-1)!.changed).to.have.members(['geometry', 'so_thua']);
+
+    // Delete B, with a confirmation; "No" keeps it.
+    await page.locator('#edit-pick').click();
+    const inB = await pixelOf(page, b.w + (side * 3) / 4, b.s + side / 4);
+    await page.mouse.click(inB.x, inB.y);
+    await page.locator(`.edit-form[data-feature-id="${b.id}"]`).waitFor({ timeout: 15_000 });
+    await page.locator('#edit-delete').click();
+    await page.locator('#edit-delete-cancel').click();
+    expect((await fetch(`${s.url}/collections/${layerId}/items/${b.id}`)).status).to.equal(200);
+    await page.locator('#edit-delete').click();
+    const deleteAt = Date.now();
+    await page.locator('#edit-delete-confirm').click();
+    await page.locator(`.edit-status[data-deleted-id="${b.id}"]`).waitFor({ timeout: 15_000 });
+    expect((await fetch(`${s.url}/collections/${layerId}/items/${b.id}`)).status).to.equal(404);
+    await page.waitForFunction((t) => Number(document.querySelector('#edit-panel')?.getAttribute('data-redrawn')) > t, deleteAt, {
+      timeout: 15_000,
+    });
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: path.join(screenshotDir, `edit-${backend}-deleted.png`) });
+    expect(reshapeBrowser.pageErrors).to.deep.equal([]);
+    expect(reshapeBrowser.blocked).to.deep.equal([]);
+    // The editor's own map fetched the tiles over the area again after the delete: A moved, B gone.
+    const latest = tileFeatures((await settled(seen)).filter((t) => t.at > deleteAt));
+    expect([...latest.keys()], "the editor's map after the delete")
+      .to.include(a.id)
+      .and.not.include(b.id);
+
+    // An anonymous page: A with the snapped vertex in its tile, B nowhere; no edit controls.
+    readerBrowser = await openClosedNetworkBrowser({ width: 1400, height: 850 });
+    const other = readerBrowser.page;
+    const tiles = collectTiles(other);
+    await openViewer(other, s.url, at);
+    await other.waitForTimeout(1500);
+    const features = tileFeatures(await settled(tiles));
+    expect([...features.keys()], 'parcels in the anonymous tiles')
+      .to.include(a.id)
+      .and.not.include(b.id);
+    const tileVertices = features.get(a.id)!.flatMap((f) => verticesOf(f.geometry));
+    // Tile coordinates are quantised (4096 per 256 px tile at z17: about 7e-7 degrees).
+    const near = (p: number[]) => Math.abs(p[0] - target.lon) < 5e-6 && Math.abs(p[1] - target.lat) < 5e-6;
+    expect(tileVertices.some(near), 'the moved vertex in the anonymous tile').to.equal(true);
+    await other.screenshot({ path: path.join(screenshotDir, `edit-${backend}-reshaped-anonymous.png`) });
+    expect(await other.locator('#edit-toggle').isVisible()).to.equal(false);
+
+    // A viewer's token may read but not edit: still no edit controls.
+    await applyToken(other, viewer.token);
+    await other.waitForTimeout(2500);
+    expect(await other.locator('#edit-toggle').isVisible(), 'edit button for a viewer').to.equal(false);
+    expect(await other.locator('#edit-panel').isVisible()).to.equal(false);
+    expect(readerBrowser.pageErrors).to.deep.equal([]);
   });
 });

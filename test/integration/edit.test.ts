@@ -465,12 +465,13 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     );
     expect(versions[3].after).to.equal(null);
 
-    expect((await send(s, 'POST', `${path}/history/2/restore`, editor.token)).status).to.equal(403);
-    const gone = await send(s, 'POST', `${path}/history/4/restore`, admin.token);
+    const deleted = { 'If-None-Match': '*' };
+    expect((await send(s, 'POST', `${path}/history/2/restore`, editor.token, undefined, deleted)).status).to.equal(403);
+    const gone = await send(s, 'POST', `${path}/history/4/restore`, admin.token, undefined, deleted);
     expect(gone.status).to.equal(400);
     expect(gone.json.description).to.match(/version 4 .* is a delete/);
-    expect((await send(s, 'POST', `${path}/history/9/restore`, admin.token)).status).to.equal(404);
-    const restored = await send(s, 'POST', `${path}/history/2/restore`, admin.token);
+    expect((await send(s, 'POST', `${path}/history/9/restore`, admin.token, undefined, deleted)).status).to.equal(404);
+    const restored = await send(s, 'POST', `${path}/history/2/restore`, admin.token, undefined, deleted);
     expect(restored.status, JSON.stringify(restored.json)).to.equal(200);
     expect(restored.json.id).to.equal(fid);
     expect(restored.json.properties).to.include({ ma_dat: 'ONT', so_thua: 9 });
@@ -498,6 +499,50 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
     expect(audit[1].details.before).to.have.nested.property('properties.ma_dat', 'LUA');
     expect(audit[1].details.after).to.have.nested.property('properties.ma_dat', 'ONT');
     expect((await send(s, 'GET', `${items}/999999/history`, viewer.token)).status).to.equal(404);
+  });
+
+  it('needs If-Match for a restore (428), or If-None-Match: * for a deleted feature, and answers 412 when either is stale', async () => {
+    const s = server();
+    const created = await send(s, 'POST', items, editor.token, feature(polygon(106.066, 21.166), { ma_dat: 'LUA', so_thua: 11 }));
+    const path = new URL(created.headers.get('location')!).pathname;
+    const v1 = created.headers.get('etag')!;
+    const patched = await send(s, 'PATCH', path, editor.token, { properties: { ma_dat: 'ONT' } }, { 'If-Match': v1 });
+    const v2 = patched.headers.get('etag')!;
+    const restore = (headers: Record<string, string>) =>
+      send(s, 'POST', `${path}/history/1/restore`, admin.token, undefined, headers);
+
+    const missing = await restore({});
+    expect(missing.status).to.equal(428);
+    expect(missing.json.description).to.match(/"If-Match" is required/);
+    expect((await restore({ 'If-Match': 'W/ nonsense' })).json.description).to.match(/"If-Match"/);
+    const both = await restore({ 'If-Match': v2, 'If-None-Match': '*' });
+    expect(both.status).to.equal(400);
+    expect(both.json.description).to.match(/If-None-Match/);
+    const list = await restore({ 'If-None-Match': v2 });
+    expect(list.status).to.equal(400);
+    expect(list.json.description).to.match(/"If-None-Match"/);
+    // The history answers the ETag of the feature as it is now, for the restore's If-Match.
+    const history = await send(s, 'GET', `${path}/history`, admin.token);
+    expect(history.headers.get('etag')).to.equal(v2);
+    const stale = await restore({ 'If-Match': v1 });
+    expect(stale.status).to.equal(412);
+    const existing = await restore({ 'If-None-Match': '*' });
+    expect(existing.status, 'If-None-Match: * on a feature that exists').to.equal(412);
+    expect(existing.json.description).to.match(/exists again/);
+    const ok = await restore({ 'If-Match': v2 });
+    expect(ok.status, JSON.stringify(ok.json)).to.equal(200);
+    expect(ok.json.properties).to.include({ ma_dat: 'LUA' });
+
+    expect((await send(s, 'DELETE', path, editor.token, undefined, { 'If-Match': ok.headers.get('etag')! })).status).to.equal(
+      204,
+    );
+    expect((await send(s, 'GET', `${path}/history`, admin.token)).headers.get('etag')).to.equal(null);
+    expect((await restore({ 'If-Match': ok.headers.get('etag')! })).status, 'If-Match on a deleted feature').to.equal(412);
+    const back = await restore({ 'If-None-Match': '*' });
+    expect(back.status, JSON.stringify(back.json)).to.equal(200);
+    expect((await restore({ 'If-None-Match': '*' })).status, 'a second restore that read it deleted').to.equal(412);
+    const versions = (await send(s, 'GET', `${path}/history`, admin.token)).json.versions as Array<{ action: string }>;
+    expect(versions.map((v) => v.action)).to.deep.equal(['create', 'update', 'restore', 'delete', 'restore']);
   });
 
   it('lets an admin edit a built-in layer', async () => {
@@ -555,9 +600,14 @@ forEachBackend('edit: OGC API Features Part 4 with history', (server) => {
       'updateFeature',
       'deleteFeature',
     ]);
-    expect(api.paths['/collections/{collectionId}/items/{featureId}/history/{version}/restore'].post.operationId).to.equal(
-      'restoreFeature',
-    );
+    const restore = api.paths['/collections/{collectionId}/items/{featureId}/history/{version}/restore'].post as unknown as {
+      operationId: string;
+      parameters: Array<{ name?: string; in?: string }>;
+      responses: Record<string, unknown>;
+    };
+    expect(restore.operationId).to.equal('restoreFeature');
+    expect(restore.parameters.filter((p) => p.in === 'header').map((p) => p.name)).to.have.members(['If-Match', 'If-None-Match']);
+    expect(restore.responses).to.include.keys('412', '428');
   });
 
   it("still reads the edited layer through GDAL's OAPIF driver", async function () {

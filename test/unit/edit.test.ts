@@ -7,6 +7,7 @@ import {
   parseFeatureBody,
   parseFeaturePatch,
   parseIfMatch,
+  parseIfNoneMatch,
   parsePathNumber,
   parseRepair,
 } from '../../server/http/params/edit.ts';
@@ -96,6 +97,12 @@ describe('edit: request headers and bodies', () => {
     expect(parseIfMatch('"a", "b"')).to.deep.equal(['"a"', '"b"']);
     expect(parseIfMatch('*')).to.deep.equal(['*']);
     expect(() => parseIfMatch('abc')).to.throw(InvalidParameterError, /"If-Match"/);
+  });
+
+  it('reads If-None-Match: * (restore of a deleted feature) and refuses entity tags there, naming the header', () => {
+    expect(parseIfNoneMatch(undefined)).to.equal(false);
+    expect(parseIfNoneMatch(' * ')).to.equal(true);
+    expect(() => parseIfNoneMatch('"a"')).to.throw(InvalidParameterError, /header "If-None-Match": only \*/);
   });
 
   it('matches If-Match strongly: a weak tag never matches, * always does', () => {

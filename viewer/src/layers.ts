@@ -4,10 +4,10 @@
  * catalog; nothing here knows a layer by name.
  */
 import L from 'leaflet';
-import { layerGroups, type ViewerLayer } from './api.ts';
+import { authHeaders, layerGroups, type ViewerLayer } from './api.ts';
 import { h } from './dom.ts';
 import { currentLang, formatNumber, onLangChange, pick, t, type TextKey } from './i18n.ts';
-import { categoryText, createCompositeLayer, type TileOutcome, type VectorLayer } from './vector-layer.ts';
+import { categoryText, compositeTileUrl, createCompositeLayer, type TileOutcome, type VectorLayer } from './vector-layer.ts';
 import { dismissNotice, showNotice } from './notices.ts';
 
 interface Entry {
@@ -32,6 +32,9 @@ export function layerTitle(info: ViewerLayer): string {
 /** Layers per composite tile request: below the server's bound on layers per tile (32). */
 const layersPerComposite = 16;
 
+/** Most tiles fetched anew after an edit (the visible part of the edited area at the map's zoom). */
+const maxRefreshTiles = 64;
+
 /** Owns the map layers, their order and visibility, and renders the layer panel. */
 export class LayerManager {
   /** Entries in draw order, topmost first. */
@@ -39,6 +42,8 @@ export class LayerManager {
   /** The one map layer of the visible layers (one composite tile per map tile), or null when none is visible. */
   /** The composite layers drawn, bottom first: one per run of at most `layersPerComposite` visible layers. */
   private composites: VectorLayer[] = [];
+  /** The layers of each composite, as drawn. */
+  private runs: ViewerLayer[][] = [];
   private readonly changeListeners = new Set<() => void>();
   private readonly drawListeners = new Set<(timing: DrawTiming) => void>();
   private readonly timing: DrawTiming = { firstTileMs: null, allTilesMs: null };
@@ -128,6 +133,7 @@ export class LayerManager {
   private rebuild(): void {
     for (const c of this.composites) c.remove();
     this.composites = [];
+    this.runs = [];
     const shown = this.entries.filter((e) => e.visible);
     if (!shown.length) return;
     const opacity = new Map(shown.map((e) => [e.info.id, e]));
@@ -143,7 +149,35 @@ export class LayerManager {
       composite.on('tileload load', () => this.onTileDrawn());
       composite.addTo(this.map);
       this.composites.push(composite);
+      this.runs.push(run);
     }
+  }
+
+  /**
+   * Redraws the map after an edit of `layerId` over `bounds` (EPSG:4326): the tiles of the visible part of that area
+   * are fetched anew past the browser's HTTP cache (tiles may be cached for a minute: Cache-Control), which also
+   * refreshes its entries, then the composites are rebuilt and read them from there.
+   */
+  async refreshArea(layerId: string, bounds: L.LatLngBounds): Promise<void> {
+    const view = this.map.getBounds();
+    if (!view.intersects(bounds)) return;
+    const area = L.latLngBounds(
+      [Math.max(bounds.getSouth(), view.getSouth()), Math.max(bounds.getWest(), view.getWest())],
+      [Math.min(bounds.getNorth(), view.getNorth()), Math.min(bounds.getEast(), view.getEast())],
+    );
+    const urls: string[] = [];
+    for (const run of this.runs) {
+      if (!run.some((l) => l.id === layerId)) continue;
+      // The map asks tiles at its rounded zoom, overzoomed beyond the largest maxzoom of the composite's layers.
+      const z = Math.min(Math.round(this.map.getZoom()), Math.max(...run.map((l) => l.maxzoom)));
+      const nw = this.map.project(area.getNorthWest(), z).divideBy(256).floor();
+      const se = this.map.project(area.getSouthEast(), z).divideBy(256).floor();
+      const ids = run.map((l) => l.id);
+      for (let x = nw.x; x <= se.x; x++)
+        for (let y = nw.y; y <= se.y; y++) if (urls.length < maxRefreshTiles) urls.push(compositeTileUrl(ids, { z, x, y }));
+    }
+    await Promise.all(urls.map((url) => fetch(url, { cache: 'reload', headers: authHeaders() }).catch(() => undefined)));
+    this.rebuild();
   }
 
   /** A failed tile marks its layer (panel and notice) until the user retries; later successes do not hide it. */

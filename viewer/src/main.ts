@@ -91,7 +91,7 @@ enableIdentify(
 );
 enableSearch(document.getElementById('search') as HTMLFormElement, map, () => layers.all());
 enableStatus(document.getElementById('status')!, map);
-enableEditing(map, { layers: () => layers.all() });
+enableEditing(map, { layers: () => layers.all(), refreshArea: (id, bounds) => layers.refreshArea(id, bounds) });
 
 // Keyboard users: arrows pan and +/- zoom (Leaflet); Enter acts as a click at the map's centre (identify, pick a commune).
 map.getContainer().addEventListener('keydown', (ev) => {

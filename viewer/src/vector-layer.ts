@@ -92,6 +92,11 @@ function parseTile(buffer: ArrayBuffer, tileSize: number): Map<string, Feature[]
   return result;
 }
 
+/** The URL of the composite tile of these layers (the one URL the map requests, so a refetch refreshes its cache entry). */
+export function compositeTileUrl(layerIds: readonly string[], c: Zxy): string {
+  return apiUrl(`tiles/${layerIds.map(encodeURIComponent).join(',')}/${c.z}/${c.x}/${c.y}.mvt`);
+}
+
 /**
  * Fetches the composite tiles of the layers and reports each outcome per layer; 204 is an empty tile, any other
  * failure an error of the layers its message names (the server names the layer), else of them all.
@@ -109,7 +114,7 @@ class CompositeTileSource implements TileSource {
   }
 
   async get(c: Zxy, tileSize: number): Promise<Map<string, Feature[]>> {
-    const url = apiUrl(`tiles/${this.layerIds.map(encodeURIComponent).join(',')}/${c.z}/${c.x}/${c.y}.mvt`);
+    const url = compositeTileUrl(this.layerIds, c);
     let res: Response;
     try {
       res = await fetch(url, { headers: authHeaders() });

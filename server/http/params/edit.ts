@@ -142,6 +142,19 @@ export function parseIfMatch(header: string | undefined): string[] | null {
   return tags;
 }
 
+/**
+ * `If-None-Match: *` (true), absent (false). Only `*` is taken: it is how a restore says "the feature is deleted
+ * as I read it" (RFC 9110 13.1.2); a list of ETags would mean nothing to an edit.
+ */
+export function parseIfNoneMatch(header: string | undefined): boolean {
+  if (header === undefined || header.trim() === '') return false;
+  if (header.trim() === '*') return true;
+  throw new InvalidParameterError(
+    `header "If-None-Match": only * is accepted (restore of a deleted feature), not ${JSON.stringify(header.trim().slice(0, 60))}`,
+    'If-None-Match',
+  );
+}
+
 /** The CRS of the coordinates in the body (`Content-Crs: <uri>`, OGC API Features Part 2/4); CRS84 when absent. */
 export function parseContentCrs(header: string | undefined): CrsDefinition {
   if (header === undefined || header.trim() === '') return CRS84;

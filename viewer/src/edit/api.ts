@@ -1,5 +1,8 @@
-/** The edit API as the viewer uses it: which layers this token may edit, and creating a feature (OGC API Features Part 4). */
-import type { Feature, Geometry } from 'geojson';
+/**
+ * The edit API as the viewer uses it: which layers this token may edit, and creating, changing and deleting a feature
+ * (OGC API Features Part 4), each change against the ETag it read (If-Match).
+ */
+import type { Feature, FeatureCollection, Geometry } from 'geojson';
 import { apiUrl, authHeaders, currentToken } from '../api.ts';
 
 /** An error answer of an edit, with the property or field the server named, when it named one. */
@@ -45,11 +48,20 @@ export async function getFeature(layerId: string, id: string | number): Promise<
   return answer(await fetch(url, { cache: 'no-store', headers: { Accept: 'application/geo+json', ...authHeaders() } }));
 }
 
-/** Changes properties of a feature read with `etag`; a feature changed meanwhile is an EditError of status 412. */
-export async function patchFeature(layerId: string, id: string | number, properties: Record<string, unknown>, etag: string) {
-  const url = apiUrl(`collections/${encodeURIComponent(layerId)}/items/${encodeURIComponent(String(id))}`);
+/** What a PATCH changes: properties and/or the geometry (a JSON merge patch). */
+export interface FeatureChange {
+  properties?: Record<string, unknown>;
+  geometry?: Geometry;
+}
+
+function itemUrl(layerId: string, id: string | number): string {
+  return apiUrl(`collections/${encodeURIComponent(layerId)}/items/${encodeURIComponent(String(id))}`);
+}
+
+/** Changes a feature read with `etag`; a feature changed meanwhile is an EditError of status 412. */
+export async function patchFeature(layerId: string, id: string | number, change: FeatureChange, etag: string) {
   return answer(
-    await fetch(url, {
+    await fetch(itemUrl(layerId, id), {
       method: 'PATCH',
       headers: {
         'Content-Type': 'application/merge-patch+json',
@@ -57,9 +69,23 @@ export async function patchFeature(layerId: string, id: string | number, propert
         'If-Match': etag,
         ...authHeaders(),
       },
-      body: JSON.stringify({ properties }),
+      body: JSON.stringify(change),
     }),
   );
+}
+
+/** Deletes a feature read with `etag`; a feature changed meanwhile is an EditError of status 412. */
+export async function deleteFeature(layerId: string, id: string | number, etag: string): Promise<void> {
+  const res = await fetch(itemUrl(layerId, id), { method: 'DELETE', headers: { 'If-Match': etag, ...authHeaders() } });
+  if (!res.ok) await answer(res);
+}
+
+/** Up to `limit` features of a layer within a bbox (EPSG:4326 lon/lat): the neighbours an edited shape snaps to. */
+export async function featuresIn(layerId: string, bbox: [number, number, number, number], limit: number): Promise<Feature[]> {
+  const url = apiUrl(`collections/${encodeURIComponent(layerId)}/items`, { bbox: bbox.join(','), limit });
+  const res = await fetch(url, { headers: { Accept: 'application/geo+json', ...authHeaders() } });
+  if (!res.ok) return [];
+  return ((await res.json()) as FeatureCollection).features;
 }
 
 /** Creates a feature; answers it as saved (with its id) and its ETag. */

@@ -1,21 +1,36 @@
 /**
  * Edit mode: for a token that may change a layer, a button next to the toolbar opens a panel to pick the layer, draw
  * a new feature with Leaflet-Geoman (marker, line or polygon by the layer's type, snapping to what is drawn) and fill
- * in its attributes; Save creates it through the API and the saved shape stays drawn until the tiles show it.
+ * in its attributes; Save creates it through the API. An existing feature is selected on the map: its full geometry
+ * opens in Geoman's edit mode (vertices snap to the neighbouring features) beside its attribute form; Save sends the
+ * change (PATCH), Delete asks first; both against the ETag read (If-Match), a conflict (412) shows both versions.
+ * After every change the tiles over the edited area are fetched anew, so the map shows it at once.
  */
 import L from 'leaflet';
 import type { Geometry } from 'geojson';
 import { identify, type ViewerLayer } from '../api.ts';
 import { h } from '../dom.ts';
 import { currentLang, onLangChange, pick } from '../i18n.ts';
-import { EditError, createFeature, editableLayerIds, getFeature, patchFeature } from './api.ts';
+import {
+  EditError,
+  createFeature,
+  deleteFeature,
+  editableLayerIds,
+  getFeature,
+  patchFeature,
+  type FeatureChange,
+} from './api.ts';
 import { attributeForm, type AttributeForm } from './form.ts';
+import { editShape, type EditableShape } from './shape.ts';
+import { conflictBox } from './conflict.ts';
 import './edit.css';
 
 /** What edit mode needs from the viewer. */
 export interface EditHost {
   /** Every catalog layer the viewer knows. */
   layers(): ViewerLayer[];
+  /** Redraws the tiles of a layer over an area (EPSG:4326) from the server, past any cache. */
+  refreshArea(layerId: string, bounds: L.LatLngBounds): Promise<void>;
 }
 
 const texts = {
@@ -27,18 +42,22 @@ const texts = {
     en: 'Click on the map to draw; click the first point to finish.',
   },
   saved: { vi: 'Đã lưu đối tượng', en: 'Saved feature' },
-  pick: { vi: 'Sửa thuộc tính đối tượng có sẵn', en: 'Edit attributes of a feature' },
+  pick: { vi: 'Chọn đối tượng để sửa', en: 'Select a feature to edit' },
   pickHint: { vi: 'Nhấp vào một đối tượng của lớp.', en: 'Click a feature of the layer.' },
-  nothing: { vi: 'Không có đối tượng nào ở đây.', en: 'No feature here.' },
-  conflict: {
-    vi: 'Người khác đã sửa đối tượng này trong lúc bạn sửa. Chọn bản giữ lại:',
-    en: 'Someone else changed this feature while you edited it. Choose the version to keep:',
+  shapeHint: {
+    vi: 'Kéo các đỉnh để sửa hình (bắt dính vào thửa bên cạnh); sửa thuộc tính bên dưới rồi Lưu.',
+    en: 'Drag the vertices to reshape it (they snap to the neighbours); edit the attributes below, then Save.',
   },
-  field: { vi: 'Trường', en: 'Field' },
-  mine: { vi: 'Bản của bạn', en: 'Yours' },
-  theirs: { vi: 'Bản hiện có', en: 'Current' },
-  overwrite: { vi: 'Ghi đè bằng bản của bạn', en: 'Overwrite with yours' },
-  keep: { vi: 'Giữ bản hiện có', en: 'Keep the current one' },
+  delete: { vi: 'Xóa đối tượng', en: 'Delete feature' },
+  confirmDelete: {
+    vi: 'Xóa đối tượng này? Quản trị viên có thể khôi phục từ lịch sử.',
+    en: 'Delete this feature? An administrator can restore it from its history.',
+  },
+  yesDelete: { vi: 'Xóa', en: 'Delete' },
+  no: { vi: 'Không', en: 'No' },
+  deleted: { vi: 'Đã xóa đối tượng', en: 'Deleted feature' },
+
+  nothing: { vi: 'Không có đối tượng nào ở đây.', en: 'No feature here.' },
 };
 const tx = (k: keyof typeof texts) => texts[k][currentLang()];
 const drawShape = { Point: 'Marker', LineString: 'Line', Polygon: 'Polygon' } as const;
@@ -54,6 +73,8 @@ export function enableEditing(map: L.Map, host: EditHost): void {
   let picking = false;
   let sketch: L.Layer | null = null;
   let form: AttributeForm | null = null;
+  /** The existing feature whose shape is in edit mode, if any. */
+  let shape: EditableShape | null = null;
 
   const layersToEdit = () => host.layers().filter((l) => editable.has(l.id));
   const select = () => panel.querySelector<HTMLSelectElement>('#edit-layer');
@@ -62,9 +83,10 @@ export function enableEditing(map: L.Map, host: EditHost): void {
   function clearSketch(): void {
     sketch?.remove();
     sketch = null;
+    shape?.remove();
+    shape = null;
     form = null;
-    panel.querySelector('.edit-form')?.remove();
-    panel.querySelector('.edit-conflict')?.remove();
+    for (const el of panel.querySelectorAll('.edit-form, .edit-conflict, .edit-confirm')) el.remove();
   }
 
   function render(): void {
@@ -104,9 +126,9 @@ export function enableEditing(map: L.Map, host: EditHost): void {
     }
     return fire.call(this, type, data, propagate);
   } as typeof map.fire;
-  // Clicks that draw vertices must not open identify popups meanwhile.
+  // Clicks that draw or drag vertices must not open identify popups meanwhile.
   map.on('popupopen', (e: L.PopupEvent) => {
-    if (drawing || picking) map.closePopup(e.popup);
+    if (drawing || picking || shape) map.closePopup(e.popup);
   });
   map.on('click', (ev: L.LeafletMouseEvent) => {
     if (!picking) return;
@@ -134,6 +156,7 @@ export function enableEditing(map: L.Map, host: EditHost): void {
     }
   }
 
+  /** Opens a feature: its shape in edit mode, its attribute form, and Delete. */
   async function openExisting(info: ViewerLayer, id: string | number): Promise<void> {
     const { feature, etag } = await getFeature(info.id, id);
     let current = etag;
@@ -144,70 +167,91 @@ export function enableEditing(map: L.Map, host: EditHost): void {
       feature.properties ?? {},
     );
     form.element.setAttribute('data-feature-id', String(id));
+    form.element.append(h('button', { type: 'button', id: 'edit-delete', onclick: () => confirmDelete() }, tx('delete')));
+    shape = editShape(map, info, feature);
+    if (shape) panel.append(h('p', { class: 'edit-hint' }, tx('shapeHint')));
     panel.append(form.element);
+    const area = () => shape?.bounds() ?? null;
+
     async function saveExisting(): Promise<void> {
       if (!form) return;
-      const mine = form.values();
+      const geometry = shape?.changedGeometry();
+      const mine: FeatureChange = { properties: form.values(), ...(geometry ? { geometry } : {}) };
       try {
         const done = await patchFeature(info.id, id, mine, current);
         current = done.etag;
-        savedMessage(done.feature.id);
+        finished(info, area(), 'saved', done.feature.id);
       } catch (err) {
-        if (err instanceof EditError && err.status === 412) await showConflict(info, id, mine);
+        if (err instanceof EditError && err.status === 412) await showConflict(info, id, mine, area());
         else form.showError(err instanceof EditError ? err.field : null, (err as Error).message);
       }
     }
-  }
 
-  /** Both versions side by side, and the choice: overwrite with mine (against the current ETag) or keep theirs. */
-  async function showConflict(info: ViewerLayer, id: string | number, mine: Record<string, unknown>): Promise<void> {
-    const theirs = await getFeature(info.id, id);
-    const show = (v: unknown) => (v === null || v === undefined ? '—' : String(v));
-    const rows = info.columns.map((c) =>
-      h(
-        'tr',
-        { 'data-column': c.name },
-        h('th', { scope: 'row' }, pick(c.label, c.name)),
-        h('td', { class: 'mine' }, show(mine[c.name])),
-        h('td', { class: 'theirs' }, show(theirs.feature.properties?.[c.name])),
-      ),
-    );
-    const box = h(
-      'div',
-      { class: 'edit-conflict', role: 'alert' },
-      h('p', {}, tx('conflict')),
-      h(
-        'table',
-        {},
-        h('thead', {}, h('tr', {}, h('th', {}, tx('field')), h('th', {}, tx('mine')), h('th', {}, tx('theirs')))),
-        h('tbody', {}, rows),
-      ),
-      h('button', { type: 'button', id: 'edit-overwrite', onclick: () => void overwrite() }, tx('overwrite')),
-      h(
-        'button',
-        { type: 'button', id: 'edit-keep', onclick: () => (clearSketch(), render(), void openExisting(info, id)) },
-        tx('keep'),
-      ),
-    );
-    panel.querySelector('.edit-form')?.remove();
-    panel.append(box);
-    async function overwrite(): Promise<void> {
-      try {
-        const done = await patchFeature(info.id, id, mine, theirs.etag);
-        box.remove();
-        savedMessage(done.feature.id);
-      } catch (err) {
-        box.append(h('p', { class: 'edit-error', role: 'alert' }, (err as Error).message));
+    function confirmDelete(): void {
+      panel.querySelector('.edit-confirm')?.remove();
+      const box = h(
+        'div',
+        { class: 'edit-confirm', role: 'alertdialog' },
+        h('p', {}, `${tx('confirmDelete')} (#${String(id)})`),
+        h('button', { type: 'button', id: 'edit-delete-confirm', onclick: () => void remove() }, tx('yesDelete')),
+        h('button', { type: 'button', id: 'edit-delete-cancel', onclick: () => box.remove() }, tx('no')),
+      );
+      panel.append(box);
+      (box.querySelector('#edit-delete-cancel') as HTMLElement).focus();
+      async function remove(): Promise<void> {
+        try {
+          await deleteFeature(info.id, id, current);
+          finished(info, area(), 'deleted', id);
+        } catch (err) {
+          box.remove();
+          if (err instanceof EditError && err.status === 412) await showConflict(info, id, null, area());
+          else form?.showError(null, (err as Error).message);
+        }
       }
     }
   }
 
-  function savedMessage(id: unknown): void {
-    form = null;
+  /** A conflict (412): both versions and the choice (see conflictBox); applying mine finishes the change. */
+  async function showConflict(
+    info: ViewerLayer,
+    id: string | number,
+    mine: FeatureChange | null,
+    area: L.LatLngBounds | null,
+  ): Promise<void> {
+    const theirs = await getFeature(info.id, id);
+    const box = conflictBox(info, mine, theirs.feature, {
+      async apply() {
+        if (mine) {
+          const done = await patchFeature(info.id, id, mine, theirs.etag);
+          finished(info, area, 'saved', done.feature.id);
+        } else {
+          await deleteFeature(info.id, id, theirs.etag);
+          finished(info, area, 'deleted', id);
+        }
+      },
+      keep: () => (clearSketch(), render(), void openExisting(info, id)),
+    });
+    panel.querySelector('.edit-form')?.remove();
+    panel.append(box);
+  }
+
+  /** After a change: the panel says so (with the feature's id), the shape leaves, and the area redraws from the server. */
+  function finished(info: ViewerLayer, area: L.LatLngBounds | null, what: 'saved' | 'deleted', id: unknown): void {
+    clearSketch();
     render();
     const status = panel.querySelector('.edit-status')!;
-    status.textContent = `${tx('saved')} #${String(id)}`;
-    status.setAttribute('data-feature-id', String(id));
+    status.textContent = `${tx(what)} #${String(id)}`;
+    status.setAttribute(what === 'saved' ? 'data-feature-id' : 'data-deleted-id', String(id));
+    if (area) void redraw(info, area);
+  }
+
+  /** Redraws the tiles over an edited area; the map says when they are in (data-redrawn, for tests and the curious). */
+  async function redraw(info: ViewerLayer, area: L.LatLngBounds): Promise<void> {
+    panel.removeAttribute('data-redrawn');
+    // Tiles are dropped on the server when its NOTIFY of the change arrives, just after the commit that answered us.
+    await new Promise((r) => setTimeout(r, 250));
+    await host.refreshArea(info.id, area.pad(0.05)).catch(() => undefined);
+    panel.setAttribute('data-redrawn', String(Date.now()));
   }
 
   function onSketch(layer: L.Layer): void {
@@ -229,9 +273,10 @@ export function enableEditing(map: L.Map, host: EditHost): void {
     const geometry = (sketch as L.Polygon).toGeoJSON().geometry as Geometry;
     try {
       const { feature } = await createFeature(info.id, geometry, form.values());
-      L.geoJSON(feature, { style: { color: info.style.color ?? '#d9480f', weight: 2 } }).addTo(saved);
-      clearSketch();
-      savedMessage(feature.id);
+      const drawn = L.geoJSON(feature, { style: { color: info.style.color ?? '#d9480f', weight: 2 } }).addTo(saved);
+      finished(info, null, 'saved', feature.id);
+      // The new shape stays drawn until the tiles over it are fetched anew.
+      void redraw(info, drawn.getBounds()).then(() => drawn.remove());
     } catch (err) {
       form.showError(err instanceof EditError ? err.field : null, (err as Error).message);
     }
