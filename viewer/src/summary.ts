@@ -122,9 +122,15 @@ export class SummaryPanel {
   private render(): void {
     const body = this.panel.querySelector('.panel-body')!;
     this.panel.querySelector('.panel-title')!.textContent = t('summary');
+    // A plan's conversions right below the plan's own summary; those of plans not shown on the map at the end.
+    const conversionsOf = (layerId: string | null) =>
+      this.plans
+        .filter((p) => (layerId === null ? !this.sections.some((s) => s.layer.id === p.layer.id) : p.layer.id === layerId))
+        .map(conversionsElement)
+        .filter((el): el is HTMLElement => el !== null);
     body.replaceChildren(
-      ...this.sections.map((s) => this.sectionElement(s)),
-      ...this.plans.map(conversionsElement).filter((el): el is HTMLElement => el !== null),
+      ...this.sections.flatMap((s) => [this.sectionElement(s), ...conversionsOf(s.layer.id)]),
+      ...conversionsOf(null),
     );
     if (this.areaName) body.prepend(h('p', { class: 'area-name' }, this.areaName));
     if (!this.sections.length) body.append(h('p', {}, t('noFeaturesInArea')));
