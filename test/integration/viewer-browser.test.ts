@@ -283,6 +283,7 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     const section = page.locator('#summary-panel section.conversions[data-layer="landuse_plan_2030"]');
     const totals = section.locator('.totals');
     await totals.waitFor({ timeout: 30_000 });
+    await section.scrollIntoViewIfNeeded();
     await shot('plan-conversions');
     const geometry = (await page.evaluate(() => window.viewerStats.summaryGeometry)) as Polygon;
     const res = await fetch(`${server().url}/query/conversions`, {
