@@ -23,7 +23,7 @@ export async function up(knex: Knex): Promise<void> {
     );
     await knex.raw(`CREATE INDEX IF NOT EXISTS "${t}_commune_code_2025_idx" ON "${t}" (commune_code_2025)`);
   }
-  await refreshCommuneCodes(sqlOf(knex));
+  await refreshCommuneCodes(sqlOf(knex), tables);
 }
 
 /** Drops what up() added. */

@@ -23,6 +23,14 @@ function op(tag: string, operationId: string, summary: string, parameters: Obj[]
   return { tags: [tag], operationId, summary, parameters, responses, ...extra };
 }
 
+/** The groupBy of /query/conversions: by today's commune, by the commune before 1 July 2025, or not at all. */
+const conversionsGroupBy: Obj & { schema: Obj } = {
+  name: 'groupBy',
+  in: 'query',
+  description: 'commune_2025 (default): by commune or ward of 1 July 2025; commune: by the commune before; none: no split.',
+  schema: { type: 'string', enum: ['commune_2025', 'commune', 'none'], default: 'commune_2025' },
+};
+
 function parameters(maxLimit: number): Obj {
   const q = (name: string, description: string, schema: Obj, extra: Obj = {}): Obj => ({
     name,
@@ -412,6 +420,50 @@ function paths(collectionIds: readonly string[]): Obj {
               layer: { type: 'string' },
               geometry: geometrySchema,
               groupBy: { oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' }, maxItems: 4 }] },
+            },
+          }),
+        },
+      ),
+    },
+    '/query/conversions': {
+      get: op(
+        'Spatial queries',
+        'conversionsGet',
+        'What a land-use plan changes: hectares from each current code to each planned code, per commune, for the whole plan, a commune or a box',
+        [
+          ref('layer'),
+          {
+            name: 'commune',
+            in: 'query',
+            description: 'Five-digit code of a commune or ward of 1 July 2025: only the parcels it holds.',
+            schema: { type: 'string', pattern: '^[0-9]{5}$' },
+          },
+          {
+            name: 'bbox',
+            in: 'query',
+            description: 'minLon,minLat,maxLon,maxLat (CRS84): only the parts of parcels inside the box.',
+            schema: { type: 'string' },
+          },
+          conversionsGroupBy,
+          { name: 'f', in: 'query', schema: { type: 'string', enum: ['json', 'csv'], default: 'json' } },
+        ],
+        { 200: ok('conversions (JSON, or CSV with f=csv)'), ...errors(400, 404) },
+      ),
+      post: op(
+        'Spatial queries',
+        'conversionsPost',
+        'What a land-use plan changes inside a drawn area (GeoJSON Polygon or MultiPolygon, EPSG:4326)',
+        [{ name: 'f', in: 'query', schema: { type: 'string', enum: ['json', 'csv'], default: 'json' } }],
+        { 200: ok('conversions (JSON, or CSV with f=csv)'), ...errors(400, 404, 413) },
+        {
+          requestBody: body({
+            type: 'object',
+            required: ['layer'],
+            properties: {
+              layer: { type: 'string' },
+              geometry: geometrySchema,
+              commune: { type: 'string', pattern: '^[0-9]{5}$' },
+              groupBy: conversionsGroupBy.schema,
             },
           }),
         },

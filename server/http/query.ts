@@ -1,5 +1,5 @@
 /**
- * Spatial queries for planners (`/query/...`) and name search (`/search`). JSON in and out; GeoJSON geometry in
+ * Spatial queries for planners (`/query/...`, including what a land-use plan changes) and name search (`/search`). JSON in and out; GeoJSON geometry in
  * EPSG:4326. Thin handlers: parse -> catalog.get -> QueryService / SearchService -> write.
  */
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
@@ -15,7 +15,11 @@ import { sendText } from './response-body.ts';
 import { clientGone } from './client-gone.ts';
 
 import type { CostLimits } from '../limits/limits.ts';
-import { intersectsCost, searchCost, summaryCost } from '../limits/costs.ts';
+import { conversionsCost, intersectsCost, searchCost, summaryCost } from '../limits/costs.ts';
+import { conversionsTable, conversionGroupings, type Conversions, type ConversionsQuery } from '../query/conversions.ts';
+import { parseConversionsBody, parseConversionsQueryString } from './params/conversions.ts';
+import { negotiate, type Format } from './params/format.ts';
+import { csvField } from '../features/write.ts';
 import { queryBodySize, withCostLimits } from './limits.ts';
 
 /** Most features one layer contributes to an identify answer. */
@@ -97,6 +101,59 @@ function handleSummary(ctx: AppContext, queries: QueryService, limits: CostLimit
   };
 }
 
+/** The conversions as JSON, or as CSV (UTF-8 with a byte order mark for spreadsheet programs, CRLF lines). */
+function sendConversions(req: Request, res: Response, q: ConversionsQuery, c: Conversions, format: Format): Promise<void> | void {
+  if (format === 'json') {
+    res.json(c);
+    return;
+  }
+  const lines = conversionsTable(c, conversionGroupings[q.grouping]).map((row) => row.map(csvField).join(','));
+  res.status(200).type('text/csv; charset=utf-8');
+  res.setHeader('Content-Disposition', `attachment; filename="conversions-${q.layer.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.csv"`);
+  return sendText(req, res, Buffer.from(`\ufeff${lines.join('\r\n')}\r\n`, 'utf8'));
+}
+
+/** GET /query/conversions?layer[&commune][&bbox][&groupBy][&f]: what a land-use plan changes, whole or in a commune or box. */
+function handleConversionsGet(ctx: AppContext, queries: QueryService, limits: CostLimits): RequestHandler {
+  return async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    allowOnlyParams(query, ['layer', 'commune', 'bbox', 'groupBy', 'f'], req.path);
+    const format = negotiate(req, ['json', 'csv']);
+    const id = queryValue(query, 'layer');
+    if (!id) throw new InvalidParameterError('parameter "layer" is required: the id of a land-use plan layer', 'layer');
+    const layer = ctx.catalog.get(id, principalOf(res), 'layer');
+    const q = parseConversionsQueryString(layer, query);
+    const cost = conversionsCost(ctx.config, 'GET', layer.id);
+    await sendConversions(
+      req,
+      res,
+      q,
+      await withCostLimits(limits, req, res, cost, (signal) => queries.conversions(q, signal)),
+      format,
+    );
+  };
+}
+
+/** POST /query/conversions {layer[, geometry][, commune][, groupBy]} [?f]: the same inside a drawn area. */
+function handleConversionsPost(ctx: AppContext, queries: QueryService, limits: CostLimits): RequestHandler {
+  return async (req, res) => {
+    const query = req.query as Record<string, unknown>;
+    allowOnlyParams(query, ['f'], req.path);
+    const format = negotiate(req, ['json', 'csv']);
+    const body = bodyObject(req.body);
+    const layer = ctx.catalog.get(bodyString(body, 'layer'), principalOf(res));
+    const q = parseConversionsBody(layer, body, ctx.config.limitQueryGeometryVertices);
+    const cost = conversionsCost(ctx.config, 'POST', layer.id);
+    await sendConversions(
+      req,
+      res,
+      q,
+      await withCostLimits(limits, req, res, cost, (signal) => queries.conversions(q, signal)),
+      format,
+    );
+  };
+}
+
 /** GET /search?q[&limit]. */
 function handleSearch(ctx: AppContext, search: SearchService, limits: CostLimits): RequestHandler {
   return async (req, res) => {
@@ -123,6 +180,8 @@ export function createQueryRouter(ctx: AppContext, queries: QueryService, search
   router.get('/query/within', handleWithin(ctx, queries));
   router.post('/query/intersects', json, handleIntersects(ctx, queries, limits));
   router.post('/query/summary', json, handleSummary(ctx, queries, limits));
+  router.get('/query/conversions', handleConversionsGet(ctx, queries, limits));
+  router.post('/query/conversions', json, handleConversionsPost(ctx, queries, limits));
   router.get('/search', handleSearch(ctx, search, limits));
   return router;
 }

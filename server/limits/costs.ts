@@ -25,6 +25,15 @@ export function summaryCost(config: Config, layerId: string): Cost {
   };
 }
 
+/** GET|POST /query/conversions: geodesic areas of every plan parcel selected (clipped to the area, if one is drawn). */
+export function conversionsCost(config: Config, method: string, layerId: string): Cost {
+  return {
+    what: `${method} /query/conversions on layer "${layerId}"`,
+    deadlineMs: config.limitSummaryTimeoutMs,
+    deadlineSetting: 'LIMIT_SUMMARY_TIMEOUT_MS',
+  };
+}
+
 /** POST /query/intersects: an exact intersection test over every feature under the geometry's box. */
 export function intersectsCost(config: Config, layerId: string): Cost {
   const deadlineSetting = 'LIMIT_INTERSECTS_TIMEOUT_MS';

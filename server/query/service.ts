@@ -1,5 +1,6 @@
 /**
- * Spatial queries for planners over catalog layers: identify, nearest, within, intersects, summary.
+ * Spatial queries for planners over catalog layers: identify, nearest, within, intersects, summary, and the conversions
+ * of a land-use plan.
  * Input and output geometry are GeoJSON in EPSG:4326; distances in metres, areas in hectares, lengths in km.
  */
 import type { Geometry } from 'geojson';
@@ -8,7 +9,8 @@ import type { LayerColumn } from '../catalog/definition.ts';
 import type { Database } from '../db/database.ts';
 import { queryRows } from '../db/rows.ts';
 import { Utf8Builder } from '../features/bytes.ts';
-import { identifyQuery, intersectsQuery, measureOf, nearestQuery, summaryQuery, withinQuery } from './sql.ts';
+import { conversionsQuery, identifyQuery, intersectsQuery, measureOf, nearestQuery, summaryQuery, withinQuery } from './sql.ts';
+import { conversionsOf, type ConversionRow, type Conversions, type ConversionsQuery } from './conversions.ts';
 import type { LonLat } from './distance.ts';
 
 interface FeatureRow {
@@ -161,5 +163,12 @@ export class QueryService {
       total,
       groups,
     };
+  }
+
+  /** Hectares each current code is planned to become another code, per group (see conversions.ts). */
+  async conversions(q: ConversionsQuery, signal?: AbortSignal): Promise<Conversions> {
+    const sql = conversionsQuery(q);
+    const rows = await queryRows<ConversionRow>(this.db, sql.sql, sql.bindings, signal);
+    return conversionsOf(q, rows);
   }
 }

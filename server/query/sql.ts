@@ -7,6 +7,7 @@ import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import { columnSql, joinParts, propertiesJsonSql, type SqlPart } from '../sql/parts.ts';
 import { degreesCovering, type LonLat } from './distance.ts';
+import type { ConversionsQuery } from './conversions.ts';
 
 /** Digits of the EPSG:4326 coordinates we return (1e-7° ≈ 1 cm). */
 export const outputDigits = 7;
@@ -106,6 +107,11 @@ export function measureOf(layer: Layer): SummaryMeasure {
   return layer.geometryType === 'Polygon' ? 'area' : layer.geometryType === 'LineString' ? 'length' : 'count';
 }
 
+/** The part of feature `t` inside area `a` (the feature itself when covered, which skips GEOS overlay work). */
+function partInsideSql(dim: 2 | 3): string {
+  return `CASE WHEN ST_CoveredBy(t.geom, a.g) THEN t.geom ELSE ST_CollectionExtract(ST_Intersection(t.geom, a.g), ${dim}) END`;
+}
+
 /**
  * Count, and area (ha) or length (km) of the part of each feature inside the geometry, grouped by columns.
  * The part is ST_Intersection in EPSG:4326 (the feature itself when covered, which skips GEOS overlay work), measured
@@ -114,8 +120,7 @@ export function measureOf(layer: Layer): SummaryMeasure {
 export function summaryQuery(layer: Layer, geometryJson: string, groupBy: readonly LayerColumn[]): SqlPart {
   const measure = measureOf(layer);
   const keys = groupBy.map((c, i) => `${columnSql(c.name)} AS k${i}`);
-  const dim = measure === 'area' ? 3 : 2;
-  const part = `CASE WHEN ST_CoveredBy(t.geom, a.g) THEN t.geom ELSE ST_CollectionExtract(ST_Intersection(t.geom, a.g), ${dim}) END`;
+  const part = partInsideSql(measure === 'area' ? 3 : 2);
   const values =
     measure === 'area'
       ? ['sum(ST_Area(m.part::geography)) / 10000.0 AS area_ha']
@@ -131,5 +136,30 @@ export function summaryQuery(layer: Layer, geometryJson: string, groupBy: readon
       ` SELECT ${[...groupKeys, 'count(*)::float8 AS count', ...values].join(', ')} FROM m` +
       (groupKeys.length ? ` GROUP BY ${groupKeys.join(', ')} ORDER BY count DESC, ${groupKeys.join(', ')}` : ''),
     bindings: [geometryJson],
+  };
+}
+
+/**
+ * Parcels and hectares of a plan layer per group, current code (f) and planned code (c), unchanged parcels included
+ * (they make the plan area of a group). Whole parcels, or their part inside the area when one is given; the commune
+ * filter is an equality on an indexed column. Grouped by position: the output names k0.. could clash with a column.
+ */
+export function conversionsQuery(q: ConversionsQuery): SqlPart {
+  const keys = q.groupBy.map((c, i) => `${columnSql(c.name)} AS k${i}`);
+  const where: SqlPart[] = [];
+  if (q.geometry) where.push({ sql: 'ST_Intersects(t.geom, a.g)', bindings: [] });
+  if (q.commune) where.push({ sql: `${columnSql(q.commune.column.name)} = ?::text`, bindings: [q.commune.code] });
+  const cond = joinParts(where, ' AND ');
+  const part = q.geometry ? partInsideSql(3) : 't.geom';
+  const positions = Array.from({ length: keys.length + 2 }, (_, i) => i + 1).join(', ');
+  return {
+    sql:
+      (q.geometry ? `WITH a AS (SELECT ${areaSql} AS g) ` : '') +
+      `SELECT ${[...keys, `${columnSql(q.from.name)}::text AS f`, `${columnSql(q.to.name)}::text AS c`].join(', ')},` +
+      ` count(*)::float8 AS parcels, sum(ST_Area((${part})::geography)) / 10000.0 AS area_ha` +
+      ` FROM ${q.layer.tableSql} t${q.geometry ? ', a' : ''}` +
+      (where.length ? ` WHERE ${cond.sql}` : '') +
+      ` GROUP BY ${positions} ORDER BY ${positions}`,
+    bindings: [...(q.geometry ? [JSON.stringify(q.geometry)] : []), ...cond.bindings],
   };
 }

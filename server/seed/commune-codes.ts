@@ -8,13 +8,19 @@
  */
 import type { Sql } from './sql.ts';
 
-/** The tables whose records carry `commune_code_2025` and `commune_name_2025` (migration 013). */
-export const communeCodeTables = ['landuse_parcels', 'industrial_zones', 'bts_stations'] as const;
+/**
+ * The tables whose records carry `commune_code_2025` and `commune_name_2025` (migration 013; the land-use plan since
+ * migration 018).
+ */
+export const communeCodeTables: readonly string[] = ['landuse_parcels', 'industrial_zones', 'bts_stations', 'landuse_plan_2030'];
 
-/** Recomputes today's commune of every record; returns how many records of each table took the nearest unit. */
-export async function refreshCommuneCodes(sql: Sql): Promise<Record<string, number>> {
+/**
+ * Recomputes today's commune of every record of `tables` (a migration passes the tables that exist at its step);
+ * returns how many records of each table took the nearest unit.
+ */
+export async function refreshCommuneCodes(sql: Sql, tables = communeCodeTables): Promise<Record<string, number>> {
   const outside: Record<string, number> = {};
-  for (const t of communeCodeTables) {
+  for (const t of tables) {
     // Two steps, so a record no unit holds is cleared rather than keeping a stale code.
     await sql(`UPDATE "${t}" SET commune_code_2025 = NULL, commune_name_2025 = NULL WHERE commune_code_2025 IS NOT NULL`);
     await sql(

@@ -1,7 +1,7 @@
 /**
- * Vietnamese land-use codes (Circular 27/2018/TT-BTNMT, Appendix) used by the demo parcels, with their
- * names and the colours of the planning-map convention (Circular 25/2014/TT-BTNMT), adapted where the
- * demo style asks for a clearer contrast (SKK purple).
+ * Vietnamese land-use codes (Circular 27/2018/TT-BTNMT) used by the demo parcels, with their names and colours
+ * close to the usual planning-map colours, adapted where the demo style asks for a clearer contrast (SKK purple).
+ * Which article or annex of a circular sets the codes and colours is not verified (see README, Data and licences).
  */
 
 /** One land-use code. */

@@ -258,6 +258,54 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     expect(lines.slice(1).reduce((n, l) => n + Number(l.split(',').at(-3)), 0)).to.equal(Number(count));
   });
 
+  it('shows what the land-use plan changes when the drawn area touches the plan, as POST /query/conversions says', async () => {
+    // Centre the map on a parcel the plan changes, then draw the same rectangle as above.
+    const [p] = await server().ctx.db.rows<{ lon: number; lat: number }>(
+      'SELECT ST_X(ST_PointOnSurface(geom)) AS lon, ST_Y(ST_PointOnSurface(geom)) AS lat FROM landuse_plan_2030 WHERE changed ORDER BY area_m2 DESC LIMIT 1',
+    );
+    await page.evaluate(([la, lo]) => window.viewerMap.setView([la, lo], 15, { animate: false }), [p.lat, p.lon]);
+    await settle(page, pending);
+    await page.locator('[data-tool="polygon"]').click();
+    const box = (await page.locator('#map').boundingBox())!;
+    const cx = box.x + box.width / 2;
+    const cy = box.y + box.height / 2;
+    const corners = [
+      [-200, -140],
+      [200, -140],
+      [200, 140],
+      [-200, 140],
+    ];
+    for (const [dx, dy] of corners) {
+      await page.mouse.click(cx + dx, cy + dy);
+      await page.waitForTimeout(150);
+    }
+    await page.mouse.click(cx + corners[0][0], cy + corners[0][1]);
+    const section = page.locator('#summary-panel section.conversions[data-layer="landuse_plan_2030"]');
+    const totals = section.locator('.totals');
+    await totals.waitFor({ timeout: 30_000 });
+    await section.scrollIntoViewIfNeeded();
+    await shot('plan-conversions');
+    const geometry = (await page.evaluate(() => window.viewerStats.summaryGeometry)) as Polygon;
+    const res = await fetch(`${server().url}/query/conversions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ layer: 'landuse_plan_2030', geometry }),
+    });
+    expect(res.status).to.equal(200);
+    const expected = (await res.json()) as {
+      total: { changed_ha: number };
+      conversions: Array<{ from: { code: string }; to: { code: string; vi: string } }>;
+    };
+    expect(expected.total.changed_ha).to.be.greaterThan(0);
+    expect(Number(await totals.getAttribute('data-changed-ha'))).to.be.closeTo(expected.total.changed_ha, 0.0001);
+    const first = section.locator('table.conversion-table').first().locator('tbody tr').first();
+    expect(await first.getAttribute('data-from')).to.equal(expected.conversions[0].from.code);
+    expect(await first.getAttribute('data-to')).to.equal(expected.conversions[0].to.code);
+    expect(await first.textContent()).to.contain(expected.conversions[0].to.vi);
+    expect(await section.locator('h3').textContent()).to.contain('Chuyển mục đích sử dụng đất theo quy hoạch');
+    expect(cspViolations).to.deep.equal([]);
+  });
+
   it('measures a distance and an area on the ellipsoid', async () => {
     await page.locator('[data-tool="clear"]').click();
     const box = (await page.locator('#map').boundingBox())!;

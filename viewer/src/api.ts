@@ -1,6 +1,6 @@
 /**
- * The server API as the viewer uses it: typed requests to /viewer/config.json, /query/identify, /query/summary and
- * /search, resolved against the server root (the viewer lives at `<root>/viewer/`). Errors carry the server's
+ * The server API as the viewer uses it: typed requests to /viewer/config.json, /query/identify, /query/summary,
+ * /query/conversions and /search, resolved against the server root (the viewer lives at `<root>/viewer/`). Errors carry the server's
  * `{code, description}` so the page can say what failed.
  */
 import type { Feature, Geometry } from 'geojson';
@@ -249,6 +249,44 @@ export async function summarise(layer: string, geometry: Geometry, groupBy: stri
       : { count: groups.reduce((s, g) => s + g.count, 0), area_ha: sum('area_ha'), length_km: sum('length_km') },
     method: body.method ?? '',
   };
+}
+
+/** A land-use code with its names, as /query/conversions sends it (null: the plan's legend does not name it). */
+export interface PlanCode {
+  code: string;
+  vi: string | null;
+  en: string | null;
+}
+
+/** Hectares and parcels planned to change from one code to another. */
+export interface PlanConversion {
+  from: PlanCode;
+  to: PlanCode;
+  area_ha: number;
+  parcels: number;
+}
+
+/** The answer of POST /query/conversions: all conversions inside the area, and the same per commune of 2025. */
+export interface PlanConversions {
+  layer: string;
+  method: string;
+  total: { changed_ha: number; plan_area_ha: number; parcels_changed: number; parcels: number };
+  conversions: PlanConversion[];
+  groups: Array<{ key: Record<string, GroupValue>; changed_ha: number; plan_area_ha: number; conversions: PlanConversion[] }>;
+}
+
+/** A land-use plan: a layer with each parcel's current code and planned code (the server's /query/conversions rule). */
+export function isPlanLayer(layer: ViewerLayer): boolean {
+  return ['current_code', 'code'].every((name) => layer.columns.some((c) => c.name === name));
+}
+
+/** What a land-use plan changes inside a geometry (EPSG:4326), per commune of 1 July 2025. */
+export async function planConversions(layer: string, geometry: Geometry): Promise<PlanConversions> {
+  return request<PlanConversions>('query/conversions', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ layer, geometry }),
+  });
 }
 
 /** Ranked, diacritic-insensitive search over places, administrative units and layer titles. */

@@ -83,6 +83,20 @@ const texts = {
     en: 'Length inside the drawn shape, on the WGS 84 ellipsoid',
   },
   method_count: { vi: 'Số đối tượng chạm vào vùng', en: 'Features that touch the drawn shape' },
+  conversionsTitle: { vi: 'Chuyển mục đích sử dụng đất theo quy hoạch', en: 'Land-use changes planned' },
+  conversionFrom: { vi: 'Hiện trạng', en: 'Current use' },
+  conversionTo: { vi: 'Quy hoạch', en: 'Planned use' },
+  conversionsChanged: { vi: 'Diện tích chuyển mục đích (ha)', en: 'Area changed (ha)' },
+  conversionsPlanArea: { vi: 'diện tích quy hoạch trong vùng (ha)', en: 'plan area inside the drawn shape (ha)' },
+  conversionsNone: {
+    vi: 'Quy hoạch không chuyển mục đích thửa đất nào trong vùng',
+    en: 'The plan changes the use of no parcel inside the drawn shape',
+  },
+  conversionsByCommune: { vi: 'Theo xã, phường (từ 1/7/2025)', en: 'By commune or ward (since 1 July 2025)' },
+  method_conversions: {
+    vi: 'Diện tích phần thửa đất nằm trong vùng, tính trên ellipsoid WGS 84; mỗi thửa tính cho xã, phường chứa nó',
+    en: 'Area of the parcels inside the drawn shape, on the WGS 84 ellipsoid; each parcel counts for the commune or ward that holds it',
+  },
 } satisfies Record<string, Label>;
 
 /** Every text of the viewer in both languages (read by the dictionary test). */

@@ -9,7 +9,7 @@ import '@geoman-io/leaflet-geoman-free';
 import 'leaflet/dist/leaflet.css';
 import '@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css';
 import './styles.css';
-import { ApiError, currentToken, loadLayers, setToken, type ViewerLayer } from './api.ts';
+import { ApiError, currentToken, isPlanLayer, loadLayers, setToken, type ViewerLayer } from './api.ts';
 import { h } from './dom.ts';
 import { currentLang, onLangChange, setLang, t } from './i18n.ts';
 import { enableIdentify } from './identify.ts';
@@ -80,6 +80,7 @@ const tools = new Tools(map, document.getElementById('toolbar')!, {
       geometry,
       layers.visible().filter((l) => l.group !== 'basemap'),
       name,
+      layers.all().filter(isPlanLayer),
     );
   },
   permalink: () => window.location.href,

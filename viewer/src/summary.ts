@@ -1,7 +1,8 @@
 /**
  * The summary panel: for an area (drawn, or a picked commune), each visible thematic layer summarised by
  * POST /query/summary: a bar chart (area for polygons, length for lines, count for points), the totals,
- * a group-by choice and a CSV download.
+ * a group-by choice and a CSV download; below them, what a land-use plan changes when the area touches one
+ * (conversions.ts).
  */
 import type { Geometry } from 'geojson';
 import { summarise, type GroupValue, type Summary, type ViewerLayer } from './api.ts';
@@ -11,6 +12,7 @@ import { h } from './dom.ts';
 import { formatNumber, onLangChange, pick, t } from './i18n.ts';
 import { layerTitle } from './layers.ts';
 import { categoryText, colourOf } from './vector-layer.ts';
+import { boundsMeet, conversionsElement, loadConversions, type ConversionsSection } from './conversions.ts';
 
 type Metric = 'area_ha' | 'length_km' | 'count';
 
@@ -63,6 +65,7 @@ interface Section {
 /** Owns the summary panel. */
 export class SummaryPanel {
   private sections: Section[] = [];
+  private plans: ConversionsSection[] = [];
   private geometry: Geometry | null = null;
   private areaName = '';
 
@@ -76,19 +79,29 @@ export class SummaryPanel {
     this.panel.hidden = true;
   }
 
-  /** Summarises every given layer inside `geometry` (EPSG:4326) and shows the panel. */
-  async show(geometry: Geometry, layers: ViewerLayer[], areaName = ''): Promise<void> {
+  /**
+   * Summarises every given layer inside `geometry` (EPSG:4326) and shows the panel; for each land-use plan in
+   * `plans` whose bounds the area meets, what the plan changes inside it (shown when the area touches the plan).
+   */
+  async show(geometry: Geometry, layers: ViewerLayer[], areaName = '', plans: ViewerLayer[] = []): Promise<void> {
     this.geometry = geometry;
     this.areaName = areaName;
     this.sections = layers.map((layer) => ({ layer, groupBy: [defaultGroupBy(layer), null], summary: null, error: '' }));
+    this.plans = plans.filter((layer) => boundsMeet(layer, geometry)).map((layer) => ({ layer, answer: null, error: '' }));
     this.panel.hidden = false;
     this.render();
     // In panel order, two at a time: the server runs at most LIMIT_EXPENSIVE_PER_CLIENT (2) summaries per client
     // at once, so the first sections fill first and none waits in the server's queue past its limit.
-    const queue = [...this.sections];
     const sections = this.sections;
+    const queue: Array<() => Promise<void>> = [
+      ...sections.map((s) => () => this.load(s)),
+      ...this.plans.map((p) => async () => {
+        await loadConversions(p, geometry);
+        this.render();
+      }),
+    ];
     const worker = async () => {
-      for (let s = queue.shift(); s && this.sections === sections; s = queue.shift()) await this.load(s);
+      for (let task = queue.shift(); task && this.sections === sections; task = queue.shift()) await task();
     };
     await Promise.all([worker(), worker()]);
   }
@@ -109,7 +122,16 @@ export class SummaryPanel {
   private render(): void {
     const body = this.panel.querySelector('.panel-body')!;
     this.panel.querySelector('.panel-title')!.textContent = t('summary');
-    body.replaceChildren(...this.sections.map((s) => this.sectionElement(s)));
+    // A plan's conversions right below the plan's own summary; those of plans not shown on the map at the end.
+    const conversionsOf = (layerId: string | null) =>
+      this.plans
+        .filter((p) => (layerId === null ? !this.sections.some((s) => s.layer.id === p.layer.id) : p.layer.id === layerId))
+        .map(conversionsElement)
+        .filter((el): el is HTMLElement => el !== null);
+    body.replaceChildren(
+      ...this.sections.flatMap((s) => [this.sectionElement(s), ...conversionsOf(s.layer.id)]),
+      ...conversionsOf(null),
+    );
     if (this.areaName) body.prepend(h('p', { class: 'area-name' }, this.areaName));
     if (!this.sections.length) body.append(h('p', {}, t('noFeaturesInArea')));
   }
