@@ -10,7 +10,8 @@ import { toCsv } from './csv.ts';
 import { h } from './dom.ts';
 import { formatNumber, onLangChange, pick, t } from './i18n.ts';
 import { layerTitle } from './layers.ts';
-import { categoryText, colourOf } from './vector-layer.ts';
+import { categoryText } from './vector-layer.ts';
+import { colourOfFeature, type LayerLook } from './map-style.ts';
 
 type Metric = 'area_ha' | 'length_km' | 'count';
 
@@ -66,7 +67,11 @@ export class SummaryPanel {
   private geometry: Geometry | null = null;
   private areaName = '';
 
-  constructor(private readonly panel: HTMLElement) {
+  /** `lookOf` gives a layer's look in the published style: bars grouped by its colour property take its colours. */
+  constructor(
+    private readonly panel: HTMLElement,
+    private readonly lookOf: (id: string) => LayerLook | undefined,
+  ) {
     onLangChange(() => this.render());
     panel.querySelector('.panel-close')!.addEventListener('click', () => this.close());
   }
@@ -154,11 +159,15 @@ export class SummaryPanel {
       return h('section', { class: 'summary', 'data-layer': layer.id, 'aria-busy': 'true' }, head, h('p', {}, t('loading')));
     const sum = s.summary;
     const groups = [...sum.groups].sort((a, b) => (b[metric] ?? 0) - (a[metric] ?? 0));
-    const byStyle = layer.style.type === 'categorical' && layer.style.property === sum.groupBy[0];
+    const look = this.lookOf(layer.id);
+    const byStyle = look?.legend?.property != null && look.legend.property === sum.groupBy[0];
+    const colour = (g: (typeof groups)[number], i: number) =>
+      (byStyle && look ? colourOfFeature(look, layer.geometryType, { [sum.groupBy[0]]: g.values[0] }) : null) ??
+      palette[i % palette.length];
     const bars = groups.map((g, i) => ({
       label: groupLabel(layer, sum.groupBy, g.values),
       value: g[metric] ?? 0,
-      color: byStyle ? colourOf(layer.style, { [sum.groupBy[0]]: g.values[0] }) : palette[i % palette.length],
+      color: colour(g, i),
       text: metricText(metric, g[metric]),
     }));
     const totals = h(
