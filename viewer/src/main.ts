@@ -98,6 +98,7 @@ enableIdentify(
   map,
   () => vintage.identifyLayers(map),
   () => tools.busy(),
+  (id) => layers.lookOf(id),
 );
 enableSearch(document.getElementById('search') as HTMLFormElement, map, () => layers.all());
 enableStatus(document.getElementById('status')!, map);

@@ -382,3 +382,9 @@ export function colourOfFeature(look: LayerLook, geometryType: keyof typeof geom
   const d = look.drawings.find((x) => x.type !== 'line' || geometryType === 'LineString') ?? look.drawings[0];
   return d ? d.colour(d.minzoom, props, geomTypes[geometryType]) : null;
 }
+
+/** The legend's name of a value of `property` ("LUA – Rice land"), or null when the legend does not name it. */
+export function legendEntryOf(legend: Legend | null | undefined, property: string, value: unknown): LegendEntry | null {
+  if (!legend || legend.property !== property || value === null || value === undefined) return null;
+  return legend.entries.find((e) => e.value !== null && String(e.value) === String(value)) ?? null;
+}

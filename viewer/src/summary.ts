@@ -11,7 +11,7 @@ import { h } from './dom.ts';
 import { formatNumber, onLangChange, pick, t } from './i18n.ts';
 import { layerTitle } from './layers.ts';
 import { categoryText } from './vector-layer.ts';
-import { colourOfFeature, type LayerLook } from './map-style.ts';
+import { colourOfFeature, legendEntryOf, type LayerLook, type Legend } from './map-style.ts';
 
 type Metric = 'area_ha' | 'length_km' | 'count';
 
@@ -32,20 +32,16 @@ export function defaultGroupBy(layer: ViewerLayer): string | null {
   return (layer.style.type === 'categorical' ? layer.style.property : undefined) ?? layer.style.labelProperty ?? null;
 }
 
-function valueLabel(layer: ViewerLayer, property: string, value: GroupValue): string {
+function valueLabel(legend: Legend | null | undefined, property: string, value: GroupValue): string {
   if (value === null || value === '') return t('none');
-  const s = layer.style;
-  if (s.type === 'categorical' && s.property === property) {
-    const cat = s.categories?.find((c) => String(c.value) === String(value));
-    if (cat) return categoryText(cat.value, pick(cat.label));
-  }
-  return String(value);
+  const cat = legendEntryOf(legend, property, value);
+  return cat?.value != null ? categoryText(cat.value, pick(cat.label ?? undefined)) : String(value);
 }
 
-/** The label of a group: its values, named by the style's categories where they can be, joined by " / ". */
-function groupLabel(layer: ViewerLayer, groupBy: string[], values: GroupValue[]): string {
+/** The label of a group: its values, named by the style's legend where it can, joined by " / ". */
+function groupLabel(legend: Legend | null | undefined, groupBy: string[], values: GroupValue[]): string {
   if (!groupBy.length) return t('total');
-  return groupBy.map((property, i) => valueLabel(layer, property, values[i])).join(' / ');
+  return groupBy.map((property, i) => valueLabel(legend, property, values[i])).join(' / ');
 }
 
 function metricText(metric: Metric, v: number | null): string {
@@ -165,7 +161,7 @@ export class SummaryPanel {
       (byStyle && look ? colourOfFeature(look, layer.geometryType, { [sum.groupBy[0]]: g.values[0] }) : null) ??
       palette[i % palette.length];
     const bars = groups.map((g, i) => ({
-      label: groupLabel(layer, sum.groupBy, g.values),
+      label: groupLabel(look?.legend, sum.groupBy, g.values),
       value: g[metric] ?? 0,
       color: colour(g, i),
       text: metricText(metric, g[metric]),
@@ -211,7 +207,7 @@ export class SummaryPanel {
     const rows = groups.map((g) => [
       layer.id,
       ...g.values.map((v) => (v === null ? '' : String(v))),
-      groupLabel(layer, groupBy, g.values),
+      groupLabel(this.lookOf(layer.id)?.legend, groupBy, g.values),
       g.count,
       g.area_ha,
       g.length_km,
