@@ -3,11 +3,20 @@
  * way the viewer draws them (viewer/src/vector-layer.ts): the same colours and categories, fill opacity, outline
  * rules, line widths, circle radii, minzoom and draw order. Pure: the tile source URL is given by the caller.
  *
- * Labels are left out on purpose: MapLibre draws text only with glyph PBFs, and on a closed network we would have
- * to serve them; a style with text layers and no glyphs fails validation. Places are circles, names are one
- * identify (or one items request) away.
+ * Labels are left out of `layers` on purpose: MapLibre draws text only with glyph PBFs, and on a closed network we
+ * would have to serve them; a style with text layers and no glyphs fails validation. The label rules travel as
+ * symbol layers in the style's metadata (`sdi:label-layers`): the viewer draws them with the browser's fonts, and a
+ * client with glyphs of its own may add them to its map.
+ *
+ * The viewer draws from these documents (viewer/src/map-style.ts): every layer type, paint and layout property and
+ * expression operator emitted here must be one it understands (test/unit/viewer-style.test.ts checks each).
  */
-import type { ExpressionSpecification, LayerSpecification, StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
+import type {
+  ExpressionSpecification,
+  LayerSpecification,
+  StyleSpecification,
+  SymbolLayerSpecification,
+} from '@maplibre/maplibre-gl-style-spec';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerStyle } from '../catalog/definition.ts';
 import { unionBounds } from '../tiles/tilejson.ts';
@@ -117,6 +126,37 @@ export function styleLayersOf(layer: Layer, source: string): LayerSpecification[
   ];
 }
 
+/** Label text: dark on a white halo, in pixels (the viewer's 600-weight sans-serif; MapLibre's glyphs elsewhere). */
+const labelText = { size: 11, colour: '#1f2937', halo: '#ffffff', haloWidth: 2.5 };
+
+/**
+ * The label rule of a layer as a MapLibre symbol layer, or null for none. A polygon is labelled only by its category
+ * (a parcel's land-use code): short, and it fits once zoomed in. A name of a large polygon (a commune) would repeat
+ * the place labels and crowd the map; it is one click away.
+ */
+export function labelLayerOf(layer: Layer, source: string): SymbolLayerSpecification | null {
+  const { style } = layer;
+  const property = style.labelProperty;
+  if (!property) return null;
+  if (layer.geometryType === 'Polygon' && (style.type !== 'categorical' || style.property !== property)) return null;
+  const placement =
+    layer.geometryType === 'LineString'
+      ? { 'symbol-placement': 'line' as const }
+      : layer.geometryType === 'Point'
+        ? { 'text-anchor': 'top-left' as const, 'text-offset': [0.5, 0.5] as [number, number] }
+        : {};
+  return {
+    id: `${layer.id}-label`,
+    type: 'symbol',
+    source,
+    'source-layer': layer.id,
+    ...zoomRange(layer),
+    metadata: { 'sdi:layer': layer.id },
+    layout: { 'text-field': ['get', property], 'text-size': labelText.size, ...placement },
+    paint: { 'text-color': labelText.colour, 'text-halo-color': labelText.halo, 'text-halo-width': labelText.haloWidth },
+  };
+}
+
 /** Layers in draw order, bottom first: the catalog's sortOrder (the viewer's order, reversed). */
 export function drawOrder(layers: readonly Layer[]): Layer[] {
   return [...layers].sort((a, b) => a.sortOrder - b.sortOrder || b.id.localeCompare(a.id));
@@ -132,10 +172,15 @@ export interface StyleInput {
   tileJsonUrl: string;
 }
 
+/** One entry of a legend: a category (value and label) or the one colour of a layer (value and label null). */
+export interface LegendEntry {
+  value: string | number | null;
+  colour: string;
+  label: { en: string; vi: string } | null;
+}
+
 /** The legend of a layer as style metadata, so a client can draw it without reading the catalog. */
-function legendOf(
-  style: LayerStyle,
-): Array<{ value: string | number | null; colour: string; label: { en: string; vi: string } | null }> {
+function legendOf(style: LayerStyle): LegendEntry[] {
   if (style.type === 'categorical' && style.categories?.length) {
     return style.categories.map((c) => ({ value: c.value, colour: c.color, label: c.label }));
   }
@@ -152,11 +197,19 @@ export function buildStyle(input: StyleInput): StyleSpecification {
     name: input.name,
     metadata: {
       'sdi:id': input.id,
-      'sdi:labels': 'none: no glyphs are served; places are circles, names come from identify or the items',
+      'sdi:labels': 'not drawn here: no glyphs are served; the label rules are the symbol layers of sdi:label-layers',
+      'sdi:label-layers': ordered.flatMap((l) => labelLayerOf(l, 'sdi') ?? []),
       'sdi:legend': Object.fromEntries(
         ordered.map((l) => [
           l.id,
-          { title: l.title, title_vi: l.titleVi, geometryType: l.geometryType, entries: legendOf(l.style) },
+          {
+            title: l.title,
+            title_vi: l.titleVi,
+            geometryType: l.geometryType,
+            // The property the colours are chosen by, or null for one colour.
+            property: l.style.type === 'categorical' ? (l.style.property ?? null) : null,
+            entries: legendOf(l.style),
+          },
         ]),
       ),
     },

@@ -8,26 +8,13 @@ import { pointOnFeature } from '@turf/turf';
 import { inCi, requireTool } from '../support/environment.ts';
 import { forEachBackend } from '../support/servers.ts';
 import { readmeSnippet } from '../support/readme.ts';
-import { hasPythonModule, lastJson, runPython } from '../support/python.ts';
+import { hasPythonModule, inQgis, lastJson, runPython } from '../support/python.ts';
 import { tokenFor } from '../fixtures/upload/http.ts';
 
 type Json = Record<string, any>;
 type Rgb = [number, number, number];
 
 const hasQgis = hasPythonModule('qgis.core');
-
-/** Headless QGIS around a script; the script prints one JSON line; QGIS's own teardown is skipped (it may crash). */
-function inQgis(body: string): string {
-  return [
-    'import json, os, sys',
-    'from qgis.core import QgsApplication',
-    'app = QgsApplication([], False)',
-    'app.initQgis()',
-    body,
-    'sys.stdout.flush()',
-    'os._exit(0)',
-  ].join('\n');
-}
 
 const rgb = (hex: string): Rgb => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as Rgb;
 const blend = (under: Rgb, over: Rgb, alpha: number): Rgb => under.map((u, i) => u * (1 - alpha) + over[i] * alpha) as Rgb;

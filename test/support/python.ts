@@ -42,3 +42,16 @@ export function lastJson<T>(stdout: string): T {
   if (!line) throw new Error(`no JSON result in:\n${stdout.slice(-2000)}`);
   return JSON.parse(line) as T;
 }
+
+/** Headless QGIS around a script; the script prints one JSON line; QGIS's own teardown is skipped (it may crash). */
+export function inQgis(body: string): string {
+  return [
+    'import json, os, sys',
+    'from qgis.core import QgsApplication',
+    'app = QgsApplication([], False)',
+    'app.initQgis()',
+    body,
+    'sys.stdout.flush()',
+    'os._exit(0)',
+  ].join('\n');
+}

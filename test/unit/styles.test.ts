@@ -1,65 +1,8 @@
 import { expect } from 'chai';
 import { validateStyleMin } from '@maplibre/maplibre-gl-style-spec';
-import type { Layer } from '../../server/catalog/catalog.ts';
-import { loadLayerDefinitions, type LayerColumn } from '../../server/catalog/definition.ts';
+import { builtInLayers, layer } from '../support/style-layers.ts';
 import { buildStyle, colourExpression, drawOrder, fallbackColour, styleLayersOf } from '../../server/styles/maplibre.ts';
 import { planningMapStyle, styleList } from '../../server/styles/catalog.ts';
-
-function layer(over: Partial<Layer> & { columns?: LayerColumn[] } = {}): Layer {
-  const columns: LayerColumn[] = over.columns ?? [
-    { name: 'code', type: 'string', label: { en: 'Code', vi: 'Mã' } },
-    { name: 'level', type: 'integer', label: { en: 'Level', vi: 'Cấp' } },
-  ];
-  return {
-    id: 'parcels',
-    title: 'Parcels',
-    titleVi: 'Thửa',
-    description: '',
-    keywords: [],
-    group: 'landuse',
-    tableSql: '"parcels"',
-    table: 'parcels',
-    geometryType: 'Polygon',
-    sourceCrs: null,
-    columns,
-    minzoom: 10,
-    maxzoom: 17,
-    style: { type: 'single', color: '#112233' },
-    tileOptions: {},
-    attribution: '',
-    licence: '',
-    access: 'public',
-    origin: 'builtin',
-    owner: null,
-    sortOrder: 10,
-    dataVersion: 1,
-    updatedAt: new Date(0),
-    bounds: [105.9, 21.0, 106.3, 21.3],
-    column: (n: string) => columns.find((c) => c.name === n),
-    ...over,
-  } as Layer;
-}
-
-/** The built-in layers of layers/*.json as the catalog would serve them. */
-function builtInLayers(): Layer[] {
-  return loadLayerDefinitions('layers').map((d) =>
-    layer({
-      id: d.id,
-      title: d.title,
-      titleVi: d.titleVi,
-      group: d.group,
-      geometryType: d.geometryType,
-      columns: d.columns,
-      minzoom: d.minzoom,
-      maxzoom: d.maxzoom,
-      style: d.style,
-      tileOptions: d.tileOptions,
-      access: d.access,
-      sortOrder: d.sortOrder,
-      column: (n: string) => d.columns.find((c) => c.name === n),
-    }),
-  );
-}
 
 describe('styles generated from the layer definitions', () => {
   it('validates for the planning map of every built-in layer and for each layer alone', () => {

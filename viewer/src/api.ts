@@ -1,9 +1,10 @@
 /**
- * The server API as the viewer uses it: typed requests to /viewer/config.json, /query/identify, /query/summary,
- * /query/conversions and /search, resolved against the server root (the viewer lives at `<root>/viewer/`). Errors carry the server's
+ * The server API as the viewer uses it: typed requests to /viewer/config.json, /styles/{id}.json, /query/identify,
+ * /query/summary, /query/conversions and /search, resolved against the server root (the viewer lives at `<root>/viewer/`). Errors carry the server's
  * `{code, description}` so the page can say what failed.
  */
 import type { Feature, Geometry } from 'geojson';
+import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import type { LayerGroup } from './layer-groups.ts';
 
 /** A label in both languages. */
@@ -176,6 +177,19 @@ async function request<T>(path: string, init: RequestInit = {}, params: Record<s
 export async function loadLayers(): Promise<ViewerLayer[]> {
   const body = await request<{ layers: ViewerLayer[] }>('viewer/config.json');
   return body.layers;
+}
+
+/** The id of the style with every layer the caller may read (the server's default style). */
+export const planningMapId = 'planning-map';
+
+/** A published style document (MapLibre style v8), or null when the server has none for this caller (404). */
+export async function loadStyle(id: string): Promise<StyleSpecification | null> {
+  try {
+    return await request<StyleSpecification>(`styles/${encodeURIComponent(id)}.json`);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
 }
 
 /** Features of the given layers at a point (EPSG:4326), topmost layer first. */

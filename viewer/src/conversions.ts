@@ -10,11 +10,13 @@ import { toCsv } from './csv.ts';
 import { h } from './dom.ts';
 import { currentLang, formatNumber, t } from './i18n.ts';
 import { layerTitle } from './layers.ts';
-import { colourOf } from './vector-layer.ts';
+import { colourOfFeature, type LayerLook } from './map-style.ts';
 
 /** One plan layer's conversions inside the area: loading, loaded, or failed. */
 export interface ConversionsSection {
   layer: ViewerLayer;
+  /** The layer's look in the published style (its colours), when the style has it. */
+  look: LayerLook | undefined;
   answer: PlanConversions | null;
   error: string;
 }
@@ -44,27 +46,31 @@ function codeText(c: PlanCode): string {
   return name ? `${c.code} – ${name}` : c.code;
 }
 
-/** A swatch of the planned code's colour, set through the CSSOM (the page's CSP forbids inline style attributes). */
-function swatch(layer: ViewerLayer, code: string): HTMLElement {
+/**
+ * A swatch of the planned code's colour in the published style, set through the CSSOM (the page's CSP forbids inline
+ * style attributes).
+ */
+function swatch(s: ConversionsSection, code: string): HTMLElement {
   const el = h('span', { class: 'swatch', 'aria-hidden': 'true' });
-  const color = colourOf(layer.style, { [layer.style.property ?? 'code']: code });
-  if (/^#[0-9a-f]{3,8}$/i.test(color)) el.style.setProperty('--c', color);
+  const property = s.look?.legend?.property ?? 'code';
+  const color = s.look ? colourOfFeature(s.look, s.layer.geometryType, { [property]: code }) : null;
+  if (color && /^#[0-9a-f]{3,8}$/i.test(color)) el.style.setProperty('--c', color);
   return el;
 }
 
-function conversionRows(layer: ViewerLayer, list: PlanConversion[]): HTMLElement[] {
+function conversionRows(s: ConversionsSection, list: PlanConversion[]): HTMLElement[] {
   return list.map((c) =>
     h(
       'tr',
       { 'data-from': c.from.code, 'data-to': c.to.code, 'data-area-ha': c.area_ha },
       h('td', {}, codeText(c.from)),
-      h('td', {}, swatch(layer, c.to.code), ' ', codeText(c.to)),
+      h('td', {}, swatch(s, c.to.code), ' ', codeText(c.to)),
       h('td', { class: 'num' }, formatNumber(c.area_ha, 2)),
     ),
   );
 }
 
-function table(layer: ViewerLayer, list: PlanConversion[]): HTMLElement {
+function table(s: ConversionsSection, list: PlanConversion[]): HTMLElement {
   return h(
     'table',
     { class: 'conversion-table' },
@@ -73,7 +79,7 @@ function table(layer: ViewerLayer, list: PlanConversion[]): HTMLElement {
       {},
       h('tr', {}, h('th', {}, t('conversionFrom')), h('th', {}, t('conversionTo')), h('th', { class: 'num' }, t('areaHa'))),
     ),
-    h('tbody', {}, conversionRows(layer, list)),
+    h('tbody', {}, conversionRows(s, list)),
   );
 }
 
@@ -128,7 +134,7 @@ export function conversionsElement(s: ConversionsSection): HTMLElement | null {
         'div',
         { class: 'commune', 'data-commune': String(g.key.commune_code_2025 ?? '') },
         h('h4', {}, `${g.key.commune_name_2025 ?? t('none')} (${formatNumber(g.changed_ha, 2)} ha)`),
-        table(s.layer, g.conversions),
+        table(s, g.conversions),
       ),
     ),
   );
@@ -136,7 +142,7 @@ export function conversionsElement(s: ConversionsSection): HTMLElement | null {
     'section',
     attrs,
     head,
-    table(s.layer, a.conversions),
+    table(s, a.conversions),
     totals,
     communes,
     h('p', { class: 'method', 'data-method': a.method }, t('method_conversions')),

@@ -9,6 +9,7 @@ import { h } from './dom.ts';
 import { currentLang, formatNumber, pick, t } from './i18n.ts';
 import { layerTitle } from './layers.ts';
 import { categoryText } from './vector-layer.ts';
+import { legendEntryOf, type Legend, type LayerLook } from './map-style.ts';
 
 /** How far from the click (in screen pixels) a feature still counts as clicked. */
 const tolerancePx = 6;
@@ -30,22 +31,19 @@ function otherLanguage(column: string, props: Record<string, unknown>): boolean 
   return `${m[1]}_${currentLang()}` in props;
 }
 
-/** The properties table of one feature: catalog columns in catalog order, with labels and category names. */
-export function featureTable(info: ViewerLayer | undefined, f: Feature): HTMLElement {
+/** The properties table of one feature: catalog columns in catalog order, with labels and the legend's category names. */
+export function featureTable(info: ViewerLayer | undefined, f: Feature, legend?: Legend | null): HTMLElement {
   const props = f.properties ?? {};
   const columns = info?.columns.length
     ? info.columns
     : Object.keys(props).map((name) => ({ name, label: { en: name, vi: name } }));
-  const style = info?.style;
   const rows = columns
     .filter((c) => c.name in props && !otherLanguage(c.name, props))
     .map((c) => {
       const raw = props[c.name];
       let value = formatValue(raw);
-      if (style?.type === 'categorical' && style.property === c.name) {
-        const cat = style.categories?.find((k) => String(k.value) === String(raw));
-        if (cat) value = categoryText(cat.value, pick(cat.label));
-      }
+      const cat = legendEntryOf(legend, c.name, raw);
+      if (cat?.value != null) value = categoryText(cat.value, pick(cat.label ?? undefined));
       return h('tr', { 'data-column': c.name }, h('th', { scope: 'row' }, pick(c.label, c.name)), h('td', {}, value));
     });
   return h('table', { class: 'props' }, h('tbody', {}, rows));
@@ -60,8 +58,16 @@ function specificity(layers: ViewerLayer[], info: ViewerLayer | undefined): numb
   return (info.group === 'basemap' ? 1e4 : 0) + (30 - info.minzoom) * 100 + layers.indexOf(info);
 }
 
-/** Answers map clicks with an identify popup, unless `busy()` says a drawing tool has the click. */
-export function enableIdentify(map: L.Map, visibleLayers: () => ViewerLayer[], busy: () => boolean): void {
+/**
+ * Answers map clicks with an identify popup, unless `busy()` says a drawing tool has the click. `lookOf` gives a
+ * layer's look in the published style, whose legend names the categories.
+ */
+export function enableIdentify(
+  map: L.Map,
+  visibleLayers: () => ViewerLayer[],
+  busy: () => boolean,
+  lookOf: (id: string) => LayerLook | undefined,
+): void {
   let controller: AbortController | null = null;
   map.on('click', async (ev: L.LeafletMouseEvent) => {
     if (busy()) return;
@@ -99,7 +105,7 @@ export function enableIdentify(map: L.Map, visibleLayers: () => ViewerLayer[], b
               'details',
               { open: k === 0 },
               h('summary', {}, h('h4', {}, title, g.features.length > 1 ? ` (${formatNumber(g.features.length)})` : '')),
-              g.features.slice(0, 5).map((f) => featureTable(info, f)),
+              g.features.slice(0, 5).map((f) => featureTable(info, f, lookOf(g.layer)?.legend)),
               g.features.length > 5 ? h('p', {}, `+ ${g.features.length - 5}`) : null,
             ),
           );

@@ -1,13 +1,15 @@
 /**
  * The layers on the map and their panel: grouped (base map, land use, industry, telecom), each with a toggle,
- * opacity, draw order, zoom-to-layer, a legend, and a warning when its tiles fail. Everything comes from the
- * catalog; nothing here knows a layer by name.
+ * opacity, draw order, zoom-to-layer, a legend, and a warning when its tiles fail. The layers come from the
+ * catalog, their paint, draw order and legends from the published style (map-style.ts); nothing here knows a layer
+ * by name.
  */
 import L from 'leaflet';
 import { authHeaders, layerGroups, type ViewerLayer } from './api.ts';
 import { h } from './dom.ts';
 import { currentLang, formatNumber, onLangChange, pick, t, type TextKey } from './i18n.ts';
 import { categoryText, compositeTileUrl, createCompositeLayer, type TileOutcome, type VectorLayer } from './vector-layer.ts';
+import type { LayerLook, MapStyle } from './map-style.ts';
 import { dismissNotice, showNotice } from './notices.ts';
 
 interface Entry {
@@ -39,6 +41,8 @@ const maxRefreshTiles = 64;
 export class LayerManager {
   /** Entries in draw order, topmost first. */
   private entries: Entry[] = [];
+  /** How each layer looks, from the published style. */
+  private looks: ReadonlyMap<string, LayerLook> = new Map();
   /** The one map layer of the visible layers (one composite tile per map tile), or null when none is visible. */
   /** The composite layers drawn, bottom first: one per run of at most `layersPerComposite` visible layers. */
   private composites: VectorLayer[] = [];
@@ -55,11 +59,17 @@ export class LayerManager {
     onLangChange(() => this.render());
   }
 
-  /** Replaces the layers (a catalog load); keeps visibility and opacity of layers still present. */
-  setLayers(infos: ViewerLayer[], state: { visible?: string[]; opacity?: Record<string, number> } = {}): void {
+  /**
+   * Replaces the layers and their style (a catalog load); keeps visibility and opacity of layers still present.
+   * The style's draw order is the initial order (a layer it lacks goes by its catalog sortOrder, on top).
+   */
+  setLayers(infos: ViewerLayer[], style: MapStyle, state: { visible?: string[]; opacity?: Record<string, number> } = {}): void {
     const previous = new Map(this.entries.map((e) => [e.info.id, e]));
-    // Catalog sortOrder is the draw order from the bottom; the panel lists the top first.
-    const sorted = [...infos].sort((a, b) => b.sortOrder - a.sortOrder || a.id.localeCompare(b.id));
+    this.looks = style.looks;
+    // The style lists the layers from the bottom; the panel lists the top first.
+    const drawn = new Map(style.order.map((id, i) => [id, i]));
+    const rank = (l: ViewerLayer) => drawn.get(l.id) ?? Infinity;
+    const sorted = [...infos].sort((a, b) => rank(b) - rank(a) || b.sortOrder - a.sortOrder || a.id.localeCompare(b.id));
     const visible = state.visible ? new Set(state.visible) : null;
     if (state.visible) {
       // A permalink lists the visible layers top first: keep that order, then the others.
@@ -88,6 +98,11 @@ export class LayerManager {
   /** The visible layers, topmost first. */
   visible(): ViewerLayer[] {
     return this.entries.filter((e) => e.visible).map((e) => e.info);
+  }
+
+  /** How a layer looks (paint, labels, legend), from the published style. */
+  lookOf(id: string): LayerLook | undefined {
+    return this.looks.get(id);
   }
 
   /** Opacity per layer id. */
@@ -143,6 +158,7 @@ export class LayerManager {
       const run = shown.slice(Math.max(0, end - layersPerComposite), end).map((e) => e.info);
       const composite = createCompositeLayer(
         run,
+        this.looks,
         (id) => opacity.get(id)?.opacity ?? 1,
         (o) => this.onTile(o),
       );
@@ -323,7 +339,7 @@ export class LayerManager {
         ),
       ),
       h('div', { class: 'layer-opacity' }, opacity),
-      legendOf(info),
+      legendOf(info, this.looks.get(info.id)),
       e.error ? h('p', { class: 'layer-error', role: 'status' }, `${t('layerFailed')}: ${e.error}`) : null,
       info.minzoom > 0 ? h('p', { class: 'layer-zoom' }, `z ≥ ${formatNumber(info.minzoom)}`) : null,
     );
@@ -337,15 +353,22 @@ function swatch(color: string, geometryType: ViewerLayer['geometryType']): HTMLE
   return el;
 }
 
-/** The legend of a layer: one entry per category of a categorical style, else its one colour. */
-function legendOf(info: ViewerLayer): HTMLElement {
-  const { style } = info;
-  if (style.type === 'categorical' && style.categories?.length) {
-    return h(
-      'ul',
-      { class: 'legend', 'aria-label': `${t('legend')}: ${layerTitle(info)}` },
-      style.categories.map((c) => h('li', {}, swatch(c.color, info.geometryType), categoryText(c.value, pick(c.label)))),
-    );
-  }
-  return h('div', { class: 'legend legend-single' }, swatch(style.color ?? '#6b7280', info.geometryType));
+/** The legend of a layer, from the style: one entry per category, else its one colour (none without a legend). */
+function legendOf(info: ViewerLayer, look: LayerLook | undefined): HTMLElement | null {
+  const entries = look?.legend?.entries ?? [];
+  if (entries.length === 1 && entries[0].value === null)
+    return h('div', { class: 'legend legend-single' }, swatch(entries[0].colour, info.geometryType));
+  if (!entries.length) return null;
+  return h(
+    'ul',
+    { class: 'legend', 'aria-label': `${t('legend')}: ${layerTitle(info)}` },
+    entries.map((c) =>
+      h(
+        'li',
+        {},
+        swatch(c.colour, info.geometryType),
+        c.value === null ? '' : categoryText(c.value, c.label ? pick(c.label) : ''),
+      ),
+    ),
+  );
 }

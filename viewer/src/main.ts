@@ -9,7 +9,8 @@ import '@geoman-io/leaflet-geoman-free';
 import 'leaflet/dist/leaflet.css';
 import '@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css';
 import './styles.css';
-import { ApiError, currentToken, isPlanLayer, loadLayers, setToken, type ViewerLayer } from './api.ts';
+import { ApiError, currentToken, isPlanLayer, loadLayers, loadStyle, planningMapId, setToken, type ViewerLayer } from './api.ts';
+import { addStyle, readStyle, type MapStyle } from './map-style.ts';
 import { h } from './dom.ts';
 import { currentLang, onLangChange, setLang, t } from './i18n.ts';
 import { enableIdentify } from './identify.ts';
@@ -34,6 +35,8 @@ interface ViewerStats {
   layers: string[];
   /** The last area summarised (EPSG:4326). */
   summaryGeometry: Geometry | null;
+  /** What the viewer did not understand in the published style (empty for the server's own styles). */
+  styleProblems: string[];
 }
 
 declare global {
@@ -46,7 +49,14 @@ declare global {
 /** Where the map opens when neither the link nor the layers say: the merged Bắc Ninh province. */
 const provinceBounds = L.latLngBounds([20.97, 105.88], [21.63, 107.03]);
 
-const stats: ViewerStats = { firstDrawMs: null, allTilesMs: null, ready: false, layers: [], summaryGeometry: null };
+const stats: ViewerStats = {
+  firstDrawMs: null,
+  allTilesMs: null,
+  ready: false,
+  layers: [],
+  summaryGeometry: null,
+  styleProblems: [],
+};
 window.viewerStats = stats;
 
 const initial = parseState(window.location.hash);
@@ -71,7 +81,7 @@ layers.onDraw((timing) => {
   stats.allTilesMs = timing.allTilesMs;
 });
 const vintage = new VintageSwitch(document.getElementById('layer-panel')!, layers);
-const summary = new SummaryPanel(document.getElementById('summary-panel')!);
+const summary = new SummaryPanel(document.getElementById('summary-panel')!, (id) => layers.lookOf(id));
 const tools = new Tools(map, document.getElementById('toolbar')!, {
   layers: () => layers.all(),
   summarise: (geometry, name) => {
@@ -89,6 +99,7 @@ enableIdentify(
   map,
   () => vintage.identifyLayers(map),
   () => tools.busy(),
+  (id) => layers.lookOf(id),
 );
 enableSearch(document.getElementById('search') as HTMLFormElement, map, () => layers.all());
 enableStatus(document.getElementById('status')!, map);
@@ -176,13 +187,32 @@ function mapMessage(text: string | null): void {
 let loadedConfig = '';
 
 /**
+ * The looks of the layers from the published styles: the planning map, and the own style of a layer it lacks (one
+ * published between the two requests). Returns the style and its documents as text (to notice a changed style).
+ */
+async function loadLooks(infos: ViewerLayer[], planning: Promise<Awaited<ReturnType<typeof loadStyle>>>) {
+  const docs = [await planning];
+  const style: MapStyle = docs[0] ? readStyle(docs[0]) : { order: [], looks: new Map(), problems: [] };
+  for (const info of infos.filter((l) => !style.looks.has(l.id))) {
+    const own = await loadStyle(info.id);
+    docs.push(own);
+    if (own) addStyle(style, readStyle(own));
+  }
+  return { style, text: JSON.stringify(docs) };
+}
+
+/**
  * Loads the layer list and puts the layers on the map; on failure says so and offers a retry. A refresh (`quiet`)
  * changes the map only when the catalog changed (an upload, a replaced layer), and keeps the map on failure.
  */
 async function start(quiet = false): Promise<void> {
   let infos: ViewerLayer[];
+  let looks: Awaited<ReturnType<typeof loadLooks>>;
   try {
+    const planning = loadStyle(planningMapId);
+    planning.catch(() => undefined); // awaited below, unless the layers fail first
     infos = await loadLayers();
+    looks = await loadLooks(infos, planning);
   } catch (err) {
     const why = err instanceof ApiError && err.status ? `${err.status}: ${err.message}` : (err as Error).message;
     showNotice('server', `${t('serverDown')} (${why})`, () => void start());
@@ -191,12 +221,13 @@ async function start(quiet = false): Promise<void> {
     return;
   }
   dismissNotice('server');
-  const config = JSON.stringify(infos);
+  const config = JSON.stringify(infos) + looks.text;
   if (quiet && config === loadedConfig) return;
   loadedConfig = config;
   mapMessage(infos.length ? null : t('noLayers'));
   const current = parseState(window.location.hash);
-  layers.setLayers(infos, {
+  stats.styleProblems = looks.style.problems;
+  layers.setLayers(infos, looks.style, {
     visible: stats.layers.length ? undefined : (current.layers ?? initial.layers),
     opacity: current.opacity,
   });

@@ -11,7 +11,8 @@ import { toCsv } from './csv.ts';
 import { h } from './dom.ts';
 import { formatNumber, onLangChange, pick, t } from './i18n.ts';
 import { layerTitle } from './layers.ts';
-import { categoryText, colourOf } from './vector-layer.ts';
+import { categoryText } from './vector-layer.ts';
+import { colourOfFeature, legendEntryOf, type LayerLook, type Legend } from './map-style.ts';
 import { boundsMeet, conversionsElement, loadConversions, type ConversionsSection } from './conversions.ts';
 
 type Metric = 'area_ha' | 'length_km' | 'count';
@@ -33,20 +34,16 @@ export function defaultGroupBy(layer: ViewerLayer): string | null {
   return (layer.style.type === 'categorical' ? layer.style.property : undefined) ?? layer.style.labelProperty ?? null;
 }
 
-function valueLabel(layer: ViewerLayer, property: string, value: GroupValue): string {
+function valueLabel(legend: Legend | null | undefined, property: string, value: GroupValue): string {
   if (value === null || value === '') return t('none');
-  const s = layer.style;
-  if (s.type === 'categorical' && s.property === property) {
-    const cat = s.categories?.find((c) => String(c.value) === String(value));
-    if (cat) return categoryText(cat.value, pick(cat.label));
-  }
-  return String(value);
+  const cat = legendEntryOf(legend, property, value);
+  return cat?.value != null ? categoryText(cat.value, pick(cat.label ?? undefined)) : String(value);
 }
 
-/** The label of a group: its values, named by the style's categories where they can be, joined by " / ". */
-function groupLabel(layer: ViewerLayer, groupBy: string[], values: GroupValue[]): string {
+/** The label of a group: its values, named by the style's legend where it can, joined by " / ". */
+function groupLabel(legend: Legend | null | undefined, groupBy: string[], values: GroupValue[]): string {
   if (!groupBy.length) return t('total');
-  return groupBy.map((property, i) => valueLabel(layer, property, values[i])).join(' / ');
+  return groupBy.map((property, i) => valueLabel(legend, property, values[i])).join(' / ');
 }
 
 function metricText(metric: Metric, v: number | null): string {
@@ -69,7 +66,11 @@ export class SummaryPanel {
   private geometry: Geometry | null = null;
   private areaName = '';
 
-  constructor(private readonly panel: HTMLElement) {
+  /** `lookOf` gives a layer's look in the published style: bars grouped by its colour property take its colours. */
+  constructor(
+    private readonly panel: HTMLElement,
+    private readonly lookOf: (id: string) => LayerLook | undefined,
+  ) {
     onLangChange(() => this.render());
     panel.querySelector('.panel-close')!.addEventListener('click', () => this.close());
   }
@@ -87,7 +88,9 @@ export class SummaryPanel {
     this.geometry = geometry;
     this.areaName = areaName;
     this.sections = layers.map((layer) => ({ layer, groupBy: [defaultGroupBy(layer), null], summary: null, error: '' }));
-    this.plans = plans.filter((layer) => boundsMeet(layer, geometry)).map((layer) => ({ layer, answer: null, error: '' }));
+    this.plans = plans
+      .filter((layer) => boundsMeet(layer, geometry))
+      .map((layer) => ({ layer, look: this.lookOf(layer.id), answer: null, error: '' }));
     this.panel.hidden = false;
     this.render();
     // In panel order, two at a time: the server runs at most LIMIT_EXPENSIVE_PER_CLIENT (2) summaries per client
@@ -176,11 +179,15 @@ export class SummaryPanel {
       return h('section', { class: 'summary', 'data-layer': layer.id, 'aria-busy': 'true' }, head, h('p', {}, t('loading')));
     const sum = s.summary;
     const groups = [...sum.groups].sort((a, b) => (b[metric] ?? 0) - (a[metric] ?? 0));
-    const byStyle = layer.style.type === 'categorical' && layer.style.property === sum.groupBy[0];
+    const look = this.lookOf(layer.id);
+    const byStyle = look?.legend?.property != null && look.legend.property === sum.groupBy[0];
+    const colour = (g: (typeof groups)[number], i: number) =>
+      (byStyle && look ? colourOfFeature(look, layer.geometryType, { [sum.groupBy[0]]: g.values[0] }) : null) ??
+      palette[i % palette.length];
     const bars = groups.map((g, i) => ({
-      label: groupLabel(layer, sum.groupBy, g.values),
+      label: groupLabel(look?.legend, sum.groupBy, g.values),
       value: g[metric] ?? 0,
-      color: byStyle ? colourOf(layer.style, { [sum.groupBy[0]]: g.values[0] }) : palette[i % palette.length],
+      color: colour(g, i),
       text: metricText(metric, g[metric]),
     }));
     const totals = h(
@@ -224,7 +231,7 @@ export class SummaryPanel {
     const rows = groups.map((g) => [
       layer.id,
       ...g.values.map((v) => (v === null ? '' : String(v))),
-      groupLabel(layer, groupBy, g.values),
+      groupLabel(this.lookOf(layer.id)?.legend, groupBy, g.values),
       g.count,
       g.area_ha,
       g.length_km,

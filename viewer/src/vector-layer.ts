@@ -1,8 +1,8 @@
 /**
  * The visible catalog layers drawn in Leaflet as one protomaps-leaflet layer from our own composite Mapbox Vector
  * Tiles (`/tiles/{a,b,c}/{z}/{x}/{y}.mvt`): one request and one canvas per map tile whatever the number of layers,
- * each layer a source layer of that tile, painted bottom to top by rules built from the layers' catalog styles,
- * with every label above every layer. Canvas 2D (no WebGL). Tiles come through our own TileSource so that 204
+ * each layer a source layer of that tile, painted bottom to top by rules built from the published style document
+ * (map-style.ts), with every label above every layer. Canvas 2D (no WebGL). Tiles come through our own TileSource so that 204
  * (empty tile) is an empty tile, any other failure is reported with the server's message, and the token is sent.
  */
 import L from 'leaflet';
@@ -25,8 +25,9 @@ import {
   type TileSource,
   type Zxy,
 } from 'protomaps-leaflet';
-import { apiUrl, authHeaders, type LayerStyle, type ViewerLayer } from './api.ts';
+import { apiUrl, authHeaders, type ViewerLayer } from './api.ts';
 import { attributionHtml } from './attribution.ts';
+import type { Drawing, Evaluator, LayerLook } from './map-style.ts';
 
 /** What a tile request of a layer ended with: HTTP status (0 = no answer) and, on failure, the server's message. */
 export interface TileOutcome {
@@ -37,18 +38,6 @@ export interface TileOutcome {
 
 /** The Leaflet layer of the visible catalog layers. */
 export type VectorLayer = L.GridLayer & { rerenderTiles(): void };
-
-const fallbackColor = '#6b7280';
-
-/** The colour of a feature under a style: its category's colour, else the style's colour. */
-export function colourOf(style: LayerStyle, props: Record<string, unknown>): string {
-  if (style.type === 'categorical' && style.property) {
-    const value = props[style.property];
-    const hit = style.categories?.find((c) => String(c.value) === String(value));
-    if (hit) return hit.color;
-  }
-  return style.color ?? fallbackColor;
-}
 
 /** A category as text: its label, led by its value unless the label already starts with it ("LUA: Đất trồng lúa"). */
 export function categoryText(value: string | number, label: string): string {
@@ -142,49 +131,51 @@ class CompositeTileSource implements TileSource {
   }
 }
 
-/** The paint rules of a layer; `opacity` is the layer's opacity now (0..1), read at every draw. */
-function paintRulesOf(layer: ViewerLayer, opacity: () => number): PaintRule[] {
-  const { style } = layer;
-  const fill = (_z: number, f?: Feature) => colourOf(style, f?.props ?? {});
-  const dataLayer = layer.id;
-  if (layer.geometryType === 'Polygon') {
-    const rules: PaintRule[] = [];
-    const fillOpacity = style.fillOpacity ?? 0.5;
-    if (fillOpacity > 0)
-      rules.push({
-        dataLayer,
-        symbolizer: new PolygonSymbolizer({ fill, opacity: () => fillOpacity * opacity(), perFeature: true }),
-      });
-    rules.push({
-      dataLayer,
-      // Categorical fills are told apart by colour: a thin outline (the style's colour, else white) separates them.
-      symbolizer: new LineSymbolizer({
-        color: style.color ?? (style.type === 'categorical' ? '#ffffff' : fallbackColor),
-        width: style.weight ?? (style.type === 'categorical' ? 0.5 : 1),
-        opacity: () => (style.type === 'categorical' ? 0.7 : 1) * opacity(),
-      }),
+/** A style value as protomaps takes it: evaluated at the zoom for the feature drawn. */
+function attr<T>(evaluate: Evaluator<T>): (z: number, f?: Feature) => T {
+  return (z, f) => evaluate(z, f?.props ?? {}, f?.geomType ?? 0);
+}
+
+/** A style layer's zoom range as protomaps' rule bounds (integer zooms; MapLibre's maxzoom is exclusive). */
+function zoomsOf(d: { minzoom: number; maxzoom: number }): { minzoom?: number; maxzoom?: number } {
+  return { ...(d.minzoom > 0 ? { minzoom: d.minzoom } : {}), ...(d.maxzoom < 24 ? { maxzoom: Math.ceil(d.maxzoom) - 1 } : {}) };
+}
+
+function filterOf(d: { filter: Evaluator<boolean> | null }): PaintRule['filter'] {
+  const { filter } = d;
+  return filter ? (z, f) => filter(z, f.props, f.geomType) : undefined;
+}
+
+/** The symbolizer of one drawing of the style; `opacity` is the layer's opacity now (0..1), read at every draw. */
+function symbolizerOf(d: Drawing, opacity: () => number): PaintRule['symbolizer'] {
+  const alpha = (of: Evaluator<number>) => (z: number, f?: Feature) => of(z, f?.props ?? {}, f?.geomType ?? 0) * opacity();
+  if (d.type === 'fill') return new PolygonSymbolizer({ fill: attr(d.colour), opacity: alpha(d.opacity), perFeature: true });
+  if (d.type === 'line')
+    return new LineSymbolizer({
+      color: attr(d.colour),
+      width: attr(d.width),
+      opacity: alpha(d.opacity),
+      perFeature: true,
+      lineCap: d.cap,
+      lineJoin: d.join,
     });
-    return rules;
-  }
-  if (layer.geometryType === 'LineString') {
-    return [
-      {
-        dataLayer,
-        symbolizer: new LineSymbolizer({ color: fill, width: style.weight ?? 1.5, opacity, perFeature: true, lineCap: 'round' }),
-      },
-    ];
-  }
-  const radius = (_z: number, f?: Feature) => {
-    const base = style.radius ?? 4;
-    const count = Number(f?.props.count ?? f?.props.point_count ?? 1);
-    return count > 1 ? base + Math.min(10, Math.log2(count) * 2) : base;
-  };
-  return [
-    {
-      dataLayer,
-      symbolizer: new CircleSymbolizer({ radius, fill, stroke: '#ffffff', width: 1, opacity: () => 0.9 * opacity() }),
-    },
-  ];
+  return new CircleSymbolizer({
+    radius: attr(d.radius),
+    fill: attr(d.colour),
+    stroke: attr(d.strokeColour),
+    width: attr(d.strokeWidth),
+    opacity: alpha(d.opacity),
+  });
+}
+
+/** The paint rules of a layer, bottom first, from its look in the published style. */
+function paintRulesOf(layer: ViewerLayer, look: LayerLook | undefined, opacity: () => number): PaintRule[] {
+  return (look?.drawings ?? []).map((d) => ({
+    dataLayer: layer.id,
+    symbolizer: symbolizerOf(d, opacity),
+    filter: filterOf(d),
+    ...zoomsOf(d),
+  }));
 }
 
 /** Labels a polygon at the centre of its outer ring's box (protomaps' own centred label takes the first vertex). */
@@ -221,20 +212,28 @@ function labelFits(layer: ViewerLayer, z: number, f: Feature): boolean {
   return whole && (maxX - minX) * scale >= 28 && (maxY - minY) * scale >= 14;
 }
 
-function labelRulesOf(layer: ViewerLayer): LabelRule[] {
-  const property = layer.style.labelProperty;
-  if (!property) return [];
-  const text = { labelProps: [property], fill: '#1f2937', stroke: '#ffffff', width: 2.5, font: '600 11px sans-serif' };
-  const dataLayer = layer.id;
-  if (layer.geometryType === 'LineString') return [{ dataLayer, symbolizer: new LineLabelSymbolizer(text) }];
-  if (layer.geometryType === 'Point')
-    return [{ dataLayer, symbolizer: new OffsetTextSymbolizer({ ...text, offsetX: 6, offsetY: 6 }) }];
-  // A polygon is labelled only by its category (a parcel's land-use code): short, and it fits once zoomed in. A name
-  // of a large polygon (a commune) would repeat the place labels and crowd the map; it is one click away.
-  if (layer.style.type !== 'categorical' || layer.style.property !== property) return [];
-  return [
-    { dataLayer, symbolizer: new PolygonCentreSymbolizer(text), filter: (z, f) => f !== undefined && labelFits(layer, z, f) },
-  ];
+/** The label rules of a layer from its look: lines along the line, points beside the point, polygons at their centre. */
+function labelRulesOf(layer: ViewerLayer, look: LayerLook | undefined): LabelRule[] {
+  return (look?.labels ?? []).map((d) => {
+    const text = {
+      labelProps: [d.property],
+      fill: attr(d.colour),
+      stroke: attr(d.haloColour),
+      width: attr(d.haloWidth),
+      font: (z: number, f?: Feature) => `600 ${d.size(z, f?.props ?? {}, f?.geomType ?? 0)}px sans-serif`,
+    };
+    const rule = { dataLayer: layer.id, ...zoomsOf(d) };
+    const filter = filterOf(d);
+    if (d.placement === 'line') return { ...rule, filter, symbolizer: new LineLabelSymbolizer(text) };
+    if (layer.geometryType !== 'Polygon')
+      return { ...rule, filter, symbolizer: new OffsetTextSymbolizer({ ...text, offsetX: d.offset[0], offsetY: d.offset[1] }) };
+    // A polygon's label only where it fits whole inside its tile (see labelFits).
+    return {
+      ...rule,
+      symbolizer: new PolygonCentreSymbolizer(text),
+      filter: (z: number, f: Feature) => labelFits(layer, z, f) && (!filter || filter(z, f)),
+    };
+  });
 }
 
 /** The map pane of every layer's labels: above the fills of all layers (tiles are at 200, drawn shapes at 400). */
@@ -256,6 +255,7 @@ function labelPaneOf(map: L.Map): string {
  */
 export function createCompositeLayer(
   layers: readonly ViewerLayer[],
+  looks: ReadonlyMap<string, LayerLook>,
   opacityOf: (id: string) => number,
   report: (outcome: TileOutcome) => void,
 ): VectorLayer {
@@ -266,7 +266,7 @@ export function createCompositeLayer(
     : undefined;
   const grid = leafletLayer({
     sources: {},
-    paintRules: bottomUp.flatMap((l) => paintRulesOf(l, () => opacityOf(l.id))),
+    paintRules: bottomUp.flatMap((l) => paintRulesOf(l, looks.get(l.id), () => opacityOf(l.id))),
     labelRules: [],
     // Leaflet's attribution control writes HTML: each catalog text goes in escaped, its URLs as our own links.
     attribution: [...new Set(layers.map((l) => l.attribution).filter(Boolean))].map(attributionHtml).join(' | '),
@@ -278,7 +278,7 @@ export function createCompositeLayer(
   const ids = layers.map((l) => l.id);
   const maxzoom = Math.max(...layers.map((l) => l.maxzoom));
   grid.views = new Map([['', new View(new TileCache(new CompositeTileSource(ids, report), tilePx), maxzoom, 0)]]);
-  const labelRules = bottomUp.flatMap(labelRulesOf);
+  const labelRules = bottomUp.flatMap((l) => labelRulesOf(l, looks.get(l.id)));
   if (labelRules.length) withLabels(grid, labelRules, { minZoom: Math.min(...layers.map((l) => l.minzoom)), bounds });
   return grid;
 }
