@@ -39,9 +39,20 @@ module.exports = {
     {
       name: 'viewer-is-a-client',
       severity: 'error',
-      comment: 'The viewer talks to the server through the public API only; it may share wire types (type-only).',
+      comment:
+        'The viewer talks to the server through the public API only. It shares the wire module (server/wire: ' +
+        'JSON shapes and constants such as the VN-2000 shift) and may import other server code as types only.',
       from: { path: '^viewer/' },
-      to: { path: '^server/', dependencyTypesNot: ['type-only'] },
+      to: { path: '^server/', pathNot: '^server/wire/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'wire-is-pure',
+      severity: 'error',
+      comment:
+        'server/wire is what server and viewer both compile and bundle: pure types and constants, importing only ' +
+        'itself (no node:, no packages, no other server code), so the browser bundle and the viewer tsconfig take it.',
+      from: { path: '^server/wire/' },
+      to: { pathNot: '^server/wire/' },
     },
     {
       name: 'server-does-not-import-viewer-code',
