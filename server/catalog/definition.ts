@@ -119,7 +119,7 @@ export const layerDefinitionSchema = z
   );
 
 /** A layer definition as written in `layers/*.json`: the file keeps `title_vi`, the name the API publishes. */
-export type LayerDefinitionFile = z.infer<typeof layerDefinitionSchema>;
+type LayerDefinitionFile = z.infer<typeof layerDefinitionSchema>;
 
 /** A layer definition in the code's one naming style (camelCase): `titleVi` for the file's `title_vi`. */
 export type LayerDefinition = Omit<LayerDefinitionFile, 'title_vi'> & { titleVi: string };
