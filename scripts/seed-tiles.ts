@@ -125,7 +125,8 @@ try {
   } else {
     const base = (values.url ?? `http://127.0.0.1:${config.port}`).replace(/\/+$/, '');
     console.log(
-      `seeding ${total} tiles of ${ids}, z${minzoom}-${maxzoom} over [${bbox.join(', ')}] into the server at ${base} (no REDIS_URL: its in-process cache)`,
+      `seeding ${total} tiles of ${ids}, z${minzoom}-${maxzoom} over [${bbox.join(', ')}] into the server at ${base} ` +
+        '(no REDIS_URL: its in-process cache)',
     );
     outcomes = await runAll(tilesOf(layers, bbox, minzoom, maxzoom), total, async ({ z, x, y }) => {
       const r = await fetch(`${base}/tiles/${ids}/${z}/${x}/${y}.mvt`, { headers: { 'Accept-Encoding': 'gzip' } });

@@ -5,6 +5,7 @@
  */
 import type { Database } from '../db/database.ts';
 import type { LayerColumn, LayerDefinition, LayerStyle, LayerTemporal, TileOptions } from './definition.ts';
+import type { GeometryType, LayerAccess, LayerGroup, LonLatBounds } from '../wire/layer.ts';
 import type { DatasetMetadata } from './metadata.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { DatabaseUnavailableError, UnknownLayerError } from '../errors.ts';
@@ -25,11 +26,11 @@ export interface Layer {
   readonly titleVi: string;
   readonly description: string;
   readonly keywords: string[];
-  readonly group: LayerDefinition['group'];
+  readonly group: LayerGroup;
   /** The table, already quoted for SQL (`"public"."landuse_parcels"`). */
   readonly tableSql: string;
   readonly table: string;
-  readonly geometryType: LayerDefinition['geometryType'];
+  readonly geometryType: GeometryType;
   readonly sourceCrs: string | null;
   readonly columns: readonly LayerColumn[];
   readonly minzoom: number;
@@ -38,7 +39,7 @@ export interface Layer {
   readonly tileOptions: TileOptions;
   readonly attribution: string;
   readonly licence: string;
-  readonly access: 'public' | 'restricted';
+  readonly access: LayerAccess;
   readonly origin: 'builtin' | 'upload' | 'source';
   readonly owner: string | null;
   /** Where the data lives: the layer's own table, or a table read in place (origin 'source', see sourceTableSql). */
@@ -49,7 +50,7 @@ export interface Layer {
   readonly dataVersion: number;
   readonly updatedAt: Date;
   /** Bounds in EPSG:4326 [minx, miny, maxx, maxy], or null for an empty layer. */
-  readonly bounds: [number, number, number, number] | null;
+  readonly bounds: LonLatBounds | null;
   /** The validity columns, for layers whose features are valid for a time (administrative units); else absent. */
   readonly temporal?: LayerTemporal | null;
   /** First and last day (YYYY-MM-DD, inclusive; null = open) any feature is valid, when `temporal` is declared. */
@@ -103,9 +104,9 @@ interface CatalogRow {
   title_vi: string | null;
   description: string;
   keywords: string[];
-  layer_group: LayerDefinition['group'];
+  layer_group: LayerGroup;
   source_table: string;
-  geometry_type: LayerDefinition['geometryType'];
+  geometry_type: GeometryType;
   source_crs: string | null;
   columns: LayerColumn[];
   minzoom: number;
@@ -114,7 +115,7 @@ interface CatalogRow {
   tile_options: TileOptions;
   attribution: string;
   licence: string;
-  access: 'public' | 'restricted';
+  access: LayerAccess;
   origin: 'builtin' | 'upload' | 'source';
   owner: string | null;
   sort_order: number;
@@ -142,7 +143,7 @@ interface TableExtent {
 export const catalogChannel = 'layer_catalog_changed';
 
 /** May this caller see a layer with this access level? */
-export function canRead(access: 'public' | 'restricted', principal: Principal | null): boolean {
+export function canRead(access: LayerAccess, principal: Principal | null): boolean {
   return access === 'public' || principal !== null;
 }
 

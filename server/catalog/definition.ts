@@ -6,17 +6,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { checkCategories, datasetMetadataSchema, loadOpenDataCategories } from './metadata.ts';
+import {
+  columnTypes,
+  geometryTypes,
+  layerGroups,
+  type Label,
+  type LayerColumn,
+  type LayerStyle,
+  type StyleCategory,
+} from '../wire/layer.ts';
+
+// The vocabularies and the column and style shapes are the public API's (server/wire/layer.ts); the schemas below
+// are annotated with those types, so the compiler checks that what validates is what the API describes.
+export { columnTypes, type ColumnType, type LayerColumn, type LayerStyle } from '../wire/layer.ts';
 
 /** A layer id: lower-case, safe in URLs and comma lists (tiles/{a,b}). */
 export const layerIdPattern = /^[a-z][a-z0-9_]{0,62}$/;
 
-const label = z.object({ en: z.string().min(1), vi: z.string().min(1) }).strict();
+const label: z.ZodType<Label> = z.object({ en: z.string().min(1), vi: z.string().min(1) }).strict();
 
-/** Column types we expose; they map to JSON Schema types in queryables and MVT value types. */
-export const columnTypes = ['string', 'integer', 'number', 'boolean', 'date', 'datetime'] as const;
-export type ColumnType = (typeof columnTypes)[number];
-
-const column = z
+const column: z.ZodType<LayerColumn> = z
   .object({
     name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'column names are lower-case SQL identifiers'),
     type: z.enum(columnTypes),
@@ -25,12 +34,12 @@ const column = z
   })
   .strict();
 
-const category = z
+const category: z.ZodType<StyleCategory> = z
   .object({ value: z.union([z.string(), z.number()]), color: z.string().regex(/^#[0-9a-fA-F]{6}$/), label })
   .strict();
 
 /** How the viewer draws the layer: one colour, or a colour per value of a property. */
-const style = z
+const style: z.ZodType<LayerStyle> = z
   .object({
     type: z.enum(['single', 'categorical']),
     color: z
@@ -82,9 +91,9 @@ export const layerDefinitionSchema = z
     title_vi: z.string().min(1),
     description: z.string().default(''),
     keywords: z.array(z.string()).default([]),
-    group: z.enum(['basemap', 'landuse', 'industry', 'telecom', 'other']),
+    group: z.enum(layerGroups),
     table: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/),
-    geometryType: z.enum(['Point', 'LineString', 'Polygon']),
+    geometryType: z.enum(geometryTypes),
     columns: z.array(column).min(0),
     minzoom: z.number().int().min(0).max(24).default(0),
     maxzoom: z.number().int().min(0).max(24).default(22),
@@ -110,12 +119,10 @@ export const layerDefinitionSchema = z
   );
 
 /** A layer definition as written in `layers/*.json`: the file keeps `title_vi`, the name the API publishes. */
-export type LayerDefinitionFile = z.infer<typeof layerDefinitionSchema>;
+type LayerDefinitionFile = z.infer<typeof layerDefinitionSchema>;
 
 /** A layer definition in the code's one naming style (camelCase): `titleVi` for the file's `title_vi`. */
 export type LayerDefinition = Omit<LayerDefinitionFile, 'title_vi'> & { titleVi: string };
-export type LayerColumn = z.infer<typeof column>;
-export type LayerStyle = z.infer<typeof style>;
 export type TileOptions = z.infer<typeof tileOptions>;
 /** The validity columns of a layer (see `temporal` in the schema). */
 export type LayerTemporal = z.infer<typeof temporal>;

@@ -192,7 +192,8 @@ function projectionOf(
   const units = toMetre === 1 ? '+units=m' : `+to_meter=${toMetre}`;
   const proj4 = `+proj=tmerc +lat_0=${lat0} +lon_0=${cm} +k=${k} +x_0=${fe} +y_0=${fn} ${datumProj4} ${units} +no_defs`;
   const notes = [
-    `transverse Mercator on ${vn2000 ? 'VN-2000' : 'WGS 84'} (central meridian ${cm}°, k ${k}, false easting ${fe} m, false northing ${fn} m): no EPSG code we list, its own parameters are used`,
+    `transverse Mercator on ${vn2000 ? 'VN-2000' : 'WGS 84'} (central meridian ${cm}°, k ${k}, false easting ${fe} m, ` +
+      `false northing ${fn} m): no EPSG code we list, its own parameters are used`,
   ];
   if (!vn2000 && match && k === 0.9999) {
     // A TM-3 zone declared on WGS 84 is the usual way VN-2000 data loses its datum shift (~220 m): ask.

@@ -4,12 +4,10 @@
  * its proj4 definition and its axis order, so OGC API parameters, uploads and PostGIS all agree.
  */
 
-/**
- * The official VN-2000 -> WGS 84 shift of Decision 05/2007/QĐ-BTNMT (EPSG:6960) as proj4/PROJ `+towgs84`:
- * metres, arc-seconds, ppm. PROJ and proj4js take position-vector rotations, so the decision's (coordinate-frame)
- * rotation signs are flipped here; pasting the decision's signs costs ~0.76 m in Bắc Giang.
- */
-export const VN2000_TOWGS84 = '-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278';
+import { TM3_SCALE_FACTOR, VN2000_TOWGS84, vn2000TmercProj4 } from '../wire/vn2000.ts';
+
+// The VN-2000 shift lives in server/wire/vn2000.ts, which the viewer's cursor read-out shares.
+export { VN2000_TOWGS84 };
 
 /** OGC URI of WGS 84 longitude/latitude (the GeoJSON and OGC API default). */
 export const CRS84_URI = 'http://www.opengis.net/def/crs/OGC/1.3/CRS84';
@@ -44,10 +42,6 @@ export interface CrsDefinition {
   readonly scaleFactor?: number;
   /** Provinces (pre-2025 names, as in the EPSG area of use) that use this TM-3 zone for cadastre. */
   readonly provinces?: readonly string[];
-}
-
-function tmercProj4(centralMeridian: number, scale: number): string {
-  return `+proj=tmerc +lat_0=0 +lon_0=${centralMeridian} +k=${scale} +x_0=500000 +y_0=0 +ellps=WGS84 +towgs84=${VN2000_TOWGS84} +units=m +no_defs`;
 }
 
 function formatMeridian(deg: number): string {
@@ -174,12 +168,12 @@ export const EPSG_CRS: readonly CrsDefinition[] = [
   ...TM3_ZONES.map((z) =>
     epsg(z.srid, {
       title: `VN-2000 / TM-3 ${z.name ?? formatMeridian(z.cm)}`,
-      proj4: tmercProj4(z.cm, 0.9999),
+      proj4: vn2000TmercProj4(z.cm, TM3_SCALE_FACTOR),
       axisOrder: 'east-north',
       kind: 'projected',
       datum: 'VN-2000',
       centralMeridian: z.cm,
-      scaleFactor: 0.9999,
+      scaleFactor: TM3_SCALE_FACTOR,
       provinces: z.provinces,
     }),
   ),
@@ -189,7 +183,9 @@ export const EPSG_CRS: readonly CrsDefinition[] = [
 export const SUPPORTED_CRS: readonly CrsDefinition[] = [CRS84, ...EPSG_CRS];
 
 /** The VN-2000 TM-3 zones (k = 0.9999). */
-export const VN2000_TM3_CRS: readonly CrsDefinition[] = EPSG_CRS.filter((c) => c.datum === 'VN-2000' && c.scaleFactor === 0.9999);
+export const VN2000_TM3_CRS: readonly CrsDefinition[] = EPSG_CRS.filter(
+  (c) => c.datum === 'VN-2000' && c.scaleFactor === TM3_SCALE_FACTOR,
+);
 
 /** Every VN-2000 CRS (geographic, UTM and TM-3): the rows the PostGIS migration keeps right. */
 export const VN2000_CRS: readonly CrsDefinition[] = EPSG_CRS.filter((c) => c.datum === 'VN-2000');

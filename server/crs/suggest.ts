@@ -6,16 +6,10 @@
 import { EPSG_CRS, crsBySrid, type CrsDefinition } from './registry.ts';
 import { proj4Transformer, type Position } from './transform.ts';
 import { PROVINCE_BOUNDS, inBbox, isInsideVietnam, type LonLatBbox } from './vietnam.ts';
+import type { AxisOrderDetection } from '../wire/upload.ts';
 
-/** What the value ranges say about the axis order of sample coordinates. */
-export interface AxisOrderDetection {
-  /** True when the first value is the northing/latitude (Vietnamese survey tables call the northing X). */
-  readonly swapped: boolean;
-  /** 'geographic' for degrees, 'projected' for VN-2000/UTM metres, 'unknown' when the ranges fit neither. */
-  readonly kind: 'geographic' | 'projected' | 'unknown';
-  /** Points that fit east-first, north-first, or neither. */
-  readonly votes: { readonly eastFirst: number; readonly northFirst: number; readonly neither: number };
-}
+// The detection is part of the upload job report (server/wire/upload.ts).
+export type { AxisOrderDetection } from '../wire/upload.ts';
 
 // Plausible ranges in Vietnam: degrees of the onshore area (with a margin), and metres of TM-3 / UTM 48N-49N
 // eastings and northings (8.3° N is about 918 km north of the equator, 23.4° N about 2 590 km).

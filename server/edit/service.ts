@@ -218,7 +218,8 @@ export class EditService {
           throw new NotFoundError(`layer "${layer.id}" has no feature with id ${fid}`);
         if (current && req.ifMatch && !ifMatchHolds(req.ifMatch, current.etag)) {
           throw new PreconditionFailedError(
-            `feature ${fid} of layer "${layer.id}" has changed since ETag ${req.ifMatch.join(', ')} was read (now ${current.etag}); read it again and retry`,
+            `feature ${fid} of layer "${layer.id}" has changed since ETag ${req.ifMatch.join(', ')} was read ` +
+              `(now ${current.etag}); read it again and retry`,
           );
         }
         if (!current && req.ifMatch && fid !== null)

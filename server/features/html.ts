@@ -69,7 +69,8 @@ export function collectionsHtml(layers: readonly Layer[]): string {
   const rows = layers
     .map(
       (l) =>
-        `<tr><td><a href="/collections/${encodeURIComponent(l.id)}?f=html">${escapeHtml(l.id)}</a></td><td>${escapeHtml(l.title)}</td><td>${escapeHtml(l.titleVi)}</td><td>${escapeHtml(l.geometryType)}</td></tr>`,
+        `<tr><td><a href="/collections/${encodeURIComponent(l.id)}?f=html">${escapeHtml(l.id)}</a></td>` +
+        `<td>${escapeHtml(l.title)}</td><td>${escapeHtml(l.titleVi)}</td><td>${escapeHtml(l.geometryType)}</td></tr>`,
     )
     .join('');
   return page(
@@ -83,7 +84,8 @@ export function collectionHtml(layer: Layer, links: readonly Link[]): string {
   const props = layer.columns
     .map(
       (c) =>
-        `<tr><td><code>${escapeHtml(c.name)}</code></td><td>${escapeHtml(c.type)}</td><td>${escapeHtml(c.label.en)}</td><td>${escapeHtml(c.label.vi)}</td></tr>`,
+        `<tr><td><code>${escapeHtml(c.name)}</code></td><td>${escapeHtml(c.type)}</td>` +
+        `<td>${escapeHtml(c.label.en)}</td><td>${escapeHtml(c.label.vi)}</td></tr>`,
     )
     .join('');
   return page(
@@ -92,7 +94,8 @@ export function collectionHtml(layer: Layer, links: readonly Link[]): string {
 <dl><dt>Attribution</dt><dd>${escapeHtml(layer.attribution)}</dd><dt>Licence</dt><dd>${escapeHtml(layer.licence)}</dd>
 <dt>Keywords</dt><dd>${layer.keywords.map(escapeHtml).join(', ')}</dd></dl>
 <p>Extent (CRS84): ${escapeHtml(layer.bounds ? layer.bounds.join(', ') : 'empty')}</p>
-<p><a href="/collections/${encodeURIComponent(layer.id)}/items?f=html">Browse features</a> · <a href="/viewer/#${encodeURIComponent(layer.id)}">Show on the map</a></p>
+<p><a href="/collections/${encodeURIComponent(layer.id)}/items?f=html">Browse features</a> ·
+<a href="/viewer/#${encodeURIComponent(layer.id)}">Show on the map</a></p>
 <h2>Properties</h2><table><tr><th>name</th><th>type</th><th>label</th><th>nhãn</th></tr>${props}</table>
 <h2>Links</h2>${linkList(links)}`,
   );

@@ -6,7 +6,8 @@ import type { Layer } from '../catalog/catalog.ts';
 import type { CrsDefinition } from '../crs/registry.ts';
 import type { Database } from '../db/database.ts';
 import type { ItemsQuery } from './items-query.ts';
-import { countQuery, csvColumnsSql, estimateQuery, featureJsonSql, featureQuery, isFiltered, pageQuery } from './sql.ts';
+import { countQuery, csvColumnsSql, estimateQuery, featureJsonSql, featureQuery, pageQuery } from './sql.ts';
+import { isFiltered } from '../sql/where.ts';
 import { queryRows, streamRows } from '../db/rows.ts';
 
 /** numberMatched and how it was obtained: `exact` (COUNT) or `estimate` (planner statistics, pg_class.reltuples). */

@@ -11,7 +11,7 @@ import { requirePrincipal, type Authenticator } from './auth.ts';
 import { createToken, hasRole, isRole, listTokens, revokeToken, roles } from '../auth/tokens.ts';
 import { actorOf, listAudit } from '../auth/audit.ts';
 import { mayHandleJob, type UploadService } from '../upload/service.ts';
-import type { JobReport } from '../upload/jobs.ts';
+import type { JobReport, Whoami } from '../wire/upload.ts';
 import { listManagedLayers, managedLayer } from '../upload/manage.ts';
 import { checkMayChange } from '../upload/ownership.ts';
 import { deleteLayer, rollbackLayer, setLayerOwner, updateMetadata } from '../upload/publish.ts';
@@ -76,7 +76,8 @@ export function createAdminRouter(ctx: AppContext, { auth, uploads }: AdminServi
 
   router.get('/admin/whoami', (_req, res) => {
     const p = requirePrincipal(res, 'viewer');
-    res.json({ name: p.name, role: p.role, tokenId: p.tokenId });
+    const body: Whoami = { name: p.name, role: p.role, tokenId: p.tokenId };
+    res.json(body);
   });
 
   // Tokens (admin).

@@ -9,27 +9,7 @@ import type { Layer } from '../catalog/catalog.ts';
 import { principalOf } from './auth.ts';
 import { HttpError, NotFoundError } from './errors.ts';
 import { buildViewer, type ViewerBundle } from '../../viewer/build.ts';
-
-/** What the viewer learns about one layer (GET /viewer/config.json). */
-export interface ViewerLayer {
-  id: string;
-  title: string;
-  title_vi: string;
-  description: string;
-  group: Layer['group'];
-  geometryType: Layer['geometryType'];
-  style: Layer['style'];
-  columns: Layer['columns'];
-  minzoom: number;
-  maxzoom: number;
-  /** EPSG:4326 [minx, miny, maxx, maxy], or null for an empty layer. */
-  bounds: Layer['bounds'];
-  sortOrder: number;
-  attribution: string;
-  access: Layer['access'];
-  /** Grows when the layer's data is replaced: the viewer then reloads its tiles. */
-  dataVersion: number;
-}
+import type { ViewerConfig, ViewerLayer } from '../wire/layer.ts';
 
 /** The viewer's view of one catalog layer. */
 export function toViewerLayer(layer: Layer): ViewerLayer {
@@ -92,9 +72,9 @@ export function createViewerRouter(ctx: AppContext): Router {
   router.get('/viewer', (_req, res) => res.redirect(301, 'viewer/'));
 
   router.get('/viewer/config.json', (_req, res) => {
-    const layers = ctx.catalog.list(principalOf(res)).map(toViewerLayer);
+    const config: ViewerConfig = { layers: ctx.catalog.list(principalOf(res)).map(toViewerLayer) };
     res.setHeader('Cache-Control', 'no-store');
-    res.type('application/json').send(JSON.stringify({ layers }));
+    res.type('application/json').send(JSON.stringify(config));
   });
 
   router.get(/^\/viewer\/(.*)$/, async (req: Request, res: Response) => {

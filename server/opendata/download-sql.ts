@@ -7,9 +7,8 @@
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import type { CrsDefinition } from '../crs/registry.ts';
-import type { ItemsQuery } from '../features/items-query.ts';
-import { whereClause } from '../features/sql.ts';
 import { columnSql, type SqlPart } from '../sql/parts.ts';
+import { whereClause, type RowConditions } from '../sql/where.ts';
 
 /** How the geometry column `g` of a download row is encoded. */
 export type GeometryEncoding = 'geojson' | 'wkt' | 'xy' | 'kml' | 'wkb' | 'wkb-cw';
@@ -75,7 +74,7 @@ export interface DownloadRow {
 /** The whole selection of `q` (its limit and offset are not used). */
 export function downloadQuery(
   layer: Layer,
-  q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>,
+  q: Pick<RowConditions, 'bbox' | 'equals' | 'filter'>,
   columns: readonly LayerColumn[],
   crs: CrsDefinition,
   encoding: GeometryEncoding,
@@ -92,7 +91,7 @@ export function downloadQuery(
 /** Byte lengths of the text columns and the feature count, for the fixed-width DBF fields of a Shapefile. */
 export function textLengthsQuery(
   layer: Layer,
-  q: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>,
+  q: Pick<RowConditions, 'bbox' | 'equals' | 'filter'>,
   columns: readonly LayerColumn[],
 ): SqlPart {
   const where = whereClause(q);

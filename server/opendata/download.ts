@@ -15,7 +15,7 @@ import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import type { CrsDefinition } from '../crs/registry.ts';
 import { vn2000Wkt1 } from '../crs/spatial-ref-sys.ts';
-import type { ItemsQuery } from '../features/items-query.ts';
+import type { RowConditions } from '../sql/where.ts';
 import { InvalidParameterError } from '../errors.ts';
 import { downloadQuery, textLengthsQuery, type DownloadRow, type GeometryEncoding } from './download-sql.ts';
 import { formatInfo, type DownloadFormat } from './formats.ts';
@@ -28,7 +28,7 @@ import { writeShapefile } from './writers/shapefile.ts';
 export interface DownloadRequest {
   layer: Layer;
   /** The selection: bbox, property=value and the compiled CQL2 filter of the items parser. */
-  selection: Pick<ItemsQuery, 'bbox' | 'equals' | 'filter'>;
+  selection: Pick<RowConditions, 'bbox' | 'equals' | 'filter'>;
   columns: readonly LayerColumn[];
   format: DownloadFormat;
   crs: CrsDefinition;

@@ -48,7 +48,9 @@ export async function seedBts(sql: Sql, scale: number): Promise<number> {
      WITH split AS (
        -- A share of each commune's stations stands within about 60 m of its roads, where traffic is.
        SELECT c.id, c.type, c.name, c.district_name, c.province_code, c.geom, p.n,
-         CASE WHEN r.band IS NULL OR ST_IsEmpty(r.band) THEN 0 ELSE least(p.n, floor(p.n * ?::float8 + ${sqlHashUnit("'road:' || c.id")}))::int END AS n_road, r.band
+         CASE WHEN r.band IS NULL OR ST_IsEmpty(r.band) THEN 0
+              ELSE least(p.n, floor(p.n * ?::float8 + ${sqlHashUnit("'road:' || c.id")}))::int END AS n_road,
+         r.band
        FROM jsonb_to_recordset(?::jsonb) AS p(id int, n int)
        JOIN admin_communes c ON c.id = p.id
        CROSS JOIN LATERAL (

@@ -5,7 +5,7 @@
  * The tile cache is keyed by the layers it draws, so each vintage is cached apart without a key of its own.
  */
 import type { Layer } from '../catalog/catalog.ts';
-import type { DayInterval } from '../features/items-query.ts';
+import type { DayInterval } from '../sql/where.ts';
 
 /** Does a layer's temporal extent [first, last] (days, inclusive, null = open) meet the asked days? */
 export function layerMeets(layer: Pick<Layer, 'temporal' | 'temporalExtent'>, days: DayInterval): boolean {

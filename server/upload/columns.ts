@@ -4,6 +4,7 @@
  */
 import type { ColumnType } from '../catalog/definition.ts';
 import { RawText, type DeclaredColumn, type SourceValue } from './types.ts';
+import type { ColumnPlan } from '../wire/upload.ts';
 
 /** The kind of one value, as far as typing goes. */
 export type ValueKind = 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'string';
@@ -19,20 +20,8 @@ export interface ColumnStats {
   declared?: DeclaredColumn;
 }
 
-/** One column of the layer table. */
-export interface ColumnPlan {
-  /** The property name in the source. */
-  source: string;
-  /** The safe SQL name. */
-  name: string;
-  type: ColumnType;
-  /** The original name as people read it (decoded when the file held it in a legacy code page). */
-  label: string;
-  /** Set on the CSV columns the geometry was read from: they are kept as attributes, marked with their role. */
-  role?: 'x' | 'y';
-  /** Said in the layer's column metadata (and its queryables). */
-  description?: string;
-}
+// The plan's shape is the job report's (server/wire/upload.ts).
+export type { ColumnPlan } from '../wire/upload.ts';
 
 const RESERVED = new Set(['id', 'geom']);
 

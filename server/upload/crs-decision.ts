@@ -15,43 +15,12 @@ import {
   parseCrsUri,
   proj4Transformer,
   suggestVn2000Crs,
-  type AxisOrderDetection,
 } from '../crs/index.ts';
 import { badInput, type DeclaredCrs } from './types.ts';
+import type { ChosenCrs, CrsDecision, CrsProposal } from '../wire/upload.ts';
 
-/** A CRS chosen for a dataset. */
-export interface ChosenCrs {
-  /** EPSG code when it has one we support. */
-  srid: number | null;
-  /** proj4 definition used to transform to EPSG:4326 (VN-2000 always with the official +towgs84). */
-  proj4: string;
-  /** Label kept in layer_catalog.source_crs: 'EPSG:9214', or 'PROJ4:+proj=...'. */
-  label: string;
-}
-
-/** One proposal shown to the uploader. */
-export interface CrsProposal {
-  srid: number;
-  title: string;
-  score: number;
-  reasons: readonly string[];
-  /** Where the data lands in WGS 84 when read in this CRS [minLon, minLat, maxLon, maxLat]. */
-  wgs84Bbox: readonly number[];
-}
-
-/** The decision for one dataset, as the job report shows it. */
-export interface CrsDecision {
-  status: 'resolved' | 'needs_confirmation';
-  declared: { source: string; text: string } | null;
-  chosen: ChosenCrs | null;
-  /** Swap the two coordinate values before transforming (northing/latitude written first). */
-  swapAxes: boolean;
-  axes: AxisOrderDetection;
-  proposals: CrsProposal[];
-  /** Why the uploader must confirm (null when resolved). */
-  reason: string | null;
-  notes: string[];
-}
+// The decision's shape is the job report's (server/wire/upload.ts).
+export type { ChosenCrs, CrsDecision, CrsProposal } from '../wire/upload.ts';
 
 /** What the uploader said about the CRS (form fields or the confirm request). */
 export interface CrsAnswer {

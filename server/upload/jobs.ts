@@ -4,66 +4,10 @@
  */
 import type { Database } from '../db/database.ts';
 import type { Principal } from '../catalog/catalog.ts';
-import type { CrsDecision } from './crs-decision.ts';
-import type { EncodingDecision } from './text.ts';
-import type { ColumnPlan } from './columns.ts';
+import type { JobCounts, JobReport } from '../wire/upload.ts';
 
-/** Where a job is. */
-export type JobStatus = 'inspecting' | 'needs_confirmation' | 'queued' | 'running' | 'published' | 'failed' | 'cancelled';
-
-/** One dataset of a job as reported. */
-export interface DatasetReport {
-  name: string;
-  format: string;
-  layerId: string;
-  features: number;
-  geometryTypes: Record<string, number>;
-  crs: CrsDecision;
-  encoding: EncodingDecision;
-  columns: ColumnPlan[];
-}
-
-/** Counts of a job. */
-export interface JobCounts {
-  read: number;
-  inserted: number;
-  repaired: number;
-  nullGeometries: number;
-  emptyDropped: number;
-  promotedToMulti: number;
-  splitCollections: number;
-  valuesNotFitting: number;
-}
-
-/** A job as GET /admin/jobs/{id} returns it. */
-export interface JobReport {
-  id: string;
-  status: JobStatus;
-  /** 0-100. */
-  progress: number;
-  phase: string;
-  layerId: string;
-  replace: boolean;
-  /** The id of the token that started the job: only it (or an admin) may see, confirm or cancel the job. */
-  owner: string;
-  /** That token's name, for people. */
-  ownerName: string;
-  fileName: string;
-  fileBytes: number;
-  format: string | null;
-  createdAt: string;
-  updatedAt: string;
-  datasets: DatasetReport[];
-  /** What the uploader must confirm (status needs_confirmation): POST /admin/jobs/{id}/confirm. */
-  confirmation: { crs: boolean; encoding: boolean; reasons: string[] } | null;
-  counts: JobCounts;
-  /** Every fix made to the data (repairs, renames, promotions, swaps, decodings). */
-  fixes: string[];
-  warnings: string[];
-  errors: string[];
-  /** Layers published by this job with their new data versions. */
-  layers: Array<{ id: string; dataVersion: number; features: number; geometryType: string }>;
-}
+// The report's shape is the admin API's (server/wire/upload.ts), which the upload page reads too.
+export type { DatasetReport, JobCounts, JobReport, JobStatus } from '../wire/upload.ts';
 
 /** A job with what only the running instance holds. */
 export interface Job {

@@ -13,6 +13,7 @@ import {
   type TextEncodingName,
 } from '../text/encodings/index.ts';
 import { badInput, type DeclaredEncoding } from './types.ts';
+import type { EncodingDecision } from '../wire/upload.ts';
 
 /** An encoding we decode (server/text/encodings). */
 export type TextEncoding = TextEncodingName;
@@ -72,29 +73,8 @@ export function confirmEncoding(
   return decideEncoding(dataset.encoding, samples, answer);
 }
 
-/** One candidate decoding of the samples, for the uploader to compare. */
-export interface EncodingCandidate {
-  encoding: TextEncoding;
-  /** Vietnamese-syllable score of the decoded samples (higher is better); null when the bytes are invalid in it. */
-  score: number | null;
-  /** The first non-ASCII samples decoded this way. */
-  preview: string[];
-}
-
-/** The encoding decision of one dataset, as the job report shows it. */
-export interface EncodingDecision {
-  status: 'not_needed' | 'resolved' | 'needs_confirmation';
-  declared: DeclaredEncoding | null;
-  /** The encoding used (or proposed, while status is needs_confirmation). */
-  encoding: TextEncoding;
-  /** What detection chose, when there was non-ASCII text. */
-  detected: TextEncoding | null;
-  /** 0..1, how far detection's choice is ahead of a different reading. */
-  confidence: number | null;
-  candidates: EncodingCandidate[];
-  reason: string | null;
-  notes: string[];
-}
+// The decision's shape is the job report's (server/wire/upload.ts).
+export type { EncodingCandidate, EncodingDecision } from '../wire/upload.ts';
 
 function candidatesOf(samples: readonly Uint8Array[], declared: TextEncoding | undefined) {
   const detection = detectVietnameseEncoding(samples, declared);

@@ -1,6 +1,7 @@
 /** The shapes that flow through an upload: source features as read, and what the reading found out. */
 import type { Geometry } from 'geojson';
 import { InvalidParameterError } from '../errors.ts';
+import type { DeclaredEncoding } from '../wire/upload.ts';
 
 /**
  * Text whose encoding is not known yet: the raw bytes of a DBF or CSV value. It is decoded once the encoding is
@@ -33,14 +34,7 @@ export interface DeclaredCrs {
   uri?: string;
 }
 
-/** A declared text encoding of a DBF (from .cpg or the language driver byte) or a CSV. */
-export interface DeclaredEncoding {
-  source: string;
-  /** What the declaration says, as written ('UTF-8', '1258', 'LDID 0x57'...). */
-  value: string;
-  /** The encoding it names in our terms, when we know it. */
-  encoding?: string;
-}
+export type { DeclaredEncoding } from '../wire/upload.ts';
 
 /** A column as its format declares it: a type it guarantees, or the role it plays (the CSV's coordinates). */
 export interface DeclaredColumn {

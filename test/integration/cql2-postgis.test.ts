@@ -63,7 +63,8 @@ forEachBackend('CQL2 filters on PostGIS', (server) => {
     await db().rows(`CREATE INDEX ${quoteIdent(`${table}_geom`)} ON ${tableSql} USING gist (geom)`);
     for (const [id, name, ab, pop, area, ok, d, t, wkt] of rows) {
       await db().rows(
-        `INSERT INTO ${tableSql} VALUES (?::int, ?::text, ?::text, ?::int, ?::float8, ?::boolean, ?::date, ?::timestamptz, ST_GeomFromText(?::text, 4326), ?::text)`,
+        `INSERT INTO ${tableSql} VALUES (?::int, ?::text, ?::text, ?::int, ?::float8, ?::boolean, ?::date, ?::timestamptz, ` +
+          'ST_GeomFromText(?::text, 4326), ?::text)',
         [id, name, ab, pop, area, ok, d, t, wkt, id % 2 ? 'có' : 'không'],
       );
     }

@@ -70,7 +70,8 @@ export async function createFixtureLayers(server: RunningServer, prefix: string)
       const x = 106 + i * 0.01;
       const y = 21.1 + j * 0.01;
       await db.rows(
-        `INSERT INTO ${quoteIdent(t.zones)} VALUES (?::int, ?::text, ?::float8, ?::int, ?::boolean, ?::date, ?::text, ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, 4326))`,
+        `INSERT INTO ${quoteIdent(t.zones)} VALUES (?::int, ?::text, ?::float8, ?::int, ?::boolean, ?::date, ?::text, ` +
+          'ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, 4326))',
         [
           id,
           zoneCodes[id % 4],
@@ -93,7 +94,8 @@ export async function createFixtureLayers(server: RunningServer, prefix: string)
   ]) {
     id++;
     await db.rows(
-      `INSERT INTO ${quoteIdent(t.zones)} VALUES (?::int, 'SON', 1, 0, false, '2020-01-01', 'antimeridian', ST_MakeEnvelope(?::float8, -0.1, ?::float8, 0.1, 4326))`,
+      `INSERT INTO ${quoteIdent(t.zones)} VALUES (?::int, 'SON', 1, 0, false, '2020-01-01', 'antimeridian', ` +
+        'ST_MakeEnvelope(?::float8, -0.1, ?::float8, 0.1, 4326))',
       [id, x0, x1],
     );
   }
@@ -101,7 +103,8 @@ export async function createFixtureLayers(server: RunningServer, prefix: string)
 
   const points = loadControlPoints();
   await db.rows(
-    `CREATE TABLE ${quoteIdent(t.points)} (id integer PRIMARY KEY, name text, kind text, height double precision, geom geometry(Point, 4326) NOT NULL)`,
+    `CREATE TABLE ${quoteIdent(t.points)} ` +
+      '(id integer PRIMARY KEY, name text, kind text, height double precision, geom geometry(Point, 4326) NOT NULL)',
   );
   for (const [i, p] of points.entries()) {
     await db.rows(
@@ -125,7 +128,8 @@ export async function createFixtureLayers(server: RunningServer, prefix: string)
     `CREATE TABLE ${quoteIdent(t.lines)} (id integer PRIMARY KEY, name text, kind text, geom geometry(LineString, 4326) NOT NULL)`,
   );
   // A road along latitude 21.125 through the zone grid (106.00 .. 106.05), and a short one elsewhere.
-  await db.rows(`INSERT INTO ${quoteIdent(t.lines)} VALUES (1, 'Quốc lộ 1', 'national', ST_GeomFromText('LINESTRING(105.99 21.125, 106.06 21.125)', 4326)),
+  await db.rows(`INSERT INTO ${quoteIdent(t.lines)} VALUES
+    (1, 'Quốc lộ 1', 'national', ST_GeomFromText('LINESTRING(105.99 21.125, 106.06 21.125)', 4326)),
     (2, 'Đường tỉnh 295', 'provincial', ST_GeomFromText('LINESTRING(106.2 21.3, 106.21 21.31)', 4326))`);
 
   await db.rows(`CREATE TABLE ${quoteIdent(t.secret)} (id integer PRIMARY KEY, name text, geom geometry(Point, 4326) NOT NULL)`);

@@ -363,7 +363,8 @@ describe('CQL2 parsing and compiling', () => {
       const [p1, p2, p3, p4] = ['pop_other<>1038288', "name<>'København'", 'pop_other IS NULL', "name<'København'"];
       const compiled = compileCql2(parseCql2Text(`(NOT (${p2}) AND ${p1}) OR (${p3} and ${p4}) or not (${p1} OR ${p4})`), atsCtx);
       expect(compiled.sql).to.equal(
-        '(((NOT ("name" <> ?::text)) AND ("pop_other" <> ?::bigint)) OR (("pop_other" IS NULL) AND ("name" < ?::text)) OR (NOT (("pop_other" <> ?::bigint) OR ("name" < ?::text))))',
+        '(((NOT ("name" <> ?::text)) AND ("pop_other" <> ?::bigint)) OR (("pop_other" IS NULL) AND ("name" < ?::text)) OR ' +
+          '(NOT (("pop_other" <> ?::bigint) OR ("name" < ?::text))))',
       );
       expect(compiled.bindings).to.deep.equal(['København', 1038288, 'København', 1038288, 'København']);
     });

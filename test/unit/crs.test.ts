@@ -398,7 +398,12 @@ describe('CRS from .prj files', () => {
   });
 
   it('reads the WKT2 of a UTM zone with a bound CRS and a compound CRS around it', () => {
-    const bound = `BOUNDCRS[SOURCECRS[${prj('epsg3405.wkt2.prj')}],TARGETCRS[GEOGCRS["WGS 84",DATUM["World Geodetic System 1984",ELLIPSOID["WGS 84",6378137,298.257223563]],CS[ellipsoidal,2],AXIS["latitude",north],AXIS["longitude",east],ANGLEUNIT["degree",0.0174532925199433]]],ABRIDGEDTRANSFORMATION["x",METHOD["Position Vector transformation (geog2D domain)"],PARAMETER["X-axis translation",-191.90441429]]]`;
+    const bound =
+      `BOUNDCRS[SOURCECRS[${prj('epsg3405.wkt2.prj')}],` +
+      'TARGETCRS[GEOGCRS["WGS 84",DATUM["World Geodetic System 1984",ELLIPSOID["WGS 84",6378137,298.257223563]],' +
+      'CS[ellipsoidal,2],AXIS["latitude",north],AXIS["longitude",east],ANGLEUNIT["degree",0.0174532925199433]]],' +
+      'ABRIDGEDTRANSFORMATION["x",METHOD["Position Vector transformation (geog2D domain)"],' +
+      'PARAMETER["X-axis translation",-191.90441429]]]';
     expect(crsFromPrj(bound)?.srid).to.equal(3405);
     expect(crsFromPrj(`COMPD_CS["x",${prj('epsg9214.wkt1.prj')},VERT_CS["h",VERT_DATUM["d",2005]]]`)?.srid).to.equal(9214);
   });

@@ -3,7 +3,7 @@ import type { Layer } from '../../server/catalog/catalog.ts';
 import type { LayerColumn } from '../../server/catalog/definition.ts';
 import { parseLayerDefinition } from '../../server/catalog/definition.ts';
 import { dayOfInstant, parseDatetime, parseItemsQuery, parseValidity, today } from '../../server/http/params/items.ts';
-import { isFiltered, validityClause, whereClause } from '../../server/features/sql.ts';
+import { isFiltered, validityClause, whereClause } from '../../server/sql/where.ts';
 import { temporalExtent } from '../../server/features/collections.ts';
 import { InvalidParameterError } from '../../server/errors.ts';
 import { layerMeets, layersAsOf } from '../../server/units/as-of.ts';

@@ -1,65 +1,15 @@
 /**
  * The server API as the viewer uses it: typed requests to /viewer/config.json, /styles/{id}.json, /query/identify,
- * /query/summary, /query/conversions and /search, resolved against the server root (the viewer lives at `<root>/viewer/`). Errors carry the server's
- * `{code, description}` so the page can say what failed.
+ * /query/summary, /query/conversions and /search, resolved against the server root (the viewer lives at
+ * `<root>/viewer/`). Errors carry the server's `{code, description}` so the page can say what failed.
  */
 import type { Feature, Geometry } from 'geojson';
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
-import type { LayerGroup } from './layer-groups.ts';
+import type { ViewerConfig, ViewerLayer } from '../../server/wire/layer.ts';
 
-/** A label in both languages. */
-export interface Label {
-  en: string;
-  vi: string;
-}
-
-/** One category of a categorical style. */
-export interface StyleCategory {
-  value: string | number;
-  color: string;
-  label: Label;
-}
-
-/** How a layer is drawn (from the catalog). */
-export interface LayerStyle {
-  type: 'single' | 'categorical';
-  color?: string;
-  fillOpacity?: number;
-  weight?: number;
-  radius?: number;
-  property?: string;
-  categories?: StyleCategory[];
-  labelProperty?: string;
-}
-
-/** A column of a layer with its labels. */
-export interface LayerColumn {
-  name: string;
-  type: string;
-  label: Label;
-  description?: string;
-}
-
+// The layer's JSON shape is the server's own (server/wire/layer.ts): one definition both sides compile against.
+export type { Label, LayerColumn, LayerStyle, StyleCategory, ViewerConfig, ViewerLayer } from '../../server/wire/layer.ts';
 export { layerGroups, type LayerGroup } from './layer-groups.ts';
-
-/** One layer as served by /viewer/config.json. */
-export interface ViewerLayer {
-  id: string;
-  title: string;
-  title_vi: string;
-  description: string;
-  group: LayerGroup;
-  geometryType: 'Point' | 'LineString' | 'Polygon';
-  style: LayerStyle;
-  columns: LayerColumn[];
-  minzoom: number;
-  maxzoom: number;
-  bounds: [number, number, number, number] | null;
-  sortOrder: number;
-  attribution: string;
-  access: 'public' | 'restricted';
-  dataVersion: number;
-}
 
 /** The features of one layer at a clicked point. */
 export interface IdentifiedLayer {
@@ -175,7 +125,7 @@ async function request<T>(path: string, init: RequestInit = {}, params: Record<s
 
 /** The layers the caller may read. */
 export async function loadLayers(): Promise<ViewerLayer[]> {
-  const body = await request<{ layers: ViewerLayer[] }>('viewer/config.json');
+  const body = await request<ViewerConfig>('viewer/config.json');
   return body.layers;
 }
 

@@ -1,17 +1,14 @@
 /**
  * WGS 84 -> VN-2000 TM-3 for the cursor read-out, with proj4 and the official 7-parameter shift of
- * QĐ 05/2007/QĐ-BTNMT (EPSG:6960). proj4's `+towgs84` takes position-vector rotations, so the decision's rotation
- * signs are flipped here (as PROJ emits it for EPSG:4756).
+ * QĐ 05/2007/QĐ-BTNMT (EPSG:6960), as the server defines it in server/wire/vn2000.ts.
  *
  * The merged province spans two TM-3 zones: former Bắc Ninh uses 105°30′ (EPSG:9209), former Bắc Giang 107°00′
  * (EPSG:9214). "auto" picks the zone by which former province the point lies in (2009 boundary, simplified).
  */
 import proj4 from 'proj4';
+// The server's own VN-2000 parameters (a pure data module the bundle may include), so both read the same shift.
+import { vn2000TmercProj4 as tm3 } from '../../server/wire/vn2000.ts';
 import formerBacNinh from './former-bac-ninh.json' with { type: 'json' };
-
-const towgs84 = '+towgs84=-191.90441429,-39.30318279,-111.45032835,0.00928836,-0.01975479,0.00427372,0.252906278';
-const tm3 = (lon0: number) =>
-  `+proj=tmerc +lat_0=0 +lon_0=${lon0} +k=0.9999 +x_0=500000 +y_0=0 +ellps=WGS84 ${towgs84} +units=m +no_defs`;
 
 /** The TM-3 zones of the province. */
 export const zones = {

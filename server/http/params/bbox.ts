@@ -4,7 +4,7 @@
  */
 import type { CrsDefinition } from '../../crs/registry.ts';
 import { InvalidParameterError } from '../../errors.ts';
-import type { Bbox } from '../../features/bbox.ts';
+import type { Bbox } from '../../crs/bbox.ts';
 
 /**
  * Parses "minx,miny,maxx,maxy" or "minx,miny,minz,maxx,maxy,maxz" (heights are ignored: the data is 2D).

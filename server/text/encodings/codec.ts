@@ -4,8 +4,10 @@ import { decodeTcvn3, encodeTcvn3 } from './tcvn3.ts';
 import { decodeVni, encodeVni } from './vni.ts';
 import { decodeWindows1258, encodeWindows1258 } from './windows1258.ts';
 
-/** The encodings we decode: Unicode, the three legacy Vietnamese ones, and the Western single-byte ones. */
-export type TextEncodingName = 'utf-8' | 'windows-1258' | 'tcvn3' | 'vni' | 'windows-1252' | 'latin1';
+import type { TextEncodingName } from '../../wire/upload.ts';
+
+// The encoding names are part of the upload job report (server/wire/upload.ts).
+export type { TextEncodingName };
 
 /** Every encoding name, in the order detection tries them. */
 export const TEXT_ENCODINGS: readonly TextEncodingName[] = ['utf-8', 'windows-1258', 'tcvn3', 'vni', 'windows-1252', 'latin1'];

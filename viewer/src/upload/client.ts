@@ -2,70 +2,11 @@
  * The admin API as the upload page uses it: who the token belongs to, the multipart upload (XMLHttpRequest, for
  * its upload progress events), a job's report, confirm and cancel. Errors carry the server's `{code, description}`.
  */
+import type { JobReport, JobStatus, Whoami } from '../../../server/wire/upload.ts';
 import { ApiError, apiUrl, authHeaders } from '../api.ts';
 
-/** The caller of GET /admin/whoami. */
-export interface Whoami {
-  name: string;
-  role: 'viewer' | 'editor' | 'admin';
-  tokenId: string;
-}
-
-/** One CRS the server proposes for a dataset. */
-export interface CrsProposal {
-  srid: number;
-  title: string;
-  score: number;
-  reasons: string[];
-}
-
-/** One reading of a dataset's text in a candidate encoding. */
-export interface EncodingCandidate {
-  encoding: string;
-  score: number | null;
-  preview: string[];
-}
-
-/** One dataset of a job (the parts the page shows). */
-export interface DatasetReport {
-  name: string;
-  format: string;
-  layerId: string;
-  features: number;
-  crs: {
-    status: 'resolved' | 'needs_confirmation';
-    chosen: { label: string } | null;
-    proposals: CrsProposal[];
-    reason: string | null;
-  };
-  encoding: {
-    status: 'not_needed' | 'resolved' | 'needs_confirmation';
-    encoding: string;
-    candidates: EncodingCandidate[];
-    reason: string | null;
-  };
-}
-
-/** Where a job is. */
-export type JobStatus = 'inspecting' | 'needs_confirmation' | 'queued' | 'running' | 'published' | 'failed' | 'cancelled';
-
-/** A job as GET /admin/jobs/{id} reports it (the parts the page shows). */
-export interface JobReport {
-  id: string;
-  status: JobStatus;
-  /** 0-100. */
-  progress: number;
-  phase: string;
-  layerId: string;
-  fileName: string;
-  datasets: DatasetReport[];
-  confirmation: { crs: boolean; encoding: boolean; reasons: string[] } | null;
-  counts: Record<string, number>;
-  fixes: string[];
-  warnings: string[];
-  errors: string[];
-  layers: Array<{ id: string; dataVersion: number; features: number; geometryType: string }>;
-}
+// The job report's shape is the server's own (server/wire/upload.ts): one definition both sides compile against.
+export type { CrsProposal, DatasetReport, EncodingCandidate, JobReport, JobStatus, Whoami } from '../../../server/wire/upload.ts';
 
 /** The statuses after which a job no longer changes. */
 export const finalStatuses: readonly JobStatus[] = ['published', 'failed', 'cancelled'];

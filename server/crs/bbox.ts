@@ -1,8 +1,8 @@
 /**
- * A bounding box of OGC API Features, normalised to longitude/easting first (the HTTP edge parses the `bbox`
- * parameter into one, `server/http/params/bbox.ts`); SQL lives in sql.ts.
+ * A bounding box in a supported CRS, normalised to longitude/easting first (the HTTP edge parses the `bbox`
+ * parameter into one, `server/http/params/bbox.ts`); its SQL is `bboxClause` in server/sql/where.ts.
  */
-import type { CrsDefinition } from '../crs/registry.ts';
+import type { CrsDefinition } from './registry.ts';
 
 /** A box in the coordinates of `crs`, x (longitude or easting) first; minx > maxx crosses the antimeridian. */
 export interface Bbox {
