@@ -7,6 +7,7 @@ import type { Principal } from '../catalog/catalog.ts';
 import type { CrsDecision } from './crs-decision.ts';
 import type { EncodingDecision } from './text.ts';
 import type { ColumnPlan } from './columns.ts';
+import type { CommuneColumn, CommuneLink } from '../units/old-codes.ts';
 
 /** Where a job is. */
 export type JobStatus = 'inspecting' | 'needs_confirmation' | 'queued' | 'running' | 'published' | 'failed' | 'cancelled';
@@ -21,6 +22,11 @@ export interface DatasetReport {
   crs: CrsDecision;
   encoding: EncodingDecision;
   columns: ColumnPlan[];
+  /**
+   * The column recognised as holding old (pre-July-2025) commune codes or names, or null; once published, with how
+   * many features were linked to a unit of 2025-07-01 (`commune_code_2025`, `commune_name_2025`) and how many not.
+   */
+  communeColumn?: CommuneColumn | CommuneLink | null;
 }
 
 /** Counts of a job. */
