@@ -8,7 +8,7 @@ import type { CrsDefinition } from '../crs/registry.ts';
 import { compileCql2, type CqlNode } from '../sql/cql2/index.ts';
 import { columnSql, type SqlPart } from '../sql/parts.ts';
 import { isLatitudeFirst } from './crs.ts';
-import { nativeBoxTest } from '../sql/native.ts';
+import { nativeBoxTest, nativeDomain } from '../sql/native.ts';
 
 /** Names by which a filter may refer to the layer geometry. */
 const geometryNames = new Set(['geom', 'geometry']);
@@ -33,6 +33,7 @@ export function compileFilter(layer: Layer, node: CqlNode, crs: CrsDefinition): 
     geometrySql: 't.geom',
     filterSrid: crs.srid,
     swapAxes: isLatitudeFirst(crs),
-    nativeBox: (literal) => nativeBoxTest(layer, literal),
+    // Only for a table read in place in another SRID: the compiler then writes the literal twice (test and predicate).
+    ...(nativeDomain(layer) ? { nativeBox: (literal: string) => nativeBoxTest(layer, literal) } : {}),
   });
 }

@@ -23,7 +23,8 @@ export interface CompileContext {
   swapAxes?: boolean;
   /**
    * For a table read in place in another SRID: the index test of its stored column against an EPSG:4326 literal
-   * (server/sql/native.ts), added before a spatial predicate between the geometry and a literal; null = none needed.
+   * (server/sql/native.ts), added before a spatial predicate between the geometry and a literal. Give it only when
+   * it returns a test: the literal is bound before it is called.
    */
   nativeBox?: (literal4326Sql: string) => string | null;
 }
@@ -143,8 +144,9 @@ class Compiler {
         // Every predicate but S_DISJOINT implies that the boxes meet: the table's own index may narrow it first.
         const literal = node.left.kind === 'property' ? node.right : node.right.kind === 'property' ? node.left : null;
         if (!this.ctx.nativeBox || node.op === 's_disjoint' || !literal || literal.kind === 'property') return exact();
-        const index = this.ctx.nativeBox(this.geometry(literal));
-        return index === null ? exact() : `(${index} AND ${exact()})`;
+        const bound = this.geometry(literal);
+        // A test of null would leave the literal's values bound without their placeholders: keep them in the text.
+        return `(${this.ctx.nativeBox(bound) ?? `${bound} IS NOT NULL`} AND ${exact()})`;
       }
       case 'dwithin':
         return this.dwithin(node.left, node.right, node.metres);
