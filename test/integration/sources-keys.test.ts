@@ -157,6 +157,7 @@ forEachBackend('sources: text keys, native index, dropped tables', (server) => {
     for (const text of [
       `S_INTERSECTS(geom, POINT(${lon} ${lat}))`,
       `S_WITHIN(geom, BBOX(${lon - 0.001}, ${lat - 0.001}, ${lon + 0.001}, ${lat + 0.001}))`,
+      `S_DWITHIN(geom, POINT(${lon} ${lat}), 30, meters)`,
     ]) {
       const filter = compileFilter(layer, parseCql2Text(text), CRS84);
       expect(await plan(server(), `SELECT id FROM ${layer.tableSql} t WHERE ${filter.sql}`, filter.bindings), text).to.contain(

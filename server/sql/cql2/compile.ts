@@ -267,7 +267,7 @@ class Compiler {
   private dwithin(left: CqlGeomExpression, right: CqlGeomExpression, metres: number): string {
     const [column, literal] = left.kind === 'property' ? [left, right] : [right, left];
     if (column.kind === 'property' && literal.kind !== 'property') {
-      return dwithinSql(this.geometry(column), () => this.geometry(literal), metres, this.bind);
+      return dwithinSql(this.geometry(column), () => this.geometry(literal), metres, this.bind, this.ctx.nativeBox);
     }
     return `ST_DWithin(${this.geometry(left)}::geography, ${this.geometry(right)}::geography, ${this.bind(metres, 'double precision')})`;
   }
