@@ -10,7 +10,7 @@ import { call, dropUploadedLayer, tokenFor, upload, waitForJob } from '../fixtur
 import type { JobReport } from '../../server/upload/jobs.ts';
 import { communeCodeKey, communeNameKey, recogniseCommuneColumn } from '../../server/units/old-codes.ts';
 
-type Unit = { old_code: string; new_code: string; new_name: string; x: number; y: number };
+type Unit = { old_code: string; old_full_name: string; new_code: string; new_name: string; x: number; y: number };
 
 forEachBackend('units: old commune codes in uploads and edits', (server) => {
   let admin: string;
@@ -18,9 +18,10 @@ forEachBackend('units: old commune codes in uploads and edits', (server) => {
   before(async () => {
     admin = await tokenFor(server(), 'admin');
     await dropUploadedLayer(server(), 'old_codes_upload');
+    await dropUploadedLayer(server(), 'old_names_upload');
     // Two old communes merged whole into two different new units, and a point inside each new unit.
     units = await server().ctx.db.rows<Unit>(
-      `SELECT DISTINCT ON (m.new_code) m.old_code, m.new_code, u.name AS new_name,
+      `SELECT DISTINCT ON (m.new_code) m.old_code, m.old_full_name, m.new_code, u.name AS new_name,
               ST_X(ST_PointOnSurface(u.geom)) AS x, ST_Y(ST_PointOnSurface(u.geom)) AS y
          FROM admin_unit_mapping m JOIN admin_communes_2025 u ON u.code = m.new_code
         WHERE m.kind = 'full' AND m.old_code <> m.new_code
@@ -29,7 +30,10 @@ forEachBackend('units: old commune codes in uploads and edits', (server) => {
     );
     expect(units).to.have.length(2);
   });
-  after(() => dropUploadedLayer(server(), 'old_codes_upload'));
+  after(async () => {
+    await dropUploadedLayer(server(), 'old_codes_upload');
+    await dropUploadedLayer(server(), 'old_names_upload');
+  });
 
   it('recognises typical column names and reads codes without their leading zero', () => {
     const col = (name: string, type = 'string') => ({ name, label: name.toUpperCase(), type });
@@ -81,6 +85,34 @@ forEachBackend('units: old commune codes in uploads and edits', (server) => {
     expect(byName.get('hai')).to.include({ commune_code_2025: b.new_code, commune_name_2025: b.new_name });
     expect(byName.get('ba')).to.include({ commune_code_2025: null, ma_xa: '99999' });
     expect(byName.get('một')!.ma_xa).to.equal(a.old_code); // the uploaded value is unchanged
+  });
+
+  it('links a column of old commune names (type word and diacritics as written) the same way', async () => {
+    const [a] = units;
+    const fc = {
+      type: 'FeatureCollection',
+      features: [
+        a.old_full_name,
+        a.old_full_name
+          .normalize('NFD')
+          .replace(/[\u0300-\u036f]/g, '')
+          .toUpperCase(),
+        'Xã Không Có',
+      ].map((ten_xa, i) => ({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [a.x, a.y] },
+        properties: { n: i, ten_xa },
+      })),
+    };
+    const res = await upload(server(), admin, { name: 'names.geojson', bytes: JSON.stringify(fc) }, { id: 'old_names_upload' });
+    expect(res.status, await res.clone().text()).to.equal(202);
+    const job = await waitForJob(server(), admin, ((await res.json()) as JobReport).id);
+    expect(job.status, job.errors.join('; ')).to.equal('published');
+    expect(job.datasets[0].communeColumn).to.include({ column: 'ten_xa', kind: 'name', linked: 2, unmapped: 1 });
+    const items = (await (await call(server(), admin, 'GET', '/collections/old_names_upload/items?sortby=n')).json()) as {
+      features: Array<{ properties: Record<string, unknown> }>;
+    };
+    expect(items.features.map((f) => f.properties.commune_code_2025)).to.deep.equal([a.new_code, a.new_code, null]);
   });
 
   it('gives a BTS station added or moved through the edit API its commune of 1 July 2025 at write time', async () => {
