@@ -18,6 +18,7 @@
  *    BEFORE INSERT OR UPDATE OF geom trigger takes the unit of 1 July 2025 holding a point on the record's surface
  *    (the nearest unit when none holds it), the rule of server/seed/commune-codes.ts, so a record added or moved
  *    through the edit API carries its commune at once. An UPDATE that leaves the geometry as it was keeps the codes.
+ *    A bulk load that computes the codes in one pass afterwards may skip it: SET LOCAL sdi.commune_codes_deferred = 'on'.
  */
 import type { Knex } from 'knex';
 
@@ -86,6 +87,10 @@ export async function up(knex: Knex): Promise<void> {
     DECLARE
       p geometry;
     BEGIN
+      -- A bulk load that sets every code in one pass afterwards (the demo seed) says so for its transaction.
+      IF current_setting('sdi.commune_codes_deferred', true) = 'on' THEN
+        RETURN NEW;
+      END IF;
       IF NEW.geom IS NULL THEN
         NEW.commune_code_2025 := NULL;
         NEW.commune_name_2025 := NULL;
