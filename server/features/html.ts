@@ -102,7 +102,7 @@ export function collectionHtml(layer: Layer, links: readonly Link[]): string {
 }
 
 interface HtmlFeature {
-  id: number;
+  id: number | string;
   geometry: { type: string } | null;
   properties: Record<string, unknown>;
 }

@@ -21,7 +21,12 @@ const geometryFormats: Record<Layer['geometryType'], string> = {
 export function queryablesSchema(layer: Layer, id: string): Record<string, unknown> {
   const properties: Record<string, unknown> = {
     geometry: { title: 'geometry', format: geometryFormats[layer.geometryType], 'x-ogc-role': 'primary-geometry' },
-    id: { title: 'feature id', type: 'integer', 'x-ogc-role': 'id' },
+    id: {
+      title: 'feature id',
+      type: (layer.source?.idType ?? 'integer') === 'integer' ? 'integer' : 'string',
+      ...(layer.source?.idType === 'uuid' ? { format: 'uuid' } : {}),
+      'x-ogc-role': 'id',
+    },
   };
   for (const c of layer.columns) {
     properties[c.name] = {

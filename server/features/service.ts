@@ -2,7 +2,7 @@
  * The feature service: pages of features, one feature, and numberMatched, for a layer the catalog resolved.
  * Route handlers call this and never see SQL.
  */
-import type { Layer } from '../catalog/catalog.ts';
+import { featureIdSql, type Layer } from '../catalog/catalog.ts';
 import type { CrsDefinition } from '../crs/registry.ts';
 import type { Database } from '../db/database.ts';
 import type { ItemsQuery } from './items-query.ts';
@@ -24,7 +24,8 @@ export const streamAboveRows = 1_000;
 
 /** One CSV row: the id, each property as text (null stays null), the geometry as WKT. */
 export interface CsvRow {
-  id: number;
+  /** A number, or the key's text for a source table with a text or uuid key. */
+  id: number | string;
   values: Array<string | null>;
   wkt: string | null;
 }
@@ -67,7 +68,7 @@ export class FeatureService {
     q: ItemsQuery,
     signal?: AbortSignal,
   ): Promise<{ matched: MatchCount; features: string[] | AsyncIterable<string> }> {
-    const page = pageQuery(layer, q, featureJsonSql(q.properties, q.crs));
+    const page = pageQuery(layer, q, featureJsonSql(q.properties, q.crs, featureIdSql(layer)));
     if (q.limit <= streamAboveRows) {
       const [matched, rows] = await Promise.all([
         this.count(layer, q, signal),
@@ -85,11 +86,11 @@ export class FeatureService {
 
   /** The rows of one page for CSV output. */
   async *csvRows(layer: Layer, q: ItemsQuery, signal?: AbortSignal): AsyncGenerator<CsvRow> {
-    const page = pageQuery(layer, q, csvColumnsSql(q.properties, q.crs));
+    const page = pageQuery(layer, q, csvColumnsSql(q.properties, q.crs, featureIdSql(layer)));
     const names = q.properties.map((_, i) => `c${i}`);
     for await (const row of streamRows<Record<string, unknown>>(this.db, page.sql, page.bindings, signal)) {
       yield {
-        id: Number(row.id),
+        id: typeof row.id === 'string' && featureIdSql(layer) === 't.__key' ? row.id : Number(row.id),
         values: names.map((n) => (row[n] === null ? null : String(row[n]))),
         wkt: (row.wkt as string | null) ?? null,
       };
@@ -97,7 +98,7 @@ export class FeatureService {
   }
 
   /** One feature as GeoJSON text, or null when the layer has no feature with this id. */
-  async feature(layer: Layer, id: number, crs: CrsDefinition, signal?: AbortSignal): Promise<string | null> {
+  async feature(layer: Layer, id: number | string, crs: CrsDefinition, signal?: AbortSignal): Promise<string | null> {
     const f = featureQuery(layer, id, crs);
     const [row] = await queryRows<{ f: string }>(this.db, f.sql, f.bindings, signal, { prepare: true });
     return row?.f ?? null;

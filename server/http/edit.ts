@@ -49,12 +49,25 @@ function fidOf(req: Request, layerId: string): number {
   return fid;
 }
 
+/** 405: a layer read in place (server/sources/) belongs to the program that loads its table; it is edited there. */
+class SourceNotEditableError extends HttpError {
+  constructor(layerId: string, table: string) {
+    super(
+      405,
+      'MethodNotAllowed',
+      `layer "${layerId}" is read in place from the table ${table}: edit that table (its changes reach the layer), not the layer`,
+      { Allow: 'GET, HEAD' },
+    );
+  }
+}
+
 /** The edit request of a route: editor role at least (401/403), a readable layer (404), If-Match when `needMatch`. */
 function editRequest(ctx: AppContext, req: Request, res: Response, needMatch: boolean): EditRequest {
   allowOnlyParams(req.query as QueryParams, ['repair'], req.path);
   const who = requirePrincipal(res, 'editor');
   const layer = ctx.catalog.get(String(req.params.layer), who);
   checkMayChange(layer, who, 'edit its features'); // 403 before 428: If-Match would not help
+  if (layer.source) throw new SourceNotEditableError(layer.id, `${layer.source.schema}.${layer.source.table}`);
   const ifMatch = parseIfMatch(req.headers['if-match']);
   if (needMatch && ifMatch === null) throw new PreconditionRequiredError(req.method);
   return { layer, who, repair: parseRepair(req.query as QueryParams), ifMatch };
@@ -154,7 +167,7 @@ function addItemEtag(ctx: AppContext, edits: EditService): RequestHandler {
     try {
       const fid = parsePathNumber(String(req.params.id));
       const layer = ctx.catalog.get(String(req.params.layer), principalOf(res));
-      const etag = fid === null ? null : await edits.etag(layer, fid);
+      const etag = fid === null || layer.source ? null : await edits.etag(layer, fid);
       if (etag) res.setHeader('ETag', etag);
     } catch {
       // an unknown layer or a bad id: the OGC router answers with the right 404

@@ -16,8 +16,9 @@ import type { ItemsQuery } from '../features/items-query.ts';
 import { parseItemsQuery } from './params/items.ts';
 import { negotiate, type Format } from './params/format.ts';
 import { clientGone } from './client-gone.ts';
-import { allowOnlyParams, parseInteger, queryValue, type QueryParams } from './params/query-string.ts';
+import { allowOnlyParams, queryValue, type QueryParams } from './params/query-string.ts';
 import { parseCrsParam } from './params/crs.ts';
+import { parseFeatureId } from './params/feature-id.ts';
 import type { CrsDefinition } from '../crs/registry.ts';
 import type { FeatureService, MatchCount } from '../features/service.ts';
 import { featureCollectionBytes, writeCsv, writeFeatureCollection } from '../features/write.ts';
@@ -259,8 +260,8 @@ function handleItem(ctx: AppContext, features: FeatureService): RequestHandler {
     const crs = parseCrsParam('crs', queryValue(req.query as Record<string, unknown>, 'crs'));
     const rawId = String(req.params.id);
     const notFound = new NotFoundError(`layer "${layer.id}" has no feature with id ${JSON.stringify(rawId.slice(0, 40))}`);
-    if (!/^\d{1,15}$/.test(rawId)) throw notFound;
-    const id = parseInteger('id', rawId, 0, 0, Number.MAX_SAFE_INTEGER);
+    const id = parseFeatureId(layer, rawId);
+    if (id === null) throw notFound;
     const feature = await features.feature(layer, id, crs, clientGone(res));
     if (feature === null) throw notFound;
     if (format === 'html') {

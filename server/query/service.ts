@@ -15,7 +15,8 @@ import type { LonLat } from './distance.ts';
 
 interface FeatureRow {
   layer?: string;
-  id: number;
+  /** The feature id as JSON text (a number, or a quoted string for a text key). */
+  id: string;
   g: string | null;
   p: string;
   d: number | null;

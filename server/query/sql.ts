@@ -3,22 +3,38 @@
  * index; the query point or area is built once from bound values. Distances are metres on the WGS 84 ellipsoid
  * (geography), after an index pre-filter in degrees. Identifiers come from the catalog only.
  */
-import type { Layer } from '../catalog/catalog.ts';
+import { featureIdSql, type Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import { columnSql, joinParts, propertiesJsonSql, type SqlPart } from '../sql/parts.ts';
 import { degreesCovering, type LonLat } from './distance.ts';
 import type { ConversionsQuery } from './conversions.ts';
+import { inNativeDomain, nativeBoxTest } from '../sql/native.ts';
 
 /** Digits of the EPSG:4326 coordinates we return (1e-7° ≈ 1 cm). */
 export const outputDigits = 7;
 
-/** The columns of a result feature: id, geometry (GeoJSON text), properties (JSON text). */
+/**
+ * The columns of a result feature: id (as JSON text: a number, or a string for a text or uuid key, so layers of both
+ * kinds meet in one UNION), `k` (the integer that orders ties), geometry (GeoJSON text), properties (JSON text).
+ */
 function featureColumns(layer: Layer): SqlPart {
   const props = propertiesJsonSql(layer.columns);
-  return { sql: `t.id, ST_AsGeoJSON(t.geom, ${outputDigits}, 0) AS g, ${props.sql} AS p`, bindings: props.bindings };
+  return {
+    sql: `to_json(${featureIdSql(layer)})::text AS id, t.id AS k, ST_AsGeoJSON(t.geom, ${outputDigits}, 0) AS g, ${props.sql} AS p`,
+    bindings: props.bindings,
+  };
 }
 
 const pointSql = 'ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326)';
+
+/**
+ * `test`, preceded for a table read in place in another SRID by the index test of its own column against the box of
+ * `box` (EPSG:4326) in its SRID (server/sql/native.ts): the query geometry is transformed, never the column.
+ */
+function indexed(layer: Layer, box: SqlPart, test: SqlPart): SqlPart {
+  const native = nativeBoxTest(layer, box.sql);
+  return native === null ? test : { sql: `${native} AND ${test.sql}`, bindings: [...box.bindings, ...test.bindings] };
+}
 
 /**
  * Features of one layer at a point: polygons containing it; points and lines within `toleranceM` metres.
@@ -26,13 +42,22 @@ const pointSql = 'ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326)';
  */
 export function identifyLayerQuery(layer: Layer, order: number, at: LonLat, toleranceM: number, limit: number): SqlPart {
   const cols = featureColumns(layer);
+  const deg = degreesCovering(toleranceM, at.lat);
   const near =
     layer.geometryType === 'Polygon'
-      ? { sql: `ST_Intersects(t.geom, ${pointSql})`, bindings: [at.lon, at.lat] }
-      : {
-          sql: `ST_DWithin(t.geom, ${pointSql}, ?::float8) AND ST_DWithin(t.geom::geography, ${pointSql}::geography, ?::float8)`,
-          bindings: [at.lon, at.lat, degreesCovering(toleranceM, at.lat), at.lon, at.lat, toleranceM],
-        };
+      ? indexed(
+          layer,
+          { sql: pointSql, bindings: [at.lon, at.lat] },
+          { sql: `ST_Intersects(t.geom, ${pointSql})`, bindings: [at.lon, at.lat] },
+        )
+      : indexed(
+          layer,
+          { sql: `ST_Expand(${pointSql}, ?::float8)`, bindings: [at.lon, at.lat, deg] },
+          {
+            sql: `ST_DWithin(t.geom, ${pointSql}, ?::float8) AND ST_DWithin(t.geom::geography, ${pointSql}::geography, ?::float8)`,
+            bindings: [at.lon, at.lat, deg, at.lon, at.lat, toleranceM],
+          },
+        );
   // Polygons under the point are at distance 0: skip the ellipsoidal distance (costly on a province outline).
   const distance =
     layer.geometryType === 'Polygon'
@@ -50,7 +75,7 @@ export function identifyLayerQuery(layer: Layer, order: number, at: LonLat, tole
 export function identifyQuery(layers: readonly Layer[], at: LonLat, toleranceM: number, perLayer: number): SqlPart {
   const parts = layers.map((l, i) => identifyLayerQuery(l, i, at, toleranceM, perLayer));
   const union = joinParts(parts, ' UNION ALL ');
-  return { sql: `SELECT * FROM (${union.sql}) u ORDER BY ord, d, id`, bindings: union.bindings };
+  return { sql: `SELECT * FROM (${union.sql}) u ORDER BY ord, d, k`, bindings: union.bindings };
 }
 
 /**
@@ -60,33 +85,53 @@ export function identifyQuery(layers: readonly Layer[], at: LonLat, toleranceM: 
  */
 export function nearestQuery(layer: Layer, at: LonLat, k: number): SqlPart {
   const cols = featureColumns(layer);
+  // A table read in place in another SRID: k candidates by the KNN of its own index (planar distance in its SRID,
+  // the point transformed); any k features bound the radius, so the exact ranking below is unchanged.
+  const native = inNativeDomain(layer, at.lon, at.lat) && layer.source ? layer.source.srid : null;
+  const knn = native === null ? 't.geom <-> p.g' : `t.__native <-> ST_Transform(p.g, ${Math.trunc(native)})`;
+  const near = indexed(
+    layer,
+    { sql: 'ST_Expand(p.g, r.m * ?::float8 + 1e-9)', bindings: [degreesCovering(1, at.lat)] },
+    { sql: 'ST_DWithin(t.geom, p.g, r.m * ?::float8 + 1e-9)', bindings: [degreesCovering(1, at.lat)] },
+  );
   return {
     sql:
       `WITH p AS (SELECT ${pointSql} AS g),` +
-      ` c AS (SELECT t.geom FROM ${layer.tableSql} t, p ORDER BY t.geom <-> p.g LIMIT ?::int),` +
+      ` c AS (SELECT t.geom FROM ${layer.tableSql} t, p ORDER BY ${knn} LIMIT ?::int),` +
       ` r AS (SELECT max(ST_Distance(c.geom::geography, p.g::geography)) AS m FROM c, p)` +
       ` SELECT ${cols.sql}, ST_Distance(t.geom::geography, p.g::geography) AS d FROM ${layer.tableSql} t, p, r` +
-      ` WHERE ST_DWithin(t.geom, p.g, r.m * ?::float8 + 1e-9) AND ST_DWithin(t.geom::geography, p.g::geography, r.m + 0.001)` +
+      ` WHERE ${near.sql} AND ST_DWithin(t.geom::geography, p.g::geography, r.m + 0.001)` +
       ` ORDER BY d, t.id LIMIT ?::int`,
-    bindings: [at.lon, at.lat, k, ...cols.bindings, degreesCovering(1, at.lat), k],
+    bindings: [at.lon, at.lat, k, ...cols.bindings, ...near.bindings, k],
   };
 }
 
 /** Features within `radiusM` metres (ellipsoid) of a point, nearest first; `limit` + 1 rows to tell truncation. */
 export function withinQuery(layer: Layer, at: LonLat, radiusM: number, limit: number): SqlPart {
   const cols = featureColumns(layer);
+  const deg = degreesCovering(radiusM, at.lat);
+  const near = indexed(
+    layer,
+    { sql: 'ST_Expand(p.g, ?::float8)', bindings: [deg] },
+    { sql: 'ST_DWithin(t.geom, p.g, ?::float8)', bindings: [deg] },
+  );
   return {
     sql:
       `WITH p AS (SELECT ${pointSql} AS g)` +
       ` SELECT ${cols.sql}, ST_Distance(t.geom::geography, p.g::geography) AS d FROM ${layer.tableSql} t, p` +
-      ` WHERE ST_DWithin(t.geom, p.g, ?::float8) AND ST_DWithin(t.geom::geography, p.g::geography, ?::float8)` +
+      ` WHERE ${near.sql} AND ST_DWithin(t.geom::geography, p.g::geography, ?::float8)` +
       ` ORDER BY d, t.id LIMIT ?::int`,
-    bindings: [at.lon, at.lat, ...cols.bindings, degreesCovering(radiusM, at.lat), radiusM, limit + 1],
+    bindings: [at.lon, at.lat, ...cols.bindings, ...near.bindings, radiusM, limit + 1],
   };
 }
 
 /** The drawn area, made valid (a self-intersecting drawing must not make GEOS fail). */
 const areaSql = 'ST_MakeValid(ST_SetSRID(ST_GeomFromGeoJSON(?::text), 4326))';
+
+/** Features meeting the drawn area `a.g` (the table's own index first where it is read in place). */
+function inArea(layer: Layer): string {
+  return indexed(layer, { sql: 'a.g', bindings: [] }, { sql: 'ST_Intersects(t.geom, a.g)', bindings: [] }).sql;
+}
 
 /** Features intersecting a geometry, by id; `limit` + 1 rows to tell truncation. */
 export function intersectsQuery(layer: Layer, geometryJson: string, limit: number): SqlPart {
@@ -94,7 +139,7 @@ export function intersectsQuery(layer: Layer, geometryJson: string, limit: numbe
   return {
     sql:
       `WITH a AS (SELECT ${areaSql} AS g)` +
-      ` SELECT ${cols.sql}, NULL::float8 AS d FROM ${layer.tableSql} t, a WHERE ST_Intersects(t.geom, a.g) ORDER BY t.id LIMIT ?::int`,
+      ` SELECT ${cols.sql}, NULL::float8 AS d FROM ${layer.tableSql} t, a WHERE ${inArea(layer)} ORDER BY t.id LIMIT ?::int`,
     bindings: [geometryJson, ...cols.bindings, limit + 1],
   };
 }
@@ -132,7 +177,7 @@ export function summaryQuery(layer: Layer, geometryJson: string, groupBy: readon
   return {
     sql:
       `WITH a AS (SELECT ${areaSql} AS g),` +
-      ` m AS (SELECT ${[...keys, ...inner, 't.id'].join(', ')} FROM ${layer.tableSql} t, a WHERE ST_Intersects(t.geom, a.g))` +
+      ` m AS (SELECT ${[...keys, ...inner, 't.id'].join(', ')} FROM ${layer.tableSql} t, a WHERE ${inArea(layer)})` +
       ` SELECT ${[...groupKeys, 'count(*)::float8 AS count', ...values].join(', ')} FROM m` +
       (groupKeys.length ? ` GROUP BY ${groupKeys.join(', ')} ORDER BY count DESC, ${groupKeys.join(', ')}` : ''),
     bindings: [geometryJson],

@@ -50,6 +50,14 @@ export function columnTypeOf(pgType: string): ColumnType {
   return 'string';
 }
 
+/** The kind of feature id a key column gives (text, varchar, char and uuid keys are served as strings), or null. */
+export function idTypeOf(pgType: string): 'integer' | 'text' | 'uuid' | null {
+  if (columnTypeOf(pgType) === 'integer') return 'integer';
+  if (/^(text|character varying|character|varchar|char)\b/.test(pgType)) return 'text';
+  if (pgType === 'uuid') return 'uuid';
+  return null;
+}
+
 const familyOfType = (t: string): 'Point' | 'LineString' | 'Polygon' | null =>
   /POINT/.test(t) ? 'Point' : /LINE/.test(t) ? 'LineString' : /POLYGON/.test(t) ? 'Polygon' : null;
 
@@ -145,16 +153,19 @@ export async function publishSource(
   const idCol = byName.get(idColumn);
   if (!idCol)
     throw new InvalidParameterError(`source.idColumn: ${t.schema}.${t.name} has no column "${idColumn}"`, 'source.idColumn');
-  if (columnTypeOf(idCol.type) !== 'integer') {
+  const idType = idTypeOf(idCol.type);
+  if (!idType) {
     throw new UnprocessableError(
-      `source.idColumn: "${idColumn}" is ${idCol.type}; only integer keys are served as feature ids so far`,
+      `source.idColumn: "${idColumn}" is ${idCol.type}; feature ids are integer, text, varchar or uuid keys`,
     );
   }
   for (const c of r.columns) {
     if (!byName.has(c)) throw new InvalidParameterError(`columns: ${t.schema}.${t.name} has no column "${c}"`, 'columns');
     if (c === t.geometryColumn) throw new InvalidParameterError(`columns: "${c}" is the geometry column`, 'columns');
   }
-  const exposed = r.columns.filter((c) => c !== idColumn);
+  // An integer key is the id of tiles too; a text key is not (tiles carry an integer made from it, see
+  // sourceTableSql), so when it is listed it stays a property, which tile clients can match with the item ids.
+  const exposed = r.columns.filter((c) => c !== idColumn || idType !== 'integer');
   const names = safeColumnNames(exposed).map((n) => (n === 'id' || n === 'geom' ? `${n}_` : n));
   const columns: LayerColumn[] = exposed.map((c, i) => ({
     name: names[i],
@@ -187,7 +198,7 @@ export async function publishSource(
       source_table: t.name,
       source_schema: t.schema,
       id_column: idColumn,
-      id_type: 'integer',
+      id_type: idType,
       geom_column: t.geometryColumn,
       column_sources: JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, exposed[i]]))),
       cache_ttl_seconds: ttl,

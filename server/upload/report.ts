@@ -9,6 +9,7 @@ import type { EncodingDecision } from './text.ts';
 import type { ColumnPlan } from './columns.ts';
 import type { DatasetReport, JobReport } from './jobs.ts';
 import { checkLayerId } from './options.ts';
+import { recogniseCommuneColumn } from '../units/old-codes.ts';
 import { familyType, type Family } from './geometry.ts';
 
 /** One dataset of a job with everything decided about it. */
@@ -73,6 +74,7 @@ export function describeItems(items: readonly WorkItem[]): {
     crs: i.crs,
     encoding: i.encoding,
     columns: i.columns,
+    communeColumn: recogniseCommuneColumn(i.columns),
   }));
   const fixes: string[] = [];
   const warnings: string[] = [];
@@ -82,6 +84,11 @@ export function describeItems(items: readonly WorkItem[]): {
     if (i.encoding.status !== 'not_needed') fixes.push(...i.encoding.notes.map((n) => `${name}: ${n}`));
     if (i.crs.swapAxes)
       warnings.push(`${name}: X and Y are swapped in the file (northing first); they were read the other way round`);
+    const commune = recogniseCommuneColumn(i.columns);
+    if (commune)
+      fixes.push(
+        `${name}: column "${commune.label}" read as old commune ${commune.kind}s; the layer gets commune_code_2025 and commune_name_2025 (units of 1 July 2025) from the crosswalk, the column itself unchanged`,
+      );
     for (const c of i.columns)
       if (c.name !== c.label)
         fixes.push(`${name}: column "${c.label}" stored as ${c.name} (its original name is kept as the label)`);

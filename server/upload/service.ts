@@ -25,6 +25,8 @@ import { liveTable, stagingTable } from './table-names.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
 import { parseCrsAnswer, type UploadOptions } from './options.ts';
 import type { Family } from './geometry.ts';
+import type { LayerColumn } from '../catalog/definition.ts';
+import { linkCommuneCodes, recogniseCommuneColumn, type CommuneLink } from '../units/old-codes.ts';
 import { badInput, type SourceDataset } from './types.ts';
 
 interface Work {
@@ -269,11 +271,14 @@ export class UploadService {
   }
 
   /** Writes every dataset into staging tables in one transaction (rolled back whole on any error). */
-  private async stageAll(job: Job, work: Work): Promise<Array<{ item: WorkItem; table: StagedTable }>> {
+  private async stageAll(
+    job: Job,
+    work: Work,
+  ): Promise<Array<{ item: WorkItem; table: StagedTable; commune: CommuneLink | null }>> {
     const signal = job.abort.signal;
     const total = Math.max(1, job.report.counts.read);
     let done = 0;
-    const staged: Array<{ item: WorkItem; table: StagedTable }> = [];
+    const staged: Array<{ item: WorkItem; table: StagedTable; commune: CommuneLink | null }> = [];
     await this.ctx.db.knex.transaction(async (trx) => {
       for (const item of work.items) {
         const targets = new Map<Family, StageTarget>();
@@ -298,7 +303,12 @@ export class UploadService {
           },
         });
         done = before + item.inspection.features;
-        staged.push(...tables.map((table) => ({ item, table })));
+        const communeColumn = recogniseCommuneColumn(item.columns);
+        for (const table of tables) {
+          const commune = communeColumn ? await linkCommuneCodes(trx, table.table, communeColumn) : null;
+          if (commune) this.reportCommuneLink(job, item.dataset.name, table.layerId, commune);
+          staged.push({ item, table, commune });
+        }
       }
     });
     return staged;
@@ -316,14 +326,17 @@ export class UploadService {
       await this.jobs.update(job, { phase: 'publishing', progress: 90 });
       const published = await publishLayers(
         db,
-        staged.map(({ item, table }) => ({
+        staged.map(({ item, table, commune }) => ({
           staged: table,
-          columns: item.columns.map((c) => ({
-            name: c.name,
-            type: c.type,
-            label: { en: c.label, vi: c.label },
-            ...(c.description ? { description: c.description } : {}),
-          })),
+          columns: [
+            ...item.columns.map((c) => ({
+              name: c.name,
+              type: c.type,
+              label: { en: c.label, vi: c.label },
+              ...(c.description ? { description: c.description } : {}),
+            })),
+            ...(commune ? communeColumns(commune) : []),
+          ],
           sourceCrs: item.crs.chosen!.label,
           metadata: {
             ...work.options.metadata,
@@ -347,6 +360,21 @@ export class UploadService {
       await this.finish(job, 'published', null);
     } catch (err) {
       await this.fail(job, err);
+    }
+  }
+
+  /** The link of old commune codes in the job report: the counts on the dataset, a warning for values no mapping knows. */
+  private reportCommuneLink(job: Job, dataset: string, layerId: string, link: CommuneLink): void {
+    const report = job.report.datasets.find((d) => d.name === dataset);
+    if (report) report.communeColumn = link;
+    if (link.unmapped > 0) {
+      job.report.warnings.push(
+        `${layerId}: ${link.unmapped} features have a commune ${link.kind} in column "${link.label}" that no mapping to the units of 1 July 2025 knows (${link.unmappedValues
+          .map((v) => JSON.stringify(v))
+          .join(
+            ', ',
+          )}${link.unmapped > link.unmappedValues.length ? ', …' : ''}); they are published with an empty commune_code_2025`,
+      );
     }
   }
 
@@ -399,4 +427,23 @@ export function createUploadService(ctx: AppContext): UploadService {
   ctx.onClose.push(() => service.close());
   service.cleanOrphans().catch((err: unknown) => ctx.log.warn({ err }, 'could not drop orphan staging tables'));
   return service;
+}
+
+/** The two columns a layer linked to the units of 1 July 2025 gets (server/units/old-codes.ts). */
+function communeColumns(link: CommuneLink): LayerColumn[] {
+  const from = `from column "${link.label}" (old commune ${link.kind}) through the crosswalk of 1 July 2025`;
+  return [
+    {
+      name: 'commune_code_2025',
+      type: 'string',
+      label: { en: 'Commune code (2025)', vi: 'Mã xã/phường (2025)' },
+      description: `code of the commune or ward of 1 July 2025, ${from}`,
+    },
+    {
+      name: 'commune_name_2025',
+      type: 'string',
+      label: { en: 'Commune (2025)', vi: 'Xã/phường (2025)' },
+      description: `name of the commune or ward of 1 July 2025, ${from}`,
+    },
+  ];
 }

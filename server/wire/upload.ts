@@ -120,6 +120,32 @@ export interface DatasetReport {
   crs: CrsDecision;
   encoding: EncodingDecision;
   columns: ColumnPlan[];
+  /**
+   * The column recognised as holding old (pre-July-2025) commune codes or names, or null; once published, with how
+   * many features were linked to a unit of 2025-07-01 (`commune_code_2025`, `commune_name_2025`) and how many not.
+   */
+  communeColumn?: CommuneColumn | CommuneLink | null;
+}
+
+/** A column of an upload recognised as holding old commune codes or names. */
+export interface CommuneColumn {
+  /** The column of the staged table (safe SQL name). */
+  column: string;
+  /** Its name in the file. */
+  label: string;
+  kind: 'code' | 'name';
+}
+
+/** What linking a staged table found. */
+export interface CommuneLink extends CommuneColumn {
+  /** Features given a unit of 2025-07-01. */
+  linked: number;
+  /** Features with a value that no mapping knows (codes left empty). */
+  unmapped: number;
+  /** Features with no value in the column. */
+  empty: number;
+  /** Up to 10 of the values no mapping knows. */
+  unmappedValues: string[];
 }
 
 /** Counts of a job. */

@@ -21,6 +21,12 @@ export interface CompileContext {
   filterSrid?: number;
   /** Latitude-first literals (`filter-crs` EPSG:4326 proper): swap the axes. Default false (CRS84 order). */
   swapAxes?: boolean;
+  /**
+   * For a table read in place in another SRID: the index test of its stored column against an EPSG:4326 literal
+   * (server/sql/native.ts), added before a spatial predicate between the geometry and a literal. Give it only when
+   * it returns a test: the literal is bound before it is called.
+   */
+  nativeBox?: (literal4326Sql: string) => string | null;
 }
 
 /** A compiled filter: SQL for a WHERE clause and the values of its `?` placeholders, in order. */
@@ -134,7 +140,13 @@ class Compiler {
       case 'spatial': {
         if (!Object.hasOwn(spatialFunctionSql, node.op))
           throw new CqlError(`unknown spatial operator ${JSON.stringify(node.op)}`, originOf(node));
-        return `${spatialFunctionSql[node.op]}(${this.geometry(node.left)}, ${this.geometry(node.right)})`;
+        const exact = () => `${spatialFunctionSql[node.op]}(${this.geometry(node.left)}, ${this.geometry(node.right)})`;
+        // Every predicate but S_DISJOINT implies that the boxes meet: the table's own index may narrow it first.
+        const literal = node.left.kind === 'property' ? node.right : node.right.kind === 'property' ? node.left : null;
+        if (!this.ctx.nativeBox || node.op === 's_disjoint' || !literal || literal.kind === 'property') return exact();
+        const bound = this.geometry(literal);
+        // A test of null would leave the literal's values bound without their placeholders: keep them in the text.
+        return `(${this.ctx.nativeBox(bound) ?? `${bound} IS NOT NULL`} AND ${exact()})`;
       }
       case 'dwithin':
         return this.dwithin(node.left, node.right, node.metres);
@@ -255,7 +267,7 @@ class Compiler {
   private dwithin(left: CqlGeomExpression, right: CqlGeomExpression, metres: number): string {
     const [column, literal] = left.kind === 'property' ? [left, right] : [right, left];
     if (column.kind === 'property' && literal.kind !== 'property') {
-      return dwithinSql(this.geometry(column), () => this.geometry(literal), metres, this.bind);
+      return dwithinSql(this.geometry(column), () => this.geometry(literal), metres, this.bind, this.ctx.nativeBox);
     }
     return `ST_DWithin(${this.geometry(left)}::geography, ${this.geometry(right)}::geography, ${this.bind(metres, 'double precision')})`;
   }

@@ -101,11 +101,19 @@ function mapPositions(g: Geometry, fn: (p: Position) => Position): Geometry {
  * distance in degrees, never less than needed (110 km per degree of latitude, that over cos(latitude) for longitude,
  * the whole world in longitude near the poles, across the antimeridian or beyond 5 degrees).
  */
-export function dwithinSql(column: string, literal: () => string, metres: number, bind: Bind): string {
-  const prefilter =
+export function dwithinSql(
+  column: string,
+  literal: () => string,
+  metres: number,
+  bind: Bind,
+  nativeBox?: (box4326Sql: string) => string | null,
+): string {
+  const prefilter = () =>
     `(SELECT ST_Expand(r.g, CASE WHEN r.lat >= 89 OR r.dy > 5 OR ST_XMin(r.g) - r.dy / cos(radians(r.lat)) < -180` +
     ` OR ST_XMax(r.g) + r.dy / cos(radians(r.lat)) > 180 THEN 360 ELSE r.dy / cos(radians(r.lat)) END, r.dy)` +
     ` FROM (SELECT q.g, q.dy, GREATEST(abs(ST_YMin(q.g)), abs(ST_YMax(q.g))) + q.dy AS lat` +
     ` FROM (SELECT ${literal()} AS g, ${bind(metres, 'double precision')} / 110000.0 AS dy) AS q) AS r)`;
-  return `(${column} && ${prefilter} AND ST_DWithin(${column}::geography, ${literal()}::geography, ${bind(metres, 'double precision')}))`;
+  // A table read in place in another SRID: the same box, in its SRID, against its own column and index first.
+  const native = nativeBox ? (box: string) => nativeBox(box) ?? `${box} IS NOT NULL` : null;
+  return `(${native ? `${native(prefilter())} AND ` : ''}${column} && ${prefilter()} AND ST_DWithin(${column}::geography, ${literal()}::geography, ${bind(metres, 'double precision')}))`;
 }
