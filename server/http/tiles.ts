@@ -198,23 +198,40 @@ export function createTileFastPath(
   tiles: TileService,
   handOff?: (req: IncomingMessage, res: ServerResponse) => void,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const appHeaders = [...securityHeaderList(), ...responseCorsHeaders.flat()];
+  const corsHeaders = responseCorsHeaders.flat();
+  const appHeaders = [...securityHeaderList(), ...corsHeaders];
   const { requests, latency } = ctx.metrics.http;
+  // Per layer list of a URL: its layers as last resolved, with their cache key part and Cache-Control, reused while
+  // the catalog hands out the same layer objects (a reload or a data version makes new ones): the warm path need not
+  // join eight layer versions and merge their Cache-Control for every cached tile.
+  const resolved = new Map<string, ResolvedLayers>();
+  const resolve = (ids: readonly string[]): ResolvedLayers => {
+    const name = ids.join(',');
+    const layers = tileLayers(ctx.catalog, ids, null);
+    const known = resolved.get(name);
+    if (known && known.fallback === ctx.config.tileCacheControl && known.layers.every((l, i) => l === layers[i])) return known;
+    if (resolved.size >= 1000) resolved.clear(); // bounded: URLs choose the layer lists
+    const fallback = ctx.config.tileCacheControl;
+    const set = { layers, layersKey: tiles.layersKey(layers), cacheControl: cacheControlFor(layers, fallback), fallback };
+    resolved.set(name, set);
+    return set;
+  };
   return (req, res) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.authorization !== undefined) return false;
     const address = parseXyzTileUrl(req.url ?? '');
     if (!address || !acceptsGzip(req.headers['accept-encoding'])) return false;
-    let layers: Layer[];
+    let set: ResolvedLayers;
     try {
-      layers = tileLayers(ctx.catalog, address.layerIds, null);
+      set = resolve(address.layerIds);
     } catch {
       return false; // unknown, or not readable anonymously: the router answers (404, or the tile to a token holder)
     }
+    const { layers, cacheControl } = set;
     const request: TileRequest = { layers, coord: address.coord };
-    const key = tiles.key(request);
+    const key = tiles.coordKey(set.layersKey, request);
     const hit = tiles.cached(key);
     if (hit) {
-      writeTileBelowExpress(ctx, req, res, hit, layers, responseCorsHeaders.flat());
+      writeTileBelowExpress(req, res, hit, cacheControl, corsHeaders);
       return true;
     }
     if (!handOff || ctx.log.isLevelEnabled('debug') || tileCost(ctx.config, address.layerIds, address.coord.z)) return false;
@@ -225,7 +242,7 @@ export function createTileFastPath(
     });
     tiles.load(key, request, gone.signal).then(
       (tile) => {
-        writeTileBelowExpress(ctx, req, res, tile, layers, [...appHeaders, 'X-Request-Id', requestIdOf(req)]);
+        writeTileBelowExpress(req, res, tile, cacheControl, [...appHeaders, 'X-Request-Id', requestIdOf(req)]);
         const labels = { route: xyzRoute, method: req.method!, status: String(res.statusCode) };
         requests.inc(labels);
         latency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
@@ -240,21 +257,22 @@ export function createTileFastPath(
   };
 }
 
+/** Layers of a tile URL resolved once (createTileFastPath): their part of the cache key, and their Cache-Control. */
+interface ResolvedLayers {
+  layers: Layer[];
+  layersKey: string;
+  cacheControl: string;
+  /** TILE_CACHE_CONTROL when it was worked out. */
+  fallback: string;
+}
+
 /** The status and headers of a tile answer (the body is the stored gzip, or nothing). */
 function tileHead(
-  ctx: AppContext,
   req: IncomingMessage,
   tile: CachedTile,
-  layers: readonly Layer[],
+  cacheControl: string,
 ): { status: number; headers: string[]; gzip: boolean } {
-  const headers = [
-    'Cache-Control',
-    cacheControlFor(layers, ctx.config.tileCacheControl),
-    'ETag',
-    tile.etag,
-    'Vary',
-    'Accept-Encoding',
-  ];
+  const headers = ['Cache-Control', cacheControl, 'ETag', tile.etag, 'Vary', 'Accept-Encoding'];
   if (matchesEtag(req.headers['if-none-match'], tile.etag)) return { status: 304, headers, gzip: false };
   if (tile.gz.length === 0) return { status: 204, headers, gzip: false };
   headers.push('Content-Type', mvtType);
@@ -266,7 +284,7 @@ function tileHead(
 
 /** Writes a tile through the app's response (its middlewares have set their headers): 304, 204, gzip or plain. */
 function writeTile(ctx: AppContext, req: IncomingMessage, res: ServerResponse, tile: CachedTile, layers: readonly Layer[]): void {
-  const head = tileHead(ctx, req, tile, layers);
+  const head = tileHead(req, tile, cacheControlFor(layers, ctx.config.tileCacheControl));
   for (let i = 0; i < head.headers.length; i += 2) res.setHeader(head.headers[i], head.headers[i + 1]);
   res.statusCode = head.status;
   if (head.status !== 200) return void res.end();
@@ -278,14 +296,13 @@ function writeTile(ctx: AppContext, req: IncomingMessage, res: ServerResponse, t
 
 /** Writes a tile below express (gzip accepted): the given headers first, then the tile's, in one writeHead. */
 function writeTileBelowExpress(
-  ctx: AppContext,
   req: IncomingMessage,
   res: ServerResponse,
   tile: CachedTile,
-  layers: readonly Layer[],
+  cacheControl: string,
   first: readonly string[],
 ): void {
-  const head = tileHead(ctx, req, tile, layers);
+  const head = tileHead(req, tile, cacheControl);
   res.writeHead(head.status, [...first, ...head.headers]);
   res.end(head.status === 200 ? tile.gz : undefined);
 }
