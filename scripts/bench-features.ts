@@ -16,7 +16,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,6 +33,7 @@ import { parseBbox } from '../server/http/params/bbox.ts';
 import type { ItemsQuery } from '../server/features/items-query.ts';
 import { identifyQuery, summaryQuery } from '../server/query/sql.ts';
 import type { SqlPart } from '../server/sql/parts.ts';
+import { freePort, startChildServer, stopChild } from './bench/child-server.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({
@@ -91,37 +91,6 @@ async function prepareDatabase(): Promise<{ db: Database; catalog: Catalog; url:
   const catalog = new Catalog(db);
   await catalog.load();
   return { db, catalog, url: bench };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startChild(url: string): Promise<{ child: ChildProcess; base: string }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'index.ts')], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', SEED_DEMO: 'never', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${base}/ready`)).ok) return { child, base };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill();
-  throw new Error('the server did not become ready within 60 s');
 }
 
 /** Starts the bare node:http server of scripts/bench-minimal-features.ts over the same SQL. */
@@ -311,7 +280,8 @@ const identifyQueries = points.map((p) =>
 const codeColumn = parcels.column('code')!;
 const summaryQueries = communes.map((c) => native(db.knex, summaryQuery(parcels, c.g, [codeColumn])));
 
-const { child, base } = await startChild(url);
+const ours = await startChildServer({ env: { DATABASE_URL: url }, stdout: 'inherit', readyMs: 60_000 });
+const base = ours.url;
 const minimal = await startMinimal(url, {
   items: itemsQueries,
   identify: identifyQueries,
@@ -389,8 +359,8 @@ try {
     'minimal = a bare node:http server running the same SQL through pg, prepared where the server prepares it (scripts/bench-minimal-features.ts)',
   );
 } finally {
-  child.kill('SIGTERM');
-  minimal.child.kill('SIGTERM');
+  await ours.stop();
+  await stopChild(minimal.child);
   agent.destroy();
   await pool.end();
   await db.close();

@@ -12,10 +12,8 @@
  * Options: --harness DIR, --database NAME, --pg-host H, --pg-port P, --port N, --peer-port N, --scale N, --reseed,
  * --duration S, --repeat N, --concurrency 8,32, --sql-concurrency N, --out DIR, --tiles FILE.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -26,8 +24,8 @@ import { openDatabase } from '../server/db/database.ts';
 import { applyLayerDefinitions } from '../server/catalog/catalog.ts';
 import { loadLayerDefinitions } from '../server/catalog/definition.ts';
 import { seedDemo } from '../server/seed/demo.ts';
+import { root, startChildServer, type ChildServer } from './bench/child-server.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 /** The composite of the harness's project contract (conf/project.map.in, tilesql-project.mjs), bottom to top. */
 const composite = [
   'admin_provinces',
@@ -134,59 +132,12 @@ async function seedOnce(url: URL): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitReady(port: number, child: ChildProcess, ms = 300_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`our server exited with code ${child.exitCode} before it was ready`);
-    const ok = await new Promise<boolean>((resolve) => {
-      http
-        .get({ host: '127.0.0.1', port, path: '/ready' }, (res) => {
-          res.resume();
-          resolve(res.statusCode === 200);
-        })
-        .on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('our server did not become ready');
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
 /** 3. Our server, every tile cold; the load generator is one client, so the per-client cost limit is lifted. */
-function startOurs(url: URL, port: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'index.ts')], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_URL: url.toString(),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO: 'never',
-      TILE_CACHE_MB: '0',
-      REDIS_URL: '',
-      LIMIT_TILE_EXPENSIVE_MAXZOOM: '-1',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
+function startOurs(url: URL, port: number | undefined): Promise<ChildServer> {
+  return startChildServer({
+    port,
+    env: { DATABASE_URL: url.toString(), TILE_CACHE_MB: '0', REDIS_URL: '', LIMIT_TILE_EXPENSIVE_MAXZOOM: '-1' },
+    readyMs: 300_000,
   });
 }
 
@@ -219,12 +170,11 @@ async function main(): Promise<void> {
     RUNDIR: rundir,
     PEER_PORT: peerPort,
   };
-  const port = opts.port ? Number(opts.port) : await freePort();
-  const ours = startOurs(url, port);
+  const ours = await startOurs(url, opts.port ? Number(opts.port) : undefined);
+  const { port } = ours;
   const loadBefore = loadAverage();
   let peerStarted = false;
   try {
-    await waitReady(port, ours);
     if (mapserver) {
       execFileSync('bash', [path.join(harness, 'peer.sh'), 'start'], { env: harnessEnv, stdio: 'inherit' });
       peerStarted = true;
@@ -289,7 +239,7 @@ async function main(): Promise<void> {
     console.log(`\n${summary}\nwritten to ${path.join(opts.out!, 'summary.md')}`);
   } finally {
     if (peerStarted) execFileSync('bash', [path.join(harness, 'peer.sh'), 'stop'], { env: harnessEnv, stdio: 'inherit' });
-    await stop(ours);
+    await ours.stop();
   }
 }
 

@@ -13,9 +13,9 @@
  * The z12-16 band (where users browse) is run in chunks of its own and reported apart: server CPU per cold tile there.
  *
  * Options: --backend server|embedded|both, --concurrency N, --warm-rounds N, --embedded-scale N, --reseed,
- * --generate, --layers a,b (default: public demo layers), --fast-path (the server child mounts createTileFastPath
- * before the app, as server.ts could), --database NAME, --pg-host H, --pg-port P (where the bench data lives),
- * --port N (the server child's port; default a free one). Internal child modes: --minimal-server <file>, --serve-fast-path.
+ * --generate, --layers a,b (default: public demo layers), --database NAME, --pg-host H, --pg-port P (where the bench
+ * data lives), --port N (the server child's port; default a free one). Internal child mode: --minimal-server <file>.
+ * The server child is server/index.ts as shipped (scripts/bench/child-server.ts), tile fast path included.
  * --explain [--explain-tiles N] [--explain-save FILE] [--explain-baseline FILE]: EXPLAIN (ANALYZE, BUFFERS) per tile
  * instead of throughput (see explainRun).
  * With --backend embedded and DATABASE_URL, it then compares embedded cold tiles (memory index on and off) with the
@@ -23,9 +23,18 @@
  * --compare-only runs only that.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  cpuSeconds,
+  freePort,
+  peakRssMb,
+  rssMb,
+  settled,
+  startChildServer,
+  stopChild,
+  type ChildServer,
+} from './bench/child-server.ts';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,9 +46,6 @@ import { applyLayerDefinitions, Catalog, type Layer } from '../server/catalog/ca
 import { loadLayerDefinitions } from '../server/catalog/definition.ts';
 import { seedDemo } from '../server/seed/demo.ts';
 import { TileRenderer } from '../server/tiles/render.ts';
-import { loadContext } from '../server/server.ts';
-import { createApp } from '../server/app.ts';
-import { createTileFastPath } from '../server/http/tiles.ts';
 import { toNative } from '../server/db/statements.ts';
 import { latToTileY, lonToTileX, type TileCoord } from '../server/tiles/grid.ts';
 
@@ -67,8 +73,6 @@ const { values: opts } = parseArgs({
     reseed: { type: 'boolean', default: false },
     generate: { type: 'boolean', default: false },
     'minimal-server': { type: 'string' },
-    'fast-path': { type: 'boolean', default: false },
-    'serve-fast-path': { type: 'boolean', default: false },
     database: { type: 'string', default: 'sdi_bench' },
     'pg-host': { type: 'string' },
     'pg-port': { type: 'string' },
@@ -266,74 +270,6 @@ function chunks<T>(items: readonly T[], n: number): T[][] {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
-// ---------- processes ----------
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitReady(port: number, child: ChildProcess, ms = 600_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before it was ready`);
-    const ok = await new Promise<boolean>((resolve) => {
-      http
-        .get({ host: '127.0.0.1', port, path: '/ready' }, (res) => {
-          res.resume();
-          resolve(res.statusCode === 200);
-        })
-        .on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('the server did not become ready');
-}
-
-/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 elsewhere). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
-}
-
-/** Peak resident set size of a process in MiB (VmHWM from /proc; Linux only). */
-function peakRssMb(pid: number): number | null {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
-function startServer(env: Record<string, string>, port: number): ChildProcess {
-  const entry = opts['fast-path'] ? [import.meta.filename, '--serve-fast-path'] : [path.join(root, 'server', 'index.ts')];
-  return spawn(process.execPath, ['--import', 'tsx', ...entry], {
-    cwd: root,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
 // ---------- data ----------
 
 /** The bench database URL: DATABASE_URL's server (or --pg-host/--pg-port), database `name` (--database); created when missing. */
@@ -441,7 +377,7 @@ async function startMinimalServer(
     port,
     child,
     stop: async () => {
-      await stop(child);
+      await stopChild(child);
       fs.rmSync(file, { force: true });
     },
   };
@@ -526,8 +462,8 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
   const layers: Layer[] = layerIds.map((id) => catalog.get(id, null));
   const title =
     `${backend === 'server' ? 'server PostGIS' : 'embedded PGlite'} ${db.capabilities.postgisVersion} (PostgreSQL ${db.capabilities.postgresVersion}), demo scale ${scale}, ` +
-    `${tiles.length} tiles x ${layers.length} layers, concurrency ${concurrency}, pool ${backend === 'server' ? config.poolSize : 1}` +
-    (opts['fast-path'] ? ', tile fast path mounted before Express' : ', server/index.ts as shipped');
+    `${tiles.length} tiles x ${layers.length} layers, concurrency ${concurrency}, pool ${backend === 'server' ? config.poolSize : 1}, ` +
+    'server/index.ts as shipped';
   console.log(`\n${title}`);
 
   // 1. raw: the same renderer (same SQL, thinning included; Node encoding on embedded) straight through the
@@ -562,11 +498,10 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
   }
 
   // 2-3. the server as a child process: cold (every tile once, all misses), then warm rounds.
-  const port = opts.port ? Number(opts.port) : await freePort();
-  const child = startServer(env, port);
+  const server = await startChildServer({ env, port: opts.port ? Number(opts.port) : undefined });
+  const { port, child } = server;
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
-    await waitReady(port, child);
     const paths = banded.tiles.map((t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
     const pathChunks = banded.chunk(paths);
     const kept = new Map<string, Fetched>();
@@ -595,7 +530,7 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
     return { title, note, raw, cold, rawBand, coldBand, warm, minimal, rssMb: peakRssMb(child.pid!) };
   } finally {
     agent.destroy();
-    await stop(child);
+    await server.stop();
   }
 }
 
@@ -774,28 +709,6 @@ function printExplain(runs: Array<{ name: string; costs: Array<{ tile: Explained
 
 // ---------- embedded against server on the same data ----------
 
-/** Resident set size of a process now, in MiB (VmRSS; Linux only). */
-function rssMb(pid: number): number | null {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Waits until a started server has settled (under 5 % of a core for a second): start-up work such as memory indexes is done. */
-async function settled(pid: number, ms = 180_000): Promise<void> {
-  const end = Date.now() + ms;
-  let last = cpuSeconds(pid);
-  while (Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const now = cpuSeconds(pid);
-    if (now - last < 0.05) return;
-    last = now;
-  }
-}
-
 /** CPU seconds so far of the PostgreSQL backends connected to a database (same machine; 0 when they cannot be read). */
 async function backendCpuSeconds(admin: pg.Client | null, database: string): Promise<Map<number, number>> {
   const out = new Map<number, number>();
@@ -814,8 +727,7 @@ interface Contender {
   cold: RunStats;
   /** CPU seconds of the server process and, on server PostGIS, of its PostgreSQL backends, during the cold run. */
   dbCpuSeconds?: number;
-  child?: ChildProcess;
-  port?: number;
+  server?: ChildServer;
   rssMb?: number | null;
   peakMb?: number | null;
 }
@@ -863,10 +775,8 @@ async function embeddedAgainstServer(tiles: TileCoord[]): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   try {
     for (const c of contenders) {
-      c.port = await freePort();
-      c.child = startServer(c.env, c.port);
-      await waitReady(c.port, c.child);
-      await settled(c.child.pid!);
+      c.server = await startChildServer({ env: c.env });
+      await settled(c.server.pid);
     }
     const paths = tiles.map((t) => `/tiles/${opts.layers!.split(',').join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
     process.stdout.write(`\ncold, ${contenders.length} servers alternating over ${chunkCount} chunks... `);
@@ -877,13 +787,13 @@ async function embeddedAgainstServer(tiles: TileCoord[]): Promise<void> {
     try {
       for (const chunk of chunks(paths, chunkCount)) {
         for (const c of contenders) {
-          const own = cpuSeconds(c.child!.pid!);
+          const own = c.server!.cpuSeconds();
           const before = await backendCpuSeconds(c.env.DATABASE_URL ? admin : null, database);
-          await httpRun(agent, c.port!, chunk, concurrency, c.cold);
+          await httpRun(agent, c.server!.port, chunk, concurrency, c.cold);
           const after = await backendCpuSeconds(c.env.DATABASE_URL ? admin : null, database);
           let db = 0;
           for (const [pid, cpu] of after) db += cpu - (before.get(pid) ?? 0);
-          c.cold.cpuSeconds += cpuSeconds(c.child!.pid!) - own;
+          c.cold.cpuSeconds += c.server!.cpuSeconds() - own;
           c.dbCpuSeconds = (c.dbCpuSeconds ?? 0) + db;
         }
       }
@@ -893,8 +803,8 @@ async function embeddedAgainstServer(tiles: TileCoord[]): Promise<void> {
     const load1 = os.loadavg()[0];
     console.log('done');
     for (const c of contenders) {
-      c.rssMb = rssMb(c.child!.pid!);
-      c.peakMb = peakRssMb(c.child!.pid!);
+      c.rssMb = rssMb(c.server!.pid);
+      c.peakMb = peakRssMb(c.server!.pid);
     }
     const rate = (c: Contender) => c.cold.tiles / c.cold.seconds;
     const server = rate(contenders[2]);
@@ -919,7 +829,7 @@ async function embeddedAgainstServer(tiles: TileCoord[]): Promise<void> {
     );
   } finally {
     agent.destroy();
-    for (const c of contenders) if (c.child) await stop(c.child);
+    for (const c of contenders) if (c.server) await c.server.stop();
     fs.rmSync(copyDir, { recursive: true, force: true });
   }
 }
@@ -1013,7 +923,8 @@ function print(r: BackendResult): void {
   const warmRatio = rate(r.warm) / rate(r.minimal);
   console.log(
     `targets (server PostGIS): cold >= 0.8 x raw: ${coldRatio >= 0.8 ? 'met' : 'NOT met'} (${fmt(coldRatio, 2)}); ` +
-      `warm >= 0.5 x minimal: ${warmRatio >= 0.5 ? 'met' : 'NOT met'} (${fmt(warmRatio, 2)}); RSS < 400 MB: ${r.rssMb !== null && r.rssMb < 400 ? 'met' : 'NOT met'}`,
+      `warm >= 0.9 x minimal node:http: ${warmRatio >= 0.9 ? 'met' : 'NOT met'} (${fmt(warmRatio, 2)}); ` +
+      `RSS < 400 MB: ${r.rssMb !== null && r.rssMb < 400 ? 'met' : 'NOT met'}`,
   );
 }
 
@@ -1063,28 +974,5 @@ function runMinimalServer(file: string): void {
   server.listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.('ready'));
 }
 
-/** Child mode: the app as server/index.ts starts it, with the tile fast path in front of Express. */
-async function serveWithFastPath(): Promise<void> {
-  const config = loadConfig();
-  const ctx = await loadContext(config);
-  const app = createApp(ctx);
-  const fast = createTileFastPath(ctx, app.services.tiles);
-  const server = http.createServer((req, res) => {
-    if (!fast(req, res)) app.express(req, res);
-  });
-  server.keepAliveTimeout = 65_000;
-  server.listen(config.port, config.host);
-  process.on('SIGTERM', () =>
-    server.close(
-      () =>
-        void app
-          .close()
-          .then(() => ctx.db.close())
-          .then(() => process.exit(0)),
-    ),
-  );
-}
-
 if (opts['minimal-server']) runMinimalServer(opts['minimal-server']);
-else if (opts['serve-fast-path']) await serveWithFastPath();
 else await main();

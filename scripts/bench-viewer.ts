@@ -12,17 +12,14 @@
  * `npm run bench:tiles -- --backend embedded` once first to seed them. Options: --backend server|embedded|both,
  * --no-screenshots.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page, Request } from 'playwright-core';
 import { openClosedNetworkBrowser } from '../test/support/browser.ts';
+import { root, settled, startChildServer } from './bench/child-server.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const { values: opts } = parseArgs({
   options: {
     backend: { type: 'string', default: 'both' },
@@ -44,65 +41,6 @@ interface ViewFigures extends Traffic {
   view: string;
   drawnMs: number;
   longestTaskMs: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
-async function waitReady(port: number, child: ChildProcess, ms = 600_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode} before it was ready`);
-    const ok = await new Promise<boolean>((resolve) => {
-      http
-        .get({ host: '127.0.0.1', port, path: '/ready' }, (res) => {
-          res.resume();
-          resolve(res.statusCode === 200);
-        })
-        .on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error('the server did not become ready');
-}
-
-/** CPU seconds a process has used (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  try {
-    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** Waits until the server has settled (start-up work such as the tile memory indexes is done). */
-async function settled(pid: number, ms = 180_000): Promise<void> {
-  const end = Date.now() + ms;
-  let last = cpuSeconds(pid);
-  while (Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const now = cpuSeconds(pid);
-    if (now - last < 0.05) return;
-    last = now;
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
 }
 
 /** The environment of a backend's server; the embedded one works on a copy of bench-tiles' PGlite directory. */
@@ -185,16 +123,11 @@ async function drawAfter(page: Page, move: 'town' | 'pan'): Promise<number> {
 
 async function benchBackend(backend: 'server' | 'embedded', screenshots: boolean): Promise<ViewFigures[]> {
   const { env, cleanup } = backendEnv(backend);
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'index.ts')], {
-    cwd: root,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never', REDIS_URL: '' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const server = await startChildServer({ env: { ...env, REDIS_URL: '' } });
+  const { port } = server;
   const browser = await openClosedNetworkBrowser({ width: 1400, height: 850 });
   try {
-    await waitReady(port, child);
-    await settled(child.pid!);
+    await settled(server.pid);
     const { page } = browser;
     await page.addInitScript(longTaskObserver);
     const traffic = countTraffic(page);
@@ -233,7 +166,7 @@ async function benchBackend(backend: 'server' | 'embedded', screenshots: boolean
     return figures;
   } finally {
     await browser.close();
-    await stop(child);
+    await server.stop();
     cleanup();
   }
 }

@@ -14,11 +14,9 @@
  * Without `--url` it starts `server/index.ts` as a child process with this environment (DATABASE_URL selects the
  * server backend; `--seed` loads the demo data into an empty database) and stops it at the end.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import net from 'node:net';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { startChildServer, type ChildServer } from './bench/child-server.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -69,38 +67,15 @@ function request(url: string, from: string, body?: string): Promise<Answer> {
 const expensiveAgent = new http.Agent({ keepAlive: true, localAddress: expensiveFrom, maxSockets: 64 });
 const ordinaryAgent = new http.Agent({ keepAlive: true, localAddress: ordinaryFrom, maxSockets: 64 });
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
 /** Starts the server as a child process and waits for /health (the first embedded start seeds: up to 5 minutes). */
-async function startChild(): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const root = path.resolve(import.meta.dirname, '..');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'error',
-  };
-  if (opts.seed) env.SEED_DEMO = 'always';
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'index.ts')], {
-    env,
-    stdio: ['ignore', 'inherit', 'inherit'],
+function startChild(): Promise<ChildServer> {
+  return startChildServer({
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'error', SEED_DEMO: opts.seed ? 'always' : (process.env.SEED_DEMO ?? 'auto') },
+    stdout: 'inherit',
+    readyPath: '/health',
+    readyMs: 300_000,
+    localAddress: ordinaryFrom,
   });
-  const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 300_000;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
-    if ((await request(`${url}/health`, ordinaryFrom)).status === 200) return { url, child };
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  child.kill('SIGTERM');
-  throw new Error('the server did not answer /health within 5 minutes');
 }
 
 async function getJson<T>(url: string): Promise<T> {
@@ -251,10 +226,7 @@ async function main(): Promise<void> {
   } finally {
     expensiveAgent.destroy();
     ordinaryAgent.destroy();
-    if (started) {
-      started.child.kill('SIGTERM');
-      await new Promise((resolve) => started.child.once('exit', resolve));
-    }
+    if (started) await started.stop();
   }
 }
 

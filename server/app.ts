@@ -4,7 +4,6 @@
  */
 import express, { type Express } from 'express';
 import compression from 'compression';
-import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import type { AppContext } from './context.ts';
 import { FeatureService } from './features/service.ts';
@@ -26,6 +25,7 @@ import { CostLimits } from './limits/limits.ts';
 import { createStylesRouter } from './http/styles.ts';
 import { createUnitsRouter } from './http/units.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { requestIdOf } from './http/request-id.ts';
 import { EditService } from './edit/service.ts';
 import { createEditRouter } from './http/edit.ts';
 import { createOpenDataRouter } from './http/opendata.ts';
@@ -90,7 +90,7 @@ export function createApp(ctx: AppContext): App {
     pinoHttp({
       logger: ctx.log,
       genReqId: (req, res) => {
-        const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
+        const id = requestIdOf(req);
         res.setHeader('X-Request-Id', id);
         return id;
       },

@@ -21,6 +21,8 @@ import { parseDatetime } from './params/items.ts';
 import { queryValue, type QueryParams } from './params/query-string.ts';
 import { layersAsOf } from '../units/as-of.ts';
 import { responseCorsHeaders } from './cors.ts';
+import { securityHeaderList } from './security-headers.ts';
+import { requestIdOf } from './request-id.ts';
 import { buildTileJson } from '../tiles/tilejson.ts';
 import { tileMatrixSetList, tilesetList, tilesetMetadata, webMercatorQuad, webMercatorQuadId } from '../tiles/tms.ts';
 import type { CostLimits } from '../limits/limits.ts';
@@ -130,6 +132,8 @@ function handleTile(
   next: NextFunction,
   parse: () => { layerIds: string[]; coord: TileCoord },
 ): void {
+  const failed = (req as HandedRequest)[failedBelowExpress];
+  if (failed !== undefined) return next(failed); // rendered below express, and failed there (createTileFastPath)
   let request: TileRequest;
   let layers: Layer[];
   try {
@@ -168,58 +172,137 @@ function handleTile(
   );
 }
 
+/** Set on a request the fast path hands to the app after its tile failed: the router answers that error, not a new render. */
+const failedBelowExpress = Symbol('tile failed below express');
+type HandedRequest = IncomingMessage & { [failedBelowExpress]?: unknown };
+
+/** The metrics label of XYZ tiles: the router's pattern, so answers below express count under the same route. */
+const xyzRoute = '/tiles/:layers/:z/:x/:file';
+
 /**
- * The warm path below Express, for the server to call before the app:
- * `http.createServer((req, res) => fast(req, res) || app(req, res))`. It answers an anonymous GET/HEAD of a
- * tile that is in the in-process cache (gzip accepted) straight from node:http and returns true; anything else
- * returns false untouched. It reads the URL with the router's parser and asks the router's authorisation decision
- * (as an anonymous caller), so it never answers a tile the router would refuse. It serves several times the cached
- * tiles/s of the Express stack (figures in the benchmark notes); such hits skip request logging and the HTTP
- * metrics (tile_cache_hits_total still counts them).
+ * The tile path below Express, for the server to call before the app:
+ * `http.createServer((req, res) => fast(req, res) || app(req, res))`. It answers an anonymous GET/HEAD of an XYZ tile
+ * without a query string (gzip accepted) straight from node:http and returns true; anything else returns false
+ * untouched. It reads the URL with the router's parser and asks the router's authorisation decision (as an anonymous
+ * caller), so it never answers a tile the router would refuse.
+ *  - A tile in the in-process cache is written at once (several times the tiles/s of the Express stack); such hits
+ *    skip request logging and the HTTP metrics (tile_cache_hits_total still counts them).
+ *  - With `handOff` (the app), a cold tile is rendered here too, unless it needs a cost-limit slot (a low-zoom
+ *    composite) or debug logging is on (the app logs each answer then): express, its router and eight middlewares
+ *    were a third of the Node CPU of a cold tile. The answer carries the app's headers (helmet's, CORS, X-Request-Id)
+ *    and counts in the HTTP metrics as the router's would. A tile that fails is handed to the app with its error,
+ *    and the router answers it through the error middleware (status, body, logging) without rendering it again.
  */
-export function createTileFastPath(ctx: AppContext, tiles: TileService): (req: IncomingMessage, res: ServerResponse) => boolean {
+export function createTileFastPath(
+  ctx: AppContext,
+  tiles: TileService,
+  handOff?: (req: IncomingMessage, res: ServerResponse) => void,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const corsHeaders = responseCorsHeaders.flat();
+  const appHeaders = [...securityHeaderList(), ...corsHeaders];
+  const { requests, latency } = ctx.metrics.http;
+  // Per layer list of a URL: its layers as last resolved, with their cache key part and Cache-Control, reused while
+  // the catalog hands out the same layer objects (a reload or a data version makes new ones): the warm path need not
+  // join eight layer versions and merge their Cache-Control for every cached tile.
+  const resolved = new Map<string, ResolvedLayers>();
+  const resolve = (ids: readonly string[]): ResolvedLayers => {
+    const name = ids.join(',');
+    const layers = tileLayers(ctx.catalog, ids, null);
+    const known = resolved.get(name);
+    if (known && known.fallback === ctx.config.tileCacheControl && known.layers.every((l, i) => l === layers[i])) return known;
+    if (resolved.size >= 1000) resolved.clear(); // bounded: URLs choose the layer lists
+    const fallback = ctx.config.tileCacheControl;
+    const set = { layers, layersKey: tiles.layersKey(layers), cacheControl: cacheControlFor(layers, fallback), fallback };
+    resolved.set(name, set);
+    return set;
+  };
   return (req, res) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.headers.authorization !== undefined) return false;
     const address = parseXyzTileUrl(req.url ?? '');
     if (!address || !acceptsGzip(req.headers['accept-encoding'])) return false;
-    let layers: Layer[];
+    let set: ResolvedLayers;
     try {
-      layers = tileLayers(ctx.catalog, address.layerIds, null);
+      set = resolve(address.layerIds);
     } catch {
       return false; // unknown, or not readable anonymously: the router answers (404, or the tile to a token holder)
     }
-    const hit = tiles.cached(tiles.key({ layers, coord: address.coord }));
-    if (!hit) return false;
-    for (const [name, value] of responseCorsHeaders) res.setHeader(name, value);
-    writeTile(ctx, req, res, hit, layers);
+    const { layers, cacheControl } = set;
+    const request: TileRequest = { layers, coord: address.coord };
+    const key = tiles.coordKey(set.layersKey, request);
+    const hit = tiles.cached(key);
+    if (hit) {
+      writeTileBelowExpress(req, res, hit, cacheControl, corsHeaders);
+      return true;
+    }
+    if (!handOff || ctx.log.isLevelEnabled('debug') || tileCost(ctx.config, address.layerIds, address.coord.z)) return false;
+    const started = process.hrtime.bigint();
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    tiles.load(key, request, gone.signal).then(
+      (tile) => {
+        writeTileBelowExpress(req, res, tile, cacheControl, [...appHeaders, 'X-Request-Id', requestIdOf(req)]);
+        const labels = { route: xyzRoute, method: req.method!, status: String(res.statusCode) };
+        requests.inc(labels);
+        latency.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      },
+      (err: unknown) => {
+        if (err instanceof ClientGoneError || gone.signal.aborted) return;
+        (req as HandedRequest)[failedBelowExpress] = err;
+        handOff(req, res);
+      },
+    );
     return true;
   };
 }
 
-/** Writes a tile: 304 on a matching ETag, 204 when empty, the stored gzip when accepted. Plain node:http calls only. */
+/** Layers of a tile URL resolved once (createTileFastPath): their part of the cache key, and their Cache-Control. */
+interface ResolvedLayers {
+  layers: Layer[];
+  layersKey: string;
+  cacheControl: string;
+  /** TILE_CACHE_CONTROL when it was worked out. */
+  fallback: string;
+}
+
+/** The status and headers of a tile answer (the body is the stored gzip, or nothing). */
+function tileHead(
+  req: IncomingMessage,
+  tile: CachedTile,
+  cacheControl: string,
+): { status: number; headers: string[]; gzip: boolean } {
+  const headers = ['Cache-Control', cacheControl, 'ETag', tile.etag, 'Vary', 'Accept-Encoding'];
+  if (matchesEtag(req.headers['if-none-match'], tile.etag)) return { status: 304, headers, gzip: false };
+  if (tile.gz.length === 0) return { status: 204, headers, gzip: false };
+  headers.push('Content-Type', mvtType);
+  const gzip = acceptsGzip(req.headers['accept-encoding']);
+  // Already gzipped: the compression middleware leaves a response with Content-Encoding alone.
+  if (gzip) headers.push('Content-Encoding', 'gzip', 'Content-Length', String(tile.gz.length));
+  return { status: 200, headers, gzip };
+}
+
+/** Writes a tile through the app's response (its middlewares have set their headers): 304, 204, gzip or plain. */
 function writeTile(ctx: AppContext, req: IncomingMessage, res: ServerResponse, tile: CachedTile, layers: readonly Layer[]): void {
-  res.setHeader('Cache-Control', cacheControlFor(layers, ctx.config.tileCacheControl));
-  res.setHeader('ETag', tile.etag);
-  res.setHeader('Vary', 'Accept-Encoding');
-  if (matchesEtag(req.headers['if-none-match'], tile.etag)) {
-    res.statusCode = 304;
-    res.end();
-    return;
-  }
-  if (tile.gz.length === 0) {
-    res.statusCode = 204;
-    res.end();
-    return;
-  }
-  res.setHeader('Content-Type', mvtType);
-  if (acceptsGzip(req.headers['accept-encoding'])) {
-    // Already gzipped: the compression middleware leaves a response with Content-Encoding alone.
-    res.setHeader('Content-Encoding', 'gzip');
-    res.setHeader('Content-Length', tile.gz.length);
-    res.end(tile.gz);
-    return;
-  }
+  const head = tileHead(req, tile, cacheControlFor(layers, ctx.config.tileCacheControl));
+  for (let i = 0; i < head.headers.length; i += 2) res.setHeader(head.headers[i], head.headers[i + 1]);
+  res.statusCode = head.status;
+  if (head.status !== 200) return void res.end();
+  if (head.gzip) return void res.end(tile.gz);
   const raw = zlib.gunzipSync(tile.gz);
   res.setHeader('Content-Length', raw.length);
   res.end(raw);
+}
+
+/** Writes a tile below express (gzip accepted): the given headers first, then the tile's, in one writeHead. */
+function writeTileBelowExpress(
+  req: IncomingMessage,
+  res: ServerResponse,
+  tile: CachedTile,
+  cacheControl: string,
+  first: readonly string[],
+): void {
+  const head = tileHead(req, tile, cacheControl);
+  res.writeHead(head.status, [...first, ...head.headers]);
+  res.end(head.status === 200 ? tile.gz : undefined);
 }

@@ -514,6 +514,63 @@ forEachBackend('tiles', (server, backend) => {
     }
   });
 
+  it('renders cold public tiles below Express with the headers of the app, counts them, and hands a failed one to the app', async function () {
+    this.timeout(30_000);
+    const s = server();
+    const fast = createTileFastPath(s.ctx, s.app.services.tiles, s.app.express);
+    let answered = 0;
+    const front = http.createServer((req, res) => {
+      if (fast(req, res)) answered++;
+      else s.app.express(req, res);
+    });
+    const appOnly = http.createServer(s.app.express);
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => appOnly.listen(0, '127.0.0.1', resolve));
+    const base = (srv: http.Server) => `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+    const gzip = { 'Accept-Encoding': 'gzip' };
+    const counted = async (status: string) =>
+      (await s.ctx.metrics.http.requests.get()).values
+        .filter((v) => v.labels.route === '/tiles/:layers/:z/:x/:file' && v.labels.status === status)
+        .reduce((sum, v) => sum + v.value, 0);
+    const before = s.ctx.config.tileTimeoutMs;
+    try {
+      const path = `/tiles/tt_poly,tt_lines/${url(z14)}.mvt`;
+      s.app.services.tiles.cache.clear();
+      const viaApp = await get(`${base(appOnly)}${path}`, gzip);
+      s.app.services.tiles.cache.clear();
+      const counted200 = await counted('200');
+      const viaFast = await get(`${base(front)}${path}`, gzip);
+      expect(answered, 'a cold tile, answered below express').to.equal(1);
+      expect(viaFast.status).to.equal(200);
+      expect(viaFast.body.equals(viaApp.body)).to.equal(true);
+      const names = (r: Response) => Object.keys(r.headers).sort();
+      expect(names(viaFast)).to.deep.equal(names(viaApp));
+      for (const h of names(viaApp).filter((n) => n !== 'date' && n !== 'x-request-id')) {
+        expect(viaFast.headers[h], h).to.equal(viaApp.headers[h]);
+      }
+      expect(viaFast.headers['content-security-policy']).to.include("default-src 'self'");
+      expect(viaFast.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
+      expect(await counted('200')).to.equal(counted200 + 1);
+      // A tile that fails below express: the app answers its error (no second render), as it would have.
+      s.ctx.config.tileTimeoutMs = 300;
+      const slow = await get(`${base(front)}/tiles/tt_slow/${url(z14)}.mvt`, { ...gzip, 'X-Request-Id': 'slow-one' });
+      expect(answered).to.equal(2);
+      expect(slow.status).to.equal(503);
+      expect(JSON.parse(slow.body.toString()).code).to.equal('TileTimeout');
+      expect(slow.headers['retry-after']).to.equal('5');
+      expect(slow.headers['x-request-id']).to.equal('slow-one');
+      expect(slow.headers['content-security-policy']).to.include("default-src 'self'");
+      // Cold low-zoom composites wait for a cost-limit slot: the app renders them.
+      expect((await get(`${base(front)}/tiles/tt_poly,tt_lines/6/50/28.mvt`, gzip)).status).to.be.oneOf([200, 204]);
+      expect(answered).to.equal(2);
+    } finally {
+      s.ctx.config.tileTimeoutMs = before;
+      await new Promise((resolve) => front.close(resolve));
+      await new Promise((resolve) => appOnly.close(resolve));
+    }
+    if (backend === 'embedded') await new Promise((r) => setTimeout(r, 1600)); // the embedded query runs to its end
+  });
+
   it('drops only the cached tiles over an edited area: the edit shows at once, a tile elsewhere stays cached', async () => {
     const s = server();
     const here = tileAt(106.041, 21.141, 15);
