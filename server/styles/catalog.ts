@@ -69,10 +69,10 @@ export function collectionStyleList(base: string, layer: Layer): Record<string, 
 /** The planning map of the layers a caller may read; null when there are none (nothing to draw). */
 export function planningMapStyle(base: string, layers: readonly Layer[]): StyleSpecification | null {
   if (!layers.length) return null;
-  return buildStyle({ id: planningMapId, name: 'Bắc Ninh planning map', layers, tileJsonUrl: tileJsonUrl(base, layers) });
+  return buildStyle({ id: planningMapId, name: 'Bắc Ninh planning map', layers, tileJsonUrl: (run) => tileJsonUrl(base, run) });
 }
 
 /** The style of one layer. */
 export function layerStyle(base: string, layer: Layer): StyleSpecification {
-  return buildStyle({ id: layer.id, name: layer.title, layers: [layer], tileJsonUrl: tileJsonUrl(base, [layer]) });
+  return buildStyle({ id: layer.id, name: layer.title, layers: [layer], tileJsonUrl: (run) => tileJsonUrl(base, run) });
 }

@@ -19,7 +19,7 @@ import type {
 } from '@maplibre/maplibre-gl-style-spec';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerStyle } from '../catalog/definition.ts';
-import { unionBounds } from '../tiles/tilejson.ts';
+import { maxCompositeLayers, unionBounds } from '../tiles/tilejson.ts';
 
 /** The colour of a layer without one (the viewer's fallback). */
 export const fallbackColour = '#6b7280';
@@ -168,8 +168,13 @@ export interface StyleInput {
   id: string;
   name: string;
   layers: readonly Layer[];
-  /** Absolute URL of the TileJSON that lists every layer of the style. */
-  tileJsonUrl: string;
+  /** Absolute URL of the TileJSON of some of the style's layers (a composite tile for several). */
+  tileJsonUrl(layers: readonly Layer[]): string;
+}
+
+/** The id of the style's n-th vector source (0-based): `sdi`, then `sdi-2`, `sdi-3`, ... */
+function sourceId(n: number): string {
+  return n === 0 ? 'sdi' : `sdi-${n + 1}`;
 }
 
 /** One entry of a legend: a category (value and label) or the one colour of a layer (value and label null). */
@@ -187,10 +192,16 @@ function legendOf(style: LayerStyle): LegendEntry[] {
   return [{ value: null, colour: style.color ?? fallbackColour, label: null }];
 }
 
-/** The MapLibre style v8 document of `layers` (one vector source: the TileJSON of all of them). */
+/**
+ * The MapLibre style v8 document of `layers`: one vector source (a composite TileJSON) per run of at most
+ * maxCompositeLayers layers in draw order, so that a catalog of any size stays one style.
+ */
 export function buildStyle(input: StyleInput): StyleSpecification {
   const bounds = unionBounds(input.layers);
   const ordered = drawOrder(input.layers);
+  const runs: Layer[][] = [];
+  for (let i = 0; i < ordered.length; i += maxCompositeLayers) runs.push(ordered.slice(i, i + maxCompositeLayers));
+  const sourceOf = (l: Layer) => sourceId(Math.floor(ordered.indexOf(l) / maxCompositeLayers));
   const minzoom = Math.min(...input.layers.map((l) => l.minzoom), 22);
   return {
     version: 8,
@@ -198,7 +209,7 @@ export function buildStyle(input: StyleInput): StyleSpecification {
     metadata: {
       'sdi:id': input.id,
       'sdi:labels': 'not drawn here: no glyphs are served; the label rules are the symbol layers of sdi:label-layers',
-      'sdi:label-layers': ordered.flatMap((l) => labelLayerOf(l, 'sdi') ?? []),
+      'sdi:label-layers': ordered.flatMap((l) => labelLayerOf(l, sourceOf(l)) ?? []),
       'sdi:legend': Object.fromEntries(
         ordered.map((l) => [
           l.id,
@@ -215,10 +226,10 @@ export function buildStyle(input: StyleInput): StyleSpecification {
     },
     center: [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2],
     zoom: Math.max(9, minzoom),
-    sources: { sdi: { type: 'vector', url: input.tileJsonUrl } },
+    sources: Object.fromEntries(runs.map((run, n) => [sourceId(n), { type: 'vector', url: input.tileJsonUrl(run) }])),
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': backgroundColour } },
-      ...ordered.flatMap((l) => styleLayersOf(l, 'sdi')),
+      ...ordered.flatMap((l) => styleLayersOf(l, sourceOf(l))),
     ],
   };
 }

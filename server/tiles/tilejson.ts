@@ -8,6 +8,12 @@ import { isClustered, propertyColumns } from './sql.ts';
 import { maxZoom } from './grid.ts';
 
 /** One entry of `vector_layers`. */
+/**
+ * The most layers one composite tile (and its TileJSON) may name: a longer list makes a URL that proxies refuse and a
+ * tile no client needs at once. Clients that show more split them (the viewer's runs, the style's sources).
+ */
+export const maxCompositeLayers = 32;
+
 export interface VectorLayer {
   id: string;
   fields: Record<string, string>;

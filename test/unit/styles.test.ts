@@ -11,11 +11,23 @@ describe('styles generated from the layer definitions', () => {
     for (const l of layers) {
       expect(
         validateStyleMin(
-          buildStyle({ id: l.id, name: l.title, layers: [l], tileJsonUrl: `https://sdi.example.vn/tiles/${l.id}.json` }),
+          buildStyle({ id: l.id, name: l.title, layers: [l], tileJsonUrl: () => `https://sdi.example.vn/tiles/${l.id}.json` }),
         ),
         l.id,
       ).to.deep.equal([]);
     }
+  });
+
+  it('splits a catalog of more layers than one composite tile may name into sources of at most 32 layers', () => {
+    const many = Array.from({ length: 40 }, (_, i) => layer({ id: `l${String(i).padStart(2, '0')}`, sortOrder: i }));
+    const style = planningMapStyle('https://sdi.example.vn', many)!;
+    expect(validateStyleMin(style)).to.deep.equal([]);
+    expect(Object.keys(style.sources)).to.deep.equal(['sdi', 'sdi-2']);
+    const ids = (id: string) => /\/tiles\/([^/]+)\.json$/.exec((style.sources[id] as { url: string }).url)![1].split(',');
+    expect(ids('sdi')).to.have.length(32);
+    expect(ids('sdi-2')).to.have.length(8);
+    for (const l of style.layers.filter((x) => x.type !== 'background') as Array<{ source: string; 'source-layer': string }>)
+      expect(ids(l.source), l['source-layer']).to.include(l['source-layer']);
   });
 
   it('colours categories by a match on the property, with each label as a one-value list and the style colour as fallback', () => {

@@ -41,7 +41,7 @@ function otherShapes(): Layer[] {
 }
 
 const styleOf = (layers: readonly Layer[]): StyleSpecification =>
-  buildStyle({ id: 'test', name: 'test', layers, tileJsonUrl: 'https://sdi.example.vn/tiles/x.json' });
+  buildStyle({ id: 'test', name: 'test', layers, tileJsonUrl: () => 'https://sdi.example.vn/tiles/x.json' });
 
 /** Every expression operator in a value (the first element of each array that is an expression). */
 function operators(value: unknown, out = new Set<string>()): Set<string> {

@@ -5,9 +5,9 @@
  */
 import { InvalidParameterError } from '../../errors.ts';
 import { maxZoom, tilesAcross, type TileCoord } from '../../tiles/grid.ts';
+import { maxCompositeLayers } from '../../tiles/tilejson.ts';
 
-/** The most layers one composite tile may combine. */
-export const maxCompositeLayers = 32;
+export { maxCompositeLayers };
 
 const wholeNumber = /^\d{1,10}$/;
 
