@@ -12,7 +12,7 @@ const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 describe('auth: token command line', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   const tmp = tempDir('sdi-token-cli-');
   after(() => tmp.remove());
   const token = (...args: string[]) =>

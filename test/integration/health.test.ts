@@ -60,7 +60,7 @@ async function expectDatabaseUnavailable(url: string): Promise<void> {
 }
 
 describe('readiness when the database goes away', function () {
-  this.timeout(120_000);
+  this.timeout(300_000); // a fresh embedded database is created and migrated first
 
   it('answers /ready and data requests with 503 while /health stays 200 (embedded database closed)', async () => {
     const running = await startServer(testConfig('embedded', { seedDemo: 'never' }), createLogger('silent'));
