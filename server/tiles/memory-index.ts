@@ -208,6 +208,8 @@ export interface MemoryIndexSettings {
 /** The in-memory indexes of one tile service, one per small layer, kept in step with the data. */
 export class MemoryIndexes {
   private readonly slots = new Map<string, Slot>();
+  /** Builds still running, also those of layers forgotten meanwhile (their result is dropped when they end). */
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -294,9 +296,23 @@ export class MemoryIndexes {
     );
     slot.building = work.finally(() => {
       if (slot.building === tracked) slot.building = null;
+      this.running.delete(tracked);
     });
     const tracked = slot.building;
+    this.running.add(tracked);
     return tracked;
+  }
+
+  /**
+   * Resolves once no build runs or waits for its delay (a close, a benchmark or a memory measurement waits for the
+   * indexes to stop allocating).
+   */
+  async settled(): Promise<void> {
+    const waiting = () => [...this.slots.values()].some((s) => s.timer !== null);
+    while (this.running.size || waiting()) {
+      await Promise.all([...this.running]);
+      if (waiting()) await new Promise((r) => setTimeout(r, this.settings.rebuildDelayMs));
+    }
   }
 }
 

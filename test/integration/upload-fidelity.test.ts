@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { forEachBackend } from '../support/servers.ts';
+import { forEachBackend, startedSharedServers } from '../support/servers.ts';
 import {
   controlPoints,
   dbfBytes,
@@ -407,6 +407,10 @@ forEachBackend('upload: GeoJSON read as a stream', (server, backend) => {
       const bytes = writeLargeGeoJson(file, 10_000, 100);
       const send = await encodedUpload(server(), owner, 'duong.geojson', fs.readFileSync(file), { id: 'big_lines' });
       await (await fetch(`${server().url}/health`)).arrayBuffer(); // the first fetch of a process loads undici
+      // Every server of this process shares the heap: wait until none builds a tile memory index (the one of the
+      // layer the other backend's run of this test just published would otherwise be counted as the reader's).
+      await new Promise((r) => setTimeout(r, 1000)); // the catalog reload that starts a build comes by NOTIFY
+      for (const s of await startedSharedServers()) await s.app.services.tiles.memory.settled();
       const base = liveHeap();
       let peakHeap = base;
       let reading = true;

@@ -585,7 +585,9 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
         const tilePane = document.querySelector<HTMLElement>('.leaflet-tile-pane')!;
         return { drawn, zIndex: Number(getComputedStyle(el).zIndex), tilePane: Number(getComputedStyle(tilePane).zIndex) };
       });
-      expect(pane.drawn, `label pixels at z${zoom}`).to.be.greaterThan(100);
+      // One code with its halo draws about 90 of the sampled pixels. Only parcels that lie whole inside one data tile
+      // are labelled (a parcel cut by a tile edge would be labelled once per tile), so a view may hold only a few.
+      expect(pane.drawn, `label pixels at z${zoom}`).to.be.greaterThan(60);
       expect(pane.zIndex).to.be.greaterThan(pane.tilePane);
     } finally {
       await only.close();

@@ -45,6 +45,11 @@ export function sharedServer(backend: BackendName): Promise<RunningServer> {
 }
 
 /** Closes every shared server (root after-all hook). */
+/** The shared servers this process has started so far (none is started by asking). */
+export function startedSharedServers(): Promise<RunningServer[]> {
+  return Promise.all([...started.values()]);
+}
+
 export async function closeSharedServers(): Promise<void> {
   for (const p of started.values()) {
     const s = await p.catch(() => null);
