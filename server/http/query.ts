@@ -123,14 +123,7 @@ function handleConversionsGet(ctx: AppContext, queries: QueryService, limits: Co
     if (!id) throw new InvalidParameterError('parameter "layer" is required: the id of a land-use plan layer', 'layer');
     const layer = ctx.catalog.get(id, principalOf(res), 'layer');
     const q = parseConversionsQueryString(layer, query);
-    const cost = conversionsCost(ctx.config, 'GET', layer.id);
-    await sendConversions(
-      req,
-      res,
-      q,
-      await withCostLimits(limits, req, res, cost, (signal) => queries.conversions(q, signal)),
-      format,
-    );
+    await answerConversions(ctx, queries, limits, req, res, q, format);
   };
 }
 
@@ -143,15 +136,23 @@ function handleConversionsPost(ctx: AppContext, queries: QueryService, limits: C
     const body = bodyObject(req.body);
     const layer = ctx.catalog.get(bodyString(body, 'layer'), principalOf(res));
     const q = parseConversionsBody(layer, body, ctx.config.limitQueryGeometryVertices);
-    const cost = conversionsCost(ctx.config, 'POST', layer.id);
-    await sendConversions(
-      req,
-      res,
-      q,
-      await withCostLimits(limits, req, res, cost, (signal) => queries.conversions(q, signal)),
-      format,
-    );
+    await answerConversions(ctx, queries, limits, req, res, q, format);
   };
+}
+
+/** Runs a conversions query of either route under the summary's cost limits, and sends it in the asked format. */
+async function answerConversions(
+  ctx: AppContext,
+  queries: QueryService,
+  limits: CostLimits,
+  req: Request,
+  res: Response,
+  q: ConversionsQuery,
+  format: Format,
+): Promise<void> {
+  const cost = conversionsCost(ctx.config, req.method, q.layer.id);
+  const answer = await withCostLimits(limits, req, res, cost, (signal) => queries.conversions(q, signal));
+  await sendConversions(req, res, q, answer, format);
 }
 
 /** GET /search?q[&limit]. */
