@@ -10,7 +10,7 @@
  * Data: demo scale 1 in both backends, as bench-tiles prepares it (embedded: a copy of the PGlite directory
  * under the OS temp dir; server: database sdi_bench_s1 on DATABASE_URL's server). Run
  * `npm run bench:tiles -- --backend embedded` once first to seed them. Options: --backend server|embedded|both,
- * --no-screenshots.
+ * --no-screenshots, --print-tiles (each tile request's path, with ms since the bench started: shows a view fetched twice).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +24,7 @@ const { values: opts } = parseArgs({
   options: {
     backend: { type: 'string', default: 'both' },
     'no-screenshots': { type: 'boolean', default: false },
+    'print-tiles': { type: 'boolean', default: false },
   },
 });
 
@@ -69,6 +70,7 @@ function countTraffic(page: Page): { take: () => Promise<Traffic> } {
           t.requests++;
           t.bytes += bytes;
           if (new URL(req.url()).pathname.startsWith('/tiles/')) {
+            if (opts['print-tiles']) console.log(`${Math.round(performance.now())} ${new URL(req.url()).pathname}`);
             t.tileRequests++;
             t.tileBytes += bytes;
           }

@@ -62,8 +62,13 @@ export class LayerManager {
   /**
    * Replaces the layers and their style (a catalog load); keeps visibility and opacity of layers still present.
    * The style's draw order is the initial order (a layer it lacks goes by its catalog sortOrder, on top).
+   * `visible` (a permalink's list, top first) sets visibility and order; else a new layer is shown unless `hidden`.
    */
-  setLayers(infos: ViewerLayer[], style: MapStyle, state: { visible?: string[]; opacity?: Record<string, number> } = {}): void {
+  setLayers(
+    infos: ViewerLayer[],
+    style: MapStyle,
+    state: { visible?: string[]; hidden?: ReadonlySet<string>; opacity?: Record<string, number> } = {},
+  ): void {
     const previous = new Map(this.entries.map((e) => [e.info.id, e]));
     this.looks = style.looks;
     // The style lists the layers from the bottom; the panel lists the top first.
@@ -80,7 +85,7 @@ export class LayerManager {
       const old = previous.get(info.id);
       return {
         info,
-        visible: visible ? visible.has(info.id) : (old?.visible ?? true),
+        visible: visible ? visible.has(info.id) : (old?.visible ?? !state.hidden?.has(info.id)),
         opacity: state.opacity?.[info.id] ?? old?.opacity ?? 1,
         error: '',
       };
@@ -130,9 +135,22 @@ export class LayerManager {
 
   /** Shows or hides a layer. */
   setVisible(id: string, visible: boolean): void {
-    const e = this.entries.find((x) => x.info.id === id);
-    if (!e || e.visible === visible) return;
-    e.visible = visible;
+    this.setVisibility(new Map([[id, visible]]));
+  }
+
+  /**
+   * Shows and hides several layers with one redraw: every change of the visible set is a new composite tile, so
+   * changing them one by one would fetch the view's tiles once per layer.
+   */
+  setVisibility(changes: ReadonlyMap<string, boolean>): void {
+    let changed = false;
+    for (const e of this.entries) {
+      const visible = changes.get(e.info.id);
+      if (visible === undefined || visible === e.visible) continue;
+      e.visible = visible;
+      changed = true;
+    }
+    if (!changed) return;
     this.rebuild();
     this.changed();
   }

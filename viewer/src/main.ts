@@ -138,7 +138,7 @@ window.addEventListener('hashchange', () => {
   const s = parseState(window.location.hash);
   if (s.lang) setLang(s.lang);
   if (s.zoom !== undefined) map.setView([s.lat!, s.lon!], s.zoom);
-  if (s.layers) for (const l of layers.all()) layers.setVisible(l.id, s.layers.includes(l.id));
+  if (s.layers) layers.setVisibility(new Map(layers.all().map((l) => [l.id, s.layers!.includes(l.id)])));
 });
 
 function applyTexts(): void {
@@ -211,6 +211,7 @@ async function start(quiet = false): Promise<void> {
   try {
     const planning = loadStyle(planningMapId);
     planning.catch(() => undefined); // awaited below, unless the layers fail first
+    vintage.loadExtents();
     infos = await loadLayers();
     looks = await loadLooks(infos, planning);
   } catch (err) {
@@ -227,11 +228,15 @@ async function start(quiet = false): Promise<void> {
   mapMessage(infos.length ? null : t('noLayers'));
   const current = parseState(window.location.hash);
   stats.styleProblems = looks.style.problems;
+  const first = !stats.layers.length;
+  const chosen = first ? (current.layers ?? initial.layers) : undefined;
   layers.setLayers(infos, looks.style, {
-    visible: stats.layers.length ? undefined : (current.layers ?? initial.layers),
+    visible: chosen,
+    // The first view shows today's units only: the old ones are left out before the map is first drawn.
+    hidden: first && !chosen ? await vintage.hiddenByDefault(infos) : undefined,
     opacity: current.opacity,
   });
-  void vintage.layersLoaded(!stats.layers.length, (current.layers ?? initial.layers) !== undefined);
+  void vintage.layersLoaded(first, (current.layers ?? initial.layers) !== undefined);
   stats.layers = infos.map((l) => l.id);
   stats.ready = true;
   writeHash();

@@ -59,7 +59,8 @@ function dayOf(vintage: Vintage): string {
 interface LayerSwitchboard {
   all(): ViewerLayer[];
   visible(): ViewerLayer[];
-  setVisible(id: string, visible: boolean): void;
+  /** Shows and hides several layers with one redraw. */
+  setVisibility(changes: ReadonlyMap<string, boolean>): void;
   /** Redraws the panel (setVisible leaves its checkboxes as they were). */
   render(): void;
 }
@@ -68,6 +69,7 @@ interface LayerSwitchboard {
 export class VintageSwitch {
   vintage: Vintage = 'today';
   private extents: Extents = new Map();
+  private extentsLoad: Promise<Extents> | null = null;
   private readonly box: HTMLElement;
 
   constructor(
@@ -81,11 +83,30 @@ export class VintageSwitch {
   }
 
   /**
+   * Starts learning the temporal extents (`/collections`): call it beside the requests for the layers, so that the
+   * first view waits for neither one after the other.
+   */
+  loadExtents(): void {
+    this.extentsLoad = loadExtents();
+  }
+
+  /**
+   * The temporal layers the default vintage (today) hides, to leave out of the first drawing of the map (hiding
+   * them after it would fetch every tile of the view again).
+   */
+  async hiddenByDefault(layers: readonly ViewerLayer[]): Promise<Set<string>> {
+    const extents = await (this.extentsLoad ??= loadExtents());
+    const day = dayOf('today');
+    return new Set(layers.filter((l) => extents.has(l.id) && !covers(extents.get(l.id)!, day)).map((l) => l.id));
+  }
+
+  /**
    * After the layers are loaded: learn the temporal extents, then on the first load either apply the default
    * (today) or, when a permalink chose the layers, read the vintage from the admin layers it shows.
    */
   async layersLoaded(first: boolean, fromPermalink: boolean): Promise<void> {
-    this.extents = await loadExtents();
+    this.extents = await (this.extentsLoad ?? loadExtents());
+    this.extentsLoad = null;
     if (first && fromPermalink) {
       const shown = this.layers.visible().filter((l) => this.extents.has(l.id));
       const old = shown.some(
@@ -109,10 +130,12 @@ export class VintageSwitch {
 
   private apply(): void {
     const day = dayOf(this.vintage);
+    const changes = new Map<string, boolean>();
     for (const l of this.layers.all()) {
       const extent = this.extents.get(l.id);
-      if (extent) this.layers.setVisible(l.id, covers(extent, day));
+      if (extent) changes.set(l.id, covers(extent, day));
     }
+    this.layers.setVisibility(changes);
     this.layers.render();
   }
 
