@@ -74,7 +74,15 @@ function parseTile(buffer: ArrayBuffer, tileSize: number): Map<string, Feature[]
           if (p.y > maxY) maxY = p.y;
         }
       }
-      features.push({ props: f.properties, bbox: { minX, minY, maxX, maxY }, geomType: f.type, geom, numVertices });
+      const feature: TileFeature = {
+        props: f.properties,
+        bbox: { minX, minY, maxX, maxY },
+        geomType: f.type,
+        geom,
+        numVertices,
+        id: f.id,
+      };
+      features.push(feature);
     }
     result.set(name, features);
   }
@@ -178,38 +186,99 @@ function paintRulesOf(layer: ViewerLayer, look: LayerLook | undefined, opacity: 
   }));
 }
 
-/** Labels a polygon at the centre of its outer ring's box (protomaps' own centred label takes the first vertex). */
+/** A parsed feature and its MVT id (the catalog feature's, stable across tiles; absent when the tile has none). */
+type TileFeature = Feature & { readonly id?: number };
+
+/** Tile size of the parsed features, in pixels (see parseTile). */
+const tilePx = 256;
+
+/** Smallest visible part of a polygon (display px) that holds a short label such as a parcel's code. */
+const labelRoom = { width: 28, height: 14 };
+
+/**
+ * Farthest apart (display px) two pieces of one polygon, cut by tile edges, may be labelled before the second is
+ * taken for the first's repeat: a polygon wider than this on screen may show its label twice.
+ */
+const labelRepeatPx = 1024;
+
+/**
+ * The part of a polygon's outer-ring box inside its data tile, in the tile's pixels (a tile's polygons reach a few
+ * pixels past its edges: the tile buffer).
+ */
+function visibleBox(ring: readonly { x: number; y: number }[]): { minX: number; minY: number; maxX: number; maxY: number } {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const p of ring) {
+    minX = Math.min(minX, p.x);
+    minY = Math.min(minY, p.y);
+    maxX = Math.max(maxX, p.x);
+    maxY = Math.max(maxY, p.y);
+  }
+  return { minX: Math.max(0, minX), minY: Math.max(0, minY), maxX: Math.min(tilePx, maxX), maxY: Math.min(tilePx, maxY) };
+}
+
+/** Is the point inside the ring (even-odd rule)? Written here: a few lines on the renderer's own points. */
+function insideRing(x: number, y: number, ring: readonly { x: number; y: number }[]): boolean {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const a = ring[i];
+    const b = ring[j];
+    if (a.y > y !== b.y > y && x < ((b.x - a.x) * (y - a.y)) / (b.y - a.y) + a.x) inside = !inside;
+  }
+  return inside;
+}
+
+/**
+ * Labels a polygon at the centre of the part of its outer ring's box that lies inside its tile, when that point is
+ * inside the polygon (protomaps' own centred label takes the first vertex). A polygon cut by tile edges is seen
+ * once per tile: its pieces share the feature's id, and the labeller keeps the first piece's label and drops the
+ * others' (deduplication by key), so a large parcel is labelled once whichever tile arrives first.
+ */
 class PolygonCentreSymbolizer implements LabelSymbolizer {
   private readonly text: CenteredTextSymbolizer;
 
-  constructor(options: ConstructorParameters<typeof CenteredTextSymbolizer>[0]) {
+  constructor(
+    private readonly layerId: string,
+    options: ConstructorParameters<typeof CenteredTextSymbolizer>[0],
+  ) {
     this.text = new CenteredTextSymbolizer(options);
   }
 
   place(...[layout, geom, feature]: Parameters<LabelSymbolizer['place']>): ReturnType<LabelSymbolizer['place']> {
     const ring = geom[0];
-    if (!ring?.length) return undefined;
-    const xs = ring.map((p) => p.x);
-    const ys = ring.map((p) => p.y);
+    const local = feature.geom[0];
+    if (!ring?.length || !local?.length) return undefined;
+    const box = visibleBox(local);
+    const cx = (box.minX + box.maxX) / 2;
+    const cy = (box.minY + box.maxY) / 2;
+    if (!insideRing(cx, cy, local)) return undefined;
+    // From the tile's pixels to the map's: the drawn geometry is the parsed one scaled by the overzoom and moved.
+    const scale = 2 ** layout.overzoom;
     const centre = ring[0].clone();
-    centre.x = (Math.min(...xs) + Math.max(...xs)) / 2;
-    centre.y = (Math.min(...ys) + Math.max(...ys)) / 2;
-    return this.text.place(layout, [[centre]], feature);
+    centre.x = ring[0].x + (cx - local[0].x) * scale;
+    centre.y = ring[0].y + (cy - local[0].y) * scale;
+    const labels = this.text.place(layout, [[centre]], feature);
+    const { id } = feature as TileFeature;
+    if (id === undefined) return labels;
+    return labels?.map((l) => ({ ...l, deduplicationKey: `${this.layerId}#${id}`, deduplicationDistance: labelRepeatPx }));
   }
 }
 
-/** Tile size of the parsed features, in pixels (see parseTile). */
-const tilePx = 256;
-
 /**
- * True for a polygon that lies whole inside its tile and is big enough on screen to hold a short label (a parcel's
- * code at high zoom). A polygon cut by the tile's edge would be labelled once per tile it crosses, so it is not.
+ * True for a polygon whose part inside its tile is big enough on screen to hold a short label (a parcel's code at
+ * high zoom). Without an id the pieces of a polygon cut by tile edges cannot be told apart (each would be labelled),
+ * so such a polygon is labelled only when it lies whole inside its tile.
  */
-function labelFits(layer: ViewerLayer, z: number, f: Feature): boolean {
-  const { minX, minY, maxX, maxY } = f.bbox;
+function labelFits(layer: ViewerLayer, z: number, f: TileFeature): boolean {
+  const ring = f.geom[0];
+  if (!ring?.length) return false;
+  const box = visibleBox(ring);
   const scale = 2 ** Math.max(0, z - layer.maxzoom); // overzoomed tiles are drawn larger than their data
-  const whole = minX >= 0 && minY >= 0 && maxX <= tilePx && maxY <= tilePx;
-  return whole && (maxX - minX) * scale >= 28 && (maxY - minY) * scale >= 14;
+  const whole = f.bbox.minX >= 0 && f.bbox.minY >= 0 && f.bbox.maxX <= tilePx && f.bbox.maxY <= tilePx;
+  if (f.id === undefined && !whole) return false;
+  return (box.maxX - box.minX) * scale >= labelRoom.width && (box.maxY - box.minY) * scale >= labelRoom.height;
 }
 
 /** The label rules of a layer from its look: lines along the line, points beside the point, polygons at their centre. */
@@ -227,10 +296,10 @@ function labelRulesOf(layer: ViewerLayer, look: LayerLook | undefined): LabelRul
     if (d.placement === 'line') return { ...rule, filter, symbolizer: new LineLabelSymbolizer(text) };
     if (layer.geometryType !== 'Polygon')
       return { ...rule, filter, symbolizer: new OffsetTextSymbolizer({ ...text, offsetX: d.offset[0], offsetY: d.offset[1] }) };
-    // A polygon's label only where it fits whole inside its tile (see labelFits).
+    // A polygon's label only where its piece in the tile has room for it (see labelFits).
     return {
       ...rule,
-      symbolizer: new PolygonCentreSymbolizer(text),
+      symbolizer: new PolygonCentreSymbolizer(layer.id, text),
       filter: (z: number, f: Feature) => labelFits(layer, z, f) && (!filter || filter(z, f)),
     };
   });
