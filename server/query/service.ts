@@ -8,8 +8,18 @@ import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import type { Database } from '../db/database.ts';
 import { queryRows } from '../db/rows.ts';
+import { InvalidParameterError } from '../errors.ts';
 import { Utf8Builder } from '../features/bytes.ts';
-import { conversionsQuery, identifyQuery, intersectsQuery, measureOf, nearestQuery, summaryQuery, withinQuery } from './sql.ts';
+import {
+  communeKnownQuery,
+  conversionsQuery,
+  identifyQuery,
+  intersectsQuery,
+  measureOf,
+  nearestQuery,
+  summaryQuery,
+  withinQuery,
+} from './sql.ts';
 import { conversionsOf, type ConversionRow, type Conversions, type ConversionsQuery } from './conversions.ts';
 import type { LonLat } from './distance.ts';
 
@@ -170,6 +180,22 @@ export class QueryService {
   async conversions(q: ConversionsQuery, signal?: AbortSignal): Promise<Conversions> {
     const sql = conversionsQuery(q);
     const rows = await queryRows<ConversionRow>(this.db, sql.sql, sql.bindings, signal);
+    if (q.commune && !rows.length) {
+      // Nothing in the commune: a commune the plan does not reach has no conversions, an unknown code is a mistake.
+      const check = communeKnownQuery(q.commune.code);
+      const [{ known, mapped }] = await queryRows<{ known: boolean; mapped: boolean }>(
+        this.db,
+        check.sql,
+        check.bindings,
+        signal,
+      );
+      if (mapped && !known) {
+        throw new InvalidParameterError(
+          `parameter "commune": "${q.commune.code}" is not the code of a commune or ward of 1 July 2025 in this province`,
+          'commune',
+        );
+      }
+    }
     return conversionsOf(q, rows);
   }
 }

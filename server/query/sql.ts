@@ -208,3 +208,16 @@ export function conversionsQuery(q: ConversionsQuery): SqlPart {
     bindings: [...(q.geometry ? [JSON.stringify(q.geometry)] : []), ...cond.bindings],
   };
 }
+
+/**
+ * Is this the code of a commune or ward of 1 July 2025? Known from the official old -> new mapping (migration 009);
+ * `mapped` is false while the mapping is empty (an install without the units), when no code can be refused.
+ */
+export function communeKnownQuery(code: string): SqlPart {
+  return {
+    sql:
+      'SELECT EXISTS (SELECT 1 FROM admin_unit_mapping WHERE new_code = ?::text) AS known,' +
+      ' EXISTS (SELECT 1 FROM admin_unit_mapping) AS mapped',
+    bindings: [code],
+  };
+}

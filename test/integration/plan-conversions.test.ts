@@ -127,7 +127,14 @@ forEachBackend('what the land-use plan changes (/query/conversions)', (server) =
     expect(one.groups).to.have.length(1);
     expect(one.groups[0]).to.deep.equal(g);
     expect(one.total.changed_ha).to.equal(g.changed_ha);
-    const none = await ok(await get('/query/conversions?layer=landuse_plan_2030&commune=00000'));
+    // A commune of today's province that the plan does not reach: no conversions (not an error).
+    const planned = new Set(all.groups.map((x) => x.key.commune_code_2025));
+    const units = (await (await fetch(`${server().url}/collections/admin_communes_2025/items?limit=200`)).json()) as {
+      features: Array<{ properties: Record<string, unknown> }>;
+    };
+    const outside = units.features.map((f) => String(f.properties.code)).find((code) => !planned.has(code));
+    expect(outside, 'a commune outside the plan').to.be.a('string');
+    const none = await ok(await get(`/query/conversions?layer=landuse_plan_2030&commune=${outside}`));
     expect(none.groups).to.deep.equal([]);
     expect(none.total.changed_ha).to.equal(0);
   });
@@ -193,6 +200,7 @@ forEachBackend('what the land-use plan changes (/query/conversions)', (server) =
     ['no layer', '/query/conversions', '"layer"'],
     ['a layer that is not a plan', '/query/conversions?layer=landuse_parcels', '"layer"'],
     ['a commune code that is not five digits', '/query/conversions?layer=landuse_plan_2030&commune=Bac%20Giang', '"commune"'],
+    ['a commune code no unit of 1 July 2025 has', '/query/conversions?layer=landuse_plan_2030&commune=00000', '"commune"'],
     ['an unknown grouping', '/query/conversions?layer=landuse_plan_2030&groupBy=province', '"groupBy"'],
     ['a bbox of two numbers', '/query/conversions?layer=landuse_plan_2030&bbox=106,21', '"bbox"'],
     ['an unknown parameter', '/query/conversions?layer=landuse_plan_2030&from=LUC', '"from"'],
