@@ -354,12 +354,11 @@ async function startMinimalServer(
   kept: Map<string, Fetched>,
 ): Promise<{ port: number; child: ChildProcess; stop: () => Promise<void> }> {
   const file = path.join(os.tmpdir(), `sdi-bench-minimal-${process.pid}.json`);
+  // The same answer as the server's, headers included (helmet's, CORS, ETag...), but those node:http writes itself
+  // or that differ per request.
+  const perRequest = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'x-request-id']);
   const pick = (h: http.IncomingHttpHeaders) =>
-    Object.fromEntries(
-      ['content-type', 'content-encoding', 'etag', 'cache-control', 'vary']
-        .filter((k) => h[k] !== undefined)
-        .map((k) => [k, String(h[k])]),
-    );
+    Object.fromEntries(Object.entries(h).flatMap(([k, v]) => (perRequest.has(k) || v === undefined ? [] : [[k, String(v)]])));
   fs.writeFileSync(
     file,
     JSON.stringify(

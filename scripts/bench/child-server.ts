@@ -50,7 +50,9 @@ const defaults: NodeJS.ProcessEnv = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED
 export async function startChildServer(options: ChildServerOptions = {}): Promise<ChildServer> {
   const port = options.port ?? (await freePort());
   const entry = options.entry ?? [path.join(root, 'server', 'index.ts')];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...entry], {
+  // BENCH_CHILD_NODE_ARGS: node options for the server child only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...entry], {
     cwd: root,
     env: { ...process.env, ...defaults, ...options.env, PORT: String(port) },
     stdio: ['ignore', options.stdout ?? 'ignore', 'inherit'],

@@ -185,8 +185,8 @@ const xyzRoute = '/tiles/:layers/:z/:x/:file';
  * without a query string (gzip accepted) straight from node:http and returns true; anything else returns false
  * untouched. It reads the URL with the router's parser and asks the router's authorisation decision (as an anonymous
  * caller), so it never answers a tile the router would refuse.
- *  - A tile in the in-process cache is written at once (several times the tiles/s of the Express stack); such hits
- *    skip request logging and the HTTP metrics (tile_cache_hits_total still counts them).
+ *  - A tile in the in-process cache is written at once (several times the tiles/s of the Express stack), with the
+ *    app's headers; such hits skip request logging and the HTTP metrics (tile_cache_hits_total still counts them).
  *  - With `handOff` (the app), a cold tile is rendered here too, unless it needs a cost-limit slot (a low-zoom
  *    composite) or debug logging is on (the app logs each answer then): express, its router and eight middlewares
  *    were a third of the Node CPU of a cold tile. The answer carries the app's headers (helmet's, CORS, X-Request-Id)
@@ -198,8 +198,8 @@ export function createTileFastPath(
   tiles: TileService,
   handOff?: (req: IncomingMessage, res: ServerResponse) => void,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const corsHeaders = responseCorsHeaders.flat();
-  const appHeaders = [...securityHeaderList(), ...corsHeaders];
+  // Every answer below express, cached or rendered, carries the app's own headers (helmet's, CORS, X-Request-Id).
+  const appHeaders = [...securityHeaderList(), ...responseCorsHeaders.flat()];
   const { requests, latency } = ctx.metrics.http;
   // Per layer list of a URL: its layers as last resolved, with their cache key part and Cache-Control, reused while
   // the catalog hands out the same layer objects (a reload or a data version makes new ones): the warm path need not
@@ -231,7 +231,7 @@ export function createTileFastPath(
     const key = tiles.coordKey(set.layersKey, request);
     const hit = tiles.cached(key);
     if (hit) {
-      writeTileBelowExpress(req, res, hit, cacheControl, corsHeaders);
+      writeTileBelowExpress(req, res, hit, cacheControl, [...appHeaders, 'X-Request-Id', requestIdOf(req)]);
       return true;
     }
     if (!handOff || ctx.log.isLevelEnabled('debug') || tileCost(ctx.config, address.layerIds, address.coord.z)) return false;
