@@ -8,6 +8,9 @@
 import type { Geometry } from 'geojson';
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn, LayerStyle } from '../catalog/definition.ts';
+import type { CodeName, Conversion, ConversionGroup, ConversionGrouping, Conversions, GroupValue } from '../wire/query.ts';
+
+export type { CodeName, Conversion, ConversionGroup, ConversionGrouping, Conversions } from '../wire/query.ts';
 
 /** The columns of a plan layer: current code (from) and planned code (to). */
 export const planColumns = { from: 'current_code', to: 'code' } as const;
@@ -20,10 +23,7 @@ export const conversionGroupings = {
   commune_2025: ['commune_code_2025', 'commune_name_2025'],
   commune: ['district_name', 'commune_code', 'commune_name'],
   none: [],
-} as const satisfies Record<string, readonly string[]>;
-
-/** A name of conversionGroupings. */
-export type ConversionGrouping = keyof typeof conversionGroupings;
+} as const satisfies Record<ConversionGrouping, readonly string[]>;
 
 /** A conversions request whose names are resolved through the catalog (built at the HTTP edge). */
 export interface ConversionsQuery {
@@ -39,45 +39,6 @@ export interface ConversionsQuery {
   geometry: Geometry | null;
   /** The box the area came from (`bbox` parameter), echoed in the answer; null for a drawn area or none. */
   bbox: [number, number, number, number] | null;
-}
-
-/** A land-use code with its names, from the layer's style (the code data in `layers/`). */
-export interface CodeName {
-  code: string;
-  vi: string | null;
-  en: string | null;
-}
-
-/** Hectares and parcels of one conversion (current code -> planned code). */
-export interface Conversion {
-  from: CodeName;
-  to: CodeName;
-  area_ha: number;
-  parcels: number;
-}
-
-/** The conversions of one group (a commune), with the plan area of the group inside the selection. */
-export interface ConversionGroup {
-  key: Record<string, unknown>;
-  /** Hectares whose code the plan changes. */
-  changed_ha: number;
-  /** Hectares of the plan inside the selection, changed or not. */
-  plan_area_ha: number;
-  conversions: Conversion[];
-}
-
-/** The answer of /query/conversions. */
-export interface Conversions {
-  layer: string;
-  groupBy: ConversionGrouping;
-  commune: string | null;
-  bbox: [number, number, number, number] | null;
-  geometry: boolean;
-  method: string;
-  total: { changed_ha: number; plan_area_ha: number; parcels_changed: number; parcels: number };
-  /** Every conversion of the selection, all groups together, largest first. */
-  conversions: Conversion[];
-  groups: ConversionGroup[];
 }
 
 /** One row of the conversions SQL: group keys k0.., current code f, planned code c, parcels, hectares. */
@@ -102,6 +63,13 @@ export function codeNames(style: LayerStyle, property: string): Map<string, { vi
   return names;
 }
 
+/** A group key's value as the answer sends it (a date as ISO 8601 text, as JSON would write it). */
+export function groupValue(v: unknown): GroupValue {
+  if (v === undefined || v === null) return null;
+  if (v instanceof Date) return v.toISOString();
+  return v as GroupValue;
+}
+
 function round(n: number): number {
   return Math.round(n * 1e4) / 1e4;
 }
@@ -123,7 +91,7 @@ export function conversionsOf(q: ConversionsQuery, rows: readonly ConversionRow[
   const all = new Map<string, Conversion>();
   const total = { changed_ha: 0, plan_area_ha: 0, parcels_changed: 0, parcels: 0 };
   for (const r of rows) {
-    const key = Object.fromEntries(q.groupBy.map((c, i) => [c.name, r[`k${i}`] ?? null]));
+    const key = Object.fromEntries(q.groupBy.map((c, i) => [c.name, groupValue(r[`k${i}`])]));
     const id = JSON.stringify(q.groupBy.map((_, i) => r[`k${i}`] ?? null));
     let g = groups.get(id);
     if (!g) groups.set(id, (g = { key, changed_ha: 0, plan_area_ha: 0, conversions: [] }));

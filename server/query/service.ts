@@ -20,7 +20,10 @@ import {
   summaryQuery,
   withinQuery,
 } from './sql.ts';
-import { conversionsOf, type ConversionRow, type Conversions, type ConversionsQuery } from './conversions.ts';
+import { conversionsOf, groupValue, type ConversionRow, type Conversions, type ConversionsQuery } from './conversions.ts';
+import type { Summary, SummaryGroup } from '../wire/query.ts';
+
+export type { Summary, SummaryGroup } from '../wire/query.ts';
 import type { LonLat } from './distance.ts';
 
 interface FeatureRow {
@@ -45,24 +48,6 @@ export const summaryMethod = {
     'kilometres of ST_Intersection(feature, geometry) in EPSG:4326, measured with ST_Length on the WGS 84 ellipsoid (geography)',
   count: 'features intersecting the geometry (ST_Intersects)',
 } as const;
-
-/** One group of a summary: the values of the groupBy columns, the count and the measure. */
-export interface SummaryGroup {
-  key: Record<string, unknown>;
-  count: number;
-  area_ha?: number;
-  length_km?: number;
-}
-
-/** The result of POST /query/summary. */
-export interface Summary {
-  layer: string;
-  geometryType: Layer['geometryType'];
-  groupBy: string[];
-  method: string;
-  total: Omit<SummaryGroup, 'key'>;
-  groups: SummaryGroup[];
-}
 
 function round(n: number, digits: number): number {
   const f = 10 ** digits;
@@ -154,7 +139,10 @@ export class QueryService {
       return out;
     };
     const groups = groupBy.length
-      ? rows.map((r) => ({ key: Object.fromEntries(groupBy.map((c, i) => [c.name, r[`k${i}`] ?? null])), ...measureOfRow(r) }))
+      ? rows.map((r) => ({
+          key: Object.fromEntries(groupBy.map((c, i) => [c.name, groupValue(r[`k${i}`])])),
+          ...measureOfRow(r),
+        }))
       : [];
     const total = groupBy.length
       ? groups.reduce<Omit<SummaryGroup, 'key'>>(

@@ -6,27 +6,19 @@
 import type { Feature, Geometry } from 'geojson';
 import type { StyleSpecification } from '@maplibre/maplibre-gl-style-spec';
 import type { ViewerConfig, ViewerLayer } from '../../server/wire/layer.ts';
+import type { Conversions, GroupValue, Summary as SummaryAnswer } from '../../server/wire/query.ts';
 
 // The layer's JSON shape is the server's own (server/wire/layer.ts): one definition both sides compile against.
 export type { Label, LayerColumn, LayerStyle, StyleCategory, ViewerConfig, ViewerLayer } from '../../server/wire/layer.ts';
 export { layerGroups, type LayerGroup } from './layer-groups.ts';
+// The answers of /query/* likewise (server/wire/query.ts).
+export type { CodeName, Conversion, Conversions, GroupValue } from '../../server/wire/query.ts';
 
 /** The features of one layer at a clicked point. */
 export interface IdentifiedLayer {
   layer: string;
   features: Feature[];
 }
-
-/** One group of a summary as the server sends it: the group's property values in `key`. */
-interface SummaryGroupBody {
-  key?: Record<string, GroupValue>;
-  count?: number | string;
-  area_ha?: number | string | null;
-  length_km?: number | string | null;
-}
-
-/** A value of a group-by property. */
-export type GroupValue = string | number | boolean | null;
 
 /** One group of a summary: one value per group-by property. */
 export interface SummaryGroup {
@@ -188,14 +180,15 @@ export function readIdentify(body: unknown): IdentifiedLayer[] {
 export async function summarise(layer: string, geometry: Geometry, groupBy: string[]): Promise<Summary> {
   const payload: Record<string, unknown> = { layer, geometry };
   if (groupBy.length) payload.groupBy = groupBy;
-  const body = await request<{ groups: SummaryGroupBody[]; total?: SummaryGroupBody; method?: string }>('query/summary', {
+  const body = await request<SummaryAnswer>('query/summary', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(payload),
   });
-  const num = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
+  const num = (v: number | undefined) => (v === undefined ? null : Number(v));
   // Without group-by properties the server may send only the total: it is then the one group.
-  const rawGroups = body.groups.length || groupBy.length || !body.total ? body.groups : [body.total];
+  const rawGroups: Array<Partial<SummaryAnswer['groups'][number]>> =
+    body.groups.length || groupBy.length || !body.total ? body.groups : [body.total];
   const groups = rawGroups.map((g) => ({
     values: groupBy.map((name) => g.key?.[name] ?? null),
     count: Number(g.count ?? 0),
@@ -209,34 +202,10 @@ export async function summarise(layer: string, geometry: Geometry, groupBy: stri
     groupBy,
     groups,
     total: body.total
-      ? { count: Number(body.total.count ?? 0), area_ha: num(body.total.area_ha), length_km: num(body.total.length_km) }
+      ? { count: Number(body.total.count), area_ha: num(body.total.area_ha), length_km: num(body.total.length_km) }
       : { count: groups.reduce((s, g) => s + g.count, 0), area_ha: sum('area_ha'), length_km: sum('length_km') },
     method: body.method ?? '',
   };
-}
-
-/** A land-use code with its names, as /query/conversions sends it (null: the plan's legend does not name it). */
-export interface PlanCode {
-  code: string;
-  vi: string | null;
-  en: string | null;
-}
-
-/** Hectares and parcels planned to change from one code to another. */
-export interface PlanConversion {
-  from: PlanCode;
-  to: PlanCode;
-  area_ha: number;
-  parcels: number;
-}
-
-/** The answer of POST /query/conversions: all conversions inside the area, and the same per commune of 2025. */
-export interface PlanConversions {
-  layer: string;
-  method: string;
-  total: { changed_ha: number; plan_area_ha: number; parcels_changed: number; parcels: number };
-  conversions: PlanConversion[];
-  groups: Array<{ key: Record<string, GroupValue>; changed_ha: number; plan_area_ha: number; conversions: PlanConversion[] }>;
 }
 
 /** A land-use plan: a layer with each parcel's current code and planned code (the server's /query/conversions rule). */
@@ -245,8 +214,8 @@ export function isPlanLayer(layer: ViewerLayer): boolean {
 }
 
 /** What a land-use plan changes inside a geometry (EPSG:4326), per commune of 1 July 2025. */
-export async function planConversions(layer: string, geometry: Geometry): Promise<PlanConversions> {
-  return request<PlanConversions>('query/conversions', {
+export async function planConversions(layer: string, geometry: Geometry): Promise<Conversions> {
+  return request<Conversions>('query/conversions', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ layer, geometry }),

@@ -5,7 +5,7 @@
  */
 import type { Geometry } from 'geojson';
 import { bbox } from '@turf/bbox';
-import { planConversions, type PlanCode, type PlanConversion, type PlanConversions, type ViewerLayer } from './api.ts';
+import { planConversions, type CodeName, type Conversion, type Conversions, type ViewerLayer } from './api.ts';
 import { toCsv } from './csv.ts';
 import { h } from './dom.ts';
 import { currentLang, formatNumber, t } from './i18n.ts';
@@ -17,7 +17,7 @@ export interface ConversionsSection {
   layer: ViewerLayer;
   /** The layer's look in the published style (its colours), when the style has it. */
   look: LayerLook | undefined;
-  answer: PlanConversions | null;
+  answer: Conversions | null;
   error: string;
 }
 
@@ -41,7 +41,7 @@ export async function loadConversions(section: ConversionsSection, geometry: Geo
 }
 
 /** The code and its name in the current language ("LUC – Đất chuyên trồng lúa nước"). */
-function codeText(c: PlanCode): string {
+function codeText(c: CodeName): string {
   const name = c[currentLang()] ?? c.en;
   return name ? `${c.code} – ${name}` : c.code;
 }
@@ -58,7 +58,7 @@ function swatch(s: ConversionsSection, code: string): HTMLElement {
   return el;
 }
 
-function conversionRows(s: ConversionsSection, list: PlanConversion[]): HTMLElement[] {
+function conversionRows(s: ConversionsSection, list: Conversion[]): HTMLElement[] {
   return list.map((c) =>
     h(
       'tr',
@@ -70,7 +70,7 @@ function conversionRows(s: ConversionsSection, list: PlanConversion[]): HTMLElem
   );
 }
 
-function table(s: ConversionsSection, list: PlanConversion[]): HTMLElement {
+function table(s: ConversionsSection, list: Conversion[]): HTMLElement {
   return h(
     'table',
     { class: 'conversion-table' },
