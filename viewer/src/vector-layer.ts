@@ -338,7 +338,10 @@ export function createCompositeLayer(
     paintRules: bottomUp.flatMap((l) => paintRulesOf(l, looks.get(l.id), () => opacityOf(l.id))),
     labelRules: [],
     // Leaflet's attribution control writes HTML: each catalog text goes in escaped, its URLs as our own links.
-    attribution: [...new Set(layers.map((l) => l.attribution).filter(Boolean))].map(attributionHtml).join(' | '),
+    // A layer may credit several sources ("a; b"): each source once, however many layers credit it.
+    attribution: [...new Set(layers.flatMap((l) => (l.attribution ?? '').split(/;\s+/)).filter(Boolean))]
+      .map(attributionHtml)
+      .join(' | '),
     minZoom: Math.min(...layers.map((l) => l.minzoom)),
     bounds,
   }) as unknown as GridWithViews;
