@@ -1,6 +1,6 @@
 /**
- * Spatial queries for planners (`/query/...`, including what a land-use plan changes) and name search (`/search`). JSON in and out; GeoJSON geometry in
- * EPSG:4326. Thin handlers: parse -> catalog.get -> QueryService / SearchService -> write.
+ * Spatial queries for planners (`/query/...`, including what a land-use plan changes) and name search (`/search`).
+ * JSON in and out; GeoJSON geometry in EPSG:4326. Thin handlers: parse -> catalog.get -> QueryService / SearchService -> write.
  */
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../context.ts';

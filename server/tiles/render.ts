@@ -69,7 +69,10 @@ function featureLimitError(layer: Layer, coord: TileCoord, cap: number): TileFea
 /** Bytes a feature is assumed to take in a dense low-zoom tile, to size the LIMIT of ranked layers from the budget. */
 const bytesPerFeature = 64;
 
-/** One statement for a whole tile with the ST_AsMVT encoder: column t holds the layers' MVT (base64), n<i> and s<i> layer i's feature count and bytes. */
+/**
+ * One statement for a whole tile with the ST_AsMVT encoder: column t holds the layers' MVT (base64), n<i> and s<i>
+ * layer i's feature count and bytes.
+ */
 export interface TileStatement {
   sql: string;
   bindings: unknown[];
