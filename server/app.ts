@@ -111,7 +111,7 @@ export function createApp(ctx: AppContext): App {
   app.use(createAdminRouter(ctx, services));
   app.use(createViewerRouter(ctx));
   app.use(createStylesRouter(ctx));
-  app.use(createEditRouter(ctx, services.edits));
+  app.use(createEditRouter(ctx, services.edits, () => services.tiles.changesSeen()));
   app.use(createOpenDataRouter(ctx, services.downloads, services.limits));
   app.use(createOgcRouter(ctx, services.features, services.limits));
   app.use(notFoundHandler);

@@ -89,35 +89,44 @@ function sendFeature(res: Response, result: EditResult, status: number): void {
   res.status(status).type('application/geo+json').send(JSON.stringify(result.feature));
 }
 
-function handleCreate(ctx: AppContext, edits: EditService): RequestHandler {
+/** Resolves once the tiles a committed write changed are dropped here (see createEditRouter). */
+type Written = () => Promise<void>;
+
+function handleCreate(ctx: AppContext, edits: EditService, written: Written): RequestHandler {
   return async (req, res) => {
     const r = editRequest(ctx, req, res, false);
     const result = await edits.create(r, parseFeatureBody(body(req), parseContentCrs(req.get('content-crs'))));
+    await written();
     res.setHeader('Location', `${baseUrlOf(req, ctx.config)}${itemPath(r.layer.id, result.fid)}`);
     sendFeature(res, result, 201);
   };
 }
 
-function handleReplace(ctx: AppContext, edits: EditService): RequestHandler {
+function handleReplace(ctx: AppContext, edits: EditService, written: Written): RequestHandler {
   return async (req, res) => {
     const r = editRequest(ctx, req, res, true);
     const fid = fidOf(req, r.layer.id);
-    sendFeature(res, await edits.replace(r, fid, parseFeatureBody(body(req), parseContentCrs(req.get('content-crs')), fid)), 200);
+    const result = await edits.replace(r, fid, parseFeatureBody(body(req), parseContentCrs(req.get('content-crs')), fid));
+    await written();
+    sendFeature(res, result, 200);
   };
 }
 
-function handlePatch(ctx: AppContext, edits: EditService): RequestHandler {
+function handlePatch(ctx: AppContext, edits: EditService, written: Written): RequestHandler {
   return async (req, res) => {
     const r = editRequest(ctx, req, res, true);
     const fid = fidOf(req, r.layer.id);
-    sendFeature(res, await edits.patch(r, fid, parseFeaturePatch(body(req), parseContentCrs(req.get('content-crs')))), 200);
+    const result = await edits.patch(r, fid, parseFeaturePatch(body(req), parseContentCrs(req.get('content-crs'))));
+    await written();
+    sendFeature(res, result, 200);
   };
 }
 
-function handleDelete(ctx: AppContext, edits: EditService): RequestHandler {
+function handleDelete(ctx: AppContext, edits: EditService, written: Written): RequestHandler {
   return async (req, res) => {
     const r = editRequest(ctx, req, res, true);
     await edits.remove(r, fidOf(req, r.layer.id));
+    await written();
     res.status(204).end();
   };
 }
@@ -143,7 +152,7 @@ function handleHistory(ctx: AppContext, edits: EditService): RequestHandler {
  * POST .../items/{fid}/history/{version}/restore: admins only; a new version equal to the one named. Like the other
  * writes it needs If-Match (the feature's ETag now), or If-None-Match: * for a feature that is deleted now.
  */
-function handleRestore(ctx: AppContext, edits: EditService): RequestHandler {
+function handleRestore(ctx: AppContext, edits: EditService, written: Written): RequestHandler {
   return async (req, res) => {
     const r = editRequest(ctx, req, res, false);
     requirePrincipal(res, 'admin');
@@ -157,7 +166,9 @@ function handleRestore(ctx: AppContext, edits: EditService): RequestHandler {
       throw new NotFoundError(
         `feature ${fid} of layer "${r.layer.id}" has no version ${JSON.stringify(String(req.params.version).slice(0, 20))}`,
       );
-    sendFeature(res, await edits.restore({ ...r, ifNoneMatch }, fid, version), 200);
+    const result = await edits.restore({ ...r, ifNoneMatch }, fid, version);
+    await written();
+    sendFeature(res, result, 200);
   };
 }
 
@@ -176,17 +187,21 @@ function addItemEtag(ctx: AppContext, edits: EditService): RequestHandler {
   };
 }
 
-/** The router of feature edits and history. */
-export function createEditRouter(ctx: AppContext, edits: EditService): Router {
+/**
+ * The router of feature edits and history. `written` resolves once this instance has acted on every committed
+ * write (TileService.changesSeen): each write's answer waits for it, so that an editor who redraws the map on the
+ * answer sees the edit, not a cached tile of before it.
+ */
+export function createEditRouter(ctx: AppContext, edits: EditService, written: () => Promise<void>): Router {
   const json = [queryBodySize(ctx.config), express.json({ limit: ctx.config.limitQueryBodyBytes, type: editBodyTypes })];
   const router = Router();
   router.get('/collections/:layer/items/:id', addItemEtag(ctx, edits));
-  router.post('/collections/:layer/items', json, handleCreate(ctx, edits));
-  router.put('/collections/:layer/items/:id', json, handleReplace(ctx, edits));
-  router.patch('/collections/:layer/items/:id', json, handlePatch(ctx, edits));
-  router.delete('/collections/:layer/items/:id', handleDelete(ctx, edits));
+  router.post('/collections/:layer/items', json, handleCreate(ctx, edits, written));
+  router.put('/collections/:layer/items/:id', json, handleReplace(ctx, edits, written));
+  router.patch('/collections/:layer/items/:id', json, handlePatch(ctx, edits, written));
+  router.delete('/collections/:layer/items/:id', handleDelete(ctx, edits, written));
   router.get('/collections/:layer/items/:id/history', handleHistory(ctx, edits));
-  router.post('/collections/:layer/items/:id/history/:version/restore', handleRestore(ctx, edits));
+  router.post('/collections/:layer/items/:id/history/:version/restore', handleRestore(ctx, edits, written));
   return router;
 }
 

@@ -29,6 +29,25 @@ export function parseTableChange(payload: string): TableChange | null {
   }
 }
 
+/**
+ * A barrier in the stream of changes: a NOTIFY on the same channel with a token. PostgreSQL delivers the
+ * notifications of different transactions in commit order, so a listener that sees the barrier has seen every
+ * change committed before it was sent.
+ */
+export async function sendBarrier(db: Database, token: string): Promise<void> {
+  await db.rows('SELECT pg_notify(?, ?)', [tileChangesChannel, JSON.stringify({ barrier: token })]);
+}
+
+/** The token of a barrier payload; null when it is not one. */
+export function parseBarrier(payload: string): string | null {
+  try {
+    const v = JSON.parse(payload) as { barrier?: unknown };
+    return typeof v.barrier === 'string' ? v.barrier : null;
+  } catch {
+    return null;
+  }
+}
+
 const triggers = [
   { name: 'sdi_tiles_insert', event: 'INSERT', referencing: 'REFERENCING NEW TABLE AS sdi_new_rows' },
   { name: 'sdi_tiles_update', event: 'UPDATE', referencing: 'REFERENCING OLD TABLE AS sdi_old_rows NEW TABLE AS sdi_new_rows' },

@@ -7,7 +7,8 @@ import type { AppContext } from '../context.ts';
 import type { Layer } from '../catalog/catalog.ts';
 import { ClientGoneError, TileTimeoutError } from '../errors.ts';
 import { TileCache, type CachedTile } from './cache.ts';
-import { ensureChangeTriggers, parseTableChange, tileChangesChannel } from './changes.ts';
+import { randomUUID } from 'node:crypto';
+import { ensureChangeTriggers, parseBarrier, parseTableChange, sendBarrier, tileChangesChannel } from './changes.ts';
 import type { BBox } from './grid.ts';
 import { describeTile, TileRenderer, type TileRequest } from './render.ts';
 import { SharedTileCache } from './shared-cache.ts';
@@ -44,6 +45,8 @@ export class TileService {
   private readonly triggersReady = new Map<string, Promise<boolean>>();
   /** True once this instance LISTENs for edits; until then (or if that failed) nothing is cached. */
   private readonly listening: Promise<boolean>;
+  /** Barriers sent by changesSeen and not yet heard back, by token. */
+  private readonly barriers = new Map<string, () => void>();
 
   constructor(private readonly ctx: AppContext) {
     this.cache = new TileCache(ctx.config.tileCacheMb * 1024 * 1024);
@@ -74,6 +77,8 @@ export class TileService {
   /** Listens for data and catalog changes; registers its closers in ctx.onClose. */
   private async start(): Promise<void> {
     const stopListening = await this.ctx.db.listen(tileChangesChannel, (payload) => {
+      const barrier = parseBarrier(payload);
+      if (barrier !== null) return this.barriers.get(barrier)?.();
       const change = parseTableChange(payload);
       if (!change) return;
       const ids = this.ctx.catalog
@@ -123,6 +128,28 @@ export class TileService {
       this.triggersReady.set(key, p);
     }
     return p;
+  }
+
+  /**
+   * Resolves once this instance has dropped the tiles of every change committed before the call (a barrier through
+   * the change channel): a writer's next tile request, answered here, shows its own write. Gives up after
+   * `timeoutMs`; at once when this instance does not listen (it caches nothing then).
+   */
+  async changesSeen(timeoutMs = 5000): Promise<void> {
+    if (!(await this.listening)) return;
+    const token = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    const heard = new Promise<void>((resolve) => {
+      this.barriers.set(token, resolve);
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    try {
+      await sendBarrier(this.ctx.db, token);
+      await heard;
+    } finally {
+      clearTimeout(timer);
+      this.barriers.delete(token);
+    }
   }
 
   /** Drops cached tiles of these layers over bbox (EPSG:4326), or all of them (bbox null), here and in Redis. */
