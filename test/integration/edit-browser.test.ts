@@ -53,7 +53,7 @@ function tileFeatures(bodies: ReceivedTile[]): Map<number, GeoJSON.Feature[]> {
   return byId;
 }
 
-/** A tile a page received, and when (ms since the epoch). */
+/** A tile a page received, and when it was asked for (ms since the epoch). */
 interface ReceivedTile {
   z: number;
   x: number;
@@ -68,7 +68,8 @@ function collectTiles(page: Page): Array<Promise<ReceivedTile | null>> {
   page.on('response', (res) => {
     const m = /\/tiles\/([^/]+)\/(\d+)\/(\d+)\/(\d+)\.mvt/.exec(new URL(res.url()).pathname);
     if (!m || !m[1].split(',').includes(layerId) || res.status() !== 200) return;
-    const [z, x, y, at] = [Number(m[2]), Number(m[3]), Number(m[4]), Date.now()];
+    // When the request started (ms since the epoch): a tile asked for before an edit may arrive after it.
+    const [z, x, y, at] = [Number(m[2]), Number(m[3]), Number(m[4]), res.request().timing().startTime];
     tiles.push(
       res
         .body()

@@ -95,15 +95,16 @@ const tools = new Tools(map, document.getElementById('toolbar')!, {
   },
   permalink: () => window.location.href,
 });
+// Edit mode hears map clicks before identify does, so that a click that picks a feature opens no identify popup.
+const editing = enableEditing(map, { layers: () => layers.all(), refreshArea: (id, bounds) => layers.refreshArea(id, bounds) });
 enableIdentify(
   map,
   () => vintage.identifyLayers(map),
-  () => tools.busy(),
+  () => tools.busy() || editing.busy(),
   (id) => layers.lookOf(id),
 );
 enableSearch(document.getElementById('search') as HTMLFormElement, map, () => layers.all());
 enableStatus(document.getElementById('status')!, map);
-enableEditing(map, { layers: () => layers.all(), refreshArea: (id, bounds) => layers.refreshArea(id, bounds) });
 
 // Keyboard users: arrows pan and +/- zoom (Leaflet); Enter acts as a click at the map's centre (identify, pick a commune).
 map.getContainer().addEventListener('keydown', (ev) => {

@@ -62,8 +62,14 @@ const texts = {
 const tx = (k: keyof typeof texts) => texts[k][currentLang()];
 const drawShape = { Point: 'Marker', LineString: 'Line', Polygon: 'Polygon' } as const;
 
+/** What the rest of the viewer may ask of edit mode. */
+export interface EditMode {
+  /** True while edit mode has the map's clicks (drawing, picking a feature, or a shape open for editing). */
+  busy(): boolean;
+}
+
 /** Starts edit mode's button and panel over the map; they show only for a token that may edit some layer. */
-export function enableEditing(map: L.Map, host: EditHost): void {
+export function enableEditing(map: L.Map, host: EditHost): EditMode {
   const button = h('button', { type: 'button', id: 'edit-toggle', class: 'edit-toggle', hidden: true, 'aria-expanded': 'false' });
   const panel = h('aside', { id: 'edit-panel', class: 'panel edit-panel', hidden: true });
   const saved = L.featureGroup().addTo(map);
@@ -126,7 +132,8 @@ export function enableEditing(map: L.Map, host: EditHost): void {
     }
     return fire.call(this, type, data, propagate);
   } as typeof map.fire;
-  // Clicks that draw or drag vertices must not open identify popups meanwhile.
+  // Clicks that draw or drag vertices must not open identify popups meanwhile: identify asks busy() first; any other
+  // popup is closed here.
   map.on('popupopen', (e: L.PopupEvent) => {
     if (drawing || picking || shape) map.closePopup(e.popup);
   });
@@ -305,4 +312,5 @@ export function enableEditing(map: L.Map, host: EditHost): void {
   });
   onLangChange(render);
   void refresh();
+  return { busy: () => drawing || picking || shape !== null };
 }
