@@ -108,6 +108,13 @@ export interface Config {
   tileMemoryIndexMaxFeatures: number;
   /** TILE_MEMORY_INDEX: which backend uses the memory index ("embedded" only, "both", or "off"). */
   tileMemoryIndex: 'embedded' | 'both' | 'off';
+  /**
+   * TILE_OCCUPANCY: which backend keeps a grid of where each layer has data (z14 cells), so that a tile at z12 or
+   * above over none of a layer's data leaves it out of the query (server/tiles/occupancy.ts): "server" (default),
+   * "both", or "off". Embedded PostGIS answers one query at a time, so building the grids there would hold up the
+   * first view, and its small layers are cut from memory anyway.
+   */
+  tileOccupancy: 'server' | 'both' | 'off';
   // sources
   /** SOURCE_SCHEMAS: comma list of schemas whose tables an admin may publish in place (default none). */
   sourceSchemas: string[];
@@ -162,6 +169,7 @@ export const defaults: Config = {
   // planner
   tileMemoryIndexMaxFeatures: 50_000,
   tileMemoryIndex: 'embedded',
+  tileOccupancy: 'server',
   // sources
   sourceSchemas: [],
   sourceCacheTtlSeconds: 300,
@@ -321,6 +329,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       10_000_000,
     ),
     tileMemoryIndex: oneOf(env, 'TILE_MEMORY_INDEX', defaults.tileMemoryIndex, ['embedded', 'both', 'off'] as const),
+    tileOccupancy: oneOf(env, 'TILE_OCCUPANCY', defaults.tileOccupancy, ['server', 'both', 'off'] as const),
     // sources
     sourceSchemas: (env.SOURCE_SCHEMAS ?? '')
       .split(',')

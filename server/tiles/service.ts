@@ -13,6 +13,7 @@ import type { BBox } from './grid.ts';
 import { describeTile, TileRenderer, type TileRequest } from './render.ts';
 import { SharedTileCache } from './shared-cache.ts';
 import { MemoryIndexes, renderTile } from './memory-index.ts';
+import { Occupancy } from './occupancy.ts';
 import { gzipBody } from '../gzip.ts';
 
 /**
@@ -38,6 +39,8 @@ export class TileService {
   readonly renderer: TileRenderer;
   /** In-memory geojson-vt indexes of small layers (TILE_MEMORY_INDEX_MAX_FEATURES): tiles without a database round trip. */
   readonly memory: MemoryIndexes;
+  /** Where each layer has data (z14 cells): a tile over none of a layer's cells leaves it out of the query. */
+  readonly occupancy: Occupancy;
   private readonly inFlight = new Map<string, InFlight>();
   /** Bumped whenever a layer's tiles are invalidated: a render that straddles a bump is not cached. */
   private readonly epochs = new Map<string, number>();
@@ -63,6 +66,7 @@ export class TileService {
       maxFeatures: () => (indexed() ? config.tileMemoryIndexMaxFeatures : 0),
       rebuildDelayMs: 200,
     });
+    this.occupancy = new Occupancy(ctx.db);
     const shared = this.shared;
     if (shared) ctx.onClose.push(() => shared.close());
     this.listening = this.start().then(
@@ -85,13 +89,17 @@ export class TileService {
         .list(adminView)
         .filter((l) => l.table === change.table)
         .map((l) => l.id);
-      for (const id of ids) this.memory.changed(this.ctx.catalog.find(id)!, () => this.ctx.catalog.find(id));
+      for (const id of ids) {
+        this.occupancy.changed(id, change.bbox);
+        this.memory.changed(this.ctx.catalog.find(id)!, () => this.ctx.catalog.find(id));
+      }
       if (ids.length) void this.invalidate(ids, change.bbox);
     });
     const stopWatching = this.ctx.catalog.onChange((ids) => {
       void this.invalidate(ids, null);
       for (const id of ids) {
         this.memory.forget(id);
+        this.occupancy.forget(id);
         const layer = this.ctx.catalog.find(id);
         if (layer) void this.loadIndex(layer);
       }
@@ -106,11 +114,27 @@ export class TileService {
   }
 
   /**
-   * Attaches a layer's change triggers, then builds its memory index when it is small: only a layer that
-   * reports its edits to an instance that listens may be served from memory (else the index would go stale unseen).
+   * Attaches a layer's change triggers, then builds its memory index when it is small and its occupancy grid: only a
+   * layer that reports its edits to an instance that listens may be served from memory or skipped by its grid (else
+   * they would go stale unseen).
    */
   async loadIndex(layer: Layer): Promise<void> {
-    if ((await this.listening) && (await this.triggers(layer))) await this.memory.load(layer);
+    if (!(await this.listening) || !(await this.triggers(layer))) return;
+    await Promise.all([
+      this.memory.load(layer),
+      (this.occupied() ? this.occupancy.load(layer) : Promise.resolve()).catch((err: Error) => {
+        this.ctx.log.warn(
+          { layer: layer.id, err: err.message },
+          'cannot map where the layer has data; its tiles are always queried',
+        );
+      }),
+    ]);
+  }
+
+  /** Does this backend keep occupancy grids (TILE_OCCUPANCY)? */
+  private occupied(): boolean {
+    const { tileOccupancy } = this.ctx.config;
+    return tileOccupancy === 'both' || (tileOccupancy === 'server' && this.ctx.db.backend === 'server');
   }
 
   /** Makes sure a layer's table reports its edits; resolves false when it cannot (logged once). */
@@ -248,7 +272,11 @@ export class TileService {
     this.ctx.metrics.tileCache.misses.inc();
     const ready = [await this.listening, ...(await Promise.all(req.layers.map((l) => this.triggers(l))))];
     const epochs = req.layers.map((l) => this.epochs.get(l.id) ?? 0);
-    const raw = await this.renderWithDeadline(req, cancel);
+    // Layers whose data lies elsewhere are left out; a tile over no layer's data is empty without a query.
+    const present = this.occupied() ? req.layers.filter((l) => this.occupancy.mayHaveData(l, req.coord)) : req.layers;
+    const raw = !present.length
+      ? Buffer.alloc(0)
+      : await this.renderWithDeadline(present.length === req.layers.length ? req : { ...req, layers: present }, cancel);
     const tile: CachedTile =
       raw.length === 0 ? { ...meta, gz: Buffer.alloc(0), etag: emptyEtag } : gzippedTile(meta, await gzipBody(raw, gzipLevel));
     // Cache only when no edit arrived meanwhile and every layer reports its edits (else it could go stale).

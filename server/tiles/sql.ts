@@ -12,7 +12,7 @@
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
-import { tileBuffer, tileExtent, tileUnitDegrees, type TileCoord } from './grid.ts';
+import { tileBuffer, tileExtent, tileUnitDegrees, type TileCoord, type TileRange } from './grid.ts';
 
 /** Which database encodes the tile. */
 export type Encoder = 'mvt' | 'node';
@@ -194,4 +194,18 @@ export function tileBindings(layer: Layer, shape: TileQueryShape, coord: TileCoo
   out.push(limit);
   if (shape.encoder === 'mvt') out.push(layer.id);
   return out;
+}
+
+/**
+ * The cells (tiles of the range's zoom) in an inclusive range that some feature of a layer intersects (tiles/occupancy.ts):
+ * one index probe per cell, stopping at the first feature. Layers stored by us only (geometry `geom` in EPSG:4326).
+ */
+export function occupiedCellsQuery(layer: Layer, range: TileRange): { sql: string; bindings: number[] } {
+  return {
+    sql: `SELECT g.x, g.y
+      FROM generate_series(?::int, ?::int) AS gx(x) CROSS JOIN generate_series(?::int, ?::int) AS gy(y)
+      CROSS JOIN LATERAL (SELECT gx.x, gy.y, ST_Transform(ST_TileEnvelope(?::int, gx.x, gy.y), 4326) AS env) AS g
+      WHERE EXISTS (SELECT 1 FROM ${layer.tableSql} t WHERE t.geom && g.env AND ST_Intersects(t.geom, g.env))`,
+    bindings: [range.minX, range.maxX, range.minY, range.maxY, range.z],
+  };
 }

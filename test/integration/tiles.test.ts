@@ -12,7 +12,7 @@ import { VectorTile } from '@mapbox/vector-tile';
 import { PbfReader } from 'pbf';
 import { forEachBackend } from '../support/servers.ts';
 import type { RunningServer } from '../../server/server.ts';
-import { latToTileY, lonToTileX, tileExtent } from '../../server/tiles/grid.ts';
+import { latToTileY, lonToTileX, tileExtent, tileXToLon, tileYToLat } from '../../server/tiles/grid.ts';
 import { createTileFastPath } from '../../server/http/tiles.ts';
 import type { AddressInfo } from 'node:net';
 import { quoteIdent } from '../../server/sql/identifiers.ts';
@@ -601,6 +601,53 @@ forEachBackend('tiles', (server, backend) => {
     await s.ctx.db.rows(`DELETE FROM ${quoteIdent(polyTable)} WHERE id = 1000`);
     await until('the delete to invalidate', () => service.cache.get(key(elsewhere)) === undefined);
     expect(await ids(elsewhere)).to.not.include(1000);
+  });
+
+  it('answers a tile where a layer has no data without rendering it, and shows a feature written there at once', async () => {
+    const s = server();
+    const tiles = s.app.services.tiles;
+    const layer = () => s.ctx.catalog.get('tt_poly', null);
+    // A z15 tile two z14 cells east of the data: inside the layer's grid, holding no feature.
+    const data = tileAt(106.045, 21.155, 14);
+    const empty = { z: 15, x: (data.x + 2) * 2, y: data.y * 2 };
+    // The grids are kept on server PostGIS by default (TILE_OCCUPANCY=server): on both backends here.
+    const setting = s.ctx.config.tileOccupancy;
+    (s.ctx.config as { tileOccupancy: string }).tileOccupancy = 'both';
+    await tiles.loadIndex(layer());
+    await until('the layer to have its occupancy grid', () => !tiles.occupancy.mayHaveData(layer(), empty), 30_000);
+    expect(tiles.occupancy.mayHaveData(layer(), z14), 'a tile over the data').to.equal(true);
+    const spy = tiles as unknown as { renderWithDeadline: (...args: unknown[]) => Promise<Buffer> };
+    const render = spy.renderWithDeadline;
+    let renders = 0;
+    spy.renderWithDeadline = function (this: unknown, ...args: unknown[]) {
+      renders++;
+      return render.apply(this, args);
+    };
+    try {
+      tiles.cache.clear();
+      expect((await get(`${s.url}/tiles/tt_poly/${url(empty)}.mvt`)).status).to.equal(204);
+      expect(renders, 'renders of the empty tile').to.equal(0);
+      // A feature written there: its cells are marked before the change is acted on (changesSeen), so the tile shows it.
+      const lon = tileXToLon(empty.x + 0.5, 15);
+      const lat = tileYToLat(empty.y + 0.5, 15);
+      await s.ctx.db.rows(
+        `INSERT INTO ${quoteIdent(polyTable)} (id, ${quoteIdent(awkward.name)}, geom)
+        VALUES (2000, 'xa', ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, 4326))`,
+        [lon - 0.001, lat - 0.001, lon + 0.001, lat + 0.001],
+      );
+      await tiles.changesSeen();
+      expect(tiles.occupancy.mayHaveData(layer(), empty)).to.equal(true);
+      const r = await get(`${s.url}/tiles/tt_poly/${url(empty)}.mvt`);
+      expect(r.status).to.equal(200);
+      const l = decode(tileBytes(r)).layers.tt_poly;
+      expect(Array.from({ length: l.length }, (_, i) => l.feature(i).id)).to.include(2000);
+      expect(renders).to.equal(1);
+    } finally {
+      spy.renderWithDeadline = render;
+      (s.ctx.config as { tileOccupancy: string }).tileOccupancy = setting;
+      await s.ctx.db.rows(`DELETE FROM ${quoteIdent(polyTable)} WHERE id = 2000`);
+      await tiles.changesSeen();
+    }
   });
 
   it('drops every cached tile of a layer when its data version changes', async () => {
