@@ -50,6 +50,8 @@ export class TileService {
   private readonly listening: Promise<boolean>;
   /** Barriers sent by changesSeen and not yet heard back, by token. */
   private readonly barriers = new Map<string, () => void>();
+  /** Invalidations started by changes and not finished (the Redis part is asynchronous). */
+  private readonly invalidating = new Set<Promise<void>>();
 
   constructor(private readonly ctx: AppContext) {
     this.cache = new TileCache(ctx.config.tileCacheMb * 1024 * 1024);
@@ -93,10 +95,10 @@ export class TileService {
         this.occupancy.changed(id, change.bbox);
         this.memory.changed(this.ctx.catalog.find(id)!, () => this.ctx.catalog.find(id));
       }
-      if (ids.length) void this.invalidate(ids, change.bbox);
+      if (ids.length) this.track(this.invalidate(ids, change.bbox));
     });
     const stopWatching = this.ctx.catalog.onChange((ids) => {
-      void this.invalidate(ids, null);
+      this.track(this.invalidate(ids, null));
       for (const id of ids) {
         this.memory.forget(id);
         this.occupancy.forget(id);
@@ -171,12 +173,24 @@ export class TileService {
     try {
       await sendBarrier(this.ctx.db, token);
       await heard;
+      // The changes before the barrier dropped their tiles here at once; in Redis, when these finish.
+      await Promise.race([this.invalidationsDone(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     } catch (err) {
       this.ctx.log.warn({ err: (err as Error).message }, 'cannot send the tile change barrier; answering the write without it');
     } finally {
       clearTimeout(timer);
       this.barriers.delete(token);
     }
+  }
+
+  /** Resolves when the invalidations started so far by changes (here and in Redis) are done. */
+  async invalidationsDone(): Promise<void> {
+    await Promise.all([...this.invalidating]);
+  }
+
+  private track(invalidation: Promise<void>): void {
+    this.invalidating.add(invalidation);
+    void invalidation.finally(() => this.invalidating.delete(invalidation));
   }
 
   /** Drops cached tiles of these layers over bbox (EPSG:4326), or all of them (bbox null), here and in Redis. */

@@ -71,6 +71,8 @@ describe('tiles with a shared Redis cache [server]', function () {
     await a.ctx.catalog.load();
     await b.ctx.catalog.load();
     for (const s of [a, b]) expect(await s.app.services.tiles.shared!.ready()).to.equal(true);
+    // The new layer drops its tiles in Redis on both instances: let that finish before a tile is stored there.
+    for (const s of [a, b]) await s.app.services.tiles.invalidationsDone();
   });
 
   after(async () => {
