@@ -6,6 +6,7 @@
 import type { Layer } from '../catalog/catalog.ts';
 import type { OpenDataCategory } from '../catalog/metadata.ts';
 import { normalizeSearchText } from '../text/normalize.ts';
+import { bboxPolygon } from '@turf/bbox-polygon';
 import { downloadFormats, formatInfo } from './formats.ts';
 import { catalogCollectionId, collectionPath, downloadUrl, recordUrl, url } from './links.ts';
 
@@ -107,22 +108,6 @@ export function matchesRecord(layer: Layer, q: RecordsQuery, categories: readonl
   return true;
 }
 
-function boundsPolygon(b: [number, number, number, number]) {
-  const [x0, y0, x1, y1] = b;
-  return {
-    type: 'Polygon',
-    coordinates: [
-      [
-        [x0, y0],
-        [x1, y0],
-        [x1, y1],
-        [x0, y1],
-        [x0, y0],
-      ],
-    ],
-  };
-}
-
 /** The links of a record: itself, its catalog, the data (features, tiles, TileJSON), every download and the licence. */
 function recordLinks(layer: Layer, base: string): Array<Record<string, unknown>> {
   const id = encodeURIComponent(layer.id);
@@ -189,7 +174,7 @@ export function recordOf(layer: Layer, base: string, categories: readonly OpenDa
     type: 'Feature',
     conformsTo: [recordsConformance[0]],
     time: t ? { interval: [t.start ?? '..', t.end ?? '..'] } : null,
-    geometry: layer.bounds ? boundsPolygon(layer.bounds) : null,
+    geometry: layer.bounds ? bboxPolygon(layer.bounds).geometry : null,
     properties: {
       type: recordType,
       title: layer.titleVi,

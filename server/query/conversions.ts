@@ -11,6 +11,7 @@ import type { LayerColumn, LayerStyle } from '../catalog/definition.ts';
 import type { CodeName, Conversion, ConversionGroup, ConversionGrouping, Conversions, GroupValue } from '../wire/query.ts';
 
 export type { CodeName, Conversion, ConversionGroup, ConversionGrouping, Conversions } from '../wire/query.ts';
+export { conversionsTable } from '../wire/query.ts';
 
 /** The columns of a plan layer: current code (from) and planned code (to). */
 export const planColumns = { from: 'current_code', to: 'code' } as const;
@@ -136,23 +137,4 @@ export function conversionsOf(q: ConversionsQuery, rows: readonly ConversionRow[
     conversions: [...all.values()].map((c) => ({ ...c, area_ha: round(c.area_ha) })).sort(byArea),
     groups: out,
   };
-}
-
-/** The conversions as CSV rows (one per group and conversion), header first; the caller writes them as CSV. */
-export function conversionsTable(c: Conversions, groupColumns: readonly string[]): Array<Array<string | number>> {
-  const head = [...groupColumns, 'from_code', 'from_vi', 'from_en', 'to_code', 'to_vi', 'to_en', 'area_ha', 'parcels'];
-  const rows = c.groups.flatMap((g) =>
-    g.conversions.map((v) => [
-      ...groupColumns.map((name) => (g.key[name] === null || g.key[name] === undefined ? '' : String(g.key[name]))),
-      v.from.code,
-      v.from.vi ?? '',
-      v.from.en ?? '',
-      v.to.code,
-      v.to.vi ?? '',
-      v.to.en ?? '',
-      v.area_ha,
-      v.parcels,
-    ]),
-  );
-  return [head, ...rows];
 }

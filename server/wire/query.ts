@@ -2,7 +2,8 @@
  * The answers of the spatial queries as the public API sends them: POST /query/summary and GET|POST
  * /query/conversions. The server builds them (server/query/) and the viewer reads them (viewer/src/api.ts).
  * Measures keep the unit in their published names (`area_ha`, `length_km`, `changed_ha`): see docs/ARCHITECTURE.md,
- * Naming. Pure types: see the `wire-is-pure` rule in .dependency-cruiser.cjs.
+ * Naming. Pure types and one pure function (the CSV rows of conversions, written alike by the server's `f=csv`
+ * and the viewer's download): see the `wire-is-pure` rule in .dependency-cruiser.cjs.
  */
 import type { GeometryType } from './layer.ts';
 
@@ -73,4 +74,23 @@ export interface Conversions {
   /** Every conversion of the selection, all groups together, largest first. */
   conversions: Conversion[];
   groups: ConversionGroup[];
+}
+
+/** The conversions as CSV rows (one per group and conversion), header first; the caller writes them as CSV. */
+export function conversionsTable(c: Conversions, groupColumns: readonly string[]): Array<Array<string | number>> {
+  const head = [...groupColumns, 'from_code', 'from_vi', 'from_en', 'to_code', 'to_vi', 'to_en', 'area_ha', 'parcels'];
+  const rows = c.groups.flatMap((g) =>
+    g.conversions.map((v) => [
+      ...groupColumns.map((name) => (g.key[name] === null || g.key[name] === undefined ? '' : String(g.key[name]))),
+      v.from.code,
+      v.from.vi ?? '',
+      v.from.en ?? '',
+      v.to.code,
+      v.to.vi ?? '',
+      v.to.en ?? '',
+      v.area_ha,
+      v.parcels,
+    ]),
+  );
+  return [head, ...rows];
 }

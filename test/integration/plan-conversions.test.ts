@@ -3,6 +3,7 @@
  * per commune, read from the demo layer `landuse_plan_2030` and checked against the database view of migration 014.
  */
 import { expect } from 'chai';
+import { bboxPolygon } from '@turf/turf';
 import { forEachBackend } from '../support/servers.ts';
 import { tokenFor } from '../fixtures/upload/http.ts';
 
@@ -28,18 +29,7 @@ interface Answer {
 }
 
 /** A box as a GeoJSON polygon (lon/lat). */
-const box = (x0: number, y0: number, x1: number, y1: number) => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [x0, y0],
-      [x1, y0],
-      [x1, y1],
-      [x0, y1],
-      [x0, y0],
-    ],
-  ],
-});
+const box = (x0: number, y0: number, x1: number, y1: number) => bboxPolygon([x0, y0, x1, y1]).geometry;
 
 /** Far larger than the province (about 105.8-107.2 E, 20.9-21.7 N). */
 const everywhere = box(105, 20, 108, 23);

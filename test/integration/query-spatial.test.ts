@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { bboxPolygon } from '@turf/turf';
 import { forEachBackend } from '../support/servers.ts';
 import { useFixtureLayers } from './ogc-fixtures.test.ts';
 
@@ -8,19 +9,8 @@ interface Fc {
   truncated?: boolean;
 }
 
-/** The square of zone (i, j): 0.01° from (106 + i/100, 21.1 + j/100). */
-const square = (x0: number, y0: number, x1: number, y1: number) => ({
-  type: 'Polygon',
-  coordinates: [
-    [
-      [x0, y0],
-      [x1, y0],
-      [x1, y1],
-      [x0, y1],
-      [x0, y0],
-    ],
-  ],
-});
+/** A box of zones as a GeoJSON polygon (lon/lat); zone (i, j) is 0.01° from (106 + i/100, 21.1 + j/100). */
+const square = (x0: number, y0: number, x1: number, y1: number) => bboxPolygon([x0, y0, x1, y1]).geometry;
 
 forEachBackend('spatial queries', (server) => {
   const fx = useFixtureLayers(server, 'ftq');

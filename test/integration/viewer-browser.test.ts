@@ -68,6 +68,25 @@ async function settle(page: Page, pending: Set<Request>): Promise<void> {
   await page.waitForTimeout(300);
 }
 
+/** Draws a rectangle with the polygon tool, `halfWidth` x `halfHeight` pixels around the map's centre. */
+async function drawRectangle(page: Page, halfWidth: number, halfHeight: number): Promise<void> {
+  await page.locator('[data-tool="polygon"]').click();
+  const box = (await page.locator('#map').boundingBox())!;
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  const corners = [
+    [-halfWidth, -halfHeight],
+    [halfWidth, -halfHeight],
+    [halfWidth, halfHeight],
+    [-halfWidth, halfHeight],
+  ];
+  for (const [dx, dy] of corners) {
+    await page.mouse.click(cx + dx, cy + dy);
+    await page.waitForTimeout(150);
+  }
+  await page.mouse.click(cx + corners[0][0], cy + corners[0][1]);
+}
+
 forEachBackend('viewer in a browser', (server, backend: BackendName) => {
   let context: BrowserContext;
   let page: Page;
@@ -215,21 +234,7 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
   it('summarises a drawn polygon with a chart and totals equal to POST /query/summary', async () => {
     await page.evaluate(() => window.viewerMap.setZoom(14, { animate: false }));
     await settle(page, pending);
-    await page.locator('[data-tool="polygon"]').click();
-    const box = (await page.locator('#map').boundingBox())!;
-    const cx = box.x + box.width / 2;
-    const cy = box.y + box.height / 2;
-    const corners = [
-      [-220, -150],
-      [220, -150],
-      [220, 150],
-      [-220, 150],
-    ];
-    for (const [dx, dy] of corners) {
-      await page.mouse.click(cx + dx, cy + dy);
-      await page.waitForTimeout(150);
-    }
-    await page.mouse.click(cx + corners[0][0], cy + corners[0][1]);
+    await drawRectangle(page, 220, 150);
     const totals = page.locator('#summary-panel section[data-layer="landuse_parcels"] .totals');
     await totals.waitFor({ timeout: 20_000 });
     await shot('summary');
@@ -273,21 +278,7 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     );
     await page.evaluate(([la, lo]) => window.viewerMap.setView([la, lo], 15, { animate: false }), [p.lat, p.lon]);
     await settle(page, pending);
-    await page.locator('[data-tool="polygon"]').click();
-    const box = (await page.locator('#map').boundingBox())!;
-    const cx = box.x + box.width / 2;
-    const cy = box.y + box.height / 2;
-    const corners = [
-      [-200, -140],
-      [200, -140],
-      [200, 140],
-      [-200, 140],
-    ];
-    for (const [dx, dy] of corners) {
-      await page.mouse.click(cx + dx, cy + dy);
-      await page.waitForTimeout(150);
-    }
-    await page.mouse.click(cx + corners[0][0], cy + corners[0][1]);
+    await drawRectangle(page, 200, 140);
     const section = page.locator('#summary-panel section.conversions[data-layer="landuse_plan_2030"]');
     const totals = section.locator('.totals');
     await totals.waitFor({ timeout: 30_000 });

@@ -5,6 +5,7 @@
  */
 import type { Geometry } from 'geojson';
 import { bbox } from '@turf/bbox';
+import { conversionsTable } from '../../server/wire/query.ts';
 import { planConversions, type CodeName, type Conversion, type Conversions, type ViewerLayer } from './api.ts';
 import { toCsv } from './csv.ts';
 import { h } from './dom.ts';
@@ -85,22 +86,9 @@ function table(s: ConversionsSection, list: Conversion[]): HTMLElement {
 
 function download(s: ConversionsSection): void {
   if (!s.answer) return;
-  const rows = s.answer.groups.flatMap((g) =>
-    g.conversions.map((c) => [
-      String(g.key.commune_code_2025 ?? ''),
-      String(g.key.commune_name_2025 ?? ''),
-      c.from.code,
-      c.from.vi ?? '',
-      c.from.en ?? '',
-      c.to.code,
-      c.to.vi ?? '',
-      c.to.en ?? '',
-      c.area_ha,
-      c.parcels,
-    ]),
-  );
-  const header = ['commune_code_2025', 'commune_name_2025', 'from_code', 'from_vi', 'from_en', 'to_code', 'to_vi', 'to_en'];
-  const text = toCsv([...header, 'area_ha', 'parcels'], rows);
+  // The same rows as the server's f=csv (server/wire/query.ts), grouped by today's commune as the panel shows them.
+  const [header, ...rows] = conversionsTable(s.answer, ['commune_code_2025', 'commune_name_2025']);
+  const text = toCsv(header.map(String), rows);
   const a = h('a', {
     href: URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' })),
     download: `conversions-${s.layer.id}.csv`,
