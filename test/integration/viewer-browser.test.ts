@@ -302,6 +302,20 @@ forEachBackend('viewer in a browser', (server, backend: BackendName) => {
     expect(await first.getAttribute('data-to')).to.equal(expected.conversions[0].to.code);
     expect(await first.textContent()).to.contain(expected.conversions[0].to.vi);
     expect(await section.locator('h3').textContent()).to.contain('Chuyển mục đích sử dụng đất theo quy hoạch');
+    // The panel's CSV is the server's f=csv of the same shape, line for line (both write server/wire's rows).
+    const [download] = await Promise.all([page.waitForEvent('download'), section.locator('button.csv').click()]);
+    const served = await fetch(`${server().url}/query/conversions?f=csv`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ layer: 'landuse_plan_2030', geometry }),
+    });
+    expect(served.status).to.equal(200);
+    const csvLines = (text: string) =>
+      text
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
+    expect(csvLines(fs.readFileSync((await download.path())!, 'utf8'))).to.deep.equal(csvLines(await served.text()));
     expect(cspViolations).to.deep.equal([]);
   });
 
