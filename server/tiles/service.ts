@@ -30,6 +30,8 @@ interface InFlight {
   promise: Promise<CachedTile>;
   controller: AbortController;
   waiting: number;
+  /** The invalidation epochs of the tile's layers when the render started. */
+  epochs: number[];
 }
 
 /** Renders, caches and invalidates tiles for one app instance. */
@@ -240,16 +242,19 @@ export class TileService {
    * the query is cancelled.
    */
   async load(key: string, req: TileRequest, signal: AbortSignal): Promise<CachedTile> {
+    const epochs = req.layers.map((l) => this.epochs.get(l.id) ?? 0);
     let flight = this.inFlight.get(key);
-    if (!flight) {
+    // A render that started before a change to one of its layers may show the old data: a later request does not
+    // join it (an editor's redraw after the answer must show the edit) but starts its own.
+    if (!flight || flight.epochs.some((e, i) => e !== epochs[i])) {
       const controller = new AbortController();
-      flight = { controller, waiting: 0, promise: this.produce(key, req, controller.signal) };
+      flight = { controller, waiting: 0, epochs, promise: this.produce(key, req, controller.signal) };
       const f = flight;
       this.inFlight.set(key, f);
-      f.promise.then(
-        () => this.inFlight.delete(key),
-        () => this.inFlight.delete(key),
-      );
+      const done = () => {
+        if (this.inFlight.get(key) === f) this.inFlight.delete(key);
+      };
+      f.promise.then(done, done);
     }
     const f = flight;
     f.waiting++;
