@@ -650,6 +650,31 @@ forEachBackend('tiles', (server, backend) => {
     }
   });
 
+  it('does not hand a request a render that started before a change to its layer', async () => {
+    const tiles = server().app.services.tiles;
+    const req = { layers: [server().ctx.catalog.get('tt_poly', null)], coord: z14 };
+    const key = tiles.key(req);
+    tiles.cache.clear();
+    const spy = tiles as unknown as { renderWithDeadline: (...args: unknown[]) => Promise<Buffer> };
+    const render = spy.renderWithDeadline;
+    let renders = 0;
+    spy.renderWithDeadline = function (this: unknown, ...args: unknown[]) {
+      renders++;
+      return render.apply(this, args);
+    };
+    try {
+      const signal = new AbortController().signal;
+      const first = tiles.load(key, req, signal);
+      const joined = tiles.load(key, req, signal); // the same render: nothing changed meanwhile
+      await tiles.invalidate(['tt_poly'], null); // a change arrives while it runs
+      const after = tiles.load(key, req, signal);
+      await Promise.all([first, joined, after]);
+      expect(renders, 'renders: one before the change, one after').to.equal(2);
+    } finally {
+      spy.renderWithDeadline = render;
+    }
+  });
+
   it('drops every cached tile of a layer when its data version changes', async () => {
     const s = server();
     const service = s.app.services.tiles;
