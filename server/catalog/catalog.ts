@@ -8,6 +8,7 @@ import type { LayerColumn, LayerDefinition, LayerStyle, LayerTemporal, TileOptio
 import type { GeometryType, LayerAccess, LayerGroup, LonLatBounds } from '../wire/layer.ts';
 import type { DatasetMetadata } from './metadata.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
+import { tileGeometryColumn } from '../sql/tile-geometry.ts';
 import { DatabaseUnavailableError, UnknownLayerError } from '../errors.ts';
 
 export { UnknownLayerError };
@@ -51,6 +52,8 @@ export interface Layer {
   readonly updatedAt: Date;
   /** Bounds in EPSG:4326 [minx, miny, maxx, maxy], or null for an empty layer. */
   readonly bounds: LonLatBounds | null;
+  /** The table keeps its geometry in Web Mercator for tiles (server/sql/tile-geometry.ts); absent = it does not. */
+  readonly tileGeometry?: boolean;
   /** The validity columns, for layers whose features are valid for a time (administrative units); else absent. */
   readonly temporal?: LayerTemporal | null;
   /** First and last day (YYYY-MM-DD, inclusive; null = open) any feature is valid, when `temporal` is declared. */
@@ -151,6 +154,7 @@ interface CatalogRow {
 /** What is read from a layer's table when the catalog loads: its bounds and, for a temporal layer, its days. */
 interface TableExtent {
   bounds: Layer['bounds'];
+  tileGeometry: boolean;
   temporalExtent: TemporalExtent | null;
 }
 
@@ -209,6 +213,7 @@ function toLayer(row: CatalogRow, extent: TableExtent, problem: string | null = 
     dataVersion: row.data_version,
     updatedAt: new Date(row.updated_at),
     bounds: extent.bounds,
+    tileGeometry: extent.tileGeometry,
     temporal: row.temporal ?? null,
     temporalExtent: extent.temporalExtent,
     metadata: row.metadata ?? null,
@@ -251,9 +256,9 @@ export class Catalog {
       const problem = row.origin === 'source' ? await this.sourceProblem(row) : null;
       const extent =
         same && !problem && !old.source?.problem
-          ? { bounds: old.bounds, temporalExtent: old.temporalExtent ?? null }
+          ? { bounds: old.bounds, temporalExtent: old.temporalExtent ?? null, tileGeometry: old.tileGeometry === true }
           : problem
-            ? { bounds: null, temporalExtent: null }
+            ? { bounds: null, temporalExtent: null, tileGeometry: false }
             : await this.loadExtent(row);
       next.set(row.id, toLayer(row, extent, problem));
     }
@@ -281,7 +286,17 @@ export class Catalog {
     return {
       bounds: await this.loadBounds(row),
       temporalExtent: row.temporal ? await this.loadTemporalExtent(row, row.temporal) : null,
+      tileGeometry: row.origin !== 'source' && (await this.hasTileGeometry(row.source_table)),
     };
+  }
+
+  /** Does the layer's own table have the Web Mercator column tiles read (migration 019, uploads since)? */
+  private async hasTileGeometry(table: string): Promise<boolean> {
+    const [r] = await this.db.rows<{ present: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(?::text) AND attname = ? AND NOT attisdropped) AS present`,
+      [quoteIdent(table), tileGeometryColumn],
+    );
+    return r?.present === true;
   }
 
   /** The first and last valid day of a temporal layer; an open end (a null) anywhere makes that end open. */

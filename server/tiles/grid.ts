@@ -132,3 +132,8 @@ export function tileUnitDegrees({ z, y }: TileCoord): { lon: number; lat: number
   const centreLat = tileYToLat(y + 0.5, z);
   return { lon, lat: lon * Math.cos((centreLat * Math.PI) / 180) };
 }
+
+/** Size of one tile unit (1/4096 of the tile) in EPSG:3857 metres, the same on both axes. */
+export function tileUnitMetres({ z }: Pick<TileCoord, 'z'>): number {
+  return (2 * originShift) / tilesAcross(z) / tileExtent;
+}

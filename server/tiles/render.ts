@@ -118,6 +118,7 @@ export class TileRenderer {
       encoder,
       cluster: isClustered(layer, z),
       ranked: ranked && isRankable(layer, z),
+      detailed: z >= layer.maxzoom,
       properties: properties ?? this.allProperties(layer),
     };
   }
@@ -163,14 +164,14 @@ export class TileRenderer {
     // layers for each cold tile was a visible share of the renderer's CPU.
     let base = this.layerKeys.get(layer);
     if (base === undefined) {
-      base = `${layer.id}@${layer.dataVersion}|${layer.tableSql}|${propertyColumns(layer)
+      base = `${layer.id}@${layer.dataVersion}|${layer.tableSql}${layer.tileGeometry ? '|3857' : ''}|${propertyColumns(layer)
         .map((c) => `${c.name}:${c.type}`)
         .join(',')}`;
       this.layerKeys.set(layer, base);
     }
     const props =
       shape.properties === this.allProperties(layer) ? '*' : shape.properties.map((c) => `${c.name}:${c.type}`).join(',');
-    return `${base}|${shape.encoder}|${shape.cluster ? 'c' : 'f'}${shape.ranked ? 'r' : ''}|${props}`;
+    return `${base}|${shape.encoder}|${shape.cluster ? 'c' : 'f'}${shape.ranked ? 'r' : ''}${shape.detailed ? 'd' : ''}|${props}`;
   }
 
   /** The layer's property columns, the same array for every tile (so a selection of all of them is known by identity). */

@@ -12,7 +12,8 @@
 import type { Layer } from '../catalog/catalog.ts';
 import type { LayerColumn } from '../catalog/definition.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
-import { tileBuffer, tileExtent, tileUnitDegrees, type TileCoord, type TileRange } from './grid.ts';
+import { tileGeometryColumn } from '../sql/tile-geometry.ts';
+import { tileBuffer, tileExtent, tileUnitDegrees, tileUnitMetres, type TileCoord, type TileRange } from './grid.ts';
 
 /** Which database encodes the tile. */
 export type Encoder = 'mvt' | 'node';
@@ -68,6 +69,11 @@ export interface TileQueryShape {
   ranked?: boolean;
   /** The properties to carry, already resolved through the catalog. */
   properties: readonly LayerColumn[];
+  /**
+   * The zoom is at or above the layer's maxzoom: every feature whole, so the SQL has no simplification and no area
+   * filter (ST_Simplify with tolerance 0 still walked every vertex of every admin polygon, and ST_Area measured it).
+   */
+  detailed?: boolean;
 }
 
 /** Columns that are the feature id and geometry, never properties. */
@@ -101,21 +107,31 @@ function propertyExpr(column: LayerColumn): string {
 
 const dimension = { Point: 1, LineString: 2, Polygon: 3 } as const;
 
-// Tables read in place (layer.source): the envelope goes into the table's SRID and meets its stored column, so the
-// table's own GiST index is used; `t.geom` (EPSG:4326) serves everything else.
+/** Does a layer's tile SQL read its table's Web Mercator copy of the geometry (server/sql/tile-geometry.ts)? */
+export const readsTileGeometry = (layer: Layer): boolean => layer.tileGeometry === true && !layer.source;
+
+// The tile envelope meets the indexed column in its own SRID: `geom_3857` where the table has it; in tables read in
+// place (layer.source) the stored column in the table's SRID, so the table's own GiST index is used; else `t.geom`.
 const indexSrid = (layer: Layer): number => layer.source?.srid ?? 4326;
-const indexGeom = (layer: Layer): string => (layer.source ? 't.__native' : `t.${quoteIdent('geom')}`);
+const indexGeom = (layer: Layer): string =>
+  readsTileGeometry(layer) ? `t.${quoteIdent(tileGeometryColumn)}` : layer.source ? 't.__native' : `t.${quoteIdent('geom')}`;
 
 /**
  * The SQL text of one layer's tile. Bindings, in order (see `tileBindings`):
  * z, x, y, query margin (fraction of a tile), [simplify tolerance deg], [min area deg²], feature limit, [layer name].
  */
 export function tileQuery(layer: Layer, shape: TileQueryShape): string {
-  const geom = `t.${quoteIdent('geom')}`;
+  // src.__g is in EPSG:3857 when the table keeps its geometry so (no transform per feature), else in EPSG:4326.
+  const mercator = readsTileGeometry(layer);
+  const geom = `t.${quoteIdent(mercator ? tileGeometryColumn : 'geom')}`;
+  const to3857 = (g: string) => (mercator ? g : `ST_Transform(${g}, 3857)`);
+  const query = mercator
+    ? 'ST_TileEnvelope(?::int, ?::int, ?::int, margin => ?::float8)'
+    : `ST_Transform(ST_TileEnvelope(?::int, ?::int, ?::int, margin => ?::float8), ${indexSrid(layer)})`;
   const props = shape.properties.map((c) => `${propertyExpr(c)} AS ${quoteIdent(c.name)}`);
   const bounds = `bounds AS (
     SELECT e AS tile,
-           ST_Transform(ST_TileEnvelope(?::int, ?::int, ?::int, margin => ?::float8), ${indexSrid(layer)}) AS query,
+           ${query} AS query,
            ST_Expand(e, (ST_XMax(e) - ST_XMin(e)) * ${tileBuffer / tileExtent})::box2d AS clip,
            ${tileExtent}.0 / (ST_XMax(e) - ST_XMin(e)) AS scale,
            ST_XMin(e) AS x0, ST_YMax(e) AS y1
@@ -124,7 +140,7 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
   if (shape.cluster) {
     // Cells align with the tile edges, so a cluster lies in exactly one tile whichever tile is asked.
     const cell = `((ST_XMax(b.tile) - ST_XMin(b.tile)) / ${clusterCellsAcross})`; // parenthesised: it divides below
-    const p = `ST_Transform(${geom}, 3857)`;
+    const p = to3857(geom);
     src = `src AS (
     SELECT min(t.${quoteIdent('id')}) AS __fid, count(*)::int AS count, ST_Centroid(ST_Collect(${geom})) AS __g
       FROM ${layer.tableSql} t, bounds b
@@ -132,8 +148,8 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
      GROUP BY floor((ST_X(${p}) - b.x0) / ${cell}), floor((b.y1 - ST_Y(${p})) / ${cell})
      LIMIT ?::int)`;
   } else {
-    const simplify = layer.geometryType !== 'Point';
-    const areaFilter = layer.geometryType === 'Polygon';
+    const simplify = layer.geometryType !== 'Point' && !shape.detailed;
+    const areaFilter = layer.geometryType === 'Polygon' && !shape.detailed;
     const rank =
       !shape.ranked || layer.geometryType === 'Point'
         ? ''
@@ -153,14 +169,14 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
     return `WITH ${bounds}, ${src}
 SELECT ST_AsMVT(m, ?::text, ${tileExtent}, '__geom', '__fid') AS tile, (SELECT count(*) FROM src)::int AS n
   FROM (SELECT s.__fid${carried},
-               ST_AsMVTGeom(ST_Transform(s.__g, 3857), b.tile, ${tileExtent}, ${tileBuffer}, true) AS __geom
+               ST_AsMVTGeom(${to3857('s.__g')}, b.tile, ${tileExtent}, ${tileBuffer}, true) AS __geom
           FROM src s, bounds b
         OFFSET 0) m
  WHERE m.__geom IS NOT NULL`;
   }
   // Tile coordinates: x right, y down, 0..4096; exterior rings get a positive surveyor's area there (MVT 2.1).
   const dim = shape.cluster ? 1 : dimension[layer.geometryType];
-  let g = `ST_SnapToGrid(ST_Affine(ST_ClipByBox2D(ST_Transform(s.__g, 3857), b.clip), b.scale, 0, 0, -b.scale, -b.x0 * b.scale, b.y1 * b.scale), 1)`;
+  let g = `ST_SnapToGrid(ST_Affine(ST_ClipByBox2D(${to3857('s.__g')}, b.clip), b.scale, 0, 0, -b.scale, -b.x0 * b.scale, b.y1 * b.scale), 1)`;
   if (dim > 1) g = `ST_CollectionExtract(${g}, ${dim})`;
   if (dim === 3) g = `ST_ForcePolygonCCW(${g})`;
   return `WITH ${bounds}, ${src}
@@ -180,13 +196,14 @@ export function tileBindings(layer: Layer, shape: TileQueryShape, coord: TileCoo
   const { z, x, y } = coord;
   const margin = shape.cluster ? 0 : tileBuffer / tileExtent;
   const out: unknown[] = [z, x, y, margin, z, x, y];
-  if (!shape.cluster) {
+  if (!shape.cluster && !shape.detailed) {
     const content = tileContent(layer);
     const detailed = z >= layer.maxzoom;
-    const unit = tileUnitDegrees(coord);
+    // A tile unit in the units of the geometry read: Web Mercator metres, the same on both axes; or degrees, where the
+    // tolerance is taken from the smaller (latitude) unit, so neither axis moves more than simplifyPx units.
+    const unit = readsTileGeometry(layer) ? { lon: tileUnitMetres(coord), lat: tileUnitMetres(coord) } : tileUnitDegrees(coord);
     const simplifyPx = coarsen ? Math.max(content.simplifyPx, 1) * 1.5 ** coarsen : content.simplifyPx;
     const minAreaPx = content.minAreaPx;
-    // Tolerance in degrees from the smaller (latitude) unit, so neither axis moves more than simplifyPx units.
     if (layer.geometryType !== 'Point') out.push(detailed ? 0 : simplifyPx * unit.lat);
     // One pixel of a 256 px tile is 16 x 16 tile units.
     if (layer.geometryType === 'Polygon') out.push(detailed ? 0 : minAreaPx * 256 * unit.lon * unit.lat);

@@ -11,6 +11,7 @@
 import type { Knex } from 'knex';
 import { isInsideVietnam, proj4Transformer, VIETNAM_BOUNDS } from '../crs/index.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
+import { tileGeometryColumn, tileGeometryDefinition } from '../sql/tile-geometry.ts';
 import { coerce, sqlType, type ColumnPlan } from './columns.ts';
 import { dropDegenerateParts, familyType, isEmptyGeometry, mapPositions, splitByFamily, type Family } from './geometry.ts';
 import type { ChosenCrs } from './crs-decision.ts';
@@ -314,11 +315,15 @@ async function checkStaging(
   const geom = multi > 0 && multi < total ? 'ST_Multi(geom)' : 'geom';
   const names = t.columns.map((c) => `, ${quoteIdent(c.name)}`).join('');
   const table = quoteIdent(t.table);
-  await trx.raw(
-    `CREATE TABLE ${table} AS SELECT id, ${geom}::geometry(${storedType}, 4326) AS geom${names} FROM ${load} ORDER BY id`,
-  );
+  // The table's shape first, then its tile geometry (generated: added to an empty table it rewrites nothing), then
+  // the rows, which compute it as they go in.
+  const select = `SELECT id, ${geom}::geometry(${storedType}, 4326) AS geom${names} FROM ${load} ORDER BY id`;
+  await trx.raw(`CREATE TABLE ${table} AS ${select} WITH NO DATA`);
+  await trx.raw(`ALTER TABLE ${table} ADD COLUMN ${tileGeometryDefinition}`);
+  await trx.raw(`INSERT INTO ${table} (id, geom${names}) ${select}`);
   await trx.raw(`ALTER TABLE ${table} ALTER COLUMN geom SET NOT NULL, ADD PRIMARY KEY (id)`);
   await trx.raw(`CREATE INDEX ${quoteIdent(`${t.table}_geom`)} ON ${table} USING gist (geom)`);
+  await trx.raw(`CREATE INDEX ${quoteIdent(`${t.table}_geom_3857`)} ON ${table} USING gist (${tileGeometryColumn})`);
   await trx.raw(`DROP TABLE ${load}`);
   return { ...t, features: total, storedType };
 }

@@ -305,6 +305,35 @@ describe('tile SQL', () => {
     expect(sql.split('?').length - 1).to.equal(b.length);
   });
 
+  it('leaves simplification and the area filter out of the SQL at and above maxzoom, with their bindings', () => {
+    const l = layer({ geometryType: 'Polygon', maxzoom: 16 });
+    const detailed = { encoder: 'mvt' as const, cluster: false, detailed: true, properties: [] };
+    const sql = tileQuery(l, detailed);
+    expect(sql).to.not.contain('ST_Simplify').and.not.contain('ST_Area');
+    const b = tileBindings(l, detailed, { z: 16, x: 52078, y: 28820 }, 10);
+    expect(sql.split('?').length - 1).to.equal(b.length);
+    expect(tileQuery(l, { ...detailed, detailed: false }))
+      .to.contain('ST_Simplify')
+      .and.contain('ST_Area');
+  });
+
+  it("reads a table's Web Mercator copy of its geometry without transforming features, with tolerances in metres", () => {
+    const l = layer({ geometryType: 'Polygon', maxzoom: 16, tileGeometry: true });
+    const shape = { encoder: 'mvt' as const, cluster: false, properties: [] };
+    const sql = tileQuery(l, shape);
+    expect(sql).to.contain('t."geom_3857" && b.query').and.contain('ST_Simplify(t."geom_3857", ?::float8)');
+    expect(sql).to.not.contain('ST_Transform');
+    const coord = { z: 12, x: 3254, y: 1801 };
+    const [tolerance, area] = tileBindings(l, shape, coord, 10).slice(7, 9) as number[];
+    const unit = (2 * 20037508.342789244) / 4096 / 4096; // metres per tile unit at z12
+    expect(tolerance).to.be.closeTo(4 * unit, 1e-9);
+    expect(area).to.be.closeTo(0.25 * 256 * unit * unit, 1e-6);
+    // In degrees without the copy; a table read in place never reads it.
+    expect(tileQuery({ ...l, tileGeometry: false }, shape)).to.contain('ST_Transform(s.__g, 3857)');
+    expect(tileQuery({ ...l, tileGeometry: false }, { ...shape, encoder: 'node' })).to.contain('ST_Transform(s.__g, 3857)');
+    expect(tileQuery(l, { ...shape, encoder: 'node' })).to.not.contain('ST_Transform');
+  });
+
   it('simplifies below maxzoom only', () => {
     const l = layer({ maxzoom: 16 });
     const shape = { encoder: 'node' as const, cluster: false, properties: [] };
