@@ -165,14 +165,16 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
   const carried = names.map((n) => `, s.${quoteIdent(n)}`).join('');
   if (shape.encoder === 'mvt') {
     // OFFSET 0 keeps the subquery from being flattened: the planner would otherwise evaluate ST_AsMVTGeom twice per
-    // feature (in the IS NOT NULL filter and again in the row handed to ST_AsMVT).
+    // feature (in the IS NOT NULL filter and again in the row handed to ST_AsMVT). The candidates are counted in the
+    // same pass (the aggregate's FILTER drops what clipping emptied), so src is read once and stays inlined: counted
+    // apart (SELECT count(*) FROM src), it was materialised with every geometry, a tenth of the composite's
+    // PostgreSQL time at z12-16 (1,953 tiles, alternating with the naive SQL on one connection: 1.13 -> 1.02 x it).
     return `WITH ${bounds}, ${src}
-SELECT ST_AsMVT(m, ?::text, ${tileExtent}, '__geom', '__fid') AS tile, (SELECT count(*) FROM src)::int AS n
+SELECT ST_AsMVT(m, ?::text, ${tileExtent}, '__geom', '__fid') FILTER (WHERE m.__geom IS NOT NULL) AS tile, count(*)::int AS n
   FROM (SELECT s.__fid${carried},
                ST_AsMVTGeom(${to3857('s.__g')}, b.tile, ${tileExtent}, ${tileBuffer}, true) AS __geom
           FROM src s, bounds b
-        OFFSET 0) m
- WHERE m.__geom IS NOT NULL`;
+        OFFSET 0) m`;
   }
   // Tile coordinates: x right, y down, 0..4096; exterior rings get a positive surveyor's area there (MVT 2.1).
   const dim = shape.cluster ? 1 : dimension[layer.geometryType];

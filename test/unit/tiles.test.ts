@@ -355,10 +355,13 @@ describe('tile SQL cost', () => {
     );
   });
 
-  it('fences the ST_AsMVTGeom subquery with OFFSET 0, so it is computed once per feature', () => {
+  it('fences the ST_AsMVTGeom subquery with OFFSET 0 and reads src once, counting candidates in the same pass', () => {
     const sql = tileQuery(poly, { encoder: 'mvt', cluster: false, properties: poly.columns });
-    expect(sql).to.match(/FROM src s, bounds b\s+OFFSET 0\) m\s+WHERE m\.__geom IS NOT NULL/);
+    expect(sql).to.match(/FROM src s, bounds b\s+OFFSET 0\) m$/);
+    expect(sql).to.contain("'__fid') FILTER (WHERE m.__geom IS NOT NULL) AS tile, count(*)::int AS n");
     expect(sql.match(/ST_AsMVTGeom/g)).to.have.length(1);
+    // src is read once (a CTE read twice is materialised, every geometry copied).
+    expect(sql.match(/\bsrc\b/g)).to.have.length(2);
   });
 
   it('casts every placeholder, so the text can be prepared with plain-value parameters', () => {
