@@ -1,8 +1,11 @@
 /**
  * Tile SQL, built once per layer (and per property selection and mode) and reused with bound values.
- * Geometry is stored in EPSG:4326 with a GiST index, so the tile envelope is transformed to 4326 for the
- * index test (never the column); simplification and the tiny-polygon filter run in 4326 too, before the
- * transform to 3857, where they are cheap. Only z/x/y and the derived tolerances are bound.
+ * The layers' own tables keep their geometry twice, each with a GiST index: `geom` in EPSG:4326 and `geom_3857`
+ * (server/sql/tile-geometry.ts), which tiles read: the envelope meets it as it is, and simplification and the
+ * tiny-polygon filter run in metres with nothing transformed per feature. A table without it (older, or read in
+ * place) is read through `geom` (or its own column): the envelope is transformed to the column's SRID for the index
+ * test (never the column), simplification runs there, before the transform to 3857. Only z/x/y and the derived
+ * tolerances are bound.
  *
  * Two endings share one source query:
  *  - `mvt`: ST_AsMVTGeom + ST_AsMVT (server PostGIS built with protobuf);
@@ -117,8 +120,9 @@ const indexGeom = (layer: Layer): string =>
   readsTileGeometry(layer) ? `t.${quoteIdent(tileGeometryColumn)}` : layer.source ? 't.__native' : `t.${quoteIdent('geom')}`;
 
 /**
- * The SQL text of one layer's tile. Bindings, in order (see `tileBindings`):
- * z, x, y, query margin (fraction of a tile), [simplify tolerance deg], [min area deg²], feature limit, [layer name].
+ * The SQL text of one layer's tile. Bindings, in order (see `tileBindings`): z, x, y, query margin (fraction of a
+ * tile), [simplify tolerance], [min area] (in the units of the geometry read: metres or degrees; neither at a detailed
+ * zoom), feature limit, [layer name].
  */
 export function tileQuery(layer: Layer, shape: TileQueryShape): string {
   // src.__g is in EPSG:3857 when the table keeps its geometry so (no transform per feature), else in EPSG:4326.
