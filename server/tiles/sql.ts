@@ -204,15 +204,14 @@ export function tileBindings(layer: Layer, shape: TileQueryShape, coord: TileCoo
   const out: unknown[] = [z, x, y, margin, z, x, y];
   if (!shape.cluster && !shape.detailed) {
     const content = tileContent(layer);
-    const detailed = z >= layer.maxzoom;
     // A tile unit in the units of the geometry read: Web Mercator metres, the same on both axes; or degrees, where the
     // tolerance is taken from the smaller (latitude) unit, so neither axis moves more than simplifyPx units.
     const unit = readsTileGeometry(layer) ? { lon: tileUnitMetres(coord), lat: tileUnitMetres(coord) } : tileUnitDegrees(coord);
     const simplifyPx = coarsen ? Math.max(content.simplifyPx, 1) * 1.5 ** coarsen : content.simplifyPx;
     const minAreaPx = content.minAreaPx;
-    if (layer.geometryType !== 'Point') out.push(detailed ? 0 : simplifyPx * unit.lat);
+    if (layer.geometryType !== 'Point') out.push(simplifyPx * unit.lat);
     // One pixel of a 256 px tile is 16 x 16 tile units.
-    if (layer.geometryType === 'Polygon') out.push(detailed ? 0 : minAreaPx * 256 * unit.lon * unit.lat);
+    if (layer.geometryType === 'Polygon') out.push(minAreaPx * 256 * unit.lon * unit.lat);
   }
   out.push(limit);
   if (shape.encoder === 'mvt') out.push(layer.id);

@@ -186,6 +186,18 @@ async function hits(s: RunningServer): Promise<number> {
 const z14 = tileAt(lon0 + 0.007, lat0 + 0.007, 14);
 const url = (t: { z: number; x: number; y: number }) => `${t.z}/${t.x}/${t.y}`;
 
+/** Counts the renders a tile service starts (its renderWithDeadline) until `restore` is called. */
+function countRenders(tiles: object): { count: () => number; restore: () => void } {
+  const spy = tiles as { renderWithDeadline: (...args: unknown[]) => Promise<Buffer> };
+  const render = spy.renderWithDeadline;
+  let renders = 0;
+  spy.renderWithDeadline = function (this: unknown, ...args: unknown[]) {
+    renders++;
+    return render.apply(this, args);
+  };
+  return { count: () => renders, restore: () => (spy.renderWithDeadline = render) };
+}
+
 forEachBackend('tiles', (server, backend) => {
   before(async function () {
     this.timeout(60_000);
@@ -616,17 +628,11 @@ forEachBackend('tiles', (server, backend) => {
     await tiles.loadIndex(layer());
     await until('the layer to have its occupancy grid', () => !tiles.occupancy.mayHaveData(layer(), empty), 30_000);
     expect(tiles.occupancy.mayHaveData(layer(), z14), 'a tile over the data').to.equal(true);
-    const spy = tiles as unknown as { renderWithDeadline: (...args: unknown[]) => Promise<Buffer> };
-    const render = spy.renderWithDeadline;
-    let renders = 0;
-    spy.renderWithDeadline = function (this: unknown, ...args: unknown[]) {
-      renders++;
-      return render.apply(this, args);
-    };
+    const renders = countRenders(tiles);
     try {
       tiles.cache.clear();
       expect((await get(`${s.url}/tiles/tt_poly/${url(empty)}.mvt`)).status).to.equal(204);
-      expect(renders, 'renders of the empty tile').to.equal(0);
+      expect(renders.count(), 'renders of the empty tile').to.equal(0);
       // A feature written there: its cells are marked before the change is acted on (changesSeen), so the tile shows it.
       const lon = tileXToLon(empty.x + 0.5, 15);
       const lat = tileYToLat(empty.y + 0.5, 15);
@@ -641,9 +647,9 @@ forEachBackend('tiles', (server, backend) => {
       expect(r.status).to.equal(200);
       const l = decode(tileBytes(r)).layers.tt_poly;
       expect(Array.from({ length: l.length }, (_, i) => l.feature(i).id)).to.include(2000);
-      expect(renders).to.equal(1);
+      expect(renders.count()).to.equal(1);
     } finally {
-      spy.renderWithDeadline = render;
+      renders.restore();
       (s.ctx.config as { tileOccupancy: string }).tileOccupancy = setting;
       await s.ctx.db.rows(`DELETE FROM ${quoteIdent(polyTable)} WHERE id = 2000`);
       await tiles.changesSeen();
@@ -655,13 +661,7 @@ forEachBackend('tiles', (server, backend) => {
     const req = { layers: [server().ctx.catalog.get('tt_poly', null)], coord: z14 };
     const key = tiles.key(req);
     tiles.cache.clear();
-    const spy = tiles as unknown as { renderWithDeadline: (...args: unknown[]) => Promise<Buffer> };
-    const render = spy.renderWithDeadline;
-    let renders = 0;
-    spy.renderWithDeadline = function (this: unknown, ...args: unknown[]) {
-      renders++;
-      return render.apply(this, args);
-    };
+    const renders = countRenders(tiles);
     try {
       const signal = new AbortController().signal;
       const first = tiles.load(key, req, signal);
@@ -669,9 +669,9 @@ forEachBackend('tiles', (server, backend) => {
       await tiles.invalidate(['tt_poly'], null); // a change arrives while it runs
       const after = tiles.load(key, req, signal);
       await Promise.all([first, joined, after]);
-      expect(renders, 'renders: one before the change, one after').to.equal(2);
+      expect(renders.count(), 'renders: one before the change, one after').to.equal(2);
     } finally {
-      spy.renderWithDeadline = render;
+      renders.restore();
     }
   });
 

@@ -334,11 +334,18 @@ describe('tile SQL', () => {
     expect(tileQuery(l, { ...shape, encoder: 'node' })).to.not.contain('ST_Transform');
   });
 
-  it('simplifies below maxzoom only', () => {
+  it('simplifies below maxzoom only: the renderer makes the shape of a zoom at or above it detailed', () => {
     const l = layer({ maxzoom: 16 });
-    const shape = { encoder: 'node' as const, cluster: false, properties: [] };
-    expect(tileBindings(l, shape, { z: 12, x: 3254, y: 1801 }, 10)[7]).to.be.above(0);
-    expect(tileBindings(l, shape, { z: 16, x: 52078, y: 28820 }, 10)[7]).to.equal(0);
+    // Shapes and SQL text need no query: the renderer is given the capabilities alone.
+    const renderer = new TileRenderer({ capabilities: { mvt: false } } as TileDatabase, () => 10);
+    const below = renderer.shape(l, 12, undefined);
+    expect(below.detailed).to.equal(false);
+    expect(tileBindings(l, below, { z: 12, x: 3254, y: 1801 }, 10)[7]).to.be.above(0);
+    const at = renderer.shape(l, 16, undefined);
+    expect(at.detailed).to.equal(true);
+    const { sql, bindings } = renderer.query(l, { z: 16, x: 52078, y: 28820 });
+    expect(sql).to.not.contain('ST_Simplify');
+    expect(sql.split('?').length - 1).to.equal(bindings.length);
   });
 });
 
