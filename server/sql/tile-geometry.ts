@@ -28,11 +28,13 @@ export const tileGeometryExpression =
 /** The column's definition, for `ALTER TABLE ... ADD COLUMN` or `CREATE TABLE`. */
 export const tileGeometryDefinition = `${tileGeometryColumn} geometry GENERATED ALWAYS AS (${tileGeometryExpression}) STORED`;
 
-/** The statements that give a layer table (quoted, and its bare name for the index) the column and its index. */
-export function addTileGeometrySql(tableSql: string, table: string): string[] {
+/** The column's GiST index on a layer table (quoted, and its bare name, which names the index). */
+export function tileGeometryIndexSql(tableSql: string, table: string): string {
   const index = `"${`${table}_geom_3857`.slice(0, 63).replace(/"/g, '""')}"`;
-  return [
-    `ALTER TABLE ${tableSql} ADD COLUMN IF NOT EXISTS ${tileGeometryDefinition}`,
-    `CREATE INDEX IF NOT EXISTS ${index} ON ${tableSql} USING gist (${tileGeometryColumn})`,
-  ];
+  return `CREATE INDEX IF NOT EXISTS ${index} ON ${tableSql} USING gist (${tileGeometryColumn})`;
+}
+
+/** The statements that give an existing layer table the column and its index. */
+export function addTileGeometrySql(tableSql: string, table: string): string[] {
+  return [`ALTER TABLE ${tableSql} ADD COLUMN IF NOT EXISTS ${tileGeometryDefinition}`, tileGeometryIndexSql(tableSql, table)];
 }

@@ -11,7 +11,7 @@
 import type { Knex } from 'knex';
 import { isInsideVietnam, proj4Transformer, VIETNAM_BOUNDS } from '../crs/index.ts';
 import { quoteIdent } from '../sql/identifiers.ts';
-import { tileGeometryColumn, tileGeometryDefinition } from '../sql/tile-geometry.ts';
+import { tileGeometryDefinition, tileGeometryIndexSql } from '../sql/tile-geometry.ts';
 import { coerce, sqlType, type ColumnPlan } from './columns.ts';
 import { dropDegenerateParts, familyType, isEmptyGeometry, mapPositions, splitByFamily, type Family } from './geometry.ts';
 import type { ChosenCrs } from './crs-decision.ts';
@@ -323,7 +323,7 @@ async function checkStaging(
   await trx.raw(`INSERT INTO ${table} (id, geom${names}) ${select}`);
   await trx.raw(`ALTER TABLE ${table} ALTER COLUMN geom SET NOT NULL, ADD PRIMARY KEY (id)`);
   await trx.raw(`CREATE INDEX ${quoteIdent(`${t.table}_geom`)} ON ${table} USING gist (geom)`);
-  await trx.raw(`CREATE INDEX ${quoteIdent(`${t.table}_geom_3857`)} ON ${table} USING gist (${tileGeometryColumn})`);
+  await trx.raw(tileGeometryIndexSql(table, t.table));
   await trx.raw(`DROP TABLE ${load}`);
   return { ...t, features: total, storedType };
 }
