@@ -5,6 +5,7 @@
 import type { ColumnType } from '../catalog/definition.ts';
 import { RawText, type DeclaredColumn, type SourceValue } from './types.ts';
 import type { ColumnPlan } from '../wire/upload.ts';
+import { tileGeometryColumn } from '../sql/tile-geometry.ts';
 
 /** The kind of one value, as far as typing goes. */
 export type ValueKind = 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'string';
@@ -23,7 +24,8 @@ export interface ColumnStats {
 // The plan's shape is the job report's (server/wire/upload.ts).
 export type { ColumnPlan } from '../wire/upload.ts';
 
-const RESERVED = new Set(['id', 'geom']);
+// The columns every layer table (or its staging table) has besides the file's: a field of the same name is renamed.
+const RESERVED = new Set(['id', 'geom', tileGeometryColumn, 'src_row', 'valid']);
 
 /** A safe SQL identifier for a source name: 'Tên xã' -> 'ten_xa', '2020 Dân số' -> 'c_2020_dan_so'. */
 export function safeColumnName(source: string): string {

@@ -110,7 +110,7 @@ forEachBackend('tiles: the Web Mercator copy of the geometry', (server) => {
     }
   });
 
-  it('gives an uploaded table the column and index, and keeps it in step with edits', async function () {
+  it('gives an uploaded table the column and index (renaming a field of that name), and keeps it in step with edits', async function () {
     this.timeout(120_000);
     const s = server();
     const square = (lon: number) => [
@@ -126,7 +126,7 @@ forEachBackend('tiles: the Web Mercator copy of the geometry', (server) => {
       type: 'FeatureCollection',
       features: [106.1, 106.2].map((lon, i) => ({
         type: 'Feature',
-        properties: { ten: `Thửa ${i + 1}` },
+        properties: { ten: `Thửa ${i + 1}`, geom_3857: 'a field of the file', valid: i === 0 },
         geometry: { type: 'Polygon', coordinates: square(lon) },
       })),
     };
@@ -137,6 +137,8 @@ forEachBackend('tiles: the Web Mercator copy of the geometry', (server) => {
     await s.ctx.catalog.load();
     const layer = s.ctx.catalog.find(layerId)!;
     expect(layer.tileGeometry).to.equal(true);
+    // The file's own fields named like the table's columns are renamed, not mistaken for them.
+    expect(layer.columns.map((c) => c.name)).to.include.members(['src_geom_3857', 'src_valid']);
     const indexes = await s.ctx.db.rows<{ def: string }>(`SELECT indexdef AS def FROM pg_indexes WHERE tablename = ?`, [
       layer.table,
     ]);
