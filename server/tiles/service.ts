@@ -357,7 +357,10 @@ export class TileService {
  * free once the tile is gzipped. A changed tile keeps its tag only when both agree by chance (1 in 2^32 at the same
  * length); a SHA-1 over the tile was 3 % of the Node CPU of a cold tile.
  */
-function gzippedTile(meta: Omit<CachedTile, 'gz' | 'etag'>, gz: Buffer): CachedTile {
+function gzippedTile(meta: Omit<CachedTile, 'gz' | 'etag'>, output: Buffer): CachedTile {
+  // zlib's one-shot output up to 16 KB is a view of a 16 KB buffer: kept in the cache as it is, a 6 KB tile would hold
+  // 16 KB, so TILE_CACHE_MB would hold up to 2.6 times what it counts (the GC, pressed by that memory, ran more too).
+  const gz = output.byteLength < output.buffer.byteLength ? Buffer.from(output) : output;
   const crc = gz
     .readUInt32LE(gz.length - 8)
     .toString(16)

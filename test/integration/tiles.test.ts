@@ -686,6 +686,20 @@ forEachBackend('tiles', (server, backend) => {
     expect(service.cache.get(oldKey)).to.equal(undefined);
   });
 
+  it('keeps each cached tile in memory of its own size, so TILE_CACHE_MB bounds what the cache holds', async () => {
+    const s = server();
+    const service = s.app.services.tiles;
+    const layers = ['tt_poly', 'tt_points'].map((id) => s.ctx.catalog.get(id, null));
+    const coord = tileAt(106.045, 21.145, 15);
+    expect((await get(`${s.url}/tiles/tt_poly,tt_points/${url(coord)}.mvt`)).status).to.equal(200);
+    const { gz } = service.cache.get(service.key({ layers, coord }))!;
+    // zlib hands back a small output as a view of a 16 KB block; small buffers of their own share Node's 8 KB pool.
+    expect(gz.length)
+      .to.be.above(0)
+      .and.below(16 * 1024);
+    expect(gz.buffer.byteLength).to.be.at.most(Math.max(gz.length, Buffer.poolSize));
+  });
+
   it('answers 503 naming the layer and tile when a tile passes TILE_TIMEOUT_MS, and stays healthy', async function () {
     this.timeout(30_000);
     const s = server();
