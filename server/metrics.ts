@@ -10,6 +10,8 @@ export interface Metrics {
   registry: client.Registry;
   http: { requests: client.Counter<'route' | 'method' | 'status'>; latency: client.Histogram<'route' | 'method' | 'status'> };
   tileCache: { hits: client.Counter; misses: client.Counter };
+  /** Tile statements waiting for a database slot (TILE_DB_CONCURRENCY); the tile service sets where to read it. */
+  tileStatementsWaiting: { read: () => number };
 }
 
 /** Creates the registry with default process metrics, HTTP metrics and pool gauges. */
@@ -48,5 +50,14 @@ export function createMetrics(db: Database): Metrics {
     hits: new client.Counter({ name: 'tile_cache_hits_total', help: 'tiles served from cache', registers: [registry] }),
     misses: new client.Counter({ name: 'tile_cache_misses_total', help: 'tiles rendered', registers: [registry] }),
   };
-  return { registry, http: { requests, latency }, tileCache };
+  const tileStatementsWaiting = { read: () => 0 };
+  new client.Gauge({
+    name: 'tile_statements_waiting',
+    help: 'tile statements waiting for one of the TILE_DB_CONCURRENCY database slots',
+    registers: [registry],
+    collect() {
+      this.set(tileStatementsWaiting.read());
+    },
+  });
+  return { registry, http: { requests, latency }, tileCache, tileStatementsWaiting };
 }

@@ -3,6 +3,7 @@
  * giving one MVT layer; the layers are concatenated (an MVT tile is a sequence of layer messages).
  * The SQL text is built once per layer version, property selection and mode, and cached.
  */
+import PQueue from 'p-queue';
 import type { Database } from '../db/database.ts';
 import { queryRows } from '../db/rows.ts';
 import type { Layer } from '../catalog/catalog.ts';
@@ -93,17 +94,27 @@ export class TileRenderer {
   private readonly layerKeys = new WeakMap<Layer, string>();
   private readonly layerProperties = new WeakMap<Layer, readonly LayerColumn[]>();
   readonly encoder: Encoder;
+  /** Tile statements waiting for, or holding, one of the database slots (server PostGIS with `slots`). */
+  private readonly queue = new PQueue();
 
   /**
    * `maxFeatures` is the feature cap per layer and tile; `budgetBytes` the size a layer's tile below its maxzoom
-   * should stay under (it is re-rendered coarser until it does, up to maxCoarsen steps). Both are read per tile.
+   * should stay under (it is re-rendered coarser until it does, up to maxCoarsen steps); `slots` how many tile
+   * statements may run in a PostgreSQL server at once (config tileQuerySlots; absent = as many as the pool gives).
+   * All are read per tile.
    */
   constructor(
     private readonly db: TileDatabase,
     private readonly maxFeatures: () => number,
     private readonly budgetBytes: () => number = () => Infinity,
+    private readonly slots?: () => number,
   ) {
     this.encoder = db.capabilities.mvt ? 'mvt' : 'node';
+  }
+
+  /** Tile statements waiting for a database slot now. */
+  get waiting(): number {
+    return this.queue.size;
   }
 
   /** The query shape of a layer at a zoom with an optional property selection. */
@@ -142,10 +153,19 @@ export class TileRenderer {
     return (this.keepLimit(layer, z) ?? this.maxFeatures()) + 1;
   }
 
-  /** Runs tile SQL: prepared on server PostGIS (plain-value parameters only), through the connection otherwise. */
+  /**
+   * Runs tile SQL: prepared on server PostGIS (plain-value parameters only), through the connection otherwise. On a
+   * server, at most `slots()` statements at once, first come first served: a statement that waits past its deadline
+   * or whose clients left leaves the queue (p-queue rejects with the signal's reason).
+   */
   private rows<T>(sql: string, bindings: unknown[], signal?: AbortSignal): Promise<T[]> {
-    if (this.db.backend === 'server' && this.db.statements)
-      return queryRows<T>(this.db as Database, sql, bindings, signal, { prepare: true });
+    if (this.db.backend === 'server' && this.db.statements) {
+      const run = () => queryRows<T>(this.db as Database, sql, bindings, signal, { prepare: true });
+      if (!this.slots) return run();
+      const slots = this.slots();
+      if (this.queue.concurrency !== slots) this.queue.concurrency = slots;
+      return this.queue.add(run, { signal });
+    }
     return this.db.cancellableRows<T>(sql, bindings, signal);
   }
 

@@ -15,6 +15,7 @@ import { SharedTileCache } from './shared-cache.ts';
 import { MemoryIndexes, renderTile } from './memory-index.ts';
 import { Occupancy } from './occupancy.ts';
 import { gzipBody } from '../gzip.ts';
+import { tileQuerySlots } from '../config.ts';
 
 /**
  * gzip level of stored tiles: the fastest. On 495 z12-16 composite tiles of bench:tiles (scale 10, 42 KB raw on
@@ -62,7 +63,9 @@ export class TileService {
       ctx.db,
       () => ctx.config.tileMaxFeatures,
       () => ctx.config.tileBudgetKb * 1024,
+      () => tileQuerySlots(ctx.config),
     );
+    ctx.metrics.tileStatementsWaiting.read = () => this.renderer.waiting;
     const { config } = ctx;
     const indexed = () =>
       config.tileMemoryIndex === 'both' || (config.tileMemoryIndex === 'embedded' && ctx.db.backend === 'embedded');

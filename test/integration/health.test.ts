@@ -32,6 +32,7 @@ forEachBackend('health, readiness and metrics', (server, backend) => {
     expect(res.headers.get('content-type')).to.match(/text\/plain/);
     expect(text).to.match(/http_requests_total\{route="\/health",method="GET",status="200"\} \d+/);
     expect(text).to.match(/db_pool_max \d+/);
+    expect(text).to.match(/^tile_statements_waiting \d+$/m);
   });
 
   it('answers an unknown path with 404 and an OGC exception', async () => {

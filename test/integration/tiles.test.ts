@@ -198,6 +198,14 @@ function countRenders(tiles: object): { count: () => number; restore: () => void
   return { count: () => renders, restore: () => (spy.renderWithDeadline = render) };
 }
 
+/** Statements of the tt_slow layer running in the database now (server PostGIS). */
+async function slowQueries(s: RunningServer): Promise<number> {
+  const [r] = await s.ctx.db.rows<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%tt_slow%' AND state = 'active' AND pid <> pg_backend_pid()`,
+  );
+  return r.n;
+}
+
 forEachBackend('tiles', (server, backend) => {
   before(async function () {
     this.timeout(60_000);
@@ -788,15 +796,43 @@ forEachBackend('tiles', (server, backend) => {
       const t = tileAt(106.045, 21.145, 12);
       const req = http.get(`${s.url}/tiles/tt_slow/${url(t)}.mvt`);
       req.on('error', () => undefined);
-      const running = async () =>
-        (
-          await s.ctx.db.rows<{ n: number }>(
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%tt_slow%' AND state = 'active' AND pid <> pg_backend_pid()`,
-          )
-        )[0].n;
+      const running = () => slowQueries(s);
       await until('the tile query to start', async () => (await running()) > 0);
       req.destroy();
       await until('the tile query to be cancelled', async () => (await running()) === 0, 1200);
+    });
+
+    it('runs at most TILE_DB_CONCURRENCY tile statements at once: a waiting tile keeps its deadline, and leaves the queue when its client goes', async function () {
+      this.timeout(30_000);
+      const s = server();
+      const { renderer } = s.app.services.tiles;
+      const config = s.ctx.config as { tileDbConcurrency: number; tileTimeoutMs: number };
+      const saved = { ...config };
+      // Three different tiles of the layer whose query busy-waits 1.5 s: one holds the only slot meanwhile.
+      const slow = (lon: number) => `${s.url}/tiles/tt_slow/${url(tileAt(lon, 21.145, 15))}.mvt`;
+      config.tileDbConcurrency = 1;
+      try {
+        const first = get(slow(106.045));
+        await until('the first tile statement to run', async () => (await slowQueries(s)) === 1);
+        const gone = http.get(slow(106.065));
+        gone.on('error', () => undefined);
+        await until('the second tile to wait for the slot', () => renderer.waiting === 1);
+        gone.destroy();
+        await until('the second tile to leave the queue', () => renderer.waiting === 0, 1000);
+        config.tileTimeoutMs = 300;
+        const late = await get(slow(106.085));
+        expect(late.status).to.equal(503);
+        expect(JSON.parse(late.body.toString())).to.include({ code: 'TileTimeout' });
+        expect(renderer.waiting).to.equal(0);
+        expect(await slowQueries(s), 'tile statements in the database').to.be.at.most(1);
+        config.tileTimeoutMs = saved.tileTimeoutMs;
+        expect((await first).status).to.equal(200);
+        // Neither tile that waited reached the database once the slot was free (either would run for 1.5 s).
+        await new Promise((r) => setTimeout(r, 200));
+        expect(await slowQueries(s)).to.equal(0);
+      } finally {
+        Object.assign(config, { tileDbConcurrency: saved.tileDbConcurrency, tileTimeoutMs: saved.tileTimeoutMs });
+      }
     });
 
     it('runs a tile statement as a named prepared statement once its text comes back', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ConfigError, loadConfig } from '../../server/config.ts';
+import os from 'node:os';
+import { ConfigError, loadConfig, tileQuerySlots } from '../../server/config.ts';
 
 describe('configuration', () => {
   it('starts on the embedded default with no environment at all', () => {
@@ -25,6 +26,8 @@ describe('configuration', () => {
     [{ TRUST_PROXY: 'proxy.example' }, /TRUST_PROXY entry "proxy.example"/],
     [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 16 characters/],
     [{ METRICS_LISTEN: '9464' }, /METRICS_LISTEN="9464" is not host:port/],
+    [{ TILE_DB_CONCURRENCY: '-1' }, /TILE_DB_CONCURRENCY="-1"/],
+    [{ TILE_DB_CONCURRENCY: 'all' }, /TILE_DB_CONCURRENCY="all"/],
   ];
   for (const [env, message] of bad) {
     it(`stops the start with a message naming ${Object.keys(env)[0]} for ${JSON.stringify(Object.values(env)[0])}`, () => {
@@ -47,6 +50,14 @@ describe('configuration', () => {
       'fd00::/8',
       '192.168.1.5',
     ]);
+  });
+
+  it('runs as many tile statements at once as this machine has cores plus one, never more than the pool', () => {
+    const cores = os.availableParallelism();
+    expect(tileQuerySlots(loadConfig({ DB_POOL_SIZE: '100' }))).to.equal(cores + 1);
+    expect(tileQuerySlots(loadConfig({ DB_POOL_SIZE: '2' }))).to.equal(Math.min(2, cores + 1));
+    expect(tileQuerySlots(loadConfig({ TILE_DB_CONCURRENCY: '7', DB_POOL_SIZE: '20' }))).to.equal(7);
+    expect(tileQuerySlots(loadConfig({ TILE_DB_CONCURRENCY: '50', DB_POOL_SIZE: '20' }))).to.equal(20);
   });
 
   it('reads the /metrics protection settings', () => {
