@@ -11,7 +11,7 @@
  * comment on the database); embedded = a PGlite directory under the OS temp dir at --embedded-scale (default 1).
  *
  * The z12-16 band (where users browse) is run in chunks of its own and reported apart: server CPU per cold tile there.
- * Before the cold run, the server child is warmed up on 600 tiles of that band next to the list's (never in it).
+ * Before the cold run, the server child is warmed up on 2,000 tiles of that band near the list's (never in it).
  *
  * Options: --backend server|embedded|both, --concurrency N, --warm-rounds N, --embedded-scale N, --reseed,
  * --generate, --layers a,b (default: public demo layers), --database NAME, --pg-host H, --pg-port P (where the bench
@@ -266,17 +266,19 @@ async function httpRun(
 }
 
 /** Tiles of the server's warm-up pass: that many, from the band. */
-const warmUpTiles = 600;
+const warmUpTiles = 2000;
 
-/** Up to `n` tiles of the band next to tiles of the list (east, then south) and not in it, in list order. */
+/** Up to `n` tiles of the band near tiles of the list (1 to 3 tiles east, south or both) and not in it. */
 function neighbours(tiles: readonly TileCoord[], n: number): TileCoord[] {
   const key = (t: TileCoord) => `${t.z}/${t.x}/${t.y}`;
   const listed = new Set(tiles.map(key));
   const out = new Map<string, TileCoord>();
-  for (const [dx, dy] of [
-    [1, 0],
-    [0, 1],
-  ]) {
+  const offsets = [1, 2, 3].flatMap((d) => [
+    [d, 0],
+    [0, d],
+    [d, d],
+  ]);
+  for (const [dx, dy] of offsets) {
     for (const t of tiles) {
       const next = { z: t.z, x: t.x + dx, y: t.y + dy };
       if (t.z >= band.min && t.z <= band.max && !listed.has(key(next))) out.set(key(next), next);
@@ -530,7 +532,8 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
     const coldBand = emptyStats();
     // A running server has compiled its hot code long since: warm the child up on tiles of the band that are not in
     // the list (their neighbours), so that its CPU per cold tile is a running server's, not JIT warm-up's (the peer
-    // harness's z12-16 list, cache off: 1.24-1.31 ms per tile from a fresh server, 1.07 after 582 neighbouring tiles).
+    // harness's z12-16 list, cache off: 1.24-1.31 ms per tile from a fresh server, 1.07 after 582 neighbouring tiles,
+    // 0.85-0.93 after a whole pass; bench:tiles at z12-16 went from 1.26 ms with 600 to 0.98-1.01 with 2,000).
     process.stdout.write('server warm-up on other tiles... ');
     const warmUp = neighbours(banded.tiles, warmUpTiles).map((t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
     await httpRun(agent, port, warmUp, concurrency, emptyStats());
