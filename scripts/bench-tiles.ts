@@ -24,6 +24,7 @@
  * --compare-only runs only that.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { nearbyTiles, warmUpTiles } from './bench/warm-up.ts';
 import {
   cpuSeconds,
   freePort,
@@ -263,29 +264,6 @@ async function httpRun(
       if (raw > into.largest.bytes) into.largest = { path: p, bytes: raw };
     }
   });
-}
-
-/** Tiles of the server's warm-up pass: that many, from the band. */
-const warmUpTiles = 2000;
-
-/** Up to `n` tiles of the band near tiles of the list (1 to 3 tiles east, south or both) and not in it. */
-function neighbours(tiles: readonly TileCoord[], n: number): TileCoord[] {
-  const key = (t: TileCoord) => `${t.z}/${t.x}/${t.y}`;
-  const listed = new Set(tiles.map(key));
-  const out = new Map<string, TileCoord>();
-  const offsets = [1, 2, 3].flatMap((d) => [
-    [d, 0],
-    [0, d],
-    [d, d],
-  ]);
-  for (const [dx, dy] of offsets) {
-    for (const t of tiles) {
-      const next = { z: t.z, x: t.x + dx, y: t.y + dy };
-      if (t.z >= band.min && t.z <= band.max && !listed.has(key(next))) out.set(key(next), next);
-      if (out.size >= n) return [...out.values()];
-    }
-  }
-  return [...out.values()];
 }
 
 /** Splits a list into `n` consecutive chunks (runs being compared alternate chunk by chunk). */
@@ -530,12 +508,12 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
     const kept = new Map<string, Fetched>();
     const cold = emptyStats();
     const coldBand = emptyStats();
-    // A running server has compiled its hot code long since: warm the child up on tiles of the band that are not in
-    // the list (their neighbours), so that its CPU per cold tile is a running server's, not JIT warm-up's (the peer
-    // harness's z12-16 list, cache off: 1.24-1.31 ms per tile from a fresh server, 1.07 after 582 neighbouring tiles,
-    // 0.85-0.93 after a whole pass; bench:tiles at z12-16 went from 1.26 ms with 600 to 0.98-1.01 with 2,000).
+    // A running server's CPU per cold tile, not JIT warm-up's (scripts/bench/warm-up.ts): z12-16 here went from
+    // 1.26 ms after 600 nearby tiles to 0.98-1.01 after 2,000.
     process.stdout.write('server warm-up on other tiles... ');
-    const warmUp = neighbours(banded.tiles, warmUpTiles).map((t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`);
+    const warmUp = nearbyTiles(banded.tiles, warmUpTiles, band).map(
+      (t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`,
+    );
     await httpRun(agent, port, warmUp, concurrency, emptyStats());
     process.stdout.write(backend === 'server' ? 'raw and server cold, alternating... ' : 'server cold... ');
     for (const [i, c] of pathChunks.entries()) {

@@ -1,0 +1,42 @@
+/**
+ * Warming a server child up before it is measured (bench:tiles, bench:peers): a running server has compiled its hot
+ * code long since, so a benchmark of cold tiles first renders tiles near its list, never in it. On the peer harness's
+ * z12-16 list with the cache off, server CPU per tile was 1.24-1.31 ms from a fresh server, 1.07 after 582 nearby
+ * tiles and 0.85-0.93 after a whole pass: V8 was still compiling the hot path.
+ */
+import type { TileCoord } from '../../server/tiles/grid.ts';
+
+/** Tiles of a warm-up pass. */
+export const warmUpTiles = 2000;
+
+/** Up to `n` tiles in the zoom band near tiles of the list (1 to 3 tiles east, south or both) and not in it. */
+export function nearbyTiles(tiles: readonly TileCoord[], n: number, band: { min: number; max: number }): TileCoord[] {
+  const key = (t: TileCoord) => `${t.z}/${t.x}/${t.y}`;
+  const listed = new Set(tiles.map(key));
+  const out = new Map<string, TileCoord>();
+  const offsets = [1, 2, 3].flatMap((d) => [
+    [d, 0],
+    [0, d],
+    [d, d],
+  ]);
+  for (const [dx, dy] of offsets) {
+    for (const t of tiles) {
+      const next = { z: t.z, x: t.x + dx, y: t.y + dy };
+      if (t.z >= band.min && t.z <= band.max && !listed.has(key(next))) out.set(key(next), next);
+      if (out.size >= n) return [...out.values()];
+    }
+  }
+  return [...out.values()];
+}
+
+/** GETs every path from `base` with `concurrency` requests at once (gzip accepted); the answers are dropped. */
+export async function warmUp(base: string, paths: readonly string[], concurrency = 16): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const res = await fetch(base + paths[next++], { headers: { 'Accept-Encoding': 'gzip' } });
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
