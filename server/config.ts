@@ -368,7 +368,8 @@ export function expensiveTotal(config: Config): number {
  * however many tiles are asked for at once. Measured on 2 cores, z12-16 composite tiles:
  *  - bench:tiles (concurrency 16), server cold x raw with 3 slots 0.62-0.63, with 10 (the pool) 0.55-0.56 (2 pairs);
  *    tiles/s with the pool itself at 2, 3, 4, 10: 408, 431-443, 401, 352-379;
- *  - the peer harness, one server of each alternating, 4 runs: the same at 8 clients (558 and 557 tiles/s), +7 % at 32.
+ *  - the peer harness, one server of each alternating, 4 runs: the same at 8 clients (558 and 557 tiles/s), +7 % at 32;
+ *    land use alone the same at both.
  * With the database on another machine, set it to that machine's cores plus one.
  */
 export function tileQuerySlots(config: Config): number {
