@@ -6,7 +6,7 @@
  *  2. data: our demo at --scale (default 10) in its own database (--database, default sdi_peers, on DATABASE_URL's
  *     server or --pg-host/--pg-port), seeded once (marked by a comment on the database), JIT off;
  *  3. our server (server/index.ts) on --port with TILE_CACHE_MB=0 (every tile cold), tile cost limits off (the
- *     load generator is one client), warmed up on 2,000 z12-16 tiles near the list's (scripts/bench/warm-up.ts);
+ *     load generator is one client), warmed up on 2,000 z12-16 tiles near the list's (scripts/bench/tile-list.ts);
  *     MapServer behind lighttpd on --peer-port against the same tables;
  *  4. the loadgen runs, interleaved: composite and land use, the whole list and z12-16, --by-zoom, --check;
  *  5. a markdown summary (report.mjs) with the machine's load average before and after, written to --out.
@@ -26,7 +26,7 @@ import { applyLayerDefinitions } from '../server/catalog/catalog.ts';
 import { loadLayerDefinitions } from '../server/catalog/definition.ts';
 import { seedDemo } from '../server/seed/demo.ts';
 import { root, startChildServer, type ChildServer } from './bench/child-server.ts';
-import { nearbyTiles, warmUp, warmUpTiles } from './bench/warm-up.ts';
+import { nearbyTiles, readTileList, warmUp, warmUpTiles } from './bench/tile-list.ts';
 
 /** The composite of the harness's project contract (conf/project.map.in, tilesql-project.mjs), bottom to top. */
 const composite = [
@@ -174,16 +174,10 @@ async function main(): Promise<void> {
   };
   const ours = await startOurs(url, opts.port ? Number(opts.port) : undefined);
   const { port } = ours;
-  // Measured as a running server, not one still compiling its hot path (scripts/bench/warm-up.ts): composite tiles near
+  // Measured as a running server, not one still compiling its hot path (scripts/bench/tile-list.ts): composite tiles near
   // the list's, never in it (the load generator's own warm-up is 20 requests per run).
   console.log(`warming our server up on ${warmUpTiles} tiles near the list's...`);
-  const listed = fs
-    .readFileSync(opts.tiles ?? path.join(harness, 'tiles.txt'), 'utf8')
-    .split('\n')
-    .flatMap((line) => {
-      const m = /^(\d+)\/(\d+)\/(\d+)/.exec(line.trim());
-      return m ? [{ z: Number(m[1]), x: Number(m[2]), y: Number(m[3]) }] : [];
-    });
+  const listed = readTileList(opts.tiles ?? path.join(harness, 'tiles.txt'));
   await warmUp(
     `http://127.0.0.1:${port}`,
     nearbyTiles(listed, warmUpTiles, { min: 12, max: 16 }).map((t) => `/tiles/${composite.join(',')}/${t.z}/${t.x}/${t.y}.mvt`),

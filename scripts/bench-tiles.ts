@@ -24,7 +24,7 @@
  * --compare-only runs only that.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { nearbyTiles, warmUpTiles } from './bench/warm-up.ts';
+import { nearbyTiles, readTileList, warmUpTiles } from './bench/tile-list.ts';
 import {
   cpuSeconds,
   freePort,
@@ -155,17 +155,6 @@ function generateTiles(): void {
   fs.mkdirSync(path.dirname(tilesFile), { recursive: true });
   fs.writeFileSync(tilesFile, `${lines.join('\n')}\n`);
   console.log(`wrote ${lines.length} tiles to ${path.relative(root, tilesFile)}`);
-}
-
-function readTiles(): TileCoord[] {
-  return fs
-    .readFileSync(tilesFile, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => {
-      const [z, x, y] = l.trim().split('/').map(Number);
-      return { z, x, y };
-    });
 }
 
 // ---------- measuring ----------
@@ -508,13 +497,18 @@ async function benchBackend(backend: 'server' | 'embedded', tiles: TileCoord[]):
     const kept = new Map<string, Fetched>();
     const cold = emptyStats();
     const coldBand = emptyStats();
-    // A running server's CPU per cold tile, not JIT warm-up's (scripts/bench/warm-up.ts): z12-16 here went from
+    // A running server's CPU per cold tile, not JIT warm-up's (scripts/bench/tile-list.ts): z12-16 here went from
     // 1.26 ms after 600 nearby tiles to 0.98-1.01 after 2,000.
     process.stdout.write('server warm-up on other tiles... ');
-    const warmUp = nearbyTiles(banded.tiles, warmUpTiles, band).map(
-      (t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`,
+    // Through the run's own agent: its keep-alive connections are then open, as they are for the measured run.
+    const nearby = nearbyTiles(banded.tiles, warmUpTiles, band);
+    await httpRun(
+      agent,
+      port,
+      nearby.map((t) => `/tiles/${layerIds.join(',')}/${t.z}/${t.x}/${t.y}.mvt`),
+      concurrency,
+      emptyStats(),
     );
-    await httpRun(agent, port, warmUp, concurrency, emptyStats());
     process.stdout.write(backend === 'server' ? 'raw and server cold, alternating... ' : 'server cold... ');
     for (const [i, c] of pathChunks.entries()) {
       if (backend === 'server') await rawChunk(queryChunks[i].items, c.band);
@@ -938,7 +932,7 @@ function print(r: BackendResult): void {
 
 async function main(): Promise<void> {
   if (opts.generate || !fs.existsSync(tilesFile)) generateTiles();
-  const tiles = readTiles();
+  const tiles = readTileList(tilesFile);
   if (opts.explain) return explainRun(tiles);
   const backends: Array<'server' | 'embedded'> =
     opts.backend === 'both' ? ['server', 'embedded'] : [opts.backend as 'server' | 'embedded'];

@@ -1,10 +1,23 @@
 /**
- * Warming a server child up before it is measured (bench:tiles, bench:peers): a running server has compiled its hot
- * code long since, so a benchmark of cold tiles first renders tiles near its list, never in it. On the peer harness's
+ * Tile lists of the benchmarks (bench:tiles, bench:peers): reading one, and warming a server child up before it is
+ * measured. A running server has compiled its hot code long since, so a benchmark of cold tiles first renders tiles
+ * near its list, never in it. On the peer harness's
  * z12-16 list with the cache off, server CPU per tile was 1.24-1.31 ms from a fresh server, 1.07 after 582 nearby
  * tiles and 0.85-0.93 after a whole pass: V8 was still compiling the hot path.
  */
+import fs from 'node:fs';
 import type { TileCoord } from '../../server/tiles/grid.ts';
+
+/** The tiles of a list file, one z/x/y a line (anything after the address, and other lines, ignored). */
+export function readTileList(file: string): TileCoord[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      const m = /^(\d+)\/(\d+)\/(\d+)/.exec(line.trim());
+      return m ? [{ z: Number(m[1]), x: Number(m[2]), y: Number(m[3]) }] : [];
+    });
+}
 
 /** Tiles of a warm-up pass. */
 export const warmUpTiles = 2000;
