@@ -26,19 +26,7 @@ import { applyLayerDefinitions } from '../server/catalog/catalog.ts';
 import { loadLayerDefinitions } from '../server/catalog/definition.ts';
 import { seedDemo } from '../server/seed/demo.ts';
 import { root, startChildServer, type ChildServer } from './bench/child-server.ts';
-import { nearbyTiles, readTileList, warmUp, warmUpTiles } from './bench/tile-list.ts';
-
-/** The composite of the harness's project contract (conf/project.map.in, tilesql-project.mjs), bottom to top. */
-const composite = [
-  'admin_provinces',
-  'admin_districts',
-  'admin_communes',
-  'landuse_parcels',
-  'industrial_zones',
-  'rivers',
-  'roads',
-  'places',
-];
+import { benchComposite, nearbyTiles, readTileList, warmUp, warmUpTiles } from './bench/tile-list.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -180,7 +168,9 @@ async function main(): Promise<void> {
   const listed = readTileList(opts.tiles ?? path.join(harness, 'tiles.txt'));
   await warmUp(
     `http://127.0.0.1:${port}`,
-    nearbyTiles(listed, warmUpTiles, { min: 12, max: 16 }).map((t) => `/tiles/${composite.join(',')}/${t.z}/${t.x}/${t.y}.mvt`),
+    nearbyTiles(listed, warmUpTiles, { min: 12, max: 16 }).map(
+      (t) => `/tiles/${benchComposite.join(',')}/${t.z}/${t.x}/${t.y}.mvt`,
+    ),
   );
   const loadBefore = loadAverage();
   let peerStarted = false;
@@ -191,7 +181,7 @@ async function main(): Promise<void> {
     }
     const ms = `http://127.0.0.1:${peerPort}/mapserv?map=SDI&mode=tile&tilemode=gmap&tile={x}+{y}+{z}&map.imagetype=mvt&layers=`;
     const sets = [
-      { name: 'composite', sql: 'sql:composite', ms: `${ms}all`, ours: composite.join(',') },
+      { name: 'composite', sql: 'sql:composite', ms: `${ms}all`, ours: benchComposite.join(',') },
       { name: 'landuse', sql: 'sql:landuse_parcels', ms: `${ms}landuse_parcels`, ours: 'landuse_parcels' },
     ];
     const jsons: string[] = [];

@@ -24,7 +24,7 @@
  * --compare-only runs only that.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { nearbyTiles, readTileList, warmUpTiles } from './bench/tile-list.ts';
+import { benchComposite, nearbyTiles, readTileList, warmUpTiles } from './bench/tile-list.ts';
 import {
   cpuSeconds,
   freePort,
@@ -53,16 +53,6 @@ import { latToTileY, lonToTileX, type TileCoord } from '../server/tiles/grid.ts'
 
 const root = path.resolve(import.meta.dirname, '..');
 const tilesFile = path.join(root, 'bench', 'tiles.txt');
-const defaultLayers = [
-  'admin_provinces',
-  'admin_districts',
-  'admin_communes',
-  'landuse_parcels',
-  'industrial_zones',
-  'rivers',
-  'roads',
-  'places',
-];
 
 const { values: opts } = parseArgs({
   options: {
@@ -71,7 +61,7 @@ const { values: opts } = parseArgs({
     'warm-rounds': { type: 'string', default: '3' },
     'embedded-scale': { type: 'string', default: '1' },
     scale: { type: 'string', default: '10' },
-    layers: { type: 'string', default: defaultLayers.join(',') },
+    layers: { type: 'string', default: benchComposite.join(',') },
     reseed: { type: 'boolean', default: false },
     generate: { type: 'boolean', default: false },
     'minimal-server': { type: 'string' },

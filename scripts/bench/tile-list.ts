@@ -19,6 +19,21 @@ export function readTileList(file: string): TileCoord[] {
     });
 }
 
+/**
+ * The composite both tile benchmarks request: the public demo layers, bottom to top, which is also the composite of
+ * the peer harness's project contract (conf/project.map.in, tilesql-project.mjs).
+ */
+export const benchComposite = [
+  'admin_provinces',
+  'admin_districts',
+  'admin_communes',
+  'landuse_parcels',
+  'industrial_zones',
+  'rivers',
+  'roads',
+  'places',
+];
+
 /** Tiles of a warm-up pass. */
 export const warmUpTiles = 2000;
 
