@@ -344,8 +344,14 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     expect((await fetch(`${s.url}/collections/${layerId}/items/${b.id}`)).status).to.equal(200);
     await page.locator('#edit-delete').click();
     const deleteAt = Date.now();
+    const deleteAnswer = page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().includes(`/items/${b.id}`));
     await page.locator('#edit-delete-confirm').click();
     await page.locator(`.edit-status[data-deleted-id="${b.id}"]`).waitFor({ timeout: 15_000 });
+    // When the page had the answer: a tile asked for before it may still show B (it may even wait for a database slot
+    // until after the commit began); one asked for after it must not.
+    const answer = await deleteAnswer;
+    await answer.finished();
+    const answeredAt = answer.request().timing().startTime + answer.request().timing().responseEnd;
     expect((await fetch(`${s.url}/collections/${layerId}/items/${b.id}`)).status).to.equal(404);
     await page.waitForFunction((t) => Number(document.querySelector('#edit-panel')?.getAttribute('data-redrawn')) > t, deleteAt, {
       timeout: 15_000,
@@ -354,8 +360,8 @@ forEachBackend('edit mode in a browser', (server, backend) => {
     await page.screenshot({ path: path.join(screenshotDir, `edit-${backend}-deleted.png`) });
     expect(reshapeBrowser.pageErrors).to.deep.equal([]);
     expect(reshapeBrowser.blocked).to.deep.equal([]);
-    // The editor's own map fetched the tiles over the area again after the delete: A moved, B gone.
-    const latest = tileFeatures((await settled(seen)).filter((t) => t.at > deleteAt));
+    // The editor's own map fetched the tiles over the area again after the delete's answer: A moved, B gone.
+    const latest = tileFeatures((await settled(seen)).filter((t) => t.at > answeredAt));
     expect([...latest.keys()], "the editor's map after the delete")
       .to.include(a.id)
       .and.not.include(b.id);
