@@ -113,6 +113,18 @@ describe('demo data seed on a fresh embedded database', function () {
     for (const t of demoTables) expect(a[t].n, `rows in ${t}`).to.be.greaterThan(0);
   });
 
+  it('leaves no dead rows behind (the seed updates every row it wrote, and a reseed deletes the old ones)', async () => {
+    const rows = await db.rows<{ relname: string; dead: number; live: number }>(
+      'SELECT relname, n_dead_tup::int AS dead, n_live_tup::int AS live FROM pg_stat_user_tables WHERE relname = ANY(?)',
+      [[...demoTables]],
+    );
+    expect(rows.map((r) => r.relname).sort()).to.deep.equal([...demoTables].sort());
+    for (const r of rows) {
+      expect(r.live, `live rows of ${r.relname}`).to.be.greaterThan(0);
+      expect(r.dead, `dead rows of ${r.relname}`).to.equal(0);
+    }
+  });
+
   it('scales the parcels and BTS stations with the scale (about 20,000 and 2,000 per unit)', async () => {
     const [r] = await db.rows<{ parcels: number; bts: number }>(
       'SELECT (SELECT count(*) FROM landuse_parcels)::int AS parcels, (SELECT count(*) FROM bts_stations)::int AS bts',
