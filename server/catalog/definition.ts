@@ -61,7 +61,10 @@ const style: z.ZodType<LayerStyle> = z
 /** Zoom-dependent tile content. Units: metres on the ground, pixels at 256 px tiles. */
 const tileOptions = z
   .object({
-    /** Simplification tolerance in tile pixels (of a 4096 extent) at every zoom below maxzoom. */
+    /**
+     * Simplification tolerance in tile pixels (of a 4096 extent) at every zoom below maxzoom; under 1, nothing is
+     * simplified beyond the snapping of every vertex to that grid (server/tiles/sql.ts `simplifies`).
+     */
     simplifyPx: z.number().min(0).max(64).optional(),
     /** Drop polygons smaller than this many square tile pixels (of a 256 px tile). */
     minAreaPx: z.number().min(0).max(10_000).optional(),

@@ -77,6 +77,21 @@ export interface TileQueryShape {
    * filter (ST_Simplify with tolerance 0 still walked every vertex of every admin polygon, and ST_Area measured it).
    */
   detailed?: boolean;
+  /**
+   * Simplify (ST_Simplify) below maxzoom: false where the layer's tolerance is under one tile unit and the tile is not
+   * thinned, since ST_AsMVTGeom snaps every vertex to the unit grid anyway (see `simplifies`). Absent = simplify.
+   */
+  simplify?: boolean;
+}
+
+/**
+ * Does a tile of this shape simplify its geometries? Lines and polygons below maxzoom, unless the shape says not to.
+ * A tolerance under one tile unit changes nothing the tile can show: ST_AsMVTGeom rounds every vertex to the unit grid
+ * and drops the repeated ones. ST_Simplify then only costs a copy of every geometry: land use (0.5 units) without it took
+ * 0-11 % less execution time per tile at z12-16 (EXPLAIN ANALYZE, 100 tiles a zoom, alternating tile by tile).
+ */
+export function simplifies(layer: Layer, shape: TileQueryShape): boolean {
+  return layer.geometryType !== 'Point' && !shape.detailed && shape.simplify !== false;
 }
 
 /** Columns that are the feature id and geometry, never properties. */
@@ -152,7 +167,7 @@ export function tileQuery(layer: Layer, shape: TileQueryShape): string {
      GROUP BY floor((ST_X(${p}) - b.x0) / ${cell}), floor((b.y1 - ST_Y(${p})) / ${cell})
      LIMIT ?::int)`;
   } else {
-    const simplify = layer.geometryType !== 'Point' && !shape.detailed;
+    const simplify = simplifies(layer, shape);
     const areaFilter = layer.geometryType === 'Polygon' && !shape.detailed;
     const rank =
       !shape.ranked || layer.geometryType === 'Point'
@@ -209,7 +224,7 @@ export function tileBindings(layer: Layer, shape: TileQueryShape, coord: TileCoo
     const unit = readsTileGeometry(layer) ? { lon: tileUnitMetres(coord), lat: tileUnitMetres(coord) } : tileUnitDegrees(coord);
     const simplifyPx = coarsen ? Math.max(content.simplifyPx, 1) * 1.5 ** coarsen : content.simplifyPx;
     const minAreaPx = content.minAreaPx;
-    if (layer.geometryType !== 'Point') out.push(simplifyPx * unit.lat);
+    if (simplifies(layer, shape)) out.push(simplifyPx * unit.lat);
     // One pixel of a 256 px tile is 16 x 16 tile units.
     if (layer.geometryType === 'Polygon') out.push(minAreaPx * 256 * unit.lon * unit.lat);
   }

@@ -349,6 +349,47 @@ describe('tile SQL', () => {
   });
 });
 
+describe('tile SQL: simplification finer than the tile grid', () => {
+  // Shapes and SQL text need no query: the renderer is given the capabilities alone.
+  const renderer = new TileRenderer({ capabilities: { mvt: true } } as TileDatabase, () => 10);
+  const parcels = layer({ id: 'landuse', geometryType: 'Polygon', maxzoom: 17, tileOptions: { simplifyPx: 0.5, minAreaPx: 2 } });
+  const coord = { z: 14, x: 13019, y: 7205 };
+
+  it('leaves ST_Simplify out below maxzoom when the tolerance is under one tile unit, and keeps the area filter', () => {
+    const shape = renderer.shape(parcels, 14, undefined);
+    expect(shape.simplify).to.equal(false);
+    const { sql, bindings } = renderer.query(parcels, coord);
+    expect(sql).to.not.contain('ST_Simplify');
+    expect(sql).to.contain('ST_Area(t."geom") >= ?::float8');
+    expect(sql.split('?').length - 1).to.equal(bindings.length);
+    // z, x, y, margin, z, x, y, then the area (no tolerance), the limit and the layer name
+    expect(bindings).to.have.length(10);
+    expect(bindings[7]).to.be.above(0);
+    const node = renderer.query(parcels, coord, undefined, 'node');
+    expect(node.sql).to.not.contain('ST_Simplify');
+    expect(node.sql.split('?').length - 1).to.equal(node.bindings.length);
+  });
+
+  it('still simplifies a thinned tile (its tolerance grows with each step) and a layer whose tolerance is a unit or more', () => {
+    const thinned = renderer.query(parcels, coord, undefined, 'mvt', { coarsen: 2, keep: 100 });
+    expect(thinned.sql).to.contain('ST_Simplify').and.contain('ORDER BY ST_Area');
+    expect(thinned.sql.split('?').length - 1).to.equal(thinned.bindings.length);
+    expect(thinned.bindings[7]).to.be.above(0);
+    const roads = layer({ maxzoom: 16, tileOptions: { simplifyPx: 1 } });
+    expect(renderer.shape(roads, 14, undefined).simplify).to.equal(true);
+    expect(renderer.query(roads, coord).sql).to.contain('ST_Simplify');
+    // The default tolerance (4 units) simplifies too.
+    expect(renderer.query(layer({ maxzoom: 16 }), coord).sql).to.contain('ST_Simplify');
+  });
+
+  it('keeps the statements of both kinds apart in its SQL cache', () => {
+    const plain = renderer.statement({ layers: [parcels], coord });
+    const thinned = renderer.statement({ layers: [parcels], coord }, { coarsen: 1, keep: 10 });
+    expect(plain.sql).to.not.contain('ST_Simplify');
+    expect(thinned.sql).to.contain('ST_Simplify');
+  });
+});
+
 describe('tile SQL cost', () => {
   const poly = layer({ id: 'landuse', geometryType: 'Polygon', maxzoom: 17 });
 
