@@ -17,7 +17,6 @@ import {
   maxCoarsen,
   propertyColumns,
   tileBindings,
-  tileContent,
   tileQuery,
   type Encoder,
   type TileQueryShape,
@@ -131,8 +130,6 @@ export class TileRenderer {
       cluster: isClustered(layer, z),
       ranked: ranked && isRankable(layer, z),
       detailed: z >= layer.maxzoom,
-      // A thinned tile keeps simplifying (its tolerance grows with each coarsening step: tileBindings).
-      simplify: ranked || tileContent(layer).simplifyPx >= 1,
       properties: properties ?? this.allProperties(layer),
     };
   }
@@ -194,7 +191,7 @@ export class TileRenderer {
     }
     const props =
       shape.properties === this.allProperties(layer) ? '*' : shape.properties.map((c) => `${c.name}:${c.type}`).join(',');
-    return `${base}|${shape.encoder}|${shape.cluster ? 'c' : 'f'}${shape.ranked ? 'r' : ''}${shape.detailed ? 'd' : ''}${shape.simplify === false ? 'n' : ''}|${props}`;
+    return `${base}|${shape.encoder}|${shape.cluster ? 'c' : 'f'}${shape.ranked ? 'r' : ''}${shape.detailed ? 'd' : ''}|${props}`;
   }
 
   /** The layer's property columns, the same array for every tile (so a selection of all of them is known by identity). */

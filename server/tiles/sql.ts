@@ -77,21 +77,17 @@ export interface TileQueryShape {
    * filter (ST_Simplify with tolerance 0 still walked every vertex of every admin polygon, and ST_Area measured it).
    */
   detailed?: boolean;
-  /**
-   * Simplify (ST_Simplify) below maxzoom: false where the layer's tolerance is under one tile unit and the tile is not
-   * thinned, since ST_AsMVTGeom snaps every vertex to the unit grid anyway (see `simplifies`). Absent = simplify.
-   */
-  simplify?: boolean;
 }
 
 /**
- * Does a tile of this shape simplify its geometries? Lines and polygons below maxzoom, unless the shape says not to.
+ * Does a tile of this shape simplify its geometries? Lines and polygons below maxzoom, where the layer's tolerance is a
+ * tile unit or more, or the tile is thinned (ranked: its tolerance grows with each coarsening step, tileBindings).
  * A tolerance under one tile unit changes nothing the tile can show: ST_AsMVTGeom rounds every vertex to the unit grid
  * and drops the repeated ones. ST_Simplify then only costs a copy of every geometry: land use (0.5 units) without it took
  * 0-11 % less execution time per tile at z12-16 (EXPLAIN ANALYZE, 100 tiles a zoom, alternating tile by tile).
  */
 export function simplifies(layer: Layer, shape: TileQueryShape): boolean {
-  return layer.geometryType !== 'Point' && !shape.detailed && shape.simplify !== false;
+  return layer.geometryType !== 'Point' && !shape.detailed && (shape.ranked === true || tileContent(layer).simplifyPx >= 1);
 }
 
 /** Columns that are the feature id and geometry, never properties. */

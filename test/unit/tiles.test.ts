@@ -356,8 +356,6 @@ describe('tile SQL: simplification finer than the tile grid', () => {
   const coord = { z: 14, x: 13019, y: 7205 };
 
   it('leaves ST_Simplify out below maxzoom when the tolerance is under one tile unit, and keeps the area filter', () => {
-    const shape = renderer.shape(parcels, 14, undefined);
-    expect(shape.simplify).to.equal(false);
     const { sql, bindings } = renderer.query(parcels, coord);
     expect(sql).to.not.contain('ST_Simplify');
     expect(sql).to.contain('ST_Area(t."geom") >= ?::float8');
@@ -376,7 +374,6 @@ describe('tile SQL: simplification finer than the tile grid', () => {
     expect(thinned.sql.split('?').length - 1).to.equal(thinned.bindings.length);
     expect(thinned.bindings[7]).to.be.above(0);
     const roads = layer({ maxzoom: 16, tileOptions: { simplifyPx: 1 } });
-    expect(renderer.shape(roads, 14, undefined).simplify).to.equal(true);
     expect(renderer.query(roads, coord).sql).to.contain('ST_Simplify');
     // The default tolerance (4 units) simplifies too.
     expect(renderer.query(layer({ maxzoom: 16 }), coord).sql).to.contain('ST_Simplify');
