@@ -99,7 +99,11 @@ async function gridFor(sql: Sql, sideM: number): Promise<ParcelGrid> {
 /**
  * Builds `seed_blocks` (bid, kind: land | road | river | stream, commune_id, geom) and their small pieces
  * `seed_block_parts` for clipping. Faces outside the outline are dropped; a face in a sliver between two
- * communes goes to the nearest one.
+ * communes goes to the nearest one, the lower id on a tie.
+ * Aggregates take their rows in id order, and nearest-neighbour lookups break ties by id: a reseed on a server deletes
+ * the old rows, so scans return the new ones in another order, and a union in another order has other vertices (other
+ * parcel shapes and numbers), a tie another winner (a sliver face 2.4e-9 degrees from two communes). Without them two
+ * reseeds of one scale differed from each other and from the first seed (test/integration/seed.test.ts).
  */
 async function buildBlocks(sql: Sql, scale: number): Promise<void> {
   const used = corridors.filter((c) => scale >= c.fromScale);
@@ -107,7 +111,7 @@ async function buildBlocks(sql: Sql, scale: number): Promise<void> {
   const buffers = used.map(
     (c) =>
       `SELECT '${c.table === 'roads' ? 'road' : c.cls === 'major' ? 'river' : 'stream'}'::text AS kind, ${used.indexOf(c)} AS rank,
-       ST_Buffer(ST_Collect(geom), ${c.widthM / 2 / metresPerDegree}, 'endcap=flat join=round quad_segs=2') AS geom
+       ST_Buffer(ST_Collect(geom ORDER BY id), ${c.widthM / 2 / metresPerDegree}, 'endcap=flat join=round quad_segs=2') AS geom
      FROM ${c.table} WHERE class = '${c.cls}'`,
   );
   await sql(
@@ -119,9 +123,9 @@ async function buildBlocks(sql: Sql, scale: number): Promise<void> {
     `CREATE TEMP TABLE seed_faces ON COMMIT DROP AS
      SELECT row_number() OVER (ORDER BY ST_XMin(d.geom), ST_YMin(d.geom), ST_Area(d.geom))::int AS bid, d.geom,
        ST_PointOnSurface(d.geom) AS pt
-     FROM (SELECT ST_Polygonize(n.geom) AS geom FROM (SELECT ST_Union(l.geom) AS geom FROM (
-             SELECT ST_Boundary(geom) AS geom FROM admin_communes
-             UNION ALL SELECT ST_Boundary(geom) FROM seed_corridors) l) n) pz
+     FROM (SELECT ST_Polygonize(n.geom) AS geom FROM (SELECT ST_Union(l.geom ORDER BY l.src, l.k) AS geom FROM (
+             SELECT 0 AS src, id AS k, ST_Boundary(geom) AS geom FROM admin_communes
+             UNION ALL SELECT 1, rank, ST_Boundary(geom) FROM seed_corridors) l) n) pz
      CROSS JOIN LATERAL ST_Dump(pz.geom) d`,
   );
   await sql(
@@ -135,7 +139,7 @@ async function buildBlocks(sql: Sql, scale: number): Promise<void> {
        coalesce((SELECT c.kind FROM seed_corridor_parts c WHERE c.geom && f.pt AND ST_Intersects(c.geom, f.pt)
                  ORDER BY c.rank LIMIT 1), 'land') AS kind,
        coalesce((SELECT c.id FROM admin_communes c WHERE c.geom && f.pt AND ST_Intersects(c.geom, f.pt) ORDER BY c.id LIMIT 1),
-                (SELECT c.id FROM admin_communes c ORDER BY c.geom <-> f.pt LIMIT 1)) AS commune_id
+                (SELECT c.id FROM admin_communes c ORDER BY c.geom <-> f.pt, c.id LIMIT 1)) AS commune_id
      FROM seed_faces f
      WHERE EXISTS (SELECT 1 FROM ${outlinePartsTable} o WHERE o.geom && f.pt AND ST_Intersects(o.geom, f.pt))`,
   );
@@ -172,7 +176,7 @@ async function planCells(sql: Sql, g: ParcelGrid): Promise<void> {
        SELECT c.i, c.j, c.pt, coalesce(
          (SELECT b.commune_id FROM seed_block_parts p JOIN seed_blocks b ON b.bid = p.bid
           WHERE p.geom && c.pt AND ST_Intersects(p.geom, c.pt) ORDER BY b.bid LIMIT 1),
-         (SELECT p.commune_id FROM seed_block_parts p ORDER BY p.geom <-> c.pt LIMIT 1)) AS commune_id
+         (SELECT p.commune_id FROM seed_block_parts p ORDER BY p.geom <-> c.pt, p.bid LIMIT 1)) AS commune_id
        FROM hit c
      ), k AS (
        SELECT c.i, c.j, c.pt, cm.id AS commune_id, cm.type, cm.district_code, ST_Distance(c.pt, seat.pt) AS seat_d,
