@@ -3,7 +3,7 @@
  * Identifiers come only from the catalog and pass through quoteIdent; values are always bound `?` placeholders.
  * The layer table is aliased `t` in every statement built from these.
  */
-import type { LayerColumn } from '../catalog/definition.ts';
+import type { LayerColumn } from '../wire/layer.ts';
 import { quoteIdent } from './identifiers.ts';
 
 /** A piece of SQL and the values of its `?` placeholders, in order. */

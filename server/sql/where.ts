@@ -4,11 +4,20 @@
  * clause. Identifiers come only from the catalog through quoteIdent; every value is a bound `?` (cast where PostGIS
  * is overloaded). The layer table is aliased `t`.
  */
-import type { Layer } from '../catalog/catalog.ts';
-import type { LayerColumn, LayerTemporal } from '../catalog/definition.ts';
 import { splitAntimeridian, type Bbox } from '../crs/bbox.ts';
 import type { CrsDefinition } from '../crs/registry.ts';
+import type { LayerColumn } from '../wire/layer.ts';
+import type { NativeIndexLayer } from './native.ts';
 import { columnSql, joinParts, type SqlPart } from './parts.ts';
+
+/** The validity columns of a layer (a layer definition's `temporal`). */
+export interface ValidityColumns {
+  start: string;
+  end: string;
+}
+
+/** Where a table read in place keeps its geometry (a layer's `source`), or null for tables we store. */
+type Source = NativeIndexLayer['source'];
 
 /** A property=value equality filter on a known column; `value` is checked against the column type. */
 export interface EqualityFilter {
@@ -24,7 +33,7 @@ export interface DayInterval {
 
 /** A validity filter: features whose [start, end] columns intersect `days` (OGC API Features `datetime`). */
 export interface Validity {
-  temporal: LayerTemporal;
+  temporal: ValidityColumns;
   days: DayInterval;
 }
 
@@ -59,7 +68,7 @@ export function envelopeSql(box: [number, number, number, number], crs: CrsDefin
  * place in another SRID (`source`) is tested on its stored column against the envelope transformed into its SRID,
  * so its own GiST index is used.
  */
-export function bboxClause(bbox: Bbox, source?: Layer['source']): SqlPart {
+export function bboxClause(bbox: Bbox, source?: Source): SqlPart {
   const parts = splitAntimeridian(bbox).map((box) => {
     const env = envelopeSql(box, bbox.crs);
     if (source && source.srid !== 4326) {
@@ -113,7 +122,7 @@ export function validityClause(v: Validity): SqlPart {
  * WHERE of a selection (empty when unfiltered): bbox AND property=value AND the filter compiled at parse time AND
  * validity.
  */
-export function whereClause(q: RowConditions, source?: Layer['source']): SqlPart {
+export function whereClause(q: RowConditions, source?: Source): SqlPart {
   const parts: SqlPart[] = [];
   if (q.bbox) parts.push(bboxClause(q.bbox, source));
   if (q.equals.length) parts.push(equalityClause(q.equals));

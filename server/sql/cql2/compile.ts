@@ -3,7 +3,7 @@
  * function; every literal is a bound value with a cast so PostgreSQL and PostGIS overloads resolve; operand types
  * are checked against the column types first, so a mismatch is a CqlError (400), never a database error.
  */
-import type { ColumnType } from '../../catalog/definition.ts';
+import type { ColumnType } from '../../wire/layer.ts';
 import { CqlError, comparisonOperators, originOf, type CqlGeomExpression, type CqlNode, type CqlScalar } from './ast.ts';
 import { accentTable } from './accents.ts';
 import { dwithinSql, geometryLiteralSql, spatialFunctionSql, type LiteralCrs } from './spatial.ts';
