@@ -16,7 +16,7 @@ export interface ValidityColumns {
   end: string;
 }
 
-/** Where a table read in place keeps its geometry (a layer's `source`), or null for tables we store. */
+/** The SRID of a table read in place (a layer's `source`), or null for the tables we store in EPSG:4326. */
 type Source = NativeIndexLayer['source'];
 
 /** A property=value equality filter on a known column; `value` is checked against the column type. */

@@ -102,7 +102,7 @@ if (serverDatabaseUrl)
 
     before(async () => {
       await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.query(`CREATE DATABASE ${name}`);
       const url = new URL(serverDatabaseUrl);
       url.pathname = `/${name}`;
@@ -110,7 +110,7 @@ if (serverDatabaseUrl)
     });
     after(async () => {
       await db?.close();
-      await admin.query(`DROP DATABASE IF EXISTS ${name}`).catch(() => undefined);
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
       await admin.end();
     });
 
